@@ -1,0 +1,239 @@
+"""The `dondoc` command line: one Typer app, every command with --help.
+
+Each command builds the app through bootstrap, calls one service and prints the
+result; errors a user can cause are one translated line and exit code 1.
+"""
+
+import asyncio
+import functools
+import sys
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+
+from bot.bootstrap import StoreNotReadyError, running_app
+from bot.settings import ConfigError, Settings, load_settings
+from bot.tables import render_table
+from locales import Translate, gettext_for
+from models.db import transaction
+from models.migrate import upgrade
+from models.tables import Role
+from services import agencies as agency_service
+from services import people as people_service
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+app = typer.Typer(
+    name="dondoc",
+    help="Đôn Đốc: reminders and status tracking for action-plan tasks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The store: create or upgrade the database.", no_args_is_help=True)
+agencies_app = typer.Typer(help="The agency registry.", no_args_is_help=True)
+people_app = typer.Typer(help="Registered people.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(agencies_app, name="agencies")
+app.add_typer(people_app, name="people")
+
+
+class UserError(Exception):
+    """An error the user can fix; its message is already translated."""
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _translator(settings: Settings | None = None) -> Translate:
+    return gettext_for(settings.default_locale if settings else "vi")
+
+
+def _fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(1)
+
+
+def friendly(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn the errors a user can cause into one clear line and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        _ = _translator()
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            _fail(_("Cấu hình sai: {problem}").format(problem=exc))
+        except StoreNotReadyError:
+            _fail(_("Cơ sở dữ liệu chưa sẵn sàng. Hãy chạy: dondoc db upgrade"))
+        except UserError as exc:
+            _fail(str(exc))
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+def run_async(coro: Coroutine[Any, Any, R]) -> R:
+    """Run one command's coroutine to completion."""
+    return asyncio.run(coro)
+
+
+@db_app.command("upgrade")
+@friendly
+def db_upgrade() -> None:
+    """Create the database, or bring it up to this version (safe to run again)."""
+    settings = _settings()
+    _ = _translator(settings)
+    try:
+        upgrade(settings.database_url)
+    except OSError as exc:
+        raise UserError(_("Không mở được cơ sở dữ liệu: {error}").format(error=exc)) from exc
+    typer.echo(_("Cơ sở dữ liệu đã sẵn sàng."))
+
+
+@agencies_app.command("load")
+@friendly
+def agencies_load(
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="Registry CSV (default: the shipped Hai Phong registry)."),
+    ] = None,
+) -> None:
+    """Load or update the agency registry from a CSV file."""
+    settings = _settings()
+    _ = _translator(settings)
+    try:
+        text = (
+            file.read_text(encoding="utf-8-sig")
+            if file
+            else agency_service.SHIPPED_REGISTRY.read_text(encoding="utf-8")
+        )
+        rows = agency_service.read_registry(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(_("Không đọc được tệp: {error}").format(error=exc)) from exc
+    except agency_service.RegistryError as exc:
+        raise UserError(_("Tệp danh mục cơ quan không hợp lệ: {error}").format(error=exc)) from exc
+
+    async def load() -> agency_service.LoadResult:
+        async with running_app(settings) as app, transaction(app.sessions) as session:
+            return await agency_service.load_registry(
+                session, rows=rows, now=app.clock(), actor="cli"
+            )
+
+    result = run_async(load())
+    typer.echo(
+        _("Đã nạp {total} cơ quan ({added} mới, {updated} cập nhật, {groups} nhóm).").format(
+            total=len(rows), added=result.added, updated=result.updated, groups=result.groups
+        )
+    )
+
+
+@agencies_app.command("list")
+@friendly
+def agencies_list() -> None:
+    """List every agency with its code, kind and groups."""
+    settings = _settings()
+    _ = _translator(settings)
+
+    async def fetch() -> list[list[object]]:
+        async with running_app(settings) as app, app.sessions() as session:
+            return [
+                [a.code, a.name, a.kind, ", ".join(a.member_of)]
+                for a in await agency_service.list_agencies(session)
+            ]
+
+    rows = run_async(fetch())
+    if not rows:
+        raise UserError(_("Chưa có cơ quan nào. Hãy chạy: dondoc agencies load"))
+    typer.echo(render_table([_("Mã"), _("Tên cơ quan"), _("Loại"), _("Thuộc nhóm")], rows))
+
+
+@people_app.command("list")
+@friendly
+def people_list() -> None:
+    """List registered people with their role, agency and channels."""
+    settings = _settings()
+    _ = _translator(settings)
+
+    async def fetch() -> list[people_service.PersonRow]:
+        async with running_app(settings) as app, app.sessions() as session:
+            return await people_service.list_people(session)
+
+    people = run_async(fetch())
+    if not people:
+        typer.echo(_("Chưa có ai đăng ký. Tạo mã mời bằng: dondoc invite MÃ_CƠ_QUAN"))
+        return
+    typer.echo(
+        render_table(
+            ["#", _("Họ tên"), _("Vai trò"), _("Cơ quan"), _("Kênh"), _("Hoạt động")],
+            [
+                [
+                    row.person.id,
+                    row.person.name,
+                    row.person.role,
+                    row.agency.code if row.agency else "",
+                    ", ".join(row.channels),
+                    _("có") if row.person.active else _("không"),
+                ]
+                for row in people
+            ],
+        )
+    )
+
+
+@app.command("invite")
+@friendly
+def invite(
+    agency_code: Annotated[str, typer.Argument(help="Agency code, e.g. STTTT.")],
+    role: Annotated[Role, typer.Option(help="Role the invite grants.")] = Role.OFFICER,
+    uses: Annotated[int, typer.Option(min=1, max=1000, help="How many people may use it.")] = 1,
+    expires: Annotated[int, typer.Option(min=1, max=365, help="Days until it expires.")] = 14,
+) -> None:
+    """Create an invite code for an agency and print it (and its Telegram link)."""
+    settings = _settings()
+    _ = _translator(settings)
+
+    async def create() -> people_service.CreatedInvite:
+        async with running_app(settings) as app, transaction(app.sessions) as session:
+            return await people_service.create_invite(
+                session,
+                agency_code=agency_code,
+                role=role,
+                uses=uses,
+                expires_in=timedelta(days=expires),
+                now=app.clock(),
+                created_by="cli",
+            )
+
+    try:
+        created = run_async(create())
+    except people_service.UnknownAgencyError:
+        raise UserError(
+            _("Không có cơ quan mã {code}. Xem danh sách: dondoc agencies list").format(
+                code=agency_code
+            )
+        ) from None
+    typer.echo(_("Mã mời: {code}").format(code=created.code))
+    typer.echo(
+        _("Cơ quan: {agency} · vai trò: {role} · {uses} lượt · hết hạn sau {days} ngày").format(
+            agency=created.agency.name if created.agency else "",
+            role=role.value,
+            uses=uses,
+            days=expires,
+        )
+    )
+    if settings.telegram_bot_username:
+        link = people_service.deep_link(settings.telegram_bot_username, created.code)
+        typer.echo(_("Liên kết Telegram: {link}").format(link=link))
+    typer.echo(_("Người được mời gửi cho bot: /start {code}").format(code=created.code))
+
+
+def main() -> None:
+    """Entry point of the `dondoc` console script."""
+    sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+    app()

@@ -1,0 +1,159 @@
+"""Configuration from the environment (prefix DONDOC_) and an optional .env file.
+
+This is the only module that reads the environment; everything else receives a
+`Settings` instance from the composition root.
+"""
+
+import re
+from datetime import date, time
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from domain.calendar import parse_weekdays
+
+ENV_PREFIX = "DONDOC_"
+_WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+# Telegram accepts 1-256 characters from this set as a webhook secret token:
+# https://core.telegram.org/bots/api#setwebhook
+_TELEGRAM_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class ConfigError(Exception):
+    """A configuration value is wrong; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """Every setting of Đôn Đốc, validated once at start-up."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = "sqlite+aiosqlite:///dondoc.db"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    default_locale: Literal["vi", "en"] = "vi"
+
+    telegram_token: SecretStr | None = None
+    telegram_api_base: str | None = None
+    telegram_bot_username: str | None = None
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+
+    zalo_token: SecretStr | None = None
+    zalo_api_base: str = "https://bot-api.zaloplatforms.com"
+    zalo_webhook_secret: SecretStr | None = None
+
+    send_window: Annotated[tuple[time, time], NoDecode] = (time(8, 0), time(17, 0))
+    working_days: Annotated[frozenset[int], NoDecode] = frozenset({0, 1, 2, 3, 4})
+    extra_days_off: Annotated[tuple[date, ...], NoDecode] = ()
+    extra_working_days: Annotated[tuple[date, ...], NoDecode] = ()
+    sweep_seconds: int = Field(default=60, ge=5, le=3600)
+
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=1, le=65535)
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        """Accept the plain URLs operators write and pick the async driver for them."""
+        value = value.strip()
+        for plain, driver in (
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("postgres://", "postgresql+asyncpg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if value.startswith(plain):
+                return driver + value[len(plain) :]
+        if value.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+            return value
+        raise ValueError("must be a sqlite:/// or postgresql:// URL")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("telegram_api_base", "telegram_webhook_url", "zalo_api_base")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _TELEGRAM_SECRET.match(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("send_window", mode="before")
+    @classmethod
+    def _window(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        match = _WINDOW.match(value)
+        if not match:
+            raise ValueError("must look like 08:00-17:00")
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        try:
+            start, end = time(h1, m1), time(h2, m2)
+        except ValueError as exc:
+            raise ValueError("must look like 08:00-17:00") from exc
+        if start >= end:
+            raise ValueError("the window must end after it starts")
+        return (start, end)
+
+    @field_validator("working_days", mode="before")
+    @classmethod
+    def _weekdays(cls, value: object) -> object:
+        return parse_weekdays(value) if isinstance(value, str) else value
+
+    @field_validator("extra_days_off", "extra_working_days", mode="before")
+    @classmethod
+    def _dates(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        try:
+            return tuple(date.fromisoformat(p.strip()) for p in value.split(",") if p.strip())
+        except ValueError as exc:
+            raise ValueError(
+                "must be ISO dates separated by commas (2024-02-10,2024-02-17)"
+            ) from exc
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The time zone reminders are planned and shown in."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the store is the embedded SQLite file (one instance only)."""
+        return self.database_url.startswith("sqlite")
+
+    def describe_working_days(self) -> str:
+        """Working weekdays as Mon,Tue,... for display."""
+        return ",".join(_WEEKDAY_NAMES[d].capitalize() for d in sorted(self.working_days))
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate the settings, turning any error into a ConfigError naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"][:1])
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{ENV_PREFIX}{field.upper()}: {message}")
+        raise ConfigError("; ".join(problems)) from None

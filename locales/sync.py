@@ -1,0 +1,107 @@
+"""Keep the catalogs in step with the code: `python -m locales.sync [--check]`.
+
+Extracts every marked string (msgids are Vietnamese), adds new ones to both
+catalogs, fills the Vietnamese catalog with the msgid itself, drops strings the
+code no longer uses, and lists English entries still to translate. With
+--check it changes nothing and exits 1 when a catalog is out of step.
+"""
+
+import sys
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po, write_po
+
+from locales import DOMAIN, LOCALES
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ("bot", "handlers", "scheduler", "services", "domain", "models")
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+
+
+def extract() -> Catalog:
+    """Every marked string in the source packages."""
+    template = Catalog(domain=DOMAIN)
+    for package in SOURCES:
+        for filename, lineno, message, comments, context in extract_from_dir(
+            ROOT / package, method_map=[("**.py", "python")], keywords=KEYWORDS
+        ):
+            template.add(
+                message,
+                locations=[(f"{package}/{filename}", lineno)],
+                auto_comments=comments,
+                context=context,
+            )
+    return template
+
+
+def catalog_path(locale: str) -> Path:
+    """Where a locale's .po file lives."""
+    return ROOT / "locales" / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def _load(locale: str) -> Catalog:
+    path = catalog_path(locale)
+    if not path.exists():
+        return Catalog(locale=locale, domain=DOMAIN)
+    with path.open("rb") as handle:
+        return read_po(handle, locale=locale, domain=DOMAIN)
+
+
+def _render(catalog: Catalog) -> bytes:
+    out = BytesIO()
+    write_po(out, catalog, omit_header=True, no_location=True, sort_output=True, width=99)
+    return out.getvalue()
+
+
+def synced(locale: str, template: Catalog) -> Catalog:
+    """The locale's catalog updated to the template."""
+    catalog = _load(locale)
+    catalog.update(template, no_fuzzy_matching=True)
+    catalog.obsolete.clear()
+    for message in catalog:
+        if not message.id:
+            continue
+        if locale == "vi" and not message.string:
+            message.string = message.id
+        message.flags.discard("fuzzy")
+    return catalog
+
+
+def untranslated(catalog: Catalog) -> list[str]:
+    """Message ids with no translation."""
+    return [
+        str(m.id)
+        for m in catalog
+        if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))
+    ]
+
+
+def main(argv: list[str]) -> int:
+    """Update (or with --check, verify) every catalog."""
+    check = "--check" in argv
+    status = 0
+    for locale in LOCALES:
+        # A fresh template per locale: Catalog.update shares message objects with it.
+        catalog = synced(locale, extract())
+        rendered = _render(catalog)
+        path = catalog_path(locale)
+        current = path.read_bytes() if path.exists() else b""
+        missing = untranslated(catalog)
+        if check and (rendered != current or missing):
+            print(
+                f"{locale}: out of step ({len(missing)} untranslated); run python -m locales.sync"
+            )
+            status = 1
+        elif not check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(rendered)
+        for msgid in missing:
+            print(f"{locale}: untranslated: {msgid!r}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

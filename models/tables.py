@@ -1,0 +1,278 @@
+"""The shared store: every table of Đôn Đốc.
+
+Datetimes are stored as UTC and always come back timezone-aware, on SQLite too.
+Enumerations are stored as their string values so a new value never needs a
+database type migration.
+"""
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+from domain.status import Status
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """A timestamp stored in UTC that is aware when read back, whatever the database."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _when(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+def _json(default: Any) -> Any:
+    return Field(default_factory=lambda: type(default)(default), sa_type=sa.JSON, nullable=False)
+
+
+class Role(StrEnum):
+    """What a person may do."""
+
+    OFFICER = "officer"
+    COORDINATOR = "coordinator"
+    LEADER = "leader"
+    ADMIN = "admin"
+
+
+class Channel(StrEnum):
+    """Where a person talks to the bot."""
+
+    TELEGRAM = "telegram"
+    ZALO = "zalo"
+    CONSOLE = "console"
+
+
+class AssignmentRole(StrEnum):
+    """Whether an agency leads a task or cooperates on it."""
+
+    LEAD = "lead"
+    COOPERATING = "cooperating"
+
+
+class OutboxState(StrEnum):
+    """Where an outgoing message is in its delivery."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Agency(SQLModel, table=True):
+    """An agency, or a group of agencies such as all district People's Committees."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True, index=True)
+    name: str = Field(max_length=300)
+    kind: str = Field(max_length=40)
+    aliases: list[str] = _json([])
+    member_of: list[str] = _json([])
+    is_group: bool = False
+
+
+class Person(SQLModel, table=True):
+    """Someone the bot talks to: a focal officer, a coordinator, a leader or an admin."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=20, default=Role.OFFICER.value)
+    locale: str = Field(max_length=8, default="vi")
+    agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
+    active: bool = True
+    created_at: datetime = _when()
+
+
+class ChatIdentity(SQLModel, table=True):
+    """A person's chat on one channel; one chat belongs to one person."""
+
+    __table_args__ = (sa.UniqueConstraint("channel", "chat_id", name="uq_chat_identity"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    channel: str = Field(max_length=20)
+    chat_id: str = Field(max_length=64)
+    display_name: str | None = Field(default=None, max_length=200)
+    created_at: datetime = _when()
+
+
+class Invite(SQLModel, table=True):
+    """A registration code; only its hash is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(max_length=64, unique=True, index=True)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    role: str = Field(max_length=20)
+    uses_left: int = 1
+    expires_at: datetime = _when()
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_by: str = Field(max_length=100, default="cli")
+    created_at: datetime = _when()
+
+
+class Plan(SQLModel, table=True):
+    """An action plan or directive; `source_key` identifies it across re-imports."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_key: str = Field(max_length=200, unique=True, index=True)
+    ref: str | None = Field(default=None, max_length=100)
+    title: str = Field(sa_type=sa.Text)
+    issue_date: date | None = None
+    issuer: str | None = Field(default=None, max_length=300)
+    hub_agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    source_file: str | None = Field(default=None, max_length=300)
+    plan_year: int | None = None
+    reminder_policy: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class Task(SQLModel, table=True):
+    """One task of a plan, with its deadlines as parsed and as written."""
+
+    __table_args__ = (sa.UniqueConstraint("plan_id", "code", name="uq_task_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    code: str = Field(max_length=40)
+    section: str | None = Field(default=None, sa_type=sa.Text)
+    title: str = Field(sa_type=sa.Text)
+    source_kind: str = Field(max_length=30, default="appendix-table")
+    start_text: str | None = Field(default=None, sa_type=sa.Text)
+    start_kind: str | None = Field(default=None, max_length=20)
+    start_date: date | None = None
+    due_text: str | None = Field(default=None, sa_type=sa.Text)
+    due_kind: str = Field(max_length=20, default="empty")
+    due_date: date | None = Field(default=None, index=True)
+    strictly_before: bool = False
+    open_ended: bool = False
+    recurrence: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    condition: str | None = Field(default=None, sa_type=sa.Text)
+    funding: str | None = Field(default=None, sa_type=sa.Text)
+    depends_on_id: int | None = Field(default=None, foreign_key="task.id")
+    recipients: list[str] = _json([])
+    problems: list[str] = _json([])
+    removed: bool = False
+
+
+class Assignment(SQLModel, table=True):
+    """One agency's share of one task; its id is the short handle shown as #id."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("task_id", "agency_id", name="uq_assignment"),
+        sa.Index("ix_assignment_open_due", "status", "agency_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    role: str = Field(max_length=20, default=AssignmentRole.LEAD.value)
+    status: str = Field(max_length=20, default=Status.NOT_STARTED.value)
+    progress: int = 0
+    blocked_reason: str | None = Field(default=None, sa_type=sa.Text)
+    last_update_at: datetime | None = _when(nullable=True)
+    last_update_by_id: int | None = Field(default=None, foreign_key="person.id")
+
+
+class Occurrence(SQLModel, table=True):
+    """One period of a recurring duty, tracked on its own."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("assignment_id", "period_label", name="uq_occurrence_period"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(foreign_key="assignment.id", index=True)
+    period_label: str = Field(max_length=20)
+    period_start: date
+    period_end: date
+    due_date: date = Field(index=True)
+    status: str = Field(max_length=20, default=Status.NOT_STARTED.value)
+    progress: int = 0
+    blocked_reason: str | None = Field(default=None, sa_type=sa.Text)
+    last_update_at: datetime | None = _when(nullable=True)
+
+
+class StatusChange(SQLModel, table=True):
+    """Append-only history of every status change; a replayed message is refused by source id."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(foreign_key="assignment.id", index=True)
+    occurrence_id: int | None = Field(default=None, foreign_key="occurrence.id")
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    channel: str = Field(max_length=20)
+    at: datetime = _when(index=True)
+    from_status: str = Field(max_length=20)
+    to_status: str = Field(max_length=20)
+    from_progress: int = 0
+    to_progress: int = 0
+    note: str | None = Field(default=None, sa_type=sa.Text)
+    source_message_id: str | None = Field(default=None, max_length=120, unique=True)
+    undone: bool = False
+
+
+class ReminderLedger(SQLModel, table=True):
+    """Every reminder ever planned, once: (target, recipient, kind) is the exactly-once key."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("target", "recipient_id", "kind", name="uq_reminder_once"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    target: str = Field(max_length=40)
+    recipient_id: int = Field(foreign_key="person.id", index=True)
+    kind: str = Field(max_length=40)
+    created_at: datetime = _when()
+    outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
+
+
+class Outbox(SQLModel, table=True):
+    """A message to send, written in the same transaction as the change that caused it."""
+
+    __table_args__ = (
+        sa.Index("ix_outbox_due", "state", "next_attempt_at"),
+        sa.Index("ix_outbox_provider", "channel", "chat_id", "provider_message_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=20)
+    chat_id: str = Field(max_length=64, index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    kind: str = Field(max_length=30, default="message")
+    payload: dict[str, Any] = _json({})
+    state: str = Field(max_length=20, default=OutboxState.PENDING.value)
+    attempts: int = 0
+    next_attempt_at: datetime = _when()
+    created_at: datetime = _when()
+    sent_at: datetime | None = _when(nullable=True)
+    provider_message_id: str | None = Field(default=None, max_length=64)
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class AuditLog(SQLModel, table=True):
+    """Administrative actions: who did what, when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _when(index=True)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    actor: str = Field(max_length=100)
+    action: str = Field(max_length=60)
+    detail: dict[str, Any] = _json({})

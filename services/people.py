@@ -1,0 +1,127 @@
+"""People and invites: who may talk to the bot and in which role."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.tables import Agency, AuditLog, ChatIdentity, Invite, Person, Role
+
+# Codes are typed on phones: no 0/O or 1/I/L to confuse, upper case only.
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 10
+
+
+class UnknownAgencyError(LookupError):
+    """No agency has that code."""
+
+
+def hash_code(code: str) -> str:
+    """The stored form of an invite code (codes are compared case-insensitively)."""
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+def new_code() -> str:
+    """A fresh random invite code."""
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+@dataclass(frozen=True)
+class CreatedInvite:
+    """An invite and its code, which is shown once and never stored."""
+
+    invite: Invite
+    code: str
+    agency: Agency | None
+
+
+async def create_invite(
+    session: AsyncSession,
+    *,
+    agency_code: str | None,
+    role: Role,
+    uses: int,
+    expires_in: timedelta,
+    now: datetime,
+    created_by: str,
+    created_by_id: int | None = None,
+) -> CreatedInvite:
+    """Create an invite for an agency (officers need one; others may be city-wide)."""
+    if uses < 1:
+        raise ValueError("uses must be at least 1")
+    if expires_in <= timedelta(0):
+        raise ValueError("expiry must be in the future")
+    agency = None
+    if agency_code is not None:
+        agency = (
+            await session.exec(select(Agency).where(Agency.code == agency_code.strip().upper()))
+        ).first()
+        if agency is None:
+            raise UnknownAgencyError(agency_code)
+    elif role is Role.OFFICER:
+        raise ValueError("an officer invite needs an agency")
+    code = new_code()
+    invite = Invite(
+        code_hash=hash_code(code),
+        agency_id=agency.id if agency else None,
+        role=role.value,
+        uses_left=uses,
+        expires_at=now + expires_in,
+        created_by=created_by,
+        created_by_id=created_by_id,
+        created_at=now,
+    )
+    session.add(invite)
+    await session.flush()
+    session.add(
+        AuditLog(
+            at=now,
+            actor=created_by,
+            actor_id=created_by_id,
+            action="invite.create",
+            detail={
+                "invite_id": invite.id,
+                "agency": agency.code if agency else None,
+                "role": role.value,
+                "uses": uses,
+            },
+        )
+    )
+    return CreatedInvite(invite=invite, code=code, agency=agency)
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """A person with their agency and chat channels, for listings."""
+
+    person: Person
+    agency: Agency | None
+    channels: tuple[str, ...]
+
+
+async def list_people(session: AsyncSession) -> list[PersonRow]:
+    """Everybody registered, by agency then name."""
+    people = (
+        await session.exec(select(Person).order_by(col(Person.agency_id), Person.name))
+    ).all()
+    agencies = {a.id: a for a in (await session.exec(select(Agency))).all()}
+    identities: dict[int, list[str]] = {}
+    for identity in (await session.exec(select(ChatIdentity))).all():
+        identities.setdefault(identity.person_id, []).append(identity.channel)
+    return [
+        PersonRow(
+            person=p,
+            agency=agencies.get(p.agency_id) if p.agency_id else None,
+            channels=tuple(sorted(identities.get(p.id or 0, []))),
+        )
+        for p in people
+    ]
+
+
+def deep_link(bot_username: str, code: str) -> str:
+    """The Telegram link that opens the bot and sends /start CODE."""
+    # https://core.telegram.org/bots/features#deep-linking
+    return f"https://t.me/{bot_username.lstrip('@')}?start={code}"

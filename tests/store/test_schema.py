@@ -1,0 +1,161 @@
+"""The store's schema: migrations, constraints, and aware timestamps, on SQLite and PostgreSQL."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel import SQLModel, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.db import transaction
+from models.migrate import current_revision, head_revision
+from models.tables import (
+    Agency,
+    Assignment,
+    ChatIdentity,
+    Outbox,
+    Person,
+    Plan,
+    ReminderLedger,
+    StatusChange,
+    Task,
+)
+from tests.conftest import BOTH_STORES
+
+NOW = datetime(2023, 3, 1, 2, 0, tzinfo=UTC)
+pytestmark = BOTH_STORES
+
+
+async def _person(session: AsyncSession, name: str = "Nguyễn Văn A") -> Person:
+    person = Person(name=name, created_at=NOW)
+    session.add(person)
+    await session.flush()
+    return person
+
+
+async def _assignment(session: AsyncSession) -> Assignment:
+    agency = Agency(code="STTTT", name="Sở Thông tin và Truyền thông", kind="so")
+    plan = Plan(source_key="40/KH-UBND", title="Kế hoạch", created_at=NOW, updated_at=NOW)
+    session.add_all([agency, plan])
+    await session.flush()
+    assert plan.id is not None and agency.id is not None
+    task = Task(plan_id=plan.id, code="III.12", title="Nhiệm vụ")
+    session.add(task)
+    await session.flush()
+    assert task.id is not None
+    assignment = Assignment(task_id=task.id, agency_id=agency.id)
+    session.add(assignment)
+    await session.flush()
+    return assignment
+
+
+async def test_migrations_bring_an_empty_database_to_the_newest_revision(db_url: str) -> None:
+    assert await current_revision(db_url) == head_revision()
+
+
+async def test_migrations_match_the_models_exactly(engine: AsyncEngine) -> None:
+    def diff(connection: sa.Connection) -> list[object]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, SQLModel.metadata))
+
+    async with engine.connect() as connection:
+        assert await connection.run_sync(diff) == []
+
+
+async def test_one_chat_belongs_to_one_person(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with transaction(sessions) as session:
+        a, b = await _person(session), await _person(session, "Trần Thị B")
+        session.add(
+            ChatIdentity(person_id=a.id or 0, channel="telegram", chat_id="42", created_at=NOW)
+        )
+    with pytest.raises(IntegrityError):
+        async with transaction(sessions) as session:
+            session.add(
+                ChatIdentity(person_id=b.id or 0, channel="telegram", chat_id="42", created_at=NOW)
+            )
+    async with transaction(sessions) as session:
+        # The same chat id on another channel is another chat.
+        session.add(
+            ChatIdentity(person_id=b.id or 0, channel="zalo", chat_id="42", created_at=NOW)
+        )
+
+
+async def test_a_replayed_message_cannot_be_recorded_twice_in_the_history(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with transaction(sessions) as session:
+        assignment = await _assignment(session)
+
+    def change(source: str | None) -> StatusChange:
+        return StatusChange(
+            assignment_id=assignment.id or 0,
+            channel="telegram",
+            at=NOW,
+            from_status="not_started",
+            to_status="done",
+            source_message_id=source,
+        )
+
+    async with transaction(sessions) as session:
+        session.add_all([change("telegram:42:100"), change(None), change(None)])
+    with pytest.raises(IntegrityError):
+        async with transaction(sessions) as session:
+            session.add(change("telegram:42:100"))
+
+
+async def test_a_reminder_is_in_the_ledger_once_per_target_recipient_and_kind(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with transaction(sessions) as session:
+        person = await _person(session)
+
+    def entry(kind: str) -> ReminderLedger:
+        return ReminderLedger(target="a:1", recipient_id=person.id or 0, kind=kind, created_at=NOW)
+
+    async with transaction(sessions) as session:
+        session.add_all([entry("before-7"), entry("before-3")])
+    with pytest.raises(IntegrityError):
+        async with transaction(sessions) as session:
+            session.add(entry("before-7"))
+
+
+async def test_timestamps_come_back_aware_and_in_utc(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    hanoi = timezone(timedelta(hours=7))
+    async with transaction(sessions) as session:
+        session.add(
+            Outbox(
+                channel="telegram",
+                chat_id="42",
+                payload={"text": "Xin chào"},
+                next_attempt_at=datetime(2023, 3, 1, 9, 0, tzinfo=hanoi),
+                created_at=NOW,
+            )
+        )
+    async with sessions() as session:
+        row = (await session.exec(select(Outbox))).one()
+    assert row.next_attempt_at == datetime(2023, 3, 1, 2, 0, tzinfo=UTC)
+    assert row.next_attempt_at.tzinfo is not None
+    assert row.payload == {"text": "Xin chào"}
+
+
+async def test_naive_timestamps_are_refused(sessions: async_sessionmaker[AsyncSession]) -> None:
+    with pytest.raises(Exception, match="naive"):
+        async with transaction(sessions) as session:
+            session.add(Person(name="X", created_at=datetime(2023, 1, 1)))
+            await session.flush()
+
+
+async def test_an_assignment_needs_an_existing_task(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    with pytest.raises(IntegrityError):
+        async with transaction(sessions) as session:
+            session.add(Assignment(task_id=999, agency_id=999))
