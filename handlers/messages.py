@@ -1,0 +1,133 @@
+"""Plain messages in and out of the conversation: what every channel translates to and from.
+
+The core never sees aiogram or Zalo objects. A channel adapter turns its update
+into an `Incoming`, and renders an `Outgoing` its own way: buttons on Telegram,
+numbered text options on Zalo and in the console.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# Telegram refuses callback data over 64 bytes:
+# https://core.telegram.org/bots/api#inlinekeyboardbutton
+MAX_BUTTON_DATA_BYTES = 64
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message or button press from a chat."""
+
+    channel: str
+    chat_id: str
+    at: datetime
+    text: str | None = None
+    message_id: str | None = None
+    sender_name: str | None = None
+    reply_to_message_id: str | None = None
+    button: str | None = None
+    language: str | None = None
+    is_private: bool = True
+
+    @property
+    def source_id(self) -> str | None:
+        """A key unique to this update on this channel, so a replay is recognised."""
+        if self.message_id is None:
+            return None
+        return f"{self.channel}:{self.chat_id}:{self.message_id}"
+
+
+@dataclass(frozen=True)
+class Button:
+    """An action offered under a message; `data` comes back as Incoming.button."""
+
+    label: str
+    data: str
+
+    def __post_init__(self) -> None:
+        if len(self.data.encode()) > MAX_BUTTON_DATA_BYTES:
+            raise ValueError(f"button data over {MAX_BUTTON_DATA_BYTES} bytes: {self.data!r}")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with or after a message: a chart ("photo") or a spreadsheet ("document")."""
+
+    kind: str
+    path: str
+    caption: str | None = None
+    public_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ReminderItem:
+    """One numbered line of a reminder, so that "2 xong" finds its task again."""
+
+    number: int
+    assignment_id: int
+    occurrence_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to one chat. Text is plain: each channel escapes or formats it."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    items: tuple[ReminderItem, ...] = ()
+    reply_hint: str | None = None
+    reply_to_message_id: str | None = None
+    edit_message_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_payload(self) -> dict[str, Any]:
+        """The JSON form stored in the outbox."""
+        return {
+            "text": self.text,
+            "buttons": [[{"label": b.label, "data": b.data} for b in row] for row in self.buttons],
+            "attachments": [
+                {"kind": a.kind, "path": a.path, "caption": a.caption, "public_url": a.public_url}
+                for a in self.attachments
+            ],
+            "items": [
+                {"number": i.number, "assignment": i.assignment_id, "occurrence": i.occurrence_id}
+                for i in self.items
+            ],
+            "reply_hint": self.reply_hint,
+            "reply_to": self.reply_to_message_id,
+            "edit": self.edit_message_id,
+            "extra": self.extra,
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> "Outgoing":
+        """Rebuild a message from its outbox JSON."""
+        return cls(
+            text=payload["text"],
+            buttons=tuple(
+                tuple(Button(label=b["label"], data=b["data"]) for b in row)
+                for row in payload.get("buttons", [])
+            ),
+            attachments=tuple(
+                Attachment(
+                    kind=a["kind"],
+                    path=a["path"],
+                    caption=a.get("caption"),
+                    public_url=a.get("public_url"),
+                )
+                for a in payload.get("attachments", [])
+            ),
+            items=tuple(
+                ReminderItem(
+                    number=i["number"],
+                    assignment_id=i["assignment"],
+                    occurrence_id=i.get("occurrence"),
+                )
+                for i in payload.get("items", [])
+            ),
+            reply_hint=payload.get("reply_hint"),
+            reply_to_message_id=payload.get("reply_to"),
+            edit_message_id=payload.get("edit"),
+            extra=dict(payload.get("extra") or {}),
+        )

@@ -1,0 +1,72 @@
+"""Writing messages to the outbox, in the caller's transaction.
+
+Nothing is ever sent directly: a change and the messages it causes commit
+together, and the dispatcher delivers them (once, in order per chat).
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.messages import Outgoing
+from models.tables import ChatIdentity, Outbox, OutboxState
+
+# Called after a commit that wrote outbox rows, so an in-process dispatcher wakes at once.
+Wake = Callable[[], None]
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    channel: str,
+    chat_id: str,
+    message: Outgoing,
+    now: datetime,
+    person_id: int | None = None,
+    kind: str = "message",
+) -> Outbox:
+    """Add one message for one chat to the outbox (flushed, so its id is known)."""
+    row = Outbox(
+        channel=channel,
+        chat_id=chat_id,
+        person_id=person_id,
+        kind=kind,
+        payload=message.to_payload(),
+        state=OutboxState.PENDING.value,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def enqueue_for_person(
+    session: AsyncSession,
+    *,
+    person_id: int,
+    message: Outgoing,
+    now: datetime,
+    kind: str = "message",
+) -> Outbox | None:
+    """Send to a person on their most recently registered chat; None if they have none."""
+    identity = (
+        await session.exec(
+            select(ChatIdentity)
+            .where(ChatIdentity.person_id == person_id)
+            .order_by(col(ChatIdentity.created_at).desc(), col(ChatIdentity.id).desc())
+        )
+    ).first()
+    if identity is None:
+        return None
+    return await enqueue(
+        session,
+        channel=identity.channel,
+        chat_id=identity.chat_id,
+        message=message,
+        now=now,
+        person_id=person_id,
+        kind=kind,
+    )
