@@ -265,6 +265,8 @@ class Outbox(SQLModel, table=True):
     sent_at: datetime | None = _when(nullable=True)
     provider_message_id: str | None = Field(default=None, max_length=64)
     last_error: str | None = Field(default=None, sa_type=sa.Text)
+    claimed_by: str | None = Field(default=None, max_length=80)
+    claimed_until: datetime | None = _when(nullable=True)
 
 
 class AuditLog(SQLModel, table=True):
@@ -276,3 +278,42 @@ class AuditLog(SQLModel, table=True):
     actor: str = Field(max_length=100)
     action: str = Field(max_length=60)
     detail: dict[str, Any] = _json({})
+
+
+class ChatState(SQLModel, table=True):
+    """What the bot is waiting for in one chat, and how often it guessed a code wrong."""
+
+    __table_args__ = (sa.UniqueConstraint("channel", "chat_id", name="uq_chat_state"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=20)
+    chat_id: str = Field(max_length=64)
+    pending: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    pending_at: datetime | None = _when(nullable=True)
+    failed_codes: int = 0
+    locked_until: datetime | None = _when(nullable=True)
+    last_reminder_outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
+
+
+class Snooze(SQLModel, table=True):
+    """A person asked to be reminded of a target (assignment or occurrence) later."""
+
+    __table_args__ = (sa.UniqueConstraint("person_id", "target", name="uq_snooze"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    target: str = Field(max_length=40)
+    until: datetime = _when()
+    created_at: datetime = _when()
+
+
+class SummarySnapshot(SQLModel, table=True):
+    """The headline figures of one weekly summary, to show the change a week later."""
+
+    __table_args__ = (sa.UniqueConstraint("week", "scope", name="uq_summary_week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    week: date
+    scope: str = Field(max_length=200, default="all")
+    figures: dict[str, Any] = _json({})
+    created_at: datetime = _when()
