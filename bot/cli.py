@@ -4,28 +4,24 @@ Each command builds the app through bootstrap, calls one service and prints the
 result; errors a user can cause are one translated line and exit code 1.
 """
 
-import asyncio
-import functools
+import importlib
+import pkgutil
 import sys
-from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated
 
 import typer
 
-from bot.bootstrap import StoreNotReadyError, running_app
-from bot.settings import ConfigError, Settings, load_settings
+import bot.commands
+from bot.bootstrap import running_app
+from bot.cli_support import UserError, cli_settings, cli_translator, friendly, run_async
 from bot.tables import render_table
-from locales import Translate, gettext_for
 from models.db import transaction
 from models.migrate import upgrade
 from models.tables import Role
 from services import agencies as agency_service
 from services import people as people_service
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 app = typer.Typer(
     name="dondoc",
@@ -42,53 +38,12 @@ app.add_typer(agencies_app, name="agencies")
 app.add_typer(people_app, name="people")
 
 
-class UserError(Exception):
-    """An error the user can fix; its message is already translated."""
-
-
-def _settings() -> Settings:
-    return load_settings()
-
-
-def _translator(settings: Settings | None = None) -> Translate:
-    return gettext_for(settings.default_locale if settings else "vi")
-
-
-def _fail(message: str) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(1)
-
-
-def friendly(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn the errors a user can cause into one clear line and exit code 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        _ = _translator()
-        try:
-            return func(*args, **kwargs)
-        except ConfigError as exc:
-            _fail(_("Cấu hình sai: {problem}").format(problem=exc))
-        except StoreNotReadyError:
-            _fail(_("Cơ sở dữ liệu chưa sẵn sàng. Hãy chạy: dondoc db upgrade"))
-        except UserError as exc:
-            _fail(str(exc))
-        raise AssertionError("unreachable")
-
-    return wrapper
-
-
-def run_async(coro: Coroutine[Any, Any, R]) -> R:
-    """Run one command's coroutine to completion."""
-    return asyncio.run(coro)
-
-
 @db_app.command("upgrade")
 @friendly
 def db_upgrade() -> None:
     """Create the database, or bring it up to this version (safe to run again)."""
-    settings = _settings()
-    _ = _translator(settings)
+    settings = cli_settings()
+    _ = cli_translator(settings)
     try:
         upgrade(settings.database_url)
     except OSError as exc:
@@ -105,8 +60,8 @@ def agencies_load(
     ] = None,
 ) -> None:
     """Load or update the agency registry from a CSV file."""
-    settings = _settings()
-    _ = _translator(settings)
+    settings = cli_settings()
+    _ = cli_translator(settings)
     try:
         text = (
             file.read_text(encoding="utf-8-sig")
@@ -137,8 +92,8 @@ def agencies_load(
 @friendly
 def agencies_list() -> None:
     """List every agency with its code, kind and groups."""
-    settings = _settings()
-    _ = _translator(settings)
+    settings = cli_settings()
+    _ = cli_translator(settings)
 
     async def fetch() -> list[list[object]]:
         async with running_app(settings) as app, app.sessions() as session:
@@ -157,8 +112,8 @@ def agencies_list() -> None:
 @friendly
 def people_list() -> None:
     """List registered people with their role, agency and channels."""
-    settings = _settings()
-    _ = _translator(settings)
+    settings = cli_settings()
+    _ = cli_translator(settings)
 
     async def fetch() -> list[people_service.PersonRow]:
         async with running_app(settings) as app, app.sessions() as session:
@@ -195,8 +150,8 @@ def invite(
     expires: Annotated[int, typer.Option(min=1, max=365, help="Days until it expires.")] = 14,
 ) -> None:
     """Create an invite code for an agency and print it (and its Telegram link)."""
-    settings = _settings()
-    _ = _translator(settings)
+    settings = cli_settings()
+    _ = cli_translator(settings)
 
     async def create() -> people_service.CreatedInvite:
         async with running_app(settings) as app, transaction(app.sessions) as session:
@@ -231,6 +186,15 @@ def invite(
         link = people_service.deep_link(settings.telegram_bot_username, created.code)
         typer.echo(_("Liên kết Telegram: {link}").format(link=link))
     typer.echo(_("Người được mời gửi cho bot: /start {code}").format(code=created.code))
+
+
+def register_commands() -> None:
+    """Add the commands of every module in bot/commands (each has `register(app)`)."""
+    for module in pkgutil.iter_modules(bot.commands.__path__):
+        importlib.import_module(f"bot.commands.{module.name}").register(app)
+
+
+register_commands()
 
 
 def main() -> None:
