@@ -14,7 +14,7 @@ class DeliveryError(Exception):
     """Sending failed; subclasses say what the dispatcher should do."""
 
 
-class RetryLater(DeliveryError):  # noqa: N818 (reads as an instruction)
+class RetryLater(DeliveryError):
     """A rate limit: try again after `retry_after` seconds (Telegram's 429)."""
 
     def __init__(self, message: str, *, retry_after: float) -> None:
