@@ -1,4 +1,4 @@
-"""Button data: the compact strings a button carries back, shared by reminders and the conversation.
+"""Button data: the compact strings a button carries back, for reminders and the conversation.
 
 Format: "s|<action>|<assignment id>|<occurrence id or empty>|<value or empty>", e.g.
 "s|d|57||" (done), "s|p|57||50" (50%), "s|z|57|3|7" (snooze occurrence 3 for 7 days).
