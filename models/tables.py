@@ -307,6 +307,14 @@ class Snooze(SQLModel, table=True):
     created_at: datetime = _when()
 
 
+class HandledUpdate(SQLModel, table=True):
+    """An update the conversation has answered, so a redelivered one is not answered twice."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: str = Field(max_length=160, unique=True)
+    at: datetime = _when()
+
+
 class SummarySnapshot(SQLModel, table=True):
     """The headline figures of one weekly summary, to show the change a week later."""
 
