@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from domain.recurrence import Cadence, Recurrence, month_end
-from domain.text import clean, fold
+from domain.text import clean, fold, strip_tags
 
 
 class DeadlineKind(StrEnum):
@@ -50,7 +50,6 @@ _ROMAN_QUARTERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _MILESTONE_WORDS = {"khoi cong": "khởi công", "khanh thanh": "khánh thành"}
 _REASON_SEVERAL = "several deadlines; the latest is kept"
 
-_TAG = re.compile(r"<[^<>]{0,40}>")
 _EDGE_PUNCTUATION = " .,;:!?/-+*•\"'“”‘’"
 # A sentence ends at ";" or at a "." followed by a space, so "15.02.2023" stays whole.
 _CLAUSE_END = re.compile(r";|\.(?=\s|$)")
@@ -114,7 +113,7 @@ _YEAR = re.compile(r"(?:nam\s*)?(?P<year>[0-9]{4})")
 def parse_deadline(text: str | None, *, plan_year: int | None = None) -> Deadline:
     """Read one deadline phrase; `plan_year` supplies the year of "Tháng 6" or "Quý IV"."""
     original = "" if text is None else text
-    phrase = _Phrase.of(clean(_TAG.sub(" ", original).replace("*", " ")))
+    phrase = _Phrase.of(clean(strip_tags(original).replace("*", " ")))
     if not phrase.folded:
         return Deadline(original=original, kind=DeadlineKind.EMPTY, reason="empty")
     clauses = [phrase.cut(start, end) for start, end in _clause_bounds(phrase.folded)]

@@ -24,7 +24,7 @@ from functools import cache
 from typing import Literal
 
 from domain.status import Status
-from domain.text import clean, fold
+from domain.text import clean, fold, strip_tags
 
 MAX_REASON_LENGTH = 500
 _MAX_DIGITS = 9  # int() refuses very long digit strings, and no real item or handle is that big
@@ -242,7 +242,6 @@ _REASON_LEAD = " :-,;."
 _FRAGMENT_EDGE = " ,;"
 
 # Bounded tag bodies keep stripping linear on hostile input.
-_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
 _KEYCAP = "\ufe0f\u20e3"
 _TOKEN = re.compile(
     r"(?P<nl>\n)|(?P<num>[0-9]+)|(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)*)|(?P<punct>\S)"
@@ -267,7 +266,7 @@ def parse_reply(text: str) -> ParsedReply:
 def _prepare(text: str) -> str:
     # Lines are kept apart: in a numbered reply a line break ends an item. A keycap digit
     # ("1️⃣ xong") numbers an item the way "1." does.
-    text = html.unescape(_TAG.sub(" ", text)).replace(_KEYCAP, ".").replace(_KEYCAP[-1], ".")
+    text = html.unescape(strip_tags(text)).replace(_KEYCAP, ".").replace(_KEYCAP[-1], ".")
     lines = (clean(line) for line in text.splitlines())
     return "\n".join(line for line in lines if line)
 

@@ -4,6 +4,8 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+# Only tag-shaped text ("<b>", "</i>", "<br/>"): a lone "<" or "< 8" in a target stays.
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
 _DASHES = str.maketrans(
     {"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2010": "-", "\u2011": "-"}
 )
@@ -24,3 +26,8 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", clean(text).lower())
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return stripped.replace("đ", "d").replace("Đ", "d")
+
+
+def strip_tags(text: str) -> str:
+    """Replace markup tags pasted from documents or chat clients by spaces."""
+    return _TAG.sub(" ", text)

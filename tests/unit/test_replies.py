@@ -1,5 +1,3 @@
-import time
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -335,10 +333,9 @@ def test_a_reply_is_empty_only_when_it_says_nothing_readable_or_unclear() -> Non
     ],
     ids=["list", "ranges", "handles", "keywords", "reasons", "lines", "tags", "digits"],
 )
-def test_parsing_hostile_input_stays_fast(text: str) -> None:
-    started = time.perf_counter()
-    parse_reply(text)
-    assert time.perf_counter() - started < 3
+def test_hostile_input_still_gives_a_well_formed_answer(text: str) -> None:
+    # How fast this runs is measured by bench/parsers.py, not asserted here.
+    assert_well_formed(parse_reply(text))
 
 
 def assert_well_formed(parsed: ParsedReply) -> None:
