@@ -1,0 +1,531 @@
+"""A plan from a document's paragraphs and tables: identity, task tables, prose tasks.
+
+Tasks come from three places: appendix tables (see `tables`), the structured prose items of
+plans like 001 ("a) …" followed by "- Thời gian hoàn thành:", "- Đơn vị chủ trì:", "- Đơn vị
+phối hợp:" lines), and the few prose sentences elsewhere that name both an agency and a dated
+time ("… trước tháng 6 năm 2023", "Trong Quý II/2023, các cơ quan …"). Undated prose duties
+are left alone: without a time they give the bot nothing to remind about.
+"""
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from domain.agencies import AgencyRegistry, Resolution, combine
+from domain.deadlines import Deadline, parse_deadline
+from domain.importers.blocks import Block, Paragraph, RawTask, Table
+from domain.importers.tables import table_tasks
+from domain.plans import PlanDraft, SourceKind, TaskDraft
+from domain.text import clean, fold
+
+_ROMAN_HEADING = re.compile(r"([IVX]+)\.\s+(.+)")
+_DOTTED_HEADING = re.compile(r"(\d+(?:\.\d+)+)\.?\s+(.+)")
+_NUMBER_HEADING = re.compile(r"(\d+)\.\s+(.+)")
+_LETTER_HEADING = re.compile(r"([a-zđ])\)\s*(.*)")
+_MARKER = re.compile(r"^(?:[-+•]\s+|(?:\d+(?:\.\d+)*\.|[IVX]+\.|[a-zđ]\))\s*)+")
+
+_FIELD = re.compile(
+    r"^[-–+\s]*(?P<label>thoi gian hoan thanh|thoi han hoan thanh|don vi chu tri|co quan chu tri"
+    r"|don vi phoi hop|co quan phoi hop)\s*[:,]?\s*"
+)
+_EMBEDDED_TIME = re.compile(r"\bthoi (?:gian|han) hoan thanh\b")
+_SUB_BULLET = re.compile(r"^[-\s]*\+\s*")
+
+# Dated phrases that make a prose sentence a task. Each names a year, so "trước ngày 19 của
+# tháng" (a reporting rule) and "đến năm 2025" (a target) are left out on purpose.
+_DUTY_TIME = re.compile(
+    r"(?:trước\s+ngày\s+\d{1,2}(?:\s*/\s*\d{1,2}\s*/\s*\d{4}|\s+tháng\s+\d{1,2}\s+năm\s+\d{4})"
+    r"|trước\s+tháng\s+\d{1,2}\s+năm\s+\d{4}"
+    r"|trong\s+quý\s+[IVX]+\s*(?:/\s*|\s+năm\s+)\d{4}"
+    r"|trong\s+tháng\s+\d{1,2}\s*(?:/\s*|\s+năm\s+)\d{4}"
+    r"|(?:đến\s+)?hết\s+năm\s+\d{4})",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ])")
+_GIVEN_TO = re.compile(r"\bgiao\s+", re.IGNORECASE)
+_WITH = re.compile(r"\bphối\s+hợp\s+(?:với|cùng)\s+", re.IGNORECASE)
+_TO = re.compile(r"\b(?:báo\s+cáo|gửi)\s+(?:về\s+)?", re.IGNORECASE)
+_CHASES = re.compile(r"\b(?:don|đơn) doc\b")
+
+_NUMBER_LINE = re.compile(
+    r"^(?:Số|So)\s*:?\s*(?P<number>\d+)?\s*/\s*(?P<kind>[A-ZĐ]+(?:-[A-ZĐ]+)+)", re.IGNORECASE
+)
+_PLACE_DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
+_CAPTION_REF = re.compile(
+    r"kèm\s+theo\s+[^()]*?số\s*(?P<number>\d+)\s*/\s*(?P<kind>[A-ZĐ]+(?:-[A-ZĐ]+)+)\s*,?\s*"
+    r"ngày\s*(?P<day>\d{1,2})\s*/\s*(?P<month>\d{1,2})\s*/\s*(?P<year>\d{4})",
+    re.IGNORECASE,
+)
+_DOC_TYPE = re.compile(r"^(?:kế hoạch|chỉ thị|quyết định|chương trình)\b", re.IGNORECASE)
+_SIGNED_FOR = re.compile(r"^TM\.\s*(.+)$", re.IGNORECASE)
+_APPENDIX = re.compile(r"^phụ\s+lục\b\s*(?P<number>\d+|[IVX]+)?", re.IGNORECASE)
+_ORGANISE = "to chuc thuc hien"
+
+
+@dataclass
+class _Outline:
+    """Where a paragraph sits: the numbered headings above it."""
+
+    roman: str | None = None
+    roman_text: str = ""
+    number: str | None = None
+    number_text: str = ""
+    sub: str | None = None
+    sub_text: str = ""
+    letter: str | None = None
+    letter_text: str = ""
+
+    def advance(self, paragraph: Paragraph) -> int:
+        """Move past a paragraph; the outline level it opens (0-3), or 4 for plain text."""
+        text = paragraph.text
+        if match := _ROMAN_HEADING.fullmatch(text):
+            self.roman, self.roman_text = match.group(1), match.group(2)
+            self.number = self.sub = self.letter = None
+            return 0
+        if match := _DOTTED_HEADING.fullmatch(text):
+            self.sub, self.sub_text = match.group(1), match.group(2)
+            number = self.sub.split(".")[0]
+            if number != self.number:
+                self.number, self.number_text = number, ""
+            self.letter = None
+            return 2
+        if match := _NUMBER_HEADING.fullmatch(text):
+            self.number, self.number_text = match.group(1), match.group(2)
+            self.sub = self.letter = None
+            return 1
+        if match := _LETTER_HEADING.fullmatch(text):
+            self.letter, self.letter_text = match.group(1), match.group(2)
+            return 3
+        if paragraph.heading:
+            self.letter = None
+        return 4
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        parts = (self.roman, self.sub or self.number, self.letter)
+        return tuple(part for part in parts if part)
+
+    def headings(self) -> list[str]:
+        """Heading texts from the nearest up, for finding the agency a section is about."""
+        found = [self.letter_text if self.letter else ""]
+        found += [self.sub_text if self.sub else "", self.number_text if self.number else ""]
+        return [text for text in found if text]
+
+    def label(self, level: int) -> str:
+        """The heading above a paragraph of outline `level`, as a reader would cite it."""
+        slots = [
+            (self.roman, self.roman_text),
+            (self.number, self.number_text),
+            (self.sub, self.sub_text),
+            (self.letter, self.letter_text),
+        ]
+        for depth in range(min(level, 4) - 1, -1, -1):
+            number, text = slots[depth]
+            if number and text:
+                middle = self.sub if depth >= 2 and self.sub else self.number
+                parts = (
+                    self.roman,
+                    middle if depth >= 1 else None,
+                    number if depth == 3 else None,
+                )
+                path = ".".join(part for part in parts if part)
+                return f"{path}. {text.strip().rstrip(':')}"
+        return ""
+
+    def in_organisation_part(self) -> bool:
+        """Whether the paragraph is under "Tổ chức thực hiện", where duties are assigned."""
+        texts = (self.roman_text if self.roman else "", self.number_text if self.number else "")
+        return any(_ORGANISE in fold(text) for text in texts)
+
+
+@dataclass
+class _Placed:
+    paragraph: Paragraph
+    outline: _Outline
+    index: int
+    level: int
+    consumed: bool = False
+
+
+@dataclass
+class _Item:
+    code: str
+    section: str
+    title: str
+    paragraphs: list[_Placed] = field(default_factory=list)
+
+
+def build_plan(
+    blocks: Sequence[Block],
+    *,
+    registry: AgencyRegistry,
+    source_file: str,
+    plan_ref: str | None = None,
+    plan_year: int | None = None,
+) -> PlanDraft:
+    """Read a plan from the blocks of a document."""
+    placed = _place(blocks)
+    problems: list[str] = []
+    ref, issued = _identity(placed)
+    raw: list[RawTask] = []
+    for index, block in enumerate(blocks):
+        if isinstance(block, Table):
+            raw += _table(blocks, index, block, registry=registry, problems=problems)
+    raw += _structured_items(placed, registry)
+    raw += _prose_duties(placed, registry)
+    draft = PlanDraft(
+        ref=plan_ref or ref,
+        title=_title(placed) or source_file,
+        issue_date=issued,
+        issuer=_issuer(placed, registry),
+        hub_code=_hub(placed, registry),
+        source_file=source_file,
+        plan_year=None,
+        problems=problems,
+    )
+    if draft.ref is None:
+        problems.append("the document has no number: its tasks are keyed by the file name")
+    finish(draft, raw, plan_year=plan_year)
+    return draft
+
+
+def finish(draft: PlanDraft, raw: Sequence[RawTask], *, plan_year: int | None) -> None:
+    """Read the deadlines with the plan's year and store the tasks, codes made unique."""
+    draft.plan_year = plan_year or (draft.issue_date.year if draft.issue_date else None)
+    if draft.plan_year is None:
+        years = Counter(
+            deadline.due_date.year
+            for task in raw
+            for deadline in [_due(task, None)]
+            if deadline.due_date is not None
+        )
+        draft.plan_year = years.most_common(1)[0][0] if years else None
+    seen: Counter[str] = Counter()
+    for task in raw:
+        seen[task.code] += 1
+        code = task.code if seen[task.code] == 1 else f"{task.code}#{seen[task.code]}"
+        if code != task.code:
+            draft.problems.append(f"two tasks are numbered {task.code}; the later is {code}")
+        draft.tasks.append(_draft(task, code, draft.plan_year))
+
+
+def _due(task: RawTask, plan_year: int | None) -> Deadline:
+    if task.due_context is not None:
+        deadline = parse_deadline(task.due_context, plan_year=plan_year)
+        return replace(deadline, original=task.due_text or "")
+    return parse_deadline(task.due_text, plan_year=plan_year)
+
+
+def _draft(task: RawTask, code: str, plan_year: int | None) -> TaskDraft:
+    return TaskDraft(
+        code=code,
+        section=task.section,
+        title=task.title,
+        due=_due(task, plan_year),
+        start=parse_deadline(task.start_text, plan_year=plan_year) if task.start_text else None,
+        funding=task.funding,
+        lead_codes=task.lead.codes,
+        cooperating_codes=task.cooperating.codes,
+        unresolved_leads=task.lead.unresolved,
+        unresolved_cooperating=task.cooperating.unresolved,
+        groups=tuple(dict.fromkeys(task.lead.groups + task.cooperating.groups)),
+        source_kind=task.source_kind,
+        recipients=task.recipients.codes,
+        unresolved_recipients=task.recipients.unresolved,
+        lead_named=task.lead.named,
+        cooperating_named=task.cooperating.named,
+        lead_scopes=task.lead.scopes,
+        extra=task.extra,
+        notes=task.notes,
+    )
+
+
+def _place(blocks: Sequence[Block]) -> list[_Placed]:
+    outline = _Outline()
+    placed: list[_Placed] = []
+    for index, block in enumerate(blocks):
+        if isinstance(block, Paragraph):
+            level = outline.advance(block)
+            placed.append(_Placed(block, replace(outline), index, level))
+    return placed
+
+
+def _table(
+    blocks: Sequence[Block],
+    index: int,
+    table: Table,
+    *,
+    registry: AgencyRegistry,
+    problems: list[str],
+) -> list[RawTask]:
+    prefix = ""
+    for block in reversed(blocks[max(0, index - 6) : index]):
+        if isinstance(block, Table):
+            break
+        if match := _APPENDIX.match(block.text):
+            prefix = f"PL{match['number']}." if match["number"] else ""
+            break
+    return table_tasks(
+        table.rows,
+        registry=registry,
+        source_kind=SourceKind.APPENDIX_TABLE,
+        prefix=prefix,
+        problems=problems,
+    )
+
+
+def _identity(placed: Sequence[_Placed]) -> tuple[str | None, date | None]:
+    """The plan's number and date, from its header lines or an appendix caption.
+
+    Other documents are cited with the same shapes ("Kế hoạch số 12/KH-UBND ngày
+    12/01/2023 của …"), so only the number line at the top, the place-and-date line at the
+    top and the "(Kèm theo … số … ngày …)" caption of an appendix count.
+    """
+    ref: str | None = None
+    issued: date | None = None
+    for item in placed[:12]:
+        text = item.paragraph.text
+        if ref is None and (match := _NUMBER_LINE.match(text)) and match["number"]:
+            ref = f"{match['number']}/{match['kind'].upper()}"
+        place_date = _PLACE_DATE.search(text) if text.startswith(("Hải Phòng", "Hà Nội")) else None
+        if issued is None and place_date is not None:
+            issued = _date(*place_date.groups())
+    for item in placed:
+        text = item.paragraph.text
+        if not text.startswith("(") or (match := _CAPTION_REF.search(text)) is None:
+            continue
+        ref = ref or f"{match['number']}/{match['kind'].upper()}"
+        issued = issued or _date(match["day"], match["month"], match["year"])
+        break
+    return ref, issued
+
+
+def _date(day: str, month: str, year: str) -> date | None:
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def _title(placed: Sequence[_Placed]) -> str:
+    """The document type line ("KẾ HOẠCH", "CHỈ THỊ") and the subject lines under it."""
+    for position, item in enumerate(placed[:15]):
+        if not _DOC_TYPE.match(item.paragraph.text):
+            continue
+        lines = [item.paragraph.text]
+        for following in placed[position + 1 : position + 5]:
+            text = following.paragraph.text
+            if (
+                len(text) > 300
+                or text.endswith((".", ":", ";"))
+                or fold(text).startswith("can cu")
+                or _NUMBER_HEADING.fullmatch(text)
+                or _ROMAN_HEADING.fullmatch(text)
+            ):
+                break
+            lines.append(text)
+        return clean(" ".join(lines))
+    return ""
+
+
+def _issuer(placed: Sequence[_Placed], registry: AgencyRegistry) -> str | None:
+    for item in placed:
+        if match := _SIGNED_FOR.match(item.paragraph.text):
+            body = clean(match.group(1))
+            agency = registry.resolve(body)
+            return agency.name if agency is not None else body
+    return None
+
+
+def _hub(placed: Sequence[_Placed], registry: AgencyRegistry) -> str | None:
+    """The agency that chases the others ("đôn đốc") in the "Tổ chức thực hiện" part."""
+    for item in placed:
+        folded = fold(item.paragraph.text)
+        if not item.outline.in_organisation_part() or not _CHASES.search(folded):
+            continue
+        for sentence in _sentences(item.paragraph.text):
+            if _CHASES.search(fold(sentence)):
+                lead = _subject(sentence, registry) or _heading_agency(item.outline, registry)
+                if lead is not None and len(lead.named) == 1:
+                    code = lead.named[0]
+                    return None if registry.is_group(code) else code
+    return None
+
+
+def _structured_items(placed: Sequence[_Placed], registry: AgencyRegistry) -> list[RawTask]:
+    items: list[_Item] = []
+    current: _Item | None = None
+    for item in placed:
+        text = item.paragraph.text
+        outline = item.outline
+        if _LETTER_HEADING.fullmatch(text) and outline.letter:
+            number = outline.sub or outline.number
+            current = _Item(
+                code=f"{number}.{outline.letter}" if number else outline.letter,
+                section=outline.label(item.level),
+                title=outline.letter_text,
+            )
+            items.append(current)
+        elif item.paragraph.heading or _NUMBER_HEADING.fullmatch(text) or _is_heading(text):
+            current = None
+        elif current is not None:
+            current.paragraphs.append(item)
+    found: list[RawTask] = []
+    for candidate in items:
+        fields = [_FIELD.match(fold(p.paragraph.text)) for p in candidate.paragraphs]
+        if not any(m and "chu tri" in m["label"] for m in fields):
+            continue
+        for placed_item in candidate.paragraphs:
+            placed_item.consumed = True
+        found += _item_tasks(candidate, registry)
+    return found
+
+
+def _is_heading(text: str) -> bool:
+    return bool(_ROMAN_HEADING.fullmatch(text) or _DOTTED_HEADING.fullmatch(text))
+
+
+def _item_tasks(item: _Item, registry: AgencyRegistry) -> list[RawTask]:
+    due_line: str | None = None
+    leads: list[Resolution] = []
+    cooperating = Resolution()
+    parts: list[tuple[str, str]] = []
+    in_leads = False
+    for placed in item.paragraphs:
+        text = placed.paragraph.text
+        match = _FIELD.match(fold(text))
+        if match is not None:
+            label, value = match["label"], clean(text[match.end() :])
+            in_leads = "chu tri" in label
+            if "hoan thanh" in label:
+                due_line = clean(_SUB_BULLET.sub("", text).lstrip("-– "))
+            elif in_leads and value:
+                leads.append(registry.resolve_cell(value))
+            elif "phoi hop" in label:
+                cooperating = registry.resolve_cell(value)
+        elif in_leads and _SUB_BULLET.match(text):
+            leads.append(_bullet_lead(_SUB_BULLET.sub("", text), registry))
+        elif embedded := _EMBEDDED_TIME.search(fold(text)):
+            parts.append((clean(text[: embedded.start()]), clean(text[embedded.start() :])))
+    lead = combine(leads)
+    base = RawTask(
+        code=item.code,
+        section=item.section,
+        title=clean(item.title),
+        source_kind=SourceKind.PROSE_ITEM,
+        lead=lead,
+        cooperating=cooperating,
+        due_text=_time_value(due_line),
+        due_context=due_line,
+    )
+    if due_line is None and len(parts) == 1:
+        return [replace(base, due_text=_time_value(parts[0][1]), due_context=parts[0][1])]
+    if due_line is None and len(parts) > 1:
+        # 12.c of 001: two sentences, each with its own time, under one lead.
+        return [
+            replace(
+                base,
+                code=f"{item.code}({number})",
+                title=sentence,
+                due_text=_time_value(time),
+                due_context=time,
+            )
+            for number, (sentence, time) in enumerate(parts, start=1)
+        ]
+    return [base]
+
+
+def _time_value(line: str | None) -> str | None:
+    """The time phrase of a "Thời gian hoàn thành: …" line, without its label."""
+    if line is None:
+        return None
+    match = _EMBEDDED_TIME.search(fold(line))
+    if match is None:
+        return line
+    return clean(line[match.end() :].lstrip(" :,")) or None
+
+
+def _bullet_lead(text: str, registry: AgencyRegistry) -> Resolution:
+    """One "+ Sở Du lịch chủ trì thí điểm …" line of a multi-lead item, with its scope."""
+    lead, end = registry.leading(text)
+    if not lead.named and ":" in text:
+        # "Cảng biển: Các doanh nghiệp cảng." names the domain first.
+        colon = text.index(":")
+        lead, end = registry.leading(text, start=colon + 1)
+        scope = clean(text[:colon])
+    else:
+        scope = clean(text[end:]).strip(" .")
+    if not lead.named:
+        return Resolution(unresolved=(clean(text),))
+    return replace(lead, scopes=tuple((code, scope) for code in lead.named if scope))
+
+
+def _prose_duties(placed: Sequence[_Placed], registry: AgencyRegistry) -> list[RawTask]:
+    found: list[RawTask] = []
+    for item in placed:
+        if item.consumed or item.paragraph.heading:
+            continue
+        text = item.paragraph.text
+        time = _DUTY_TIME.search(text)
+        if time is None:
+            continue
+        sentences = _sentences(text)
+        at = next(index for index, s in enumerate(sentences) if time.group() in s)
+        sentence = sentences[at]
+        if at and _EMBEDDED_TIME.match(fold(sentence)):
+            # "… có trách nhiệm …. Thời gian hoàn thành trước tháng 12 năm 2022." dates the
+            # sentence before it.
+            sentence = f"{sentences[at - 1]} {sentence}"
+        lead = _subject(sentence, registry) or _heading_agency(item.outline, registry)
+        if lead is None:
+            continue
+        found.append(
+            RawTask(
+                code=".".join(item.outline.path) or str(item.index),
+                section=item.outline.label(item.level),
+                title=clean(_MARKER.sub("", sentence)),
+                source_kind=SourceKind.PROSE_DUTY,
+                lead=lead,
+                cooperating=_after(sentence, _WITH, registry),
+                recipients=_after(sentence, _TO, registry),
+                due_text=clean(time.group()),
+            )
+        )
+    return found
+
+
+def _sentences(text: str) -> list[str]:
+    return [part for part in _SENTENCE_END.split(text) if part.strip()]
+
+
+def _subject(sentence: str, registry: AgencyRegistry) -> Resolution | None:
+    """The agencies a sentence starts with (after a leading time), or that it "giao" work to."""
+    given = _GIVEN_TO.search(sentence)
+    if given is not None:
+        lead, _ = registry.leading(sentence, start=given.end())
+        if lead.named:
+            return lead
+    marker = _MARKER.match(sentence)
+    start = marker.end() if marker else 0
+    time = _DUTY_TIME.match(sentence, start)
+    if time is not None:
+        start = time.end()
+    lead, _ = registry.leading(sentence, start=start)
+    return lead if lead.named else None
+
+
+def _heading_agency(outline: _Outline, registry: AgencyRegistry) -> Resolution | None:
+    """The agencies a heading consists of, e.g. "3.19. Ủy ban nhân dân các quận, huyện:"."""
+    for heading in outline.headings():
+        text = heading.strip().rstrip(":.")
+        lead, end = registry.leading(text)
+        if lead.named and not text[end:].strip(" .:;,"):
+            return lead
+    return None
+
+
+def _after(sentence: str, verb: re.Pattern[str], registry: AgencyRegistry) -> Resolution:
+    found = [registry.leading(sentence, start=match.end())[0] for match in verb.finditer(sentence)]
+    return combine(found)

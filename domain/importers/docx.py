@@ -1,0 +1,69 @@
+"""Word (.docx) plans: the body's paragraphs and tables in order, read with python-docx.
+
+Word repeats the text of a merged cell: a cell merged across columns comes back once per
+column and one merged down rows once per row. Repeats across columns are blanked (a group
+row "I | Đẩy mạnh …" merged over the whole width must not fill the lead column), repeats down
+rows are kept (a funding cell shared by several tasks belongs to each of them).
+"""
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import docx
+from docx.opc.exceptions import OpcError
+from docx.oxml.ns import qn
+from docx.table import Table as WordTable
+from docx.text.paragraph import Paragraph as WordParagraph
+
+from domain.importers.blocks import Block, Cell, Paragraph, PlanImportError, Table
+from domain.text import clean
+
+
+def read_docx(path: Path) -> list[Block]:
+    """Paragraphs and tables of a .docx file, in document order."""
+    try:
+        document = docx.Document(str(path))
+    except (zipfile.BadZipFile, OpcError, KeyError, ValueError) as error:
+        raise PlanImportError(
+            f"{path.name!r} is not a Word document we can open ({error}). "
+            "Open it in Word and save it again as .docx."
+        ) from error
+    blocks: list[Block] = []
+    for child in document.element.body.iterchildren():
+        if child.tag == qn("w:p"):
+            blocks += _paragraphs(WordParagraph(child, document))
+        elif child.tag == qn("w:tbl"):
+            blocks.append(_table(WordTable(child, document)))
+    return blocks
+
+
+def _paragraphs(paragraph: Any) -> list[Paragraph]:
+    style = str(paragraph.style.name) if paragraph.style is not None else ""
+    heading = style.startswith(("Heading", "Title")) or _bold(paragraph)
+    return [
+        Paragraph(clean(line), heading=heading)
+        for line in str(paragraph.text).split("\n")
+        if line.strip()
+    ]
+
+
+def _table(table: Any) -> Table:
+    rows: list[tuple[Cell, ...]] = []
+    for row in table.rows:
+        cells: list[Cell] = []
+        previous = None
+        for cell in row.cells:
+            if previous is not None and cell._tc is previous:
+                cells.append(Cell(""))
+                continue
+            previous = cell._tc
+            text = clean(" ".join(str(p.text) for p in cell.paragraphs))
+            cells.append(Cell(text, bold=bool(text) and all(map(_bold, cell.paragraphs))))
+        rows.append(tuple(cells))
+    return Table(tuple(rows))
+
+
+def _bold(paragraph: Any) -> bool:
+    runs = [run for run in paragraph.runs if str(run.text).strip()]
+    return bool(runs) and all(bool(run.bold) for run in runs)

@@ -1,0 +1,152 @@
+"""Task lists kept as spreadsheets: .xlsx workbooks and .csv files in one template.
+
+The template (also in docs/import-template.md):
+
+* Optional title rows above the header; the first one becomes the plan title.
+* One header row. Columns may come in any order, and headers are matched ignoring case,
+  accents and spacing:
+
+  - ``TT`` or ``STT``: the task number ("1", "2" … or "I.4"); a row whose number is a Roman
+    numeral (I, II) and which has no lead or time is a group heading;
+  - ``Nhiệm vụ`` / ``Nội dung nhiệm vụ`` / ``Tên nhiệm vụ`` (required): the task, verbatim;
+  - ``Thời gian bắt đầu`` / ``Bắt đầu``: when the work starts;
+  - ``Thời hạn`` / ``Thời gian hoàn thành`` / ``Hoàn thành``: the deadline, as the plan words
+    it ("Quý IV/2023", "Tháng 6", "trước ngày 15/02/2023", "Hàng năm", "Thường xuyên");
+  - ``Cơ quan chủ trì`` / ``Đơn vị chủ trì`` (required): the lead agency or agencies,
+    several separated by ",", ";", "và" or one per line;
+  - ``Cơ quan phối hợp`` / ``Đơn vị phối hợp``: the cooperating bodies;
+  - ``Nguồn vốn`` / ``Kinh phí``: the funding source;
+  - ``Nhóm`` / ``Mục``: the section a task belongs to ("I. Đô thị"); when numbers restart in
+    every section, the code is the section's Roman numeral plus the number ("I.4").
+
+* Any other column is kept with the task as extra information.
+
+A .csv may be separated by commas, semicolons or tabs and encoded as UTF-8 or Windows-1258.
+"""
+
+import csv
+import io
+import zipfile
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
+
+from domain.agencies import AgencyRegistry
+from domain.importers.blocks import Cell, PlanImportError
+from domain.importers.document import finish
+from domain.importers.tables import find_header, role_of, table_tasks
+from domain.importers.text import decode
+from domain.plans import PlanDraft, SourceKind
+from domain.text import clean
+
+_REQUIRED = {
+    "task": "the task (Nhiệm vụ / Nội dung nhiệm vụ / Tên nhiệm vụ)",
+    "lead": "the lead agency (Cơ quan chủ trì / Đơn vị chủ trì)",
+}
+
+
+def read_xlsx(path: Path) -> list[list[list[Cell]]]:
+    """The rows of every worksheet of a workbook, merged cells filled down."""
+    try:
+        workbook = openpyxl.load_workbook(path, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as error:
+        raise PlanImportError(
+            f"{path.name!r} is not an Excel workbook we can open: the file is damaged or not "
+            "really .xlsx. Open it in Excel, save it again as .xlsx and retry."
+        ) from error
+    return [_worksheet(sheet) for sheet in workbook.worksheets]
+
+
+def _worksheet(sheet: Any) -> list[list[Cell]]:
+    rows = [
+        [Cell(_cell_text(cell.value), bold=bool(cell.font and cell.font.b)) for cell in row]
+        for row in sheet.iter_rows()
+    ]
+    # A cell merged down several rows holds its value only in the top row; each task row
+    # under it shares that value, as Word shows it.
+    for merged in sheet.merged_cells.ranges:
+        top = merged.min_row - 1
+        column = merged.min_col - 1
+        if merged.max_row == merged.min_row or top >= len(rows) or column >= len(rows[top]):
+            continue
+        for index in range(merged.min_row, min(merged.max_row, len(rows))):
+            if column < len(rows[index]):
+                rows[index][column] = rows[top][column]
+    return rows
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return value.strftime("%d/%m/%Y")
+    return clean(str(value))
+
+
+def read_csv_rows(data: bytes, name: str) -> list[list[Cell]]:
+    """The rows of a .csv file, whichever of ",", ";" or tab separates its fields."""
+    text = decode(data, name)
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [
+        [Cell(clean(value)) for value in row] for row in csv.reader(io.StringIO(text), dialect)
+    ]
+
+
+def sheet_plan(
+    sheets: Sequence[Sequence[Sequence[Cell]]],
+    *,
+    registry: AgencyRegistry,
+    source_file: str,
+    plan_ref: str | None = None,
+    plan_year: int | None = None,
+) -> PlanDraft:
+    """A plan from the first worksheet (or CSV) laid out in the template."""
+    for rows in sheets:
+        found = find_header(rows)
+        if found is None or not found[0].is_task_table:
+            continue
+        header_index = found[1] - 1
+        title = next(
+            (cell.text for row in rows[:header_index] for cell in row if cell.text), source_file
+        )
+        draft = PlanDraft(
+            ref=plan_ref,
+            title=title,
+            issue_date=None,
+            issuer=None,
+            hub_code=None,
+            source_file=source_file,
+            plan_year=None,
+        )
+        raw = table_tasks(
+            rows, registry=registry, source_kind=SourceKind.SHEET, problems=draft.problems
+        )
+        if not raw:
+            raise PlanImportError(f"{source_file!r} has the template header but no task rows.")
+        finish(draft, raw, plan_year=plan_year)
+        return draft
+    raise PlanImportError(_missing_columns(sheets, source_file))
+
+
+def _missing_columns(sheets: Sequence[Sequence[Sequence[Cell]]], source_file: str) -> str:
+    candidates = [row for rows in sheets for row in rows[:30] if any(cell.text for cell in row)]
+    best = max(
+        candidates, key=lambda row: sum(role_of(c.text) is not None for c in row), default=[]
+    )
+    roles = {role_of(cell.text) for cell in best}
+    missing = [text for role, text in _REQUIRED.items() if role not in roles]
+    found = ", ".join(repr(cell.text) for cell in best if cell.text) or "none"
+    return (
+        f"{source_file!r} is not a task list in the import template: no column for "
+        + " or ".join(missing or _REQUIRED.values())
+        + f". Columns found: {found}. See docs/import-template.md for the expected headers."
+    )
