@@ -1,0 +1,60 @@
+"""What a handler gets for one incoming message, and where it puts its answers."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.settings import Settings
+from domain.calendar import WorkCalendar
+from handlers.messages import Button, Incoming, Outgoing
+from locales import Translate, gettext_for
+from models.tables import Person
+from services.access import Actor
+
+# Renders a notification in its recipient's language.
+Render = Callable[[Translate], Outgoing]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message for someone other than the sender, rendered in their own language."""
+
+    person: Person
+    render: Render
+
+
+@dataclass
+class Context:
+    """One incoming message being answered, inside one unit of work."""
+
+    session: AsyncSession
+    incoming: Incoming
+    actor: Actor | None
+    now: datetime
+    settings: Settings
+    calendar: WorkCalendar
+    locale: str
+    replies: list[Outgoing] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    # Messages to chats that no longer belong to a person (a revoked officer's last word).
+    farewells: list[tuple[str, str, Outgoing]] = field(default_factory=list)
+
+    @property
+    def _(self) -> Translate:
+        """The sender's translator."""
+        return gettext_for(self.locale)
+
+    @property
+    def today(self) -> date:
+        """Today's date in the configured time zone."""
+        return self.now.astimezone(self.settings.tz).date()
+
+    def reply(self, text: str, *buttons: tuple[Button, ...]) -> None:
+        """Answer the sender, with rows of buttons if given."""
+        self.replies.append(Outgoing(text=text, buttons=tuple(row for row in buttons if row)))
+
+    def notify(self, person: Person, render: Render) -> None:
+        """Tell someone else, in their language."""
+        self.notices.append(Notice(person=person, render=render))

@@ -1,0 +1,225 @@
+"""Registration, help, language and people management."""
+
+from handlers.context import Context
+from handlers.messages import Outgoing
+from handlers.render import moment
+from locales import N_, Translate, gettext_for
+from models.tables import Role
+from services import queries
+from services import registration as registration_service
+from services.access import can_manage
+from services.registration import Outcome
+
+
+def role_name(role: Role, _: Translate) -> str:
+    """A role in words."""
+    names = {
+        Role.OFFICER: _("cán bộ đầu mối"),
+        Role.COORDINATOR: _("điều phối viên"),
+        Role.LEADER: _("lãnh đạo"),
+        Role.ADMIN: _("quản trị"),
+    }
+    return names[role]
+
+
+def stranger(ctx: Context) -> None:
+    """What someone unregistered learns: how to register, nothing else."""
+    _ = ctx._
+    ctx.reply(
+        _(
+            "Xin chào! Bạn chưa đăng ký với Đôn Đốc. Hãy gửi /start kèm mã mời mà điều phối "
+            "viên đã cấp cho bạn, ví dụ: /start ABCD234567"
+        )
+    )
+
+
+async def start(ctx: Context, args: str) -> None:
+    """/start [CODE]: register with a code, or greet someone already registered."""
+    if not args:
+        if ctx.actor is None:
+            stranger(ctx)
+        else:
+            ctx.reply(ctx._("Chào {name}! Gõ /help để xem các lệnh.").format(name=ctx.actor.name))
+        return
+    await register(ctx, args)
+
+
+async def register(ctx: Context, args: str) -> None:
+    """/register CODE: bind this chat to a new person with the invite's agency and role."""
+    _ = ctx._
+    code = args.split(" ")[0] if args else ""
+    if not code:
+        ctx.reply(_("Hãy gửi kèm mã mời, ví dụ: /register ABCD234567"))
+        return
+    incoming = ctx.incoming
+    result = await registration_service.register(
+        ctx.session,
+        channel=incoming.channel,
+        chat_id=incoming.chat_id,
+        code=code,
+        display_name=incoming.sender_name,
+        locale=incoming.language or ctx.settings.default_locale,
+        now=ctx.now,
+    )
+    tz = ctx.settings.tz
+    if result.outcome is Outcome.ALREADY_REGISTERED:
+        ctx.reply(_("Bạn đã đăng ký rồi. Gõ /whoami để xem thông tin, /help để xem các lệnh."))
+    elif result.outcome is Outcome.LOCKED:
+        assert result.locked_until is not None
+        ctx.reply(
+            _("Bạn đã nhập sai mã nhiều lần. Vui lòng thử lại sau {time}.").format(
+                time=moment(result.locked_until, locale=ctx.locale, tz=tz)
+            )
+        )
+    elif result.outcome is Outcome.WRONG_CODE:
+        ctx.reply(_("Mã mời không đúng. Vui lòng kiểm tra lại mã điều phối viên đã gửi."))
+    elif result.outcome is Outcome.EXPIRED:
+        ctx.reply(_("Mã mời đã hết hạn. Vui lòng xin điều phối viên một mã mới."))
+    elif result.outcome is Outcome.USED_UP:
+        ctx.reply(_("Mã mời đã được dùng hết. Vui lòng xin điều phối viên một mã mới."))
+    else:
+        _welcome(ctx, result)
+
+
+def _welcome(ctx: Context, result: registration_service.RegistrationResult) -> None:
+    person, agency = result.person, result.agency
+    assert person is not None
+    ctx.locale = person.locale
+    _ = ctx._
+    where = agency.name if agency else _("toàn thành phố")
+    ctx.reply(
+        _(
+            "✅ Đăng ký thành công: {name}, {role}, {agency}. Đôn Đốc sẽ nhắc việc trước hạn; "
+            "bạn chỉ cần trả lời ngắn như «xong», «50%» hoặc «vướng: lý do». Gõ /help để xem "
+            "các lệnh."
+        ).format(name=person.name, role=role_name(Role(person.role), _), agency=where)
+    )
+    for coordinator in result.coordinators:
+
+        def render(_: Translate) -> Outgoing:
+            return Outgoing(
+                text=_(
+                    "🆕 {name} vừa đăng ký: {role}, {agency} (qua {channel}, mã #{id})."
+                ).format(
+                    name=person.name,
+                    role=role_name(Role(person.role), _),
+                    agency=agency.name if agency else _("toàn thành phố"),
+                    channel=ctx.incoming.channel,
+                    id=person.id,
+                )
+            )
+
+        ctx.notify(coordinator, render)
+
+
+HELP_OFFICER = N_(
+    "Trả lời lời nhắc bằng tin ngắn: «xong», «đang làm 60%», «vướng: chưa có kinh phí», "
+    "«nhắc lại sau 3 ngày»; nhiều việc: «1 xong, 2 60%».\n"
+    "Nêu số hiệu việc: «#57 xong», /xong 57, /tiendo 57 60, /vuong 57 lý do, /nhaclai 57 3.\n"
+    "/viec — việc đang mở của cơ quan bạn\n"
+    "/chitiet 57 — chi tiết và lịch sử một việc\n"
+    "/sapden 14 — việc đến hạn trong 14 ngày tới\n"
+    "/quahan — việc quá hạn\n"
+    "/hoantac — hoàn tác cập nhật vừa gửi (trong 10 phút)\n"
+    "/toila — thông tin của bạn · /ngonngu en — đổi ngôn ngữ · /huy — bỏ câu hỏi đang chờ"
+)
+
+
+def help_text(ctx: Context) -> str:
+    """The commands this person may use, in their language."""
+    _ = ctx._
+    if ctx.actor is None:
+        return _(
+            "Đôn Đốc nhắc việc theo kế hoạch của UBND thành phố. Để bắt đầu, gửi /start kèm mã "
+            "mời mà điều phối viên đã cấp cho bạn."
+        )
+    text = _(HELP_OFFICER)
+    if ctx.actor.role is not Role.OFFICER:
+        text += "\n" + _("/quahan STTTT hoặc /quahan 40/KH-UBND — lọc theo cơ quan hoặc kế hoạch")
+    if can_manage(ctx.actor):
+        text += "\n" + _("/canbo — danh sách người đăng ký · /thuhoi 12 — thu hồi quyền của #12")
+    return text
+
+
+async def show_help(ctx: Context, args: str) -> None:
+    """/help."""
+    ctx.reply(help_text(ctx))
+
+
+async def whoami(ctx: Context, args: str) -> None:
+    """/whoami: name, role, agency, channels, language."""
+    assert ctx.actor is not None
+    _ = ctx._
+    profile = await queries.profile(ctx.session, actor=ctx.actor)
+    ctx.reply(
+        _(
+            "👤 {name} (#{id})\nVai trò: {role}\nCơ quan: {agency}\nKênh: {channels}\n"
+            "Ngôn ngữ: {language}"
+        ).format(
+            name=ctx.actor.name,
+            id=ctx.actor.person_id,
+            role=role_name(ctx.actor.role, _),
+            agency=profile.agency.name if profile.agency else _("toàn thành phố"),
+            channels=", ".join(profile.channels),
+            language=_("Tiếng Việt") if ctx.actor.locale == "vi" else _("Tiếng Anh"),
+        )
+    )
+
+
+async def language(ctx: Context, args: str) -> None:
+    """/lang vi|en."""
+    assert ctx.actor is not None
+    choice = args.strip().lower()
+    if choice not in ("vi", "en"):
+        ctx.reply(ctx._("Chọn ngôn ngữ: /lang vi (Tiếng Việt) hoặc /lang en (English)."))
+        return
+    ctx.locale = await registration_service.set_locale(
+        ctx.session, actor=ctx.actor, locale=choice, now=ctx.now
+    )
+    ctx.reply(ctx._("Đã chuyển sang tiếng Việt."))
+
+
+async def people(ctx: Context, args: str) -> None:
+    """/people: everybody registered (coordinators and admins)."""
+    assert ctx.actor is not None
+    _ = ctx._
+    rows = await registration_service.list_people(ctx.session, actor=ctx.actor)
+    lines = [_("Người đã đăng ký ({count}):").format(count=len(rows))]
+    for row in rows:
+        state = "" if row.person.active else " " + _("(đã thu hồi)")
+        lines.append(
+            f"#{row.person.id} {row.person.name} · {role_name(Role(row.person.role), _)} · "
+            f"{row.agency.code if row.agency else '—'}{state}"
+        )
+    ctx.reply("\n".join(lines))
+
+
+async def revoke(ctx: Context, args: str) -> None:
+    """/revoke ID: a coordinator takes someone's access away."""
+    assert ctx.actor is not None
+    _ = ctx._
+    digits = args.lstrip("#")
+    if not digits.isdigit() or len(digits) > 9:
+        ctx.reply(_("Cách dùng: /revoke SỐ_NGƯỜI (xem số bằng /people)."))
+        return
+    try:
+        result = await registration_service.revoke(
+            ctx.session, actor=ctx.actor, person_id=int(digits), now=ctx.now
+        )
+    except registration_service.UnknownPersonError:
+        ctx.reply(_("Không có người mang số #{id}.").format(id=digits))
+        return
+    except registration_service.SelfRevokeError:
+        ctx.reply(_("Bạn không thể tự thu hồi quyền của mình."))
+        return
+    person = result.person
+    ctx.reply(_("Đã thu hồi quyền của {name} (#{id}).").format(name=person.name, id=person.id))
+    their = gettext_for(person.locale)
+    for channel, chat_id in result.chats:
+        ctx.farewells.append(
+            (
+                channel,
+                chat_id,
+                Outgoing(text=their("Quyền sử dụng Đôn Đốc của bạn đã được thu hồi.")),
+            )
+        )

@@ -1,0 +1,115 @@
+"""Turning views into short, polite text in the reader's language.
+
+Dates and numbers go through Babel in the reader's locale ("Thứ Hai, 20/11/2023");
+times are shown in the configured time zone.
+"""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+
+from domain.status import Status
+from locales import N_, Translate, normalise_locale
+from services.queries import AssignmentView
+
+TITLE_LENGTH = 70
+
+_STATUS_LABELS = {
+    Status.NOT_STARTED: N_("Chưa bắt đầu"),
+    Status.IN_PROGRESS: N_("Đang làm"),
+    Status.BLOCKED: N_("Vướng mắc"),
+    Status.DONE: N_("Hoàn thành"),
+    Status.CANCELLED: N_("Đã hủy"),
+}
+_STATUS_ICONS = {
+    Status.NOT_STARTED: "⚪",
+    Status.IN_PROGRESS: "🔄",
+    Status.BLOCKED: "⚠️",
+    Status.DONE: "✅",
+    Status.CANCELLED: "✖️",
+}
+
+
+def day(value: date, *, locale: str) -> str:
+    """A date with its weekday: "Thứ Hai, 20/11/2023" / "Monday, 20/11/2023"."""
+    return format_date(value, "EEEE, dd/MM/yyyy", locale=normalise_locale(locale))
+
+
+def short_day(value: date, *, locale: str) -> str:
+    """A date as officials write it: 20/11/2023."""
+    return format_date(value, "dd/MM/yyyy", locale=normalise_locale(locale))
+
+
+def moment(value: datetime, *, locale: str, tz: ZoneInfo) -> str:
+    """A time in the configured time zone: 20/11/2023 09:15."""
+    return format_datetime(value, "dd/MM/yyyy HH:mm", tzinfo=tz, locale=normalise_locale(locale))
+
+
+def number(value: int, *, locale: str) -> str:
+    """A whole number with the locale's grouping (12.345 / 12,345)."""
+    return format_decimal(value, locale=normalise_locale(locale))
+
+
+def status_label(status: Status, _: Translate) -> str:
+    """The status in words."""
+    return _(_STATUS_LABELS[status])
+
+
+def status_phrase(
+    status: Status, progress: int, reason: str | None, *, _: Translate, locale: str
+) -> str:
+    """The status as a reader sees it: "Đang làm 60%", "Vướng mắc: chưa có kinh phí"."""
+    label = f"{_STATUS_ICONS[status]} {status_label(status, _)}"
+    if status in (Status.IN_PROGRESS, Status.BLOCKED) and progress:
+        label += " " + _("{percent}%").format(percent=number(progress, locale=locale))
+    if status is Status.BLOCKED and reason:
+        label += ": " + reason
+    return label
+
+
+def shorten(text: str, limit: int = TITLE_LENGTH) -> str:
+    """One line of at most `limit` characters, cut at a word with an ellipsis."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def render_item_line(
+    *,
+    handle: int,
+    task_code: str,
+    title: str,
+    due_date: date | None,
+    locale: str,
+    _: Translate,
+    number: int | None = None,
+    period_label: str | None = None,
+) -> str:
+    """One task on one line, the same everywhere: "2. #57 III.12 Xây dựng… (hạn 31/12/2023)"."""
+    parts = [f"{number}." if number is not None else "", f"#{handle}", task_code, shorten(title)]
+    line = " ".join(p for p in parts if p)
+    if period_label:
+        line += f" [{period_label}]"
+    if due_date is not None:
+        line += " " + _("(hạn {date})").format(date=short_day(due_date, locale=locale))
+    return line
+
+
+def view_line(
+    view: AssignmentView, *, locale: str, _: Translate, number: int | None = None
+) -> str:
+    """`render_item_line` for a stored assignment view."""
+    return render_item_line(
+        handle=view.handle,
+        task_code=view.task_code,
+        title=view.title,
+        due_date=view.due_date,
+        locale=locale,
+        _=_,
+        number=number,
+        period_label=view.period_label,
+    )

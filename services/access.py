@@ -1,0 +1,114 @@
+"""Who may see, update and manage what: the role rules every service enforces.
+
+An officer sees and updates only their own agency's assignments; a coordinator (and an
+admin) sees and updates everything and manages people; a leader reads everything and
+changes nothing. Handlers render; these checks decide, so no channel can skip them.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.tables import AuditLog, ChatIdentity, Person, Role
+
+
+class AccessDenied(PermissionError):
+    """The actor's role does not allow this."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A registered, active person acting through one chat."""
+
+    person_id: int
+    name: str
+    role: Role
+    agency_id: int | None
+    locale: str
+
+    @classmethod
+    def of(cls, person: Person) -> "Actor":
+        """The actor for a stored person."""
+        if person.id is None:
+            raise ValueError("the person is not stored yet")
+        return cls(
+            person_id=person.id,
+            name=person.name,
+            role=Role(person.role),
+            agency_id=person.agency_id,
+            locale=person.locale,
+        )
+
+    @property
+    def sees_everything(self) -> bool:
+        """Coordinators, admins and leaders read every agency's work."""
+        return self.role is not Role.OFFICER
+
+
+def can_see(actor: Actor, *, agency_id: int) -> bool:
+    """Whether the actor may read an assignment of this agency."""
+    return actor.sees_everything or actor.agency_id == agency_id
+
+
+def can_update(actor: Actor, *, agency_id: int) -> bool:
+    """Whether the actor may change the status of an assignment of this agency."""
+    if actor.role in (Role.COORDINATOR, Role.ADMIN):
+        return True
+    return actor.role is Role.OFFICER and actor.agency_id == agency_id
+
+
+def can_manage(actor: Actor) -> bool:
+    """Whether the actor may manage people (revoke, list everybody)."""
+    return actor.role in (Role.COORDINATOR, Role.ADMIN)
+
+
+def require_see(actor: Actor, *, agency_id: int) -> None:
+    """Raise AccessDenied unless the actor may read this agency's work."""
+    if not can_see(actor, agency_id=agency_id):
+        raise AccessDenied("see")
+
+
+def require_update(actor: Actor, *, agency_id: int) -> None:
+    """Raise AccessDenied unless the actor may change this agency's work."""
+    if not can_update(actor, agency_id=agency_id):
+        raise AccessDenied("update")
+
+
+def require_manage(actor: Actor) -> None:
+    """Raise AccessDenied unless the actor may manage people."""
+    if not can_manage(actor):
+        raise AccessDenied("manage")
+
+
+async def identify(
+    session: AsyncSession, *, channel: str, chat_id: str, now: datetime
+) -> Actor | None:
+    """The person behind a chat, or None for a stranger.
+
+    A person marked inactive because they had blocked the bot is active again as soon as
+    they write: writing proves the chat is open. (A revoked person has no chat left.)
+    """
+    row = (
+        await session.exec(
+            select(Person)
+            .join(ChatIdentity, ChatIdentity.person_id == Person.id)  # type: ignore[arg-type]
+            .where(ChatIdentity.channel == channel, ChatIdentity.chat_id == chat_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    if not row.active:
+        row.active = True
+        session.add(row)
+        session.add(
+            AuditLog(
+                at=now,
+                actor_id=row.id,
+                actor=row.name[:100],
+                action="person.reactivate",
+                detail={"channel": channel},
+            )
+        )
+    return Actor.of(row)

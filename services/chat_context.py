@@ -1,0 +1,90 @@
+"""What a chat is talking about: the reminder a reply answers, and the question the bot asked.
+
+A reply to a reminder binds to that reminder's items (found by the provider's message id
+the dispatcher stored). Without a reply-to, the chat's newest reminder or its pending
+question (ChatState.pending) gives the context.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.messages import Outgoing, ReminderItem
+from models.tables import Outbox
+from services.registration import chat_state
+
+REMINDER_KIND = "reminder"
+# A question left unanswered this long is forgotten rather than applied to a stale context.
+PENDING_TTL = timedelta(hours=24)
+
+
+def _items(row: Outbox | None) -> tuple[ReminderItem, ...]:
+    if row is None:
+        return ()
+    return Outgoing.from_payload(row.payload).items
+
+
+async def replied_items(
+    session: AsyncSession, *, channel: str, chat_id: str, provider_message_id: str
+) -> tuple[ReminderItem, ...] | None:
+    """The items of the message replied to; None if that message is not ours or unknown."""
+    row = (
+        await session.exec(
+            select(Outbox)
+            .where(
+                Outbox.channel == channel,
+                Outbox.chat_id == chat_id,
+                Outbox.provider_message_id == provider_message_id,
+            )
+            .order_by(col(Outbox.id).desc())
+        )
+    ).first()
+    return None if row is None else _items(row)
+
+
+async def latest_reminder_items(
+    session: AsyncSession, *, channel: str, chat_id: str
+) -> tuple[ReminderItem, ...]:
+    """The items of the chat's newest reminder (empty if it never had one)."""
+    row = (
+        await session.exec(
+            select(Outbox)
+            .where(
+                Outbox.channel == channel,
+                Outbox.chat_id == chat_id,
+                Outbox.kind == REMINDER_KIND,
+            )
+            .order_by(col(Outbox.id).desc())
+            .limit(1)
+        )
+    ).first()
+    return _items(row)
+
+
+async def pending(
+    session: AsyncSession, *, channel: str, chat_id: str, now: datetime
+) -> dict[str, Any] | None:
+    """The question the bot is waiting on in this chat, if it is still fresh."""
+    state = await chat_state(session, channel=channel, chat_id=chat_id)
+    if state.pending is None or state.pending_at is None:
+        return None
+    if now - state.pending_at > PENDING_TTL:
+        return None
+    return dict(state.pending)
+
+
+async def set_pending(
+    session: AsyncSession,
+    *,
+    channel: str,
+    chat_id: str,
+    question: dict[str, Any] | None,
+    now: datetime,
+) -> None:
+    """Remember (or, with None, forget) what the bot just asked in this chat."""
+    state = await chat_state(session, channel=channel, chat_id=chat_id)
+    state.pending = question
+    state.pending_at = now if question is not None else None
+    session.add(state)

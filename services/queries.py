@@ -1,0 +1,615 @@
+"""Reading the store for people: my open tasks, one task's detail, what is overdue or due soon.
+
+Every query takes the actor and shows only what their role may see (services.access).
+Overdue means an open lead assignment whose task's last on-time day is before the as-of
+date, or an open report occurrence past its due date. Ongoing and conditional tasks have
+no date and are never overdue. Lateness is counted in working days (WorkCalendar), the
+way officials count it.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.calendar import WorkCalendar
+from domain.status import Status
+from domain.text import fold
+from models.tables import (
+    Agency,
+    Assignment,
+    AssignmentRole,
+    ChatIdentity,
+    Occurrence,
+    Person,
+    Plan,
+    StatusChange,
+    Task,
+)
+from services.access import Actor, require_see
+from services.agencies import expand_groups
+
+OPEN_STATUSES = tuple(s.value for s in Status if s.is_open)
+LIST_LIMIT = 30
+OVERDUE_PAGE_SIZE = 15
+HISTORY_LIMIT = 10
+
+
+class UnknownAssignmentError(LookupError):
+    """No assignment (or occurrence) has that handle."""
+
+
+@dataclass(frozen=True)
+class AssignmentView:
+    """One agency's share of a task (or one period of a recurring duty), ready to show."""
+
+    handle: int
+    occurrence_id: int | None
+    period_label: str | None
+    plan_label: str
+    task_code: str
+    title: str
+    agency_id: int
+    agency_code: str
+    agency_name: str
+    role: str
+    status: Status
+    progress: int
+    blocked_reason: str | None
+    due_date: date | None
+    due_text: str | None
+    last_update_at: datetime | None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One recorded status change."""
+
+    at: datetime
+    person_name: str | None
+    channel: str
+    from_status: Status
+    to_status: Status
+    to_progress: int
+    note: str | None
+    period_label: str | None
+    undone: bool
+
+
+@dataclass(frozen=True)
+class AssignmentDetail:
+    """An assignment with its history, newest first."""
+
+    view: AssignmentView
+    history: tuple[HistoryEntry, ...]
+    cooperating: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ListResult:
+    """Some views and how many more there were."""
+
+    views: tuple[AssignmentView, ...]
+    more: int
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A filter for /overdue: some agencies or one plan."""
+
+    kind: str  # "agency" or "plan"
+    key: int  # the agency (possibly a group) or plan id
+    label: str
+    agency_ids: tuple[int, ...] = ()
+
+    @property
+    def token(self) -> str:
+        """A compact form for button data: a17, p3."""
+        return f"{self.kind[0]}{self.key}"
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    """One overdue assignment or occurrence."""
+
+    view: AssignmentView
+    days_overdue: int
+
+
+@dataclass(frozen=True)
+class AgencyCount:
+    """How many overdue items one agency has."""
+
+    agency_id: int
+    code: str
+    name: str
+    count: int
+
+
+@dataclass(frozen=True)
+class OverduePage:
+    """One page of the overdue list with the totals of the whole list."""
+
+    rows: tuple[OverdueRow, ...]
+    total: int
+    by_agency: tuple[AgencyCount, ...]
+    page: int
+    pages: int
+    as_of: date
+    scope: Scope | None
+
+
+def plan_label(plan: Plan) -> str:
+    """A plan's short name: its number ("40/KH-UBND") or, when it has none, its source key."""
+    return plan.ref or plan.source_key
+
+
+def _view_columns() -> tuple[Any, ...]:
+    return (Assignment, Task, Plan, Agency)
+
+
+def _view(
+    assignment: Assignment,
+    task: Task,
+    plan: Plan,
+    agency: Agency,
+    occurrence: Occurrence | None = None,
+) -> AssignmentView:
+    assert assignment.id is not None and agency.id is not None
+    source: Assignment | Occurrence = occurrence if occurrence is not None else assignment
+    return AssignmentView(
+        handle=assignment.id,
+        occurrence_id=occurrence.id if occurrence else None,
+        period_label=occurrence.period_label if occurrence else None,
+        plan_label=plan_label(plan),
+        task_code=task.code,
+        title=task.title,
+        agency_id=agency.id,
+        agency_code=agency.code,
+        agency_name=agency.name,
+        role=assignment.role,
+        status=Status(source.status),
+        progress=source.progress,
+        blocked_reason=source.blocked_reason,
+        due_date=occurrence.due_date if occurrence else task.due_date,
+        due_text=task.due_text,
+        last_update_at=source.last_update_at,
+    )
+
+
+def _joined() -> Any:
+    return (
+        select(*_view_columns())
+        .join(Task, col(Task.id) == col(Assignment.task_id))
+        .join(Plan, col(Plan.id) == col(Task.plan_id))
+        .join(Agency, col(Agency.id) == col(Assignment.agency_id))
+    )
+
+
+async def views(
+    session: AsyncSession, *, targets: Iterable[tuple[int, int | None]]
+) -> dict[tuple[int, int | None], AssignmentView]:
+    """The views of (assignment id, occurrence id or None) pairs; unknown ones are left out."""
+    wanted = set(targets)
+    if not wanted:
+        return {}
+    assignment_ids = {a for a, _ in wanted}
+    occurrence_ids = {o for _, o in wanted if o is not None}
+    rows = (await session.exec(_joined().where(col(Assignment.id).in_(assignment_ids)))).all()
+    base = {row[0].id: row for row in rows}
+    occurrences: dict[int, Occurrence] = {}
+    if occurrence_ids:
+        found = await session.exec(
+            select(Occurrence).where(col(Occurrence.id).in_(occurrence_ids))
+        )
+        occurrences = {o.id: o for o in found.all() if o.id is not None}
+    out: dict[tuple[int, int | None], AssignmentView] = {}
+    for assignment_id, occurrence_id in wanted:
+        row = base.get(assignment_id)
+        if row is None:
+            continue
+        if occurrence_id is None:
+            out[(assignment_id, None)] = _view(*row)
+            continue
+        occurrence = occurrences.get(occurrence_id)
+        if occurrence is not None and occurrence.assignment_id == assignment_id:
+            assignment, task, plan, agency = row
+            out[(assignment_id, occurrence_id)] = _view(assignment, task, plan, agency, occurrence)
+    return out
+
+
+async def visible_view(
+    session: AsyncSession, *, actor: Actor, assignment_id: int, occurrence_id: int | None = None
+) -> AssignmentView:
+    """One assignment's view, if it exists and the actor may see it."""
+    found = await views(session, targets=[(assignment_id, occurrence_id)])
+    view = found.get((assignment_id, occurrence_id))
+    if view is None:
+        raise UnknownAssignmentError(assignment_id)
+    require_see(actor, agency_id=view.agency_id)
+    return view
+
+
+def _due_order() -> tuple[Any, ...]:
+    return (col(Task.due_date).is_(None), col(Task.due_date), col(Assignment.id))
+
+
+async def my_open_assignments(
+    session: AsyncSession, *, actor: Actor, today: date, limit: int = LIST_LIMIT
+) -> ListResult:
+    """The open assignments of the actor's agency, nearest deadline first.
+
+    A recurring duty is listed by its open periods that have begun, not by the duty itself.
+    """
+    if actor.agency_id is None:
+        return ListResult(views=(), more=0)
+    agency_id = actor.agency_id
+    recurring = select(Occurrence.assignment_id).distinct()
+    statement = (
+        _joined()
+        .where(
+            col(Assignment.agency_id) == agency_id,
+            col(Assignment.status).in_(OPEN_STATUSES),
+            col(Task.removed).is_(False),
+            col(Assignment.id).not_in(recurring),
+        )
+        .order_by(*_due_order())
+    )
+    found = [_view(*row) for row in (await session.exec(statement)).all()]
+    periods = (
+        await session.exec(
+            select(Occurrence.assignment_id, Occurrence.id)
+            .join(Assignment, col(Assignment.id) == col(Occurrence.assignment_id))
+            .join(Task, col(Task.id) == col(Assignment.task_id))
+            .where(
+                col(Assignment.agency_id) == agency_id,
+                col(Occurrence.status).in_(OPEN_STATUSES),
+                col(Occurrence.period_start) <= today,
+                col(Task.removed).is_(False),
+            )
+        )
+    ).all()
+    found.extend((await views(session, targets=periods)).values())
+    found.sort(key=lambda v: (v.due_date is None, v.due_date or date.max, v.handle))
+    return ListResult(views=tuple(found[:limit]), more=max(0, len(found) - limit))
+
+
+async def find_by_code(session: AsyncSession, *, actor: Actor, code: str) -> list[AssignmentView]:
+    """Assignments whose task code is `code` ("III.12"), among those the actor may see."""
+    statement = _joined().where(sa.func.lower(col(Task.code)) == code.strip().lower())
+    if not actor.sees_everything:
+        statement = statement.where(col(Assignment.agency_id) == actor.agency_id)
+    rows = (await session.exec(statement.order_by(col(Assignment.id)).limit(LIST_LIMIT))).all()
+    return [_view(*row) for row in rows]
+
+
+async def assignment_detail(
+    session: AsyncSession, *, actor: Actor, assignment_id: int
+) -> AssignmentDetail:
+    """An assignment, its cooperating agencies and its latest history."""
+    view = await visible_view(session, actor=actor, assignment_id=assignment_id)
+    history_rows = (
+        await session.exec(
+            select(StatusChange, Person.name, Occurrence.period_label)
+            .outerjoin(Person, col(Person.id) == col(StatusChange.person_id))
+            .outerjoin(Occurrence, col(Occurrence.id) == col(StatusChange.occurrence_id))
+            .where(StatusChange.assignment_id == assignment_id)
+            .order_by(col(StatusChange.at).desc(), col(StatusChange.id).desc())
+            .limit(HISTORY_LIMIT)
+        )
+    ).all()
+    history = tuple(
+        HistoryEntry(
+            at=change.at,
+            person_name=name,
+            channel=change.channel,
+            from_status=Status(change.from_status),
+            to_status=Status(change.to_status),
+            to_progress=change.to_progress,
+            note=change.note,
+            period_label=period,
+            undone=change.undone,
+        )
+        for change, name, period in history_rows
+    )
+    assignment = await session.get(Assignment, assignment_id)
+    assert assignment is not None
+    cooperating = (
+        await session.exec(
+            select(Agency.code)
+            .join(Assignment, col(Assignment.agency_id) == col(Agency.id))
+            .where(
+                Assignment.task_id == assignment.task_id,
+                Assignment.role == AssignmentRole.COOPERATING.value,
+            )
+            .order_by(col(Agency.code))
+        )
+    ).all()
+    return AssignmentDetail(view=view, history=history, cooperating=tuple(cooperating))
+
+
+async def resolve_scope(session: AsyncSession, *, text: str) -> Scope | None:
+    """An agency (code, alias or name; a group means its members) or a plan (number or key)."""
+    wanted = fold(text)
+    if not wanted:
+        return None
+    agencies = list((await session.exec(select(Agency))).all())
+    for agency in agencies:
+        names = [agency.code, agency.name, *agency.aliases]
+        if any(fold(name) == wanted for name in names):
+            return _agency_scope(agencies, agency)
+    for plan in (await session.exec(select(Plan))).all():
+        keys = [plan.source_key, *([plan.ref] if plan.ref else [])]
+        if any(fold(key).replace(" ", "") == wanted.replace(" ", "") for key in keys):
+            assert plan.id is not None
+            return Scope(kind="plan", key=plan.id, label=plan_label(plan))
+    return None
+
+
+def _agency_scope(agencies: Sequence[Agency], agency: Agency) -> Scope:
+    assert agency.id is not None
+    members = expand_groups(agencies, [agency.code]) if agency.is_group else [agency]
+    return Scope(
+        kind="agency",
+        key=agency.id,
+        label=agency.code,
+        agency_ids=tuple(a.id for a in members if a.id is not None),
+    )
+
+
+async def scope_from_token(session: AsyncSession, *, token: str) -> Scope | None:
+    """Rebuild a scope from its button form (a17, p3); None if it no longer exists."""
+    if len(token) < 2 or token[0] not in "ap" or not token[1:].isdigit():
+        return None
+    key = int(token[1:])
+    if token[0] == "p":
+        plan = await session.get(Plan, key)
+        return None if plan is None else Scope(kind="plan", key=key, label=plan_label(plan))
+    agency = await session.get(Agency, key)
+    if agency is None:
+        return None
+    agencies = list((await session.exec(select(Agency))).all()) if agency.is_group else [agency]
+    return _agency_scope(agencies, agency)
+
+
+def _overdue_union(*, actor: Actor, as_of: date, scope: Scope | None) -> Any:
+    """(assignment id, occurrence id, agency id, due date) of everything overdue."""
+    lead = col(Assignment.role) == AssignmentRole.LEAD.value
+    alive = col(Task.removed).is_(False)
+    direct: Any = (
+        select(
+            col(Assignment.id).label("aid"),
+            sa.cast(sa.null(), sa.Integer).label("oid"),
+            col(Assignment.agency_id).label("agency_id"),
+            col(Task.due_date).label("due"),
+        )
+        .join(Task, col(Task.id) == col(Assignment.task_id))
+        .where(
+            lead,
+            alive,
+            col(Assignment.status).in_(OPEN_STATUSES),
+            col(Task.due_date) < as_of,
+        )
+    )
+    periodic: Any = (
+        select(
+            col(Assignment.id).label("aid"),
+            col(Occurrence.id).label("oid"),
+            col(Assignment.agency_id).label("agency_id"),
+            col(Occurrence.due_date).label("due"),
+        )
+        .select_from(Occurrence)
+        .join(Assignment, col(Assignment.id) == col(Occurrence.assignment_id))
+        .join(Task, col(Task.id) == col(Assignment.task_id))
+        .where(
+            lead,
+            alive,
+            col(Occurrence.status).in_(OPEN_STATUSES),
+            col(Occurrence.due_date) < as_of,
+        )
+    )
+    filters: list[Any] = []
+    if not actor.sees_everything:
+        filters.append(col(Assignment.agency_id) == actor.agency_id)
+    if scope is not None and scope.kind == "agency":
+        filters.append(col(Assignment.agency_id).in_(scope.agency_ids or (-1,)))
+    if scope is not None and scope.kind == "plan":
+        filters.append(col(Task.plan_id) == scope.key)
+    return sa.union_all(direct.where(*filters), periodic.where(*filters)).subquery("overdue")
+
+
+async def overdue_page(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    as_of: date,
+    calendar: WorkCalendar,
+    scope: Scope | None = None,
+    page: int = 1,
+    page_size: int = OVERDUE_PAGE_SIZE,
+) -> OverduePage:
+    """One page of what is overdue on `as_of`, grouped by agency, most overdue first.
+
+    Officers see their own agency's list; coordinators and leaders everybody's.
+    """
+    union = _overdue_union(actor=actor, as_of=as_of, scope=scope)
+    counts = (
+        await session.exec(
+            select(union.c.agency_id, Agency.code, Agency.name, sa.func.count())
+            .join(Agency, col(Agency.id) == union.c.agency_id)
+            .group_by(union.c.agency_id, Agency.code, Agency.name)
+            .order_by(Agency.code)
+        )
+    ).all()
+    by_agency = tuple(
+        AgencyCount(agency_id=a, code=code, name=name, count=n) for a, code, name, n in counts
+    )
+    total = sum(c.count for c in by_agency)
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, page), pages)
+    keys = (
+        await session.exec(
+            select(union.c.aid, union.c.oid)
+            .join(Agency, col(Agency.id) == union.c.agency_id)
+            .order_by(Agency.code, union.c.due, union.c.aid, union.c.oid)
+            .limit(page_size)
+            .offset((page - 1) * page_size)
+        )
+    ).all()
+    rows = await _overdue_rows(session, keys=keys, as_of=as_of, calendar=calendar)
+    return OverduePage(
+        rows=rows,
+        total=total,
+        by_agency=by_agency,
+        page=page,
+        pages=pages,
+        as_of=as_of,
+        scope=scope,
+    )
+
+
+async def overdue_all(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    as_of: date,
+    calendar: WorkCalendar,
+    scope: Scope | None = None,
+) -> tuple[OverdueRow, ...]:
+    """Everything overdue on `as_of`, by agency code then due date (for exports)."""
+    union = _overdue_union(actor=actor, as_of=as_of, scope=scope)
+    keys = (
+        await session.exec(
+            select(union.c.aid, union.c.oid)
+            .join(Agency, col(Agency.id) == union.c.agency_id)
+            .order_by(Agency.code, union.c.due, union.c.aid, union.c.oid)
+        )
+    ).all()
+    return await _overdue_rows(session, keys=keys, as_of=as_of, calendar=calendar)
+
+
+async def _overdue_rows(
+    session: AsyncSession,
+    *,
+    keys: Sequence[tuple[int, int | None]],
+    as_of: date,
+    calendar: WorkCalendar,
+) -> tuple[OverdueRow, ...]:
+    found = await views(session, targets=[(a, o) for a, o in keys])
+    rows = []
+    for key in keys:
+        view = found[(key[0], key[1])]
+        assert view.due_date is not None
+        days = calendar.working_days_between(view.due_date, as_of)
+        rows.append(OverdueRow(view=view, days_overdue=days))
+    return tuple(rows)
+
+
+async def upcoming(
+    session: AsyncSession, *, actor: Actor, today: date, days: int, limit: int = LIST_LIMIT
+) -> ListResult:
+    """Open lead assignments and occurrences due from today to `days` days ahead, soonest first."""
+    until = today + timedelta(days=days)
+    own = [] if actor.sees_everything else [col(Assignment.agency_id) == actor.agency_id]
+    lead = col(Assignment.role) == AssignmentRole.LEAD.value
+    direct = (
+        await session.exec(
+            _joined()
+            .where(
+                lead,
+                *own,
+                col(Task.removed).is_(False),
+                col(Assignment.status).in_(OPEN_STATUSES),
+                col(Task.due_date) >= today,
+                col(Task.due_date) <= until,
+            )
+            .order_by(*_due_order())
+            .limit(limit + 1)
+        )
+    ).all()
+    periodic = (
+        await session.exec(
+            select(Occurrence.assignment_id, Occurrence.id)
+            .join(Assignment, col(Assignment.id) == col(Occurrence.assignment_id))
+            .join(Task, col(Task.id) == col(Assignment.task_id))
+            .where(
+                lead,
+                *own,
+                col(Task.removed).is_(False),
+                col(Occurrence.status).in_(OPEN_STATUSES),
+                col(Occurrence.due_date) >= today,
+                col(Occurrence.due_date) <= until,
+            )
+            .order_by(col(Occurrence.due_date), col(Occurrence.id))
+            .limit(limit + 1)
+        )
+    ).all()
+    found = [_view(*row) for row in direct]
+    found.extend((await views(session, targets=periodic)).values())
+    found.sort(key=lambda v: (v.due_date or date.max, v.handle, v.occurrence_id or 0))
+    total_direct = await _count_upcoming(session, own=own, today=today, until=until)
+    return ListResult(views=tuple(found[:limit]), more=max(0, total_direct - limit))
+
+
+async def _count_upcoming(
+    session: AsyncSession, *, own: list[Any], today: date, until: date
+) -> int:
+    lead = col(Assignment.role) == AssignmentRole.LEAD.value
+    direct: int = (
+        await session.exec(
+            select(sa.func.count())
+            .select_from(Assignment)
+            .join(Task, col(Task.id) == col(Assignment.task_id))
+            .where(
+                lead,
+                *own,
+                col(Task.removed).is_(False),
+                col(Assignment.status).in_(OPEN_STATUSES),
+                col(Task.due_date) >= today,
+                col(Task.due_date) <= until,
+            )
+        )
+    ).one()
+    periodic: int = (
+        await session.exec(
+            select(sa.func.count())
+            .select_from(Occurrence)
+            .join(Assignment, col(Assignment.id) == col(Occurrence.assignment_id))
+            .join(Task, col(Task.id) == col(Assignment.task_id))
+            .where(
+                lead,
+                *own,
+                col(Task.removed).is_(False),
+                col(Occurrence.status).in_(OPEN_STATUSES),
+                col(Occurrence.due_date) >= today,
+                col(Occurrence.due_date) <= until,
+            )
+        )
+    ).one()
+    return int(direct) + int(periodic)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Who the actor is, for /whoami."""
+
+    actor: Actor
+    agency: Agency | None
+    channels: tuple[str, ...]
+
+
+async def profile(session: AsyncSession, *, actor: Actor) -> Profile:
+    """The actor's agency and chat channels."""
+    agency = await session.get(Agency, actor.agency_id) if actor.agency_id else None
+    channels = (
+        await session.exec(
+            select(ChatIdentity.channel)
+            .where(ChatIdentity.person_id == actor.person_id)
+            .order_by(col(ChatIdentity.channel))
+        )
+    ).all()
+    return Profile(actor=actor, agency=agency, channels=tuple(channels))

@@ -1,0 +1,260 @@
+"""Registration by invite code, throttling of wrong guesses, and revoking people.
+
+Codes are single-use unless created for N uses, expire, and are stored hashed. A chat
+that guesses wrong too often has to wait, longer each time, before it may try again.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from locales import normalise_locale
+from models.tables import Agency, AuditLog, ChatIdentity, ChatState, Invite, Person, Role
+from services.access import Actor, require_manage
+from services.people import PersonRow, hash_code
+from services.people import list_people as all_people
+
+# Five honest typos are free; after that each wrong code locks the chat 1, 2, 4 … minutes.
+FREE_ATTEMPTS = 5
+MAX_LOCK = timedelta(hours=24)
+MAX_NAME_LENGTH = 200
+# Longer than any code we issue, short enough that a pasted essay is not hashed and logged.
+MAX_CODE_LENGTH = 40
+
+
+class Outcome(StrEnum):
+    """How a registration attempt ended."""
+
+    REGISTERED = "registered"
+    ALREADY_REGISTERED = "already_registered"
+    WRONG_CODE = "wrong_code"
+    EXPIRED = "expired"
+    USED_UP = "used_up"
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True)
+class RegistrationResult:
+    """What happened, who was registered, and which coordinators should hear of it."""
+
+    outcome: Outcome
+    person: Person | None = None
+    agency: Agency | None = None
+    locked_until: datetime | None = None
+    coordinators: tuple[Person, ...] = ()
+
+
+async def chat_state(session: AsyncSession, *, channel: str, chat_id: str) -> ChatState:
+    """The chat's state row, created (and flushed) on first use."""
+    state = (
+        await session.exec(
+            select(ChatState).where(ChatState.channel == channel, ChatState.chat_id == chat_id)
+        )
+    ).first()
+    if state is None:
+        state = ChatState(channel=channel, chat_id=chat_id)
+        session.add(state)
+        await session.flush()
+    return state
+
+
+def lock_after(failures: int) -> timedelta | None:
+    """How long a chat must wait after its `failures`-th wrong code (None: no wait yet)."""
+    if failures < FREE_ATTEMPTS:
+        return None
+    return min(timedelta(minutes=2 ** (failures - FREE_ATTEMPTS)), MAX_LOCK)
+
+
+async def register(
+    session: AsyncSession,
+    *,
+    channel: str,
+    chat_id: str,
+    code: str,
+    display_name: str | None,
+    locale: str,
+    now: datetime,
+) -> RegistrationResult:
+    """Bind a chat to a new person with the invite's agency and role, using up one use."""
+    existing = (
+        await session.exec(
+            select(Person)
+            .join(ChatIdentity, ChatIdentity.person_id == Person.id)  # type: ignore[arg-type]
+            .where(ChatIdentity.channel == channel, ChatIdentity.chat_id == chat_id)
+        )
+    ).first()
+    if existing is not None:
+        return RegistrationResult(Outcome.ALREADY_REGISTERED, person=existing)
+    state = await chat_state(session, channel=channel, chat_id=chat_id)
+    if state.locked_until is not None and state.locked_until > now:
+        return RegistrationResult(Outcome.LOCKED, locked_until=state.locked_until)
+
+    code = code.strip()
+    invite = None
+    if 0 < len(code) <= MAX_CODE_LENGTH:
+        invite = (
+            await session.exec(select(Invite).where(Invite.code_hash == hash_code(code)))
+        ).first()
+    outcome: Outcome | None = None
+    if invite is None:
+        outcome = Outcome.WRONG_CODE
+    elif invite.expires_at <= now:
+        outcome = Outcome.EXPIRED
+    elif not await _use_once(session, invite):
+        outcome = Outcome.USED_UP
+    if outcome is not None:
+        return _failed(session, state, outcome, now=now)
+
+    assert invite is not None
+    state.failed_codes = 0
+    state.locked_until = None
+    session.add(state)
+    agency = await session.get(Agency, invite.agency_id) if invite.agency_id else None
+    name = " ".join((display_name or "").split())[:MAX_NAME_LENGTH] or f"{channel}:{chat_id}"
+    person = Person(
+        name=name,
+        role=Role(invite.role).value,
+        locale=normalise_locale(locale),
+        agency_id=invite.agency_id,
+        created_at=now,
+    )
+    session.add(person)
+    await session.flush()
+    assert person.id is not None
+    session.add(
+        ChatIdentity(
+            person_id=person.id,
+            channel=channel,
+            chat_id=chat_id,
+            display_name=(display_name or "")[:MAX_NAME_LENGTH] or None,
+            created_at=now,
+        )
+    )
+    session.add(
+        AuditLog(
+            at=now,
+            actor_id=person.id,
+            actor=name[:100],
+            action="person.register",
+            detail={
+                "invite_id": invite.id,
+                "channel": channel,
+                "role": person.role,
+                "agency": agency.code if agency else None,
+            },
+        )
+    )
+    coordinators = (
+        await session.exec(
+            select(Person).where(
+                col(Person.role).in_([Role.COORDINATOR.value, Role.ADMIN.value]),
+                col(Person.active).is_(True),
+                Person.id != person.id,
+            )
+        )
+    ).all()
+    await session.flush()
+    return RegistrationResult(
+        Outcome.REGISTERED, person=person, agency=agency, coordinators=tuple(coordinators)
+    )
+
+
+async def _use_once(session: AsyncSession, invite: Invite) -> bool:
+    # One conditional UPDATE, so two chats racing for the last use cannot both get it.
+    result = await session.exec(
+        sa.update(Invite)
+        .where(col(Invite.id) == invite.id, col(Invite.uses_left) > 0)
+        .values(uses_left=Invite.uses_left - 1)
+    )
+    used = bool(result.rowcount)
+    if used:
+        await session.refresh(invite)
+    return used
+
+
+def _failed(
+    session: AsyncSession, state: ChatState, outcome: Outcome, *, now: datetime
+) -> RegistrationResult:
+    state.failed_codes += 1
+    wait = lock_after(state.failed_codes)
+    state.locked_until = now + wait if wait else None
+    session.add(state)
+    return RegistrationResult(outcome, locked_until=state.locked_until)
+
+
+class UnknownPersonError(LookupError):
+    """No person has that id."""
+
+
+class SelfRevokeError(ValueError):
+    """A coordinator tried to revoke themselves."""
+
+
+@dataclass(frozen=True)
+class RevokeResult:
+    """The revoked person and the chats they no longer have."""
+
+    person: Person
+    chats: tuple[tuple[str, str], ...]
+
+
+async def revoke(
+    session: AsyncSession, *, actor: Actor, person_id: int, now: datetime
+) -> RevokeResult:
+    """Deactivate a person and unbind their chats, so they are a stranger from now on."""
+    require_manage(actor)
+    if person_id == actor.person_id:
+        raise SelfRevokeError(person_id)
+    person = await session.get(Person, person_id)
+    if person is None:
+        raise UnknownPersonError(person_id)
+    identities = (
+        await session.exec(select(ChatIdentity).where(ChatIdentity.person_id == person_id))
+    ).all()
+    chats = tuple((i.channel, i.chat_id) for i in identities)
+    for identity in identities:
+        await session.delete(identity)
+    person.active = False
+    session.add(person)
+    session.add(
+        AuditLog(
+            at=now,
+            actor_id=actor.person_id,
+            actor=actor.name[:100],
+            action="person.revoke",
+            detail={"person_id": person_id, "chats": [list(c) for c in chats]},
+        )
+    )
+    await session.flush()
+    return RevokeResult(person=person, chats=chats)
+
+
+async def set_locale(session: AsyncSession, *, actor: Actor, locale: str, now: datetime) -> str:
+    """Switch the actor's language; returns the locale now in force."""
+    person = await session.get(Person, actor.person_id)
+    if person is None:
+        raise UnknownPersonError(actor.person_id)
+    chosen = normalise_locale(locale)
+    if person.locale != chosen:
+        session.add(
+            AuditLog(
+                at=now,
+                actor_id=actor.person_id,
+                actor=actor.name[:100],
+                action="person.locale",
+                detail={"from": person.locale, "to": chosen},
+            )
+        )
+        person.locale = chosen
+        session.add(person)
+    return chosen
+
+
+async def list_people(session: AsyncSession, *, actor: Actor) -> list[PersonRow]:
+    """Everybody registered, for those who manage people."""
+    require_manage(actor)
+    return await all_people(session)

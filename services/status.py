@@ -1,0 +1,310 @@
+"""Recording status replies: the change, its history row, snoozes and undo.
+
+Each change appends a StatusChange with who, when, which channel and the source message
+id. A source id seen before changes nothing (a replayed update); its unique column is the
+last line of defence if two deliveries race.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.replies import MAX_REASON_LENGTH, ReplyAction
+from domain.status import Status
+from models.tables import Assignment, Occurrence, Snooze, StatusChange
+from services.access import Actor, require_see, require_update
+from services.queries import OPEN_STATUSES, AssignmentView, UnknownAssignmentError, views
+
+UNDO_WINDOW = timedelta(minutes=10)
+MAX_SNOOZE_DAYS = 365
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a reply is about: an assignment, or one period of a recurring one."""
+
+    assignment_id: int
+    occurrence_id: int | None = None
+
+    @property
+    def key(self) -> str:
+        """The snooze/ledger form: a:<assignment id> or o:<occurrence id>."""
+        if self.occurrence_id is not None:
+            return f"o:{self.occurrence_id}"
+        return f"a:{self.assignment_id}"
+
+
+class ClosedError(ValueError):
+    """The assignment was cancelled; it takes no more updates."""
+
+
+@dataclass(frozen=True)
+class Applied:
+    """The outcome of one status update."""
+
+    view: AssignmentView
+    before: Status
+    before_progress: int
+    changed: bool
+    replayed: bool = False
+
+
+async def _load(session: AsyncSession, target: Target) -> AssignmentView:
+    found = await views(session, targets=[(target.assignment_id, target.occurrence_id)])
+    view = found.get((target.assignment_id, target.occurrence_id))
+    if view is None:
+        raise UnknownAssignmentError(target.assignment_id)
+    return view
+
+
+async def resolve_handle(
+    session: AsyncSession, *, actor: Actor, handle: int, today: date
+) -> Target:
+    """The target a handle (#57) names: the assignment, or for a recurring duty its oldest
+    open period that has begun (the report that is owed now)."""
+    assignment = await session.get(Assignment, handle)
+    if assignment is None:
+        raise UnknownAssignmentError(handle)
+    require_see(actor, agency_id=assignment.agency_id)
+    periods = (
+        await session.exec(
+            select(Occurrence)
+            .where(Occurrence.assignment_id == handle)
+            .order_by(col(Occurrence.due_date), col(Occurrence.id))
+        )
+    ).all()
+    if not periods:
+        return Target(handle)
+    begun = [o for o in periods if o.period_start <= today]
+    owed = [o for o in begun if o.status in OPEN_STATUSES]
+    chosen = owed[0] if owed else (begun[-1] if begun else periods[0])
+    return Target(handle, chosen.id)
+
+
+async def open_targets(session: AsyncSession, *, targets: list[Target]) -> list[Target]:
+    """The targets still owed (status open), in the given order."""
+    found = await views(session, targets=[(t.assignment_id, t.occurrence_id) for t in targets])
+    return [
+        t
+        for t in targets
+        if (view := found.get((t.assignment_id, t.occurrence_id))) is not None
+        and view.status.is_open
+    ]
+
+
+async def apply_status(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    target: Target,
+    action: ReplyAction,
+    percent: int | None,
+    reason: str | None,
+    channel: str,
+    source_message_id: str | None,
+    now: datetime,
+) -> Applied:
+    """Move an assignment (or occurrence) to done, in progress or blocked, with history."""
+    status = action.status
+    if status is None:
+        raise ValueError(f"{action} does not change a status")
+    view = await _load(session, target)
+    require_update(actor, agency_id=view.agency_id)
+    if source_message_id is not None:
+        seen = (
+            await session.exec(
+                select(StatusChange.id).where(StatusChange.source_message_id == source_message_id)
+            )
+        ).first()
+        if seen is not None:
+            return Applied(view, view.status, view.progress, changed=False, replayed=True)
+    if view.status is Status.CANCELLED:
+        raise ClosedError(target.assignment_id)
+
+    progress = _next_progress(view, status, percent)
+    note = reason[:MAX_REASON_LENGTH] if status is Status.BLOCKED and reason else None
+    if status is Status.BLOCKED and note is None and view.status is Status.BLOCKED:
+        note = view.blocked_reason  # "vướng" again, without words, keeps the reason given
+    if (
+        view.status is status
+        and view.progress == progress
+        and (status is not Status.BLOCKED or view.blocked_reason == note)
+    ):
+        return Applied(view, view.status, view.progress, changed=False)
+
+    row: Assignment | Occurrence | None
+    if target.occurrence_id is not None:
+        row = await session.get(Occurrence, target.occurrence_id)
+    else:
+        row = await session.get(Assignment, target.assignment_id)
+    assert row is not None
+    row.status = status.value
+    row.progress = progress
+    row.blocked_reason = note
+    row.last_update_at = now
+    if isinstance(row, Assignment):
+        row.last_update_by_id = actor.person_id
+    session.add(row)
+    session.add(
+        StatusChange(
+            assignment_id=target.assignment_id,
+            occurrence_id=target.occurrence_id,
+            person_id=actor.person_id,
+            channel=channel,
+            at=now,
+            from_status=view.status.value,
+            to_status=status.value,
+            from_progress=view.progress,
+            to_progress=progress,
+            note=note,
+            source_message_id=source_message_id,
+        )
+    )
+    await session.flush()
+    after = await _load(session, target)
+    return Applied(after, view.status, view.progress, changed=True)
+
+
+def _next_progress(view: AssignmentView, status: Status, percent: int | None) -> int:
+    if status is Status.DONE:
+        return 100
+    if percent is not None:
+        return percent
+    # "đang làm" without a figure keeps the last one, unless it reopens finished work.
+    return 0 if view.status is Status.DONE else view.progress
+
+
+@dataclass(frozen=True)
+class Snoozed:
+    """A snooze written for the reminder planner."""
+
+    view: AssignmentView
+    until: datetime
+
+
+async def snooze(
+    session: AsyncSession, *, actor: Actor, target: Target, days: int, now: datetime
+) -> Snoozed:
+    """Ask the planner not to remind this person of the target for `days` days."""
+    if not 1 <= days <= MAX_SNOOZE_DAYS:
+        raise ValueError(f"snooze days must be 1-{MAX_SNOOZE_DAYS}")
+    view = await _load(session, target)
+    require_see(actor, agency_id=view.agency_id)
+    until = now + timedelta(days=days)
+    existing = (
+        await session.exec(
+            select(Snooze).where(Snooze.person_id == actor.person_id, Snooze.target == target.key)
+        )
+    ).first()
+    if existing is None:
+        existing = Snooze(
+            person_id=actor.person_id, target=target.key, until=until, created_at=now
+        )
+    existing.until = until
+    session.add(existing)
+    await session.flush()
+    return Snoozed(view=view, until=until)
+
+
+class UndoOutcome(StrEnum):
+    """How an /undo ended."""
+
+    UNDONE = "undone"
+    NOTHING = "nothing"
+    TOO_LATE = "too_late"
+    SUPERSEDED = "superseded"
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    """What /undo restored."""
+
+    outcome: UndoOutcome
+    views: tuple[AssignmentView, ...] = ()
+
+
+async def undo_last(
+    session: AsyncSession, *, actor: Actor, now: datetime, window: timedelta = UNDO_WINDOW
+) -> UndoResult:
+    """Take back the actor's last reply (every change it made) if it is recent and nobody
+    has changed those tasks since."""
+    latest = (
+        await session.exec(
+            select(StatusChange)
+            .where(StatusChange.person_id == actor.person_id, col(StatusChange.undone).is_(False))
+            .order_by(col(StatusChange.at).desc(), col(StatusChange.id).desc())
+        )
+    ).first()
+    if latest is None:
+        return UndoResult(UndoOutcome.NOTHING)
+    if now - latest.at > window:
+        return UndoResult(UndoOutcome.TOO_LATE)
+    # One reply is applied in one transaction at one instant, so its changes share `at`.
+    batch = (
+        await session.exec(
+            select(StatusChange).where(
+                StatusChange.person_id == actor.person_id,
+                StatusChange.at == latest.at,
+                col(StatusChange.undone).is_(False),
+            )
+        )
+    ).all()
+    for change in batch:
+        later = (
+            await session.exec(
+                select(StatusChange.id).where(
+                    StatusChange.assignment_id == change.assignment_id,
+                    StatusChange.occurrence_id == change.occurrence_id
+                    if change.occurrence_id is not None
+                    else col(StatusChange.occurrence_id).is_(None),
+                    col(StatusChange.undone).is_(False),
+                    col(StatusChange.id) > (change.id or 0),
+                )
+            )
+        ).first()
+        if later is not None:
+            return UndoResult(UndoOutcome.SUPERSEDED)
+    targets = []
+    for change in batch:
+        await _restore(session, change)
+        targets.append((change.assignment_id, change.occurrence_id))
+    await session.flush()
+    found = await views(session, targets=targets)
+    return UndoResult(UndoOutcome.UNDONE, tuple(found[t] for t in targets if t in found))
+
+
+async def _restore(session: AsyncSession, change: StatusChange) -> None:
+    change.undone = True
+    session.add(change)
+    previous = (
+        await session.exec(
+            select(StatusChange)
+            .where(
+                StatusChange.assignment_id == change.assignment_id,
+                StatusChange.occurrence_id == change.occurrence_id
+                if change.occurrence_id is not None
+                else col(StatusChange.occurrence_id).is_(None),
+                col(StatusChange.undone).is_(False),
+                col(StatusChange.id) < (change.id or 0),
+            )
+            .order_by(col(StatusChange.id).desc())
+        )
+    ).first()
+    row: Assignment | Occurrence | None
+    if change.occurrence_id is not None:
+        row = await session.get(Occurrence, change.occurrence_id)
+    else:
+        row = await session.get(Assignment, change.assignment_id)
+    assert row is not None
+    row.status = change.from_status
+    row.progress = change.from_progress
+    row.blocked_reason = (
+        previous.note if previous and change.from_status == Status.BLOCKED.value else None
+    )
+    row.last_update_at = previous.at if previous else None
+    if isinstance(row, Assignment):
+        row.last_update_by_id = previous.person_id if previous else None
+    session.add(row)

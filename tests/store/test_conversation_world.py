@@ -1,0 +1,315 @@
+"""A small world for conversation tests: agencies, people, plans, and a chat to type into.
+
+Helpers only; the tests live in the other test_conversation_*, test_roles*, test_status*
+and test_queries* modules. Rows are inserted directly, the conversation runs for real.
+"""
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.settings import Settings
+from handlers.conversation import Conversation
+from handlers.keyboards import status_buttons
+from handlers.messages import Incoming, Outgoing, ReminderItem
+from locales import gettext_for
+from models.db import transaction
+from models.tables import (
+    Agency,
+    Assignment,
+    ChatIdentity,
+    Occurrence,
+    Outbox,
+    Person,
+    Plan,
+    Role,
+    StatusChange,
+    Task,
+)
+from services.outbox import enqueue
+
+# Monday 20 November 2023, 09:00 in Hanoi.
+NOW = datetime(2023, 11, 20, 2, 0, tzinfo=UTC)
+AGENCIES = {
+    "STTTT": "Sở Thông tin và Truyền thông",
+    "SXD": "Sở Xây dựng",
+    "SNN": "Sở Nông nghiệp và Phát triển nông thôn",
+    "UBND-HB": "UBND quận Hồng Bàng",
+    "UBND-LC": "UBND quận Lê Chân",
+}
+
+
+@dataclass
+class World:
+    """The store, a fake clock and the conversation under test."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    now: datetime = NOW
+    agencies: dict[str, int] = field(default_factory=dict)
+    woken: int = 0
+    _ids: "itertools.count[int]" = field(default_factory=lambda: itertools.count(1))
+
+    def __post_init__(self) -> None:
+        self.settings = Settings(database_url="sqlite:///unused.db")
+        self.conversation = Conversation(
+            sessions=self.sessions, settings=self.settings, clock=lambda: self.now, wake=self._wake
+        )
+
+    def _wake(self) -> None:
+        self.woken += 1
+
+    def later(self, **delta: float) -> None:
+        """Move the clock on."""
+        self.now += timedelta(**delta)
+
+    async def setup_agencies(self) -> None:
+        """A few agencies and the district group they belong to."""
+        async with transaction(self.sessions) as session:
+            for code, name in AGENCIES.items():
+                member_of = ["UBND-QUAN-HUYEN"] if code.startswith("UBND-") else []
+                agency = Agency(code=code, name=name, kind="so", member_of=member_of)
+                session.add(agency)
+            session.add(
+                Agency(
+                    code="UBND-QUAN-HUYEN",
+                    name="Ủy ban nhân dân các quận, huyện",
+                    kind="group",
+                    aliases=["UBND các quận, huyện"],
+                    is_group=True,
+                )
+            )
+            await session.flush()
+            for agency in (await session.exec(select(Agency))).all():
+                assert agency.id is not None
+                self.agencies[agency.code] = agency.id
+
+    async def person(
+        self,
+        name: str,
+        *,
+        role: Role = Role.OFFICER,
+        agency: str | None = "STTTT",
+        chat_id: str | None = None,
+        channel: str = "telegram",
+        locale: str = "vi",
+    ) -> int:
+        """A registered person with one chat; returns their id."""
+        async with transaction(self.sessions) as session:
+            person = Person(
+                name=name,
+                role=role.value,
+                locale=locale,
+                agency_id=self.agencies[agency] if agency else None,
+                created_at=self.now,
+            )
+            session.add(person)
+            await session.flush()
+            assert person.id is not None
+            session.add(
+                ChatIdentity(
+                    person_id=person.id,
+                    channel=channel,
+                    chat_id=chat_id or f"chat-{person.id}",
+                    created_at=self.now,
+                )
+            )
+            return person.id
+
+    async def plan(self, *, ref: str | None = "40/KH-UBND", key: str = "000") -> int:
+        """An action plan; returns its id."""
+        async with transaction(self.sessions) as session:
+            plan = Plan(
+                source_key=key,
+                ref=ref,
+                title="Kế hoạch hành động năm 2023",
+                plan_year=2023,
+                created_at=self.now,
+                updated_at=self.now,
+            )
+            session.add(plan)
+            await session.flush()
+            assert plan.id is not None
+            return plan.id
+
+    async def task(
+        self,
+        plan_id: int,
+        code: str,
+        *,
+        title: str | None = None,
+        due: date | None = None,
+        due_text: str | None = None,
+        due_kind: str = "quarter",
+        lead: str | tuple[str, ...] = "STTTT",
+        cooperating: tuple[str, ...] = (),
+        status: str = "not_started",
+        progress: int = 0,
+    ) -> int:
+        """A task with its lead assignment(s); returns the (first) lead assignment's handle."""
+        leads = (lead,) if isinstance(lead, str) else lead
+        async with transaction(self.sessions) as session:
+            task = Task(
+                plan_id=plan_id,
+                code=code,
+                title=title or f"Nhiệm vụ {code}",
+                due_date=due,
+                due_text=due_text,
+                due_kind=due_kind if due else "ongoing",
+            )
+            session.add(task)
+            await session.flush()
+            assert task.id is not None
+            handles = []
+            for agency in leads:
+                assignment = Assignment(
+                    task_id=task.id,
+                    agency_id=self.agencies[agency],
+                    status=status,
+                    progress=progress,
+                )
+                session.add(assignment)
+                await session.flush()
+                assert assignment.id is not None
+                handles.append(assignment.id)
+            for agency in cooperating:
+                session.add(
+                    Assignment(
+                        task_id=task.id, agency_id=self.agencies[agency], role="cooperating"
+                    )
+                )
+            return handles[0]
+
+    async def occurrence(
+        self, handle: int, label: str, *, start: date, end: date, due: date
+    ) -> int:
+        """One period of a recurring duty; returns its id."""
+        async with transaction(self.sessions) as session:
+            occurrence = Occurrence(
+                assignment_id=handle,
+                period_label=label,
+                period_start=start,
+                period_end=end,
+                due_date=due,
+            )
+            session.add(occurrence)
+            await session.flush()
+            assert occurrence.id is not None
+            return occurrence.id
+
+    async def reminder(
+        self,
+        chat_id: str,
+        items: list[tuple[int, int | None]],
+        *,
+        provider_message_id: str,
+        channel: str = "telegram",
+    ) -> Outgoing:
+        """A reminder as the scheduler writes it, already sent (provider id stored)."""
+        _ = gettext_for("vi")
+        reminder_items = tuple(
+            ReminderItem(number=n, assignment_id=a, occurrence_id=o)
+            for n, (a, o) in enumerate(items, 1)
+        )
+        message = Outgoing(
+            text="Nhắc việc",
+            items=reminder_items,
+            buttons=tuple(
+                status_buttons(item=i, _=_, numbered=len(items) > 1) for i in reminder_items
+            ),
+        )
+        async with transaction(self.sessions) as session:
+            row = await enqueue(
+                session,
+                channel=channel,
+                chat_id=chat_id,
+                message=message,
+                now=self.now,
+                kind="reminder",
+            )
+            row.state = "sent"
+            row.provider_message_id = provider_message_id
+            session.add(row)
+        return message
+
+    async def send(
+        self,
+        chat_id: str,
+        text: str | None = None,
+        *,
+        button: str | None = None,
+        reply_to: str | None = None,
+        message_id: str | None = None,
+        channel: str = "telegram",
+        sender_name: str | None = "Nguyễn Văn An",
+        language: str | None = None,
+    ) -> list[Outgoing]:
+        """Type into a chat (or press a button); returns what the bot queued for that chat."""
+        async with self.sessions() as session:
+            before = (
+                await session.exec(select(Outbox.id).order_by(col(Outbox.id).desc()))
+            ).first()
+        await self.conversation.handle(
+            Incoming(
+                channel=channel,
+                chat_id=chat_id,
+                at=self.now,
+                text=text,
+                message_id=message_id or f"m{next(self._ids)}",
+                sender_name=sender_name,
+                reply_to_message_id=reply_to,
+                button=button,
+                language=language,
+            )
+        )
+        return await self.outbox(chat_id, after=before or 0, channel=channel)
+
+    async def outbox(
+        self, chat_id: str, *, after: int = 0, channel: str = "telegram"
+    ) -> list[Outgoing]:
+        """Messages queued for a chat after outbox row `after`."""
+        async with self.sessions() as session:
+            rows = (
+                await session.exec(
+                    select(Outbox)
+                    .where(
+                        Outbox.chat_id == chat_id,
+                        Outbox.channel == channel,
+                        col(Outbox.id) > after,
+                        Outbox.kind != "reminder",
+                    )
+                    .order_by(col(Outbox.id))
+                )
+            ).all()
+        return [Outgoing.from_payload(r.payload) for r in rows]
+
+    async def say(self, chat_id: str, text: str | None = None, **kwargs: object) -> str:
+        """Like send, but the one reply's text."""
+        out = await self.send(chat_id, text, **kwargs)  # type: ignore[arg-type]
+        assert len(out) == 1, out
+        return out[0].text
+
+    async def assignment(self, handle: int) -> Assignment:
+        """The stored assignment."""
+        async with self.sessions() as session:
+            found = await session.get(Assignment, handle)
+            assert found is not None
+            return found
+
+    async def history(self, handle: int) -> list[StatusChange]:
+        """Every status change of an assignment, oldest first."""
+        async with self.sessions() as session:
+            rows = await session.exec(
+                select(StatusChange)
+                .where(StatusChange.assignment_id == handle)
+                .order_by(col(StatusChange.id))
+            )
+            return list(rows.all())
+
+    async def count(self, table: type) -> int:
+        """Rows in a table."""
+        async with self.sessions() as session:
+            return len((await session.exec(select(table))).all())
