@@ -11,6 +11,8 @@ from docx.shared import Pt
 
 from domain.agencies import AgencyRegistry
 from domain.importers import PlanImportError, import_file
+from domain.importers.blocks import Paragraph
+from domain.importers.text import read_text
 from domain.plans import PlanDraft, SourceKind, TaskDraft
 
 DATA = Path(__file__).resolve().parents[2] / "bot" / "data"
@@ -142,6 +144,31 @@ def test_an_excel_version_in_the_template_imports_to_the_same_tasks(
     assert imported.plan_year == 2023
     assert {task.source_kind for task in imported.tasks} == {SourceKind.SHEET}
     _same_tasks(imported, text_plan)
+
+
+def test_a_word_version_of_001_gives_the_same_structured_items(
+    tmp_path: Path, registry: AgencyRegistry
+) -> None:
+    source = next((DATA / "seeds").glob("001_*.txt"))
+    text_plan = import_file(source, registry=registry)
+    document = docx.Document()
+    for block in read_text(source.read_text(encoding="utf-8"), registry=registry):
+        assert isinstance(block, Paragraph)
+        document.add_paragraph(block.text)
+    path = tmp_path / "ke-hoach-cds.docx"
+    document.save(str(path))
+
+    imported = import_file(path, registry=registry)
+
+    items = [task for task in text_plan.tasks if task.source_kind == SourceKind.PROSE_ITEM]
+    assert len(items) == 44
+    assert [
+        (task.code, task.title, task.lead_codes, task.cooperating_codes, task.due)
+        for task in imported.tasks
+    ] == [
+        (task.code, task.title, task.lead_codes, task.cooperating_codes, task.due)
+        for task in text_plan.tasks
+    ]
 
 
 def _appendix_cells() -> dict[str, list[str]]:
