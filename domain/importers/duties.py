@@ -19,8 +19,7 @@ from domain.plans import PlanDraft, SourceKind, TaskDraft
 from domain.recurrence import Cadence
 from domain.text import clean
 
-COLUMNS = ("doc", "who_reports", "reports_to", "cadence", "day_rule_text", "quote")
-
+_KEY_COLUMNS = {"who_reports", "reports_to", "cadence"}
 _ANNOTATION = re.compile(r"\[[^\]]*\]")
 # "(qua Sở Thông tin và Truyền thông)": the report physically goes to that department too.
 _VIA = re.compile(r"\(\s*qua\s+([^()]*)\)", re.IGNORECASE)
@@ -39,7 +38,7 @@ _ON_REQUEST = "đột xuất"
 def is_duty_table(header: Sequence[str]) -> bool:
     """Whether a CSV header is the reporting-duties table's."""
     names = {clean(name).lower() for name in header}
-    return {"who_reports", "reports_to", "cadence"} <= names
+    return names >= _KEY_COLUMNS
 
 
 def duty_plan(
