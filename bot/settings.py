@@ -6,6 +6,7 @@ This is the only module that reads the environment; everything else receives a
 
 import re
 from datetime import date, time
+from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -46,6 +47,7 @@ class Settings(BaseSettings):
     zalo_token: SecretStr | None = None
     zalo_api_base: str = "https://bot-api.zaloplatforms.com"
     zalo_webhook_secret: SecretStr | None = None
+    zalo_webhook_url: str | None = None
 
     send_window: Annotated[tuple[time, time], NoDecode] = (time(8, 0), time(17, 0))
     working_days: Annotated[frozenset[int], NoDecode] = frozenset({0, 1, 2, 3, 4})
@@ -53,8 +55,18 @@ class Settings(BaseSettings):
     extra_working_days: Annotated[tuple[date, ...], NoDecode] = ()
     sweep_seconds: int = Field(default=60, ge=5, le=3600)
 
+    # Charts and spreadsheets are written here and stay until the outbox has sent them.
+    data_dir: Path = Path("dondoc-data")
+    public_files_url: str | None = None
+
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=1, le=65535)
+
+    # Delivery limits: https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this
+    telegram_rate_per_second: float = Field(default=30.0, gt=0, le=10_000)
+    telegram_private_chat_interval: float = Field(default=1.0, ge=0, le=3600)
+    telegram_group_per_minute: int = Field(default=20, ge=1, le=10_000)
+    zalo_rate_per_second: float = Field(default=5.0, gt=0, le=10_000)
 
     @field_validator("database_url")
     @classmethod
@@ -81,7 +93,9 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
-    @field_validator("telegram_api_base", "telegram_webhook_url", "zalo_api_base")
+    @field_validator(
+        "telegram_api_base", "telegram_webhook_url", "zalo_api_base", "public_files_url"
+    )
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is None or value == "":
@@ -95,6 +109,23 @@ class Settings(BaseSettings):
     def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not _TELEGRAM_SECRET.match(value.get_secret_value()):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("zalo_webhook_url")
+    @classmethod
+    def _zalo_webhook_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be the public https:// URL of /zalo/webhook")
+        return value
+
+    @field_validator("zalo_webhook_secret")
+    @classmethod
+    def _zalo_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Zalo's setWebhook takes a secret_token of 8-256 characters.
+        if value is not None and not 8 <= len(value.get_secret_value()) <= 256:
+            raise ValueError("must be 8-256 characters")
         return value
 
     @field_validator("send_window", mode="before")

@@ -1,0 +1,676 @@
+"""The outbox dispatcher: delivers what the outbox holds, once, in order per chat, within limits.
+
+Every outgoing message is an Outbox row written in the same transaction as the change that
+caused it. The dispatcher claims due rows, hands each to its channel's sender and records the
+outcome:
+
+* Claiming. A row is claimable when it is pending and due, or was claimed by an instance whose
+  lease (`claimed_until`) ran out (that instance died). Claiming sets state "sending" with this
+  instance's id and a lease. On PostgreSQL the candidates are locked `FOR UPDATE SKIP LOCKED`, so
+  any number of instances share one database and never claim the same row. SQLite has no
+  row locks: run one dispatching instance per channel on it (the lease logic is the same).
+* Order. A chat's message is never claimed while an earlier one for the same chat is unsent
+  (pending, retrying or sending); one that failed for good no longer holds the chat up.
+* Limits, per channel: at most `per_second` sends in any second (per instance), no private chat
+  written to within `private_chat_interval` seconds of its last message (checked against the
+  store, so it holds across instances), at most `group_per_minute` messages a minute to a group.
+* Exactly once, as far as one can: a row becomes "sent" in the same UPDATE that records the
+  provider's message id. A crash after the API call and before that commit leaves the row
+  "sending"; it is sent again once its lease expires. Only messages in flight at a crash can be
+  duplicated.
+* Failures: a 429 waits `retry_after` (the whole channel pauses, and the attempt is not counted);
+  timeouts, network errors and 5xx retry with capped exponential backoff and jitter, and give up
+  after `max_attempts`; a 400 fails the message at once; a 403 (the person blocked the bot) fails
+  it and marks the person inactive. Coordinators are told, in their own language, whenever
+  someone stops receiving messages, so nothing is lost silently.
+"""
+
+import asyncio
+import logging
+import math
+import random
+import uuid
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.channels.base import (
+    ChannelSender,
+    ChatUnreachable,
+    PermanentFailure,
+    RetryLater,
+    TemporaryFailure,
+)
+from bot.settings import Settings
+from handlers.messages import Outgoing
+from locales import N_, gettext_for
+from models.db import transaction
+from models.tables import Agency, ChatIdentity, Outbox, OutboxState, Person, Role
+from services.clock import Clock
+from services.outbox import enqueue_for_person
+
+log = logging.getLogger(__name__)
+
+NOTICE_KIND = "delivery-notice"
+_UNSENT = (OutboxState.PENDING.value, OutboxState.SENDING.value)
+_GROUP_WINDOW = timedelta(minutes=1)
+_EXCERPT_CHARS = 300
+# How often an outcome write is retried before the row is left to its lease (and resent).
+_RECORD_TRIES = 3
+
+_BLOCKED_NOTICE = N_(
+    "⚠️ {who} đã chặn bot hoặc rời cuộc trò chuyện trên {channel} nên không nhận được tin nhắn "
+    "nữa. Người này đã được chuyển sang trạng thái ngừng hoạt động; vui lòng liên hệ trực tiếp "
+    "để đăng ký lại."
+)
+_GAVE_UP_NOTICE = N_(
+    "⚠️ Không gửi được tin nhắn cho {who} trên {channel} sau {attempts} lần thử. Vui lòng "
+    "liên hệ trực tiếp."
+)
+_REFUSED_NOTICE = N_(
+    "⚠️ {channel} từ chối tin nhắn gửi {who}, tin này sẽ không được gửi lại. Vui lòng liên hệ "
+    "trực tiếp."
+)
+_EXCERPT = N_("Nội dung: {text}")
+
+
+@dataclass(frozen=True)
+class ChannelLimits:
+    """How fast one channel may be written to."""
+
+    per_second: float
+    private_chat_interval: float = 1.0
+    group_per_minute: int = 20
+
+
+def limits_from_settings(settings: Settings) -> dict[str, ChannelLimits]:
+    """The configured limits of every channel."""
+    return {
+        "telegram": ChannelLimits(
+            per_second=settings.telegram_rate_per_second,
+            private_chat_interval=settings.telegram_private_chat_interval,
+            group_per_minute=settings.telegram_group_per_minute,
+        ),
+        "zalo": ChannelLimits(
+            per_second=settings.zalo_rate_per_second,
+            private_chat_interval=settings.telegram_private_chat_interval,
+            group_per_minute=settings.telegram_group_per_minute,
+        ),
+    }
+
+
+# Used for a channel that has a sender but no configured limits (the console, tests).
+UNLIMITED = ChannelLimits(per_second=10_000.0, private_chat_interval=0.0, group_per_minute=10_000)
+
+
+def is_group_chat(chat_id: str) -> bool:
+    """Telegram gives groups, supergroups and channels negative ids; private chats are positive."""
+    return chat_id.startswith("-")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Backoff for temporary failures: exponential, capped, with jitter; then give up."""
+
+    max_attempts: int = 8
+    base_delay: float = 2.0
+    max_delay: float = 600.0
+
+    def delay(self, attempts: int, rng: random.Random) -> float:
+        """Seconds to wait after the given number of failed attempts ("equal jitter")."""
+        ceiling = min(self.max_delay, self.base_delay * 2.0 ** max(0, attempts - 1))
+        return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+class RateLimiter:
+    """At most `per_second` acquisitions in any sliding one-second window, with pauses for 429s."""
+
+    def __init__(self, per_second: float) -> None:
+        self._capacity = max(1, math.floor(per_second))
+        self._window = self._capacity / per_second
+        self._recent: deque[float] = deque()
+        self._paused_until = 0.0
+
+    def pause(self, seconds: float) -> None:
+        """Let nothing through for the next `seconds` (the provider asked us to slow down)."""
+        loop = asyncio.get_running_loop()
+        self._paused_until = max(self._paused_until, loop.time() + seconds)
+
+    async def acquire(self) -> None:
+        """Wait for a free slot."""
+        loop = asyncio.get_running_loop()
+        while True:
+            now = loop.time()
+            if now < self._paused_until:
+                await asyncio.sleep(self._paused_until - now)
+                continue
+            while self._recent and self._recent[0] <= now - self._window:
+                self._recent.popleft()
+            if len(self._recent) < self._capacity:
+                self._recent.append(now)
+                return
+            await asyncio.sleep(self._recent[0] + self._window - now)
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """A row this instance holds the lease on."""
+
+    id: int
+    channel: str
+    chat_id: str
+    person_id: int | None
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+class OutboxDispatcher:
+    """Drains the outbox through the channel senders (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        senders: Mapping[str, ChannelSender],
+        clock: Clock,
+        limits: Mapping[str, ChannelLimits] | None = None,
+        instance_id: str | None = None,
+        retry: RetryPolicy | None = None,
+        lease: timedelta = timedelta(seconds=60),
+        batch_seconds: float = 1.0,
+        max_batch: int = 500,
+        concurrency: int = 100,
+        idle_poll: float = 2.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._senders = dict(senders)
+        self._clock = clock
+        configured = dict(limits or {})
+        self._limits = {name: configured.get(name, UNLIMITED) for name in self._senders}
+        self._limiters = {name: RateLimiter(lim.per_second) for name, lim in self._limits.items()}
+        self.instance_id = instance_id or f"dispatcher-{uuid.uuid4().hex[:12]}"
+        self._retry = retry or RetryPolicy()
+        self._lease = lease
+        self._batch = {
+            name: max(1, min(max_batch, math.ceil(lim.per_second * batch_seconds)))
+            for name, lim in self._limits.items()
+        }
+        self._slots = asyncio.Semaphore(concurrency)
+        self._idle_poll = idle_poll
+        self._rng = rng or random.Random()
+        self._woken = asyncio.Event()
+        self._skip_locked = sessions.kw["bind"].dialect.name == "postgresql"
+        # When a chat this instance wrote to may take its next message (event-loop time).
+        self._chat_free_at: dict[tuple[str, str], float] = {}
+
+    def wake(self) -> None:
+        """Look at the outbox now: new rows were committed (called by the conversation)."""
+        self._woken.set()
+
+    async def drain_once(self) -> int:
+        """Claim what is due now, send it within the limits, record it; return how many sent."""
+        claims = await self._claim()
+        if not claims:
+            return 0
+        outcomes = await asyncio.gather(*(self._deliver(claim) for claim in claims))
+        return sum(outcomes)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Drain until `stop` is set; between drains sleep until woken or something falls due."""
+        failures = 0
+        while not stop.is_set():
+            self._woken.clear()
+            try:
+                claimed = await self.drain_once()
+                timeout = 0.0 if claimed else await self._idle_timeout()
+                failures = 0
+            except Exception:
+                failures += 1
+                timeout = self._retry.delay(failures, self._rng)
+                log.exception("outbox drain failed; trying again in %.1f s", timeout)
+            if timeout > 0:
+                await _wait_any(stop, self._woken, timeout=timeout)
+
+    # Claiming -----------------------------------------------------------------------------
+
+    async def _claim(self) -> list[_Claim]:
+        claims: list[_Claim] = []
+        for channel in self._senders:
+            claims.extend(await self._claim_channel(channel))
+        return claims
+
+    async def _claim_channel(self, channel: str) -> list[_Claim]:
+        limits = self._limits[channel]
+        batch = self._batch[channel]
+        async with transaction(self._sessions) as session:
+            now = self._clock()
+            rows = list((await session.exec(self._candidates(channel, now, batch * 3))).all())
+            ready = (await self._within_group_limits(session, channel, rows, now, limits))[:batch]
+            if not ready:
+                return []
+            ids = [row.id for row in ready if row.id is not None]
+            await session.exec(
+                sa.update(Outbox)
+                .where(col(Outbox.id).in_(ids))
+                .values(
+                    state=OutboxState.SENDING.value,
+                    claimed_by=self.instance_id,
+                    claimed_until=now + self._lease,
+                    attempts=Outbox.attempts + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            return [
+                _Claim(
+                    id=row.id,
+                    channel=row.channel,
+                    chat_id=row.chat_id,
+                    person_id=row.person_id,
+                    kind=row.kind,
+                    payload=dict(row.payload),
+                    attempts=row.attempts + 1,
+                )
+                for row in ready
+                if row.id is not None
+            ]
+
+    def _candidates(self, channel: str, now: datetime, limit: int) -> Any:
+        earlier = aliased(Outbox)
+        recent = aliased(Outbox)
+        interval = timedelta(seconds=self._limits[channel].private_chat_interval)
+        due = sa.or_(
+            sa.and_(
+                col(Outbox.state) == OutboxState.PENDING.value, col(Outbox.next_attempt_at) <= now
+            ),
+            sa.and_(
+                col(Outbox.state) == OutboxState.SENDING.value, col(Outbox.claimed_until) < now
+            ),
+        )
+        held_up = sa.exists().where(
+            col(earlier.channel) == col(Outbox.channel),
+            col(earlier.chat_id) == col(Outbox.chat_id),
+            col(earlier.id) < col(Outbox.id),
+            col(earlier.state).in_(_UNSENT),
+        )
+        too_soon = sa.exists().where(
+            col(recent.channel) == col(Outbox.channel),
+            col(recent.chat_id) == col(Outbox.chat_id),
+            col(recent.state) == OutboxState.SENT.value,
+            col(recent.sent_at) > now - interval,
+        )
+        statement = (
+            select(Outbox)
+            .where(col(Outbox.channel) == channel, due, ~held_up)
+            .order_by(col(Outbox.id))
+            .limit(limit)
+        )
+        if interval > timedelta(0):
+            statement = statement.where(~too_soon)
+        if self._skip_locked:
+            statement = statement.with_for_update(skip_locked=True, of=Outbox)
+        return statement
+
+    async def _within_group_limits(
+        self,
+        session: AsyncSession,
+        channel: str,
+        rows: Sequence[Outbox],
+        now: datetime,
+        limits: ChannelLimits,
+    ) -> list[Outbox]:
+        groups = {row.chat_id for row in rows if is_group_chat(row.chat_id)}
+        if not groups:
+            return list(rows)
+        recent = (
+            await session.exec(
+                select(Outbox.chat_id, sa.func.count())
+                .where(
+                    col(Outbox.channel) == channel,
+                    col(Outbox.chat_id).in_(groups),
+                    col(Outbox.state) == OutboxState.SENT.value,
+                    col(Outbox.sent_at) > now - _GROUP_WINDOW,
+                )
+                .group_by(col(Outbox.chat_id))
+            )
+        ).all()
+        full = {chat for chat, count in recent if count >= limits.group_per_minute}
+        return [row for row in rows if row.chat_id not in full]
+
+    # Sending ------------------------------------------------------------------------------
+
+    async def _deliver(self, claim: _Claim) -> int:
+        sender = self._senders[claim.channel]
+        async with self._slots:
+            await self._limiters[claim.channel].acquire()
+            try:
+                message = Outgoing.from_payload(claim.payload)
+            except (KeyError, TypeError, ValueError) as exc:
+                await self._record(
+                    self._refused, claim, PermanentFailure(f"bad payload: {exc}"), notices=True
+                )
+                return 0
+            try:
+                provider_id = await sender.send(claim.chat_id, message)
+            except RetryLater as exc:
+                self._limiters[claim.channel].pause(exc.retry_after)
+                await self._record(self._rate_limited, claim, exc)
+            except ChatUnreachable as exc:
+                await self._record(self._unreachable, claim, exc, notices=True)
+            except PermanentFailure as exc:
+                await self._record(self._refused, claim, exc, notices=True)
+            except TemporaryFailure as exc:
+                await self._record(self._temporary, claim, exc, notices=True)
+            except Exception as exc:
+                log.exception(
+                    "sender %s crashed on outbox row %s; treating it as temporary",
+                    claim.channel,
+                    claim.id,
+                )
+                await self._record(self._temporary, claim, exc, notices=True)
+            else:
+                self._note_sent(claim)
+                return 1 if await self._record(self._sent, claim, provider_id) else 0
+        return 0
+
+    def _note_sent(self, claim: _Claim) -> None:
+        limits = self._limits[claim.channel]
+        gap = (
+            60.0 / limits.group_per_minute
+            if is_group_chat(claim.chat_id)
+            else limits.private_chat_interval
+        )
+        loop = asyncio.get_running_loop()
+        self._chat_free_at[(claim.channel, claim.chat_id)] = loop.time() + gap
+
+    async def _record(
+        self, outcome: Any, claim: _Claim, detail: Any, *, notices: bool = False
+    ) -> bool:
+        """Write one outcome, retrying briefly; a row left unrecorded is resent after its lease."""
+        for attempt in range(1, _RECORD_TRIES + 1):
+            try:
+                async with transaction(self._sessions) as session:
+                    await outcome(session, claim, detail, self._clock())
+            except Exception:
+                if attempt == _RECORD_TRIES:
+                    log.exception(
+                        "could not record the delivery of outbox row %s; it will be retried "
+                        "when its lease ends",
+                        claim.id,
+                    )
+                    return False
+                await asyncio.sleep(0.2 * attempt)
+            else:
+                if notices:
+                    # Coordinator notices may have been written: send them without waiting.
+                    self.wake()
+                return True
+        return False
+
+    # Outcomes (each runs inside one transaction) ------------------------------------------
+
+    async def _sent(
+        self, session: AsyncSession, claim: _Claim, provider_id: str | None, now: datetime
+    ) -> None:
+        await session.exec(
+            sa.update(Outbox)
+            .where(col(Outbox.id) == claim.id)
+            .values(
+                state=OutboxState.SENT.value,
+                sent_at=now,
+                provider_message_id=provider_id,
+                claimed_by=None,
+                claimed_until=None,
+                last_error=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+    async def _rate_limited(
+        self, session: AsyncSession, claim: _Claim, error: RetryLater, now: datetime
+    ) -> None:
+        log.info(
+            "%s asked to wait %s s before outbox row %s",
+            claim.channel,
+            error.retry_after,
+            claim.id,
+        )
+        # A rate limit is not the message's fault: the attempt is given back.
+        await self._retry_at(
+            session,
+            claim,
+            now + timedelta(seconds=error.retry_after),
+            error,
+            attempts=claim.attempts - 1,
+        )
+
+    async def _temporary(
+        self, session: AsyncSession, claim: _Claim, error: Exception, now: datetime
+    ) -> None:
+        if claim.attempts >= self._retry.max_attempts:
+            log.error(
+                "giving up on outbox row %s to %s:%s after %s attempts: %s",
+                claim.id,
+                claim.channel,
+                claim.chat_id,
+                claim.attempts,
+                error,
+            )
+            if await self._fail(session, claim, error):
+                await self._tell_coordinators(
+                    session, claim, now, template=_GAVE_UP_NOTICE, attempts=claim.attempts
+                )
+            return
+        delay = self._retry.delay(claim.attempts, self._rng)
+        log.warning(
+            "outbox row %s to %s:%s failed (attempt %s), retrying in %.1f s: %s",
+            claim.id,
+            claim.channel,
+            claim.chat_id,
+            claim.attempts,
+            delay,
+            error,
+        )
+        await self._retry_at(
+            session, claim, now + timedelta(seconds=delay), error, attempts=claim.attempts
+        )
+
+    async def _refused(
+        self, session: AsyncSession, claim: _Claim, error: Exception, now: datetime
+    ) -> None:
+        log.error(
+            "%s refused outbox row %s to %s: %s", claim.channel, claim.id, claim.chat_id, error
+        )
+        if await self._fail(session, claim, error):
+            await self._tell_coordinators(session, claim, now, template=_REFUSED_NOTICE)
+
+    async def _unreachable(
+        self, session: AsyncSession, claim: _Claim, error: Exception, now: datetime
+    ) -> None:
+        log.warning(
+            "chat %s:%s is unreachable (outbox row %s): %s",
+            claim.channel,
+            claim.chat_id,
+            claim.id,
+            error,
+        )
+        if not await self._fail(session, claim, error):
+            return
+        person = await self._recipient(session, claim)
+        if person is None or not person.active:
+            return
+        person.active = False
+        session.add(person)
+        await self._tell_coordinators(session, claim, now, template=_BLOCKED_NOTICE, about=person)
+
+    async def _retry_at(
+        self,
+        session: AsyncSession,
+        claim: _Claim,
+        when: datetime,
+        error: Exception,
+        *,
+        attempts: int,
+    ) -> None:
+        await session.exec(
+            sa.update(Outbox)
+            .where(*self._still_ours(claim))
+            .values(
+                state=OutboxState.PENDING.value,
+                next_attempt_at=when,
+                attempts=attempts,
+                last_error=_short(error),
+                claimed_by=None,
+                claimed_until=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+    async def _fail(self, session: AsyncSession, claim: _Claim, error: Exception) -> bool:
+        """Mark the row failed; False when it is no longer ours (another instance took over)."""
+        result = await session.exec(
+            sa.update(Outbox)
+            .where(*self._still_ours(claim))
+            .values(
+                state=OutboxState.FAILED.value,
+                last_error=_short(error),
+                claimed_by=None,
+                claimed_until=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)
+
+    def _still_ours(self, claim: _Claim) -> Iterable[Any]:
+        return (
+            col(Outbox.id) == claim.id,
+            col(Outbox.state) == OutboxState.SENDING.value,
+            col(Outbox.claimed_by) == self.instance_id,
+        )
+
+    # Telling coordinators -----------------------------------------------------------------
+
+    async def _recipient(self, session: AsyncSession, claim: _Claim) -> Person | None:
+        person_id = claim.person_id
+        if person_id is None:
+            person_id = (
+                await session.exec(
+                    select(ChatIdentity.person_id).where(
+                        ChatIdentity.channel == claim.channel,
+                        ChatIdentity.chat_id == claim.chat_id,
+                    )
+                )
+            ).first()
+        return None if person_id is None else await session.get(Person, person_id)
+
+    async def _tell_coordinators(
+        self,
+        session: AsyncSession,
+        claim: _Claim,
+        now: datetime,
+        *,
+        template: str,
+        about: Person | None = None,
+        attempts: int = 0,
+    ) -> None:
+        if claim.kind == NOTICE_KIND and template != _BLOCKED_NOTICE:
+            # A notice that cannot be delivered is only logged, or notices would breed notices.
+            return
+        person = about or await self._recipient(session, claim)
+        who = await _describe(session, person, claim)
+        coordinators = (
+            await session.exec(
+                select(Person).where(
+                    Person.role == Role.COORDINATOR.value,
+                    col(Person.active).is_(True),
+                    Person.id != (person.id if person else None),
+                )
+            )
+        ).all()
+        if not coordinators:
+            log.error("nobody to tell that %s on %s gets no messages", who, claim.channel)
+            return
+        excerpt = str(claim.payload.get("text") or "")[:_EXCERPT_CHARS]
+        for coordinator in coordinators:
+            if coordinator.id is None:
+                continue
+            _ = gettext_for(coordinator.locale)
+            text = _(template).format(
+                who=who, channel=_channel_name(claim.channel), attempts=attempts
+            )
+            if excerpt and template != _BLOCKED_NOTICE:
+                text += "\n" + _(_EXCERPT).format(text=excerpt)
+            await enqueue_for_person(
+                session,
+                person_id=coordinator.id,
+                message=Outgoing(text=text),
+                now=now,
+                kind=NOTICE_KIND,
+            )
+
+    async def _idle_timeout(self) -> float:
+        """Seconds until something may be due: a retry, an expired lease, a chat's interval."""
+        async with self._sessions() as session:
+            channels = list(self._senders)
+            next_retry = (
+                await session.exec(
+                    select(sa.func.min(Outbox.next_attempt_at)).where(
+                        col(Outbox.channel).in_(channels),
+                        col(Outbox.state) == OutboxState.PENDING.value,
+                    )
+                )
+            ).first()
+            lease_end = (
+                await session.exec(
+                    select(sa.func.min(Outbox.claimed_until)).where(
+                        col(Outbox.channel).in_(channels),
+                        col(Outbox.state) == OutboxState.SENDING.value,
+                    )
+                )
+            ).first()
+        now = self._clock()
+        timeout = self._idle_poll
+        for when in (next_retry, lease_end):
+            if when is not None:
+                timeout = min(timeout, max(0.0, (when - now).total_seconds()))
+        loop_now = asyncio.get_running_loop().time()
+        for key, free_at in list(self._chat_free_at.items()):
+            if free_at <= loop_now:
+                del self._chat_free_at[key]
+            else:
+                timeout = min(timeout, free_at - loop_now)
+        return timeout
+
+
+async def _describe(session: AsyncSession, person: Person | None, claim: _Claim) -> str:
+    if person is None:
+        return claim.chat_id
+    agency = await session.get(Agency, person.agency_id) if person.agency_id else None
+    return f"{person.name} ({agency.name})" if agency else person.name
+
+
+def _channel_name(channel: str) -> str:
+    return {"telegram": "Telegram", "zalo": "Zalo"}.get(channel, channel)
+
+
+def _short(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:1000]
+
+
+async def _wait_any(*events: asyncio.Event, timeout: float) -> None:
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)

@@ -1,0 +1,34 @@
+"""Pacing and backoff of the outbox dispatcher (no store needed)."""
+
+import asyncio
+import random
+
+import pytest
+
+from bot.dispatcher import RateLimiter, RetryPolicy
+
+
+@pytest.mark.parametrize(
+    ("attempts", "low", "high"),
+    [(1, 5, 10), (2, 10, 20), (3, 20, 40), (7, 30, 60), (30, 30, 60)],
+)
+def test_backoff_doubles_with_jitter_up_to_the_cap(attempts: int, low: float, high: float) -> None:
+    policy = RetryPolicy(base_delay=10, max_delay=60)
+    delays = [policy.delay(attempts, random.Random(seed)) for seed in range(50)]
+    assert all(low <= d <= high for d in delays)
+    assert len(set(delays)) > 1
+
+
+async def test_the_rate_limiter_never_lets_more_than_its_rate_into_one_second() -> None:
+    limiter = RateLimiter(40)
+    loop = asyncio.get_running_loop()
+    stamps: list[float] = []
+
+    async def one() -> None:
+        await limiter.acquire()
+        stamps.append(loop.time())
+
+    await asyncio.gather(*(one() for _ in range(70)))
+    assert len(stamps) == 70
+    for i, start in enumerate(stamps):
+        assert sum(1 for t in stamps[i:] if t < start + 1.0) <= 40
