@@ -1,0 +1,102 @@
+"""From a Zalo update to the conversation: the same path for webhook and polling."""
+
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.messages import Incoming, Outgoing
+from locales import gettext_for
+from services.clock import Clock
+
+from .store import answer_once, chosen_button, reader_locale
+from .updates import ZaloEvent, choice_number, parse_update
+
+log = logging.getLogger(__name__)
+
+# Message ids remembered to skip a redelivery without touching the store.
+_RECENT = 2000
+
+
+class ConversationHandler(Protocol):
+    """What the adapter needs from the conversation core."""
+
+    async def handle(self, incoming: Incoming) -> None:
+        """Answer one message (writing the answers to the outbox)."""
+        ...
+
+
+class ZaloInbound:
+    """Turns updates into `Incoming` for the conversation; answers what it cannot read."""
+
+    def __init__(
+        self,
+        *,
+        conversation: ConversationHandler,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        default_locale: str,
+        wake: Callable[[], None] | None = None,
+    ) -> None:
+        self._conversation = conversation
+        self._sessions = sessions
+        self._clock = clock
+        self._default_locale = default_locale
+        self._wake = wake
+        self._recent: OrderedDict[str, None] = OrderedDict()
+
+    async def process(self, body: Any) -> None:
+        """Handle one update body; BadUpdate if it is not one. Redeliveries are skipped."""
+        event = parse_update(body, received_at=self._clock())
+        key = event.source_id
+        if key is not None:
+            if key in self._recent:
+                log.info("zalo update %s delivered again; skipped", key)
+                return
+            self._recent[key] = None
+            while len(self._recent) > _RECENT:
+                self._recent.popitem(last=False)
+        try:
+            if event.is_text:
+                await self._conversation.handle(await self._incoming(event))
+            else:
+                await self._text_only(event)
+        except BaseException:
+            # Not handled after all: let a redelivery try again.
+            if key is not None:
+                self._recent.pop(key, None)
+            raise
+
+    async def _incoming(self, event: ZaloEvent) -> Incoming:
+        number = choice_number(event.text)
+        if number is None:
+            return event.incoming()
+        async with self._sessions() as session:
+            button = await chosen_button(session, chat_id=event.chat_id, number=number)
+        return event.incoming(button=button)
+
+    async def _text_only(self, event: ZaloEvent) -> None:
+        log.info("zalo %s from chat %s answered with 'text only'", event.event_name, event.chat_id)
+        async with self._sessions() as session:
+            locale = await reader_locale(
+                session, chat_id=event.chat_id, default=self._default_locale
+            )
+        _ = gettext_for(locale)
+        message = Outgoing(
+            text=_(
+                "Xin lỗi, Đôn Đốc chỉ đọc được tin nhắn chữ. Vui lòng gõ câu trả lời, "
+                "ví dụ: xong, 50% hoặc vướng <lý do>."
+            )
+        )
+        queued = await answer_once(
+            self._sessions,
+            source_id=event.source_id,
+            chat_id=event.chat_id,
+            message=message,
+            now=self._clock(),
+        )
+        if queued and self._wake is not None:
+            self._wake()

@@ -1,0 +1,131 @@
+"""How an `Outgoing` looks on Zalo: plain text only, no buttons, no reply-to.
+
+- Buttons become numbered options ("1. ✅ Xong") that the person answers by typing the
+  number; `options()` is the single numbering that the inbound side reads back.
+- A reminder (a message with items) shows its one-line reply hint instead of buttons,
+  because "1 xong · 2 50%" already names items by number.
+- Photos go out by public URL only; a photo without one, and every document, becomes
+  a line of text (with the URL when there is one).
+- Text longer than Zalo's 2,000 characters is split at paragraph, line, sentence or
+  word boundaries, in that order of preference.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from handlers.messages import Button, Outgoing
+from locales import Translate
+
+from .client import MAX_TEXT
+
+_SENTENCE_END = re.compile(r"[.!?…;:](?=\s)")
+
+
+@dataclass(frozen=True)
+class TextPart:
+    """One sendMessage call."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class PhotoPart:
+    """One sendPhoto call."""
+
+    url: str
+    caption: str | None = None
+
+
+Part = TextPart | PhotoPart
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The calls for one message, and which of them replies should bind to."""
+
+    parts: tuple[Part, ...]
+    anchor: int
+
+
+def options(message: Outgoing) -> list[Button]:
+    """The buttons a Zalo reader can choose by number (1-based), or none for a reminder."""
+    if message.items:
+        return []
+    return [button for row in message.buttons for button in row]
+
+
+def render(message: Outgoing, *, _: Translate, limit: int = MAX_TEXT) -> Rendered:
+    """The sendMessage/sendPhoto calls that show `message` on Zalo."""
+    blocks = [message.text.strip()]
+    photos: list[PhotoPart] = []
+    for attachment in message.attachments:
+        name = attachment.caption or PurePath(attachment.path).name
+        if attachment.kind == "photo" and attachment.public_url:
+            photos.append(PhotoPart(url=attachment.public_url, caption=attachment.caption))
+        elif attachment.public_url:
+            blocks.append(_("📎 {name}: {url}").format(name=name, url=attachment.public_url))
+        elif attachment.kind == "photo":
+            blocks.append(_("🖼 {name}: ảnh này chưa xem được trên Zalo.").format(name=name))
+        else:
+            blocks.append(
+                _(
+                    "📎 {name}: tệp này chưa tải được trên Zalo; xin liên hệ điều phối viên."
+                ).format(name=name)
+            )
+    choices = options(message)
+    if message.items:
+        blocks.append(message.reply_hint or _default_hint(len(message.items), _))
+    elif choices:
+        lines = [f"{number}. {button.label}" for number, button in enumerate(choices, 1)]
+        lines.append(_("Trả lời bằng số để chọn."))
+        blocks.append("\n".join(lines))
+    body = unicodedata.normalize("NFC", "\n\n".join(b for b in blocks if b))
+    parts: list[Part] = [TextPart(chunk) for chunk in split_text(body, limit=limit)]
+    anchor = len(parts) - 1
+    for photo in photos:
+        if photo.caption and len(photo.caption) > limit:
+            parts.append(PhotoPart(url=photo.url))
+            parts.extend(TextPart(chunk) for chunk in split_text(photo.caption, limit=limit))
+        else:
+            parts.append(photo)
+    return Rendered(parts=tuple(parts), anchor=max(anchor, 0))
+
+
+def _default_hint(count: int, _: Translate) -> str:
+    if count == 1:
+        return _("Trả lời: xong · 50% · vướng <lý do>")
+    return _("Trả lời theo số thứ tự, ví dụ: 1 xong · 2 50% · 1 vướng <lý do>")
+
+
+def split_text(text: str, *, limit: int = MAX_TEXT) -> list[str]:
+    """Cut text into pieces of at most `limit` characters at the most natural boundary.
+
+    Only the white space at a cut is dropped; nothing else is lost or reordered.
+    """
+    text = text.strip()
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = _cut(text, limit)
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    if text:
+        pieces.append(text)
+    return pieces
+
+
+def _cut(text: str, limit: int) -> int:
+    window = text[: limit + 1]
+    floor = limit // 2
+    for separator in ("\n\n", "\n"):
+        at = window.rfind(separator)
+        if at >= floor:
+            return at + len(separator)
+    ends = [m.end() for m in _SENTENCE_END.finditer(window) if m.end() <= limit]
+    if ends and ends[-1] >= floor:
+        return ends[-1]
+    at = window.rfind(" ")
+    if at > 0:
+        return at + 1
+    return limit

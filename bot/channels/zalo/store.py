@@ -1,0 +1,82 @@
+"""What the Zalo adapter reads from and writes to the store on its own behalf.
+
+Zalo has no buttons, so the adapter remembers nothing in memory about the options it
+showed: the last message sent to the chat (its outbox row) says what "2" means, which
+also holds when another instance sent it.
+"""
+
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.messages import Outgoing
+from models.db import transaction
+from models.tables import ChatIdentity, HandledUpdate, Outbox, OutboxState, Person
+from services.outbox import enqueue
+
+from .render import options
+from .updates import CHANNEL
+
+
+async def chosen_button(session: AsyncSession, *, chat_id: str, number: int) -> str | None:
+    """The data of option `number` of the last message sent to this chat, if it had options."""
+    row = (
+        await session.exec(
+            select(Outbox.payload)
+            .where(
+                col(Outbox.channel) == CHANNEL,
+                col(Outbox.chat_id) == chat_id,
+                col(Outbox.state) == OutboxState.SENT.value,
+            )
+            .order_by(col(Outbox.sent_at).desc(), col(Outbox.id).desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    try:
+        choices = options(Outgoing.from_payload(dict(row)))
+    except (KeyError, TypeError, ValueError):
+        return None
+    return choices[number - 1].data if 1 <= number <= len(choices) else None
+
+
+async def reader_locale(session: AsyncSession, *, chat_id: str, default: str) -> str:
+    """The language of the person registered on this Zalo chat, else the default."""
+    locale = (
+        await session.exec(
+            select(Person.locale)
+            .join(ChatIdentity, col(ChatIdentity.person_id) == col(Person.id))
+            .where(col(ChatIdentity.channel) == CHANNEL, col(ChatIdentity.chat_id) == chat_id)
+        )
+    ).first()
+    return locale or default
+
+
+async def answer_once(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    source_id: str | None,
+    chat_id: str,
+    message: Outgoing,
+    now: datetime,
+) -> bool:
+    """Queue one answer to an update unless that update was answered before; True if queued."""
+    try:
+        async with transaction(sessions) as session:
+            if source_id is not None:
+                seen = await session.exec(
+                    select(HandledUpdate.id).where(col(HandledUpdate.source_id) == source_id)
+                )
+                if seen.first() is not None:
+                    return False
+                session.add(HandledUpdate(source_id=source_id[:160], at=now))
+                await session.flush()
+            await enqueue(session, channel=CHANNEL, chat_id=chat_id, message=message, now=now)
+    except IntegrityError:
+        # Another instance answered the same redelivered update a moment earlier.
+        return False
+    return True
