@@ -502,6 +502,8 @@ async def by_handles(ctx: Context, args: str, action: ReplyAction) -> None:
     while words and words[0].lstrip("#").isdigit() and len(words[0]) <= 10:
         handles.append(int(words.pop(0).lstrip("#")))
     rest = " ".join(words)
+    if action in (ReplyAction.PROGRESS, ReplyAction.SNOOZE) and len(handles) > 1 and not rest:
+        rest = str(handles.pop())  # "/tiendo 57 60": the last number is the figure
     if not handles:
         if not args:
             # "/xong" alone reads like the reply "xong".

@@ -1,0 +1,111 @@
+"""Pure pieces of the conversation: commands and aliases, button data, item lines."""
+
+from datetime import date
+
+import pytest
+
+from handlers.actions import ButtonAction, decode
+from handlers.commands import parse_command
+from handlers.keyboards import progress_buttons, snooze_buttons, status_buttons
+from handlers.messages import ReminderItem
+from handlers.navigation import Nav, decode_nav, overdue_page, which_option
+from handlers.render import render_item_line, shorten
+from locales import gettext_for
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "args"),
+    [
+        ("/start ABC", "start", "ABC"),
+        ("/tasks@DonDocBot", "tasks", ""),
+        ("/viec", "tasks", ""),
+        ("/VIEC", "tasks", ""),
+        ("/quahan  STTTT ", "overdue", "STTTT"),
+        ("/quáhạn", "overdue", ""),
+        ("/sapden 7", "upcoming", "7"),
+        ("/trogiup", "help", ""),
+        ("/hoantac", "undo", ""),
+        ("/tiendo 57 60", "progress", "57 60"),
+        ("/vuong 57 chưa có kinh phí", "blocked", "57 chưa có kinh phí"),
+        ("/ngonngu en", "lang", "en"),
+        ("/toila", "whoami", ""),
+        ("/dang_ky X", "register", "X"),
+        ("/nope", None, ""),
+    ],
+)
+def test_commands_and_their_vietnamese_aliases_are_read(
+    text: str, name: str | None, args: str
+) -> None:
+    command = parse_command(text)
+    assert command is not None
+    assert (command.name, command.args) == (name, args)
+
+
+@pytest.mark.parametrize("text", ["xong", "50%", "/", " ", "#57 xong"])
+def test_text_that_is_no_command_is_not_read_as_one(text: str) -> None:
+    assert parse_command(text) is None
+
+
+def test_navigation_buttons_round_trip_and_refuse_anything_else() -> None:
+    assert decode_nav(overdue_page(3, "a17")) == Nav("o", 3, "a17")
+    assert decode_nav(overdue_page(2, None)) == Nav("o", 2, None)
+    assert decode_nav(which_option(4)) == Nav("w", 4)
+    for bad in (None, "", "n|o", "n|o|x|", "n|w|1|2", "s|d|57||", "n|z|1"):
+        assert decode_nav(bad) is None
+
+
+def test_status_buttons_carry_the_data_the_conversation_decodes() -> None:
+    _ = gettext_for("vi")
+    item = ReminderItem(number=2, assignment_id=57, occurrence_id=3)
+    buttons = status_buttons(item=item, _=_, numbered=True)
+    assert [b.label for b in buttons] == [
+        "2. ✅ Xong",
+        "2. 🔄 Đang làm",
+        "2. ⚠️ Vướng mắc",
+        "2. ⏰ Nhắc lại sau",
+    ]
+    presses = [decode(b.data) for b in buttons]
+    assert [(p.action, p.assignment_id, p.occurrence_id, p.value) for p in presses if p] == [
+        (ButtonAction.DONE, 57, 3, None),
+        (ButtonAction.PROGRESS, 57, 3, None),
+        (ButtonAction.BLOCKED, 57, 3, None),
+        (ButtonAction.SNOOZE, 57, 3, None),
+    ]
+    english = [b.label for b in status_buttons(item=item, _=gettext_for("en"))]
+    assert english == ["✅ Done", "🔄 In progress", "⚠️ Blocked", "⏰ Remind me later"]
+    values = [decode(b.data) for b in progress_buttons(assignment_id=57, occurrence_id=None, _=_)]
+    assert [(p.action, p.value) for p in values if p] == [
+        (ButtonAction.PROGRESS, 25),
+        (ButtonAction.PROGRESS, 50),
+        (ButtonAction.PROGRESS, 75),
+        (ButtonAction.DONE, None),
+    ]
+    days = [decode(b.data) for b in snooze_buttons(assignment_id=57, occurrence_id=None, _=_)]
+    assert [p.value for p in days if p] == [1, 3, 7]
+
+
+def test_an_item_line_shows_handle_code_short_title_and_due_date() -> None:
+    line = render_item_line(
+        handle=57,
+        task_code="III.12",
+        title="Xây dựng và triển khai nền tảng tích hợp, chia sẻ dữ liệu dùng chung của thành phố",
+        due_date=date(2023, 12, 31),
+        locale="vi",
+        _=gettext_for("vi"),
+        number=2,
+    )
+    assert line == (
+        "2. #57 III.12 Xây dựng và triển khai nền tảng tích hợp, chia sẻ dữ liệu dùng chung… "
+        "(hạn 31/12/2023)"
+    )
+    english = render_item_line(
+        handle=8,
+        task_code="1.a",
+        title="Plan",
+        due_date=None,
+        locale="en",
+        _=gettext_for("en"),
+        period_label="2023-Q4",
+    )
+    assert english == "#8 1.a Plan [2023-Q4]"
+    assert shorten("a " * 100, 10) == "a a a a…"
