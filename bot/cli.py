@@ -68,7 +68,7 @@ def agencies_load(
             if file
             else agency_service.SHIPPED_REGISTRY.read_text(encoding="utf-8")
         )
-        rows = agency_service.read_registry(text)
+        registry = agency_service.read_registry(text)
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(_("Không đọc được tệp: {error}").format(error=exc)) from exc
     except agency_service.RegistryError as exc:
@@ -77,13 +77,13 @@ def agencies_load(
     async def load() -> agency_service.LoadResult:
         async with running_app(settings) as app, transaction(app.sessions) as session:
             return await agency_service.load_registry(
-                session, rows=rows, now=app.clock(), actor="cli"
+                session, registry=registry, now=app.clock(), actor="cli"
             )
 
     result = run_async(load())
     typer.echo(
         _("Đã nạp {total} cơ quan ({added} mới, {updated} cập nhật, {groups} nhóm).").format(
-            total=len(rows), added=result.added, updated=result.updated, groups=result.groups
+            total=len(registry), added=result.added, updated=result.updated, groups=result.groups
         )
     )
 

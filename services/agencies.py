@@ -1,7 +1,7 @@
 """The agency registry in the store: loading it from CSV and reading it back."""
 
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.resources import files
@@ -11,6 +11,8 @@ from io import StringIO
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.agencies import Agency as RegistryAgency
+from domain.agencies import AgencyRegistry
 from models.tables import Agency, AuditLog
 
 SHIPPED_REGISTRY: Traversable = files("bot") / "data" / "agencies.csv"
@@ -21,15 +23,8 @@ class RegistryError(ValueError):
     """The registry file cannot be read; the message says which line and why."""
 
 
-@dataclass(frozen=True)
-class RegistryRow:
-    """One agency as the registry file describes it."""
-
-    code: str
-    name: str
-    kind: str
-    aliases: tuple[str, ...]
-    member_of: tuple[str, ...]
+class RegistryNotLoadedError(LookupError):
+    """The store has no agencies yet, or lacks codes that are needed."""
 
 
 @dataclass(frozen=True)
@@ -41,63 +36,43 @@ class LoadResult:
     groups: int
 
 
-def _split(cell: str | None) -> tuple[str, ...]:
-    return tuple(part.strip() for part in (cell or "").split(";") if part.strip())
-
-
-def read_registry(text: str) -> list[RegistryRow]:
-    """Parse the registry CSV (columns of shared/data/agencies.csv); raise RegistryError if bad."""
+def read_registry(text: str) -> AgencyRegistry:
+    """Check and parse a registry CSV (the columns of shared/data/agencies.csv)."""
     reader = csv.DictReader(StringIO(text))
     missing = _REQUIRED - set(reader.fieldnames or ())
     if missing:
         raise RegistryError(f"missing columns: {', '.join(sorted(missing))}")
-    rows: list[RegistryRow] = []
+    rows = list(reader)
     seen: set[str] = set()
-    for line, raw in enumerate(reader, start=2):
+    for line, raw in enumerate(rows, start=2):
         code = (raw.get("short_code") or "").strip()
-        name = (raw.get("canonical_name") or "").strip()
-        if not code or not name:
+        if not code or not (raw.get("canonical_name") or "").strip():
             raise RegistryError(f"line {line}: short_code and canonical_name are required")
         if code in seen:
             raise RegistryError(f"line {line}: code {code} appears twice")
         seen.add(code)
-        rows.append(
-            RegistryRow(
-                code=code,
-                name=name,
-                kind=(raw.get("kind") or "other").strip(),
-                aliases=_split(raw.get("aliases")),
-                member_of=_split(raw.get("member_of")),
-            )
-        )
-    return rows
-
-
-def group_codes(rows: Sequence[RegistryRow]) -> set[str]:
-    """Codes that name groups: any code another agency is a member of, and GRP-* codes."""
-    members_of = {group for row in rows for group in row.member_of}
-    return {row.code for row in rows if row.code in members_of or row.code.startswith("GRP-")}
+    return AgencyRegistry.from_rows(rows)
 
 
 async def load_registry(
-    session: AsyncSession, *, rows: Sequence[RegistryRow], now: datetime, actor: str
+    session: AsyncSession, *, registry: AgencyRegistry, now: datetime, actor: str
 ) -> LoadResult:
     """Insert or update every agency of the registry (matched by code); never delete."""
-    groups = group_codes(rows)
     existing = {a.code: a for a in (await session.exec(select(Agency))).all()}
-    added = updated = 0
-    for row in rows:
-        agency = existing.get(row.code)
+    added = updated = groups = 0
+    for entry in registry:
+        agency = existing.get(entry.code)
         if agency is None:
-            agency = Agency(code=row.code, name=row.name, kind=row.kind)
+            agency = Agency(code=entry.code, name=entry.name, kind=entry.kind)
             added += 1
         else:
             updated += 1
-        agency.name = row.name
-        agency.kind = row.kind
-        agency.aliases = list(row.aliases)
-        agency.member_of = list(row.member_of)
-        agency.is_group = row.code in groups
+        agency.name = entry.name
+        agency.kind = entry.kind
+        agency.aliases = list(entry.aliases)
+        agency.member_of = list(entry.member_of)
+        agency.is_group = registry.is_group(entry.code)
+        groups += agency.is_group
         session.add(agency)
     session.add(
         AuditLog(
@@ -108,7 +83,7 @@ async def load_registry(
         )
     )
     await session.flush()
-    return LoadResult(added=added, updated=updated, groups=len(groups))
+    return LoadResult(added=added, updated=updated, groups=groups)
 
 
 async def list_agencies(session: AsyncSession) -> list[Agency]:
@@ -117,10 +92,26 @@ async def list_agencies(session: AsyncSession) -> list[Agency]:
     return list(result.all())
 
 
+async def registry_from_store(session: AsyncSession) -> AgencyRegistry:
+    """The agency registry as loaded into the store (what imports resolve names against)."""
+    rows = (await session.exec(select(Agency))).all()
+    if not rows:
+        raise RegistryNotLoadedError("no agencies")
+    return AgencyRegistry(
+        RegistryAgency(
+            code=a.code,
+            name=a.name,
+            kind=a.kind,
+            aliases=tuple(a.aliases),
+            member_of=tuple(a.member_of),
+        )
+        for a in rows
+    )
+
+
 async def group_members(session: AsyncSession, *, group_code: str) -> list[Agency]:
     """The agencies (not groups) that belong to a group, directly or through sub-groups."""
-    agencies = await list_agencies(session)
-    return expand_groups(agencies, [group_code])
+    return expand_groups(await list_agencies(session), [group_code])
 
 
 def expand_groups(agencies: Iterable[Agency], codes: Iterable[str]) -> list[Agency]:

@@ -15,17 +15,12 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.agencies import Agency as RegistryAgency
-from domain.agencies import AgencyRegistry
 from domain.deadlines import Deadline
 from domain.plans import PlanDraft, TaskDraft
 from domain.recurrence import Recurrence
 from domain.status import Status
 from models.tables import Agency, Assignment, AssignmentRole, AuditLog, Plan, Task
-
-
-class RegistryNotLoadedError(LookupError):
-    """The store has no agencies yet, or lacks codes the plan needs."""
+from services.agencies import RegistryNotLoadedError
 
 
 @dataclass
@@ -40,23 +35,6 @@ class SaveResult:
     assignments_added: int = 0
     assignments_cancelled: int = 0
     due_changed: list[str] = field(default_factory=list)
-
-
-async def registry_from_store(session: AsyncSession) -> AgencyRegistry:
-    """The agency registry as loaded into the store (what imports resolve names against)."""
-    rows = (await session.exec(select(Agency))).all()
-    if not rows:
-        raise RegistryNotLoadedError("no agencies")
-    return AgencyRegistry(
-        RegistryAgency(
-            code=a.code,
-            name=a.name,
-            kind=a.kind,
-            aliases=tuple(a.aliases),
-            member_of=tuple(a.member_of),
-        )
-        for a in rows
-    )
 
 
 def plan_key(draft: PlanDraft) -> str:

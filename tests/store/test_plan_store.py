@@ -12,8 +12,14 @@ from domain.deadlines import parse_deadline
 from domain.plans import PlanDraft, TaskDraft
 from models.db import transaction
 from models.tables import Assignment, AuditLog, Plan, Task
-from services.agencies import SHIPPED_REGISTRY, load_registry, read_registry
-from services.plans import RegistryNotLoadedError, registry_from_store, save_plan
+from services.agencies import (
+    SHIPPED_REGISTRY,
+    RegistryNotLoadedError,
+    load_registry,
+    read_registry,
+    registry_from_store,
+)
+from services.plans import save_plan
 from tests.conftest import BOTH_STORES
 
 NOW = datetime(2023, 2, 20, 2, 0, tzinfo=UTC)
@@ -48,9 +54,9 @@ def _task(code: str, due: str, leads: tuple[str, ...], coop: tuple[str, ...] = (
 
 @pytest.fixture
 async def with_registry(sessions: async_sessionmaker[AsyncSession]) -> None:
-    rows = read_registry(SHIPPED_REGISTRY.read_text(encoding="utf-8"))
+    registry = read_registry(SHIPPED_REGISTRY.read_text(encoding="utf-8"))
     async with transaction(sessions) as session:
-        await load_registry(session, rows=rows, now=NOW, actor="test")
+        await load_registry(session, registry=registry, now=NOW, actor="test")
 
 
 async def _store(

@@ -20,7 +20,8 @@ NOW = datetime(2023, 2, 13, tzinfo=UTC)
 
 
 def test_the_shipped_registry_reads_with_aliases_and_groups() -> None:
-    rows = {r.code: r for r in read_registry(SHIPPED_REGISTRY.read_text(encoding="utf-8"))}
+    registry = read_registry(SHIPPED_REGISTRY.read_text(encoding="utf-8"))
+    rows = {a.code: a for a in registry}
     assert rows["STTTT"].name == "Sở Thông tin và Truyền thông"
     assert "Sở Văn hóa, Thể thao" in rows["SVHTT"].aliases
     assert "UBND-QUAN-HUYEN" in rows["UBND-QUAN-HONGBANG"].member_of
@@ -30,10 +31,10 @@ def test_the_shipped_registry_reads_with_aliases_and_groups() -> None:
 async def test_groups_expand_to_their_members(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    rows = read_registry(SHIPPED_REGISTRY.read_text(encoding="utf-8"))
+    registry = read_registry(SHIPPED_REGISTRY.read_text(encoding="utf-8"))
     async with transaction(sessions) as session:
-        result = await load_registry(session, rows=rows, now=NOW, actor="test")
-    assert result.added == len(rows)
+        result = await load_registry(session, registry=registry, now=NOW, actor="test")
+    assert result.added == len(registry)
     async with sessions() as session:
         districts = await group_members(session, group_code="UBND-QUAN-HUYEN")
         everything = await list_agencies(session)

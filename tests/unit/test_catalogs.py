@@ -1,19 +1,12 @@
 """Every user-facing string is in both catalogs, translated."""
 
 from locales import gettext_for, normalise_locale
-from locales.sync import LOCALES, extract, synced, untranslated
+from locales.sync import LOCALES, missing_from_file
 
 
-def test_every_marked_string_is_translated_in_every_catalog() -> None:
+def test_every_marked_string_is_translated_in_every_catalog_file() -> None:
     for locale in LOCALES:
-        catalog = synced(locale, extract())
-        assert untranslated(catalog) == [], f"run python -m locales.sync ({locale})"
-
-
-def test_catalog_files_are_in_step_with_the_code() -> None:
-    from locales.sync import main
-
-    assert main(["--check"]) == 0, "run python -m locales.sync"
+        assert missing_from_file(locale) == [], f"run python -m locales.sync ({locale})"
 
 
 def test_english_translates_and_vietnamese_is_the_source() -> None:
