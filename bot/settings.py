@@ -21,6 +21,8 @@ _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 # https://core.telegram.org/bots/api#setwebhook
 _TELEGRAM_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_CRON_DAY = r"(?:mon|tue|wed|thu|fri|sat|sun)(?:-(?:mon|tue|wed|thu|fri|sat|sun))?"
+_WEEKLY_CRON = re.compile(rf"^({_CRON_DAY}(?:,{_CRON_DAY})*)\s+(\d{{1,2}}):(\d{{2}})$")
 
 
 class ConfigError(Exception):
@@ -54,6 +56,11 @@ class Settings(BaseSettings):
     extra_days_off: Annotated[tuple[date, ...], NoDecode] = ()
     extra_working_days: Annotated[tuple[date, ...], NoDecode] = ()
     sweep_seconds: int = Field(default=60, ge=5, le=3600)
+    # When the weekly summary goes out: weekdays and a local time, "mon 07:30", "mon,thu 16:00".
+    weekly_summary_cron: str = "mon 07:30"
+    escalate_after_days: int = Field(default=5, ge=1, le=120)
+    long_overdue_days: int = Field(default=20, ge=1, le=500)
+    remind_cooperating: bool = False
 
     # Charts and spreadsheets are written here and stay until the outbox has sent them.
     data_dir: Path = Path("dondoc-data")
@@ -162,6 +169,17 @@ class Settings(BaseSettings):
                 "must be ISO dates separated by commas (2024-02-10,2024-02-17)"
             ) from exc
 
+    @field_validator("weekly_summary_cron")
+    @classmethod
+    def _weekly_cron(cls, value: str) -> str:
+        days, hour, minute = parse_weekly_cron(value)
+        return f"{days} {hour:02d}:{minute:02d}"
+
+    @property
+    def weekly_summary_at(self) -> tuple[str, int, int]:
+        """The weekly summary's weekdays (cron day_of_week syntax), hour and minute."""
+        return parse_weekly_cron(self.weekly_summary_cron)
+
     @property
     def tz(self) -> ZoneInfo:
         """The time zone reminders are planned and shown in."""
@@ -175,6 +193,17 @@ class Settings(BaseSettings):
     def describe_working_days(self) -> str:
         """Working weekdays as Mon,Tue,... for display."""
         return ",".join(_WEEKDAY_NAMES[d].capitalize() for d in sorted(self.working_days))
+
+
+def parse_weekly_cron(value: str) -> tuple[str, int, int]:
+    """Read "mon 07:30" or "mon-fri 16:00" into (cron day_of_week, hour, minute)."""
+    match = _WEEKLY_CRON.match(value.strip().lower())
+    if not match:
+        raise ValueError("must look like 'mon 07:30' (weekdays mon..sun, then HH:MM)")
+    days, hour, minute = match.group(1), int(match.group(2)), int(match.group(3))
+    if hour > 23 or minute > 59:
+        raise ValueError(f"{hour}:{minute:02d} is not a time of day")
+    return days, hour, minute
 
 
 def load_settings(**overrides: object) -> Settings:
