@@ -2,7 +2,15 @@
 
 import pytest
 
-from bot.channels.zalo.render import PhotoPart, TextPart, options, render, split_text
+from bot.channels.zalo.render import (
+    PhotoPart,
+    TextPart,
+    numbered,
+    options,
+    render,
+    split_text,
+)
+from handlers.keyboards import snooze_buttons
 from handlers.messages import Attachment, Button, Outgoing, ReminderItem
 from locales import gettext_for
 
@@ -83,6 +91,25 @@ def test_buttons_become_numbered_options_in_reading_order() -> None:
     assert _texts(message) == [
         "Trang 1/3\n\n1. ◀ Trước\n2. Sau ▶\n3. Đóng\nTrả lời bằng số để chọn."
     ]
+
+
+def test_buttons_that_carry_a_figure_are_listed_as_what_to_type_not_numbered() -> None:
+    message = Outgoing(
+        text="Nhắc lại việc #57 sau bao nhiêu ngày?",
+        buttons=(snooze_buttons(assignment_id=57, occurrence_id=None, _=vi),),
+    )
+    assert not numbered(options(message))
+    assert _texts(message) == [
+        "Nhắc lại việc #57 sau bao nhiêu ngày?\n\nTrả lời: 1 ngày · 3 ngày · 7 ngày"
+    ]
+
+
+def test_which_task_options_already_numbered_are_not_numbered_twice() -> None:
+    message = Outgoing(
+        text="Bạn muốn cập nhật việc nào?",
+        buttons=((Button("1. #57", "n|w|1"), Button("2. #58", "n|w|2")),),
+    )
+    assert _texts(message)[0].endswith("\n\n1. #57\n2. #58\nTrả lời bằng số để chọn.")
 
 
 def test_a_photo_with_a_public_url_is_sent_after_the_text() -> None:

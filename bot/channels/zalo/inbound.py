@@ -13,12 +13,14 @@ from locales import gettext_for
 from services.clock import Clock
 
 from .store import answer_once, chosen_button, reader_locale
-from .updates import ZaloEvent, choice_number, parse_update
+from .updates import ZaloEvent, parse_update
 
 log = logging.getLogger(__name__)
 
 # Message ids remembered to skip a redelivery without touching the store.
 _RECENT = 2000
+# Longer replies are never a button label typed back.
+_LONGEST_LABEL = 64
 
 
 class ConversationHandler(Protocol):
@@ -71,11 +73,11 @@ class ZaloInbound:
             raise
 
     async def _incoming(self, event: ZaloEvent) -> Incoming:
-        number = choice_number(event.text)
-        if number is None:
+        text = event.text or ""
+        if not text.strip() or len(text) > _LONGEST_LABEL:
             return event.incoming()
         async with self._sessions() as session:
-            button = await chosen_button(session, chat_id=event.chat_id, number=number)
+            button = await chosen_button(session, chat_id=event.chat_id, text=text)
         return event.incoming(button=button)
 
     async def _text_only(self, event: ZaloEvent) -> None:

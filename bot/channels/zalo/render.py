@@ -1,7 +1,10 @@
 """How an `Outgoing` looks on Zalo: plain text only, no buttons, no reply-to.
 
-- Buttons become numbered options ("1. ✅ Xong") that the person answers by typing the
-  number; `options()` is the single numbering that the inbound side reads back.
+- Buttons become numbered options ("1. ◀ Trang trước") that the person answers by typing
+  the number (or the label); `options()` is the one numbering the inbound side reads back.
+- Buttons that carry a figure (the 25/50/75% and 1/3/7-day follow-ups) are not numbered:
+  typing "3" after "remind me in how many days?" must mean 3 days, not option 3. They
+  are listed as what to type ("Trả lời: 25% · 50% · 75% · ✅ Xong").
 - A reminder (a message with items) shows its one-line reply hint instead of buttons,
   because "1 xong · 2 50%" already names items by number.
 - Photos go out by public URL only; a photo without one, and every document, becomes
@@ -15,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from handlers.actions import decode
 from handlers.messages import Button, Outgoing
 from locales import Translate
 
@@ -50,10 +54,20 @@ class Rendered:
 
 
 def options(message: Outgoing) -> list[Button]:
-    """The buttons a Zalo reader can choose by number (1-based), or none for a reminder."""
+    """The buttons a Zalo reader can choose by typing, in reading order; none for a reminder."""
     if message.items:
         return []
     return [button for row in message.buttons for button in row]
+
+
+def numbered(choices: list[Button]) -> bool:
+    """Whether the choices are picked by number: not when one of them carries a figure."""
+    return bool(choices) and not any(_carries_figure(button) for button in choices)
+
+
+def _carries_figure(button: Button) -> bool:
+    press = decode(button.data)
+    return press is not None and press.value is not None
 
 
 def render(message: Outgoing, *, _: Translate, limit: int = MAX_TEXT) -> Rendered:
@@ -77,10 +91,13 @@ def render(message: Outgoing, *, _: Translate, limit: int = MAX_TEXT) -> Rendere
     choices = options(message)
     if message.items:
         blocks.append(message.reply_hint or _default_hint(len(message.items), _))
-    elif choices:
-        lines = [f"{number}. {button.label}" for number, button in enumerate(choices, 1)]
+    elif numbered(choices):
+        lines = [_numbered(number, b.label) for number, b in enumerate(choices, 1)]
         lines.append(_("Trả lời bằng số để chọn."))
         blocks.append("\n".join(lines))
+    elif choices:
+        labels = " · ".join(button.label for button in choices)
+        blocks.append(_("Trả lời: {choices}").format(choices=labels))
     body = unicodedata.normalize("NFC", "\n\n".join(b for b in blocks if b))
     parts: list[Part] = [TextPart(chunk) for chunk in split_text(body, limit=limit)]
     anchor = len(parts) - 1
@@ -91,6 +108,11 @@ def render(message: Outgoing, *, _: Translate, limit: int = MAX_TEXT) -> Rendere
         else:
             parts.append(photo)
     return Rendered(parts=tuple(parts), anchor=max(anchor, 0))
+
+
+def _numbered(number: int, label: str) -> str:
+    # "which task?" buttons already read "1. #57".
+    return label if label.startswith(f"{number}.") else f"{number}. {label}"
 
 
 def _default_hint(count: int, _: Translate) -> str:

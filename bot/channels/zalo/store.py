@@ -17,12 +17,16 @@ from models.db import transaction
 from models.tables import ChatIdentity, HandledUpdate, Outbox, OutboxState, Person
 from services.outbox import enqueue
 
-from .render import options
-from .updates import CHANNEL
+from .render import numbered, options
+from .updates import CHANNEL, choice_number, label_key
 
 
-async def chosen_button(session: AsyncSession, *, chat_id: str, number: int) -> str | None:
-    """The data of option `number` of the last message sent to this chat, if it had options."""
+async def chosen_button(session: AsyncSession, *, chat_id: str, text: str) -> str | None:
+    """The button a typed reply presses among the last message's options, if it presses one.
+
+    A number picks a numbered option; the label itself ("Trang sau", "3 ngày", "✅ Xong",
+    typed with or without diacritics and emoji) picks that option.
+    """
     row = (
         await session.exec(
             select(Outbox.payload)
@@ -41,7 +45,14 @@ async def chosen_button(session: AsyncSession, *, chat_id: str, number: int) -> 
         choices = options(Outgoing.from_payload(dict(row)))
     except (KeyError, TypeError, ValueError):
         return None
-    return choices[number - 1].data if 1 <= number <= len(choices) else None
+    number = choice_number(text)
+    if number is not None:
+        if numbered(choices) and 1 <= number <= len(choices):
+            return choices[number - 1].data
+        return None
+    typed = label_key(text)
+    matches = [button.data for button in choices if label_key(button.label) == typed]
+    return matches[0] if typed and len(matches) == 1 else None
 
 
 async def reader_locale(session: AsyncSession, *, chat_id: str, default: str) -> str:

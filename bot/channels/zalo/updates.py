@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.text import fold
 from handlers.messages import Incoming
 
 CHANNEL = "zalo"
@@ -13,6 +14,7 @@ TEXT_EVENT = "message.text.received"
 # Zalo stamps messages in milliseconds since the epoch; anything below this is seconds.
 _MILLISECONDS_FROM = 10**11
 _CHOICE = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
+_NOT_WORD = re.compile(r"[^\w%]+")
 
 
 class BadUpdate(ValueError):
@@ -90,6 +92,11 @@ def choice_number(text: str | None) -> int | None:
     """The option a reply like "2" or "2." picks, if that is all it says."""
     match = _CHOICE.match(text or "")
     return int(match.group(1)) if match else None
+
+
+def label_key(text: str) -> str:
+    """A button label or a typed reply reduced to its words: "✅ Xong" and "xong" agree."""
+    return " ".join(_NOT_WORD.sub(" ", fold(text)).split())
 
 
 def _identifier(value: Any) -> str | None:
