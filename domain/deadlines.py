@@ -59,6 +59,10 @@ _TIME_HINT = re.compile(r"[0-9]|\b(?:ngay|thang|quy|qui|nam|tuan|dinh ky|hang)\b
 _OPEN_ENDED = re.compile(r"[\s,]*(?:va\s+)?(?:cac|nhung)\s+nam\s+(?:tiep theo|sau|ke tiep)$")
 _AD_HOC_ALTERNATIVE = re.compile(r"[\s,]*\b(?:hoac|va)\s+(?=(?:dot xuat|khi co yeu cau)\b)")
 _ONGOING = re.compile(r"(?:thuong xuyen|lien tuc|hang ngay|moi ngay)\b")
+# PHỤ LỤC 5's third group: projects under way and carried over from last year have no new date.
+_CARRIED_OVER = re.compile(r"(?:(?:cac\s+)?du an\s+)?(?:dang trien khai|chuyen tiep)\b")
+# "tại Phiên họp thường kỳ của UBND thành phố tháng 02/2023": the report is due by that meeting.
+_AT_MEETING = re.compile(r"(?:tai|truoc|cho)\s+(?:cac\s+)?(?:phien|ky)\s+hop\b")
 _CONDITIONAL = re.compile(
     r"(?:ngay sau khi|sau khi|khi|theo huong dan|theo yeu cau|theo chi dao|theo tien do"
     r"|tuy theo|tuy thuoc|dot xuat|kip thoi|neu|trong truong hop)\b"
@@ -183,6 +187,11 @@ def _read_clause(phrase: "_Phrase", plan_year: int | None) -> Deadline:
         return replace(reading, condition=phrase.cut(alternative.end()).display)
     if _ONGOING.match(text):
         return Deadline(original="", kind=DeadlineKind.ONGOING, reason="ongoing")
+    if _CARRIED_OVER.match(text):
+        return Deadline(original="", kind=DeadlineKind.ONGOING, reason="carried over, under way")
+    meeting = _AT_MEETING.match(text)
+    if meeting is not None:
+        return _search_clause(phrase.cut(meeting.end()), plan_year)
     if _CONDITIONAL.match(text):
         return Deadline(
             original="",

@@ -106,3 +106,10 @@ def test_reporters_resolve_as_leads_and_annotations_are_ignored(duties: PlanDraf
 def test_a_missing_reporter_or_recipient_is_reported(duties: PlanDraft) -> None:
     assert "the recipient is not stated" in duties.task("002.BC2").problems
     assert "no lead agency" in duties.task("003.BC4").problems
+
+
+def test_reports_due_at_a_city_meeting_are_due_by_that_meeting(duties: PlanDraft) -> None:
+    february = duties.task("004.BC2").due
+    year_end = duties.task("004.BC4").due
+    assert (february.kind, february.due_date) == (DeadlineKind.MONTH, date(2023, 2, 28))
+    assert (year_end.kind, year_end.due_date) == (DeadlineKind.YEAR, date(2023, 12, 31))

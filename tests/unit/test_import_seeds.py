@@ -262,6 +262,9 @@ def test_004_appendix_5_gives_20_projects_dated_by_their_group(
     assert milestones == {"khánh thành": 8, "khởi công": 10}
     assert all(task.due.due_date == date(2023, 12, 31) for task in projects[:18])
     assert all(task.due.due_date is None for task in projects[18:])
+    # Group III, "đang triển khai và chuyển tiếp", is ongoing work: no date, nothing to review.
+    assert {task.due.kind for task in projects[18:]} == {DeadlineKind.ONGOING}
+    assert all(task.problems == [] for task in projects[18:])
     leads = Counter(code for task in projects for code in task.lead_named)
     assert leads == {
         "BQLDA-GT": 9,
