@@ -41,6 +41,11 @@ class Actor:
             locale=person.locale,
         )
 
+    @classmethod
+    def desk(cls) -> "Actor":
+        """The command line: whoever can open the store reads everything (person id 0)."""
+        return cls(person_id=0, name="cli", role=Role.COORDINATOR, agency_id=None, locale="vi")
+
     @property
     def sees_everything(self) -> bool:
         """Coordinators, admins and leaders read every agency's work."""

@@ -12,8 +12,18 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.text import fold
 from locales import normalise_locale
-from models.tables import Agency, AuditLog, ChatIdentity, ChatState, Invite, Person, Role
+from models.tables import (
+    Agency,
+    AuditLog,
+    Channel,
+    ChatIdentity,
+    ChatState,
+    Invite,
+    Person,
+    Role,
+)
 from services.access import Actor, require_manage
 from services.people import PersonRow, hash_code
 from services.people import list_people as all_people
@@ -258,3 +268,74 @@ async def list_people(session: AsyncSession, *, actor: Actor) -> list[PersonRow]
     """Everybody registered, for those who manage people."""
     require_manage(actor)
     return await all_people(session)
+
+
+class AmbiguousPersonError(LookupError):
+    """Several people match a name."""
+
+    def __init__(self, candidates: list[Person]) -> None:
+        super().__init__(", ".join(f"#{p.id} {p.name}" for p in candidates))
+        self.candidates = candidates
+
+
+async def console_chat(session: AsyncSession, *, person: str, now: datetime) -> Person:
+    """The person named by id or (part of) their name, with a console chat bound to them.
+
+    Whoever can open the store at the desk may speak as anyone; each first use is audited.
+    """
+    wanted = person.strip().lstrip("#")
+    found: Person | None = None
+    if wanted.isdigit() and len(wanted) <= 9:
+        found = await session.get(Person, int(wanted))
+    else:
+        key = fold(wanted)
+        people = [p for p in (await session.exec(select(Person))).all() if key in fold(p.name)]
+        exact = [p for p in people if fold(p.name) == key]
+        matches = exact or people
+        if len(matches) > 1:
+            raise AmbiguousPersonError(matches)
+        found = matches[0] if matches else None
+    if found is None or found.id is None or not found.active:
+        raise UnknownPersonError(person)
+    chat_id = console_chat_id(found.id)
+    bound = (
+        await session.exec(
+            select(ChatIdentity).where(
+                ChatIdentity.channel == Channel.CONSOLE.value, ChatIdentity.chat_id == chat_id
+            )
+        )
+    ).first()
+    if bound is None:
+        # Messages to a person go to their newest chat (services.outbox): date the console
+        # chat before their other chats so reminders keep reaching their phone.
+        oldest = (
+            await session.exec(
+                select(ChatIdentity.created_at)
+                .where(ChatIdentity.person_id == found.id)
+                .order_by(col(ChatIdentity.created_at))
+            )
+        ).first()
+        session.add(
+            ChatIdentity(
+                person_id=found.id,
+                channel=Channel.CONSOLE.value,
+                chat_id=chat_id,
+                display_name=found.name,
+                created_at=(oldest or now) - timedelta(seconds=1),
+            )
+        )
+        session.add(
+            AuditLog(
+                at=now,
+                actor="console",
+                action="console.attach",
+                detail={"person_id": found.id},
+            )
+        )
+        await session.flush()
+    return found
+
+
+def console_chat_id(person_id: int) -> str:
+    """The console chat of a person."""
+    return f"person-{person_id}"

@@ -1,0 +1,140 @@
+"""The console channel: the conversation in a terminal, for demos and local work.
+
+Messages are printed as plain text; buttons become numbered options ("[1] ✅ Xong") that
+the user answers by typing the number.
+"""
+
+import asyncio
+import itertools
+import uuid
+from dataclasses import dataclass
+from typing import Protocol, TextIO
+
+from handlers.messages import Button, Incoming, Outgoing
+from services.clock import Clock
+
+CHANNEL = "console"
+
+
+@dataclass(frozen=True)
+class Options:
+    """The buttons of the newest message that had any, numbered from 1."""
+
+    message_id: str
+    buttons: tuple[Button, ...]
+
+
+class ConsoleSender:
+    """Prints outbox messages for the console channel (a ChannelSender)."""
+
+    channel = CHANNEL
+
+    def __init__(self, *, stream: TextIO, chat_id: str) -> None:
+        self._stream = stream
+        self._chat_id = chat_id
+        self._ids = itertools.count(1)
+        self.options: Options | None = None
+
+    async def send(self, chat_id: str, message: Outgoing) -> str | None:
+        """Print the message; messages for other console chats are shown as addressed to them."""
+        message_id = f"c{next(self._ids)}"
+        if chat_id != self._chat_id:
+            self._print(f"→ {chat_id}: {message.text}")
+            return message_id
+        self._print(message.text)
+        for attachment in message.attachments:
+            self._print(f"📎 {attachment.caption or ''} {attachment.path}".replace("  ", " "))
+        buttons = tuple(button for row in message.buttons for button in row)
+        if buttons:
+            self.options = Options(message_id=message_id, buttons=buttons)
+            self._print("  ".join(f"[{n}] {button.label}" for n, button in enumerate(buttons, 1)))
+        return message_id
+
+    def pick(self, line: str) -> tuple[str, str] | None:
+        """The (button data, message id) a typed "2" or "[2]" chooses, if it names an option."""
+        typed = line.strip().strip("[]")
+        if self.options is None or not typed.isdigit() or len(typed) > 3:
+            return None
+        number = int(typed)
+        if not 1 <= number <= len(self.options.buttons):
+            return None
+        return self.options.buttons[number - 1].data, self.options.message_id
+
+    def _print(self, text: str) -> None:
+        self._stream.write(text + "\n\n")
+        self._stream.flush()
+
+
+class Drainer(Protocol):
+    """What the console needs of the outbox dispatcher."""
+
+    async def drain_once(self) -> int:
+        """Deliver what is due; return how many were sent."""
+        ...
+
+
+class Handler(Protocol):
+    """What the console needs of the conversation."""
+
+    async def handle(self, incoming: Incoming) -> None:
+        """Answer one message."""
+        ...
+
+
+class ConsoleChat:
+    """One terminal chat: each line typed goes to the conversation, its answers are printed."""
+
+    def __init__(
+        self,
+        *,
+        conversation: Handler,
+        dispatcher: Drainer,
+        sender: ConsoleSender,
+        chat_id: str,
+        sender_name: str | None,
+        language: str | None,
+        clock: Clock,
+    ) -> None:
+        self._conversation = conversation
+        self._dispatcher = dispatcher
+        self._sender = sender
+        self._chat_id = chat_id
+        self._sender_name = sender_name
+        self._language = language
+        self._clock = clock
+        # Unique per run and line, so the replay guard never mistakes a new line for an old one.
+        self._run = uuid.uuid4().hex[:8]
+        self._lines = itertools.count(1)
+
+    async def say(self, line: str) -> None:
+        """Send one typed line (a number picks an option of the last buttons) and print answers."""
+        picked = self._sender.pick(line)
+        await self._conversation.handle(
+            Incoming(
+                channel=CHANNEL,
+                chat_id=self._chat_id,
+                at=self._clock(),
+                text=None if picked else line,
+                button=picked[0] if picked else None,
+                reply_to_message_id=picked[1] if picked else None,
+                message_id=f"{self._run}-{next(self._lines)}",
+                sender_name=self._sender_name,
+                language=self._language,
+            )
+        )
+        await self.deliver()
+
+    async def deliver(self) -> None:
+        """Print everything the outbox holds for the console now."""
+        while await self._dispatcher.drain_once():
+            pass
+
+    async def run(self, lines: TextIO) -> None:
+        """Read lines until end of input."""
+        await self.deliver()
+        while True:
+            line = await asyncio.to_thread(lines.readline)
+            if not line:
+                return
+            if line.strip():
+                await self.say(line.rstrip("\n"))

@@ -1,0 +1,84 @@
+"""`dondoc chat`: talk to the bot in the terminal, as a registered person or with an invite."""
+
+import sys
+import uuid
+from typing import Annotated
+
+import typer
+
+from bot.bootstrap import running_app
+from bot.channels.console import CHANNEL, ConsoleChat, ConsoleSender
+from bot.cli_support import UserError, cli_settings, cli_translator, friendly, run_async
+from bot.dispatcher import OutboxDispatcher
+from bot.settings import Settings
+from handlers.conversation import Conversation
+from models.db import transaction
+from services import registration
+
+
+async def _chat(settings: Settings, *, person: str | None, invite: str | None) -> None:
+    _ = cli_translator(settings)
+    async with running_app(settings) as app:
+        name: str | None = None
+        if person is not None:
+            try:
+                async with transaction(app.sessions) as session:
+                    found = await registration.console_chat(
+                        session, person=person, now=app.clock()
+                    )
+            except registration.AmbiguousPersonError as exc:
+                raise UserError(
+                    _("Có nhiều người khớp «{name}»: {people}. Hãy dùng số của người đó.").format(
+                        name=person, people=exc
+                    )
+                ) from None
+            except registration.UnknownPersonError:
+                raise UserError(
+                    _("Không tìm thấy người «{name}». Xem danh sách: dondoc people list").format(
+                        name=person
+                    )
+                ) from None
+            assert found.id is not None
+            chat_id, name = registration.console_chat_id(found.id), found.name
+        else:
+            chat_id = f"invite-{uuid.uuid4().hex[:10]}"
+        sender = ConsoleSender(stream=sys.stdout, chat_id=chat_id)
+        chat = ConsoleChat(
+            conversation=Conversation(sessions=app.sessions, settings=settings, clock=app.clock),
+            dispatcher=OutboxDispatcher(
+                sessions=app.sessions, senders={CHANNEL: sender}, clock=app.clock
+            ),
+            sender=sender,
+            chat_id=chat_id,
+            sender_name=name,
+            language=settings.default_locale,
+            clock=app.clock,
+        )
+        typer.echo(_("Đôn Đốc — gõ tin nhắn rồi Enter; gõ số để chọn nút; Ctrl-D để thoát."))
+        if invite is not None:
+            await chat.say(f"/start {invite}")
+        await chat.run(sys.stdin)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `dondoc chat`."""
+
+    @app.command("chat")
+    @friendly
+    def chat(
+        person: Annotated[
+            str | None, typer.Option("--as", help="Person id or name to speak as.")
+        ] = None,
+        invite: Annotated[
+            str | None, typer.Option("--invite", help="Register with this invite code first.")
+        ] = None,
+    ) -> None:
+        """Chat with the bot in this terminal (the same conversation as Telegram and Zalo)."""
+        settings = cli_settings()
+        _ = cli_translator(settings)
+        if (person is None) == (invite is None):
+            raise UserError(_("Dùng một trong hai: --as NGƯỜI hoặc --invite MÃ_MỜI."))
+        try:
+            run_async(_chat(settings, person=person, invite=invite))
+        except KeyboardInterrupt:
+            typer.echo("")
