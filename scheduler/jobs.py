@@ -1,0 +1,89 @@
+"""The scheduled jobs, callable directly: by the scheduler, by tests and by the demo's /tick.
+
+Each takes the app and `now`, so a test (or the demo) can move time and run a sweep.
+"""
+
+import logging
+from datetime import datetime
+
+from bot.bootstrap import App
+from bot.settings import Settings
+from domain.calendar import WorkCalendar
+from domain.reminders import OfficeHours
+from models.db import transaction
+from services.occurrences import GeneratedOccurrences, generate_occurrences
+from services.outbox import Wake
+from services.reminders import (
+    EscalationResult,
+    ReminderSettings,
+    SweepResult,
+    escalate,
+    sweep,
+)
+
+log = logging.getLogger(__name__)
+
+
+def work_calendar(settings: Settings) -> WorkCalendar:
+    """The working-day calendar the settings describe (Vietnamese holidays included)."""
+    return WorkCalendar(
+        working_weekdays=settings.working_days,
+        extra_days_off=settings.extra_days_off,
+        extra_working_days=settings.extra_working_days,
+    )
+
+
+def reminder_settings(settings: Settings) -> ReminderSettings:
+    """How reminders behave, from the application settings."""
+    start, end = settings.send_window
+    return ReminderSettings(
+        hours=OfficeHours(work_calendar(settings), start, end, settings.tz),
+        remind_cooperating=settings.remind_cooperating,
+        escalate_after_days=settings.escalate_after_days,
+        long_overdue_days=settings.long_overdue_days,
+    )
+
+
+async def run_occurrences(app: App, *, now: datetime) -> GeneratedOccurrences:
+    """Create the current and next periods of every recurring duty."""
+    today = now.astimezone(app.settings.tz).date()
+    async with transaction(app.sessions) as session:
+        result = await generate_occurrences(session, today=today)
+    if result.created:
+        log.info("created %d report periods ahead", result.created)
+    return result
+
+
+async def run_sweep(app: App, *, now: datetime, on_enqueued: Wake | None = None) -> SweepResult:
+    """Make sure the current report periods exist, then send every reminder due at `now`."""
+    await run_occurrences(app, now=now)
+    result = await sweep(
+        app.sessions, settings=reminder_settings(app.settings), now=now, wake=on_enqueued
+    )
+    if result.messages or result.conflicts:
+        log.info(
+            "reminder sweep: %d messages, %d reminders, %d notices, %d skipped, %d conflicts",
+            result.messages,
+            result.reminders,
+            result.notices,
+            result.skipped,
+            result.conflicts,
+        )
+    return result
+
+
+async def run_escalation(
+    app: App, *, now: datetime, on_enqueued: Wake | None = None
+) -> EscalationResult:
+    """Send coordinators and leadership what has become blocked or long overdue."""
+    result = await escalate(
+        app.sessions, settings=reminder_settings(app.settings), now=now, wake=on_enqueued
+    )
+    if result.messages or result.conflicts:
+        log.info(
+            "escalation: %d messages, %d items, %d conflicts",
+            result.messages,
+            result.items,
+            result.conflicts,
+        )
+    return result

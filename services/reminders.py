@@ -1,0 +1,968 @@
+"""Reminder sweeps, escalations and the schedule preview over the store.
+
+A sweep reads what the planner needs in a few set-based queries, lets the pure planner
+(domain.reminders) decide, and writes each person's bundled message to the outbox in the
+same transaction as its ledger rows. The ledger's unique key (target, recipient, kind)
+makes a re-run, a restart or a racing second instance write nothing twice: a batch that
+collides is rolled back and retried person by person, and the persons another sweep
+already served are skipped.
+"""
+
+import json
+import logging
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.reminders import (
+    DEFAULT_POLICY,
+    NO_OFFICER,
+    Escalation,
+    EscalationReason,
+    LedgerKey,
+    Notice,
+    OfficeHours,
+    PolicyError,
+    Reason,
+    Reminder,
+    ReminderPolicy,
+    Target,
+    due_now,
+    escalation_candidates,
+    escalation_kind,
+    history_needed,
+    plan,
+    plan_escalations,
+    simulate,
+    wanted_kinds,
+)
+from domain.status import Status
+from handlers.keyboards import status_buttons
+from handlers.messages import Outgoing, ReminderItem
+from handlers.render import day, render_item_line, shorten, status_phrase
+from locales import Translate, gettext_for
+from models.db import transaction
+from models.tables import (
+    Agency,
+    Assignment,
+    AssignmentRole,
+    ChatIdentity,
+    Occurrence,
+    Person,
+    Plan,
+    ReminderLedger,
+    Role,
+    Snooze,
+    Task,
+)
+from services.outbox import Wake, enqueue
+
+log = logging.getLogger(__name__)
+
+REMINDER_KIND = "reminder"
+NOTICE_KIND = "notice"
+ESCALATION_KIND = "escalation"
+# Telegram allows 4096 characters a message; 15 items of about 200 stay well inside, and
+# 15 rows of 4 buttons inside its keyboard limits.
+MAX_ITEMS_PER_MESSAGE = 15
+REASON_LENGTH = 120
+# Bundles written per transaction; a collision retries that batch person by person.
+WRITE_BATCH = 200
+# Snoozes that ended longer ago than this have long been answered by a "snoozed" reminder.
+SNOOZE_MEMORY = timedelta(days=60)
+_CHUNK = 500
+_OPEN = tuple(s.value for s in Status if s.is_open)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    """How reminders and escalations behave (from bot.settings, built by the scheduler)."""
+
+    hours: OfficeHours
+    remind_cooperating: bool = False
+    escalate_after_days: int = 5
+    long_overdue_days: int = 20
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A reachable person: who they are and the chat they registered last."""
+
+    person_id: int
+    name: str
+    role: str
+    locale: str
+    agency_id: int | None
+    channel: str
+    chat_id: str
+
+
+@dataclass(frozen=True)
+class TargetInfo:
+    """What a message shows about a target."""
+
+    handle: int
+    task_code: str
+    title: str
+    plan_label: str
+    period: str | None
+    agency_id: int
+    progress: int
+    blocked_reason: str | None
+
+
+@dataclass
+class _Store:
+    """Everything a sweep plans from, read in a few queries."""
+
+    targets: list[Target]
+    contacts: dict[int, Contact]
+    recipients: dict[int, list[int]]
+    coordinators: dict[int, list[int]]
+    leaders: list[int]
+    agencies: dict[int, tuple[str, str]]
+    plans: dict[int, str]
+    snoozes: dict[tuple[int, str], datetime] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What one reminder sweep wrote."""
+
+    messages: int = 0
+    reminders: int = 0
+    skipped: int = 0
+    notices: int = 0
+    conflicts: int = 0
+    unreported_agencies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EscalationResult:
+    """What one escalation pass wrote."""
+
+    messages: int = 0
+    items: int = 0
+    conflicts: int = 0
+    plans_without_contact: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    """One reminder the current data would produce."""
+
+    at: datetime
+    person_id: int
+    person: str
+    agency: str
+    plan_ref: str
+    task_code: str
+    handle: int
+    period: str | None
+    kind: str
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The reminders of a date range, and the agencies nobody would hear about."""
+
+    rows: tuple[PreviewRow, ...]
+    unstaffed: tuple[str, ...]
+
+
+async def _rows(session: AsyncSession, statement: sa.Executable) -> Sequence[Any]:
+    """Plain rows of a column query (the ORM is not needed to read a few columns)."""
+    connection = await session.connection()
+    return (await connection.execute(statement)).all()
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@lru_cache(maxsize=256)
+def _policy(plan_id: int, stored: str) -> ReminderPolicy:
+    # Cached on the stored text, so a bad policy is logged once per process, not per sweep.
+    try:
+        return ReminderPolicy.from_json(json.loads(stored))
+    except PolicyError as exc:
+        log.warning("plan %s: reminder policy ignored, defaults used: %s", plan_id, exc)
+        return DEFAULT_POLICY
+
+
+def _is_recurring(stored: Any) -> bool:
+    # A task without a rule may hold SQL NULL or JSON null, depending on how it was written.
+    return bool(stored)
+
+
+async def _load_contacts(session: AsyncSession) -> dict[int, Contact]:
+    newest: dict[int, tuple[str, str]] = {}
+    chats = await _rows(
+        session,
+        sa.select(
+            col(ChatIdentity.person_id), col(ChatIdentity.channel), col(ChatIdentity.chat_id)
+        ).order_by(col(ChatIdentity.created_at), col(ChatIdentity.id)),
+    )
+    for person_id, channel, chat_id in chats:
+        newest[person_id] = (channel, chat_id)
+    people = await _rows(
+        session,
+        sa.select(
+            col(Person.id),
+            col(Person.name),
+            col(Person.role),
+            col(Person.locale),
+            col(Person.agency_id),
+        ).where(col(Person.active)),
+    )
+    contacts = {}
+    for person_id, name, role, locale, agency_id in people:
+        if person_id is not None and person_id in newest:
+            channel, chat_id = newest[person_id]
+            contacts[person_id] = Contact(
+                person_id, name, role, locale, agency_id, channel, chat_id
+            )
+    return contacts
+
+
+def _hub_contacts(hub_agency_id: int | None, contacts: Iterable[Contact]) -> list[int]:
+    """The plan's hub coordinators; else city-wide coordinators; else administrators."""
+    people = list(contacts)
+    for wanted in (
+        lambda c: c.role == Role.COORDINATOR and hub_agency_id and c.agency_id == hub_agency_id,
+        lambda c: c.role == Role.COORDINATOR and c.agency_id is None,
+        lambda c: c.role == Role.ADMIN,
+    ):
+        found = sorted(c.person_id for c in people if wanted(c))
+        if found:
+            return found
+    return []
+
+
+async def _load_store(
+    session: AsyncSession, *, settings: ReminderSettings, now: datetime, blocked_undated: bool
+) -> _Store:
+    contacts = await _load_contacts(session)
+    recipients: dict[int, list[int]] = {}
+    for contact in contacts.values():
+        if contact.role == Role.OFFICER and contact.agency_id is not None:
+            recipients.setdefault(contact.agency_id, []).append(contact.person_id)
+    plan_rows = await _rows(
+        session,
+        sa.select(
+            col(Plan.id),
+            col(Plan.ref),
+            col(Plan.source_key),
+            col(Plan.hub_agency_id),
+            col(Plan.reminder_policy),
+        ),
+    )
+    policies = {
+        plan_id: _policy(plan_id, json.dumps(stored, sort_keys=True))
+        for plan_id, _, _, _, stored in plan_rows
+        if stored is not None
+    }
+    coordinators = {
+        plan_id: _hub_contacts(hub, contacts.values()) for plan_id, _, _, hub, _ in plan_rows
+    }
+    agencies = {
+        agency_id: (code, name)
+        for agency_id, code, name in (
+            await _rows(session, sa.select(col(Agency.id), col(Agency.code), col(Agency.name)))
+        )
+        if agency_id is not None
+    }
+    targets = await _load_targets(
+        session,
+        policies=policies,
+        remind_cooperating=settings.remind_cooperating,
+        blocked_undated=blocked_undated,
+    )
+    snoozes = {
+        (person_id, target): until
+        for person_id, target, until in (
+            await _rows(
+                session,
+                sa.select(col(Snooze.person_id), col(Snooze.target), col(Snooze.until)).where(
+                    col(Snooze.until) >= now - SNOOZE_MEMORY
+                ),
+            )
+        )
+    }
+    return _Store(
+        targets=targets,
+        contacts=contacts,
+        recipients=recipients,
+        coordinators=coordinators,
+        leaders=sorted(c.person_id for c in contacts.values() if c.role == Role.LEADER),
+        agencies=agencies,
+        plans={plan_id: ref or key for plan_id, ref, key, _, _ in plan_rows},
+        snoozes=snoozes,
+    )
+
+
+async def _load_targets(
+    session: AsyncSession,
+    *,
+    policies: Mapping[int, ReminderPolicy],
+    remind_cooperating: bool,
+    blocked_undated: bool,
+) -> list[Target]:
+    roles = [AssignmentRole.LEAD.value]
+    if remind_cooperating:
+        roles.append(AssignmentRole.COOPERATING.value)
+    # Undated work is never reminded; when blocked, it is still escalated.
+    dated: sa.ColumnElement[bool] = col(Task.due_date).is_not(None)
+    if blocked_undated:
+        dated = sa.or_(dated, col(Assignment.status) == Status.BLOCKED.value)
+    rows = await _rows(
+        session,
+        sa.select(
+            col(Assignment.id),
+            col(Assignment.agency_id),
+            col(Assignment.role),
+            col(Assignment.status),
+            col(Assignment.last_update_at),
+            col(Task.plan_id),
+            col(Task.due_date),
+            col(Task.recurrence),
+        )
+        .join(Task, col(Task.id) == col(Assignment.task_id))
+        .where(
+            sa.not_(col(Task.removed)),
+            col(Assignment.status).in_(_OPEN),
+            col(Assignment.role).in_(roles),
+            dated,
+        ),
+    )
+    targets = [
+        Target(
+            key=f"a:{assignment_id}",
+            assignment_id=assignment_id,
+            occurrence_id=None,
+            agency_id=agency_id,
+            plan_id=plan_id,
+            due=due,
+            policy=policies.get(plan_id, DEFAULT_POLICY),
+            informational=role != AssignmentRole.LEAD.value,
+            status=Status(status),
+            updated_at=updated_at,
+        )
+        for assignment_id, agency_id, role, status, updated_at, plan_id, due, rule in rows
+        if assignment_id is not None and not _is_recurring(rule)
+    ]
+    periods = await _rows(
+        session,
+        sa.select(
+            col(Occurrence.id),
+            col(Occurrence.assignment_id),
+            col(Occurrence.due_date),
+            col(Occurrence.status),
+            col(Occurrence.last_update_at),
+            col(Assignment.agency_id),
+            col(Assignment.role),
+            col(Task.plan_id),
+        )
+        .join(Assignment, col(Assignment.id) == col(Occurrence.assignment_id))
+        .join(Task, col(Task.id) == col(Assignment.task_id))
+        .where(
+            sa.not_(col(Task.removed)),
+            col(Occurrence.status).in_(_OPEN),
+            col(Assignment.status) != Status.CANCELLED.value,
+            col(Assignment.role).in_(roles),
+        ),
+    )
+    targets.extend(
+        Target(
+            key=f"o:{occurrence_id}",
+            assignment_id=assignment_id,
+            occurrence_id=occurrence_id,
+            agency_id=agency_id,
+            plan_id=plan_id,
+            due=due,
+            policy=policies.get(plan_id, DEFAULT_POLICY),
+            informational=role != AssignmentRole.LEAD.value,
+            status=Status(status),
+            updated_at=updated_at,
+        )
+        for occurrence_id, assignment_id, due, status, updated_at, agency_id, role, plan_id in (
+            periods
+        )
+        if occurrence_id is not None
+    )
+    return targets
+
+
+async def _ledger_by_kind(session: AsyncSession, kinds: Collection[str]) -> set[LedgerKey]:
+    found: set[LedgerKey] = set()
+    for chunk in _chunks(sorted(kinds), _CHUNK):
+        rows = await _rows(
+            session,
+            sa.select(
+                col(ReminderLedger.target),
+                col(ReminderLedger.recipient_id),
+                col(ReminderLedger.kind),
+            ).where(col(ReminderLedger.kind).in_(chunk)),
+        )
+        found.update((target, person, kind) for target, person, kind in rows)
+    return found
+
+
+async def _ledger_by_target(session: AsyncSession, targets: Collection[str]) -> set[LedgerKey]:
+    found: set[LedgerKey] = set()
+    for chunk in _chunks(sorted(targets), _CHUNK):
+        rows = await _rows(
+            session,
+            sa.select(
+                col(ReminderLedger.target),
+                col(ReminderLedger.recipient_id),
+                col(ReminderLedger.kind),
+            ).where(col(ReminderLedger.target).in_(chunk)),
+        )
+        found.update((target, person, kind) for target, person, kind in rows)
+    return found
+
+
+async def _target_info(session: AsyncSession, targets: Iterable[Target]) -> dict[str, TargetInfo]:
+    wanted = {t.key: t for t in targets}
+    assignment_ids = sorted({t.assignment_id for t in wanted.values()})
+    occurrence_ids = sorted({t.occurrence_id for t in wanted.values() if t.occurrence_id})
+    base: dict[int, tuple[Any, ...]] = {}
+    for chunk in _chunks(assignment_ids, _CHUNK):
+        rows = await _rows(
+            session,
+            sa.select(
+                col(Assignment.id),
+                col(Assignment.agency_id),
+                col(Assignment.progress),
+                col(Assignment.blocked_reason),
+                col(Task.code),
+                col(Task.title),
+                col(Plan.ref),
+                col(Plan.source_key),
+            )
+            .join(Task, col(Task.id) == col(Assignment.task_id))
+            .join(Plan, col(Plan.id) == col(Task.plan_id))
+            .where(col(Assignment.id).in_(chunk)),
+        )
+        base.update({row[0]: tuple(row) for row in rows})
+    periods: dict[int, tuple[Any, ...]] = {}
+    for chunk in _chunks(occurrence_ids, _CHUNK):
+        rows = await _rows(
+            session,
+            sa.select(
+                col(Occurrence.id),
+                col(Occurrence.period_label),
+                col(Occurrence.progress),
+                col(Occurrence.blocked_reason),
+            ).where(col(Occurrence.id).in_(chunk)),
+        )
+        periods.update({row[0]: tuple(row) for row in rows})
+    info = {}
+    for key, target in wanted.items():
+        row = base.get(target.assignment_id)
+        if row is None:
+            continue
+        _, agency_id, progress, reason, code, title, ref, source_key = row
+        period = None
+        if target.occurrence_id is not None:
+            occurrence = periods.get(target.occurrence_id)
+            if occurrence is None:
+                continue
+            _, period, progress, reason = occurrence
+        info[key] = TargetInfo(
+            handle=target.assignment_id,
+            task_code=code,
+            title=title,
+            plan_label=ref or source_key,
+            period=period,
+            agency_id=agency_id,
+            progress=progress,
+            blocked_reason=reason,
+        )
+    return info
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _distance(_: Translate, *, due: date, today: date, hours: OfficeHours) -> str:
+    calendar = hours.calendar
+    if today <= due:
+        left = calendar.working_days_between(today, due)
+        if left == 0:
+            return _("hôm nay là ngày làm việc cuối cùng")
+        if left == 1:
+            return _("còn 1 ngày làm việc")
+        return _("còn {days} ngày làm việc").format(days=left)
+    late = calendar.working_days_between(due, today)
+    if late <= 1:
+        return _("quá hạn 1 ngày làm việc")
+    return _("quá hạn {days} ngày làm việc").format(days=late)
+
+
+def _headline(info: TargetInfo, *, number: int, locale: str, _: Translate) -> str:
+    return render_item_line(
+        handle=info.handle,
+        task_code=info.task_code,
+        title=info.title,
+        due_date=None,
+        locale=locale,
+        _=_,
+        number=number,
+        period_label=info.period,
+    )
+
+
+def _reminder_line(
+    _: Translate,
+    reminder: Reminder,
+    info: TargetInfo,
+    *,
+    number: int,
+    locale: str,
+    today: date,
+    hours: OfficeHours,
+) -> str:
+    target = reminder.target
+    assert target.due is not None, "only dated targets are reminded"
+    details = [
+        _("Hạn: {day}").format(day=day(target.due, locale=locale)),
+        _distance(_, due=target.due, today=today, hours=hours),
+    ]
+    if target.status in (Status.IN_PROGRESS, Status.BLOCKED):
+        details.append(status_phrase(target.status, info.progress, None, _=_, locale=locale))
+    lines = [_headline(info, number=number, locale=locale, _=_), "   " + " · ".join(details)]
+    if reminder.reason is Reason.CHECK:
+        lines.append("   " + _("Đã quá hạn: việc này đã hoàn thành chưa?"))
+    elif reminder.reason is Reason.SNOOZED:
+        lines.append("   " + _("Nhắc lại theo yêu cầu của anh/chị."))
+    if target.informational:
+        lines.append("   " + _("Đơn vị phối hợp: để biết và phối hợp."))
+    return "\n".join(lines)
+
+
+def reminder_messages(
+    reminders: Sequence[Reminder],
+    *,
+    info: Mapping[str, TargetInfo],
+    locale: str,
+    now: datetime,
+    hours: OfficeHours,
+) -> list[tuple[Outgoing, list[Reminder]]]:
+    """One person's reminders as numbered messages (several only past the size limit)."""
+    _ = gettext_for(locale)
+    today = hours.today(now)
+    shown = [r for r in reminders if r.target.key in info]
+    parts = list(_chunks(shown, MAX_ITEMS_PER_MESSAGE))
+    messages = []
+    for index, part in enumerate(parts, start=1):
+        many = len(part) > 1
+        if many:
+            header = _("🔔 Nhắc việc: {count} nhiệm vụ").format(count=len(part))
+        else:
+            header = _("🔔 Nhắc việc")
+        if len(parts) > 1:
+            header += " " + _("(phần {part}/{parts})").format(part=index, parts=len(parts))
+        lines = [header]
+        items = []
+        buttons = []
+        for number, reminder in enumerate(part, start=1):
+            target = reminder.target
+            lines.append(
+                _reminder_line(
+                    _,
+                    reminder,
+                    info[target.key],
+                    number=number,
+                    locale=locale,
+                    today=today,
+                    hours=hours,
+                )
+            )
+            item = ReminderItem(number, target.assignment_id, target.occurrence_id)
+            items.append(item)
+            buttons.append(status_buttons(item=item, _=_, numbered=many))
+        if many:
+            hint = _("Trả lời: {a} xong · {b} 50% · {c} vướng <lý do>").format(
+                a=1, b=2, c=min(3, len(part))
+            )
+        else:
+            hint = _("Trả lời: xong · 50% · vướng <lý do> · nhắc sau 3 ngày")
+        message = Outgoing(
+            text="\n".join(lines),
+            items=tuple(items),
+            buttons=tuple(buttons),
+            reply_hint=hint,
+        )
+        messages.append((message, list(part)))
+    return messages
+
+
+def notice_message(
+    notices: Sequence[Notice], *, agencies: Mapping[int, tuple[str, str]], locale: str
+) -> Outgoing:
+    """Tell a coordinator which agencies have nobody to receive their reminders."""
+    _ = gettext_for(locale)
+    lines = [_("⚠️ Cơ quan chưa có cán bộ nhận nhắc việc")]
+    for notice in notices:
+        code, name = agencies.get(notice.agency_id, ("?", "?"))
+        handles = ", ".join(f"#{t.assignment_id}" for t in notice.targets[:5])
+        if len(notice.targets) > 5:
+            handles += ", …"
+        lines.append(
+            _("• {agency} ({code}): {count} nhiệm vụ đang chờ nhắc ({handles})").format(
+                agency=name, code=code, count=len(notice.targets), handles=handles
+            )
+        )
+    lines.append(_("Đề nghị cơ quan cử cán bộ đầu mối đăng ký bằng mã mời (dondoc invite MÃ)."))
+    return Outgoing(text="\n".join(lines))
+
+
+def escalation_messages(
+    escalations: Sequence[Escalation],
+    *,
+    info: Mapping[str, TargetInfo],
+    agencies: Mapping[int, tuple[str, str]],
+    locale: str,
+    settings: ReminderSettings,
+) -> list[tuple[Outgoing, list[Escalation]]]:
+    """A coordinator's or leader's digest: blocked, overdue and long-overdue sections."""
+    _ = gettext_for(locale)
+    headers = {
+        EscalationReason.BLOCKED: _("⚠️ Nhiệm vụ báo vướng ({count})"),
+        EscalationReason.OVERDUE: _("📋 Nhiệm vụ quá hạn từ {days} ngày làm việc ({count})"),
+        EscalationReason.LONG_OVERDUE: _(
+            "📌 Nhiệm vụ quá hạn kéo dài, từ {days} ngày làm việc ({count})"
+        ),
+    }
+    limits = {
+        EscalationReason.OVERDUE: settings.escalate_after_days,
+        EscalationReason.LONG_OVERDUE: settings.long_overdue_days,
+    }
+    messages = []
+    for reason in (
+        EscalationReason.BLOCKED,
+        EscalationReason.OVERDUE,
+        EscalationReason.LONG_OVERDUE,
+    ):
+        lines_of = [e for e in escalations if e.reason is reason and e.target.key in info]
+        for part in _chunks(lines_of, MAX_ITEMS_PER_MESSAGE):
+            lines = [headers[reason].format(count=len(part), days=limits.get(reason, 0))]
+            for number, escalation in enumerate(part, start=1):
+                target = escalation.target
+                shown = info[target.key]
+                agency = agencies.get(target.agency_id, ("?", "?"))[1]
+                lines.append(_headline(shown, number=number, locale=locale, _=_))
+                if reason is EscalationReason.BLOCKED:
+                    why = shorten(shown.blocked_reason or _("chưa nêu lý do"), REASON_LENGTH)
+                    lines.append("   " + _("{agency}: {reason}").format(agency=agency, reason=why))
+                else:
+                    assert target.due is not None, "only dated targets are overdue"
+                    lines.append(
+                        "   "
+                        + _("{agency} · hạn {day} · quá hạn {days} ngày làm việc").format(
+                            agency=agency,
+                            day=day(target.due, locale=locale),
+                            days=escalation.overdue_days,
+                        )
+                    )
+            messages.append((Outgoing(text="\n".join(lines)), list(part)))
+    return messages
+
+
+# ---------------------------------------------------------------- writing
+
+
+@dataclass(frozen=True)
+class _Bundle:
+    """Messages for one person, each with the ledger rows it writes."""
+
+    contact: Contact
+    outbox_kind: str
+    messages: list[tuple[Outgoing, list[tuple[str, str]]]]
+    skipped: list[tuple[str, str]]
+    items: int
+
+
+async def _write_bundle(session: AsyncSession, bundle: _Bundle, now: datetime) -> None:
+    contact = bundle.contact
+    rows = [
+        ReminderLedger(target=target, recipient_id=contact.person_id, kind=kind, created_at=now)
+        for target, kind in bundle.skipped
+    ]
+    for message, keys in bundle.messages:
+        outbox = await enqueue(
+            session,
+            channel=contact.channel,
+            chat_id=contact.chat_id,
+            message=message,
+            now=now,
+            person_id=contact.person_id,
+            kind=bundle.outbox_kind,
+        )
+        rows.extend(
+            ReminderLedger(
+                target=target,
+                recipient_id=contact.person_id,
+                kind=kind,
+                created_at=now,
+                outbox_id=outbox.id,
+            )
+            for target, kind in keys
+        )
+    session.add_all(rows)
+    await session.flush()
+
+
+async def _write(
+    sessions: async_sessionmaker[AsyncSession],
+    bundles: Sequence[_Bundle],
+    *,
+    now: datetime,
+    wake: Wake | None,
+) -> tuple[list[_Bundle], int]:
+    """Write the bundles; return those written and how many another sweep had written."""
+    written: list[_Bundle] = []
+    conflicts = 0
+    for batch in _chunks(bundles, WRITE_BATCH):
+        try:
+            async with transaction(sessions) as session:
+                for bundle in batch:
+                    await _write_bundle(session, bundle, now)
+            written.extend(batch)
+        except IntegrityError:
+            log.info("a batch of %d reminder bundles collided; retrying one by one", len(batch))
+            for bundle in batch:
+                try:
+                    async with transaction(sessions) as session:
+                        await _write_bundle(session, bundle, now)
+                    written.append(bundle)
+                except IntegrityError as exc:
+                    conflicts += 1
+                    log.info(
+                        "person %s: reminders already written by another sweep, skipped (%s)",
+                        bundle.contact.person_id,
+                        exc.orig,
+                    )
+        if wake is not None and any(b.messages for b in batch):
+            wake()
+    return written, conflicts
+
+
+# ---------------------------------------------------------------- sweep
+
+
+async def sweep(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    settings: ReminderSettings,
+    now: datetime,
+    wake: Wake | None = None,
+) -> SweepResult:
+    """Send every reminder that has fallen due, once, bundled per person."""
+    hours = settings.hours
+    if not hours.is_open(now):
+        return SweepResult()
+    async with sessions() as session:
+        store = await _load_store(session, settings=settings, now=now, blocked_undated=False)
+        dues = due_now(store.targets, hours=hours, now=now)
+        recorded = await _ledger_by_kind(session, wanted_kinds(dues, store.snoozes))
+        owed = history_needed(
+            dues,
+            recipients=store.recipients,
+            recorded=recorded,
+            snoozes=store.snoozes,
+            now=now,
+        )
+        recorded |= await _ledger_by_target(session, owed)
+        decided = plan(
+            dues,
+            recipients=store.recipients,
+            coordinators=store.coordinators,
+            recorded=recorded,
+            snoozes=store.snoozes,
+            hours=hours,
+            now=now,
+        )
+        info = await _target_info(
+            session,
+            [r.target for r in decided.reminders]
+            + [t for n in decided.notices for t in n.targets],
+        )
+    bundles = _reminder_bundles(
+        decided.by_person(), store=store, info=info, settings=settings, now=now
+    )
+    notices: dict[int, list[Notice]] = {}
+    for notice in decided.notices:
+        notices.setdefault(notice.person_id, []).append(notice)
+    for person_id, theirs in sorted(notices.items()):
+        contact = store.contacts[person_id]
+        message = notice_message(theirs, agencies=store.agencies, locale=contact.locale)
+        keys = [(n.key, NO_OFFICER) for n in theirs]
+        bundles.append(_Bundle(contact, NOTICE_KIND, [(message, keys)], [], len(theirs)))
+    written, conflicts = await _write(sessions, bundles, now=now, wake=wake)
+    unreported = tuple(store.agencies.get(a, (str(a), ""))[0] for a in decided.unreported)
+    if unreported:
+        log.warning(
+            "agencies with nobody registered and no coordinator to tell: %s",
+            ", ".join(unreported),
+        )
+    return SweepResult(
+        messages=sum(len(b.messages) for b in written),
+        reminders=sum(b.items for b in written if b.outbox_kind == REMINDER_KIND),
+        skipped=sum(len(b.skipped) for b in written),
+        notices=sum(b.items for b in written if b.outbox_kind == NOTICE_KIND),
+        conflicts=conflicts,
+        unreported_agencies=unreported,
+    )
+
+
+def _reminder_bundles(
+    by_person: Mapping[int, list[Reminder]],
+    *,
+    store: _Store,
+    info: Mapping[str, TargetInfo],
+    settings: ReminderSettings,
+    now: datetime,
+) -> list[_Bundle]:
+    bundles = []
+    for person_id, reminders in by_person.items():
+        contact = store.contacts[person_id]
+        messages = []
+        shown = []
+        for message, part in reminder_messages(
+            reminders, info=info, locale=contact.locale, now=now, hours=settings.hours
+        ):
+            keys = [(r.target.key, kind) for r in part for kind in (r.kind, *r.covers)]
+            messages.append((message, keys))
+            shown.extend(part)
+        skipped = [(r.target.key, kind) for r in shown for kind in r.skipped]
+        bundles.append(_Bundle(contact, REMINDER_KIND, messages, skipped, len(shown)))
+    return bundles
+
+
+# ---------------------------------------------------------------- escalation
+
+
+async def escalate(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    settings: ReminderSettings,
+    now: datetime,
+    wake: Wake | None = None,
+) -> EscalationResult:
+    """Tell hub coordinators of blocked and long-overdue targets and leadership of the
+    longest overdue, each item once, in one digest per person."""
+    hours = settings.hours
+    if not hours.is_open(now):
+        return EscalationResult()
+    async with sessions() as session:
+        store = await _load_store(session, settings=settings, now=now, blocked_undated=True)
+        candidates = escalation_candidates(
+            store.targets,
+            hours=hours,
+            now=now,
+            escalate_after=settings.escalate_after_days,
+            long_overdue=settings.long_overdue_days,
+        )
+        kinds = {escalation_kind(target, reason) for target, reason, _ in candidates}
+        recorded = await _ledger_by_kind(session, kinds)
+        escalations, nobody = plan_escalations(
+            candidates,
+            coordinators=store.coordinators,
+            leaders=store.leaders,
+            recorded=recorded,
+        )
+        info = await _target_info(session, [e.target for e in escalations])
+    by_person: dict[int, list[Escalation]] = {}
+    for escalation in sorted(
+        escalations, key=lambda e: (-e.overdue_days, e.target.key, e.person_id)
+    ):
+        by_person.setdefault(escalation.person_id, []).append(escalation)
+    bundles = []
+    for person_id, theirs in sorted(by_person.items()):
+        contact = store.contacts[person_id]
+        messages = escalation_messages(
+            theirs,
+            info=info,
+            agencies=store.agencies,
+            locale=contact.locale,
+            settings=settings,
+        )
+        keyed = [(m, [(e.target.key, e.kind) for e in part]) for m, part in messages]
+        bundles.append(
+            _Bundle(contact, ESCALATION_KIND, keyed, [], sum(len(p) for _, p in messages))
+        )
+    written, conflicts = await _write(sessions, bundles, now=now, wake=wake)
+    if nobody:
+        log.warning(
+            "escalations with nobody to receive them (no coordinator or leader) for plans: %s",
+            ", ".join(str(p) for p in sorted(nobody)),
+        )
+    return EscalationResult(
+        messages=sum(len(b.messages) for b in written),
+        items=sum(b.items for b in written),
+        conflicts=conflicts,
+        plans_without_contact=tuple(sorted(nobody)),
+    )
+
+
+# ---------------------------------------------------------------- preview
+
+
+async def preview(
+    session: AsyncSession, *, settings: ReminderSettings, start: date, end: date, now: datetime
+) -> Preview:
+    """The reminders sweeps would send from `start` to `end`, by the planner sweeps use."""
+    store = await _load_store(session, settings=settings, now=now, blocked_undated=False)
+    recorded = await _ledger_by_target(session, [t.key for t in store.targets])
+    planned = simulate(
+        store.targets,
+        recipients=store.recipients,
+        recorded=recorded,
+        snoozes=store.snoozes,
+        hours=settings.hours,
+        start=start,
+        end=end,
+    )
+    info = await _target_info(session, [p.reminder.target for p in planned])
+    rows = []
+    for item in planned:
+        reminder = item.reminder
+        shown = info.get(reminder.target.key)
+        if shown is None:
+            continue
+        contact = store.contacts[reminder.person_id]
+        rows.append(
+            PreviewRow(
+                at=item.at,
+                person_id=contact.person_id,
+                person=contact.name,
+                agency=store.agencies.get(reminder.target.agency_id, ("?", ""))[0],
+                plan_ref=shown.plan_label,
+                task_code=shown.task_code,
+                handle=shown.handle,
+                period=shown.period,
+                kind=reminder.label,
+            )
+        )
+    unstaffed = sorted(
+        {
+            store.agencies.get(t.agency_id, (str(t.agency_id), ""))[0]
+            for t in store.targets
+            if not t.informational and t.due is not None and t.agency_id not in store.recipients
+        }
+    )
+    return Preview(tuple(rows), tuple(unstaffed))

@@ -1,0 +1,460 @@
+"""The reminder sweep against a real store (SQLite and PostgreSQL), with an injected `now`:
+ledger and outbox written together and once, bundles per person, notices, snoozes, checks,
+racing sweeps, and the schedule preview through the command line."""
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from typer.testing import CliRunner
+
+from bot.bootstrap import App
+from bot.cli import app as cli_app
+from bot.settings import load_settings
+from domain.calendar import WorkCalendar
+from domain.reminders import OfficeHours
+from domain.status import Status
+from handlers.actions import ButtonAction, decode
+from handlers.messages import Outgoing
+from models.db import make_engine, make_sessionmaker, transaction
+from models.tables import (
+    Agency,
+    Assignment,
+    AssignmentRole,
+    ChatIdentity,
+    Outbox,
+    Person,
+    Plan,
+    ReminderLedger,
+    Role,
+    Snooze,
+    Task,
+)
+from scheduler.jobs import run_sweep
+from services.reminders import ReminderSettings, SweepResult, sweep
+from tests.conftest import BOTH_STORES
+
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+SETTINGS = ReminderSettings(hours=OfficeHours(WorkCalendar(), time(8), time(17), HANOI))
+EPOCH = datetime(2023, 1, 1, tzinfo=UTC)
+
+
+def local(day: date, hour: int = 9, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=HANOI)
+
+
+@dataclass
+class World:
+    """Builds agencies, plans, tasks, assignments and people in the test store."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    chats: int = 0
+    codes: dict[str, int] = field(default_factory=dict)
+
+    async def add(self, row: Any) -> int:
+        async with transaction(self.sessions) as session:
+            session.add(row)
+            await session.flush()
+            assert row.id is not None
+            return int(row.id)
+
+    async def agency(self, code: str, name: str | None = None) -> int:
+        if code not in self.codes:
+            self.codes[code] = await self.add(
+                Agency(code=code, name=name or f"Sở {code}", kind="so")
+            )
+        return self.codes[code]
+
+    async def plan(
+        self, ref: str = "40/KH-UBND", *, hub: str | None = None, policy: Any = None
+    ) -> int:
+        hub_id = await self.agency(hub) if hub else None
+        return await self.add(
+            Plan(
+                source_key=ref,
+                ref=ref,
+                title=f"Kế hoạch {ref}",
+                hub_agency_id=hub_id,
+                reminder_policy=policy,
+                created_at=EPOCH,
+                updated_at=EPOCH,
+            )
+        )
+
+    async def task(
+        self,
+        plan_id: int,
+        code: str,
+        due: date | None,
+        *,
+        lead: str = "STTTT",
+        cooperating: str | None = None,
+        recurrence: dict[str, Any] | None = None,
+        title: str = "Xây dựng kho dữ liệu dùng chung của thành phố",
+        status: Status = Status.NOT_STARTED,
+    ) -> int:
+        task_id = await self.add(
+            Task(
+                plan_id=plan_id,
+                code=code,
+                title=title,
+                due_date=due,
+                due_kind="date" if due else "recurring" if recurrence else "ongoing",
+                recurrence=recurrence,
+            )
+        )
+        handle = await self.add(
+            Assignment(
+                task_id=task_id,
+                agency_id=await self.agency(lead),
+                role=AssignmentRole.LEAD.value,
+                status=status.value,
+                last_update_at=EPOCH,
+            )
+        )
+        if cooperating:
+            await self.add(
+                Assignment(
+                    task_id=task_id,
+                    agency_id=await self.agency(cooperating),
+                    role=AssignmentRole.COOPERATING.value,
+                )
+            )
+        return handle
+
+    async def person(
+        self,
+        name: str,
+        agency: str | None,
+        *,
+        role: Role = Role.OFFICER,
+        locale: str = "vi",
+        channel: str = "telegram",
+    ) -> int:
+        agency_id = await self.agency(agency) if agency else None
+        person_id = await self.add(
+            Person(
+                name=name, role=role.value, locale=locale, agency_id=agency_id, created_at=EPOCH
+            )
+        )
+        self.chats += 1
+        await self.add(
+            ChatIdentity(
+                person_id=person_id,
+                channel=channel,
+                chat_id=str(1000 + self.chats),
+                created_at=EPOCH,
+            )
+        )
+        return person_id
+
+
+async def outbox(sessions: async_sessionmaker[AsyncSession]) -> list[Outbox]:
+    async with sessions() as session:
+        return list((await session.exec(select(Outbox).order_by(col(Outbox.id)))).all())
+
+
+async def ledger(sessions: async_sessionmaker[AsyncSession]) -> list[ReminderLedger]:
+    async with sessions() as session:
+        rows = await session.exec(select(ReminderLedger).order_by(col(ReminderLedger.id)))
+        return list(rows.all())
+
+
+def message(row: Outbox) -> Outgoing:
+    return Outgoing.from_payload(row.payload)
+
+
+@pytest.fixture
+def world(sessions: async_sessionmaker[AsyncSession]) -> World:
+    return World(sessions)
+
+
+@BOTH_STORES
+async def test_a_sweep_writes_one_bundle_per_person_with_its_ledger_rows_and_never_again(
+    world: World, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    plan = await world.plan()
+    first = await world.task(plan, "III.12", date(2023, 11, 20))
+    second = await world.task(plan, "III.14", date(2023, 11, 17))
+    await world.task(plan, "III.20", date(2024, 3, 1))
+    lan = await world.person("Chị Lan", "STTTT")
+    minh = await world.person("Anh Minh", "STTTT")
+    friday = local(date(2023, 11, 17), 9, 30)
+
+    result = await sweep(sessions, settings=SETTINGS, now=friday)
+
+    assert result == SweepResult(messages=2, reminders=4)
+    rows = await outbox(sessions)
+    assert sorted(r.person_id or 0 for r in rows) == [lan, minh]
+    assert {r.kind for r in rows} == {"reminder"}
+    sent = message(rows[0])
+    assert [(i.number, i.assignment_id) for i in sent.items] == [(1, second), (2, first)]
+    assert sent.text.startswith("🔔 Nhắc việc: 2 nhiệm vụ")
+    assert f"1. #{second} III.14" in sent.text
+    assert "Hạn: Thứ Sáu, 17/11/2023 · hôm nay là ngày làm việc cuối cùng" in sent.text
+    assert "Hạn: Thứ Hai, 20/11/2023 · còn 1 ngày làm việc" in sent.text
+    assert sent.reply_hint == "Trả lời: 1 xong · 2 50% · 2 vướng <lý do>"
+    assert [len(row) for row in sent.buttons] == [4, 4]
+    pressed = decode(sent.buttons[1][0].data)
+    assert pressed is not None and (pressed.action, pressed.assignment_id) == (
+        ButtonAction.DONE,
+        first,
+    )
+    assert sorted((r.target, r.recipient_id, r.kind) for r in await ledger(sessions)) == sorted(
+        [
+            (f"a:{second}", lan, "due@2023-11-17"),
+            (f"a:{first}", lan, "before:1@2023-11-20"),
+            (f"a:{second}", minh, "due@2023-11-17"),
+            (f"a:{first}", minh, "before:1@2023-11-20"),
+        ]
+    )
+    assert all(r.outbox_id is not None for r in await ledger(sessions))
+
+    again = await sweep(sessions, settings=SETTINGS, now=friday.replace(hour=16))
+    assert again == SweepResult()
+    assert len(await outbox(sessions)) == 2
+
+
+@BOTH_STORES
+async def test_nothing_is_written_outside_the_send_window(
+    world: World, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    plan = await world.plan()
+    await world.task(plan, "I.1", date(2023, 11, 20))
+    await world.person("Chị Lan", "STTTT")
+    for moment in (
+        local(date(2023, 11, 20), 7, 59),
+        local(date(2023, 11, 20), 17, 0),
+        local(date(2023, 11, 18), 10),
+    ):
+        assert await sweep(sessions, settings=SETTINGS, now=moment) == SweepResult()
+    assert await outbox(sessions) == []
+    assert (await sweep(sessions, settings=SETTINGS, now=local(date(2023, 11, 20), 8))).reminders
+
+
+@BOTH_STORES
+async def test_after_downtime_only_the_latest_missed_reminder_goes_and_the_rest_are_skipped(
+    world: World, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    plan = await world.plan()
+    handle = await world.task(plan, "I.1", date(2023, 11, 20))
+    lan = await world.person("Chị Lan", "STTTT")
+    await sweep(sessions, settings=SETTINGS, now=local(date(2023, 10, 31)))
+
+    result = await sweep(sessions, settings=SETTINGS, now=local(date(2023, 11, 17)))
+
+    assert (result.messages, result.reminders, result.skipped) == (1, 1, 2)
+    rows = [(r.kind, r.outbox_id is not None) for r in await ledger(sessions)]
+    assert rows == [
+        ("before:14@2023-11-20", True),
+        ("before:7@2023-11-20", False),
+        ("before:3@2023-11-20", False),
+        ("before:1@2023-11-20", True),
+    ]
+    assert [r.recipient_id for r in await ledger(sessions)] == [lan] * 4
+    assert f"#{handle}" in message((await outbox(sessions))[-1]).text
+
+
+@BOTH_STORES
+async def test_a_task_imported_past_due_gets_one_is_it_done_check(
+    world: World, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    plan = await world.plan("KH-2022")
+    await world.task(plan, "12.b", date(2022, 6, 30))
+    await world.person("Chị Lan", "STTTT")
+
+    await sweep(sessions, settings=SETTINGS, now=local(date(2023, 3, 1)))
+    await sweep(sessions, settings=SETTINGS, now=local(date(2023, 3, 1), 14))
+
+    [row] = await outbox(sessions)
+    assert "Đã quá hạn: việc này đã hoàn thành chưa?" in message(row).text
+    assert "quá hạn 166 ngày làm việc" in message(row).text
+    kinds = sorted(r.kind for r in await ledger(sessions))
+    assert kinds[0] == "check@2022-06-30" and kinds[1].startswith("overdue:")
+
+
+@BOTH_STORES
+async def test_a_snooze_holds_the_persons_reminders_and_then_sends_one(
+    world: World, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    plan = await world.plan()
+    handle = await world.task(plan, "I.1", date(2023, 11, 20))
+    lan = await world.person("Chị Lan", "STTTT")
+    await sweep(sessions, settings=SETTINGS, now=local(date(2023, 11, 15)))
+    until = local(date(2023, 11, 20), 14)
+    await world.add(Snooze(person_id=lan, target=f"a:{handle}", until=until, created_at=EPOCH))
+
+    assert await sweep(sessions, settings=SETTINGS, now=local(date(2023, 11, 17))) == SweepResult()
+    assert await sweep(sessions, settings=SETTINGS, now=local(date(2023, 11, 20))) == SweepResult()
+    back = await sweep(sessions, settings=SETTINGS, now=until)
+    again = await sweep(sessions, settings=SETTINGS, now=local(date(2023, 11, 20), 15))
+
+    assert (back.reminders, again) == (1, SweepResult())
+    assert "Nhắc lại theo yêu cầu của anh/chị." in message((await outbox(sessions))[-1]).text
+
+
+@BOTH_STORES
+async def test_an_agency_with_nobody_registered_is_reported_once_to_the_hub_coordinator(
+    world: World, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    plan = await world.plan(hub="STTTT")
+    await world.task(plan, "I.1", date(2023, 11, 20), lead="SXD")
+    await world.task(plan, "I.2", date(2023, 11, 21), lead="SXD")
+    hub = await world.person("Anh Hùng", "STTTT", role=Role.COORDINATOR)
+
+    first = await sweep(sessions, settings=SETTINGS, now=local(date(2023, 11, 17)))
+    second = await sweep(sessions, settings=SETTINGS, now=local(date(2023, 11, 20)))
+
+    assert (first.notices, second) == (1, SweepResult())
+    [row] = await outbox(sessions)
+    assert (row.person_id, row.kind) == (hub, "notice")
+    assert "Sở SXD (SXD): 2 nhiệm vụ đang chờ nhắc" in message(row).text
+    [entry] = await ledger(sessions)
+    assert (entry.target, entry.kind) == (f"agency:{world.codes['SXD']}", "no-officer")
+
+
+@BOTH_STORES
+async def test_reminders_are_written_in_the_persons_language(
+    world: World, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    plan = await world.plan()
+    await world.task(plan, "I.1", date(2023, 11, 20))
+    await world.person("Lan", "STTTT", locale="en")
+    await sweep(sessions, settings=SETTINGS, now=local(date(2023, 11, 15)))
+    [row] = await outbox(sessions)
+    sent = message(row)
+    assert sent.text.startswith("🔔 Reminder")
+    assert "Due: Monday, 20/11/2023 · 3 working days left" in sent.text
+    assert sent.buttons[0][0].label == "✅ Done"
+
+
+@BOTH_STORES
+async def test_cooperating_agencies_are_told_only_when_configured(
+    world: World, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    plan = await world.plan()
+    await world.task(plan, "I.1", date(2023, 11, 20), cooperating="SXD")
+    await world.person("Chị Lan", "STTTT")
+    helper = await world.person("Anh Nam", "SXD")
+    await sweep(sessions, settings=SETTINGS, now=local(date(2023, 11, 15)))
+    assert helper not in [r.person_id for r in await outbox(sessions)]
+
+    with_cooperating = ReminderSettings(hours=SETTINGS.hours, remind_cooperating=True)
+    await sweep(sessions, settings=with_cooperating, now=local(date(2023, 11, 17)))
+    [row] = [r for r in await outbox(sessions) if r.person_id == helper]
+    assert "Đơn vị phối hợp: để biết và phối hợp." in message(row).text
+
+
+@BOTH_STORES
+async def test_two_sweeps_racing_write_each_reminder_once(
+    world: World, sessions: async_sessionmaker[AsyncSession], db_url: str
+) -> None:
+    plan = await world.plan(hub="VPUB")
+    for n in range(30):
+        await world.task(plan, f"I.{n}", date(2023, 11, 20), lead=f"AG{n % 6}")
+    for n in range(5):
+        await world.person(f"Cán bộ {n}", f"AG{n}")
+    await world.person("Điều phối", "VPUB", role=Role.COORDINATOR)
+    other = make_engine(db_url)
+    try:
+        results = await asyncio.gather(
+            sweep(sessions, settings=SETTINGS, now=local(date(2023, 11, 20))),
+            sweep(make_sessionmaker(other), settings=SETTINGS, now=local(date(2023, 11, 20))),
+        )
+    finally:
+        await other.dispose()
+
+    rows = await outbox(sessions)
+    assert len(rows) == 6  # five officers and the coordinator told about AG5
+    assert len({r.person_id for r in rows}) == 6
+    entries = [(e.target, e.recipient_id, e.kind) for e in await ledger(sessions)]
+    assert len(entries) == len(set(entries)) == 26
+    assert sum(r.messages for r in results) == 6
+    assert sum(r.reminders for r in results) == 25
+
+
+@BOTH_STORES
+async def test_run_sweep_works_from_the_app_and_wakes_the_dispatcher(
+    world: World, sessions: async_sessionmaker[AsyncSession], db_url: str, engine: Any
+) -> None:
+    plan = await world.plan()
+    await world.task(plan, "I.1", date(2023, 11, 20))
+    await world.person("Chị Lan", "STTTT")
+    woken: list[str] = []
+    app = App(settings=load_settings(database_url=db_url), engine=engine, sessions=sessions)
+
+    result = await run_sweep(
+        app, now=local(date(2023, 11, 20)), on_enqueued=lambda: woken.append("x")
+    )
+
+    assert result.reminders == 1 and woken == ["x"]
+
+
+@BOTH_STORES
+async def test_the_preview_lists_the_reminders_as_json_through_the_command_line(
+    world: World, sessions: async_sessionmaker[AsyncSession], db_url: str
+) -> None:
+    plan = await world.plan("40/KH-UBND")
+    handle = await world.task(plan, "III.12", date(2023, 11, 20))
+    await world.person("Chị Lan", "STTTT")
+    await world.task(plan, "III.13", date(2023, 11, 21), lead="SXD")
+
+    runner = CliRunner()
+    env = {"DONDOC_DATABASE_URL": db_url}
+    result = await asyncio.to_thread(
+        runner.invoke,
+        cli_app,
+        ["schedule", "preview", "--from", "2023-11-15", "--to", "2023-11-20", "--format", "json"],
+        env=env,
+    )
+
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert rows == [
+        {
+            "at": f"2023-11-{day}T08:00:00+07:00",
+            "person": "Chị Lan",
+            "person_id": rows[0]["person_id"],
+            "agency": "STTTT",
+            "plan_ref": "40/KH-UBND",
+            "task_code": "III.12",
+            "handle": handle,
+            "period": None,
+            "kind": kind,
+        }
+        for day, kind in (("15", "before:3"), ("17", "before:1"), ("20", "due"))
+    ]
+    assert await outbox(sessions) == []
+
+    table = await asyncio.to_thread(
+        runner.invoke,
+        cli_app,
+        ["schedule", "preview", "--from", "2023-11-15", "--to", "2023-11-20"],
+        env=env,
+    )
+    assert table.exit_code == 0, table.output
+    assert "15/11/2023 08:00" in table.output and "trước hạn 3 ngày làm việc" in table.output
+    assert "3 nhắc việc từ 15/11/2023 đến 20/11/2023." in table.output
+    assert "Chưa có cán bộ nhận nhắc việc ở 1 cơ quan: SXD" in table.output
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["--from", "2023-13-01"], "Ngày không hợp lệ: 2023-13-01 (dạng YYYY-MM-DD)."),
+        (["--from", "2023-11-20", "--to", "2023-11-01"], "Ngày kết thúc phải sau ngày bắt đầu."),
+        (["--from", "2023-01-01", "--to", "2024-06-01"], "Khoảng xem trước tối đa 366 ngày."),
+    ],
+)
+def test_a_bad_preview_range_is_one_clear_line(db_url: str, args: list[str], error: str) -> None:
+    result = CliRunner().invoke(
+        cli_app, ["schedule", "preview", *args], env={"DONDOC_DATABASE_URL": db_url}
+    )
+    assert (result.exit_code, result.output.strip()) == (1, error)
