@@ -41,6 +41,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from domain.calendar import WorkCalendar
@@ -55,6 +56,8 @@ _SLUG_UNSAFE = re.compile(r"[^A-Za-z0-9-]+")
 _CODE_PART = re.compile(r"[0-9]+|[^\W\d_]+", re.UNICODE)
 _ROMAN = re.compile(r"^(?=[IVXL])(L?X{0,3})(IX|IV|V?I{0,3})$")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
+# Sorting ten thousand items folds the same few hundred agency names over and over.
+_fold_name = lru_cache(maxsize=8192)(fold)
 
 
 @dataclass(frozen=True)
@@ -283,15 +286,19 @@ def iso_week_label(day: date) -> str:
 
 
 def code_sort_key(code: str) -> tuple[tuple[int, int, str], ...]:
-    """Order task codes as people read them: "I.2" < "I.10" < "II.1", "a" < "b" < "đ" < "e"."""
+    """Order task codes as people read them: "2.6" < "I.2" < "I.10" < "II.1", "d" < "đ" < "e".
+
+    Arabic numbers, Roman numerals and letters each sort among themselves, so a plan that
+    numbers its prose sections 2.1-2.6 and its appendix I-III lists each run in order.
+    """
     parts: list[tuple[int, int, str]] = []
     for token in _CODE_PART.findall(code):
         if token.isdigit():
             parts.append((0, int(token), ""))
         elif _ROMAN.match(token):
-            parts.append((0, _roman(token), ""))
+            parts.append((1, _roman(token), ""))
         else:
-            parts.append((1, 0, fold(token) + "\x00" + token))
+            parts.append((2, 0, fold(token) + "\x00" + token))
     return tuple(parts)
 
 
@@ -380,7 +387,7 @@ def _item_order(state: ItemState) -> tuple[Any, ...]:
     return (
         row.plan_id,
         code_sort_key(row.task_code),
-        fold(row.agency_name),
+        _fold_name(row.agency_name),
         row.due_date or date.max,
         row.occurrence_id or 0,
         row.assignment_id,
@@ -458,7 +465,7 @@ def summarise(
             AgencyFigures(code=code, name=names[code], last_activity=activity.get(code), **tally)
             for code, tally in counts.items()
         ),
-        key=lambda a: (-a.overdue, -a.overdue_days, -a.active, fold(a.name), a.code),
+        key=lambda a: (-a.overdue, -a.overdue_days, -a.active, _fold_name(a.name), a.code),
     )
     figures = Figures(
         active=sum(a.active for a in agencies),
@@ -470,7 +477,11 @@ def summarise(
     )
     blocked = sorted(
         (s for s in states if s.is_open and s.status is Status.BLOCKED),
-        key=lambda s: (s.row.due_date or date.max, fold(s.row.agency_name), s.row.assignment_id),
+        key=lambda s: (
+            s.row.due_date or date.max,
+            _fold_name(s.row.agency_name),
+            s.row.assignment_id,
+        ),
     )
     horizon = today + timedelta(days=UPCOMING_DAYS - 1)
     upcoming = sorted(
@@ -479,7 +490,11 @@ def summarise(
             for s in states
             if s.is_open and s.row.due_date is not None and today <= s.row.due_date <= horizon
         ),
-        key=lambda s: (s.row.due_date, code_sort_key(s.row.task_code), fold(s.row.agency_name)),
+        key=lambda s: (
+            s.row.due_date,
+            code_sort_key(s.row.task_code),
+            _fold_name(s.row.agency_name),
+        ),
     )
     silent = sorted(
         (
@@ -491,7 +506,7 @@ def summarise(
             a.last_activity is not None,
             a.last_activity or as_of,
             -a.active,
-            fold(a.name),
+            _fold_name(a.name),
         ),
     )
     return WeeklySummary(
@@ -557,7 +572,7 @@ def chart_bars(summary: WeeklySummary, *, top: int = 15) -> tuple[AgencyBar, ...
             per[kind] += 1
     ranked = sorted(
         (a for a in summary.agencies if a.code in counts),
-        key=lambda a: (-a.active, -a.overdue, -sum(counts[a.code].values()), fold(a.name)),
+        key=lambda a: (-a.active, -a.overdue, -sum(counts[a.code].values()), _fold_name(a.name)),
     )
     bars = [AgencyBar(name=a.name, counts=counts[a.code]) for a in ranked[:top]]
     rest = ranked[top:]

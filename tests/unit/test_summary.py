@@ -356,6 +356,13 @@ def test_items_are_listed_in_reading_order_of_their_codes() -> None:
     ]
     lettered = ["12.c", "2.đ", "2.e", "2.d", "1.a", "12.c(2)"]
     assert sorted(lettered, key=code_sort_key) == ["1.a", "2.d", "2.đ", "2.e", "12.c", "12.c(2)"]
+    # Prose sections numbered 2.x come before the appendix numbered I, II, III.
+    assert sorted(["II.1", "2.6", "I.1", "2.10"], key=code_sort_key) == [
+        "2.6",
+        "2.10",
+        "I.1",
+        "II.1",
+    ]
 
 
 @pytest.mark.parametrize(

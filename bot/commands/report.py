@@ -1,0 +1,101 @@
+"""`dondoc report weekly`: the weekly summary on demand, as a spreadsheet, a chart and text.
+
+An on-demand report stores no snapshot: only the scheduled weekly job does, so running this
+for any date never changes the "since last week" figures leadership is sent.
+"""
+
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.bootstrap import running_app
+from bot.cli_support import UserError, cli_settings, cli_translator, friendly, run_async
+from services.people import UnknownAgencyError
+from services.report_files import ReportFiles, write_report_files
+from services.summary import (
+    ReportConfig,
+    UnknownPlanError,
+    build_weekly_summary,
+    render_summary_text,
+    resolve_scope,
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `dondoc report ...` to the command line."""
+    report_app = typer.Typer(help="Reports for leadership.", no_args_is_help=True)
+    report_app.command("weekly")(weekly)
+    app.add_typer(report_app, name="report")
+
+
+@friendly
+def weekly(
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="The .xlsx file to write; the chart is written next to it as .png."
+        ),
+    ],
+    on: Annotated[
+        str | None,
+        typer.Option(
+            "--date", help="Report as of the end of this day, YYYY-MM-DD (default: now)."
+        ),
+    ] = None,
+    plans: Annotated[
+        list[str] | None,
+        typer.Option("--plan", help="Only this plan (id, number or key); repeatable."),
+    ] = None,
+    agencies: Annotated[
+        list[str] | None,
+        typer.Option("--agency", help="Only this agency or group code; repeatable."),
+    ] = None,
+) -> None:
+    """Write the weekly summary (spreadsheet and chart) and print its text."""
+    settings = cli_settings()
+    _ = cli_translator(settings)
+    if out.suffix.lower() != ".xlsx":
+        raise UserError(_("Tệp kết quả phải có đuôi .xlsx, ví dụ: bao-cao.xlsx"))
+    day: date | None = None
+    if on is not None:
+        try:
+            day = date.fromisoformat(on.strip())
+        except ValueError:
+            raise UserError(
+                _("Ngày không hợp lệ: {value}. Hãy viết theo dạng 2023-06-30.").format(value=on)
+            ) from None
+    config = ReportConfig.from_settings(settings)
+
+    async def build() -> tuple[str, ReportFiles]:
+        async with running_app(settings) as app, app.sessions() as session:
+            if day is None:
+                as_of = app.clock()
+            else:
+                # The end of the day, so everything recorded that day counts.
+                midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=settings.tz)
+                as_of = midnight - timedelta(microseconds=1)
+            scope = await resolve_scope(session, plans=plans or (), agencies=agencies or ())
+            summary = await build_weekly_summary(session, as_of=as_of, scope=scope, config=config)
+        files = await write_report_files(
+            summary, out_dir=out.parent, stem=out.stem, locale=settings.default_locale
+        )
+        return render_summary_text(summary, locale=settings.default_locale), files
+
+    try:
+        text, files = run_async(build())
+    except UnknownPlanError as exc:
+        raise UserError(_("Không có kế hoạch {plan}.").format(plan=exc.args[0])) from None
+    except UnknownAgencyError as exc:
+        raise UserError(
+            _("Không có cơ quan mã {code}. Xem danh sách: dondoc agencies list").format(
+                code=exc.args[0]
+            )
+        ) from None
+    except OSError as exc:
+        raise UserError(_("Không ghi được tệp: {error}").format(error=exc)) from exc
+    typer.echo(text)
+    typer.echo("")
+    typer.echo(_("Đã ghi bảng tính: {path}").format(path=files.spreadsheet))
+    typer.echo(_("Đã ghi biểu đồ: {path}").format(path=files.chart))

@@ -1,0 +1,350 @@
+"""The weekly summary's files: a PNG chart of status by agency and the .xlsx officials use.
+
+The chart is drawn on matplotlib's Agg canvas, chosen explicitly (a `Figure` with a
+`FigureCanvasAgg`, never pyplot), so no display is needed and no global figure state is
+shared between threads. DejaVu Sans, which ships with matplotlib, has every Vietnamese glyph.
+
+Both files are written under a temporary name and then renamed, so the outbox never sends a
+half-written file; a re-run with the same stem replaces them.
+"""
+
+import asyncio
+import os
+from collections.abc import Callable, Sequence
+from copy import copy
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from domain.status import Status
+from domain.summary import (
+    AgencyBar,
+    Bucket,
+    ItemState,
+    WeeklySummary,
+    chart_bars,
+    short_agency_name,
+)
+from locales import N_, gettext_for, normalise_locale
+
+CHART_TOP_AGENCIES = 15
+
+STATUS_LABELS: dict[Status, str] = {
+    Status.NOT_STARTED: N_("Chưa thực hiện"),
+    Status.IN_PROGRESS: N_("Đang thực hiện"),
+    Status.BLOCKED: N_("Vướng mắc"),
+    Status.DONE: N_("Hoàn thành"),
+    Status.CANCELLED: N_("Đã hủy"),
+}
+_BUCKET_LABELS: dict[Bucket, str] = {
+    Bucket.OVERDUE: N_("Quá hạn"),
+    Bucket.BLOCKED: N_("Vướng mắc"),
+    Bucket.IN_PROGRESS: N_("Đang thực hiện"),
+    Bucket.NOT_STARTED: N_("Chưa thực hiện"),
+    Bucket.DONE: N_("Hoàn thành"),
+}
+_BUCKET_COLOURS: dict[Bucket, str] = {
+    Bucket.OVERDUE: "#d62728",
+    Bucket.BLOCKED: "#ff7f0e",
+    Bucket.IN_PROGRESS: "#1f77b4",
+    Bucket.NOT_STARTED: "#b0b0b0",
+    Bucket.DONE: "#2ca02c",
+}
+# (header, width in characters) of the sheet officials use.
+_ITEM_COLUMNS: tuple[tuple[str, int], ...] = (
+    (N_("TT"), 6),
+    (N_("Nhiệm vụ"), 60),
+    (N_("Cơ quan chủ trì"), 30),
+    (N_("Cơ quan phối hợp"), 36),
+    (N_("Thời hạn"), 22),
+    (N_("Tình trạng"), 22),
+    (N_("Tiến độ"), 10),
+    (N_("Ghi chú"), 45),
+)
+_AGENCY_COLUMNS: tuple[tuple[str, int], ...] = (
+    (N_("Cơ quan"), 45),
+    (N_("Mã"), 16),
+    (N_("Chưa hoàn thành"), 14),
+    (N_("Quá hạn"), 12),
+    (N_("Ngày làm việc quá hạn"), 16),
+    (N_("Vướng mắc"), 12),
+    (N_("Hoàn thành trong 7 ngày"), 16),
+    (N_("Đã hoàn thành"), 14),
+    (N_("Cập nhật gần nhất"), 18),
+)
+_DATE_PATTERN = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
+_CELL_ALIGN = Alignment(wrap_text=True, vertical="top")
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """Where a summary's chart and spreadsheet were written."""
+
+    chart: Path
+    spreadsheet: Path
+
+
+def short_date(day: date, *, locale: str) -> str:
+    """A date as officials write it: 30/06/2023 (Vietnamese) or 30 Jun 2023 (English)."""
+    return _short_date(day, normalise_locale(locale))
+
+
+@lru_cache(maxsize=4096)
+def _short_date(day: date, locale: str) -> str:
+    # A spreadsheet repeats the same few hundred dates thousands of times.
+    return format_date(day, _DATE_PATTERN[locale], locale=locale)
+
+
+async def write_report_files(
+    summary: WeeklySummary, *, out_dir: Path, stem: str, locale: str
+) -> ReportFiles:
+    """Write `<stem>.png` and `<stem>.xlsx` into `out_dir` (off the event loop)."""
+    return await asyncio.to_thread(
+        write_report_files_now, summary, out_dir=out_dir, stem=stem, locale=locale
+    )
+
+
+def write_report_files_now(
+    summary: WeeklySummary, *, out_dir: Path, stem: str, locale: str
+) -> ReportFiles:
+    """Write both files in this thread; the async version runs this in a worker thread."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = ReportFiles(chart=out_dir / f"{stem}.png", spreadsheet=out_dir / f"{stem}.xlsx")
+    _atomic_write(files.chart, lambda path: write_chart(summary, path=path, locale=locale))
+    _atomic_write(
+        files.spreadsheet, lambda path: write_spreadsheet(summary, path=path, locale=locale)
+    )
+    return files
+
+
+def _atomic_write(target: Path, write: Callable[[Path], None]) -> None:
+    partial = target.with_name(f".{target.name}.{os.getpid()}.part")
+    try:
+        write(partial)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def write_chart(summary: WeeklySummary, *, path: Path, locale: str) -> None:
+    """Horizontal stacked bars of status counts for the agencies with the most open work.
+
+    The agencies after the top ones are summed into one "Khác" bar drawn on its own scale
+    below, so a thousand small agencies do not flatten the bars that matter.
+    """
+    locale = normalise_locale(locale)
+    _ = gettext_for(locale)
+    bars = chart_bars(summary, top=CHART_TOP_AGENCIES)
+    top = [bar for bar in bars if bar.name is not None]
+    others = [bar for bar in bars if bar.name is None]
+    figure = Figure(
+        figsize=(10, 2.2 + 0.42 * max(len(top), 3) + 0.6 * len(others)),
+        dpi=110,
+        layout="constrained",
+    )
+    FigureCanvasAgg(figure)
+    title = _("Tình trạng nhiệm vụ theo cơ quan, tuần {week}").format(week=_week_number(summary))
+    figure.suptitle(title, fontsize=13, fontweight="bold")
+    if others:
+        main, rest = figure.subplots(2, 1, height_ratios=[max(len(top), 1), 1.3])
+    else:
+        main, rest = figure.subplots(), None
+    main.set_title(
+        _("Số liệu đến {date}").format(date=short_date(summary.local_date, locale=locale)),
+        fontsize=10,
+        color="#555555",
+    )
+    if not bars:
+        main.text(
+            0.5,
+            0.5,
+            _("Chưa có nhiệm vụ nào trong phạm vi này."),
+            ha="center",
+            va="center",
+            transform=main.transAxes,
+        )
+        main.set_axis_off()
+    else:
+        _draw_bars(main, top, locale=locale, legend=True)
+        if rest is not None:
+            _draw_bars(rest, others, locale=locale, legend=False)
+        (rest or main).set_xlabel(_("Số nhiệm vụ"))
+        figure.legend(loc="outside lower center", ncols=len(Bucket), frameon=False, fontsize=9)
+    figure.savefig(path, format="png")
+
+
+def _draw_bars(axes: Any, bars: Sequence[AgencyBar], *, locale: str, legend: bool) -> None:
+    _ = gettext_for(locale)
+    positions = list(range(len(bars)))
+    labels = [
+        short_agency_name(bar.name, limit=38)
+        if bar.name is not None
+        else _("Khác ({count} cơ quan)").format(count=format_decimal(bar.others, locale=locale))
+        for bar in bars
+    ]
+    lefts = [0] * len(bars)
+    for kind in Bucket:
+        widths = [bar.counts.get(kind, 0) for bar in bars]
+        axes.barh(
+            positions,
+            widths,
+            left=lefts,
+            color=_BUCKET_COLOURS[kind],
+            # Every bucket is in the legend once, whether or not it has bars.
+            label=_(_BUCKET_LABELS[kind]) if legend else None,
+            height=0.7,
+        )
+        lefts = [left + width for left, width in zip(lefts, widths, strict=True)]
+    for position, total in zip(positions, lefts, strict=True):
+        label = " " + format_decimal(total, locale=locale)
+        axes.text(total, position, label, va="center", fontsize=9)
+    axes.set_yticks(positions, labels, fontsize=9)
+    axes.invert_yaxis()
+    axes.set_xlim(0, max(max(lefts) * 1.15, 1))
+    axes.xaxis.get_major_locator().set_params(integer=True)
+    axes.xaxis.set_major_formatter(
+        FuncFormatter(lambda value, _position: format_decimal(int(value), locale=locale))
+    )
+    axes.spines[["top", "right"]].set_visible(False)
+
+
+def _week_number(summary: WeeklySummary) -> str:
+    year, week, _ = summary.week_start.isocalendar()
+    return f"{week}/{year}"
+
+
+def write_spreadsheet(summary: WeeklySummary, *, path: Path, locale: str) -> None:
+    """Every item in scope on the sheet "Tổng hợp", and the per-agency figures on a second."""
+    _ = gettext_for(locale)
+    workbook = Workbook(write_only=True)
+    items = workbook.create_sheet(_("Tổng hợp"))
+    _start_sheet(items, [(_(header), width) for header, width in _ITEM_COLUMNS])
+    cells = _Cells(items)
+    for number, state in enumerate(summary.items, start=1):
+        items.append(_item_cells(cells, number, state, summary=summary, locale=locale))
+    _finish_sheet(items, columns=len(_ITEM_COLUMNS), rows=len(summary.items))
+
+    agencies = workbook.create_sheet(_("Theo cơ quan"))
+    _start_sheet(agencies, [(_(header), width) for header, width in _AGENCY_COLUMNS])
+    cell = _Cells(agencies)
+    for agency in summary.agencies:
+        last = agency.last_activity
+        agencies.append(
+            [
+                cell(agency.name),
+                cell(agency.code),
+                agency.active,
+                agency.overdue,
+                agency.overdue_days,
+                agency.blocked,
+                agency.completed_week,
+                agency.done,
+                short_date(last.astimezone(summary.tz).date(), locale=locale) if last else "",
+            ]
+        )
+    _finish_sheet(agencies, columns=len(_AGENCY_COLUMNS), rows=len(summary.agencies))
+    workbook.save(path)
+
+
+def _start_sheet(sheet: WriteOnlyWorksheet, columns: Sequence[tuple[str, int]]) -> None:
+    # A write-only sheet takes its layout before its first row.
+    for index, (_header, width) in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    header = []
+    for title, _width in columns:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cell.alignment = _HEADER_ALIGN
+        header.append(cell)
+    sheet.append(header)
+
+
+def _finish_sheet(sheet: WriteOnlyWorksheet, *, columns: int, rows: int) -> None:
+    sheet.auto_filter.ref = f"A1:{get_column_letter(columns)}{rows + 1}"
+
+
+class _Cells:
+    """Makes the cells of one sheet, every one wrapped and top-aligned."""
+
+    def __init__(self, sheet: WriteOnlyWorksheet) -> None:
+        self._sheet = sheet
+        # Assigning a style object to each cell hashes it every time, which dominates the
+        # time for ten thousand rows; the style of a template cell is copied instead.
+        plain = WriteOnlyCell(sheet)
+        plain.alignment = _CELL_ALIGN
+        percent = WriteOnlyCell(sheet)
+        percent.alignment = _CELL_ALIGN
+        percent.number_format = "0%"
+        self._plain, self._percent = plain._style, percent._style
+
+    def __call__(self, value: object, *, percent: bool = False) -> Any:
+        if isinstance(value, str):
+            # Officers type notes and reasons: drop control characters the file format
+            # refuses, and never let text that starts with "=" become a formula.
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell = WriteOnlyCell(self._sheet, value=value)
+        if cell.data_type == "f":
+            cell.data_type = "s"
+        cell._style = copy(self._percent if percent else self._plain)
+        return cell
+
+
+def _item_cells(
+    cell: _Cells,
+    number: int,
+    state: ItemState,
+    *,
+    summary: WeeklySummary,
+    locale: str,
+) -> list[Any]:
+    _ = gettext_for(locale)
+    row = state.row
+    deadline = [row.due_text] if row.due_text else []
+    if row.period_label:
+        deadline.append(_("Kỳ {period}").format(period=row.period_label))
+    if row.due_date:
+        deadline.append(short_date(row.due_date, locale=locale))
+    status = _(STATUS_LABELS[state.status])
+    if state.is_overdue:
+        status = _("{status}, quá hạn {days} ngày làm việc").format(
+            status=status, days=state.overdue_days
+        )
+    notes = []
+    if state.status is Status.BLOCKED:
+        notes.append(
+            _("Vướng: {reason}").format(reason=state.blocked_reason or _("chưa nêu lý do"))
+        )
+    elif state.last_note:
+        notes.append(state.last_note)
+    if state.last_update_at:
+        day = state.last_update_at.astimezone(summary.tz).date()
+        notes.append(_("Cập nhật {date}").format(date=short_date(day, locale=locale)))
+    return [
+        cell(number),
+        cell(f"{row.task_code} – {row.task_title}"),
+        cell(row.agency_name),
+        cell("; ".join(row.cooperating)),
+        cell("\n".join(deadline)),
+        cell(status),
+        cell(state.progress / 100, percent=True),
+        cell("\n".join(notes)),
+    ]

@@ -1,0 +1,705 @@
+"""The weekly summary for leadership: read the store, compute (domain.summary), render.
+
+`build_weekly_summary` loads the items in scope, their history and each agency's latest
+activity in a few set-based statements and hands them to the pure `domain.summary`;
+`render_summary_text` writes the short phone message; `summary_message` answers /summary;
+`send_weekly_summaries` is the scheduled job. The definitions of every figure are in
+domain/summary.py.
+
+Snapshots: the scheduled job stores the week's headline figures (SummarySnapshot, one per
+week and scope, the first run of the week wins); every summary shows the change from the
+previous week's snapshot. Ad-hoc summaries (/summary, `dondoc report weekly`) never write
+one, so they cannot overwrite what leadership was sent.
+"""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.calendar import WorkCalendar
+from domain.status import Status
+from domain.summary import (
+    ChangeRow,
+    Figures,
+    ItemRow,
+    ItemState,
+    SummaryScope,
+    WeeklySummary,
+    short_agency_name,
+    summarise,
+    week_start,
+)
+from handlers.messages import Attachment, Outgoing
+from locales import Translate, gettext_for, normalise_locale
+from models.db import transaction
+from models.tables import (
+    Agency,
+    Assignment,
+    AssignmentRole,
+    ChatIdentity,
+    Occurrence,
+    Person,
+    Plan,
+    ReminderLedger,
+    Role,
+    StatusChange,
+    SummarySnapshot,
+    Task,
+)
+from services.agencies import expand_groups
+from services.outbox import enqueue_for_person
+from services.people import UnknownAgencyError
+from services.report_files import ReportFiles, short_date, write_report_files
+
+log = logging.getLogger(__name__)
+
+SUMMARY_ROLES = (Role.LEADER, Role.COORDINATOR, Role.ADMIN)
+WEEKLY_RECIPIENT_ROLES = (Role.LEADER, Role.COORDINATOR)
+LEDGER_KIND = "weekly"
+OUTBOX_KIND = "summary"
+TOP_WORST = 5
+TOP_BLOCKED = 5
+TOP_UPCOMING = 8
+TOP_SILENT = 8
+SCOPE_NAMES = 3
+_REASON_LIMIT = 80
+_LONG_DATE = {"vi": "HH:mm EEEE, dd/MM/yyyy", "en": "HH:mm EEEE, d MMMM yyyy"}
+
+
+class UnknownPlanError(LookupError):
+    """No plan has that id, number or source key."""
+
+
+class _SettingsLike(Protocol):
+    @property
+    def tz(self) -> ZoneInfo: ...
+    @property
+    def working_days(self) -> frozenset[int]: ...
+    @property
+    def extra_days_off(self) -> tuple[date, ...]: ...
+    @property
+    def extra_working_days(self) -> tuple[date, ...]: ...
+    @property
+    def public_files_url(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """What a summary needs from the configuration: time zone, work calendar, file URL."""
+
+    tz: tzinfo = field(default_factory=lambda: ZoneInfo("Asia/Ho_Chi_Minh"))
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    public_files_url: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: _SettingsLike) -> "ReportConfig":
+        """The configuration of a running app (bot.settings.Settings)."""
+        return cls(
+            tz=settings.tz,
+            calendar=WorkCalendar(
+                working_weekdays=settings.working_days,
+                extra_days_off=settings.extra_days_off,
+                extra_working_days=settings.extra_working_days,
+            ),
+            public_files_url=settings.public_files_url,
+        )
+
+
+# Plain columns rather than whole rows: a summary reads tens of thousands of them.
+_ITEM_COLUMNS: tuple[Any, ...] = (
+    Assignment.id,
+    Task.id,
+    Task.plan_id,
+    Task.code,
+    Task.title,
+)
+_DIRECT_COLUMNS: tuple[Any, ...] = (
+    *_ITEM_COLUMNS,
+    Task.due_date,
+    Task.due_text,
+    Agency.code,
+    Agency.name,
+    Assignment.status,
+    Assignment.progress,
+    Assignment.blocked_reason,
+    Assignment.last_update_at,
+)
+_PERIODIC_COLUMNS: tuple[Any, ...] = (
+    *_ITEM_COLUMNS,
+    Occurrence.due_date,
+    Task.due_text,
+    Agency.code,
+    Agency.name,
+    Occurrence.status,
+    Occurrence.progress,
+    Occurrence.blocked_reason,
+    Occurrence.last_update_at,
+    Occurrence.id,
+    Occurrence.period_label,
+)
+_CHANGE_COLUMNS: tuple[Any, ...] = (
+    StatusChange.id,
+    StatusChange.assignment_id,
+    StatusChange.occurrence_id,
+    StatusChange.at,
+    StatusChange.from_status,
+    StatusChange.to_status,
+    StatusChange.from_progress,
+    StatusChange.to_progress,
+    StatusChange.note,
+    StatusChange.undone,
+)
+
+
+async def _all(session: AsyncSession, statement: Any) -> Sequence[Any]:
+    return (await session.exec(statement)).all()  # type: ignore[no-any-return]
+
+
+async def resolve_scope(
+    session: AsyncSession, *, plans: Sequence[str] = (), agencies: Sequence[str] = ()
+) -> SummaryScope:
+    """A scope from what a person typed: plan ids, numbers or keys; agency or group codes."""
+    plan_ids: set[int] = set()
+    for wanted in plans:
+        text = wanted.strip()
+        condition = col(Plan.ref) == text
+        condition = sa.or_(condition, col(Plan.source_key) == text)
+        if text.isdigit():
+            condition = sa.or_(condition, col(Plan.id) == int(text))
+        found = (await session.exec(select(Plan.id).where(condition))).all()
+        if not found:
+            raise UnknownPlanError(wanted)
+        plan_ids.update(p for p in found if p is not None)
+    codes: set[str] = set()
+    if agencies:
+        registry = list((await session.exec(select(Agency))).all())
+        known = {a.code for a in registry}
+        for wanted in agencies:
+            code = wanted.strip().upper()
+            if code not in known:
+                raise UnknownAgencyError(wanted)
+            codes.update(a.code for a in expand_groups(registry, [code]))
+    return SummaryScope(plan_ids=frozenset(plan_ids), agency_codes=frozenset(codes))
+
+
+def _scope_filters(scope: SummaryScope) -> list[Any]:
+    filters: list[Any] = [
+        col(Assignment.role) == AssignmentRole.LEAD.value,
+        col(Task.removed).is_(False),
+    ]
+    if scope.plan_ids:
+        filters.append(col(Task.plan_id).in_(sorted(scope.plan_ids)))
+    if scope.agency_codes:
+        filters.append(col(Agency.code).in_(sorted(scope.agency_codes)))
+    return filters
+
+
+async def _load_items(session: AsyncSession, *, scope: SummaryScope, today: date) -> list[ItemRow]:
+    filters = _scope_filters(scope)
+    recurring = select(Occurrence.assignment_id).distinct()
+    direct = await _all(
+        session,
+        select(*_DIRECT_COLUMNS)
+        .join(Task, col(Task.id) == col(Assignment.task_id))
+        .join(Agency, col(Agency.id) == col(Assignment.agency_id))
+        .where(*filters, col(Assignment.id).not_in(recurring)),
+    )
+    periodic = await _all(
+        session,
+        select(*_PERIODIC_COLUMNS)
+        .select_from(Occurrence)
+        .join(Assignment, col(Assignment.id) == col(Occurrence.assignment_id))
+        .join(Task, col(Task.id) == col(Assignment.task_id))
+        .join(Agency, col(Agency.id) == col(Assignment.agency_id))
+        .where(*filters, col(Occurrence.period_start) <= today),
+    )
+    cooperating: dict[int, list[str]] = {}
+    partner_filter = [col(Assignment.role) == AssignmentRole.COOPERATING.value]
+    if scope.plan_ids:
+        partner_filter.append(col(Task.plan_id).in_(sorted(scope.plan_ids)))
+    for task_id, name in await _all(
+        session,
+        select(Assignment.task_id, Agency.name)
+        .join(Task, col(Task.id) == col(Assignment.task_id))
+        .join(Agency, col(Agency.id) == col(Assignment.agency_id))
+        .where(*partner_filter, col(Task.removed).is_(False))
+        .order_by(col(Assignment.task_id), col(Agency.code)),
+    ):
+        cooperating.setdefault(task_id, []).append(name)
+
+    def item(row: Sequence[Any], occurrence_id: int | None, period: str | None) -> ItemRow:
+        (aid, task_id, plan_id, code, title, due, due_text, a_code, a_name) = row[:9]
+        status, progress, reason, updated = row[9:13]
+        return ItemRow(
+            assignment_id=aid,
+            plan_id=plan_id,
+            task_code=code,
+            task_title=title,
+            agency_code=a_code,
+            agency_name=a_name,
+            status=Status(status),
+            progress=progress,
+            due_date=due,
+            due_text=due_text,
+            occurrence_id=occurrence_id,
+            period_label=period,
+            blocked_reason=reason,
+            last_update_at=updated,
+            cooperating=tuple(cooperating.get(task_id, ())),
+        )
+
+    return [item(row, None, None) for row in direct] + [
+        item(row, row[13], row[14]) for row in periodic
+    ]
+
+
+async def _load_changes(session: AsyncSession, *, scope: SummaryScope) -> list[ChangeRow]:
+    rows = await _all(
+        session,
+        select(*_CHANGE_COLUMNS)
+        .join(Assignment, col(Assignment.id) == col(StatusChange.assignment_id))
+        .join(Task, col(Task.id) == col(Assignment.task_id))
+        .join(Agency, col(Agency.id) == col(Assignment.agency_id))
+        .where(*_scope_filters(scope)),
+    )
+    return [
+        ChangeRow(
+            assignment_id=aid,
+            occurrence_id=oid,
+            at=at,
+            from_status=Status(from_status),
+            to_status=Status(to_status),
+            from_progress=from_progress,
+            to_progress=to_progress,
+            note=note,
+            undone=undone,
+            sequence=change_id,
+        )
+        for (
+            change_id,
+            aid,
+            oid,
+            at,
+            from_status,
+            to_status,
+            from_progress,
+            to_progress,
+            note,
+            undone,
+        ) in rows
+    ]
+
+
+async def _load_activity(session: AsyncSession, *, as_of: datetime) -> dict[str, datetime]:
+    rows = await _all(
+        session,
+        select(Agency.code, sa.func.max(StatusChange.at))
+        .select_from(StatusChange)
+        .join(Person, col(Person.id) == col(StatusChange.person_id))
+        .join(Agency, col(Agency.id) == col(Person.agency_id))
+        .where(col(StatusChange.at) <= as_of)
+        .group_by(Agency.code),
+    )
+    return {code: at for code, at in rows if at is not None}
+
+
+async def _snapshot(session: AsyncSession, *, week: date, scope: SummaryScope) -> Figures | None:
+    stored = (
+        await session.exec(
+            select(SummarySnapshot.figures).where(
+                SummarySnapshot.week == week, SummarySnapshot.scope == scope.key
+            )
+        )
+    ).first()
+    return Figures.from_json(stored)
+
+
+async def _scope_labels(
+    session: AsyncSession, *, scope: SummaryScope
+) -> tuple[list[str], list[str]]:
+    plans = [
+        ref or key
+        for ref, key in await _all(
+            session,
+            select(Plan.ref, Plan.source_key)
+            .where(col(Plan.id).in_(sorted(scope.plan_ids)))
+            .order_by(col(Plan.id)),
+        )
+    ]
+    agencies = [
+        name
+        for name in await _all(
+            session,
+            select(Agency.name)
+            .where(col(Agency.code).in_(sorted(scope.agency_codes)))
+            .order_by(col(Agency.name)),
+        )
+    ]
+    return plans, agencies
+
+
+async def build_weekly_summary(
+    session: AsyncSession,
+    *,
+    as_of: datetime,
+    scope: SummaryScope | None = None,
+    config: ReportConfig | None = None,
+) -> WeeklySummary:
+    """The figures of the summary as of `as_of` (aware) for a scope (default: everything)."""
+    scope = scope or SummaryScope()
+    config = config or ReportConfig()
+    today = as_of.astimezone(config.tz).date()
+    items = await _load_items(session, scope=scope, today=today)
+    changes = await _load_changes(session, scope=scope)
+    activity = await _load_activity(session, as_of=as_of)
+    previous = await _snapshot(session, week=week_start(today) - timedelta(days=7), scope=scope)
+    plans, agencies = await _scope_labels(session, scope=scope)
+    return summarise(
+        items=items,
+        changes=changes,
+        activity=activity,
+        previous=previous,
+        as_of=as_of,
+        tz=config.tz,
+        calendar=config.calendar,
+        scope=scope,
+        scope_plans=plans,
+        scope_agencies=agencies,
+    )
+
+
+def _number(value: int, locale: str) -> str:
+    return format_decimal(value, locale=locale)
+
+
+def _delta(value: int | None, locale: str, _: Translate, *, points: bool = False) -> str:
+    if value is None:
+        return ""
+    if value == 0:
+        return " (=)"
+    arrow = "▲" if value > 0 else "▼"
+    amount = _number(abs(value), locale)
+    if points:
+        return " " + _("({arrow}{points} điểm)").format(arrow=arrow, points=amount)
+    return f" ({arrow}{amount})"
+
+
+def _more(count: int, _: Translate, locale: str) -> list[str]:
+    if count <= 0:
+        return []
+    return [_("và {count} việc khác.").format(count=_number(count, locale))]
+
+
+def _item_label(state: ItemState) -> str:
+    row = state.row
+    period = f" ({row.period_label})" if row.period_label else ""
+    return f"#{row.assignment_id} {row.task_code}{period} · {short_agency_name(row.agency_name)}"
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def render_summary_text(summary: WeeklySummary, *, locale: str) -> str:
+    """The summary as a short message that fits a phone screen, in the reader's language."""
+    locale = normalise_locale(locale)
+    _ = gettext_for(locale)
+    figures, deltas = summary.figures, summary.deltas
+    year, week, _weekday = summary.week_start.isocalendar()
+    lines = [
+        _("📊 Tổng hợp tiến độ nhiệm vụ, tuần {week}/{year}").format(week=week, year=year),
+        _("Số liệu đến {moment}.").format(
+            moment=format_datetime(
+                summary.as_of, _LONG_DATE[locale], tzinfo=summary.tz, locale=locale
+            )
+        ),
+    ]
+    if summary.scope_plans or summary.scope_agencies:
+        named = [*summary.scope_plans, *map(short_agency_name, summary.scope_agencies)]
+        scope = "; ".join(named[:SCOPE_NAMES])
+        if len(named) > SCOPE_NAMES:
+            scope += " " + _("và {count} cơ quan khác.").format(
+                count=_number(len(named) - SCOPE_NAMES, locale)
+            )
+        lines.append(_("Phạm vi: {scope}").format(scope=scope))
+    if not summary.items:
+        lines += ["", _("Chưa có nhiệm vụ nào trong phạm vi này.")]
+        return "\n".join(lines)
+
+    percent = figures.on_time_percent
+    on_time = (
+        _("{percent}% ({on_time}/{done})").format(
+            percent=_number(percent, locale),
+            on_time=_number(figures.on_time, locale),
+            done=_number(figures.done_with_due, locale),
+        )
+        if percent is not None
+        else _("chưa có số liệu")
+    )
+    lines += [
+        "",
+        _("• Chưa hoàn thành: {count}").format(count=_number(figures.active, locale))
+        + _delta(deltas.active, locale, _),
+        _("• Hoàn thành trong 7 ngày qua: {count}").format(
+            count=_number(figures.completed_week, locale)
+        )
+        + _delta(deltas.completed_week, locale, _),
+        _("• Đúng hạn (lũy kế): {share}").format(share=on_time)
+        + _delta(deltas.on_time_points, locale, _, points=True),
+        _("• Quá hạn: {count}").format(count=_number(figures.overdue, locale))
+        + _delta(deltas.overdue, locale, _),
+        _("• Vướng mắc: {count}").format(count=_number(figures.blocked, locale))
+        + _delta(deltas.blocked, locale, _),
+    ]
+    worst = summary.worst
+    if worst:
+        lines += ["", _("⚠️ Cơ quan chậm nhất:")]
+        lines += [
+            _("{rank}. {agency}: {count} việc quá hạn, tổng {days} ngày làm việc").format(
+                rank=rank,
+                agency=short_agency_name(agency.name),
+                count=_number(agency.overdue, locale),
+                days=_number(agency.overdue_days, locale),
+            )
+            for rank, agency in enumerate(worst[:TOP_WORST], start=1)
+        ]
+    if summary.blocked:
+        lines += ["", _("⛔ Đang vướng mắc:")]
+        lines += [
+            _("• {item}: {reason}").format(
+                item=_item_label(state),
+                reason=_shorten(state.blocked_reason or _("chưa nêu lý do"), _REASON_LIMIT),
+            )
+            for state in summary.blocked[:TOP_BLOCKED]
+        ]
+        lines += _more(len(summary.blocked) - TOP_BLOCKED, _, locale)
+    if summary.upcoming:
+        lines += ["", _("📅 Đến hạn trong 14 ngày tới:")]
+        lines += [
+            _("• {date}: {item}").format(
+                date=short_date(state.row.due_date, locale=locale),
+                item=_item_label(state),
+            )
+            for state in summary.upcoming[:TOP_UPCOMING]
+            if state.row.due_date is not None
+        ]
+        lines += _more(len(summary.upcoming) - TOP_UPCOMING, _, locale)
+    if summary.silent:
+        lines += ["", _("🔕 Chưa cập nhật trong 30 ngày:")]
+        for agency in summary.silent[:TOP_SILENT]:
+            name = short_agency_name(agency.name)
+            if agency.last_activity is None:
+                lines.append(_("• {agency} (chưa cập nhật lần nào)").format(agency=name))
+            else:
+                day = agency.last_activity.astimezone(summary.tz).date()
+                lines.append(
+                    _("• {agency} (lần cuối {date})").format(
+                        agency=name, date=short_date(day, locale=locale)
+                    )
+                )
+        hidden = len(summary.silent) - TOP_SILENT
+        if hidden > 0:
+            lines.append(_("và {count} cơ quan khác.").format(count=_number(hidden, locale)))
+    lines += ["", _("Chi tiết trong biểu đồ và tệp Excel kèm theo.")]
+    return "\n".join(lines)
+
+
+def report_stem(summary: WeeklySummary, *, kind: str, locale: str) -> str:
+    """The file name (without suffix) of a summary's files: re-runs in a week overwrite."""
+    return f"{kind}-{summary.iso_week}-{summary.scope.slug}-{normalise_locale(locale)}"
+
+
+def report_attachments(
+    files: ReportFiles, *, locale: str, public_files_url: str | None
+) -> tuple[Attachment, ...]:
+    """The chart as a photo and the spreadsheet as a document, with captions."""
+    _ = gettext_for(locale)
+
+    def url(path: Path) -> str | None:
+        return f"{public_files_url}/{quote(path.name)}" if public_files_url else None
+
+    return (
+        Attachment(
+            kind="photo",
+            path=str(files.chart.resolve()),
+            caption=_("Tình trạng nhiệm vụ theo cơ quan"),
+            public_url=url(files.chart),
+        ),
+        Attachment(
+            kind="document",
+            path=str(files.spreadsheet.resolve()),
+            caption=_("Danh sách nhiệm vụ (Excel)"),
+            public_url=url(files.spreadsheet),
+        ),
+    )
+
+
+async def _summary_outgoing(
+    summary: WeeklySummary,
+    *,
+    kind: str,
+    locale: str,
+    out_dir: Path,
+    config: ReportConfig,
+) -> Outgoing:
+    files = await write_report_files(
+        summary,
+        out_dir=out_dir,
+        stem=report_stem(summary, kind=kind, locale=locale),
+        locale=locale,
+    )
+    return Outgoing(
+        text=render_summary_text(summary, locale=locale),
+        attachments=report_attachments(
+            files, locale=locale, public_files_url=config.public_files_url
+        ),
+    )
+
+
+async def summary_message(
+    session: AsyncSession,
+    *,
+    person: Person,
+    now: datetime,
+    out_dir: Path,
+    scope: SummaryScope | None = None,
+    config: ReportConfig | None = None,
+) -> Outgoing:
+    """What /summary answers: the summary as of now with its chart and spreadsheet.
+
+    Leaders, coordinators and admins read every agency's work (services.access), so the
+    summary covers everything unless they narrowed it with `scope`; officers are told
+    politely that the summary is for leadership. Nothing is stored.
+    """
+    _ = gettext_for(person.locale)
+    if person.role not in SUMMARY_ROLES:
+        return Outgoing(
+            text=_(
+                "Báo cáo tổng hợp chỉ dành cho lãnh đạo và điều phối viên. "
+                "Gõ /tasks để xem việc của cơ quan mình."
+            )
+        )
+    config = config or ReportConfig()
+    summary = await build_weekly_summary(session, as_of=now, scope=scope, config=config)
+    return await _summary_outgoing(
+        summary, kind="now", locale=person.locale, out_dir=out_dir, config=config
+    )
+
+
+def weekly_target(summary: WeeklySummary) -> str:
+    """The ReminderLedger target of a week's summary: "summary:2023-W26"."""
+    return f"summary:{summary.iso_week}"
+
+
+async def _store_snapshot(
+    sessions: async_sessionmaker[AsyncSession], *, summary: WeeklySummary, now: datetime
+) -> None:
+    try:
+        async with transaction(sessions) as session:
+            exists = (
+                await session.exec(
+                    select(SummarySnapshot.id).where(
+                        SummarySnapshot.week == summary.week_start,
+                        SummarySnapshot.scope == summary.scope.key,
+                    )
+                )
+            ).first()
+            if exists is None:
+                session.add(
+                    SummarySnapshot(
+                        week=summary.week_start,
+                        scope=summary.scope.key,
+                        figures=summary.figures.to_json(),
+                        created_at=now,
+                    )
+                )
+    except IntegrityError:
+        # Another instance stored this week's snapshot first; the first one stands.
+        log.info("summary snapshot for %s already stored", summary.iso_week)
+
+
+async def send_weekly_summaries(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    now: datetime,
+    out_dir: Path,
+    config: ReportConfig | None = None,
+) -> int:
+    """The scheduled job: the week's summary to every active leader and coordinator, once.
+
+    Each message is written to the outbox in the same transaction as its ReminderLedger row
+    (target "summary:<ISO week>", kind "weekly"), so a re-run, a retry or a second instance
+    sends nobody a second copy. Stores the week's snapshot. Returns how many were enqueued.
+    """
+    config = config or ReportConfig()
+    async with sessions() as session:
+        summary = await build_weekly_summary(session, as_of=now, config=config)
+        target = weekly_target(summary)
+        already = select(ReminderLedger.recipient_id).where(
+            ReminderLedger.target == target, ReminderLedger.kind == LEDGER_KIND
+        )
+        recipients = (
+            await session.exec(
+                select(Person)
+                .where(
+                    col(Person.active).is_(True),
+                    col(Person.role).in_([r.value for r in WEEKLY_RECIPIENT_ROLES]),
+                    col(Person.id).in_(select(ChatIdentity.person_id)),
+                    col(Person.id).not_in(already),
+                )
+                .order_by(col(Person.id))
+            )
+        ).all()
+    await _store_snapshot(sessions, summary=summary, now=now)
+    messages: dict[str, Outgoing] = {}
+    sent = 0
+    for person in recipients:
+        assert person.id is not None
+        locale = normalise_locale(person.locale)
+        if locale not in messages:
+            messages[locale] = await _summary_outgoing(
+                summary, kind="weekly", locale=locale, out_dir=out_dir, config=config
+            )
+        try:
+            async with transaction(sessions) as session:
+                row = await enqueue_for_person(
+                    session,
+                    person_id=person.id,
+                    message=messages[locale],
+                    now=now,
+                    kind=OUTBOX_KIND,
+                )
+                if row is None:
+                    log.warning("weekly summary: person %s has no chat any more", person.id)
+                    continue
+                session.add(
+                    ReminderLedger(
+                        target=target,
+                        recipient_id=person.id,
+                        kind=LEDGER_KIND,
+                        created_at=now,
+                        outbox_id=row.id,
+                    )
+                )
+                await session.flush()
+        except IntegrityError:
+            # A concurrent run enqueued this person's copy first; the rollback removed ours.
+            log.info("weekly summary %s for person %s already enqueued", target, person.id)
+            continue
+        sent += 1
+    log.info("weekly summary %s enqueued for %d people", target, sent)
+    return sent
