@@ -104,12 +104,13 @@ def test_buttons_that_carry_a_figure_are_listed_as_what_to_type_not_numbered() -
     ]
 
 
-def test_which_task_options_already_numbered_are_not_numbered_twice() -> None:
+def test_which_task_options_the_text_already_lists_are_not_repeated() -> None:
+    text = "Bạn muốn cập nhật việc nào? Trả lời bằng số thứ tự:\n1. #57 III.1\n2. #58 III.2"
     message = Outgoing(
-        text="Bạn muốn cập nhật việc nào?",
-        buttons=((Button("1. #57", "n|w|1"), Button("2. #58", "n|w|2")),),
+        text=text, buttons=((Button("1. #57", "n|w|1"), Button("2. #58", "n|w|2")),)
     )
-    assert _texts(message)[0].endswith("\n\n1. #57\n2. #58\nTrả lời bằng số để chọn.")
+    assert numbered(options(message))
+    assert _texts(message) == [text]
 
 
 def test_a_photo_with_a_public_url_is_sent_after_the_text() -> None:

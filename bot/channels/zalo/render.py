@@ -2,6 +2,7 @@
 
 - Buttons become numbered options ("1. ◀ Trang trước") that the person answers by typing
   the number (or the label); `options()` is the one numbering the inbound side reads back.
+  Buttons already labelled "1. …", "2. …" (the "which task?" list) are not listed again.
 - Buttons that carry a figure (the 25/50/75% and 1/3/7-day follow-ups) are not numbered:
   typing "3" after "remind me in how many days?" must mean 3 days, not option 3. They
   are listed as what to type ("Trả lời: 25% · 50% · 75% · ✅ Xong").
@@ -92,9 +93,10 @@ def render(message: Outgoing, *, _: Translate, limit: int = MAX_TEXT) -> Rendere
     if message.items:
         blocks.append(message.reply_hint or _default_hint(len(message.items), _))
     elif numbered(choices):
-        lines = [_numbered(number, b.label) for number, b in enumerate(choices, 1)]
-        lines.append(_("Trả lời bằng số để chọn."))
-        blocks.append("\n".join(lines))
+        if not _self_numbered(choices):
+            lines = [f"{number}. {b.label}" for number, b in enumerate(choices, 1)]
+            lines.append(_("Trả lời bằng số để chọn."))
+            blocks.append("\n".join(lines))
     elif choices:
         labels = " · ".join(button.label for button in choices)
         blocks.append(_("Trả lời: {choices}").format(choices=labels))
@@ -110,9 +112,10 @@ def render(message: Outgoing, *, _: Translate, limit: int = MAX_TEXT) -> Rendere
     return Rendered(parts=tuple(parts), anchor=max(anchor, 0))
 
 
-def _numbered(number: int, label: str) -> str:
-    # "which task?" buttons already read "1. #57".
-    return label if label.startswith(f"{number}.") else f"{number}. {label}"
+def _self_numbered(choices: list[Button]) -> bool:
+    # "Which task?" buttons read "1. #57", "2. #58": the text above already lists them
+    # and asks for the number, so they are not repeated.
+    return all(b.label.startswith(f"{n}.") for n, b in enumerate(choices, 1))
 
 
 def _default_hint(count: int, _: Translate) -> str:

@@ -4,6 +4,9 @@ import hashlib
 import logging
 from collections import OrderedDict
 
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.channels.base import (
     ChatUnreachable,
     DeliveryError,
@@ -16,6 +19,7 @@ from locales import gettext_for
 
 from .client import ZaloApiError, ZaloClient, ZaloError
 from .render import PhotoPart, Rendered, render
+from .store import reader_locale
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +63,16 @@ class ZaloSender:
 
     channel = "zalo"
 
-    def __init__(self, client: ZaloClient, *, default_locale: str = "vi") -> None:
+    def __init__(
+        self,
+        client: ZaloClient,
+        *,
+        default_locale: str = "vi",
+        sessions: async_sessionmaker[AsyncSession] | None = None,
+    ) -> None:
         self._client = client
         self._default_locale = default_locale
+        self._sessions = sessions
         self._progress: OrderedDict[tuple[str, str], dict[int, str]] = OrderedDict()
 
     async def send(self, chat_id: str, message: Outgoing) -> str | None:
@@ -70,8 +81,7 @@ class ZaloSender:
         If a part fails, the parts already sent are remembered (in this process) so the
         dispatcher's retry continues where it stopped instead of repeating them.
         """
-        locale = message.extra.get("locale") or self._default_locale
-        rendered = render(message, _=gettext_for(str(locale)))
+        rendered = render(message, _=gettext_for(await self._locale(chat_id, message)))
         key = (chat_id, _digest(rendered))
         done = self._progress.pop(key, {})
         for index, part in enumerate(rendered.parts):
@@ -98,6 +108,16 @@ class ZaloSender:
                 raise failure from None
             done[index] = sent.message_id
         return done.get(rendered.anchor)
+
+    async def _locale(self, chat_id: str, message: Outgoing) -> str:
+        """The reader's language for the lines this channel adds (options, hints, files)."""
+        given = message.extra.get("locale")
+        if isinstance(given, str):
+            return given
+        if self._sessions is None:
+            return self._default_locale
+        async with self._sessions() as session:
+            return await reader_locale(session, chat_id=chat_id, default=self._default_locale)
 
     def _remember(self, key: tuple[str, str], done: dict[int, str]) -> None:
         self._progress[key] = done
