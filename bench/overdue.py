@@ -150,9 +150,8 @@ def report(store: str, results: dict[str, tuple[float, float, int]]) -> None:
     """Print one line per query."""
     for label, (p50, p95, total) in results.items():
         verdict = "ok" if p95 < 100 else "SLOW"
-        print(
-            f"{store:10} {label:24} overdue={total:6}  p50={p50:6.1f} ms  p95={p95:6.1f} ms  {verdict}"
-        )
+        figures = f"p50={p50:6.1f} ms  p95={p95:6.1f} ms"
+        print(f"{store:10} {label:24} overdue={total:6}  {figures}  {verdict}")
 
 
 async def run_sqlite(assignments: int, runs: int) -> None:
