@@ -40,15 +40,16 @@ def build_scheduler(
     releases `leadership` at shutdown (pass your own to be able to)."""
     settings = app.settings
     leader = leadership if leadership is not None else Leadership(app.engine)
-    scheduler = AsyncIOScheduler(
-        timezone=settings.tz,
-        job_defaults={
-            "coalesce": True,
-            "max_instances": 1,
-            "misfire_grace_time": settings.sweep_seconds,
-        },
-    )
+    scheduler = AsyncIOScheduler(timezone=settings.tz)
     every_sweep = IntervalTrigger(seconds=settings.sweep_seconds, timezone=settings.tz)
+    # Runs missed while the loop was busy collapse into one, never overlap, and are
+    # dropped once the next one is due anyway.
+    once = {
+        "coalesce": True,
+        "max_instances": 1,
+        "misfire_grace_time": settings.sweep_seconds,
+        "replace_existing": True,
+    }
     scheduler.add_job(
         run_if_leader,
         trigger=every_sweep,
@@ -59,7 +60,7 @@ def build_scheduler(
         ),
         id=SWEEP_JOB,
         name="Reminder sweep",
-        replace_existing=True,
+        **once,
     )
     scheduler.add_job(
         run_if_leader,
@@ -71,6 +72,6 @@ def build_scheduler(
         ),
         id=ESCALATION_JOB,
         name="Escalation to coordinators and leadership",
-        replace_existing=True,
+        **once,
     )
     return scheduler

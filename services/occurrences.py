@@ -2,8 +2,8 @@
 
 A task whose deadline recurs ("hằng quý, trước ngày 20 của tháng cuối quý") gets one
 Occurrence per lead assignment and period: the period that contains today and the next
-one. Running again creates nothing twice (the unique assignment + period label key, with
-ON CONFLICT DO NOTHING, also holds when two instances race).
+one. Running again creates nothing twice; the unique assignment + period label key, with
+ON CONFLICT DO NOTHING, also holds when two instances race.
 """
 
 import logging
@@ -25,6 +25,7 @@ from models.tables import Assignment, AssignmentRole, Occurrence, Task
 log = logging.getLogger(__name__)
 
 PERIODS_AHEAD = 2
+_CHUNK = 500
 _OPEN = tuple(s.value for s in Status if s.is_open)
 
 
@@ -93,6 +94,18 @@ async def generate_occurrences(
             }
             for period in rules[task_id]
         )
+    # Leave out what exists, so a run every sweep inserts nothing (and, on PostgreSQL,
+    # burns no sequence numbers on conflicts).
+    existing: set[tuple[int, str]] = set()
+    assignment_ids = sorted({row["assignment_id"] for row in wanted})
+    for start in range(0, len(assignment_ids), _CHUNK):
+        found = await connection.execute(
+            sa.select(col(Occurrence.assignment_id), col(Occurrence.period_label)).where(
+                col(Occurrence.assignment_id).in_(assignment_ids[start : start + _CHUNK])
+            )
+        )
+        existing.update((assignment_id, label) for assignment_id, label in found)
+    wanted = [w for w in wanted if (w["assignment_id"], w["period_label"]) not in existing]
     if not wanted:
         return GeneratedOccurrences(0, tuple(sorted(unreadable)))
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite

@@ -1,0 +1,120 @@
+"""Leader election and the scheduler wiring: one instance runs the jobs on PostgreSQL, another
+takes over when it dies; SQLite always leads (one instance only)."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.bootstrap import App
+from bot.settings import load_settings
+from models.db import make_engine
+from models.tables import Outbox
+from scheduler.leader import SCHEDULER_LOCK_KEY, Leadership
+from scheduler.wiring import ESCALATION_JOB, SWEEP_JOB, build_scheduler
+from tests.conftest import BOTH_STORES
+from tests.store.test_sweep import World, local
+
+POSTGRES_ONLY = pytest.mark.parametrize(
+    "empty_db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+
+
+async def holder_pid(engine: AsyncEngine) -> int | None:
+    async with engine.connect() as connection:
+        return await connection.scalar(
+            sa.text(
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND ((classid::bigint << 32) | objid::bigint) = :key"
+            ),
+            {"key": SCHEDULER_LOCK_KEY},
+        )
+
+
+@POSTGRES_ONLY
+async def test_only_one_instance_leads_and_another_takes_over_when_it_dies(
+    db_url: str, engine: AsyncEngine
+) -> None:
+    first_engine, second_engine = make_engine(db_url), make_engine(db_url)
+    first, second = Leadership(first_engine), Leadership(second_engine)
+    try:
+        assert await first.ensure() is True
+        assert await second.ensure() is False
+        assert await first.ensure() is True  # still held, nothing changes
+        pid = await holder_pid(engine)
+        assert pid is not None
+
+        # The leader's process dies: its session ends and PostgreSQL frees the lock.
+        async with engine.connect() as connection:
+            await connection.scalar(sa.select(sa.func.pg_terminate_backend(pid)))
+
+        assert await second.ensure() is True
+        assert await first.ensure() is False
+        assert (first.is_leader, second.is_leader) == (False, True)
+
+        await second.release()
+        assert await first.ensure() is True
+    finally:
+        await first.release()
+        await second.release()
+        await first_engine.dispose()
+        await second_engine.dispose()
+
+
+async def test_on_sqlite_the_single_instance_always_leads(engine: AsyncEngine) -> None:
+    leadership = Leadership(engine)
+    assert await leadership.ensure() is True and leadership.is_leader
+
+
+def test_jobs_have_fixed_ids_coalesce_and_a_misfire_grace(
+    db_url: str, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    settings = load_settings(database_url=db_url, sweep_seconds=30)
+    app = App(settings=settings, engine=engine, sessions=sessions)
+    scheduler = build_scheduler(app=app, on_enqueued=lambda: None)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {SWEEP_JOB, ESCALATION_JOB}
+    for job in jobs.values():
+        assert isinstance(job.trigger, IntervalTrigger)
+        assert job.trigger.interval == timedelta(seconds=30)
+        assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, 30)
+
+
+@BOTH_STORES
+async def test_a_scheduled_sweep_runs_in_the_leader_and_is_skipped_elsewhere(
+    db_url: str, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    world = World(sessions)
+    plan = await world.plan()
+    await world.task(plan, "I.1", date(2023, 11, 20))
+    await world.person("Chị Lan", "STTTT")
+    woken: list[int] = []
+    settings = load_settings(database_url=db_url)
+
+    def at_monday() -> datetime:
+        return local(date(2023, 11, 20))
+
+    app = App(settings=settings, engine=engine, sessions=sessions, clock=at_monday)
+    other_engine = make_engine(db_url)
+    leader, follower = Leadership(engine), Leadership(other_engine)
+    try:
+        assert await leader.ensure()
+        for leadership in (follower, leader):
+            scheduler = build_scheduler(
+                app=app, on_enqueued=lambda: woken.append(1), leadership=leadership
+            )
+            job = scheduler.get_job(SWEEP_JOB)
+            await job.func(*job.args)
+        async with sessions() as session:
+            rows = (await session.exec(select(Outbox))).all()
+    finally:
+        await leader.release()
+        await follower.release()
+        await other_engine.dispose()
+
+    # On SQLite both "instances" lead (only one may run); the second sweep sends nothing new.
+    assert len(rows) == 1 and woken == [1]
