@@ -42,6 +42,9 @@ ALIASES: dict[str, str] = {
     "huy": "cancel",
     "people": "people",
     "canbo": "people",
+    "summary": "summary",
+    "baocao": "summary",
+    "tonghop": "summary",
     "revoke": "revoke",
     "thuhoi": "revoke",
 }

@@ -53,6 +53,7 @@ COMMANDS: dict[str, tuple[Handler, bool]] = {
     "task": (lists.task, True),
     "overdue": (lists.overdue, True),
     "upcoming": (lists.upcoming, True),
+    "summary": (lists.summary, True),
     "undo": (replies.undo, True),
     "cancel": (replies.cancel, True),
     "done": (_status_command(ReplyAction.DONE), True),

@@ -14,6 +14,7 @@ from handlers.render import (
 )
 from services import queries
 from services.queries import AssignmentView, UnknownAssignmentError
+from services.summary import ReportConfig, render_summary_text
 
 DEFAULT_UPCOMING_DAYS = 14
 MAX_UPCOMING_DAYS = 366
@@ -228,3 +229,15 @@ async def upcoming(ctx: Context, args: str) -> None:
     if found.more:
         lines.append(_more(ctx, found.more))
     ctx.reply("\n".join(lines))
+
+
+async def summary(ctx: Context, args: str) -> None:
+    """/summary: the weekly summary now (leaders and coordinators)."""
+    assert ctx.actor is not None
+    result = await queries.weekly_summary(
+        ctx.session,
+        actor=ctx.actor,
+        now=ctx.now,
+        config=ReportConfig.from_settings(ctx.settings),
+    )
+    ctx.reply(render_summary_text(result, locale=ctx.locale))

@@ -136,6 +136,7 @@ def help_text(ctx: Context) -> str:
     text = _(HELP_OFFICER)
     if ctx.actor.role is not Role.OFFICER:
         text += "\n" + _("/quahan STTTT hoặc /quahan 40/KH-UBND — lọc theo cơ quan hoặc kế hoạch")
+        text += "\n" + _("/baocao — báo cáo tổng hợp tuần đến lúc này")
     if can_manage(ctx.actor):
         text += "\n" + _("/canbo — danh sách người đăng ký · /thuhoi 12 — thu hồi quyền của #12")
     return text

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.calendar import WorkCalendar
 from domain.status import Status
+from domain.summary import WeeklySummary
 from domain.text import fold
 from models.tables import (
     Agency,
@@ -30,8 +31,9 @@ from models.tables import (
     StatusChange,
     Task,
 )
-from services.access import Actor, require_see
+from services.access import AccessDenied, Actor, require_see
 from services.agencies import expand_groups
+from services.summary import ReportConfig, build_weekly_summary
 
 OPEN_STATUSES = tuple(s.value for s in Status if s.is_open)
 LIST_LIMIT = 30
@@ -630,3 +632,12 @@ async def profile(session: AsyncSession, *, actor: Actor) -> Profile:
         )
     ).all()
     return Profile(actor=actor, agency=agency, channels=tuple(channels))
+
+
+async def weekly_summary(
+    session: AsyncSession, *, actor: Actor, now: datetime, config: ReportConfig
+) -> WeeklySummary:
+    """The weekly summary on demand, for those who read every agency's work."""
+    if not actor.sees_everything:
+        raise AccessDenied("summary")
+    return await build_weekly_summary(session, as_of=now, config=config)

@@ -163,3 +163,17 @@ async def test_the_overdue_query_takes_the_as_of_date_as_a_parameter(
         )
     assert before == ()
     assert [(r.view.handle, r.days_overdue) for r in after] == [(handle, 2)]
+
+
+async def test_summary_is_for_leaders_and_coordinators(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    world = World(sessions)
+    await world.setup_agencies()
+    await world.person("Chị Lan", chat_id="lan")
+    await world.person("Lãnh đạo", chat_id="boss", role=Role.LEADER, agency=None)
+    plan = await world.plan()
+    await world.task(plan, "A", due=date(2023, 6, 30))
+
+    assert (await world.say("boss", "/baocao")).startswith("📊 Tổng hợp tiến độ nhiệm vụ")
+    assert "Bạn không có quyền" in await world.say("lan", "/summary")
