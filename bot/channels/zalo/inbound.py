@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.channels.telegram import ChatLocks
 from handlers.messages import Incoming, Outgoing
 from locales import gettext_for
 from services.clock import Clock
@@ -49,6 +50,7 @@ class ZaloInbound:
         self._default_locale = default_locale
         self._wake = wake
         self._recent: OrderedDict[str, None] = OrderedDict()
+        self._chat_locks = ChatLocks()
 
     async def process(self, body: Any) -> None:
         """Handle one update body; BadUpdate if it is not one. Redeliveries are skipped."""
@@ -62,10 +64,12 @@ class ZaloInbound:
             while len(self._recent) > _RECENT:
                 self._recent.popitem(last=False)
         try:
-            if event.is_text:
-                await self._conversation.handle(await self._incoming(event))
-            else:
-                await self._text_only(event)
+            # One chat's messages are handled one at a time, in the order they came.
+            async with self._chat_locks.hold(event.chat_id):
+                if event.is_text:
+                    await self._conversation.handle(await self._incoming(event))
+                else:
+                    await self._text_only(event)
         except BaseException:
             # Not handled after all: let a redelivery try again.
             if key is not None:

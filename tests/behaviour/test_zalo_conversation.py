@@ -1,0 +1,387 @@
+"""An officer and a coordinator on Zalo, end to end.
+
+The real Zalo client talks to the fake Zalo Bot API on 127.0.0.1; updates come in through
+the webhook (with its secret) to the real conversation; answers go out through the real
+outbox dispatcher and ZaloSender. Nothing here is mocked but Zalo itself.
+"""
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.bootstrap import App
+from bot.channels.zalo.inbound import ZaloInbound
+from bot.channels.zalo.runtime import ZaloRuntime, start_zalo
+from bot.channels.zalo.webhook import WEBHOOK_PATH
+from bot.dispatcher import ChannelLimits, OutboxDispatcher, RetryPolicy
+from bot.http import HttpServer
+from bot.settings import Settings, load_settings
+from handlers.conversation import Conversation
+from models.db import transaction
+from models.tables import ChatIdentity, HandledUpdate, Outbox, OutboxState, Person, Role
+from scheduler.jobs import run_sweep
+from services.people import create_invite
+from services.summary import ReportConfig, send_weekly_summaries
+from tests.conftest import BOTH_STORES
+from tests.fakes.clock import FakeClock
+from tests.fakes.senders import RecordingSender
+from tests.fakes.zalo_api import TOKEN, FakeZaloApi, text_update
+from tests.store.test_conversation_world import NOW, World
+
+pytestmark = BOTH_STORES
+
+SECRET = "zalo-webhook-secret"
+# Before NOW: the sweep's first reminder for such a task asks "is this done?".
+OVERDUE = date(2023, 11, 10)
+LIMITS = {
+    "zalo": ChannelLimits(per_second=1000, private_chat_interval=0),
+    "telegram": ChannelLimits(per_second=1000, private_chat_interval=0),
+}
+
+
+@dataclass
+class ZaloStage:
+    """Everything of one end-to-end run: fake Zalo, webhook, conversation, dispatcher."""
+
+    api: FakeZaloApi
+    http: HttpServer
+    app: App
+    world: World
+    clock: FakeClock
+    settings: Settings
+    conversation: Conversation
+    zalo: ZaloRuntime
+    dispatcher: OutboxDispatcher
+    telegram: RecordingSender
+
+    async def deliver(self, chat_id: str, text: str, **update: str) -> None:
+        """Zalo posts the officer's message to the webhook; the bot's answers are then sent."""
+        assert await self.api.deliver(text_update(chat_id, text, **update)) == 200
+        await self.drain()
+
+    async def drain(self) -> None:
+        """Send everything due now."""
+        while await self.dispatcher.drain_once():
+            pass
+
+    async def say(self, chat_id: str, text: str) -> list[str]:
+        """What Zalo showed the chat in answer to `text`."""
+        before = len(self.api.texts(chat_id))
+        await self.deliver(chat_id, text)
+        return self.api.texts(chat_id)[before:]
+
+    async def sweep(self) -> None:
+        """The scheduler's reminder sweep at the current time, then delivery."""
+        await run_sweep(self.app, now=self.clock())
+        await self.drain()
+
+    async def outbox(self) -> list[Outbox]:
+        async with self.world.sessions() as session:
+            return list((await session.exec(select(Outbox).order_by(col(Outbox.id)))).all())
+
+
+@pytest.fixture
+async def stage(
+    db_url: str, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[ZaloStage]:
+    async with FakeZaloApi() as api:
+        http = HttpServer(host="127.0.0.1", port=0)
+        await http.start()
+        clock = FakeClock(NOW)
+        world = World(sessions)
+        await world.setup_agencies()
+        settings = load_settings(
+            database_url=db_url,
+            zalo_token=TOKEN,
+            zalo_api_base=api.url,
+            zalo_webhook_secret=SECRET,
+            zalo_webhook_url=f"{http.url}{WEBHOOK_PATH}",
+        )
+        conversation = Conversation(sessions=sessions, settings=settings, clock=clock)
+        app = App(settings=settings, engine=engine, sessions=sessions, clock=clock)
+        zalo = await start_zalo(app, conversation, http)
+        telegram = RecordingSender("telegram")
+        dispatcher = OutboxDispatcher(
+            sessions=sessions,
+            senders={"zalo": zalo.sender, "telegram": telegram},
+            clock=clock,
+            limits=LIMITS,
+            retry=RetryPolicy(max_attempts=3, base_delay=10, max_delay=60),
+            rng=random.Random(7),
+        )
+        try:
+            yield ZaloStage(
+                api, http, app, world, clock, settings, conversation, zalo, dispatcher, telegram
+            )
+        finally:
+            await zalo.stop()
+            await http.stop()
+
+
+async def _invite(stage: ZaloStage, agency: str, role: Role) -> str:
+    async with transaction(stage.world.sessions) as session:
+        created = await create_invite(
+            session,
+            agency_code=agency,
+            role=role,
+            uses=1,
+            expires_in=timedelta(days=14),
+            now=stage.clock(),
+            created_by="cli",
+        )
+    return created.code
+
+
+async def _officer(stage: ZaloStage, chat_id: str, *titles: str, locale: str = "vi") -> list[int]:
+    """An officer of STTTT on this Zalo chat and their tasks, already overdue; returns handles."""
+    await stage.world.person("Chị Lan", chat_id=chat_id, channel="zalo", locale=locale)
+    plan = await stage.world.plan(key=f"plan-{chat_id}")
+    return [
+        await stage.world.task(plan, f"III.{n}", title=title, due=OVERDUE)
+        for n, title in enumerate(titles, 1)
+    ]
+
+
+async def test_an_officer_registers_gets_a_bundled_reminder_and_answers_two_items(
+    stage: ZaloStage,
+) -> None:
+    code = await _invite(stage, "STTTT", Role.OFFICER)
+    [welcome] = await stage.say("zu-lan", f"/start {code}")
+    async with stage.world.sessions() as session:
+        identity = (await session.exec(select(ChatIdentity))).one()
+        person = await session.get(Person, identity.person_id)
+    assert (identity.channel, identity.chat_id) == ("zalo", "zu-lan")
+    assert person is not None and person.name == "Nguyễn Văn An"
+    assert person.name in welcome
+
+    plan = await stage.world.plan()
+    first = await stage.world.task(plan, "III.1", due=OVERDUE)
+    second = await stage.world.task(plan, "III.2", due=OVERDUE)
+    before = len(stage.api.texts("zu-lan"))
+    await stage.sweep()
+    [reminder] = stage.api.texts("zu-lan")[before:]
+    assert reminder.startswith("🔔 Nhắc việc: 2 nhiệm vụ")
+    assert f"#{first}" in reminder and f"#{second}" in reminder
+    assert reminder.endswith("Trả lời: 1 xong · 2 50% · 2 vướng <lý do>")
+    assert "Xong" not in reminder  # no buttons on Zalo: the hint replaces them
+
+    [confirmation] = await stage.say("zu-lan", "1 xong, 2 50%")
+
+    assert confirmation.startswith("✅ Đã ghi nhận:")
+    assert f"#{first} III.1" in confirmation and f"#{second} III.2" in confirmation
+    done, half = await stage.world.assignment(first), await stage.world.assignment(second)
+    assert (done.status, half.status, half.progress) == ("done", "in_progress", 50)
+    changes = await stage.world.history(first) + await stage.world.history(second)
+    assert {c.channel for c in changes} == {"zalo"}
+    assert all(
+        c.source_message_id and c.source_message_id.startswith("zalo:zu-lan:") for c in changes
+    )
+
+
+async def test_a_coordinator_asks_for_overdue_on_zalo(stage: ZaloStage) -> None:
+    await stage.world.person("Anh Minh", role=Role.COORDINATOR, chat_id="zu-minh", channel="zalo")
+    plan = await stage.world.plan()
+    late = await stage.world.task(plan, "I.4", due=date(2023, 10, 31), lead="SXD")
+    await stage.world.task(plan, "I.5", due=date(2023, 12, 31), lead="SXD")
+
+    [answer] = await stage.say("zu-minh", "/overdue")
+
+    assert f"#{late} I.4" in answer
+    assert "Sở Xây dựng" in answer
+    assert "I.5" not in answer
+
+
+async def test_a_reply_that_fits_two_tasks_is_answered_with_a_question(
+    stage: ZaloStage,
+) -> None:
+    first, second = await _officer(stage, "zu-lan", "Chuyển đổi số", "Cải cách hành chính")
+    await stage.sweep()
+
+    [question] = await stage.say("zu-lan", "xong")
+
+    assert "Bạn muốn cập nhật việc nào?" in question
+    assert f"1. #{first}" in question and f"2. #{second}" in question
+    assert (await stage.world.assignment(first)).status == "not_started"
+    assert (await stage.world.assignment(second)).status == "not_started"
+
+    [confirmation] = await stage.say("zu-lan", "2")
+
+    assert confirmation.startswith(f"✅ Đã ghi nhận #{second}")
+    assert (await stage.world.assignment(first)).status == "not_started"
+    assert (await stage.world.assignment(second)).status == "done"
+
+
+async def test_an_english_reader_gets_the_zalo_lines_in_english(stage: ZaloStage) -> None:
+    await _officer(stage, "zu-lan", "Digital", "Reform", locale="en")
+    await stage.sweep()
+
+    [question] = await stage.say("zu-lan", "done")
+
+    assert "Which task" in question
+    assert "Chọn" not in question and "Trả lời" not in question
+
+
+async def test_a_replayed_update_is_applied_once(stage: ZaloStage) -> None:
+    [handle] = await _officer(stage, "zu-lan", "Chuyển đổi số")
+    await stage.sweep()
+    update = text_update("zu-lan", "50%", message_id="zalo-msg-1")
+
+    assert await stage.api.deliver(update) == 200
+    assert await stage.api.deliver(update) == 200  # Zalo delivers it again
+    another_instance = ZaloInbound(
+        conversation=stage.conversation,
+        sessions=stage.world.sessions,
+        clock=stage.clock,
+        default_locale="vi",
+    )
+    await another_instance.process(update)  # and another instance receives it too
+    await stage.drain()
+
+    assert len(await stage.world.history(handle)) == 1
+    answers = [t for t in stage.api.texts("zu-lan") if t.startswith("✅")]
+    assert len(answers) == 1
+    assert await stage.world.count(HandledUpdate) == 1
+
+
+async def test_a_2500_character_answer_arrives_as_two_messages(stage: ZaloStage) -> None:
+    title = "Triển khai nền tảng chuyển đổi số dùng chung của thành phố cho các sở, ngành"
+    await _officer(stage, "zu-lan", *(f"{title} (đợt {n})" for n in range(1, 23)))
+
+    parts = await stage.say("zu-lan", "/tasks")
+
+    [row] = [r for r in await stage.outbox() if r.payload["text"].startswith("📋")]
+    answer = row.payload["text"]
+    assert 2000 < len(answer) <= 4000
+    assert len(parts) == 2
+    assert all(len(p) <= 2000 for p in parts)
+    assert "\n".join(parts) == answer
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"X-Bot-Api-Secret-Token": "not-the-secret"}], ids=["missing", "wrong"]
+)
+async def test_webhook_calls_without_the_secret_change_nothing(
+    stage: ZaloStage, headers: dict[str, str]
+) -> None:
+    [handle] = await _officer(stage, "zu-lan", "Chuyển đổi số")
+    await stage.sweep()
+    rows_before = len(await stage.outbox())
+    secret = headers.get("X-Bot-Api-Secret-Token")
+
+    status = await stage.api.deliver(
+        text_update("zu-lan", "xong"), secret=secret, headers=bool(headers)
+    )
+    await stage.drain()
+
+    assert status == 401
+    assert (await stage.world.assignment(handle)).status == "not_started"
+    assert await stage.world.history(handle) == []
+    assert len(await stage.outbox()) == rows_before
+    assert await stage.world.count(HandledUpdate) == 0
+
+
+async def test_an_ok_false_answer_and_a_5xx_are_retried_by_the_outbox(stage: ZaloStage) -> None:
+    [handle] = await _officer(stage, "zu-lan", "Chuyển đổi số")
+    await stage.sweep()
+    stage.api.fail(
+        "sendMessage",
+        status=200,
+        error_code=429,
+        description="Too many requests",
+        retry_after=0.05,
+    )
+    stage.api.fail("sendMessage", status=502, body="<html>Bad Gateway</html>")
+
+    await stage.deliver("zu-lan", "xong")
+    [row] = [r for r in await stage.outbox() if r.kind == "message"]
+    assert (row.state, row.attempts) == (OutboxState.PENDING.value, 0)  # 429: wait, uncounted
+    assert "429" in (row.last_error or "")
+    stage.clock.advance(seconds=1)
+    await asyncio.sleep(0.1)  # the pause Zalo asked for
+    await stage.drain()
+    [row] = [r for r in await stage.outbox() if r.kind == "message"]
+    assert (row.state, row.attempts) == (OutboxState.PENDING.value, 1)  # 502: back off
+    assert "502" in (row.last_error or "")
+    stage.clock.advance(minutes=5)
+    await stage.drain()
+
+    [row] = [r for r in await stage.outbox() if r.kind == "message"]
+    assert row.state == OutboxState.SENT.value
+    failed = stage.api.calls_to("sendMessage", ok=False)
+    assert [(c.status, c.ok) for c in failed] == [(200, False), (502, False)]
+    confirmations = [t for t in stage.api.texts("zu-lan") if t.startswith("✅")]
+    assert len(confirmations) == 1
+    assert (await stage.world.assignment(handle)).status == "done"
+
+
+async def test_an_exhausted_quota_reaches_the_coordinator(stage: ZaloStage) -> None:
+    await _officer(stage, "zu-lan", "Chuyển đổi số")
+    await stage.world.person("Anh Minh", role=Role.COORDINATOR, chat_id="tg-minh")
+    await stage.sweep()
+    stage.api.fail(
+        "sendMessage", times=10, status=200, error_code=-32, description="Daily quota exceeded"
+    )
+
+    await stage.deliver("zu-lan", "xong")
+    for _ in range(3):
+        stage.clock.advance(minutes=5)
+        await stage.drain()
+
+    [row] = [r for r in await stage.outbox() if r.kind == "message" and r.channel == "zalo"]
+    assert row.state == OutboxState.FAILED.value
+    [notice] = stage.telegram.texts_to("tg-minh")
+    assert "Zalo" in notice and "Chị Lan" in notice
+
+
+async def test_a_leader_reads_the_summary_on_zalo(stage: ZaloStage) -> None:
+    await _officer(stage, "zu-lan", "Chuyển đổi số")
+    await stage.world.person(
+        "Chủ tịch", role=Role.LEADER, agency=None, chat_id="zu-ct", channel="zalo"
+    )
+
+    answer = "\n".join(await stage.say("zu-ct", "/baocao"))
+
+    [row] = [r for r in await stage.outbox() if r.chat_id == "zu-ct"]
+    assert answer == row.payload["text"]
+    assert "Sở Thông tin và Truyền thông" in answer
+
+
+@pytest.mark.parametrize("public_url", [None, "https://files.example.gov.vn/bao-cao"])
+async def test_the_weekly_chart_is_a_photo_only_where_it_has_a_public_url(
+    stage: ZaloStage, tmp_path: Path, public_url: str | None
+) -> None:
+    await _officer(stage, "zu-lan", "Chuyển đổi số")
+    await stage.world.person(
+        "Chủ tịch", role=Role.LEADER, agency=None, chat_id="zu-ct", channel="zalo"
+    )
+
+    sent = await send_weekly_summaries(
+        stage.world.sessions,
+        now=stage.clock(),
+        out_dir=tmp_path,
+        config=ReportConfig(public_files_url=public_url),
+    )
+    await stage.drain()
+
+    assert sent == 1
+    text = "\n".join(stage.api.texts("zu-ct"))
+    photos = stage.api.calls_to("sendPhoto")
+    if public_url is None:
+        assert photos == []
+        assert "🖼 Tình trạng nhiệm vụ theo cơ quan: ảnh này chưa xem được trên Zalo." in text
+        assert "tệp này chưa tải được trên Zalo" in text
+    else:
+        [photo] = photos
+        assert photo.payload["chat_id"] == "zu-ct"
+        assert photo.payload["photo"].startswith(f"{public_url}/")
+        assert photo.payload["photo"].endswith(".png")
+        assert photo.payload["caption"] == "Tình trạng nhiệm vụ theo cơ quan"
+        assert f"📎 Danh sách nhiệm vụ (Excel): {public_url}/" in text
