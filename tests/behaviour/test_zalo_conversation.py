@@ -33,7 +33,7 @@ from services.summary import ReportConfig, send_weekly_summaries
 from tests.conftest import BOTH_STORES
 from tests.fakes.clock import FakeClock
 from tests.fakes.senders import RecordingSender
-from tests.fakes.zalo_api import TOKEN, FakeZaloApi, text_update
+from tests.fakes.zalo_api import TOKEN, FakeZaloApi, event_update, text_update
 from tests.store.test_conversation_world import NOW, World
 
 pytestmark = BOTH_STORES
@@ -385,3 +385,49 @@ async def test_the_weekly_chart_is_a_photo_only_where_it_has_a_public_url(
         assert photo.payload["photo"].endswith(".png")
         assert photo.payload["caption"] == "Tình trạng nhiệm vụ theo cơ quan"
         assert f"📎 Danh sách nhiệm vụ (Excel): {public_url}/" in text
+
+
+async def test_a_stranger_learns_only_how_to_register(stage: ZaloStage) -> None:
+    [handle] = await _officer(stage, "zu-lan", "Chuyển đổi số")
+
+    [answer] = await stage.say("zu-stranger", "xong")
+
+    assert "/start" in answer and "#" not in answer
+    assert (await stage.world.assignment(handle)).status == "not_started"
+
+
+@pytest.mark.parametrize(("text", "expected"), [("x" * 5000, "quá dài"), ("🙂🙂🙂", "chưa hiểu")])
+async def test_bad_input_gets_a_clear_answer_and_changes_nothing(
+    stage: ZaloStage, text: str, expected: str
+) -> None:
+    [handle] = await _officer(stage, "zu-lan", "Chuyển đổi số")
+    await stage.sweep()
+
+    [answer] = await stage.say("zu-lan", text)
+
+    assert expected in answer
+    assert await stage.world.history(handle) == []
+
+
+async def test_markup_is_read_as_plain_text_and_never_echoed(stage: ZaloStage) -> None:
+    [handle] = await _officer(stage, "zu-lan", "Chuyển đổi số")
+    await stage.sweep()
+
+    [answer] = await stage.say("zu-lan", "<script>alert(1)</script> xong")
+
+    assert "<script>" not in answer
+    assert (await stage.world.assignment(handle)).status == "done"
+
+
+async def test_a_picture_is_answered_text_only_once(stage: ZaloStage) -> None:
+    await _officer(stage, "zu-lan", "Chuyển đổi số")
+    picture = event_update("zu-lan", "message.image.received", message_id="img-9")
+
+    assert await stage.api.deliver(picture) == 200
+    assert await stage.api.deliver(picture) == 200
+    await stage.drain()
+
+    assert stage.api.texts("zu-lan") == [
+        "Xin lỗi, Đôn Đốc chỉ đọc được tin nhắn chữ. Vui lòng gõ câu trả lời, "
+        "ví dụ: xong, 50% hoặc vướng <lý do>."
+    ]
