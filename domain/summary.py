@@ -3,9 +3,10 @@
 Definitions (the summary is computed "as of" a moment, normally when it is sent):
 
 - **Item**: what the summary counts. A lead assignment of a task that is not removed is one
-  item; a lead assignment of a recurring duty is instead represented by its occurrences whose
-  period has started by the as-of date (occurrences generated ahead for later periods are not
-  owed yet). Cooperating assignments are never counted: the lead answers for the task.
+  item; a lead assignment that has occurrences (a recurring duty) is instead represented by
+  its occurrences whose period has started by the as-of date (occurrences generated ahead for
+  later periods are not owed yet), as /tasks lists them. Cooperating assignments are never
+  counted: the lead answers for the task.
 - **State as of**: an item's status, progress and reason at the as-of moment, read from its
   history (`StatusChange` rows not undone): the last change at or before the moment, else the
   state before the first later change, else the stored state. A summary for a past date

@@ -392,6 +392,27 @@ async def test_the_weekly_summary_goes_once_to_each_active_leader_and_coordinato
 
 
 @BOTH_STORES
+async def test_two_weekly_jobs_racing_still_send_one_copy_each(
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    await seed(sessions)
+    counts = await asyncio.gather(
+        send_weekly_summaries(sessions, now=AS_OF, out_dir=tmp_path / "one"),
+        send_weekly_summaries(sessions, now=AS_OF, out_dir=tmp_path / "two"),
+    )
+    rows = await _outbox(sessions)
+    assert sum(counts) == 2
+    assert len(rows) == 2 and len({r.person_id for r in rows}) == 2
+    async with sessions() as session:
+        snapshots = (
+            await session.exec(
+                select(SummarySnapshot.id).where(SummarySnapshot.week == date(2023, 6, 26))
+            )
+        ).all()
+    assert len(snapshots) == 1
+
+
+@BOTH_STORES
 async def test_the_first_snapshot_of_a_week_stands_and_next_week_compares_with_it(
     sessions: async_sessionmaker[AsyncSession], tmp_path: Path
 ) -> None:
