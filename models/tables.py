@@ -234,6 +234,9 @@ class ReminderLedger(SQLModel, table=True):
 
     __table_args__ = (
         sa.UniqueConstraint("target", "recipient_id", "kind", name="uq_reminder_once"),
+        # Each sweep reads the rows of the few kinds that are due; this keeps that read
+        # proportional to what it finds, not to the ledger's whole history.
+        sa.Index("ix_reminder_kind", "kind", "target", "recipient_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
