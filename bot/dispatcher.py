@@ -26,15 +26,16 @@ outcome:
 """
 
 import asyncio
+import functools
 import logging
 import math
 import random
 import uuid
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -60,6 +61,8 @@ from services.outbox import enqueue_for_person
 log = logging.getLogger(__name__)
 
 NOTICE_KIND = "delivery-notice"
+# The Core table, for executemany UPDATEs the ORM would turn into per-object bulk updates.
+_OUTBOX = cast(sa.Table, Outbox.__table__)  # type: ignore[attr-defined]
 _UNSENT = (OutboxState.PENDING.value, OutboxState.SENDING.value)
 _GROUP_WINDOW = timedelta(minutes=1)
 _EXCERPT_CHARS = 300
@@ -131,12 +134,22 @@ class RetryPolicy:
 
 
 class RateLimiter:
-    """At most `per_second` acquisitions in any sliding one-second window, with pauses for 429s."""
+    """At most `per_second` sends in any one-second window, spread evenly, with pauses for 429s.
 
-    def __init__(self, per_second: float) -> None:
+    Sends are spaced 1/per_second apart; after a short gap (a claim query, say) up to `burst`
+    seconds' worth may catch up at once, but never more than the limit in any window of one
+    second plus `slack`: requests leave a little unevenly, and the provider counts arrivals.
+    Even spacing is what Telegram tolerates best, and it keeps few requests in flight, which
+    is what a crash can resend.
+    """
+
+    def __init__(self, per_second: float, *, burst: float = 0.1, slack: float = 0.02) -> None:
         self._capacity = max(1, math.floor(per_second))
-        self._window = self._capacity / per_second
+        self._window = self._capacity / per_second + slack
+        self._interval = 1.0 / per_second
+        self._burst = burst
         self._recent: deque[float] = deque()
+        self._next_slot = 0.0
         self._paused_until = 0.0
 
     def pause(self, seconds: float) -> None:
@@ -152,12 +165,17 @@ class RateLimiter:
             if now < self._paused_until:
                 await asyncio.sleep(self._paused_until - now)
                 continue
+            if self._next_slot - now > self._burst:
+                await asyncio.sleep(self._next_slot - now - self._burst)
+                continue
             while self._recent and self._recent[0] <= now - self._window:
                 self._recent.popleft()
-            if len(self._recent) < self._capacity:
-                self._recent.append(now)
-                return
-            await asyncio.sleep(self._recent[0] + self._window - now)
+            if len(self._recent) >= self._capacity:
+                await asyncio.sleep(self._recent[0] + self._window - now)
+                continue
+            self._recent.append(now)
+            self._next_slot = max(self._next_slot, now) + self._interval
+            return
 
 
 @dataclass(frozen=True)
@@ -210,6 +228,8 @@ class OutboxDispatcher:
         self._rng = rng or random.Random()
         self._woken = asyncio.Event()
         self._skip_locked = sessions.kw["bind"].dialect.name == "postgresql"
+        self._unrecorded: list[tuple[int, str | None, asyncio.Future[bool]]] = []
+        self._recorder: asyncio.Task[None] | None = None
         # When a chat this instance wrote to may take its next message (event-loop time).
         self._chat_free_at: dict[tuple[str, str], float] = {}
 
@@ -355,9 +375,8 @@ class OutboxDispatcher:
             try:
                 message = Outgoing.from_payload(claim.payload)
             except (KeyError, TypeError, ValueError) as exc:
-                await self._record(
-                    self._refused, claim, PermanentFailure(f"bad payload: {exc}"), notices=True
-                )
+                bad = PermanentFailure(f"bad payload: {exc}")
+                await self._record(self._refused, claim, bad)
                 return 0
             try:
                 provider_id = await sender.send(claim.chat_id, message)
@@ -365,21 +384,21 @@ class OutboxDispatcher:
                 self._limiters[claim.channel].pause(exc.retry_after)
                 await self._record(self._rate_limited, claim, exc)
             except ChatUnreachable as exc:
-                await self._record(self._unreachable, claim, exc, notices=True)
+                await self._record(self._unreachable, claim, exc)
             except PermanentFailure as exc:
-                await self._record(self._refused, claim, exc, notices=True)
+                await self._record(self._refused, claim, exc)
             except TemporaryFailure as exc:
-                await self._record(self._temporary, claim, exc, notices=True)
+                await self._record(self._temporary, claim, exc)
             except Exception as exc:
                 log.exception(
                     "sender %s crashed on outbox row %s; treating it as temporary",
                     claim.channel,
                     claim.id,
                 )
-                await self._record(self._temporary, claim, exc, notices=True)
+                await self._record(self._temporary, claim, exc)
             else:
                 self._note_sent(claim)
-                return 1 if await self._record(self._sent, claim, provider_id) else 0
+                return 1 if await self._record_sent(claim.id, provider_id) else 0
         return 0
 
     def _note_sent(self, claim: _Claim) -> None:
@@ -392,47 +411,73 @@ class OutboxDispatcher:
         loop = asyncio.get_running_loop()
         self._chat_free_at[(claim.channel, claim.chat_id)] = loop.time() + gap
 
-    async def _record(
-        self, outcome: Any, claim: _Claim, detail: Any, *, notices: bool = False
+    async def _record_sent(self, row_id: int, provider_id: str | None) -> bool:
+        """Queue a delivery for the next group commit and wait until it is stored."""
+        stored: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._unrecorded.append((row_id, provider_id, stored))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_deliveries())
+        return await stored
+
+    async def _record_deliveries(self) -> None:
+        # Every delivery that finished meanwhile is stored in one transaction: hundreds of sends
+        # completing together would otherwise queue for the database one commit at a time, and
+        # the window between an API call and its commit (what a crash can resend) would grow.
+        while self._unrecorded:
+            batch, self._unrecorded = self._unrecorded, []
+            deliveries = [(row_id, provider_id) for row_id, provider_id, _ in batch]
+            stored = await self._write(
+                functools.partial(self._sent, deliveries=deliveries),
+                what=f"the delivery of outbox rows {[row_id for row_id, _ in deliveries]}",
+            )
+            for _row, _provider, waiter in batch:
+                waiter.set_result(stored)
+
+    async def _record(self, outcome: Any, claim: _Claim, error: Exception) -> None:
+        """Store what became of a failed send; any coordinator notice is sent at once."""
+        stored = await self._write(
+            lambda session, now: outcome(session, claim, error, now),
+            what=f"the failure of outbox row {claim.id}",
+        )
+        if stored:
+            self.wake()
+
+    async def _write(
+        self, write: Callable[[AsyncSession, datetime], Awaitable[None]], *, what: str
     ) -> bool:
-        """Write one outcome, retrying briefly; a row left unrecorded is resent after its lease."""
+        """Run one outcome transaction, retrying briefly; unstored rows are resent after their
+        lease."""
         for attempt in range(1, _RECORD_TRIES + 1):
             try:
                 async with transaction(self._sessions) as session:
-                    await outcome(session, claim, detail, self._clock())
+                    await write(session, self._clock())
             except Exception:
                 if attempt == _RECORD_TRIES:
-                    log.exception(
-                        "could not record the delivery of outbox row %s; it will be retried "
-                        "when its lease ends",
-                        claim.id,
-                    )
+                    log.exception("could not record %s; it is retried when its lease ends", what)
                     return False
                 await asyncio.sleep(0.2 * attempt)
             else:
-                if notices:
-                    # Coordinator notices may have been written: send them without waiting.
-                    self.wake()
                 return True
         return False
 
     # Outcomes (each runs inside one transaction) ------------------------------------------
 
     async def _sent(
-        self, session: AsyncSession, claim: _Claim, provider_id: str | None, now: datetime
+        self, session: AsyncSession, now: datetime, *, deliveries: list[tuple[int, str | None]]
     ) -> None:
+        # The row becomes "sent" in the same statement that stores the provider's id.
         await session.exec(
-            sa.update(Outbox)
-            .where(col(Outbox.id) == claim.id)
+            sa.update(_OUTBOX)
+            .where(_OUTBOX.c.id == sa.bindparam("row_id"))
             .values(
                 state=OutboxState.SENT.value,
                 sent_at=now,
-                provider_message_id=provider_id,
+                provider_message_id=sa.bindparam("provider_id"),
                 claimed_by=None,
                 claimed_until=None,
                 last_error=None,
-            )
-            .execution_options(synchronize_session=False)
+            ),
+            params=[{"row_id": row_id, "provider_id": pid} for row_id, pid in deliveries],
         )
 
     async def _rate_limited(
