@@ -177,7 +177,7 @@ async def resolve_scope(
         text = wanted.strip()
         condition = col(Plan.ref) == text
         condition = sa.or_(condition, col(Plan.source_key) == text)
-        if text.isdigit():
+        if text.isdigit() and len(text) <= 9:  # an id; longer digit runs overflow the column
             condition = sa.or_(condition, col(Plan.id) == int(text))
         found = (await session.exec(select(Plan.id).where(condition))).all()
         if not found:

@@ -318,8 +318,9 @@ async def test_a_scope_narrows_the_summary_to_plans_or_agencies(
         plan_summary = await build_weekly_summary(session, as_of=AS_OF, scope=by_plan)
         cds_summary = await build_weekly_summary(session, as_of=AS_OF, scope=by_key)
         agency_summary = await build_weekly_summary(session, as_of=AS_OF, scope=by_agency)
-        with pytest.raises(UnknownPlanError):
-            await resolve_scope(session, plans=["99/KH-UBND"])
+        for unknown in ("99/KH-UBND", "9" * 30):
+            with pytest.raises(UnknownPlanError):
+                await resolve_scope(session, plans=[unknown])
         with pytest.raises(UnknownAgencyError):
             await resolve_scope(session, agencies=["NOPE"])
         districts = await resolve_scope(session, agencies=["UBND-QUAN-HUYEN"])
