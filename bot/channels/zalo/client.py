@@ -66,7 +66,6 @@ class BotInfo:
 
     id: str
     account_name: str | None
-    raw: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -192,7 +191,6 @@ class ZaloClient:
         return BotInfo(
             id=str(result.get("id", "")),
             account_name=result.get("account_name") or result.get("name"),
-            raw=result,
         )
 
     async def get_updates(self, *, timeout: int = 30) -> dict[str, Any] | None:
