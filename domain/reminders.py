@@ -31,7 +31,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from domain.calendar import WorkCalendar
 from domain.recurrence import Occurrence as Period
@@ -176,9 +176,12 @@ def utc_stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-@dataclass(frozen=True)
-class Target:
-    """One open target as the planner sees it."""
+class Target(NamedTuple):
+    """One open target as the planner sees it.
+
+    Targets, dues and reminders are named tuples: a sweep makes tens of thousands, and a
+    frozen dataclass costs five times as much to build.
+    """
 
     key: str
     assignment_id: int
@@ -266,18 +269,22 @@ def latest_step(
     return max(reached) if reached else None
 
 
-@dataclass(frozen=True)
-class Due:
-    """A dated target whose latest step has fallen due."""
+def reach(policies: Iterable[ReminderPolicy], *, calendar: WorkCalendar, day: date) -> date:
+    """The latest due date whose series can have a step by `day`: later ones need not be read."""
+    furthest = max((n for policy in policies for n in policy.before), default=0)
+    # A due date on a day off shares the working day before it, so the bound runs to the
+    # day before the next working day.
+    last = calendar.add_working_days(day, furthest)
+    return calendar.next_working_day(last) - timedelta(days=1)
+
+
+class Due(NamedTuple):
+    """A dated target whose latest step has fallen due, and that step's ledger kind."""
 
     target: Target
     step: Step
     due_date: date
-
-    @property
-    def kind(self) -> str:
-        """The ledger kind of that step."""
-        return self.step.kind(self.due_date)
+    kind: str
 
 
 class _Series:
@@ -286,11 +293,13 @@ class _Series:
     def __init__(self, hours: OfficeHours, today: date) -> None:
         self._hours = hours
         self._today = today
-        self._latest: dict[tuple[date, ReminderPolicy, bool], Step | None] = {}
-        self._full: dict[tuple[date, ReminderPolicy, bool], tuple[Step, ...]] = {}
+        self._latest: dict[tuple[date, int, bool], Step | None] = {}
+        self._full: dict[tuple[date, int, bool], tuple[tuple[str, ...], dict[Step, int]]] = {}
 
     def latest(self, due: date, target: Target) -> Step | None:
-        key = (due, target.policy, target.informational)
+        # Keyed by the policy's identity: hashing the policy for each of 50,000 targets
+        # costs more than the occasional duplicate entry for an equal policy.
+        key = (due, id(target.policy), target.informational)
         if key not in self._latest:
             self._latest[key] = latest_step(
                 due,
@@ -301,15 +310,20 @@ class _Series:
             )
         return self._latest[key]
 
-    def full(self, due: date, target: Target) -> tuple[Step, ...]:
-        key = (due, target.policy, target.informational)
+    def full(self, due: date, target: Target) -> tuple[tuple[str, ...], dict[Step, int]]:
+        """The ledger kinds of the whole series through today, and each step's position."""
+        key = (due, id(target.policy), target.informational)
         if key not in self._full:
-            self._full[key] = series(
+            steps = series(
                 due,
                 target.policy,
                 self._hours.calendar,
                 through=self._today,
                 informational=target.informational,
+            )
+            self._full[key] = (
+                tuple(step.kind(due) for step in steps),
+                {step: index for index, step in enumerate(steps)},
             )
         return self._full[key]
 
@@ -319,13 +333,18 @@ def due_now(targets: Iterable[Target], *, hours: OfficeHours, now: datetime) -> 
     if not hours.is_open(now):
         return []
     book = _Series(hours, hours.today(now))
+    kinds: dict[tuple[Step, date], str] = {}
     found = []
     for target in targets:
         if target.due is None:
             continue
         step = book.latest(target.due, target)
-        if step is not None:
-            found.append(Due(target, step, target.due))
+        if step is None:
+            continue
+        kind = kinds.get((step, target.due))
+        if kind is None:
+            kind = kinds[(step, target.due)] = step.kind(target.due)
+        found.append(Due(target, step, target.due, kind))
     return found
 
 
@@ -375,8 +394,7 @@ class Reason(StrEnum):
     SNOOZED = "snoozed"
 
 
-@dataclass(frozen=True)
-class Reminder:
+class Reminder(NamedTuple):
     """One item of one person's reminder, and the ledger rows it writes."""
 
     person_id: int
@@ -442,12 +460,12 @@ class _Planning:
 
     def gap(self, due: Due, person: int) -> tuple[str, ...]:
         """Steps before `due.step` missed since the last one this person was sent."""
-        steps = self.book.full(due.due_date, due.target)
-        if due.step not in steps:
+        kinds, positions = self.book.full(due.due_date, due.target)
+        end = positions.get(due.step)
+        if not end:
             return ()
         missed: list[str] = []
-        for step in reversed(steps[: steps.index(due.step)]):
-            kind = step.kind(due.due_date)
+        for kind in reversed(kinds[:end]):
             if (due.target.key, person, kind) in self.recorded:
                 return tuple(reversed(missed))
             missed.append(kind)

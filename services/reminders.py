@@ -41,6 +41,7 @@ from domain.reminders import (
     history_needed,
     plan,
     plan_escalations,
+    reach,
     simulate,
     wanted_kinds,
 )
@@ -56,6 +57,8 @@ from models.tables import (
     AssignmentRole,
     ChatIdentity,
     Occurrence,
+    Outbox,
+    OutboxState,
     Person,
     Plan,
     ReminderLedger,
@@ -63,7 +66,7 @@ from models.tables import (
     Snooze,
     Task,
 )
-from services.outbox import Wake, enqueue
+from services.outbox import Wake
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +78,12 @@ ESCALATION_KIND = "escalation"
 MAX_ITEMS_PER_MESSAGE = 15
 REASON_LENGTH = 120
 # Bundles written per transaction; a collision retries that batch person by person.
-WRITE_BATCH = 200
+WRITE_BATCH = 1000
 # Snoozes that ended longer ago than this have long been answered by a "snoozed" reminder.
 SNOOZE_MEMORY = timedelta(days=60)
 _CHUNK = 500
 _OPEN = tuple(s.value for s in Status if s.is_open)
+_STATUSES = {s.value: s for s in Status}
 
 T = TypeVar("T")
 
@@ -201,9 +205,16 @@ def _policy(plan_id: int, stored: str) -> ReminderPolicy:
         return DEFAULT_POLICY
 
 
-def _is_recurring(stored: Any) -> bool:
-    # A task without a rule may hold SQL NULL or JSON null, depending on how it was written.
-    return bool(stored)
+def _wanted(due: Any, status: Any, due_by: date, blocked_any: bool) -> Any:
+    # Undated work is never reminded; when blocked, it is still escalated.
+    dated = due <= due_by
+    return sa.or_(dated, status == Status.BLOCKED.value) if blocked_any else dated
+
+
+def _blocked_since(status: Any, updated: Any) -> Any:
+    # Only a blocked target needs its last update (it names the blocking episode); leaving
+    # the others NULL spares the sweep converting tens of thousands of timestamps.
+    return sa.case((status == Status.BLOCKED.value, updated), else_=sa.null())
 
 
 async def _load_contacts(session: AsyncSession) -> dict[int, Contact]:
@@ -236,23 +247,38 @@ async def _load_contacts(session: AsyncSession) -> dict[int, Contact]:
     return contacts
 
 
-def _hub_contacts(hub_agency_id: int | None, contacts: Iterable[Contact]) -> list[int]:
-    """The plan's hub coordinators; else city-wide coordinators; else administrators."""
-    people = list(contacts)
-    for wanted in (
-        lambda c: c.role == Role.COORDINATOR and hub_agency_id and c.agency_id == hub_agency_id,
-        lambda c: c.role == Role.COORDINATOR and c.agency_id is None,
-        lambda c: c.role == Role.ADMIN,
-    ):
-        found = sorted(c.person_id for c in people if wanted(c))
-        if found:
-            return found
-    return []
+def _hub_contacts(
+    hubs: Mapping[int, int | None], contacts: Iterable[Contact]
+) -> dict[int, list[int]]:
+    """Each plan's hub coordinators; else the city-wide coordinators; else administrators."""
+    by_agency: dict[int, list[int]] = {}
+    city: list[int] = []
+    admins: list[int] = []
+    for contact in sorted(contacts, key=lambda c: c.person_id):
+        if contact.role == Role.COORDINATOR and contact.agency_id is not None:
+            by_agency.setdefault(contact.agency_id, []).append(contact.person_id)
+        elif contact.role == Role.COORDINATOR:
+            city.append(contact.person_id)
+        elif contact.role == Role.ADMIN:
+            admins.append(contact.person_id)
+    fallback = city or admins
+    return {
+        plan_id: (by_agency.get(hub, []) if hub is not None else []) or fallback
+        for plan_id, hub in hubs.items()
+    }
 
 
 async def _load_store(
-    session: AsyncSession, *, settings: ReminderSettings, now: datetime, blocked_undated: bool
+    session: AsyncSession,
+    *,
+    settings: ReminderSettings,
+    now: datetime,
+    remind_through: date | None,
+    blocked_any: bool,
 ) -> _Store:
+    """What planning needs. With `remind_through`, only targets that can have a reminder
+    step by that day; without, only those due by today (for escalation). With
+    `blocked_any`, blocked targets whatever their date (escalation hears of those)."""
     contacts = await _load_contacts(session)
     recipients: dict[int, list[int]] = {}
     for contact in contacts.values():
@@ -273,9 +299,9 @@ async def _load_store(
         for plan_id, _, _, _, stored in plan_rows
         if stored is not None
     }
-    coordinators = {
-        plan_id: _hub_contacts(hub, contacts.values()) for plan_id, _, _, hub, _ in plan_rows
-    }
+    coordinators = _hub_contacts(
+        {plan_id: hub for plan_id, _, _, hub, _ in plan_rows}, contacts.values()
+    )
     agencies = {
         agency_id: (code, name)
         for agency_id, code, name in (
@@ -287,7 +313,16 @@ async def _load_store(
         session,
         policies=policies,
         remind_cooperating=settings.remind_cooperating,
-        blocked_undated=blocked_undated,
+        due_by=(
+            settings.hours.today(now)
+            if remind_through is None
+            else reach(
+                [DEFAULT_POLICY, *policies.values()],
+                calendar=settings.hours.calendar,
+                day=remind_through,
+            )
+        ),
+        blocked_any=blocked_any,
     )
     snoozes = {
         (person_id, target): until
@@ -317,15 +352,13 @@ async def _load_targets(
     *,
     policies: Mapping[int, ReminderPolicy],
     remind_cooperating: bool,
-    blocked_undated: bool,
+    due_by: date,
+    blocked_any: bool,
 ) -> list[Target]:
     roles = [AssignmentRole.LEAD.value]
     if remind_cooperating:
         roles.append(AssignmentRole.COOPERATING.value)
-    # Undated work is never reminded; when blocked, it is still escalated.
-    dated: sa.ColumnElement[bool] = col(Task.due_date).is_not(None)
-    if blocked_undated:
-        dated = sa.or_(dated, col(Assignment.status) == Status.BLOCKED.value)
+    dated = _wanted(col(Task.due_date), col(Assignment.status), due_by, blocked_any)
     rows = await _rows(
         session,
         sa.select(
@@ -333,10 +366,9 @@ async def _load_targets(
             col(Assignment.agency_id),
             col(Assignment.role),
             col(Assignment.status),
-            col(Assignment.last_update_at),
+            _blocked_since(col(Assignment.status), col(Assignment.last_update_at)),
             col(Task.plan_id),
             col(Task.due_date),
-            col(Task.recurrence),
         )
         .join(Task, col(Task.id) == col(Assignment.task_id))
         .where(
@@ -344,6 +376,11 @@ async def _load_targets(
             col(Assignment.status).in_(_OPEN),
             col(Assignment.role).in_(roles),
             dated,
+            # Recurring duties are reminded through their occurrences. A task without a rule
+            # holds JSON null when written through the ORM, SQL NULL otherwise.
+            sa.or_(
+                col(Task.recurrence).is_(None), sa.cast(col(Task.recurrence), sa.Text) == "null"
+            ),
         ),
     )
     targets = [
@@ -356,11 +393,10 @@ async def _load_targets(
             due=due,
             policy=policies.get(plan_id, DEFAULT_POLICY),
             informational=role != AssignmentRole.LEAD.value,
-            status=Status(status),
+            status=_STATUSES[status],
             updated_at=updated_at,
         )
-        for assignment_id, agency_id, role, status, updated_at, plan_id, due, rule in rows
-        if assignment_id is not None and not _is_recurring(rule)
+        for assignment_id, agency_id, role, status, updated_at, plan_id, due in rows
     ]
     periods = await _rows(
         session,
@@ -369,7 +405,7 @@ async def _load_targets(
             col(Occurrence.assignment_id),
             col(Occurrence.due_date),
             col(Occurrence.status),
-            col(Occurrence.last_update_at),
+            _blocked_since(col(Occurrence.status), col(Occurrence.last_update_at)),
             col(Assignment.agency_id),
             col(Assignment.role),
             col(Task.plan_id),
@@ -379,6 +415,7 @@ async def _load_targets(
         .where(
             sa.not_(col(Task.removed)),
             col(Occurrence.status).in_(_OPEN),
+            _wanted(col(Occurrence.due_date), col(Occurrence.status), due_by, blocked_any),
             col(Assignment.status) != Status.CANCELLED.value,
             col(Assignment.role).in_(roles),
         ),
@@ -393,7 +430,7 @@ async def _load_targets(
             due=due,
             policy=policies.get(plan_id, DEFAULT_POLICY),
             informational=role != AssignmentRole.LEAD.value,
-            status=Status(status),
+            status=_STATUSES[status],
             updated_at=updated_at,
         )
         for occurrence_id, assignment_id, due, status, updated_at, agency_id, role, plan_id in (
@@ -497,6 +534,12 @@ async def _target_info(session: AsyncSession, targets: Iterable[Target]) -> dict
 # ---------------------------------------------------------------- rendering
 
 
+@lru_cache(maxsize=4096)
+def _long_day(value: date, locale: str) -> str:
+    # Babel formatting is slow enough to matter across thousands of bundles; dates repeat.
+    return day(value, locale=locale)
+
+
 def _distance(_: Translate, *, due: date, today: date, hours: OfficeHours) -> str:
     calendar = hours.calendar
     if today <= due:
@@ -538,7 +581,7 @@ def _reminder_line(
     target = reminder.target
     assert target.due is not None, "only dated targets are reminded"
     details = [
-        _("Hạn: {day}").format(day=day(target.due, locale=locale)),
+        _("Hạn: {day}").format(day=_long_day(target.due, locale)),
         _distance(_, due=target.due, today=today, hours=hours),
     ]
     if target.status in (Status.IN_PROGRESS, Status.BLOCKED):
@@ -674,7 +717,7 @@ def escalation_messages(
                         "   "
                         + _("{agency} · hạn {day} · quá hạn {days} ngày làm việc").format(
                             agency=agency,
-                            day=day(target.due, locale=locale),
+                            day=_long_day(target.due, locale),
                             days=escalation.overdue_days,
                         )
                     )
@@ -696,34 +739,66 @@ class _Bundle:
     items: int
 
 
-async def _write_bundle(session: AsyncSession, bundle: _Bundle, now: datetime) -> None:
-    contact = bundle.contact
-    rows = [
-        ReminderLedger(target=target, recipient_id=contact.person_id, kind=kind, created_at=now)
+async def _write_bundles(session: AsyncSession, bundles: Sequence[_Bundle], now: datetime) -> None:
+    """The bundles' outbox rows and ledger rows, in the caller's transaction, in bulk.
+
+    The outbox rows are those services.outbox.enqueue writes, inserted a statement at a
+    time because a sweep may write thousands (see bench/sweep.py). Round r holds the r-th
+    message of every bundle, so (person, outbox kind) tells which row got which id without
+    asking the database to keep RETURNING in order (SQLite would insert row by row).
+    """
+    keys = [(b.contact.person_id, b.outbox_kind) for b in bundles]
+    if len(set(keys)) != len(keys):
+        raise ValueError("one bundle per person and outbox kind")
+    ledger: list[dict[str, Any]] = [
+        {
+            "target": target,
+            "recipient_id": bundle.contact.person_id,
+            "kind": kind,
+            "created_at": now,
+            "outbox_id": None,
+        }
+        for bundle in bundles
         for target, kind in bundle.skipped
     ]
-    for message, keys in bundle.messages:
-        outbox = await enqueue(
-            session,
-            channel=contact.channel,
-            chat_id=contact.chat_id,
-            message=message,
-            now=now,
-            person_id=contact.person_id,
-            kind=bundle.outbox_kind,
+    connection = await session.connection()
+    # Officers of one agency share their message objects: build each payload once.
+    payloads: dict[int, dict[str, Any]] = {}
+    rounds = max((len(b.messages) for b in bundles), default=0)
+    for index in range(rounds):
+        entries = [(b, *b.messages[index]) for b in bundles if index < len(b.messages)]
+        inserted = await connection.execute(
+            sa.insert(Outbox).returning(col(Outbox.id), col(Outbox.person_id), col(Outbox.kind)),
+            [
+                {
+                    "channel": bundle.contact.channel,
+                    "chat_id": bundle.contact.chat_id,
+                    "person_id": bundle.contact.person_id,
+                    "kind": bundle.outbox_kind,
+                    "payload": payloads.get(id(message))
+                    or payloads.setdefault(id(message), message.to_payload()),
+                    "state": OutboxState.PENDING.value,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+                for bundle, message, _ in entries
+            ],
         )
-        rows.extend(
-            ReminderLedger(
-                target=target,
-                recipient_id=contact.person_id,
-                kind=kind,
-                created_at=now,
-                outbox_id=outbox.id,
-            )
-            for target, kind in keys
+        ids = {(person_id, kind): outbox_id for outbox_id, person_id, kind in inserted}
+        ledger.extend(
+            {
+                "target": target,
+                "recipient_id": bundle.contact.person_id,
+                "kind": kind,
+                "created_at": now,
+                "outbox_id": ids[(bundle.contact.person_id, bundle.outbox_kind)],
+            }
+            for bundle, _, message_keys in entries
+            for target, kind in message_keys
         )
-    session.add_all(rows)
-    await session.flush()
+    if ledger:
+        await connection.execute(sa.insert(ReminderLedger), ledger)
 
 
 async def _write(
@@ -739,15 +814,14 @@ async def _write(
     for batch in _chunks(bundles, WRITE_BATCH):
         try:
             async with transaction(sessions) as session:
-                for bundle in batch:
-                    await _write_bundle(session, bundle, now)
+                await _write_bundles(session, batch, now)
             written.extend(batch)
         except IntegrityError:
             log.info("a batch of %d reminder bundles collided; retrying one by one", len(batch))
             for bundle in batch:
                 try:
                     async with transaction(sessions) as session:
-                        await _write_bundle(session, bundle, now)
+                        await _write_bundles(session, [bundle], now)
                     written.append(bundle)
                 except IntegrityError as exc:
                     conflicts += 1
@@ -776,7 +850,9 @@ async def sweep(
     if not hours.is_open(now):
         return SweepResult()
     async with sessions() as session:
-        store = await _load_store(session, settings=settings, now=now, blocked_undated=False)
+        store = await _load_store(
+            session, settings=settings, now=now, remind_through=hours.today(now), blocked_any=False
+        )
         dues = due_now(store.targets, hours=hours, now=now)
         recorded = await _ledger_by_kind(session, wanted_kinds(dues, store.snoozes))
         owed = history_needed(
@@ -838,16 +914,25 @@ def _reminder_bundles(
     now: datetime,
 ) -> list[_Bundle]:
     bundles = []
+    # The officers of one agency usually get the same items: render each text once.
+    rendered: dict[tuple[str, tuple[tuple[str, Reason], ...]], list[tuple[Outgoing, int]]] = {}
     for person_id, reminders in by_person.items():
         contact = store.contacts[person_id]
+        signature = (contact.locale, tuple((r.target.key, r.reason) for r in reminders))
+        if signature not in rendered:
+            rendered[signature] = [
+                (message, len(part))
+                for message, part in reminder_messages(
+                    reminders, info=info, locale=contact.locale, now=now, hours=settings.hours
+                )
+            ]
+        shown = [r for r in reminders if r.target.key in info]
         messages = []
-        shown = []
-        for message, part in reminder_messages(
-            reminders, info=info, locale=contact.locale, now=now, hours=settings.hours
-        ):
+        start = 0
+        for message, size in rendered[signature]:
+            part, start = shown[start : start + size], start + size
             keys = [(r.target.key, kind) for r in part for kind in (r.kind, *r.covers)]
             messages.append((message, keys))
-            shown.extend(part)
         skipped = [(r.target.key, kind) for r in shown for kind in r.skipped]
         bundles.append(_Bundle(contact, REMINDER_KIND, messages, skipped, len(shown)))
     return bundles
@@ -869,7 +954,9 @@ async def escalate(
     if not hours.is_open(now):
         return EscalationResult()
     async with sessions() as session:
-        store = await _load_store(session, settings=settings, now=now, blocked_undated=True)
+        store = await _load_store(
+            session, settings=settings, now=now, remind_through=None, blocked_any=True
+        )
         candidates = escalation_candidates(
             store.targets,
             hours=hours,
@@ -926,7 +1013,9 @@ async def preview(
     session: AsyncSession, *, settings: ReminderSettings, start: date, end: date, now: datetime
 ) -> Preview:
     """The reminders sweeps would send from `start` to `end`, by the planner sweeps use."""
-    store = await _load_store(session, settings=settings, now=now, blocked_undated=False)
+    store = await _load_store(
+        session, settings=settings, now=now, remind_through=end, blocked_any=False
+    )
     recorded = await _ledger_by_target(session, [t.key for t in store.targets])
     planned = simulate(
         store.targets,

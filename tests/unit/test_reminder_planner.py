@@ -22,9 +22,11 @@ from domain.reminders import (
     due_now,
     escalation_candidates,
     history_needed,
+    latest_step,
     periods_ahead,
     plan,
     plan_escalations,
+    reach,
     series,
     simulate,
     snoozed_kind,
@@ -202,6 +204,21 @@ def test_steps_fall_the_right_number_of_working_days_from_the_due_date(
 ) -> None:
     steps = series(due, DEFAULT_POLICY, CALENDAR, through=max(expected.values()))
     assert {step.name: step.day for step in steps} == expected
+
+
+@pytest.mark.parametrize(
+    "today",
+    [date(2023, 1, 13) + timedelta(days=n) for n in range(0, 30, 2)] + [date(2024, 4, 26)],
+)
+def test_no_target_due_after_the_reach_has_a_step_yet(today: date) -> None:
+    policies = [DEFAULT_POLICY, ReminderPolicy(before=(20, 2))]
+    bound = reach(policies, calendar=CALENDAR, day=today)
+    for policy in policies:
+        for offset in range(90):
+            due = today + timedelta(days=offset)
+            if latest_step(due, policy, CALENDAR, today=today) is not None:
+                assert due <= bound
+    assert latest_step(bound, policies[1], CALENDAR, today=today) is not None
 
 
 def test_an_announced_extra_day_off_moves_the_reminders_before_it() -> None:

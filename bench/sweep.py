@@ -1,0 +1,269 @@
+"""How fast a reminder sweep is for a big city: 50,000 assignments, 5,000 officers.
+
+Run: python bench/sweep.py [--assignments 50000] [--officers 5000] [--url URL | --postgres]
+(prints figures; nothing is asserted). The target is a full sweep in under 1 s on SQLite
+and on PostgreSQL, i.e. the sweep that runs every DONDOC_SWEEP_SECONDS and finds what is
+due. Three sweeps are timed on Monday 20/11/2023:
+
+- the first ever (every target is new: a very large write, once in the life of a store);
+- the same sweep again a minute later (the steady state: everything already sent);
+- the next working day at 08:00 (a normal day: the steps that fall due that day).
+
+Without --url the data goes into a throw-away SQLite file; --postgres makes (and drops) a
+throw-away database on the PostgreSQL server at 127.0.0.1:5432 (user postgres).
+"""
+
+import argparse
+import asyncio
+import random
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.calendar import WorkCalendar
+from domain.reminders import OfficeHours, Target, due_now
+from models.db import make_engine, make_sessionmaker, transaction
+from models.migrate import upgrade
+from models.tables import Agency, Assignment, ChatIdentity, Person, Plan, Role, Task
+from services.reminders import ReminderSettings, SweepResult, sweep
+
+T = TypeVar("T")
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+MONDAY = datetime(2023, 11, 20, 9, 0, tzinfo=HANOI)
+TUESDAY = datetime(2023, 11, 21, 8, 0, tzinfo=HANOI)
+EPOCH = datetime(2023, 1, 1, tzinfo=UTC)
+OFFICERS_PER_AGENCY = 2
+PLANS = 50
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+async def _insert(session: AsyncSession, table: Any, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), 5_000):
+        await session.exec(sa.insert(table), params=rows[start : start + 5_000])
+
+
+async def populate(
+    sessions: async_sessionmaker[AsyncSession], *, assignments: int, officers: int
+) -> dict[str, int]:
+    """Agencies of two officers each, plans with a hub coordinator, tasks due over a year."""
+    rng = random.Random(2023)
+    agencies = max(1, officers // OFFICERS_PER_AGENCY)
+    first_due = date(2023, 6, 1)
+    async with transaction(sessions) as session:
+        await _insert(
+            session,
+            Agency,
+            [
+                {
+                    "id": n,
+                    "code": f"AG{n:05d}",
+                    "name": f"Ủy ban nhân dân phường số {n}",
+                    "kind": "ubnd-phuong",
+                    "aliases": [],
+                    "member_of": [],
+                    "is_group": False,
+                }
+                for n in range(1, agencies + 1)
+            ],
+        )
+        await _insert(
+            session,
+            Plan,
+            [
+                {
+                    "id": p,
+                    "source_key": f"{p}/KH-UBND",
+                    "ref": f"{p}/KH-UBND",
+                    "title": f"Kế hoạch số {p}",
+                    "hub_agency_id": p,
+                    "created_at": EPOCH,
+                    "updated_at": EPOCH,
+                }
+                for p in range(1, PLANS + 1)
+            ],
+        )
+        await _insert(
+            session,
+            Task,
+            [
+                {
+                    "id": t,
+                    "plan_id": 1 + t % PLANS,
+                    "code": f"T.{t}",
+                    "title": "Triển khai nền tảng tích hợp, chia sẻ dữ liệu cấp thành phố",
+                    "source_kind": "appendix-table",
+                    "due_kind": "date",
+                    "due_date": first_due + timedelta(days=rng.randrange(365)),
+                    "strictly_before": False,
+                    "open_ended": False,
+                    "recipients": [],
+                    "problems": [],
+                    "removed": False,
+                }
+                for t in range(1, assignments + 1)
+            ],
+        )
+        await _insert(
+            session,
+            Assignment,
+            [
+                {
+                    "id": a,
+                    "task_id": a,
+                    "agency_id": 1 + a % agencies,
+                    "role": "lead",
+                    "status": rng.choice(["not_started", "in_progress", "done"]),
+                    "progress": 0,
+                }
+                for a in range(1, assignments + 1)
+            ],
+        )
+        people = [
+            {
+                "id": p,
+                "name": f"Cán bộ {p}",
+                "role": Role.OFFICER.value,
+                "locale": "vi" if p % 5 else "en",
+                "agency_id": 1 + p % agencies,
+                "active": True,
+                "created_at": EPOCH,
+            }
+            for p in range(1, officers + 1)
+        ]
+        people += [
+            {
+                "id": officers + p,
+                "name": f"Điều phối {p}",
+                "role": Role.COORDINATOR.value,
+                "locale": "vi",
+                "agency_id": p,
+                "active": True,
+                "created_at": EPOCH,
+            }
+            for p in range(1, PLANS + 1)
+        ]
+        await _insert(session, Person, people)
+        await _insert(
+            session,
+            ChatIdentity,
+            [
+                {
+                    "person_id": person["id"],
+                    "channel": "telegram",
+                    "chat_id": str(10_000 + person["id"]),
+                    "created_at": EPOCH,
+                }
+                for person in people
+            ],
+        )
+    return {"agencies": agencies, "assignments": assignments, "people": len(people)}
+
+
+async def _timed(label: str, work: Callable[[], Awaitable[T]]) -> tuple[T, float]:
+    # CPU time too: on a shared machine the wall clock also counts other people's work
+    # (it includes the SQLite thread, not the PostgreSQL server's own time).
+    started, cpu = time.perf_counter(), time.process_time()
+    result = await work()
+    elapsed, used = time.perf_counter() - started, time.process_time() - cpu
+    print(f"{label:<58} {elapsed * 1000:9.1f} ms wall {used * 1000:9.1f} ms cpu")
+    return result, elapsed
+
+
+def _describe(result: SweepResult) -> str:
+    return (
+        f"  {result.messages:,} messages, {result.reminders:,} reminders, "
+        f"{result.notices:,} notices, {result.skipped:,} skipped"
+    )
+
+
+async def run(url: str, *, assignments: int, officers: int) -> None:
+    """Populate the migrated store, then time the planner alone and three sweeps."""
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    settings = ReminderSettings(hours=OfficeHours(WorkCalendar(), tz=HANOI))
+    try:
+        sizes, _ = await _timed(
+            "populate (not part of the target)",
+            lambda: populate(sessions, assignments=assignments, officers=officers),
+        )
+        print("  " + ", ".join(f"{value:,} {name}" for name, value in sizes.items()))
+        targets = [
+            Target(f"a:{n}", n, None, n % 100, 1, date(2023, 6, 1) + timedelta(days=n % 365))
+            for n in range(assignments)
+        ]
+        await _timed(
+            "pure planner: latest step of every target",
+            lambda: asyncio.to_thread(due_now, targets, hours=settings.hours, now=MONDAY),
+        )
+        first, _ = await _timed(
+            "first sweep ever (every target new; once per store)",
+            lambda: sweep(sessions, settings=settings, now=MONDAY),
+        )
+        print(_describe(first))
+        again, _ = await _timed(
+            "full sweep, nothing new (steady state; target < 1,000 ms)",
+            lambda: sweep(sessions, settings=settings, now=MONDAY + timedelta(minutes=1)),
+        )
+        print(_describe(again))
+        tuesday, _ = await _timed(
+            "full sweep, next working day 08:00 (target < 1,000 ms)",
+            lambda: sweep(sessions, settings=settings, now=TUESDAY),
+        )
+        print(_describe(tuesday))
+    finally:
+        await engine.dispose()
+
+
+async def _create_pg_database() -> str:
+    name = f"dondoc_bench_{uuid.uuid4().hex[:8]}"
+    connection = await asyncpg.connect(PG_ADMIN)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return name
+
+
+async def _drop_pg_database(name: str) -> None:
+    connection = await asyncpg.connect(PG_ADMIN)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+def main() -> None:
+    """Parse the arguments and print the timings."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--assignments", type=int, default=50_000)
+    parser.add_argument("--officers", type=int, default=5_000)
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--url", help="an empty database (default: a temporary SQLite file)")
+    where.add_argument("--postgres", action="store_true", help="a throw-away PostgreSQL one")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        pg_name = asyncio.run(_create_pg_database()) if args.postgres else None
+        url = args.url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+        if pg_name:
+            url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{pg_name}"
+        try:
+            upgrade(url)
+            print(f"store: {url.split('://')[0]}")
+            asyncio.run(run(url, assignments=args.assignments, officers=args.officers))
+        finally:
+            if pg_name:
+                asyncio.run(_drop_pg_database(pg_name))
+
+
+if __name__ == "__main__":
+    main()
