@@ -20,6 +20,7 @@ from services.reminders import (
     escalate,
     sweep,
 )
+from services.summary import ReportConfig, send_weekly_summaries
 
 log = logging.getLogger(__name__)
 
@@ -87,3 +88,20 @@ async def run_escalation(
             result.conflicts,
         )
     return result
+
+
+async def run_weekly_summary(app: App, *, now: datetime, on_enqueued: Wake | None = None) -> int:
+    """Send the week's summary to every leader and coordinator who has not had it yet."""
+    settings = app.settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    sent = await send_weekly_summaries(
+        app.sessions,
+        now=now,
+        out_dir=settings.data_dir,
+        config=ReportConfig.from_settings(settings),
+    )
+    if sent:
+        log.info("weekly summary sent to %d people", sent)
+        if on_enqueued is not None:
+            on_enqueued()
+    return sent

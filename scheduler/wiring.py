@@ -2,22 +2,72 @@
 
 Every job first asks the Leadership whether this instance leads; followers skip the run
 and try again at the next one, which is how one takes over when the leader dies.
+
+The weekly summary fires on its cron time. A restart or a takeover can swallow that moment,
+so each sweep also catches up a summary whose time passed less than a day ago and that this
+instance has not sent: the summary's own ledger rows keep anyone from getting it twice.
 """
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.bootstrap import App
-from scheduler.jobs import run_escalation, run_sweep
+from bot.settings import Settings
+from scheduler.jobs import run_escalation, run_sweep, run_weekly_summary
 from scheduler.leader import Leadership
 
 log = logging.getLogger(__name__)
 
 SWEEP_JOB = "reminder-sweep"
 ESCALATION_JOB = "escalation"
+WEEKLY_JOB = "weekly-summary"
+# How late a missed weekly summary is still sent, and how late its cron run may start.
+SUMMARY_CATCH_UP = timedelta(hours=24)
+
+
+def weekly_trigger(settings: Settings) -> CronTrigger:
+    """The weekly summary's time (DONDOC_WEEKLY_SUMMARY_CRON) in the configured time zone."""
+    days, hour, minute = settings.weekly_summary_at
+    return CronTrigger(day_of_week=days, hour=hour, minute=minute, timezone=settings.tz)
+
+
+def last_fire(trigger: CronTrigger, now: datetime) -> datetime | None:
+    """The trigger's latest time at or before `now`, within the last eight days."""
+    found = None
+    moment = trigger.get_next_fire_time(None, now - timedelta(days=8))
+    while moment is not None and moment <= now:
+        found = moment
+        moment = trigger.get_next_fire_time(moment, moment + timedelta(seconds=1))
+    return found
+
+
+class WeeklySummary:
+    """Sends each scheduled weekly summary once from this instance, late if it must."""
+
+    def __init__(self, app: App, *, on_enqueued: Callable[[], None]) -> None:
+        self._app = app
+        self._trigger = weekly_trigger(app.settings)
+        self._on_enqueued = on_enqueued
+        self._sent: set[datetime] = set()
+
+    @property
+    def trigger(self) -> CronTrigger:
+        """When the summary is scheduled."""
+        return self._trigger
+
+    async def __call__(self) -> None:
+        """Send the latest scheduled summary unless sent, or more than a day old."""
+        now = self._app.clock()
+        due = last_fire(self._trigger, now)
+        if due is None or due in self._sent or now - due > SUMMARY_CATCH_UP:
+            return
+        await run_weekly_summary(self._app, now=now, on_enqueued=self._on_enqueued)
+        self._sent.add(due)
 
 
 async def run_if_leader(
@@ -50,14 +100,16 @@ def build_scheduler(
         "misfire_grace_time": settings.sweep_seconds,
         "replace_existing": True,
     }
+    weekly = WeeklySummary(app, on_enqueued=on_enqueued)
+
+    async def sweep_and_catch_up() -> None:
+        await run_sweep(app, now=app.clock(), on_enqueued=on_enqueued)
+        await weekly()
+
     scheduler.add_job(
         run_if_leader,
         trigger=every_sweep,
-        args=(
-            SWEEP_JOB,
-            leader,
-            lambda: run_sweep(app, now=app.clock(), on_enqueued=on_enqueued),
-        ),
+        args=(SWEEP_JOB, leader, sweep_and_catch_up),
         id=SWEEP_JOB,
         name="Reminder sweep",
         **once,
@@ -73,5 +125,13 @@ def build_scheduler(
         id=ESCALATION_JOB,
         name="Escalation to coordinators and leadership",
         **once,
+    )
+    scheduler.add_job(
+        run_if_leader,
+        trigger=weekly.trigger,
+        args=(WEEKLY_JOB, leader, weekly),
+        id=WEEKLY_JOB,
+        name="Weekly summary for leadership",
+        **{**once, "misfire_grace_time": int(SUMMARY_CATCH_UP.total_seconds())},
     )
     return scheduler

@@ -2,9 +2,11 @@
 takes over when it dies; SQLite always leads (one instance only)."""
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import select
@@ -13,9 +15,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.bootstrap import App
 from bot.settings import load_settings
 from models.db import make_engine
-from models.tables import Outbox
+from models.tables import Outbox, Role
 from scheduler.leader import SCHEDULER_LOCK_KEY, Leadership
-from scheduler.wiring import ESCALATION_JOB, SWEEP_JOB, build_scheduler
+from scheduler.wiring import (
+    ESCALATION_JOB,
+    SWEEP_JOB,
+    WEEKLY_JOB,
+    WeeklySummary,
+    build_scheduler,
+    last_fire,
+    weekly_trigger,
+)
 from tests.conftest import BOTH_STORES
 from tests.store.test_sweep import World, local
 
@@ -77,11 +87,70 @@ def test_jobs_have_fixed_ids_coalesce_and_a_misfire_grace(
     app = App(settings=settings, engine=engine, sessions=sessions)
     scheduler = build_scheduler(app=app, on_enqueued=lambda: None)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {SWEEP_JOB, ESCALATION_JOB}
-    for job in jobs.values():
+    assert set(jobs) == {SWEEP_JOB, ESCALATION_JOB, WEEKLY_JOB}
+    for name in (SWEEP_JOB, ESCALATION_JOB):
+        job = jobs[name]
         assert isinstance(job.trigger, IntervalTrigger)
         assert job.trigger.interval == timedelta(seconds=30)
         assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, 30)
+    weekly = jobs[WEEKLY_JOB]
+    assert isinstance(weekly.trigger, CronTrigger)
+    assert (weekly.coalesce, weekly.max_instances) == (True, 1)
+    first = weekly.trigger.get_next_fire_time(None, local(date(2023, 11, 15), 12))
+    assert first == local(date(2023, 11, 20), 7, 30)
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (local(date(2023, 11, 22), 10), local(date(2023, 11, 20), 7, 30)),
+        (local(date(2023, 11, 20), 7, 30), local(date(2023, 11, 20), 7, 30)),
+        (local(date(2023, 11, 20), 7, 29), local(date(2023, 11, 13), 7, 30)),
+    ],
+)
+def test_the_last_weekly_time_is_found(now: datetime, expected: datetime) -> None:
+    assert last_fire(weekly_trigger(load_settings()), now) == expected
+
+
+def test_the_weekly_time_is_configurable() -> None:
+    trigger = weekly_trigger(load_settings(weekly_summary_cron="fri 16:00"))
+    friday = local(date(2023, 11, 24), 16)
+    assert trigger.get_next_fire_time(None, local(date(2023, 11, 20))) == friday
+
+
+@BOTH_STORES
+async def test_a_weekly_summary_missed_by_a_restart_is_sent_late_and_only_once(
+    db_url: str,
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    tmp_path: Path,
+) -> None:
+    world = World(sessions)
+    plan = await world.plan()
+    await world.task(plan, "I.1", date(2023, 11, 10))
+    leader = await world.person("Chủ tịch", None, role=Role.LEADER)
+    settings = load_settings(database_url=db_url, data_dir=str(tmp_path))
+    clock = {"now": local(date(2023, 11, 20), 10)}
+    app = App(settings=settings, engine=engine, sessions=sessions, clock=lambda: clock["now"])
+    woken: list[int] = []
+
+    async def summaries() -> list[int | None]:
+        async with sessions() as session:
+            rows = (await session.exec(select(Outbox).where(Outbox.kind != "reminder"))).all()
+        return [r.person_id for r in rows]
+
+    before_restart = WeeklySummary(app, on_enqueued=lambda: woken.append(1))
+    await before_restart()
+    await before_restart()
+    assert await summaries() == [leader] and woken == [1]
+
+    after_restart = WeeklySummary(app, on_enqueued=lambda: woken.append(1))
+    await after_restart()
+    assert await summaries() == [leader]
+
+    clock["now"] = local(date(2023, 11, 22), 10)
+    await WeeklySummary(app, on_enqueued=lambda: woken.append(1))()
+    assert await summaries() == [leader] and woken == [1]
 
 
 @BOTH_STORES
