@@ -16,12 +16,15 @@ import typer
 import bot.commands
 from bot.bootstrap import running_app
 from bot.cli_support import UserError, cli_settings, cli_translator, friendly, run_async
+from bot.settings import Settings
 from bot.tables import render_table
 from models.db import transaction
 from models.migrate import upgrade
 from models.tables import Role
 from services import agencies as agency_service
+from services import invites as invite_service
 from services import people as people_service
+from services.summary import UnknownPlanError
 
 app = typer.Typer(
     name="dondoc",
@@ -144,14 +147,48 @@ def people_list() -> None:
 @app.command("invite")
 @friendly
 def invite(
-    agency_code: Annotated[str, typer.Argument(help="Agency code, e.g. STTTT.")],
+    agency_code: Annotated[
+        str | None, typer.Argument(help="Agency code, e.g. STTTT (or use --plan).")
+    ] = None,
+    plan: Annotated[
+        str | None,
+        typer.Option(
+            help="Invite an officer of every lead agency of this plan "
+            "(its number, e.g. 40/KH-UBND, or its id or file name)."
+        ),
+    ] = None,
     role: Annotated[Role, typer.Option(help="Role the invite grants.")] = Role.OFFICER,
-    uses: Annotated[int, typer.Option(min=1, max=1000, help="How many people may use it.")] = 1,
+    uses: Annotated[
+        int, typer.Option(min=1, max=1000, help="How many people may use each invite.")
+    ] = 1,
     expires: Annotated[int, typer.Option(min=1, max=365, help="Days until it expires.")] = 14,
+    include_staffed: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="With --plan: also agencies that already have a registered officer."
+        ),
+    ] = False,
 ) -> None:
-    """Create an invite code for an agency and print it (and its Telegram link)."""
+    """Create an invite code for an agency, or one per lead agency of a plan (--plan)."""
     settings = cli_settings()
     _ = cli_translator(settings)
+    if (agency_code is None) == (plan is None):
+        raise UserError(
+            _(
+                "Dùng một trong hai: dondoc invite MÃ_CƠ_QUAN hoặc "
+                "dondoc invite --plan SỐ_KẾ_HOẠCH."
+            )
+        )
+    if plan is not None:
+        if role is not Role.OFFICER:
+            raise UserError(
+                _("--plan chỉ tạo mã mời cho cán bộ đầu mối; hãy bỏ --role {role}.").format(
+                    role=role.value
+                )
+            )
+        _invite_plan(settings, plan=plan, uses=uses, expires=expires, everyone=include_staffed)
+        return
+    assert agency_code is not None
 
     async def create() -> people_service.CreatedInvite:
         async with running_app(settings) as app, transaction(app.sessions) as session:
@@ -186,6 +223,73 @@ def invite(
         link = people_service.deep_link(settings.telegram_bot_username, created.code)
         typer.echo(_("Liên kết Telegram: {link}").format(link=link))
     typer.echo(_("Người được mời gửi cho bot: /start {code}").format(code=created.code))
+
+
+def _invite_plan(
+    settings: Settings, *, plan: str, uses: int, expires: int, everyone: bool
+) -> None:
+    """`dondoc invite --plan`: one officer invite per lead agency, printed as a table."""
+    _ = cli_translator(settings)
+
+    async def create() -> invite_service.PlanInvites:
+        async with running_app(settings) as app, transaction(app.sessions) as session:
+            return await invite_service.invite_plan_leads(
+                session,
+                plan=plan,
+                uses=uses,
+                expires_in=timedelta(days=expires),
+                now=app.clock(),
+                created_by="cli",
+                include_staffed=everyone,
+            )
+
+    try:
+        result = run_async(create())
+    except UnknownPlanError:
+        raise UserError(
+            _(
+                "Không có kế hoạch {plan}. Dùng số hiệu đã in khi nhập (ví dụ 40/KH-UBND), "
+                "hoặc tên tệp với kế hoạch không có số."
+            ).format(plan=plan)
+        ) from None
+    username = settings.telegram_bot_username
+    if result.created:
+        typer.echo(
+            render_table(
+                [_("Mã CQ"), _("Cơ quan"), _("Mã mời"), _("Liên kết")],
+                [
+                    [
+                        created.agency.code if created.agency else "",
+                        created.agency.name if created.agency else "",
+                        created.code,
+                        people_service.deep_link(username, created.code)
+                        if username
+                        else f"/start {created.code}",
+                    ]
+                    for created in result.created
+                ],
+            )
+        )
+    typer.echo(
+        _(
+            "Đã tạo {count} mã mời cán bộ đầu mối cho {plan} · {uses} lượt mỗi mã · "
+            "hết hạn sau {days} ngày."
+        ).format(count=len(result.created), plan=plan, uses=uses, days=expires)
+    )
+    if result.staffed:
+        typer.echo(
+            _(
+                "Bỏ qua {count} cơ quan đã có cán bộ đầu mối: {codes} "
+                "(thêm --all để mời cả các cơ quan này)."
+            ).format(count=len(result.staffed), codes=", ".join(a.code for a in result.staffed))
+        )
+    if result.created and not username:
+        typer.echo(
+            _(
+                "Chưa đặt DONDOC_TELEGRAM_BOT_USERNAME nên chưa có liên kết Telegram: người "
+                "được mời gửi «/start MÃ_MỜI» cho bot trên Telegram hoặc Zalo."
+            )
+        )
 
 
 def register_commands() -> None:

@@ -1,0 +1,93 @@
+"""Inviting a plan's lead agencies in bulk: one officer invite per agency that needs one."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.tables import Agency, Assignment, AssignmentRole, Person, Role, Task
+from services.people import CreatedInvite, create_invite
+from services.summary import resolve_scope
+
+
+@dataclass(frozen=True)
+class PlanInvites:
+    """The invites created, and the lead agencies skipped because they have an officer."""
+
+    created: tuple[CreatedInvite, ...]
+    staffed: tuple[Agency, ...]
+
+
+async def lead_agencies(session: AsyncSession, *, plan: str) -> list[Agency]:
+    """The agencies that lead at least one current task of a plan (id, number or key), by code.
+
+    Raises services.summary.UnknownPlanError when no plan matches.
+    """
+    scope = await resolve_scope(session, plans=[plan])
+    rows = await session.exec(
+        select(Agency)
+        .where(
+            col(Agency.id).in_(
+                select(Assignment.agency_id)
+                .join(Task, col(Task.id) == col(Assignment.task_id))
+                .where(
+                    col(Task.plan_id).in_(sorted(scope.plan_ids)),
+                    col(Task.removed).is_(False),
+                    col(Assignment.role) == AssignmentRole.LEAD.value,
+                )
+            ),
+            col(Agency.is_group).is_(False),
+        )
+        .order_by(col(Agency.code))
+    )
+    return list(rows.all())
+
+
+async def invite_plan_leads(
+    session: AsyncSession,
+    *,
+    plan: str,
+    uses: int,
+    expires_in: timedelta,
+    now: datetime,
+    created_by: str,
+    include_staffed: bool = False,
+) -> PlanInvites:
+    """Create an officer invite for every lead agency of a plan.
+
+    Agencies that already have an active officer are skipped unless `include_staffed`,
+    so running it again after some have registered invites only those still missing.
+    """
+    agencies = await lead_agencies(session, plan=plan)
+    staffed_ids = set(
+        (
+            await session.exec(
+                select(Person.agency_id)
+                .distinct()
+                .where(
+                    col(Person.role) == Role.OFFICER.value,
+                    col(Person.active).is_(True),
+                    col(Person.agency_id).in_([a.id for a in agencies]),
+                )
+            )
+        ).all()
+    )
+    created: list[CreatedInvite] = []
+    staffed: list[Agency] = []
+    for agency in agencies:
+        if agency.id in staffed_ids and not include_staffed:
+            staffed.append(agency)
+            continue
+        created.append(
+            await create_invite(
+                session,
+                agency_code=agency.code,
+                role=Role.OFFICER,
+                uses=uses,
+                expires_in=expires_in,
+                now=now,
+                created_by=created_by,
+            )
+        )
+    return PlanInvites(created=tuple(created), staffed=tuple(staffed))
