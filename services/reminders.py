@@ -120,7 +120,6 @@ class TargetInfo:
     title: str
     plan_label: str
     period: str | None
-    agency_id: int
     progress: int
     blocked_reason: str | None
 
@@ -135,7 +134,6 @@ class _Store:
     coordinators: dict[int, list[int]]
     leaders: list[int]
     agencies: dict[int, tuple[str, str]]
-    plans: dict[int, str]
     snoozes: dict[tuple[int, str], datetime] = field(default_factory=dict)
 
 
@@ -286,22 +284,15 @@ async def _load_store(
             recipients.setdefault(contact.agency_id, []).append(contact.person_id)
     plan_rows = await _rows(
         session,
-        sa.select(
-            col(Plan.id),
-            col(Plan.ref),
-            col(Plan.source_key),
-            col(Plan.hub_agency_id),
-            col(Plan.reminder_policy),
-        ),
+        sa.select(col(Plan.id), col(Plan.hub_agency_id), col(Plan.reminder_policy)),
     )
     policies = {
         plan_id: _policy(plan_id, json.dumps(stored, sort_keys=True))
-        for plan_id, _, _, _, stored in plan_rows
+        for plan_id, _, stored in plan_rows
         if stored is not None
     }
-    coordinators = _hub_contacts(
-        {plan_id: hub for plan_id, _, _, hub, _ in plan_rows}, contacts.values()
-    )
+    hubs = {plan_id: hub for plan_id, hub, _ in plan_rows}
+    coordinators = _hub_contacts(hubs, contacts.values())
     agencies = {
         agency_id: (code, name)
         for agency_id, code, name in (
@@ -342,7 +333,6 @@ async def _load_store(
         coordinators=coordinators,
         leaders=sorted(c.person_id for c in contacts.values() if c.role == Role.LEADER),
         agencies=agencies,
-        plans={plan_id: ref or key for plan_id, ref, key, _, _ in plan_rows},
         snoozes=snoozes,
     )
 
@@ -481,7 +471,6 @@ async def _target_info(session: AsyncSession, targets: Iterable[Target]) -> dict
             session,
             sa.select(
                 col(Assignment.id),
-                col(Assignment.agency_id),
                 col(Assignment.progress),
                 col(Assignment.blocked_reason),
                 col(Task.code),
@@ -511,7 +500,7 @@ async def _target_info(session: AsyncSession, targets: Iterable[Target]) -> dict
         row = base.get(target.assignment_id)
         if row is None:
             continue
-        _, agency_id, progress, reason, code, title, ref, source_key = row
+        _, progress, reason, code, title, ref, source_key = row
         period = None
         if target.occurrence_id is not None:
             occurrence = periods.get(target.occurrence_id)
@@ -524,7 +513,6 @@ async def _target_info(session: AsyncSession, targets: Iterable[Target]) -> dict
             title=title,
             plan_label=ref or source_key,
             period=period,
-            agency_id=agency_id,
             progress=progress,
             blocked_reason=reason,
         )
