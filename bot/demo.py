@@ -87,8 +87,9 @@ PERSONAS = (
         chat_id="demo-coordinator",
         name="Trần Thị Bình",
         role=Role.COORDINATOR,
-        agency_code="VPUBND",
-        label=N_("điều phối viên, Văn phòng UBND thành phố"),
+        # City-wide, so every plan's escalations reach her whatever its hub agency.
+        agency_code=None,
+        label=N_("điều phối viên của thành phố"),
         hint=N_("Thử /overdue (việc quá hạn theo cơ quan) và /people."),
         words=("coordinator", "dieuphoi", "dieuphoivien"),
     ),

@@ -119,7 +119,7 @@ def test_a_newcomer_runs_the_demo_with_piped_input_and_sees_the_bot_work(
     assert f"✅ Đã ghi nhận #{items[1]} " in out
     assert f"✅ Đã ghi nhận #{items[3]} " in out and "Vướng mắc: chưa có kinh phí" in out
     # What the bot sent the coordinator and the leader waited for them.
-    assert "📨 Trần Thị Bình (điều phối viên, Văn phòng UBND thành phố) có" in out
+    assert "📨 Trần Thị Bình (điều phối viên của thành phố) có" in out
     coordinator = out.split("› /as coordinator", 1)[1]
     assert "📬 Tin nhắn đến trong lúc bạn vắng mặt" in coordinator
     assert "⏰ Việc quá hạn tính đến Thứ Năm, 15/06/2023" in coordinator
