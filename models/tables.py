@@ -253,6 +253,8 @@ class Outbox(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_outbox_due", "state", "next_attempt_at"),
         sa.Index("ix_outbox_provider", "channel", "chat_id", "provider_message_id"),
+        # A chat's unsent rows (sent_at NULL) and its latest sends, for the dispatcher's claim.
+        sa.Index("ix_outbox_chat_sent", "channel", "chat_id", "sent_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
