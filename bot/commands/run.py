@@ -1,0 +1,69 @@
+"""`dondoc run`: start the bot for real (channels, dispatcher, scheduler, HTTP server)."""
+
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Annotated
+
+import typer
+from aiogram.exceptions import TelegramUnauthorizedError
+
+from bot.channels.zalo.client import ZaloApiError
+from bot.cli_support import UserError, cli_settings, cli_translator, friendly
+from bot.runtime import NoChannelError, serve
+
+
+def run(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")] = False,
+) -> None:
+    """Run the bot: Telegram and/or Zalo (whichever has a token), reminders and the summary.
+
+    Stop with Ctrl-C or SIGTERM; messages in flight are finished or left for the next start.
+    """
+    settings = cli_settings()
+    _ = cli_translator(settings)
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            # Not available on some platforms or off the main thread (tests, embedding).
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+        await serve(settings, stop=stop)
+
+    try:
+        asyncio.run(main())
+    except NoChannelError:
+        raise UserError(
+            _(
+                "Chưa có kênh nào để gửi tin: đặt DONDOC_TELEGRAM_TOKEN (từ BotFather) hoặc "
+                "DONDOC_ZALO_TOKEN rồi chạy lại. Muốn xem thử không cần token: dondoc demo"
+            )
+        ) from None
+    except TelegramUnauthorizedError:
+        raise UserError(
+            _("Telegram từ chối DONDOC_TELEGRAM_TOKEN. Hãy kiểm tra lại token lấy từ BotFather.")
+        ) from None
+    except ZaloApiError as exc:
+        if exc.status not in (401, 403):
+            raise
+        raise UserError(
+            _("Zalo từ chối DONDOC_ZALO_TOKEN. Hãy kiểm tra lại token của Zalo Bot.")
+        ) from None
+    except OSError as exc:
+        raise UserError(
+            _("Không mở được máy chủ HTTP {host}:{port}: {error}").format(
+                host=settings.http_host, port=settings.http_port, error=exc.strerror or exc
+            )
+        ) from None
+
+
+def register(app: typer.Typer) -> None:
+    """Add `dondoc run`."""
+    app.command("run")(friendly(run))

@@ -1,0 +1,108 @@
+"""`dondoc run`: the whole service in one process.
+
+One HTTP server (health check and webhooks), the channels that have a token
+(Telegram, Zalo), one outbox dispatcher sending through them, and the scheduler
+(reminder sweep, escalation, weekly summary) behind a leader lock, so any number
+of instances can share one PostgreSQL database. On SQLite run a single instance.
+"""
+
+import asyncio
+import logging
+from typing import Protocol
+
+import sqlalchemy as sa
+
+from bot.bootstrap import App, running_app
+from bot.channels.base import ChannelSender
+from bot.channels.telegram import start_telegram
+from bot.channels.zalo.runtime import start_zalo
+from bot.dispatcher import OutboxDispatcher, limits_from_settings
+from bot.http import HttpServer
+from bot.settings import Settings
+from handlers.conversation import Conversation
+from scheduler.leader import Leadership
+from scheduler.wiring import build_scheduler
+from services.clock import Clock, system_clock
+
+log = logging.getLogger(__name__)
+
+
+class NoChannelError(RuntimeError):
+    """Neither a Telegram nor a Zalo token is configured: nobody could be reached."""
+
+
+class _Channel(Protocol):
+    @property
+    def sender(self) -> ChannelSender: ...
+
+    async def stop(self) -> None: ...
+
+
+async def _database_answers(app: App) -> bool:
+    try:
+        async with app.engine.connect() as connection:
+            await connection.execute(sa.text("SELECT 1"))
+    except Exception:
+        log.exception("health check: the database does not answer")
+        return False
+    return True
+
+
+async def serve(settings: Settings, *, stop: asyncio.Event, clock: Clock = system_clock) -> None:
+    """Run every part of the service until `stop` is set, then shut down in order."""
+    if settings.telegram_token is None and settings.zalo_token is None:
+        raise NoChannelError
+    async with running_app(settings, clock=clock) as app:
+        dispatcher: OutboxDispatcher | None = None
+
+        def wake() -> None:
+            if dispatcher is not None:
+                dispatcher.wake()
+
+        conversation = Conversation(
+            sessions=app.sessions, settings=settings, clock=clock, wake=wake
+        )
+        http = HttpServer(
+            host=settings.http_host,
+            port=settings.http_port,
+            health=lambda: _database_answers(app),
+        )
+        channels: dict[str, _Channel] = {}
+        leadership = Leadership(app.engine)
+        scheduler = None
+        dispatching: asyncio.Task[None] | None = None
+        try:
+            if settings.telegram_token is not None:
+                channels["telegram"] = await start_telegram(app, conversation, http)
+            if settings.zalo_token is not None:
+                channels["zalo"] = await start_zalo(app, conversation, http, wake=wake)
+            dispatcher = OutboxDispatcher(
+                sessions=app.sessions,
+                senders={name: channel.sender for name, channel in channels.items()},
+                clock=clock,
+                limits=limits_from_settings(settings),
+            )
+            dispatching = asyncio.create_task(dispatcher.run(stop), name="outbox-dispatcher")
+            await http.start()
+            scheduler = build_scheduler(app=app, on_enqueued=wake, leadership=leadership)
+            scheduler.start()
+            log.info(
+                "Đôn Đốc is running: channels %s, HTTP on %s",
+                ", ".join(sorted(channels)),
+                http.url,
+            )
+            await stop.wait()
+        finally:
+            log.info("shutting down")
+            stop.set()
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
+            await leadership.release()
+            for name, channel in channels.items():
+                try:
+                    await channel.stop()
+                except Exception:
+                    log.exception("the %s channel did not stop cleanly", name)
+            if dispatching is not None:
+                await asyncio.gather(dispatching, return_exceptions=True)
+            await http.stop()

@@ -1,0 +1,86 @@
+"""`dondoc run` as a whole: channels, dispatcher, scheduler and HTTP server in one process."""
+
+import asyncio
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+from aiohttp import ClientSession
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.runtime import serve
+from bot.settings import load_settings
+from models.migrate import upgrade
+from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
+
+runner = CliRunner()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _eventually(check: Callable[[], bool], *, seconds: float = 10.0) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def test_run_without_any_token_says_what_to_do(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+    assert runner.invoke(app, ["db", "upgrade"], env={"DONDOC_DATABASE_URL": url}).exit_code == 0
+    result = runner.invoke(app, ["run"], env={"DONDOC_DATABASE_URL": url})
+    assert result.exit_code == 1
+    assert "DONDOC_TELEGRAM_TOKEN" in result.stderr and "dondoc demo" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_run_before_the_database_exists_says_what_to_do(tmp_path: Path) -> None:
+    env = {
+        "DONDOC_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'none.db'}",
+        "DONDOC_TELEGRAM_TOKEN": DEFAULT_TOKEN,
+    }
+    result = runner.invoke(app, ["run"], env=env)
+    assert result.exit_code == 1
+    assert "dondoc db upgrade" in result.stderr
+
+
+async def test_the_service_answers_a_stranger_on_telegram_and_its_health_check(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'run.db'}"
+    await asyncio.to_thread(upgrade, url)
+    port = _free_port()
+    async with FakeTelegramAPI() as api:
+        settings = load_settings(
+            _env_file=None,
+            database_url=url,
+            telegram_token=DEFAULT_TOKEN,
+            telegram_api_base=api.base_url,
+            http_port=port,
+            data_dir=str(tmp_path / "data"),
+        )
+        stop = asyncio.Event()
+        service = asyncio.create_task(serve(settings, stop=stop))
+        try:
+            await _eventually(lambda: bool(api.calls_of("deleteWebhook")))
+            async with (
+                ClientSession() as client,
+                client.get(f"http://127.0.0.1:{port}/healthz") as health,
+            ):
+                assert health.status == 200
+            api.push_update(api.message_update(777, "xin chào"))
+            await _eventually(lambda: bool(api.texts_to(777)))
+            answer = api.texts_to(777)[0]
+            # A stranger learns how to register, and nothing else.
+            assert "/start" in answer or "mã mời" in answer.lower()
+            assert api.calls_of("setMyCommands")
+        finally:
+            stop.set()
+            await asyncio.wait_for(service, timeout=30)
+    assert service.exception() is None
