@@ -2,10 +2,12 @@
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 _SPACES = re.compile(r"\s+")
 # Only tag-shaped text ("<b>", "</i>", "<br/>"): a lone "<" or "< 8" in a target stays.
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
+_SENTENCE_END = re.compile(r"[.!?…;:](?=\s)")
 _DASHES = str.maketrans(
     {"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2010": "-", "\u2011": "-"}
 )
@@ -31,3 +33,50 @@ def fold(text: str) -> str:
 def strip_tags(text: str) -> str:
     """Replace markup tags pasted from documents or chat clients by spaces."""
     return _TAG.sub(" ", text)
+
+
+def one_unit(_char: str) -> int:
+    """Each character counts once (how most chat APIs measure length)."""
+    return 1
+
+
+def split_text(text: str, *, limit: int, units: Callable[[str], int] = one_unit) -> list[str]:
+    """Cut text into parts of at most `limit` units at the most natural boundary.
+
+    Paragraphs first, then lines, sentences and words; a part is never cut below half the
+    limit for the sake of a nicer boundary. Only the white space at a cut is dropped:
+    nothing else is lost or reordered. `units` says how much one character counts
+    (Telegram counts UTF-16 code units, so most emoji count twice).
+    """
+    text = text.strip()
+    parts: list[str] = []
+    while sum(units(ch) for ch in text) > limit:
+        cut = _cut(text, _fitting_prefix(text, limit, units))
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    if text:
+        parts.append(text)
+    return parts
+
+
+def _fitting_prefix(text: str, limit: int, units: Callable[[str], int]) -> int:
+    used = 0
+    for index, char in enumerate(text):
+        used += units(char)
+        if used > limit:
+            return index
+    return len(text)
+
+
+def _cut(text: str, fits: int) -> int:
+    window = text[: fits + 1]
+    floor = fits // 2
+    for separator in ("\n\n", "\n"):
+        at = window.rfind(separator)
+        if at >= floor:
+            return at + len(separator)
+    ends = [m.end() for m in _SENTENCE_END.finditer(window) if m.end() <= fits]
+    if ends and ends[-1] >= floor:
+        return ends[-1]
+    at = window.rfind(" ")
+    return at + 1 if at > 0 else max(fits, 1)

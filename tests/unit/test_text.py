@@ -1,6 +1,6 @@
 import pytest
 
-from domain.text import clean, fold
+from domain.text import clean, fold, split_text
 
 
 @pytest.mark.parametrize(
@@ -24,3 +24,27 @@ def test_fold_ignores_case_marks_dashes_and_spacing(raw: str, folded: str) -> No
 def test_clean_keeps_diacritics_and_composes_them() -> None:
     decomposed = "Ho\u0300a"  # "Hòa" written with a combining grave accent
     assert clean(decomposed) == "Hòa"
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("ngắn", 20, ["ngắn"]),
+        ("đoạn một dài\n\nđoạn hai\ndòng", 20, ["đoạn một dài", "đoạn hai\ndòng"]),
+        ("Câu một đây. Câu hai nữa", 15, ["Câu một đây.", "Câu hai nữa"]),
+        ("một hai ba bốn năm sáu", 10, ["một hai ba", "bốn năm", "sáu"]),
+        ("x" * 25, 10, ["x" * 10, "x" * 10, "x" * 5]),
+        ("  \n ", 10, []),
+    ],
+)
+def test_long_text_is_cut_at_the_most_natural_boundary(
+    text: str, limit: int, expected: list[str]
+) -> None:
+    assert split_text(text, limit=limit) == expected
+
+
+def test_a_cost_per_character_lets_a_channel_count_emoji_twice() -> None:
+    def utf16(char: str) -> int:
+        return 2 if ord(char) > 0xFFFF else 1
+
+    assert split_text("😀" * 6, limit=4, units=utf16) == ["😀😀", "😀😀", "😀😀"]

@@ -2,14 +2,15 @@
 
 import pytest
 
+from bot.channels.zalo.client import MAX_TEXT
 from bot.channels.zalo.render import (
     PhotoPart,
     TextPart,
     numbered,
     options,
     render,
-    split_text,
 )
+from domain.text import split_text
 from handlers.keyboards import snooze_buttons
 from handlers.messages import Attachment, Button, Outgoing, ReminderItem
 from locales import gettext_for
@@ -45,7 +46,7 @@ def test_split_text_cuts_at_the_most_natural_boundary(
 def test_a_2500_character_answer_is_split_into_two_messages_losing_nothing() -> None:
     lines = [f"#{n} Nhiệm vụ số {n} của Sở Thông tin và Truyền thông" for n in range(1, 200)]
     text = "\n".join(lines)[:2500]
-    pieces = split_text(text)
+    pieces = split_text(text, limit=MAX_TEXT)
     assert len(pieces) == 2
     assert all(len(p) <= 2000 for p in pieces)
     assert "\n".join(pieces) == text.strip()

@@ -14,18 +14,16 @@
   word boundaries, in that order of preference.
 """
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from domain.text import split_text
 from handlers.actions import decode
 from handlers.messages import Button, Outgoing
 from locales import Translate
 
 from .client import MAX_TEXT
-
-_SENTENCE_END = re.compile(r"[.!?…;:](?=\s)")
 
 
 @dataclass(frozen=True)
@@ -122,35 +120,3 @@ def _default_hint(count: int, _: Translate) -> str:
     if count == 1:
         return _("Trả lời: xong · 50% · vướng <lý do>")
     return _("Trả lời theo số thứ tự, ví dụ: 1 xong · 2 50% · 1 vướng <lý do>")
-
-
-def split_text(text: str, *, limit: int = MAX_TEXT) -> list[str]:
-    """Cut text into pieces of at most `limit` characters at the most natural boundary.
-
-    Only the white space at a cut is dropped; nothing else is lost or reordered.
-    """
-    text = text.strip()
-    pieces: list[str] = []
-    while len(text) > limit:
-        cut = _cut(text, limit)
-        pieces.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    if text:
-        pieces.append(text)
-    return pieces
-
-
-def _cut(text: str, limit: int) -> int:
-    window = text[: limit + 1]
-    floor = limit // 2
-    for separator in ("\n\n", "\n"):
-        at = window.rfind(separator)
-        if at >= floor:
-            return at + len(separator)
-    ends = [m.end() for m in _SENTENCE_END.finditer(window) if m.end() <= limit]
-    if ends and ends[-1] >= floor:
-        return ends[-1]
-    at = window.rfind(" ")
-    if at > 0:
-        return at + 1
-    return limit
