@@ -94,7 +94,15 @@ async def _run(settings: Settings, *, start: date, files_dir: Path, store: Path)
 def register(app: typer.Typer) -> None:
     """Add `dondoc demo`."""
 
-    @app.command("demo")
+    @app.command(
+        "demo",
+        short_help="Try the bot here: sample plans, three demo people, a clock you move.",
+        help="Try the bot here: sample plans, three demo people, a clock you move with /tick. "
+        "Needs no token, server or configuration, and ignores DONDOC_DATABASE_URL. In the "
+        "chat, /tick 3d lets three days pass and /as coordinator (or leader, officer) changes "
+        "who you are; everything else is the bot. Running it again reuses the store and "
+        "duplicates nothing.",
+    )
     @friendly
     def demo(
         db: Annotated[
@@ -109,8 +117,8 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--date",
-                help="The demo's 'today', YYYY-MM-DD (default: 2023-06-12, "
-                "when plan deadlines are near).",
+                help="The demo's 'today', YYYY-MM-DD; the sample plans of its year are loaded "
+                "(default: 2023-06-12, with deadlines near).",
             ),
         ] = None,
         language: Annotated[
@@ -118,11 +126,7 @@ def register(app: typer.Typer) -> None:
             typer.Option("--lang", help="vi or en (default: DONDOC_DEFAULT_LOCALE, else vi)."),
         ] = None,
     ) -> None:
-        """Try the bot here: sample plans, three demo people, a clock you move with /tick.
-
-        Needs no token, server or configuration, and ignores DONDOC_DATABASE_URL.
-        Running it again reuses the store and duplicates nothing.
-        """
+        """Try the bot in this terminal with sample plans and three demo people."""
         store = db.expanduser().resolve()
         files_dir = store.with_name(store.stem + "-files")
         overrides: dict[str, object] = {
