@@ -1,12 +1,13 @@
 """The demo: the real bot on a throw-away SQLite store, with a clock the user moves.
 
-`prepare` loads the shipped agency registry and seed plans (through the real importer and
-`save_plan`) and registers three demo people by invite, each bound to a console chat;
-every step is idempotent, so a second run updates in place and duplicates nothing.
-`Demo.converse` then runs the console chat as one of them. Only three things belong to
-the demo: the clock (`/tick` moves it into the next send window and runs the scheduled jobs
-there), the persona (`/as`), and echoing piped input so a transcript reads as a chat.
-"""
+`prepare` loads the shipped agency registry and the seed plans of the demo's year (through
+the real importer and `save_plan`) and registers three demo people by invite, each bound to a
+console chat; every step is idempotent, so a second run updates in place and duplicates
+nothing. `Demo.converse` then runs the console chat (`ConsoleChat`) as one of them. What
+belongs to the demo alone: the clock (`/tick` moves it into the next send window and runs
+the sweep and the escalation there), the persona (`/as`; what the bot sends the others waits
+in their inbox), /summary answered with its files, and echoing piped input so a transcript
+reads as a chat."""
 
 import itertools
 import queue
@@ -45,8 +46,9 @@ from services.outbox import enqueue
 from services.plans import save_plan
 from services.summary import ReportConfig, summary_message
 
-# A Monday of 2023 just before the many "Tháng 6" deadlines of 02/CT-UBND and plan 40's
-# second-quarter tasks, so the first /tick brings the officer reminders.
+# A Monday of June 2023, with plans 40/KH-UBND and 02/CT-UBND under way: the officer has
+# overdue tasks to confirm and second-quarter reports due on 30/06, so the first /tick
+# brings a reminder of a few tasks.
 DEFAULT_DATE = date(2023, 6, 12)
 MAX_TICK = timedelta(days=366)
 SEEDS: Traversable = files("bot") / "data" / "seeds"
