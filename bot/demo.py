@@ -6,8 +6,8 @@ console chat; every step is idempotent, so a second run updates in place and dup
 nothing. `Demo.converse` then runs the console chat (`ConsoleChat`) as one of them. What
 belongs to the demo alone: the clock (`/tick` moves it into the next send window and runs
 the sweep and the escalation there), the persona (`/as`; what the bot sends the others waits
-in their inbox), /summary answered with its files, and echoing piped input so a transcript
-reads as a chat."""
+in their inbox), and echoing piped input so a transcript reads as a chat. The demo's data
+directory sits next to its store, so /summary's chart and spreadsheet land there."""
 
 import itertools
 import queue
@@ -36,15 +36,13 @@ from handlers.messages import Outgoing
 from handlers.render import day
 from locales import N_, gettext_for
 from models.db import transaction
-from models.tables import Person, Role
+from models.tables import Role
 from scheduler.jobs import reminder_settings, run_escalation, run_sweep
 from services import agencies as agency_service
 from services import people as people_service
 from services import registration
 from services.access import identify
-from services.outbox import enqueue
 from services.plans import save_plan
-from services.summary import ReportConfig, summary_message
 
 # A Monday of June 2023, with plans 40/KH-UBND and 02/CT-UBND under way: the officer has
 # overdue tasks to confirm and second-quarter reports due on 30/06, so the first /tick
@@ -344,7 +342,6 @@ class Demo:
         people: Mapping[str, int],
         out: TextIO,
         echo_input: bool,
-        files_dir: Path,
     ) -> None:
         self.app = app
         self.clock = clock
@@ -353,7 +350,6 @@ class Demo:
         self._people = dict(people)
         self._out = out
         self._echo_input = echo_input
-        self._files_dir = files_dir
         self.conversation = Conversation(sessions=app.sessions, settings=app.settings, clock=clock)
         self.sender = DemoSender(out=out, personas=PERSONAS)
         self._dispatcher = OutboxDispatcher(
@@ -391,7 +387,7 @@ class Demo:
         )
 
     async def command(self, chat: DemoChat, line: str) -> bool:
-        """Handle a demo command (/tick, /as, and /summary with its files); False otherwise."""
+        """Handle a demo command (/tick, /as); False otherwise."""
         command = parse_command(line)
         if command is None:
             return False
@@ -401,9 +397,6 @@ class Demo:
             return True
         if typed == "as":
             self.switch(chat, command.args)
-            return True
-        if command.name == "summary":
-            await self.summary(chat)
             return True
         return False
 
@@ -452,34 +445,6 @@ class Demo:
         escalated = await run_escalation(self.app, now=landed)
         if swept.messages + escalated.messages == 0:
             self.print(_("Chưa có nhắc việc nào đến lúc gửi. Thử /tick 7d."))
-        await chat.deliver()
-
-    async def summary(self, chat: DemoChat) -> None:
-        """/summary with its chart and spreadsheet, written next to the demo store.
-
-        The conversation's /summary answers with the text only; the demo asks the summary
-        service for the message with its files, so the user can open them.
-        """
-        now = self.clock()
-        async with transaction(self.app.sessions) as session:
-            person = await session.get(Person, self._people[chat.persona.key])
-            if person is None:
-                raise RuntimeError(f"demo person {chat.persona.key} is missing")
-            message = await summary_message(
-                session,
-                person=person,
-                now=now,
-                out_dir=self._files_dir,
-                config=ReportConfig.from_settings(self.app.settings),
-            )
-            await enqueue(
-                session,
-                channel=CHANNEL,
-                chat_id=chat.persona.chat_id,
-                message=message,
-                now=now,
-                person_id=person.id,
-            )
         await chat.deliver()
 
     def announce_inboxes(self) -> None:

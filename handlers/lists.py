@@ -14,7 +14,7 @@ from handlers.render import (
 )
 from services import queries
 from services.queries import AssignmentView, UnknownAssignmentError
-from services.summary import ReportConfig, render_summary_text
+from services.summary import ReportConfig
 
 DEFAULT_UPCOMING_DAYS = 14
 MAX_UPCOMING_DAYS = 366
@@ -234,10 +234,12 @@ async def upcoming(ctx: Context, args: str) -> None:
 async def summary(ctx: Context, args: str) -> None:
     """/summary: the weekly summary now (leaders and coordinators)."""
     assert ctx.actor is not None
-    result = await queries.weekly_summary(
-        ctx.session,
-        actor=ctx.actor,
-        now=ctx.now,
-        config=ReportConfig.from_settings(ctx.settings),
+    ctx.replies.append(
+        await queries.weekly_summary(
+            ctx.session,
+            actor=ctx.actor,
+            now=ctx.now,
+            config=ReportConfig.from_settings(ctx.settings),
+            out_dir=ctx.settings.data_dir,
+        )
     )
-    ctx.reply(render_summary_text(result, locale=ctx.locale))

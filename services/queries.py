@@ -10,6 +10,7 @@ way officials count it.
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,8 +19,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.calendar import WorkCalendar
 from domain.status import Status
-from domain.summary import WeeklySummary
 from domain.text import fold
+from handlers.messages import Outgoing
 from models.tables import (
     Agency,
     Assignment,
@@ -33,7 +34,7 @@ from models.tables import (
 )
 from services.access import AccessDenied, Actor, require_see
 from services.agencies import expand_groups
-from services.summary import ReportConfig, build_weekly_summary
+from services.summary import ReportConfig, summary_message
 
 OPEN_STATUSES = tuple(s.value for s in Status if s.is_open)
 LIST_LIMIT = 30
@@ -635,9 +636,13 @@ async def profile(session: AsyncSession, *, actor: Actor) -> Profile:
 
 
 async def weekly_summary(
-    session: AsyncSession, *, actor: Actor, now: datetime, config: ReportConfig
-) -> WeeklySummary:
-    """The weekly summary on demand, for those who read every agency's work."""
+    session: AsyncSession, *, actor: Actor, now: datetime, config: ReportConfig, out_dir: Path
+) -> Outgoing:
+    """/summary: the summary as of now with its chart and spreadsheet, for those who read
+    every agency's work."""
     if not actor.sees_everything:
         raise AccessDenied("summary")
-    return await build_weekly_summary(session, as_of=now, config=config)
+    person = await session.get(Person, actor.person_id)
+    if person is None:
+        raise AccessDenied("summary")
+    return await summary_message(session, person=person, now=now, out_dir=out_dir, config=config)

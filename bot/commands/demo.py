@@ -45,7 +45,7 @@ def _log_to(path: Path) -> Iterator[None]:
         handler.close()
 
 
-async def _run(settings: Settings, *, start: date, files_dir: Path, store: Path) -> None:
+async def _run(settings: Settings, *, start: date, store: Path) -> None:
     _ = cli_translator(settings)
     hours = reminder_settings(settings).hours
     first = hours.opening(start)
@@ -59,7 +59,6 @@ async def _run(settings: Settings, *, start: date, files_dir: Path, store: Path)
             people=prepared.people,
             out=sys.stdout,
             echo_input=not sys.stdin.isatty(),
-            files_dir=files_dir,
         )
         demo.print(
             _(
@@ -159,7 +158,7 @@ def register(app: typer.Typer) -> None:
             raise UserError(_("Không mở được cơ sở dữ liệu: {error}").format(error=exc)) from exc
         with _log_to(store.with_suffix(".log")):
             try:
-                run_async(_run(settings, start=start, files_dir=files_dir, store=store))
+                run_async(_run(settings, start=start, store=store))
             except KeyboardInterrupt:
                 typer.echo("")  # end the line the terminal's ^C is on
         typer.echo(

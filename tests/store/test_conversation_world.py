@@ -5,8 +5,10 @@ and test_queries* modules. Rows are inserted directly, the conversation runs for
 """
 
 import itertools
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
@@ -51,10 +53,12 @@ class World:
     now: datetime = NOW
     agencies: dict[str, int] = field(default_factory=dict)
     woken: int = 0
+    # Where /summary writes its chart and spreadsheet; tests that ask for one pass tmp_path.
+    data_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "dondoc-world")
     _ids: "itertools.count[int]" = field(default_factory=lambda: itertools.count(1))
 
     def __post_init__(self) -> None:
-        self.settings = Settings(database_url="sqlite:///unused.db")
+        self.settings = Settings(database_url="sqlite:///unused.db", data_dir=self.data_dir)
         self.conversation = Conversation(
             sessions=self.sessions, settings=self.settings, clock=lambda: self.now, wake=self._wake
         )

@@ -1,6 +1,7 @@
 """/tasks, /task, /overdue, /upcoming, /whoami and /lang through the conversation."""
 
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -165,15 +166,20 @@ async def test_the_overdue_query_takes_the_as_of_date_as_a_parameter(
     assert [(r.view.handle, r.days_overdue) for r in after] == [(handle, 2)]
 
 
-async def test_summary_is_for_leaders_and_coordinators(
-    sessions: async_sessionmaker[AsyncSession],
+async def test_summary_is_for_leaders_and_coordinators_with_its_chart_and_spreadsheet(
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
 ) -> None:
-    world = World(sessions)
+    world = World(sessions, data_dir=tmp_path)
     await world.setup_agencies()
     await world.person("Chị Lan", chat_id="lan")
     await world.person("Lãnh đạo", chat_id="boss", role=Role.LEADER, agency=None)
     plan = await world.plan()
     await world.task(plan, "A", due=date(2023, 6, 30))
 
-    assert (await world.say("boss", "/baocao")).startswith("📊 Tổng hợp tiến độ nhiệm vụ")
+    (answer,) = await world.send("boss", "/baocao")
+    assert answer.text.startswith("📊 Tổng hợp tiến độ nhiệm vụ")
+    assert [a.kind for a in answer.attachments] == ["photo", "document"]
+    assert all(
+        Path(a.path).parent == tmp_path and Path(a.path).exists() for a in answer.attachments
+    )
     assert "Bạn không có quyền" in await world.say("lan", "/summary")
