@@ -12,6 +12,7 @@ from handlers.render import (
     status_phrase,
     view_line,
 )
+from models.tables import AssignmentRole
 from services import queries
 from services.queries import AssignmentView, UnknownAssignmentError
 from services.summary import ReportConfig
@@ -41,9 +42,12 @@ async def tasks(ctx: Context, args: str) -> None:
     if not found.views:
         ctx.reply(_("🎉 Cơ quan của bạn không có việc nào đang mở."))
         return
-    lines = [_("📋 Việc đang mở của cơ quan bạn (hạn gần nhất trước):")]
+    lines = [_("📋 Việc đang mở của cơ quan bạn (chủ trì trước, hạn gần nhất trước):")]
     for view in found.views:
-        lines.append(f"{view_line(view, locale=ctx.locale, _=_)} · {_status(ctx, view)}")
+        line = f"{view_line(view, locale=ctx.locale, _=_)} · {_status(ctx, view)}"
+        if view.role == AssignmentRole.COOPERATING.value:
+            line += " · " + _("🤝 phối hợp")
+        lines.append(line)
     if found.more:
         lines.append(_more(ctx, found.more))
     lines.append(_("Trả lời: «#57 xong», «#57 60%»; chi tiết: /chitiet 57"))

@@ -244,7 +244,8 @@ def _due_order() -> tuple[Any, ...]:
 async def my_open_assignments(
     session: AsyncSession, *, actor: Actor, today: date, limit: int = LIST_LIMIT
 ) -> ListResult:
-    """The open assignments of the actor's agency, nearest deadline first.
+    """The open assignments of the actor's agency: those it leads first, then those it
+    cooperates on, each by nearest deadline.
 
     A recurring duty is listed by its open periods that have begun, not by the duty itself.
     """
@@ -277,7 +278,15 @@ async def my_open_assignments(
         )
     ).all()
     found.extend((await views(session, targets=periods)).values())
-    found.sort(key=lambda v: (v.due_date is None, v.due_date or date.max, v.handle))
+    # What the agency leads comes first; where it only cooperates is listed after.
+    found.sort(
+        key=lambda v: (
+            v.role != AssignmentRole.LEAD.value,
+            v.due_date is None,
+            v.due_date or date.max,
+            v.handle,
+        )
+    )
     return ListResult(views=tuple(found[:limit]), more=max(0, len(found) - limit))
 
 

@@ -29,10 +29,15 @@ async def test_tasks_lists_my_agencys_open_work_nearest_deadline_first(
     await world.task(plan, "D", due=date(2023, 1, 1), status="done")
     await world.task(plan, "E", due=date(2023, 1, 1), lead="SXD")
 
+    await world.task(plan, "F", due=date(2023, 2, 1), lead="SXD", cooperating=("STTTT",))
+
     answer = await world.say("lan", "/viec")
 
     lines = answer.splitlines()
-    assert [line.split()[0] for line in lines[1:4]] == [f"#{soon}", f"#{late}", f"#{undated}"]
+    handles = [line.split()[0] for line in lines[1:5]]
+    # Work the agency leads first; where it only cooperates after, marked as such.
+    assert handles[:3] == [f"#{soon}", f"#{late}", f"#{undated}"]
+    assert " F " in lines[4] and lines[4].endswith("🤝 phối hợp")
     assert " D " not in answer and " E " not in answer
 
 
