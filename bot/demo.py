@@ -10,9 +10,7 @@ in their inbox), and echoing piped input so a transcript reads as a chat. The de
 directory sits next to its store, so /summary's chart and spreadsheet land there."""
 
 import itertools
-import queue
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -21,12 +19,12 @@ from datetime import date, datetime, timedelta
 from importlib.resources import as_file, files
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import TextIO, cast
+from typing import TextIO
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.bootstrap import App
-from bot.channels.console import CHANNEL, ConsoleChat, ConsoleSender
+from bot.channels.console import CHANNEL, ConsoleChat, ConsoleSender, LineSource
 from bot.dispatcher import OutboxDispatcher
 from domain.importers import import_file
 from domain.text import fold
@@ -231,37 +229,6 @@ async def _register(session: AsyncSession, *, persona: Persona, now: datetime, l
     return result.person.id
 
 
-class LineFeed:
-    """The lines of a stream, read by a daemon thread.
-
-    The console reads a line in a worker thread, which Ctrl-C cannot interrupt, and the
-    event loop waits for its workers when it closes; `close` hands that read an end of
-    input instead, so the demo exits at once. The daemon thread left waiting on the
-    terminal does not keep the process alive.
-    """
-
-    def __init__(self, stream: TextIO) -> None:
-        self._lines: queue.Queue[str] = queue.Queue()
-        self._stream = stream
-        threading.Thread(target=self._pump, name="demo-input", daemon=True).start()
-
-    def _pump(self) -> None:
-        for line in iter(self._stream.readline, ""):
-            self._lines.put(line)
-        self._lines.put("")
-
-    def readline(self) -> str:
-        """The next line, or "" at end of input."""
-        line = self._lines.get()
-        if not line:
-            self._lines.put("")  # every later read sees the end too
-        return line
-
-    def close(self) -> None:
-        """End the input now: a pending or later read returns ""."""
-        self._lines.put("")
-
-
 class SwitchPersona(Exception):
     """A demo chat hands the terminal to another persona's chat."""
 
@@ -358,14 +325,13 @@ class Demo:
         self._announced = {p.key: 0 for p in PERSONAS}
         self._chats: dict[str, DemoChat] = {}
 
-    async def converse(self, lines: LineFeed) -> None:
+    async def converse(self, lines: LineSource) -> None:
         """Chat as the officer until end of input; `/as` hands over to another persona."""
         persona = PERSONAS[0]
         self.print(self.introduce(persona))
         while True:
             try:
-                # The console only calls readline(), which LineFeed has.
-                await self._chat(persona).run(cast(TextIO, lines))
+                await self._chat(persona).run(lines)
             except SwitchPersona as switch:
                 persona = switch.persona
                 await self._take_over(persona)

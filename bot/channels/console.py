@@ -6,6 +6,8 @@ the user answers by typing the number.
 
 import asyncio
 import itertools
+import queue
+import threading
 import uuid
 from dataclasses import dataclass
 from typing import Protocol, TextIO
@@ -81,6 +83,43 @@ class Handler(Protocol):
         ...
 
 
+class LineFeed:
+    """The lines of a stream, read by a daemon thread.
+
+    A read in an event-loop worker thread cannot be interrupted by Ctrl-C, and the loop
+    waits for its workers when it closes, so a chat would hang on exit; `close` hands the
+    pending read an end of input instead. The daemon thread left waiting on the terminal
+    does not keep the process alive.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._lines: queue.Queue[str] = queue.Queue()
+        self._stream = stream
+        threading.Thread(target=self._pump, name="console-input", daemon=True).start()
+
+    def _pump(self) -> None:
+        for line in iter(self._stream.readline, ""):
+            self._lines.put(line)
+        self._lines.put("")
+
+    def readline(self) -> str:
+        """The next line, or "" at end of input."""
+        line = self._lines.get()
+        if not line:
+            self._lines.put("")  # every later read sees the end too
+        return line
+
+    def close(self) -> None:
+        """End the input now: a pending or later read returns ""."""
+        self._lines.put("")
+
+
+class LineSource(Protocol):
+    """Where a console chat reads its lines: `readline()` returns "" at end of input."""
+
+    def readline(self) -> str: ...
+
+
 class ConsoleChat:
     """One terminal chat: each line typed goes to the conversation, its answers are printed."""
 
@@ -129,7 +168,7 @@ class ConsoleChat:
         while await self._dispatcher.drain_once():
             pass
 
-    async def run(self, lines: TextIO) -> None:
+    async def run(self, lines: LineSource) -> None:
         """Read lines until end of input."""
         await self.deliver()
         while True:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from bot.bootstrap import running_app
-from bot.channels.console import CHANNEL, ConsoleChat, ConsoleSender
+from bot.channels.console import CHANNEL, ConsoleChat, ConsoleSender, LineFeed
 from bot.cli_support import UserError, cli_settings, cli_translator, friendly, run_async
 from bot.dispatcher import OutboxDispatcher
 from bot.settings import Settings
@@ -57,7 +57,11 @@ async def _chat(settings: Settings, *, person: str | None, invite: str | None) -
         typer.echo(_("Đôn Đốc — gõ tin nhắn rồi Enter; gõ số để chọn nút; Ctrl-D để thoát."))
         if invite is not None:
             await chat.say(f"/start {invite}")
-        await chat.run(sys.stdin)
+        lines = LineFeed(sys.stdin)
+        try:
+            await chat.run(lines)
+        finally:
+            lines.close()
 
 
 def register(app: typer.Typer) -> None:

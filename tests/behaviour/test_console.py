@@ -2,7 +2,12 @@
 
 import asyncio
 import json
+import os
+import signal
+import subprocess
+import sys
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -151,3 +156,33 @@ def test_chat_refuses_unknown_people_and_bad_options(tmp_path: object) -> None:
     code, out = dondoc(url, "overdue", "--as-of", "hôm qua")
     assert code == 1 and "Ngày không hợp lệ" in out
     assert dondoc(url, "overdue", "--as-of", "2023-01-01")[1].startswith("Không có việc quá hạn")
+
+
+def test_ctrl_c_ends_the_terminal_chat_at_once(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+    assert dondoc(url, "db", "upgrade")[0] == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DONDOC_")}
+    env["DONDOC_DATABASE_URL"] = url
+    with subprocess.Popen(
+        [str(Path(sys.executable).with_name("dondoc")), "chat", "--invite", "NOTACODE"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+        encoding="utf-8",
+    ) as chat:
+        assert chat.stdout is not None and chat.stderr is not None
+        # The wrong code is answered; then the chat waits on input that stays open.
+        for line in chat.stdout:
+            if "mã" in line.lower():
+                break
+        chat.send_signal(signal.SIGINT)
+        # stdin stays open: the chat must end on the signal, not because its input ran out.
+        try:
+            returncode = chat.wait(timeout=20)
+        finally:
+            chat.kill()
+        err = chat.stderr.read()
+    assert returncode == 0, err
+    assert "Traceback" not in err

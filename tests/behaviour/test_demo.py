@@ -22,8 +22,9 @@ import pytest
 from sqlmodel import col, func, select
 from typer.testing import CliRunner
 
+from bot.channels.console import LineFeed
 from bot.cli import app
-from bot.demo import DemoClock, LineFeed, find_persona, parse_tick
+from bot.demo import DemoClock, find_persona, parse_tick
 from models.db import make_engine, make_sessionmaker
 from models.tables import (
     Agency,
@@ -233,7 +234,7 @@ def test_bad_demo_options_say_what_to_do_and_create_nothing(
 
 
 def test_ctrl_c_ends_the_demo_at_once_with_a_goodbye(tmp_path: Path) -> None:
-    demo = subprocess.Popen(
+    with subprocess.Popen(
         [str(DONDOC), "demo"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -242,16 +243,21 @@ def test_ctrl_c_ends_the_demo_at_once_with_a_goodbye(tmp_path: Path) -> None:
         env=_environment(),
         text=True,
         encoding="utf-8",
-    )
-    assert demo.stdout is not None
-    # Wait until the demo waits for input (its input stays open: no end of input).
-    for line in demo.stdout:
-        if line.startswith("👤"):
-            break
-    demo.send_signal(signal.SIGINT)
-    out, err = demo.communicate(timeout=20)
+    ) as demo:
+        assert demo.stdout is not None and demo.stderr is not None
+        # Wait until the demo waits for input (its input stays open: no end of input).
+        for line in demo.stdout:
+            if line.startswith("👤"):
+                break
+        demo.send_signal(signal.SIGINT)
+        # stdin stays open: the demo must end on the signal, not because its input ran out.
+        try:
+            returncode = demo.wait(timeout=20)
+        finally:
+            demo.kill()
+        out, err = demo.stdout.read(), demo.stderr.read()
 
-    assert demo.returncode == 0, err
+    assert returncode == 0, err
     assert "Traceback" not in err
     assert "Tạm biệt!" in out
 
