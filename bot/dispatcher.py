@@ -26,19 +26,21 @@ outcome:
 """
 
 import asyncio
+import dataclasses
 import functools
+import heapq
 import logging
 import math
 import random
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -66,6 +68,7 @@ _OUTBOX = cast(sa.Table, Outbox.__table__)  # type: ignore[attr-defined]
 _UNSENT = (OutboxState.PENDING.value, OutboxState.SENDING.value)
 _GROUP_WINDOW = timedelta(minutes=1)
 _EXCERPT_CHARS = 300
+_RECHECK_FLOOR = 0.2
 # How often an outcome write is retried before the row is left to its lease (and resent).
 _RECORD_TRIES = 3
 
@@ -180,7 +183,7 @@ class RateLimiter:
 
 @dataclass(frozen=True)
 class _Claim:
-    """A row this instance holds the lease on."""
+    """A row this instance claims (or holds the lease on), with what sending it needs."""
 
     id: int
     channel: str
@@ -189,6 +192,7 @@ class _Claim:
     kind: str
     payload: dict[str, Any]
     attempts: int
+    lease_until: datetime
 
 
 class OutboxDispatcher:
@@ -227,11 +231,14 @@ class OutboxDispatcher:
         self._idle_poll = idle_poll
         self._rng = rng or random.Random()
         self._woken = asyncio.Event()
-        self._skip_locked = sessions.kw["bind"].dialect.name == "postgresql"
+        self._room_made = asyncio.Event()
+        self._in_flight: Counter[str] = Counter()
+        self._engine = sessions.kw["bind"]
+        self._skip_locked = self._engine.dialect.name == "postgresql"
         self._unrecorded: list[tuple[int, str | None, asyncio.Future[bool]]] = []
         self._recorder: asyncio.Task[None] | None = None
-        # When a chat this instance wrote to may take its next message (event-loop time).
-        self._chat_free_at: dict[tuple[str, str], float] = {}
+        # When chats this instance wrote to may take their next message (event-loop time).
+        self._chats_freed: list[float] = []
 
     def wake(self) -> None:
         """Look at the outbox now: new rows were committed (called by the conversation)."""
@@ -239,132 +246,182 @@ class OutboxDispatcher:
 
     async def drain_once(self) -> int:
         """Claim what is due now, send it within the limits, record it; return how many sent."""
-        claims = await self._claim()
+        claims = await self._claim(self._batch)
         if not claims:
             return 0
         outcomes = await asyncio.gather(*(self._deliver(claim) for claim in claims))
         return sum(outcomes)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Drain until `stop` is set; between drains sleep until woken or something falls due."""
+        """Send until `stop` is set, then finish what is in flight.
+
+        More is claimed as soon as half of a channel's batch has gone out, so the next claim
+        overlaps the last sends of the previous one (a chat's next message still waits for
+        the one in flight). With nothing to send it sleeps until woken or something falls due.
+        """
+        flying: set[asyncio.Task[int]] = set()
         failures = 0
         while not stop.is_set():
             self._woken.clear()
+            self._room_made.clear()
+            room = {
+                channel: self._batch[channel] - self._in_flight[channel]
+                for channel in self._senders
+                if self._in_flight[channel] <= self._batch[channel] // 2
+            }
             try:
-                claimed = await self.drain_once()
-                timeout = 0.0 if claimed else await self._idle_timeout()
+                for claim in await self._claim(room) if room else []:
+                    self._launch(claim, flying)
+                idle = None if flying else await self._idle_timeout()
                 failures = 0
             except Exception:
                 failures += 1
-                timeout = self._retry.delay(failures, self._rng)
-                log.exception("outbox drain failed; trying again in %.1f s", timeout)
-            if timeout > 0:
-                await _wait_any(stop, self._woken, timeout=timeout)
+                delay = self._retry.delay(failures, self._rng)
+                log.exception("reading the outbox failed; trying again in %.1f s", delay)
+                await _wait_any(stop, timeout=delay)
+                continue
+            if idle is None:
+                await _wait_any(stop, self._woken, self._room_made, timeout=self._chat_timeout())
+            elif idle > 0:
+                await _wait_any(stop, self._woken, timeout=idle)
+        if flying:
+            await asyncio.gather(*flying, return_exceptions=True)
+
+    def _launch(self, claim: _Claim, flying: set["asyncio.Task[int]"]) -> None:
+        self._in_flight[claim.channel] += 1
+        task = asyncio.create_task(self._deliver(claim))
+
+        def landed(done: "asyncio.Task[int]") -> None:
+            flying.discard(done)
+            left = self._in_flight[claim.channel] = self._in_flight[claim.channel] - 1
+            # Claim again when the batch is half out, or all out (a chat may be free again).
+            if left in (0, self._batch[claim.channel] // 2):
+                self._room_made.set()
+
+        flying.add(task)
+        task.add_done_callback(landed)
 
     # Claiming -----------------------------------------------------------------------------
 
-    async def _claim(self) -> list[_Claim]:
+    async def _claim(self, room: Mapping[str, int]) -> list[_Claim]:
         claims: list[_Claim] = []
-        for channel in self._senders:
-            claims.extend(await self._claim_channel(channel))
+        for channel, free in room.items():
+            if free > 0:
+                claims.extend(await self._claim_channel(channel, free))
         return claims
 
-    async def _claim_channel(self, channel: str) -> list[_Claim]:
-        limits = self._limits[channel]
-        batch = self._batch[channel]
-        async with transaction(self._sessions) as session:
+    async def _claim_channel(self, channel: str, batch: int) -> list[_Claim]:
+        # Core statements on a plain connection: this runs for every batch, and the ORM
+        # session's bookkeeping would cost more than the queries.
+        async with self._engine.begin() as connection:
             now = self._clock()
-            rows = list((await session.exec(self._candidates(channel, now, batch * 3))).all())
-            ready = (await self._within_group_limits(session, channel, rows, now, limits))[:batch]
+            found: dict[str, _Claim] = {}
+            for expired in (True, False):
+                statement = self._candidates(channel, now, batch, expired=expired)
+                for row in (await connection.execute(statement)).all():
+                    claim = _Claim(
+                        id=row.id,
+                        channel=row.channel,
+                        chat_id=row.chat_id,
+                        person_id=row.person_id,
+                        kind=row.kind,
+                        payload=row.payload,
+                        attempts=row.attempts,
+                        lease_until=now + self._lease,
+                    )
+                    if claim.chat_id not in found or claim.id < found[claim.chat_id].id:
+                        found[claim.chat_id] = claim
+            candidates = sorted(found.values(), key=lambda claim: claim.id)
+            ready = (await self._within_group_limits(connection, channel, candidates, now))[:batch]
             if not ready:
                 return []
-            ids = [row.id for row in ready if row.id is not None]
-            await session.exec(
-                sa.update(Outbox)
-                .where(col(Outbox.id).in_(ids))
+            await connection.execute(
+                sa.update(_OUTBOX)
+                .where(_OUTBOX.c.id.in_([claim.id for claim in ready]))
                 .values(
                     state=OutboxState.SENDING.value,
                     claimed_by=self.instance_id,
                     claimed_until=now + self._lease,
-                    attempts=Outbox.attempts + 1,
+                    attempts=_OUTBOX.c.attempts + 1,
                 )
-                .execution_options(synchronize_session=False)
             )
-            return [
-                _Claim(
-                    id=row.id,
-                    channel=row.channel,
-                    chat_id=row.chat_id,
-                    person_id=row.person_id,
-                    kind=row.kind,
-                    payload=dict(row.payload),
-                    attempts=row.attempts + 1,
-                )
-                for row in ready
-                if row.id is not None
-            ]
+            return [dataclasses.replace(claim, attempts=claim.attempts + 1) for claim in ready]
 
-    def _candidates(self, channel: str, now: datetime, limit: int) -> Any:
+    def _candidates(self, channel: str, now: datetime, limit: int, *, expired: bool) -> Any:
+        """Rows to claim: leases that ran out, or pending rows that are due (oldest first).
+
+        Either way only a chat's earliest unsent row, and only if the chat's last message is
+        older than its interval. Both checks read the (channel, chat_id, sent_at) index: unsent
+        rows are those without sent_at.
+        """
         earlier = aliased(Outbox)
         recent = aliased(Outbox)
         interval = timedelta(seconds=self._limits[channel].private_chat_interval)
-        due = sa.or_(
-            sa.and_(
-                col(Outbox.state) == OutboxState.PENDING.value, col(Outbox.next_attempt_at) <= now
-            ),
-            sa.and_(
-                col(Outbox.state) == OutboxState.SENDING.value, col(Outbox.claimed_until) < now
-            ),
-        )
         held_up = sa.exists().where(
             col(earlier.channel) == col(Outbox.channel),
             col(earlier.chat_id) == col(Outbox.chat_id),
-            col(earlier.id) < col(Outbox.id),
+            col(earlier.sent_at).is_(None),
             col(earlier.state).in_(_UNSENT),
+            col(earlier.id) < col(Outbox.id),
         )
         too_soon = sa.exists().where(
             col(recent.channel) == col(Outbox.channel),
             col(recent.chat_id) == col(Outbox.chat_id),
-            col(recent.state) == OutboxState.SENT.value,
             col(recent.sent_at) > now - interval,
         )
-        statement = (
-            select(Outbox)
-            .where(col(Outbox.channel) == channel, due, ~held_up)
-            .order_by(col(Outbox.id))
-            .limit(limit)
-        )
+        statement = sa.select(
+            col(Outbox.id),
+            col(Outbox.channel),
+            col(Outbox.chat_id),
+            col(Outbox.person_id),
+            col(Outbox.kind),
+            col(Outbox.payload),
+            col(Outbox.attempts),
+        ).where(col(Outbox.channel) == channel, ~held_up)
+        if expired:
+            # Not this instance's own: those are still queued here and are looked after.
+            statement = statement.where(
+                col(Outbox.state) == OutboxState.SENDING.value,
+                col(Outbox.claimed_until) < now,
+                sa.or_(
+                    col(Outbox.claimed_by).is_(None), col(Outbox.claimed_by) != self.instance_id
+                ),
+            ).order_by(col(Outbox.id))
+        else:
+            # Ordered like ix_outbox_due, so the scan stops after `limit` claimable rows.
+            statement = statement.where(
+                col(Outbox.state) == OutboxState.PENDING.value,
+                col(Outbox.next_attempt_at) <= now,
+            ).order_by(col(Outbox.next_attempt_at))
         if interval > timedelta(0):
             statement = statement.where(~too_soon)
+        statement = statement.limit(limit)
         if self._skip_locked:
             statement = statement.with_for_update(skip_locked=True, of=Outbox)
         return statement
 
     async def _within_group_limits(
         self,
-        session: AsyncSession,
+        connection: AsyncConnection,
         channel: str,
-        rows: Sequence[Outbox],
+        candidates: Sequence[_Claim],
         now: datetime,
-        limits: ChannelLimits,
-    ) -> list[Outbox]:
-        groups = {row.chat_id for row in rows if is_group_chat(row.chat_id)}
+    ) -> list[_Claim]:
+        groups = {claim.chat_id for claim in candidates if is_group_chat(claim.chat_id)}
         if not groups:
-            return list(rows)
-        recent = (
-            await session.exec(
-                select(Outbox.chat_id, sa.func.count())
-                .where(
-                    col(Outbox.channel) == channel,
-                    col(Outbox.chat_id).in_(groups),
-                    col(Outbox.state) == OutboxState.SENT.value,
-                    col(Outbox.sent_at) > now - _GROUP_WINDOW,
-                )
-                .group_by(col(Outbox.chat_id))
+            return list(candidates)
+        recent = await connection.execute(
+            sa.select(_OUTBOX.c.chat_id, sa.func.count())
+            .where(
+                _OUTBOX.c.channel == channel,
+                _OUTBOX.c.chat_id.in_(groups),
+                _OUTBOX.c.sent_at > now - _GROUP_WINDOW,
             )
-        ).all()
-        full = {chat for chat, count in recent if count >= limits.group_per_minute}
-        return [row for row in rows if row.chat_id not in full]
+            .group_by(_OUTBOX.c.chat_id)
+        )
+        limit = self._limits[channel].group_per_minute
+        full = {chat for chat, count in recent.all() if count >= limit}
+        return [claim for claim in candidates if claim.chat_id not in full]
 
     # Sending ------------------------------------------------------------------------------
 
@@ -372,6 +429,11 @@ class OutboxDispatcher:
         sender = self._senders[claim.channel]
         async with self._slots:
             await self._limiters[claim.channel].acquire()
+            if self._clock() > claim.lease_until - self._lease / 2:
+                # Waited too long for a slot: another instance may take the row over soon, and
+                # a request must not outlive the lease. Hand it back instead of sending.
+                await self._record(self._lapsed, claim, TimeoutError("lease ran short"))
+                return 0
             try:
                 message = Outgoing.from_payload(claim.payload)
             except (KeyError, TypeError, ValueError) as exc:
@@ -408,8 +470,7 @@ class OutboxDispatcher:
             if is_group_chat(claim.chat_id)
             else limits.private_chat_interval
         )
-        loop = asyncio.get_running_loop()
-        self._chat_free_at[(claim.channel, claim.chat_id)] = loop.time() + gap
+        heapq.heappush(self._chats_freed, asyncio.get_running_loop().time() + gap)
 
     async def _record_sent(self, row_id: int, provider_id: str | None) -> bool:
         """Queue a delivery for the next group commit and wait until it is stored."""
@@ -429,6 +490,7 @@ class OutboxDispatcher:
             stored = await self._write(
                 functools.partial(self._sent, deliveries=deliveries),
                 what=f"the delivery of outbox rows {[row_id for row_id, _ in deliveries]}",
+                core=True,
             )
             for _row, _provider, waiter in batch:
                 waiter.set_result(stored)
@@ -443,14 +505,18 @@ class OutboxDispatcher:
             self.wake()
 
     async def _write(
-        self, write: Callable[[AsyncSession, datetime], Awaitable[None]], *, what: str
+        self, write: Callable[[Any, datetime], Awaitable[None]], *, what: str, core: bool = False
     ) -> bool:
-        """Run one outcome transaction, retrying briefly; unstored rows are resent after their
-        lease."""
+        """Run one outcome transaction (on an ORM session, or a plain connection if `core`),
+        retrying briefly; rows left unrecorded are resent after their lease."""
         for attempt in range(1, _RECORD_TRIES + 1):
             try:
-                async with transaction(self._sessions) as session:
-                    await write(session, self._clock())
+                if core:
+                    async with self._engine.begin() as connection:
+                        await write(connection, self._clock())
+                else:
+                    async with transaction(self._sessions) as session:
+                        await write(session, self._clock())
             except Exception:
                 if attempt == _RECORD_TRIES:
                     log.exception("could not record %s; it is retried when its lease ends", what)
@@ -463,10 +529,14 @@ class OutboxDispatcher:
     # Outcomes (each runs inside one transaction) ------------------------------------------
 
     async def _sent(
-        self, session: AsyncSession, now: datetime, *, deliveries: list[tuple[int, str | None]]
+        self,
+        connection: AsyncConnection,
+        now: datetime,
+        *,
+        deliveries: list[tuple[int, str | None]],
     ) -> None:
         # The row becomes "sent" in the same statement that stores the provider's id.
-        await session.exec(
+        await connection.execute(
             sa.update(_OUTBOX)
             .where(_OUTBOX.c.id == sa.bindparam("row_id"))
             .values(
@@ -477,7 +547,7 @@ class OutboxDispatcher:
                 claimed_until=None,
                 last_error=None,
             ),
-            params=[{"row_id": row_id, "provider_id": pid} for row_id, pid in deliveries],
+            [{"row_id": row_id, "provider_id": pid} for row_id, pid in deliveries],
         )
 
     async def _rate_limited(
@@ -497,6 +567,12 @@ class OutboxDispatcher:
             error,
             attempts=claim.attempts - 1,
         )
+
+    async def _lapsed(
+        self, session: AsyncSession, claim: _Claim, error: Exception, now: datetime
+    ) -> None:
+        log.warning("outbox row %s waited past half its lease; handing it back", claim.id)
+        await self._retry_at(session, claim, now, error, attempts=claim.attempts - 1)
 
     async def _temporary(
         self, session: AsyncSession, claim: _Claim, error: Exception, now: datetime
@@ -683,17 +759,24 @@ class OutboxDispatcher:
                 )
             ).first()
         now = self._clock()
-        timeout = self._idle_poll
+        timeout = self._chat_timeout()
         for when in (next_retry, lease_end):
             if when is not None:
                 timeout = min(timeout, max(0.0, (when - now).total_seconds()))
-        loop_now = asyncio.get_running_loop().time()
-        for key, free_at in list(self._chat_free_at.items()):
-            if free_at <= loop_now:
-                del self._chat_free_at[key]
-            else:
-                timeout = min(timeout, free_at - loop_now)
         return timeout
+
+    def _chat_timeout(self) -> float:
+        """Seconds until a chat this instance wrote to may take its next message.
+
+        Capped by the idle poll, and never under a fifth of a second: most chats have no next
+        message, so looking for one costs a query each time.
+        """
+        loop_now = asyncio.get_running_loop().time()
+        while self._chats_freed and self._chats_freed[0] <= loop_now:
+            heapq.heappop(self._chats_freed)
+        if not self._chats_freed:
+            return self._idle_poll
+        return min(self._idle_poll, max(_RECHECK_FLOOR, self._chats_freed[0] - loop_now))
 
 
 async def _describe(session: AsyncSession, person: Person | None, claim: _Claim) -> str:

@@ -27,7 +27,7 @@ async def test_a_killed_sender_resumes_and_every_reminder_arrives_at_most_in_fli
     async with FakeTelegramAPI() as api:
         # Slow answers keep requests in flight, so the kill lands between call and commit.
         api.slow_down(0.03, methods=["sendMessage"])
-        options = {"rate": 150.0, "chat_interval": 0.1, "lease": 2.0}
+        options = {"rate": 150.0, "chat_interval": 0.1, "lease": 4.0}
         first = await start_worker(db_url=db_url, api=api, instance="first", **options)
         for _ in range(3000):
             if sum(received(api).values()) >= COUNT // 3 or first.returncode is not None:

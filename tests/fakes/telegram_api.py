@@ -19,12 +19,14 @@ what DONDOC_TELEGRAM_API_BASE does.
         assert api.texts_to("1001") == ["Xin chào"]
 """
 
+import argparse
 import asyncio
 import contextlib
 import itertools
 import json
 import math
 import random
+import sys
 import time
 from collections import deque
 from collections.abc import Iterable
@@ -132,6 +134,7 @@ class FakeTelegramAPI:
         """Listen on 127.0.0.1 (a free port unless one was given)."""
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/_fake/calls", self._report)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", self._port)
@@ -391,6 +394,21 @@ class FakeTelegramAPI:
             429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
         )
 
+    async def _report(self, _request: web.Request) -> web.Response:
+        """Every call so far, for a test or benchmark running the fake in another process."""
+        return web.json_response(
+            [
+                {
+                    "method": c.method,
+                    "status": c.status,
+                    "at": c.at,
+                    "chat_id": c.chat_id,
+                    "text": c.text,
+                }
+                for c in self.calls
+            ]
+        )
+
     # API methods ------------------------------------------------------------------------------
 
     def _me(self) -> dict[str, Any]:
@@ -546,3 +564,24 @@ async def _read_params(
             if attached is not None:
                 files[key] = attached
     return params, files
+
+
+async def serve(argv: list[str]) -> None:
+    """Run the fake alone (for benchmarks): prints its base URL, serves until killed."""
+    parser = argparse.ArgumentParser(description="A fake Telegram Bot API on 127.0.0.1.")
+    parser.add_argument("--per-second", type=int, default=None, help="global rate limit")
+    parser.add_argument("--chat-interval", type=float, default=None, help="per-chat limit (s)")
+    args = parser.parse_args(argv)
+    api = FakeTelegramAPI()
+    await api.start()
+    api.limit_rate(per_second=args.per_second, chat_interval=args.chat_interval)
+    print(api.base_url, flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await api.stop()
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(sys.argv[1:]))

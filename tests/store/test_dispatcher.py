@@ -350,3 +350,28 @@ async def test_run_sends_at_once_when_woken_and_stops_when_asked(sessions: Sessi
     stop.set()
     await asyncio.wait_for(running, timeout=5)
     assert sender.texts_to("501") == ["ngay"]
+
+
+async def test_a_message_that_waited_past_half_its_lease_is_handed_back_unsent(
+    sessions: Sessions,
+) -> None:
+    clock = FakeClock(NOW)
+
+    class SlowSender(RecordingSender):
+        async def send(self, chat_id: str, message: Outgoing) -> str | None:
+            clock.advance(seconds=40)  # the first send eats most of the batch's lease
+            return await super().send(chat_id, message)
+
+    sender = SlowSender()
+    await add(sessions, "501", "một")
+    await add(sessions, "502", "hai")
+    outbox = dispatcher(sessions, sender, clock, lease=timedelta(seconds=60))
+    assert await outbox.drain_once() == 1
+    stored = {r.chat_id: r for r in await rows(sessions)}
+    assert (stored["502"].state, stored["502"].attempts, stored["502"].claimed_by) == (
+        "pending",
+        0,
+        None,
+    )
+    assert await outbox.drain_once() == 1
+    assert sorted(c for c, _m in sender.sent) == ["501", "502"]

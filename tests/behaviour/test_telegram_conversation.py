@@ -1,0 +1,456 @@
+"""The whole Telegram path: real aiogram polling and webhook, the real conversation, the real
+outbox dispatcher and sender, against the fake Bot API. What the user sees is what the fake
+received; what changed is read from the store.
+"""
+
+import asyncio
+import html
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pytest
+from aiogram import Bot
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.channels.telegram import TelegramRuntime, make_bot, setup_dispatcher
+from bot.dispatcher import ChannelLimits, OutboxDispatcher
+from bot.http import HttpServer
+from bot.settings import Settings, load_settings
+from handlers.conversation import Conversation
+from handlers.keyboards import status_buttons
+from handlers.messages import Incoming, Outgoing, ReminderItem
+from locales import gettext_for
+from models.db import transaction
+from models.tables import ChatIdentity, Outbox, Person, Role, StatusChange
+from services.outbox import enqueue
+from services.people import create_invite
+from tests.conftest import BOTH_STORES
+from tests.fakes.clock import FakeClock
+from tests.fakes.telegram_api import DEFAULT_TOKEN, SENDING, Call, FakeTelegramAPI
+from tests.store.test_conversation_world import NOW, World
+
+pytestmark = BOTH_STORES
+SECRET = "webhook-secret_42"
+DUE = date(2023, 12, 31)
+
+
+class Counted:
+    """The conversation, counting the updates it has finished."""
+
+    def __init__(self, conversation: Conversation) -> None:
+        self._conversation = conversation
+        self.handled = 0
+
+    async def handle(self, incoming: Incoming) -> None:
+        await self._conversation.handle(incoming)
+        self.handled += 1
+
+
+@dataclass
+class Bench:
+    """Everything between a Telegram user and the store."""
+
+    api: FakeTelegramAPI
+    world: World
+    clock: FakeClock
+    conversation: Counted
+    sessions: async_sessionmaker[AsyncSession]
+    webhook: bool
+    wake: Callable[[], None]
+
+    async def _settle(self, handled: int) -> None:
+        for _ in range(1000):
+            if self.conversation.handled >= handled and await self._unsent() == 0:
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError("the bot did not answer in time")
+
+    async def _unsent(self) -> int:
+        async with self.sessions() as session:
+            result = await session.exec(
+                select(func.count())
+                .select_from(Outbox)
+                .where(col(Outbox.state).in_(["pending", "sending"]))
+            )
+            return int(result.one())
+
+    async def deliver(self, update: dict[str, object]) -> int:
+        """Hand one update to the bot, the way this bench receives them; the HTTP status."""
+        if self.webhook:
+            status, _body = await self.api.send_to_webhook(update)
+            return status
+        self.api.push_update(update)
+        return 200
+
+    async def say(
+        self, chat: int, text: str, *, reply_to: int | None = None, language: str = "vi"
+    ) -> list[Call]:
+        """Type into a chat; what the bot then sent to that chat."""
+        update = self.api.message_update(
+            chat, text, reply_to_message_id=reply_to, language_code=language
+        )
+        return await self.exchange(chat, update)
+
+    async def press(self, chat: int, data: str, *, under: Call) -> list[Call]:
+        """Press a button under one of the bot's messages; what the bot then sent."""
+        assert under.message_id is not None
+        update = self.api.callback_update(chat, data, message_id=under.message_id)
+        return await self.exchange(chat, update)
+
+    async def exchange(self, chat: int, update: dict[str, object]) -> list[Call]:
+        mark = len(self.api.calls)
+        handled = self.conversation.handled + 1
+        assert await self.deliver(update) == 200
+        await self._settle(handled)
+        return self.sent_to(chat, since=mark)
+
+    def sent_to(self, chat: int, *, since: int = 0) -> list[Call]:
+        return [
+            c
+            for c in self.api.calls[since:]
+            if c.ok and c.method in SENDING and c.chat_id == str(chat)
+        ]
+
+    async def remind(self, chat: int, *handles: int) -> Call:
+        """A reminder written by the scheduler and delivered by the dispatcher."""
+        _ = gettext_for("vi")
+        items = tuple(ReminderItem(number=n, assignment_id=h) for n, h in enumerate(handles, 1))
+        message = Outgoing(
+            text="🔔 Nhắc việc",
+            items=items,
+            buttons=tuple(status_buttons(item=i, _=_, numbered=len(items) > 1) for i in items),
+        )
+        mark = len(self.api.calls)
+        async with transaction(self.sessions) as session:
+            await enqueue(
+                session,
+                channel="telegram",
+                chat_id=str(chat),
+                message=message,
+                now=self.clock.now,
+                kind="reminder",
+            )
+        self.wake()
+        await self._settle(self.conversation.handled)
+        [call] = self.sent_to(chat, since=mark)
+        return call
+
+    def later(self, **delta: float) -> None:
+        self.clock.advance(**delta)
+        self.world.now = self.clock.now
+
+
+@asynccontextmanager
+async def bench(
+    sessions: async_sessionmaker[AsyncSession], *, webhook: bool = False
+) -> AsyncIterator[Bench]:
+    world = World(sessions)
+    await world.setup_agencies()
+    clock = FakeClock(NOW)
+    settings: Settings = load_settings(_env_file=None, database_url="sqlite:///unused.db")
+    async with FakeTelegramAPI() as api:
+        bot: Bot = make_bot(
+            load_settings(
+                _env_file=None, telegram_token=DEFAULT_TOKEN, telegram_api_base=api.base_url
+            ),
+            timeout=5,
+        )
+        http = HttpServer(host="127.0.0.1", port=0)
+        await http.start()
+        stop = asyncio.Event()
+        sender_dispatcher: OutboxDispatcher | None = None
+
+        def wake() -> None:
+            if sender_dispatcher is not None:
+                sender_dispatcher.wake()
+
+        conversation = Counted(
+            Conversation(sessions=sessions, settings=settings, clock=clock, wake=wake)
+        )
+        runtime = TelegramRuntime(
+            bot=bot,
+            dispatcher=setup_dispatcher(conversation=conversation, clock=clock),
+            webhook_url=f"{http.url}/telegram/webhook" if webhook else None,
+            webhook_secret=SECRET if webhook else None,
+            polling_timeout=1,
+        )
+        runtime.route(http)
+        sender_dispatcher = OutboxDispatcher(
+            sessions=sessions,
+            senders={"telegram": runtime.sender},
+            clock=clock,
+            limits={"telegram": ChannelLimits(per_second=1000, private_chat_interval=0)},
+            idle_poll=0.05,
+        )
+        sending = asyncio.create_task(sender_dispatcher.run(stop))
+        await runtime.start()
+        testbed = Bench(
+            api=api,
+            world=world,
+            clock=clock,
+            conversation=conversation,
+            sessions=sessions,
+            webhook=webhook,
+            wake=wake,
+        )
+        try:
+            yield testbed
+        finally:
+            stop.set()
+            await runtime.stop()
+            await sending
+            await http.stop()
+
+
+def texts(calls: list[Call]) -> list[str]:
+    """What the user reads (the HTML entities decoded)."""
+    return [html.unescape(c.text or "") for c in calls]
+
+
+async def test_a_stranger_learns_how_to_register_and_nothing_else(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with bench(sessions) as tb:
+        plan = await tb.world.plan()
+        await tb.world.task(plan, "III.12", title="Kho dữ liệu bí mật", due=DUE)
+        answers = texts(await tb.say(777, "/tasks"))
+        answers += texts(await tb.say(777, "xong"))
+    assert len(answers) == 2
+    assert all("/start" in a and "Kho dữ liệu" not in a for a in answers)
+    async with sessions() as session:
+        assert (await session.exec(select(Person))).all() == []
+
+
+async def test_registration_by_deep_link_binds_the_chat_and_tells_the_coordinator(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with bench(sessions) as tb:
+        await tb.world.person("Anh Điều Phối", role=Role.COORDINATOR, agency=None, chat_id="900")
+        async with transaction(sessions) as session:
+            invite = await create_invite(
+                session,
+                agency_code="STTTT",
+                role=Role.OFFICER,
+                uses=1,
+                expires_in=timedelta(days=14),
+                now=NOW,
+                created_by="cli",
+            )
+        mark = len(tb.api.calls)
+        [welcome] = texts(await tb.say(501, f"/start {invite.code}"))
+        [notice] = texts(tb.sent_to(900, since=mark))
+        [again] = texts(await tb.say(502, f"/start {invite.code}"))
+    assert welcome.startswith("✅ Đăng ký thành công: Lan Nguyễn")
+    assert "Sở Thông tin và Truyền thông" in welcome
+    assert "Lan Nguyễn" in notice and "telegram" in notice
+    assert "đã được dùng hết" in again
+    async with sessions() as session:
+        identity = (
+            await session.exec(select(ChatIdentity).where(ChatIdentity.chat_id == "501"))
+        ).one()
+        person = await session.get(Person, identity.person_id)
+    assert person is not None and (person.name, person.locale) == ("Lan Nguyễn", "vi")
+
+
+REPLY_FORMS = [
+    ("xong", "done", 100, None),
+    ("đã hoàn thành", "done", 100, None),
+    ("hoan thanh", "done", 100, None),
+    ("done", "done", 100, None),
+    ("50%", "in_progress", 50, None),
+    ("đang làm 70%", "in_progress", 70, None),
+    ("đạt 80 %", "in_progress", 80, None),
+    ("vướng: chưa có kinh phí", "blocked", 0, "chưa có kinh phí"),
+    ("khó khăn về mặt bằng", "blocked", 0, "về mặt bằng"),
+]
+
+
+async def test_every_reply_form_to_a_delivered_reminder_updates_its_task(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with bench(sessions) as tb:
+        plan = await tb.world.plan()
+        for number, (text, status, progress, reason) in enumerate(REPLY_FORMS):
+            chat = 600 + number
+            await tb.world.person(f"Cán bộ {number}", chat_id=str(chat))
+            handle = await tb.world.task(plan, f"III.{number}", due=DUE)
+            reminder = await tb.remind(chat, handle)
+            assert reminder.buttons[0][0]["callback_data"].startswith("s|d|")
+            [answer] = texts(await tb.say(chat, text, reply_to=reminder.message_id))
+            stored = await tb.world.assignment(handle)
+            assert (stored.status, stored.progress, stored.blocked_reason) == (
+                status,
+                progress,
+                reason,
+            ), text
+            assert answer.startswith(f"✅ Đã ghi nhận #{handle} III.{number}"), (text, answer)
+
+
+async def test_several_items_answered_in_one_message(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with bench(sessions) as tb:
+        await tb.world.person("Chị Lan", chat_id="501")
+        plan = await tb.world.plan()
+        handles = [await tb.world.task(plan, f"III.{n}", due=DUE) for n in (1, 2, 3)]
+        reminder = await tb.remind(501, *handles)
+        assert len(reminder.buttons) == 3
+        [answer] = texts(
+            await tb.say(
+                501, "1 xong, 2 60%, 3 vướng thiếu nhân lực", reply_to=reminder.message_id
+            )
+        )
+        stored = [await tb.world.assignment(h) for h in handles]
+    assert [(a.status, a.progress) for a in stored] == [
+        ("done", 100),
+        ("in_progress", 60),
+        ("blocked", 0),
+    ]
+    assert answer.startswith("✅ Đã ghi nhận:")
+
+
+async def test_buttons_are_answered_at_once_and_ask_their_follow_up(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with bench(sessions) as tb:
+        await tb.world.person("Chị Lan", chat_id="501")
+        plan = await tb.world.plan()
+        handle = await tb.world.task(plan, "III.12", due=DUE)
+        reminder = await tb.remind(501, handle)
+        progress = reminder.buttons[0][1]["callback_data"]
+        [question] = await tb.press(501, progress, under=reminder)
+        choices = {b["text"]: b["callback_data"] for b in question.buttons[0]}
+        assert list(choices) == ["25%", "50%", "75%", "✅ Xong"]
+        await tb.press(501, choices["50%"], under=question)
+        answered = tb.api.calls_of("answerCallbackQuery")
+        stored = await tb.world.assignment(handle)
+    assert len(answered) == 2 and all(c.ok for c in answered)
+    assert (stored.status, stored.progress) == ("in_progress", 50)
+
+
+async def test_undo_within_ten_minutes_and_refused_after(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with bench(sessions) as tb:
+        await tb.world.person("Chị Lan", chat_id="501")
+        plan = await tb.world.plan()
+        handle = await tb.world.task(plan, "III.12", due=DUE)
+        await tb.say(501, f"#{handle} 60%")
+        tb.later(minutes=1)
+        await tb.say(501, f"#{handle} xong")
+        tb.later(minutes=5)
+        [undone] = texts(await tb.say(501, "/hoantac"))
+        restored = await tb.world.assignment(handle)
+        tb.later(minutes=11)
+        [refused] = texts(await tb.say(501, "/undo"))
+    assert undone.startswith("↩️ Đã hoàn tác")
+    assert (restored.status, restored.progress) == ("in_progress", 60)
+    assert "quá 10 phút" in refused
+
+
+async def test_an_unclear_reply_gets_a_question_whose_answer_applies(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with bench(sessions) as tb:
+        await tb.world.person("Chị Lan", chat_id="501")
+        plan = await tb.world.plan()
+        first = await tb.world.task(plan, "III.1", due=DUE)
+        second = await tb.world.task(plan, "III.2", due=DUE)
+        await tb.remind(501, first, second)
+        [question] = await tb.say(501, "xong")
+        assert html.unescape(question.text or "").startswith("Bạn muốn cập nhật việc nào?")
+        await tb.press(501, question.buttons[0][1]["callback_data"], under=question)
+        states = [(await tb.world.assignment(h)).status for h in (first, second)]
+    assert states == ["not_started", "done"]
+
+
+async def test_each_role_may_do_what_the_matrix_says_and_is_told_otherwise(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with bench(sessions) as tb:
+        await tb.world.person("Chị Lan", chat_id="501", agency="STTTT")
+        await tb.world.person("Anh Hùng", chat_id="502", agency="SXD")
+        await tb.world.person("Lãnh đạo", chat_id="503", role=Role.LEADER, agency=None)
+        await tb.world.person("Điều phối", chat_id="504", role=Role.COORDINATOR, agency=None)
+        plan = await tb.world.plan()
+        handle = await tb.world.task(plan, "III.12", due=date(2023, 6, 30), lead="STTTT")
+
+        [other_agency] = texts(await tb.say(502, f"#{handle} xong"))
+        [leader] = texts(await tb.say(503, f"#{handle} xong"))
+        unchanged = (await tb.world.assignment(handle)).status
+        [leader_reads] = texts(await tb.say(503, "/quahan"))
+        [officer] = texts(await tb.say(501, f"#{handle} 40%"))
+        [coordinator] = texts(await tb.say(504, f"#{handle} xong"))
+        [officer_people] = texts(await tb.say(501, "/canbo"))
+        final = (await tb.world.assignment(handle)).status
+    assert "không có quyền" in other_agency and "không có quyền" in leader
+    assert unchanged == "not_started"
+    assert "III.12" in leader_reads
+    assert officer.startswith("✅ Đã ghi nhận") and coordinator.startswith("✅ Đã ghi nhận")
+    assert "không có quyền" in officer_people
+    assert final == "done"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "x" * 5000,
+        "👍🎉😀",
+        "<b>đậm</b> <script>alert(1)</script>",
+        "<a href='x'>y</a> & 1 < 2",
+    ],
+)
+async def test_bad_input_gets_a_clear_answer_rendered_safely_and_changes_nothing(
+    sessions: async_sessionmaker[AsyncSession], text: str
+) -> None:
+    async with bench(sessions) as tb:
+        await tb.world.person("Chị Lan", chat_id="501")
+        plan = await tb.world.plan()
+        handle = await tb.world.task(plan, "III.12", due=DUE)
+        await tb.remind(501, handle)
+        calls = await tb.say(501, text)
+        stored = await tb.world.assignment(handle)
+    assert len(calls) == 1 and calls[0].params["parse_mode"] == "HTML"
+    shown = calls[0].text or ""
+    assert shown and "<script>" not in shown and "<b>" not in shown
+    assert stored.status == "not_started"
+    async with sessions() as session:
+        assert (await session.exec(select(StatusChange))).all() == []
+
+
+async def test_a_replayed_webhook_update_is_answered_and_applied_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with bench(sessions, webhook=True) as tb:
+        await tb.world.person("Chị Lan", chat_id="501")
+        plan = await tb.world.plan()
+        handle = await tb.world.task(plan, "III.12", due=DUE)
+        update = tb.api.message_update(501, f"#{handle} 60%")
+        first = await tb.exchange(501, update)
+        again = await tb.exchange(501, update)
+        history = await tb.world.history(handle)
+    assert len(first) == 1 and again == []
+    assert len(history) == 1
+
+
+async def test_a_webhook_request_with_a_wrong_secret_changes_nothing(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with bench(sessions, webhook=True) as tb:
+        await tb.world.person("Chị Lan", chat_id="501")
+        plan = await tb.world.plan()
+        handle = await tb.world.task(plan, "III.12", due=DUE)
+        update = tb.api.message_update(501, f"#{handle} xong")
+        status, _body = await tb.api.send_to_webhook(update, secret="not-the-secret")
+        await asyncio.sleep(0.2)
+        stored = await tb.world.assignment(handle)
+        outbox = await tb._unsent()
+    assert status == 401
+    assert tb.conversation.handled == 0
+    assert stored.status == "not_started" and outbox == 0
+    assert tb.sent_to(501) == []
