@@ -73,14 +73,18 @@ async def fill(url: str, *, count: int) -> None:
         await engine.dispose()
 
 
-async def start_api(*, per_second: int) -> tuple[asyncio.subprocess.Process, str]:
+async def start_api(
+    *, per_second: int, chat_interval: float | None = 1.0
+) -> tuple[asyncio.subprocess.Process, str]:
     """The fake Bot API in a process of its own, so it does not share this one's CPU."""
+    limits = [f"--per-second={per_second}"]
+    if chat_interval is not None:
+        limits.append(f"--chat-interval={chat_interval}")
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "tests.fakes.telegram_api",
-        f"--per-second={per_second}",
-        "--chat-interval=1.0",
+        *limits,
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
     )

@@ -1,0 +1,385 @@
+"""Status replies handled per second through the real aiogram dispatcher. Prints its figures.
+
+    python -m bench.replies [--officers 300] [--replies 3] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+
+Each officer has a reminder that was delivered; they answer it ("40%", "đang làm 70%",
+"xong", replying to the reminder) through Telegram updates fed to the production aiogram
+Dispatcher (setup_dispatcher), with up to 32 updates in progress as a webhook would have. A
+reply counts as handled when its confirmation has reached the fake Bot API: the conversation
+stored the change and the answer, the outbox dispatcher sent it. Next to it, in the same run, a
+bare aiogram echo handler answers the same number of updates straight away. Target: status
+replies at least half the echo rate, on SQLite and on PostgreSQL. A third figure, the
+conversation core handling the same kind of replies directly, shows how much of the time is
+the core's own and how much the Telegram adapter and the outbox add.
+"""
+
+import argparse
+import asyncio
+import logging
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import sqlalchemy as sa
+from aiogram import Bot, Dispatcher, Router
+from aiogram.types import Message, Update
+from sqlmodel import col, func, select
+
+from bench.dispatcher import start_api
+from bot.channels.telegram import (
+    TelegramSender,
+    incoming_from_message,
+    make_bot,
+    setup_dispatcher,
+)
+from bot.dispatcher import ChannelLimits, OutboxDispatcher
+from bot.settings import Settings, load_settings
+from handlers.conversation import Conversation
+from handlers.messages import Incoming, Outgoing, ReminderItem
+from models.db import make_engine, make_sessionmaker
+from models.migrate import upgrade
+from models.tables import (
+    Agency,
+    Assignment,
+    ChatIdentity,
+    Outbox,
+    OutboxState,
+    Person,
+    Plan,
+    StatusChange,
+    Task,
+)
+from services.clock import system_clock
+from tests.fakes.telegram_api import DEFAULT_TOKEN
+
+REPLIES = ("40%", "đang làm 70%", "xong")
+CONCURRENCY = 32
+NOW = datetime(2023, 11, 20, 2, 0, tzinfo=UTC)
+
+
+def chat_of(officer: int) -> int:
+    return 700_000 + officer
+
+
+async def fill(url: str, *, officers: int) -> None:
+    """One agency, one plan, and per officer: a person, a chat, a task, a delivered reminder."""
+    engine = make_engine(url)
+    numbers = range(1, officers + 1)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                sa.insert(Agency),
+                [
+                    {
+                        "id": 1,
+                        "code": "STTTT",
+                        "name": "Sở Thông tin và Truyền thông",
+                        "kind": "so",
+                        "aliases": [],
+                        "member_of": [],
+                        "is_group": False,
+                    }
+                ],
+            )
+            await connection.execute(
+                sa.insert(Plan),
+                [
+                    {
+                        "id": 1,
+                        "source_key": "bench",
+                        "ref": "40/KH-UBND",
+                        "title": "Kế hoạch",
+                        "plan_year": 2023,
+                        "created_at": NOW,
+                        "updated_at": NOW,
+                    }
+                ],
+            )
+            await connection.execute(
+                sa.insert(Task),
+                [
+                    {
+                        "id": n,
+                        "plan_id": 1,
+                        "code": f"III.{n}",
+                        "title": f"Nhiệm vụ {n}",
+                        "source_kind": "appendix-table",
+                        "due_kind": "quarter",
+                        "due_date": date(2023, 12, 31),
+                        "strictly_before": False,
+                        "open_ended": False,
+                        "recipients": [],
+                        "problems": [],
+                        "removed": False,
+                    }
+                    for n in numbers
+                ],
+            )
+            await connection.execute(
+                sa.insert(Assignment),
+                [
+                    {
+                        "id": n,
+                        "task_id": n,
+                        "agency_id": 1,
+                        "role": "lead",
+                        "status": "not_started",
+                        "progress": 0,
+                    }
+                    for n in numbers
+                ],
+            )
+            await connection.execute(
+                sa.insert(Person),
+                [
+                    {
+                        "id": n,
+                        "name": f"Cán bộ {n}",
+                        "role": "officer",
+                        "locale": "vi",
+                        "agency_id": 1,
+                        "active": True,
+                        "created_at": NOW,
+                    }
+                    for n in numbers
+                ],
+            )
+            await connection.execute(
+                sa.insert(ChatIdentity),
+                [
+                    {
+                        "id": n,
+                        "person_id": n,
+                        "channel": "telegram",
+                        "chat_id": str(chat_of(n)),
+                        "created_at": NOW,
+                    }
+                    for n in numbers
+                ],
+            )
+            reminder = {
+                "channel": "telegram", "kind": "reminder", "state": OutboxState.SENT.value,
+                "attempts": 1, "next_attempt_at": NOW, "created_at": NOW, "sent_at": NOW,
+            }  # fmt: skip
+            await connection.execute(
+                sa.insert(Outbox),
+                [
+                    {
+                        **reminder,
+                        "chat_id": str(chat_of(n)),
+                        "person_id": n,
+                        "provider_message_id": str(n),
+                        "payload": Outgoing(
+                            text="🔔 Nhắc việc", items=(ReminderItem(1, n),)
+                        ).to_payload(),
+                    }
+                    for n in numbers
+                ],
+            )
+    finally:
+        await engine.dispose()
+
+
+def updates(bot: Bot, *, officers: int, replies: int, first_round: int = 0) -> list[Update]:
+    """Each officer's replies to their reminder, in rounds (one per officer per round)."""
+    now = int(time.time())
+    made = []
+    for round_ in range(first_round, first_round + replies):
+        for n in range(1, officers + 1):
+            user = {"id": chat_of(n), "is_bot": False, "first_name": f"Cán bộ {n}",
+                    "language_code": "vi"}  # fmt: skip
+            chat = {"id": chat_of(n), "type": "private", "first_name": f"Cán bộ {n}"}
+            update_id = round_ * officers + n
+            made.append(
+                Update.model_validate(
+                    {
+                        "update_id": update_id,
+                        "message": {
+                            "message_id": 10_000 + update_id,
+                            "date": now,
+                            "chat": chat,
+                            "from": user,
+                            "text": REPLIES[round_ % len(REPLIES)],
+                            "reply_to_message": {
+                                "message_id": n,
+                                "date": now,
+                                "chat": chat,
+                                "text": "🔔 Nhắc việc",
+                            },
+                        },
+                    },
+                    context={"bot": bot},
+                )
+            )
+    return made
+
+
+async def feed(dispatcher: Dispatcher, bot: Bot, batch: list[Update]) -> None:
+    slots = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(update: Update) -> None:
+        async with slots:
+            await dispatcher.feed_update(bot, update)
+
+    await asyncio.gather(*(one(update) for update in batch))
+
+
+async def echo_rate(bot: Bot, batch: list[Update]) -> float:
+    """Updates per second through a bare aiogram echo handler (one sendMessage each)."""
+    router = Router()
+
+    @router.message()
+    async def echo(message: Message) -> None:
+        await message.answer(message.text or "")
+
+    dispatcher = Dispatcher()
+    dispatcher.include_router(router)
+    started = time.perf_counter()
+    await feed(dispatcher, bot, batch)
+    return len(batch) / (time.perf_counter() - started)
+
+
+async def replies_rate(url: str, bot: Bot, batch: list[Update]) -> tuple[float, int]:
+    """Status replies per second, until every confirmation reached the API; history rows."""
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    settings: Settings = load_settings(_env_file=None, database_url=url)
+    sender = OutboxDispatcher(
+        sessions=sessions,
+        senders={"telegram": TelegramSender(bot)},
+        clock=system_clock,
+        limits={"telegram": ChannelLimits(per_second=10_000, private_chat_interval=0)},
+    )
+    conversation = Conversation(
+        sessions=sessions, settings=settings, clock=system_clock, wake=sender.wake
+    )
+    dispatcher = setup_dispatcher(conversation=conversation, clock=system_clock)
+    stop = asyncio.Event()
+    sending = asyncio.create_task(sender.run(stop))
+    expected = len(batch)
+    try:
+        started = time.perf_counter()
+        await feed(dispatcher, bot, batch)
+        await until(lambda: confirmations(sessions), expected)
+        elapsed = time.perf_counter() - started
+        async with sessions() as session:
+            history = (await session.exec(select(func.count()).select_from(StatusChange))).one()
+    finally:
+        stop.set()
+        await sending
+        await engine.dispose()
+    return expected / elapsed, int(history)
+
+
+async def conversation_rate(url: str, batch: list[Update]) -> float:
+    """The same replies handed to the conversation directly: no aiogram, no sending."""
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    settings: Settings = load_settings(_env_file=None, database_url=url)
+    conversation = Conversation(sessions=sessions, settings=settings, clock=system_clock)
+    incoming = [
+        incoming_from_message(update.message, at=system_clock())
+        for update in batch
+        if update.message is not None
+    ]
+    slots = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(message: Incoming) -> None:
+        async with slots:
+            await conversation.handle(message)
+
+    try:
+        started = time.perf_counter()
+        await asyncio.gather(*(one(message) for message in incoming))
+        return len(incoming) / (time.perf_counter() - started)
+    finally:
+        await engine.dispose()
+
+
+async def confirmations(sessions: Any) -> int:
+    async with sessions() as session:
+        result = await session.exec(
+            select(func.count())
+            .select_from(Outbox)
+            .where(col(Outbox.kind) != "reminder", col(Outbox.state) == OutboxState.SENT.value)
+        )
+        return int(result.one())
+
+
+async def until(count: Callable[[], Awaitable[int]], expected: int) -> None:
+    while await count() < expected:
+        await asyncio.sleep(0.05)
+
+
+async def measure(store: str, url: str, *, officers: int, replies: int) -> None:
+    await fill(url, officers=officers)
+    process, base_url = await start_api(per_second=1_000_000, chat_interval=None)
+    bot = make_bot(
+        load_settings(_env_file=None, telegram_token=DEFAULT_TOKEN, telegram_api_base=base_url)
+    )
+    try:
+        batch = updates(bot, officers=officers, replies=replies)
+        echo = await echo_rate(bot, batch)
+        rate, history = await replies_rate(url, bot, batch)
+        later = updates(bot, officers=officers, replies=replies, first_round=replies)
+        core = await conversation_rate(url, later)
+    finally:
+        await bot.session.close()
+        process.terminate()
+        await process.wait()
+    print(
+        f"  {store:<10} status replies {rate:7.1f}/s, echo {echo:7.1f}/s: "
+        f"{100 * rate / echo:5.1f}% of the echo rate ({len(batch)} updates, "
+        f"{history} history rows); the conversation alone, without aiogram or sending: "
+        f"{core:.1f}/s"
+    )
+
+
+async def run_sqlite(officers: int, replies: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+        await asyncio.to_thread(upgrade, url)
+        await measure("sqlite", url, officers=officers, replies=replies)
+
+
+async def run_postgres(admin_dsn: str, officers: int, replies: int) -> None:
+    try:
+        connection = await asyncpg.connect(admin_dsn)
+    except (OSError, asyncpg.PostgresError) as exc:
+        print(f"  postgres   skipped: {exc}")
+        return
+    name = f"dondoc_bench_{uuid.uuid4().hex[:10]}"
+    base = admin_dsn.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+        url = f"{base}/{name}"
+        await asyncio.to_thread(upgrade, url)
+        await measure("postgres", url, officers=officers, replies=replies)
+    finally:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.close()
+
+
+def main() -> None:
+    """Measure on both stores."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--officers", type=int, default=300)
+    parser.add_argument("--replies", type=int, default=3)
+    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    # aiogram logs every update it handles at INFO; that is not what is measured.
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    print("Status replies through the real aiogram dispatcher vs a bare echo handler")
+    print("(target: at least half the echo rate)")
+    asyncio.run(run_sqlite(args.officers, args.replies))
+    asyncio.run(run_postgres(args.pg, args.officers, args.replies))
+
+
+if __name__ == "__main__":
+    main()
