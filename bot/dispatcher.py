@@ -4,20 +4,23 @@ Every outgoing message is an Outbox row written in the same transaction as the c
 caused it. The dispatcher claims due rows, hands each to its channel's sender and records the
 outcome:
 
-* Claiming. A row is claimable when it is pending and due, or was claimed by an instance whose
-  lease (`claimed_until`) ran out (that instance died). Claiming sets state "sending" with this
-  instance's id and a lease. On PostgreSQL the candidates are locked `FOR UPDATE SKIP LOCKED`, so
-  any number of instances share one database and never claim the same row. SQLite has no
-  row locks: run one dispatching instance per channel on it (the lease logic is the same).
+* Claiming. A row is claimable when it is pending and due, or when another instance claimed it
+  and its lease (`claimed_until`) ran out (that instance died). Claiming sets state "sending"
+  with this instance's id and a lease. On PostgreSQL the candidates are locked `FOR UPDATE SKIP
+  LOCKED`, so any number of instances share one database and never claim the same row. SQLite
+  has no row locks: one `dondoc run` per SQLite store (`dondoc chat` claims only console rows,
+  so it may run beside it). Only the channels this dispatcher has a sender for are claimed.
 * Order. A chat's message is never claimed while an earlier one for the same chat is unsent
   (pending, retrying or sending); one that failed for good no longer holds the chat up.
-* Limits, per channel: at most `per_second` sends in any second (per instance), no private chat
-  written to within `private_chat_interval` seconds of its last message (checked against the
-  store, so it holds across instances), at most `group_per_minute` messages a minute to a group.
+* Limits, per channel: at most `per_second` sends in any second (per instance, spread evenly),
+  no private chat written to within `private_chat_interval` seconds of its last message (checked
+  against the store, so it holds across instances), at most `group_per_minute` messages a minute
+  to a group. A claimed row that waited so long for its slot that half its lease is gone is
+  handed back unsent rather than risk a second instance sending it too.
 * Exactly once, as far as one can: a row becomes "sent" in the same UPDATE that records the
-  provider's message id. A crash after the API call and before that commit leaves the row
-  "sending"; it is sent again once its lease expires. Only messages in flight at a crash can be
-  duplicated.
+  provider's message id (deliveries finishing together share one commit). A crash after the API
+  call and before that commit leaves the row "sending"; it is sent again once its lease expires.
+  Only messages in flight at a crash can be duplicated.
 * Failures: a 429 waits `retry_after` (the whole channel pauses, and the attempt is not counted);
   timeouts, network errors and 5xx retry with capped exponential backoff and jitter, and give up
   after `max_attempts`; a 400 fails the message at once; a 403 (the person blocked the bot) fails
