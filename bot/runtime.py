@@ -98,11 +98,13 @@ async def serve(settings: Settings, *, stop: asyncio.Event, clock: Clock = syste
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
             await leadership.release()
+            # The dispatcher finishes the sends in hand first: the channels' HTTP sessions
+            # must still be open for them. What is left stays in the outbox for next time.
+            if dispatching is not None:
+                await asyncio.gather(dispatching, return_exceptions=True)
             for name, channel in channels.items():
                 try:
                     await channel.stop()
                 except Exception:
                     log.exception("the %s channel did not stop cleanly", name)
-            if dispatching is not None:
-                await asyncio.gather(dispatching, return_exceptions=True)
             await http.stop()

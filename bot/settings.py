@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from domain.calendar import parse_weekdays
@@ -180,6 +180,16 @@ class Settings(BaseSettings):
         """The weekly summary's weekdays (cron day_of_week syntax), hour and minute."""
         return parse_weekly_cron(self.weekly_summary_cron)
 
+    @model_validator(mode="after")
+    def _webhook_needs_its_secret(self) -> "Settings":
+        # Without the secret anyone who finds the URL could post updates as Telegram.
+        if self.telegram_webhook_url and self.telegram_webhook_secret is None:
+            raise ValueError(
+                f"{ENV_PREFIX}TELEGRAM_WEBHOOK_SECRET is required when "
+                f"{ENV_PREFIX}TELEGRAM_WEBHOOK_URL is set"
+            )
+        return self
+
     @property
     def tz(self) -> ZoneInfo:
         """The time zone reminders are planned and shown in."""
@@ -215,5 +225,6 @@ def load_settings(**overrides: object) -> Settings:
         for error in exc.errors():
             field = ".".join(str(part) for part in error["loc"][:1])
             message = error["msg"].removeprefix("Value error, ")
-            problems.append(f"{ENV_PREFIX}{field.upper()}: {message}")
+            # A rule across several variables names them in its own message.
+            problems.append(f"{ENV_PREFIX}{field.upper()}: {message}" if field else message)
         raise ConfigError("; ".join(problems)) from None

@@ -51,7 +51,7 @@ def split_text(text: str, *, limit: int, units: Callable[[str], int] = one_unit)
     text = text.strip()
     parts: list[str] = []
     while sum(units(ch) for ch in text) > limit:
-        cut = _cut(text, _fitting_prefix(text, limit, units))
+        cut = _cut(text, fitting_prefix(text, limit=limit, units=units))
         parts.append(text[:cut].rstrip())
         text = text[cut:].lstrip()
     if text:
@@ -59,7 +59,8 @@ def split_text(text: str, *, limit: int, units: Callable[[str], int] = one_unit)
     return parts
 
 
-def _fitting_prefix(text: str, limit: int, units: Callable[[str], int]) -> int:
+def fitting_prefix(text: str, *, limit: int, units: Callable[[str], int] = one_unit) -> int:
+    """How many characters of `text` fit in `limit` units."""
     used = 0
     for index, char in enumerate(text):
         used += units(char)
@@ -80,3 +81,8 @@ def _cut(text: str, fits: int) -> int:
         return ends[-1]
     at = window.rfind(" ")
     return at + 1 if at > 0 else max(fits, 1)
+
+
+def utf16_units(char: str) -> int:
+    """How many UTF-16 code units a character takes (Telegram measures text this way)."""
+    return 2 if ord(char) > 0xFFFF else 1

@@ -77,6 +77,7 @@ from bot.channels.base import (
 )
 from bot.http import HttpServer
 from bot.settings import Settings
+from domain.text import fitting_prefix, split_text, utf16_units
 from handlers.commands import ALIASES
 from handlers.messages import Attachment, Button, Incoming, Outgoing
 from locales import LOCALES, N_, gettext_for
@@ -146,43 +147,6 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def split_text(text: str, *, limit: int = TEXT_LIMIT) -> list[str]:
-    """Cut text into parts of at most `limit` UTF-16 units, at a paragraph, line or word end.
-
-    Only the white space at a cut is dropped; nothing else is lost or reordered.
-    """
-    text = text.strip()
-    parts: list[str] = []
-    while utf16_len(text) > limit:
-        cut = _cut(text, limit)
-        parts.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    if text:
-        parts.append(text)
-    return parts
-
-
-def _cut(text: str, limit: int) -> int:
-    fits = _fitting_prefix(text, limit)
-    window = text[: fits + 1]
-    floor = fits // 2
-    for separator in ("\n\n", "\n", " "):
-        at = window.rfind(separator)
-        if at >= floor:
-            return at + len(separator)
-    return fits
-
-
-def _fitting_prefix(text: str, limit: int) -> int:
-    """How many characters of `text` fit in `limit` UTF-16 units."""
-    units = 0
-    for index, char in enumerate(text):
-        units += 2 if ord(char) > 0xFFFF else 1
-        if units > limit:
-            return index
-    return len(text)
-
-
 def escape(text: str) -> str:
     """Text made safe for Telegram's HTML parse mode: nothing the user wrote becomes markup."""
     return html.escape(text, quote=False)
@@ -203,7 +167,7 @@ def text_parts(message: Outgoing) -> list[str]:
     body = message.text.strip()
     if message.reply_hint:
         body = f"{body}\n\n{message.reply_hint.strip()}" if body else message.reply_hint.strip()
-    return [escape(part) for part in split_text(body)]
+    return [escape(part) for part in split_text(body, limit=TEXT_LIMIT, units=utf16_units)]
 
 
 # Sending -----------------------------------------------------------------------------------
@@ -371,7 +335,8 @@ class TelegramSender:
 def _attachment_part(attachment: Attachment) -> _Part:
     caption = attachment.caption.strip() if attachment.caption else ""
     if utf16_len(caption) > CAPTION_LIMIT:
-        caption = caption[: _fitting_prefix(caption, CAPTION_LIMIT - 1)] + "…"
+        fits = fitting_prefix(caption, limit=CAPTION_LIMIT - 1, units=utf16_units)
+        caption = caption[:fits] + "…"
     kind = "photo" if attachment.kind == "photo" else "document"
     return _Part(kind, escape(caption) or None, attachment.public_url or attachment.path)
 
@@ -729,9 +694,9 @@ async def start_telegram(
     outbox dispatcher and call `runtime.stop()` on shutdown.
     """
     settings = app.settings
-    bot = make_bot(settings)
     if settings.telegram_webhook_url and settings.telegram_webhook_secret is None:
         raise ValueError("DONDOC_TELEGRAM_WEBHOOK_SECRET is required in webhook mode")
+    bot = make_bot(settings)
     runtime = TelegramRuntime(
         bot=bot,
         dispatcher=setup_dispatcher(conversation=conversation, clock=app.clock),
@@ -740,7 +705,13 @@ async def start_telegram(
         if settings.telegram_webhook_secret
         else None,
     )
+    # Routed before setWebhook: Telegram may post the first update at once.
     runtime.route(http)
-    await set_commands(bot, sessions=app.sessions, default_locale=settings.default_locale)
-    await runtime.start()
+    try:
+        await set_commands(bot, sessions=app.sessions, default_locale=settings.default_locale)
+        await runtime.start()
+    except BaseException:
+        # A refused token or an unreachable API: close the session this function opened.
+        await bot.session.close()
+        raise
     return runtime

@@ -84,3 +84,29 @@ async def test_the_service_answers_a_stranger_on_telegram_and_its_health_check(
             stop.set()
             await asyncio.wait_for(service, timeout=30)
     assert service.exception() is None
+
+
+def test_a_token_telegram_refuses_is_one_clear_line(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+    assert runner.invoke(app, ["db", "upgrade"], env={"DONDOC_DATABASE_URL": url}).exit_code == 0
+
+    async def fake_api_base() -> tuple[FakeTelegramAPI, str]:
+        api = await FakeTelegramAPI().start()
+        return api, api.base_url
+
+    loop = asyncio.new_event_loop()
+    try:
+        api, base = loop.run_until_complete(fake_api_base())
+        env = {
+            "DONDOC_DATABASE_URL": url,
+            "DONDOC_TELEGRAM_TOKEN": "123:not-the-right-token",
+            "DONDOC_TELEGRAM_API_BASE": base,
+            "DONDOC_HTTP_PORT": str(_free_port()),
+        }
+        result = loop.run_until_complete(asyncio.to_thread(runner.invoke, app, ["run"], env=env))
+        loop.run_until_complete(api.stop())
+    finally:
+        loop.close()
+    assert result.exit_code == 1, result.output
+    assert "DONDOC_TELEGRAM_TOKEN" in result.stderr
+    assert "not-the-right-token" not in result.output

@@ -8,8 +8,9 @@ import pytest
 from aiogram import Bot
 
 from bot.channels.base import ChatUnreachable, PermanentFailure, RetryLater, TemporaryFailure
-from bot.channels.telegram import TEXT_LIMIT, TelegramSender, make_bot, split_text, utf16_len
+from bot.channels.telegram import TEXT_LIMIT, TelegramSender, make_bot, utf16_len
 from bot.settings import load_settings
+from domain.text import split_text, utf16_units
 from handlers.messages import Attachment, Button, Outgoing
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
 
@@ -78,7 +79,7 @@ async def test_a_long_message_is_split_at_line_ends_with_the_buttons_on_its_last
     )
     provider_id = await TelegramSender(bot).send("501", message)
     calls = api.delivered()
-    assert len(calls) == len(split_text(message.text)) > 1
+    assert len(calls) == len(split_text(message.text, limit=TEXT_LIMIT, units=utf16_units)) > 1
     # The limit holds for the text as Telegram reads it (entities decoded).
     assert all(utf16_len(html.unescape(c.text or "")) <= TEXT_LIMIT for c in calls)
     received = "\n".join(html.unescape(c.text or "") for c in calls)
@@ -102,7 +103,7 @@ async def test_a_long_message_is_split_at_line_ends_with_the_buttons_on_its_last
 def test_split_text_prefers_paragraphs_then_lines_then_words_and_counts_utf16(
     text: str, limit: int, parts: list[str]
 ) -> None:
-    assert split_text(text, limit=limit) == parts
+    assert split_text(text, limit=limit, units=utf16_units) == parts
 
 
 async def test_attachments_go_as_photo_and_document_with_escaped_captions(

@@ -69,3 +69,13 @@ def test_a_bad_secret_is_named_but_never_echoed(monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(ConfigError) as caught:
         load_settings(_env_file=None)
     assert "top secret" not in str(caught.value)
+
+
+def test_webhook_mode_without_its_secret_is_refused_naming_both_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DONDOC_TELEGRAM_WEBHOOK_URL", "https://bot.example.gov.vn")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(_env_file=None)
+    assert "DONDOC_TELEGRAM_WEBHOOK_SECRET" in str(caught.value)
+    assert "DONDOC_TELEGRAM_WEBHOOK_URL" in str(caught.value)

@@ -1,6 +1,6 @@
 import pytest
 
-from domain.text import clean, fold, split_text
+from domain.text import clean, fold, split_text, utf16_units
 
 
 @pytest.mark.parametrize(
@@ -44,7 +44,4 @@ def test_long_text_is_cut_at_the_most_natural_boundary(
 
 
 def test_a_cost_per_character_lets_a_channel_count_emoji_twice() -> None:
-    def utf16(char: str) -> int:
-        return 2 if ord(char) > 0xFFFF else 1
-
-    assert split_text("😀" * 6, limit=4, units=utf16) == ["😀😀", "😀😀", "😀😀"]
+    assert split_text("😀" * 6, limit=4, units=utf16_units) == ["😀😀", "😀😀", "😀😀"]
