@@ -1,0 +1,97 @@
+"""Re-importing a plan with a new deadline moves the reminders still to come."""
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.calendar import WorkCalendar
+from domain.deadlines import parse_deadline
+from domain.plans import PlanDraft, TaskDraft
+from domain.reminders import OfficeHours
+from models.db import transaction
+from models.tables import Agency, ChatIdentity, Outbox, Person, ReminderLedger
+from services.agencies import SHIPPED_REGISTRY, load_registry, read_registry
+from services.plans import save_plan
+from services.reminders import ReminderSettings, sweep
+from tests.conftest import BOTH_STORES
+
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+SETTINGS = ReminderSettings(hours=OfficeHours(WorkCalendar(), time(8), time(17), HANOI))
+EPOCH = datetime(2023, 1, 1, tzinfo=UTC)
+
+
+def _at(day: date) -> datetime:
+    return datetime.combine(day, time(9), tzinfo=HANOI)
+
+
+def _plan(due: str) -> PlanDraft:
+    task = TaskDraft(
+        code="III.5",
+        section="III. Chuyển đổi số",
+        title="Xây dựng kho dữ liệu dùng chung",
+        due=parse_deadline(due, plan_year=2023),
+        lead_codes=("STTTT",),
+        lead_named=("STTTT",),
+    )
+    return PlanDraft(
+        ref="40/KH-UBND",
+        title="Kế hoạch 40",
+        issue_date=date(2023, 2, 13),
+        issuer=None,
+        hub_code="STTTT",
+        source_file="000.txt",
+        plan_year=2023,
+        tasks=[task],
+    )
+
+
+async def _kinds(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
+    async with sessions() as session:
+        rows = await session.exec(
+            select(ReminderLedger)
+            .where(col(ReminderLedger.outbox_id).is_not(None))
+            .order_by(col(ReminderLedger.id))
+        )
+        return [row.kind for row in rows.all()]
+
+
+async def _messages(sessions: async_sessionmaker[AsyncSession]) -> int:
+    async with sessions() as session:
+        return len((await session.exec(select(Outbox))).all())
+
+
+@BOTH_STORES
+async def test_a_later_deadline_on_reimport_moves_the_reminders_still_to_come(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with transaction(sessions) as session:
+        registry = read_registry(SHIPPED_REGISTRY.read_text(encoding="utf-8"))
+        await load_registry(session, registry=registry, now=EPOCH, actor="test")
+        sttt = (await session.exec(select(Agency).where(Agency.code == "STTTT"))).one()
+        officer = Person(name="Chị Lan", agency_id=sttt.id, created_at=EPOCH)
+        session.add(officer)
+        await session.flush()
+        assert officer.id is not None
+        session.add(
+            ChatIdentity(person_id=officer.id, channel="telegram", chat_id="1", created_at=EPOCH)
+        )
+        await save_plan(session, draft=_plan("Tháng 8/2023"), now=EPOCH, actor="test")
+
+    # Seven working days before Thursday 31/08/2023.
+    await sweep(sessions, settings=SETTINGS, now=_at(date(2023, 8, 22)))
+    assert await _kinds(sessions) == ["before:7@2023-08-31"]
+
+    async with transaction(sessions) as session:
+        result = await save_plan(session, draft=_plan("Tháng 10/2023"), now=EPOCH, actor="test")
+    assert result.due_changed == ["III.5"]
+
+    # The old deadline's next step (three working days before 31/08) no longer goes out...
+    await sweep(sessions, settings=SETTINGS, now=_at(date(2023, 8, 28)))
+    assert await _messages(sessions) == 1
+    # ...and the new deadline's series starts fourteen working days before 31/10/2023.
+    await sweep(sessions, settings=SETTINGS, now=_at(date(2023, 10, 11)))
+    assert await _kinds(sessions) == ["before:7@2023-08-31", "before:14@2023-10-31"]
+    assert await _messages(sessions) == 2
