@@ -8,10 +8,11 @@ changes nothing. Handlers render; these checks decide, so no channel can skip th
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import select
+import sqlalchemy as sa
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.tables import AuditLog, ChatIdentity, Person, Role
+from models.tables import AuditLog, ChatIdentity, ChatState, Person, Role
 
 
 class AccessDenied(PermissionError):
@@ -87,6 +88,25 @@ def require_manage(actor: Actor) -> None:
         raise AccessDenied("manage")
 
 
+# Built once: every incoming message runs it, and building a join costs more than the read.
+# The chat's state comes in the same round trip, because a reply reads it next.
+_IDENTIFY = (
+    select(Person, ChatState)
+    .join(ChatIdentity, col(ChatIdentity.person_id) == col(Person.id))
+    .outerjoin(
+        ChatState,
+        sa.and_(
+            col(ChatState.channel) == col(ChatIdentity.channel),
+            col(ChatState.chat_id) == col(ChatIdentity.chat_id),
+        ),
+    )
+    .where(
+        col(ChatIdentity.channel) == sa.bindparam("channel"),
+        col(ChatIdentity.chat_id) == sa.bindparam("chat_id"),
+    )
+)
+
+
 async def identify(
     session: AsyncSession, *, channel: str, chat_id: str, now: datetime
 ) -> Actor | None:
@@ -95,15 +115,14 @@ async def identify(
     A person marked inactive because they had blocked the bot is active again as soon as
     they write: writing proves the chat is open. (A revoked person has no chat left.)
     """
-    row = (
-        await session.exec(
-            select(Person)
-            .join(ChatIdentity, ChatIdentity.person_id == Person.id)  # type: ignore[arg-type]
-            .where(ChatIdentity.channel == channel, ChatIdentity.chat_id == chat_id)
-        )
+    found = (
+        await session.exec(_IDENTIFY, params={"channel": channel, "chat_id": chat_id})
     ).first()
-    if row is None:
+    if found is None:
         return None
+    row, state = found
+    if state is not None:
+        remember_chat_state(session, state)
     if not row.active:
         row.active = True
         session.add(row)
@@ -117,3 +136,23 @@ async def identify(
             )
         )
     return Actor.of(row)
+
+
+def _state_key(channel: str, chat_id: str) -> tuple[str, str, str]:
+    return ("chat_state", channel, chat_id)
+
+
+def remember_chat_state(session: AsyncSession, state: ChatState) -> None:
+    """Keep a chat's state row, loaded with something else, for this unit of work."""
+    session.info[_state_key(state.channel, state.chat_id)] = state
+
+
+def remembered_chat_state(
+    session: AsyncSession, *, channel: str, chat_id: str
+) -> ChatState | None:
+    """The chat's state row this session already holds, if it is still in the session."""
+    state = session.info.get(_state_key(channel, chat_id))
+    if state is None or sa.inspect(state).persistent is not True:
+        return None
+    assert isinstance(state, ChatState)
+    return state

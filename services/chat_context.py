@@ -5,9 +5,11 @@ the dispatcher stored). Without a reply-to, the chat's newest reminder or its pe
 question (ChatState.pending) gives the context.
 """
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,47 +22,57 @@ REMINDER_KIND = "reminder"
 PENDING_TTL = timedelta(hours=24)
 
 
-def _items(row: Outbox | None) -> tuple[ReminderItem, ...]:
-    if row is None:
+# Built once, since every reply runs one of them; only the payload is read, because
+# building a whole Outbox object costs more than the read itself.
+_REPLIED = (
+    select(Outbox.payload)
+    .where(
+        col(Outbox.channel) == sa.bindparam("channel"),
+        col(Outbox.chat_id) == sa.bindparam("chat_id"),
+        col(Outbox.provider_message_id) == sa.bindparam("message_id"),
+    )
+    .order_by(col(Outbox.id).desc())
+    .limit(1)
+)
+_LATEST_REMINDER = (
+    select(Outbox.payload)
+    .where(
+        col(Outbox.channel) == sa.bindparam("channel"),
+        col(Outbox.chat_id) == sa.bindparam("chat_id"),
+        col(Outbox.kind) == REMINDER_KIND,
+    )
+    .order_by(col(Outbox.id).desc())
+    .limit(1)
+)
+
+
+def _items(payload: Mapping[str, Any] | None) -> tuple[ReminderItem, ...]:
+    if payload is None:
         return ()
-    return Outgoing.from_payload(row.payload).items
+    return Outgoing.from_payload(dict(payload)).items
 
 
 async def replied_items(
     session: AsyncSession, *, channel: str, chat_id: str, provider_message_id: str
 ) -> tuple[ReminderItem, ...] | None:
     """The items of the message replied to; None if that message is not ours or unknown."""
-    row = (
+    payload = (
         await session.exec(
-            select(Outbox)
-            .where(
-                Outbox.channel == channel,
-                Outbox.chat_id == chat_id,
-                Outbox.provider_message_id == provider_message_id,
-            )
-            .order_by(col(Outbox.id).desc())
+            _REPLIED,
+            params={"channel": channel, "chat_id": chat_id, "message_id": provider_message_id},
         )
     ).first()
-    return None if row is None else _items(row)
+    return None if payload is None else _items(payload)
 
 
 async def latest_reminder_items(
     session: AsyncSession, *, channel: str, chat_id: str
 ) -> tuple[ReminderItem, ...]:
     """The items of the chat's newest reminder (empty if it never had one)."""
-    row = (
-        await session.exec(
-            select(Outbox)
-            .where(
-                Outbox.channel == channel,
-                Outbox.chat_id == chat_id,
-                Outbox.kind == REMINDER_KIND,
-            )
-            .order_by(col(Outbox.id).desc())
-            .limit(1)
-        )
+    payload = (
+        await session.exec(_LATEST_REMINDER, params={"channel": channel, "chat_id": chat_id})
     ).first()
-    return _items(row)
+    return _items(payload)
 
 
 async def pending(

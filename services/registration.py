@@ -24,7 +24,7 @@ from models.tables import (
     Person,
     Role,
 )
-from services.access import Actor, require_manage
+from services.access import Actor, remember_chat_state, remembered_chat_state, require_manage
 from services.people import PersonRow, hash_code
 from services.people import list_people as all_people
 
@@ -58,17 +58,26 @@ class RegistrationResult:
     coordinators: tuple[Person, ...] = ()
 
 
+# Built once: every reply and every registration attempt reads the chat's state.
+_CHAT_STATE = select(ChatState).where(
+    col(ChatState.channel) == sa.bindparam("channel"),
+    col(ChatState.chat_id) == sa.bindparam("chat_id"),
+)
+
+
 async def chat_state(session: AsyncSession, *, channel: str, chat_id: str) -> ChatState:
     """The chat's state row, created (and flushed) on first use."""
+    state = remembered_chat_state(session, channel=channel, chat_id=chat_id)
+    if state is not None:
+        return state
     state = (
-        await session.exec(
-            select(ChatState).where(ChatState.channel == channel, ChatState.chat_id == chat_id)
-        )
+        await session.exec(_CHAT_STATE, params={"channel": channel, "chat_id": chat_id})
     ).first()
     if state is None:
         state = ChatState(channel=channel, chat_id=chat_id)
         session.add(state)
         await session.flush()
+    remember_chat_state(session, state)
     return state
 
 
