@@ -5,10 +5,11 @@ id. A source id seen before changes nothing (a replayed update); its unique colu
 last line of defence if two deliveries race.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -50,6 +51,12 @@ class Applied:
     before_progress: int
     changed: bool
     replayed: bool = False
+
+
+# Built once: every status reply checks its source id.
+_SEEN = select(StatusChange.id).where(
+    col(StatusChange.source_message_id) == sa.bindparam("source")
+)
 
 
 async def _load(session: AsyncSession, target: Target) -> AssignmentView:
@@ -114,11 +121,7 @@ async def apply_status(
     view = await _load(session, target)
     require_update(actor, agency_id=view.agency_id)
     if source_message_id is not None:
-        seen = (
-            await session.exec(
-                select(StatusChange.id).where(StatusChange.source_message_id == source_message_id)
-            )
-        ).first()
+        seen = (await session.exec(_SEEN, params={"source": source_message_id})).first()
         if seen is not None:
             return Applied(view, view.status, view.progress, changed=False, replayed=True)
     if view.status is Status.CANCELLED:
@@ -135,21 +138,29 @@ async def apply_status(
     ):
         return Applied(view, view.status, view.progress, changed=False)
 
-    row: Assignment | Occurrence | None
+    # One UPDATE by primary key, not a load and a dirty flush: the view already holds
+    # everything the reply shows, so the row is not read back either.
+    values: dict[str, object] = {
+        "status": status.value,
+        "progress": progress,
+        "blocked_reason": note,
+        "last_update_at": now,
+    }
     if target.occurrence_id is not None:
-        row = await session.get(Occurrence, target.occurrence_id)
+        await session.exec(
+            sa.update(Occurrence)
+            .where(col(Occurrence.id) == target.occurrence_id)
+            .values(**values)
+        )
     else:
-        row = await session.get(Assignment, target.assignment_id)
-    assert row is not None
-    row.status = status.value
-    row.progress = progress
-    row.blocked_reason = note
-    row.last_update_at = now
-    if isinstance(row, Assignment):
-        row.last_update_by_id = actor.person_id
-    session.add(row)
-    session.add(
-        StatusChange(
+        await session.exec(
+            sa.update(Assignment)
+            .where(col(Assignment.id) == target.assignment_id)
+            .values(**values, last_update_by_id=actor.person_id)
+        )
+    # A plain INSERT: the history row is never read back here, so it needs no ORM object.
+    await session.exec(
+        sa.insert(StatusChange).values(
             assignment_id=target.assignment_id,
             occurrence_id=target.occurrence_id,
             person_id=actor.person_id,
@@ -161,10 +172,12 @@ async def apply_status(
             to_progress=progress,
             note=note,
             source_message_id=source_message_id,
+            undone=False,
         )
     )
-    await session.flush()
-    after = await _load(session, target)
+    after = replace(
+        view, status=status, progress=progress, blocked_reason=note, last_update_at=now
+    )
     return Applied(after, view.status, view.progress, changed=True)
 
 
