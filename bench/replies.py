@@ -276,9 +276,17 @@ async def replies_rate(url: str, bot: Bot, batch: list[Update]) -> tuple[float, 
     return expected / elapsed, int(history)
 
 
-async def conversation_rate(url: str, batch: list[Update]) -> float:
-    """The same replies handed to the conversation directly: no aiogram, no sending."""
+async def conversation_rate(url: str, batch: list[Update]) -> tuple[float, float]:
+    """The same replies handed to the conversation directly: no aiogram, no sending.
+    Replies per second, and SQL statements per reply."""
     engine = make_engine(url)
+    statements = 0
+
+    def count(*_args: Any) -> None:
+        nonlocal statements
+        statements += 1
+
+    sa.event.listen(engine.sync_engine, "before_cursor_execute", count)
     sessions = make_sessionmaker(engine)
     settings: Settings = load_settings(_env_file=None, database_url=url)
     conversation = Conversation(sessions=sessions, settings=settings, clock=system_clock)
@@ -296,7 +304,7 @@ async def conversation_rate(url: str, batch: list[Update]) -> float:
     try:
         started = time.perf_counter()
         await asyncio.gather(*(one(message) for message in incoming))
-        return len(incoming) / (time.perf_counter() - started)
+        return len(incoming) / (time.perf_counter() - started), statements / len(incoming)
     finally:
         await engine.dispose()
 
@@ -327,7 +335,7 @@ async def measure(store: str, url: str, *, officers: int, replies: int) -> None:
         echo = await echo_rate(bot, batch)
         rate, history = await replies_rate(url, bot, batch)
         later = updates(bot, officers=officers, replies=replies, first_round=replies)
-        core = await conversation_rate(url, later)
+        core, queries = await conversation_rate(url, later)
     finally:
         await bot.session.close()
         process.terminate()
@@ -336,7 +344,7 @@ async def measure(store: str, url: str, *, officers: int, replies: int) -> None:
         f"  {store:<10} status replies {rate:7.1f}/s, echo {echo:7.1f}/s: "
         f"{100 * rate / echo:5.1f}% of the echo rate ({len(batch)} updates, "
         f"{history} history rows); the conversation alone, without aiogram or sending: "
-        f"{core:.1f}/s"
+        f"{core:.1f}/s, {queries:.1f} SQL statements per reply"
     )
 
 
