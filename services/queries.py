@@ -389,9 +389,18 @@ async def scope_from_token(session: AsyncSession, *, token: str) -> Scope | None
 
 
 def _overdue_union(
-    *, actor: Actor, as_of: date, scope: Scope | None, agency_ids: Sequence[int] | None = None
+    *,
+    actor: Actor,
+    as_of: date,
+    scope: Scope | None,
+    periodic: bool,
+    agency_ids: Sequence[int] | None = None,
 ) -> Any:
-    """(assignment id, occurrence id, agency id, due date) of everything overdue."""
+    """(assignment id, occurrence id, agency id, due date) of everything overdue.
+
+    Without `periodic` (no occurrence exists) only the lead assignments are read: a union
+    costs SQLite a materialized subquery and PostgreSQL an append node on every count.
+    """
     lead = col(Assignment.role) == AssignmentRole.LEAD.value
     alive = col(Task.removed).is_(False)
     direct: Any = (
@@ -411,7 +420,18 @@ def _overdue_union(
             col(Task.due_date) < as_of,
         )
     )
-    periodic: Any = (
+    filters: list[Any] = []
+    if not actor.sees_everything:
+        filters.append(col(Assignment.agency_id) == actor.agency_id)
+    if scope is not None and scope.kind == "agency":
+        filters.append(col(Assignment.agency_id).in_(scope.agency_ids or (-1,)))
+    if scope is not None and scope.kind == "plan":
+        filters.append(col(Task.plan_id) == scope.key)
+    if agency_ids is not None:
+        filters.append(col(Assignment.agency_id).in_(agency_ids))
+    if not periodic:
+        return direct.where(*filters).subquery("overdue")
+    periods: Any = (
         select(
             col(Assignment.id).label("aid"),
             col(Occurrence.id).label("oid"),
@@ -428,16 +448,12 @@ def _overdue_union(
             col(Occurrence.due_date) < as_of,
         )
     )
-    filters: list[Any] = []
-    if not actor.sees_everything:
-        filters.append(col(Assignment.agency_id) == actor.agency_id)
-    if scope is not None and scope.kind == "agency":
-        filters.append(col(Assignment.agency_id).in_(scope.agency_ids or (-1,)))
-    if scope is not None and scope.kind == "plan":
-        filters.append(col(Task.plan_id) == scope.key)
-    if agency_ids is not None:
-        filters.append(col(Assignment.agency_id).in_(agency_ids))
-    return sa.union_all(direct.where(*filters), periodic.where(*filters)).subquery("overdue")
+    return sa.union_all(direct.where(*filters), periods.where(*filters)).subquery("overdue")
+
+
+async def _any_occurrence(session: AsyncSession) -> bool:
+    found = await session.exec(select(Occurrence.id).limit(1))
+    return found.first() is not None
 
 
 async def overdue_page(
@@ -454,12 +470,16 @@ async def overdue_page(
 
     Officers see their own agency's list; coordinators and leaders everybody's.
     """
-    union = _overdue_union(actor=actor, as_of=as_of, scope=scope)
+    periodic = await _any_occurrence(session)
+    union = _overdue_union(actor=actor, as_of=as_of, scope=scope, periodic=periodic)
+    # Grouping by "agency_id + 0" keeps SQLite from walking the agency index to avoid a sort:
+    # that reads ~30,000 rows at random instead of scanning the table (bench/overdue.py).
+    agency = (union.c.agency_id + 0).label("agency_id")
+    counted = select(agency, sa.func.count().label("n")).group_by(agency).subquery("counted")
     counts = (
         await session.exec(
-            select(union.c.agency_id, Agency.code, Agency.name, sa.func.count())
-            .join(Agency, col(Agency.id) == union.c.agency_id)
-            .group_by(union.c.agency_id, Agency.code, Agency.name)
+            select(counted.c.agency_id, Agency.code, Agency.name, counted.c.n)
+            .join(Agency, col(Agency.id) == counted.c.agency_id)
             .order_by(Agency.code)
         )
     ).all()
@@ -479,17 +499,17 @@ async def overdue_page(
                 before = seen
             spanned.append(count.agency_id)
         seen += count.count
-    within = _overdue_union(actor=actor, as_of=as_of, scope=scope, agency_ids=spanned)
-    keys = (
-        await session.exec(
-            select(within.c.aid, within.c.oid)
-            .join(Agency, col(Agency.id) == within.c.agency_id)
-            .order_by(Agency.code, within.c.due, within.c.aid, within.c.oid)
-            .limit(page_size)
-            .offset(start - before)
-        )
-    ).all()
-    rows = await _overdue_rows(session, keys=keys, as_of=as_of, calendar=calendar)
+    within = _overdue_union(
+        actor=actor, as_of=as_of, scope=scope, periodic=periodic, agency_ids=spanned
+    )
+    rows = await _overdue_rows(
+        session,
+        overdue=within,
+        as_of=as_of,
+        calendar=calendar,
+        limit=page_size,
+        offset=start - before,
+    )
     return OverduePage(
         rows=rows,
         total=total,
@@ -510,28 +530,44 @@ async def overdue_all(
     scope: Scope | None = None,
 ) -> tuple[OverdueRow, ...]:
     """Everything overdue on `as_of`, by agency code then due date (for exports)."""
-    union = _overdue_union(actor=actor, as_of=as_of, scope=scope)
-    keys = (
-        await session.exec(
-            select(union.c.aid, union.c.oid)
-            .join(Agency, col(Agency.id) == union.c.agency_id)
-            .order_by(Agency.code, union.c.due, union.c.aid, union.c.oid)
-        )
-    ).all()
-    return await _overdue_rows(session, keys=keys, as_of=as_of, calendar=calendar)
+    periodic = await _any_occurrence(session)
+    union = _overdue_union(actor=actor, as_of=as_of, scope=scope, periodic=periodic)
+    return await _overdue_rows(session, overdue=union, as_of=as_of, calendar=calendar)
 
 
 async def _overdue_rows(
     session: AsyncSession,
     *,
-    keys: Sequence[tuple[int, int | None]],
+    overdue: Any,
     as_of: date,
     calendar: WorkCalendar,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> tuple[OverdueRow, ...]:
-    found = await views(session, targets=[(a, o) for a, o in keys])
+    """The rows of an overdue subquery, by agency code then due date, in one query."""
+    order = (col(Agency.code), overdue.c.due, overdue.c.aid, overdue.c.oid)
+    keys: Any = (
+        select(overdue.c.aid, overdue.c.oid, overdue.c.due, col(Agency.code).label("code"))
+        .join(Agency, col(Agency.id) == overdue.c.agency_id)
+        .order_by(*order)
+    )
+    if limit is not None:
+        keys = keys.limit(limit).offset(offset)
+    chosen = keys.subquery("chosen")
+    columns: tuple[Any, ...] = (*_view_columns(), Occurrence)
+    statement = (
+        select(*columns)
+        .select_from(chosen)
+        .join(Assignment, col(Assignment.id) == chosen.c.aid)
+        .join(Task, col(Task.id) == col(Assignment.task_id))
+        .join(Plan, col(Plan.id) == col(Task.plan_id))
+        .join(Agency, col(Agency.id) == col(Assignment.agency_id))
+        .outerjoin(Occurrence, col(Occurrence.id) == chosen.c.oid)
+        .order_by(chosen.c.code, chosen.c.due, chosen.c.aid, chosen.c.oid)
+    )
     rows = []
-    for key in keys:
-        view = found[(key[0], key[1])]
+    for assignment, task, plan, agency, occurrence in (await session.exec(statement)).all():
+        view = _view(assignment, task, plan, agency, occurrence)
         assert view.due_date is not None
         days = calendar.working_days_between(view.due_date, as_of)
         rows.append(OverdueRow(view=view, days_overdue=days))
