@@ -431,31 +431,19 @@ async def _load_targets(
     return targets
 
 
-async def _ledger_by_kind(session: AsyncSession, kinds: Collection[str]) -> set[LedgerKey]:
+async def _ledger_rows(
+    session: AsyncSession, *, column: Any, values: Collection[str]
+) -> set[LedgerKey]:
+    """Ledger keys whose `column` (ReminderLedger.kind or .target) is one of `values`."""
     found: set[LedgerKey] = set()
-    for chunk in _chunks(sorted(kinds), _CHUNK):
+    for chunk in _chunks(sorted(values), _CHUNK):
         rows = await _rows(
             session,
             sa.select(
                 col(ReminderLedger.target),
                 col(ReminderLedger.recipient_id),
                 col(ReminderLedger.kind),
-            ).where(col(ReminderLedger.kind).in_(chunk)),
-        )
-        found.update((target, person, kind) for target, person, kind in rows)
-    return found
-
-
-async def _ledger_by_target(session: AsyncSession, targets: Collection[str]) -> set[LedgerKey]:
-    found: set[LedgerKey] = set()
-    for chunk in _chunks(sorted(targets), _CHUNK):
-        rows = await _rows(
-            session,
-            sa.select(
-                col(ReminderLedger.target),
-                col(ReminderLedger.recipient_id),
-                col(ReminderLedger.kind),
-            ).where(col(ReminderLedger.target).in_(chunk)),
+            ).where(col(column).in_(chunk)),
         )
         found.update((target, person, kind) for target, person, kind in rows)
     return found
@@ -842,7 +830,9 @@ async def sweep(
             session, settings=settings, now=now, remind_through=hours.today(now), blocked_any=False
         )
         dues = due_now(store.targets, hours=hours, now=now)
-        recorded = await _ledger_by_kind(session, wanted_kinds(dues, store.snoozes))
+        recorded = await _ledger_rows(
+            session, column=ReminderLedger.kind, values=wanted_kinds(dues, store.snoozes)
+        )
         owed = history_needed(
             dues,
             recipients=store.recipients,
@@ -850,7 +840,7 @@ async def sweep(
             snoozes=store.snoozes,
             now=now,
         )
-        recorded |= await _ledger_by_target(session, owed)
+        recorded |= await _ledger_rows(session, column=ReminderLedger.target, values=owed)
         decided = plan(
             dues,
             recipients=store.recipients,
@@ -953,7 +943,7 @@ async def escalate(
             long_overdue=settings.long_overdue_days,
         )
         kinds = {escalation_kind(target, reason) for target, reason, _ in candidates}
-        recorded = await _ledger_by_kind(session, kinds)
+        recorded = await _ledger_rows(session, column=ReminderLedger.kind, values=kinds)
         escalations, nobody = plan_escalations(
             candidates,
             coordinators=store.coordinators,
@@ -1004,7 +994,9 @@ async def preview(
     store = await _load_store(
         session, settings=settings, now=now, remind_through=end, blocked_any=False
     )
-    recorded = await _ledger_by_target(session, [t.key for t in store.targets])
+    recorded = await _ledger_rows(
+        session, column=ReminderLedger.target, values=[t.key for t in store.targets]
+    )
     planned = simulate(
         store.targets,
         recipients=store.recipients,
