@@ -1,6 +1,7 @@
 """Leader election and the scheduler wiring: one instance runs the jobs on PostgreSQL, another
 takes over when it dies; SQLite always leads (one instance only)."""
 
+import asyncio
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -61,6 +62,16 @@ async def test_only_one_instance_leads_and_another_takes_over_when_it_dies(
         # The leader's process dies: its session ends and PostgreSQL frees the lock.
         async with engine.connect() as connection:
             await connection.scalar(sa.select(sa.func.pg_terminate_backend(pid)))
+        # pg_terminate_backend only signals: wait (bounded) until that backend has exited.
+        for _ in range(100):
+            async with engine.connect() as connection:
+                alive = await connection.scalar(
+                    sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
+                    {"pid": pid},
+                )
+            if not alive:
+                break
+            await asyncio.sleep(0.05)
 
         assert await second.ensure() is True
         assert await first.ensure() is False
