@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from domain.calendar import parse_weekdays
+from domain.calendar import WorkCalendar, parse_weekdays
 
 ENV_PREFIX = "DONDOC_"
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -194,6 +194,14 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         """The time zone reminders are planned and shown in."""
         return ZoneInfo(self.timezone)
+
+    def work_calendar(self) -> WorkCalendar:
+        """The working-day calendar these settings describe (Vietnamese holidays included)."""
+        return WorkCalendar(
+            working_weekdays=self.working_days,
+            extra_days_off=self.extra_days_off,
+            extra_working_days=self.extra_working_days,
+        )
 
     @property
     def is_sqlite(self) -> bool:

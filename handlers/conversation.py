@@ -16,7 +16,6 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import Settings
-from domain.calendar import WorkCalendar
 from domain.replies import ReplyAction
 from handlers import lists, people, replies
 from handlers.commands import parse_command
@@ -79,11 +78,7 @@ class Conversation:
         self._settings = settings
         self._clock = clock
         self._wake = wake
-        self._calendar = WorkCalendar(
-            working_weekdays=settings.working_days,
-            extra_days_off=settings.extra_days_off,
-            extra_working_days=settings.extra_working_days,
-        )
+        self._calendar = settings.work_calendar()
 
     async def handle(self, incoming: Incoming) -> None:
         """Answer one incoming message; never raises for anything the sender wrote."""

@@ -8,7 +8,6 @@ from datetime import datetime
 
 from bot.bootstrap import App
 from bot.settings import Settings
-from domain.calendar import WorkCalendar
 from domain.reminders import OfficeHours
 from models.db import transaction
 from services.occurrences import GeneratedOccurrences, generate_occurrences
@@ -25,20 +24,11 @@ from services.summary import ReportConfig, send_weekly_summaries
 log = logging.getLogger(__name__)
 
 
-def work_calendar(settings: Settings) -> WorkCalendar:
-    """The working-day calendar the settings describe (Vietnamese holidays included)."""
-    return WorkCalendar(
-        working_weekdays=settings.working_days,
-        extra_days_off=settings.extra_days_off,
-        extra_working_days=settings.extra_working_days,
-    )
-
-
 def reminder_settings(settings: Settings) -> ReminderSettings:
     """How reminders behave, from the application settings."""
     start, end = settings.send_window
     return ReminderSettings(
-        hours=OfficeHours(work_calendar(settings), start, end, settings.tz),
+        hours=OfficeHours(settings.work_calendar(), start, end, settings.tz),
         remind_cooperating=settings.remind_cooperating,
         escalate_after_days=settings.escalate_after_days,
         long_overdue_days=settings.long_overdue_days,

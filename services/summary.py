@@ -86,12 +86,7 @@ class UnknownPlanError(LookupError):
 class _SettingsLike(Protocol):
     @property
     def tz(self) -> ZoneInfo: ...
-    @property
-    def working_days(self) -> frozenset[int]: ...
-    @property
-    def extra_days_off(self) -> tuple[date, ...]: ...
-    @property
-    def extra_working_days(self) -> tuple[date, ...]: ...
+    def work_calendar(self) -> WorkCalendar: ...
     @property
     def public_files_url(self) -> str | None: ...
 
@@ -109,11 +104,7 @@ class ReportConfig:
         """The configuration of a running app (bot.settings.Settings)."""
         return cls(
             tz=settings.tz,
-            calendar=WorkCalendar(
-                working_weekdays=settings.working_days,
-                extra_days_off=settings.extra_days_off,
-                extra_working_days=settings.extra_working_days,
-            ),
+            calendar=settings.work_calendar(),
             public_files_url=settings.public_files_url,
         )
 

@@ -11,7 +11,6 @@ from bot.bootstrap import running_app
 from bot.cli_support import UserError, cli_settings, cli_translator, friendly, run_async
 from bot.settings import Settings
 from bot.tables import render_table
-from domain.calendar import WorkCalendar
 from handlers.render import short_day, status_label
 from locales import Translate
 from services import queries
@@ -29,11 +28,7 @@ async def _fetch(
     settings: Settings, *, as_of: date | None, scope_text: str | None
 ) -> tuple[date, tuple[queries.OverdueRow, ...]]:
     _ = cli_translator(settings)
-    calendar = WorkCalendar(
-        working_weekdays=settings.working_days,
-        extra_days_off=settings.extra_days_off,
-        extra_working_days=settings.extra_working_days,
-    )
+    calendar = settings.work_calendar()
     async with running_app(settings) as app, app.sessions() as session:
         day = as_of or app.clock().astimezone(settings.tz).date()
         scope = None
