@@ -6,6 +6,7 @@ together, and the dispatcher delivers them (once, in order per chat).
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,6 +16,29 @@ from models.tables import ChatIdentity, Outbox, OutboxState
 
 # Called after a commit that wrote outbox rows, so an in-process dispatcher wakes at once.
 Wake = Callable[[], None]
+
+
+def pending_row(
+    *,
+    channel: str,
+    chat_id: str,
+    person_id: int | None,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> dict[str, Any]:
+    """The column values of a new outbox row waiting to be sent now (also for bulk inserts)."""
+    return {
+        "channel": channel,
+        "chat_id": chat_id,
+        "person_id": person_id,
+        "kind": kind,
+        "payload": payload,
+        "state": OutboxState.PENDING.value,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
 
 
 async def enqueue(
@@ -29,14 +53,14 @@ async def enqueue(
 ) -> Outbox:
     """Add one message for one chat to the outbox (flushed, so its id is known)."""
     row = Outbox(
-        channel=channel,
-        chat_id=chat_id,
-        person_id=person_id,
-        kind=kind,
-        payload=message.to_payload(),
-        state=OutboxState.PENDING.value,
-        next_attempt_at=now,
-        created_at=now,
+        **pending_row(
+            channel=channel,
+            chat_id=chat_id,
+            person_id=person_id,
+            kind=kind,
+            payload=message.to_payload(),
+            now=now,
+        )
     )
     session.add(row)
     await session.flush()

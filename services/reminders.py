@@ -58,7 +58,6 @@ from models.tables import (
     ChatIdentity,
     Occurrence,
     Outbox,
-    OutboxState,
     Person,
     Plan,
     ReminderLedger,
@@ -66,7 +65,7 @@ from models.tables import (
     Snooze,
     Task,
 )
-from services.outbox import Wake
+from services.outbox import Wake, pending_row
 
 log = logging.getLogger(__name__)
 
@@ -746,18 +745,15 @@ async def _write_bundles(session: AsyncSession, bundles: Sequence[_Bundle], now:
         inserted = await connection.execute(
             sa.insert(Outbox).returning(col(Outbox.id), col(Outbox.person_id), col(Outbox.kind)),
             [
-                {
-                    "channel": bundle.contact.channel,
-                    "chat_id": bundle.contact.chat_id,
-                    "person_id": bundle.contact.person_id,
-                    "kind": bundle.outbox_kind,
-                    "payload": payloads.get(id(message))
+                pending_row(
+                    channel=bundle.contact.channel,
+                    chat_id=bundle.contact.chat_id,
+                    person_id=bundle.contact.person_id,
+                    kind=bundle.outbox_kind,
+                    payload=payloads.get(id(message))
                     or payloads.setdefault(id(message), message.to_payload()),
-                    "state": OutboxState.PENDING.value,
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                }
+                    now=now,
+                )
                 for bundle, message, _ in entries
             ],
         )
