@@ -25,7 +25,6 @@ import logging
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.request import urlopen
@@ -41,6 +40,7 @@ from models.db import make_engine, make_sessionmaker
 from models.migrate import upgrade
 from models.tables import Outbox, OutboxState
 from services.clock import system_clock
+from tests.databases import throwaway_database
 from tests.fakes.fanout import reminder
 from tests.fakes.telegram_api import DEFAULT_TOKEN
 
@@ -203,24 +203,13 @@ async def run_sqlite() -> None:
 
 async def run_postgres(admin_dsn: str) -> None:
     try:
-        connection = await asyncpg.connect(admin_dsn)
-    except (OSError, asyncpg.PostgresError) as exc:
-        print(f"  postgres   skipped: {exc}")
-        return
-    base = admin_dsn.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    try:
         for limit, count in SCENARIOS:
-            name = f"dondoc_bench_{uuid.uuid4().hex[:10]}"
-            await connection.execute(f'CREATE DATABASE "{name}"')
-            try:
-                url = f"{base}/{name}"
+            async with throwaway_database(admin_dsn=admin_dsn, prefix="dondoc_bench") as url:
                 await asyncio.to_thread(upgrade, url)
                 await fill(url, count=count)
                 report("postgres", limit, await drain(url, limit=limit, count=count))
-            finally:
-                await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
+    except (OSError, asyncpg.PostgresError) as exc:
+        print(f"  postgres   skipped: {exc}")
 
 
 def main() -> None:

@@ -16,7 +16,6 @@ import random
 import statistics
 import tempfile
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from models.migrate import upgrade
 from models.tables import Agency, Assignment, Plan, Role, Task
 from services import queries
 from services.access import Actor
+from tests.databases import throwaway_database
 
 AS_OF = date(2023, 11, 20)
 AGENCIES = 120
@@ -169,28 +169,13 @@ async def run_sqlite(assignments: int, runs: int) -> None:
 
 async def run_postgres(admin_dsn: str, assignments: int, runs: int) -> None:
     """The benchmark on a temporary PostgreSQL database (skipped if the server is down)."""
-    name = f"dondoc_bench_{uuid.uuid4().hex[:8]}"
     try:
-        connection = await asyncpg.connect(admin_dsn)
+        async with throwaway_database(admin_dsn=admin_dsn, prefix="dondoc_bench") as url:
+            await asyncio.to_thread(upgrade, url)
+            await fill(url, assignments=assignments)
+            report("postgres", await measure(url, runs=runs))
     except (OSError, asyncpg.PostgresError) as exc:
         print(f"postgres   skipped: {exc}")
-        return
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    base = admin_dsn.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    url = f"{base}/{name}"
-    try:
-        await asyncio.to_thread(upgrade, url)
-        await fill(url, assignments=assignments)
-        report("postgres", await measure(url, runs=runs))
-    finally:
-        connection = await asyncpg.connect(admin_dsn)
-        try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await connection.close()
 
 
 def main() -> None:

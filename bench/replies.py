@@ -18,7 +18,6 @@ import asyncio
 import logging
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -55,6 +54,7 @@ from models.tables import (
     Task,
 )
 from services.clock import system_clock
+from tests.databases import throwaway_database
 from tests.fakes.telegram_api import DEFAULT_TOKEN
 
 REPLIES = ("40%", "đang làm 70%", "xong")
@@ -357,20 +357,11 @@ async def run_sqlite(officers: int, replies: int) -> None:
 
 async def run_postgres(admin_dsn: str, officers: int, replies: int) -> None:
     try:
-        connection = await asyncpg.connect(admin_dsn)
+        async with throwaway_database(admin_dsn=admin_dsn, prefix="dondoc_bench") as url:
+            await asyncio.to_thread(upgrade, url)
+            await measure("postgres", url, officers=officers, replies=replies)
     except (OSError, asyncpg.PostgresError) as exc:
         print(f"  postgres   skipped: {exc}")
-        return
-    name = f"dondoc_bench_{uuid.uuid4().hex[:10]}"
-    base = admin_dsn.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-        url = f"{base}/{name}"
-        await asyncio.to_thread(upgrade, url)
-        await measure("postgres", url, officers=officers, replies=replies)
-    finally:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await connection.close()
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """How fast a reminder sweep is for a big city: 50,000 assignments, 5,000 officers.
 
-Run: python bench/sweep.py [--assignments 50000] [--officers 5000] [--url URL | --postgres]
+Run: python -m bench.sweep [--assignments 50000] [--officers 5000] [--url URL | --postgres]
 (prints figures; nothing is asserted). The target is a full sweep in under 1 s on SQLite
 and on PostgreSQL: the sweep that runs every DONDOC_SWEEP_SECONDS, reads all 50,000
 assignments and finds what is due. Three sweeps are timed on Monday 20/11/2023:
@@ -19,14 +19,12 @@ import asyncio
 import random
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -37,6 +35,7 @@ from models.db import make_engine, make_sessionmaker, transaction
 from models.migrate import upgrade
 from models.tables import Agency, Assignment, ChatIdentity, Person, Plan, Role, Task
 from services.reminders import ReminderSettings, SweepResult, sweep
+from tests.databases import create_database, database_url, drop_database
 
 T = TypeVar("T")
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -45,7 +44,6 @@ TUESDAY = datetime(2023, 11, 21, 8, 0, tzinfo=HANOI)
 EPOCH = datetime(2023, 1, 1, tzinfo=UTC)
 OFFICERS_PER_AGENCY = 2
 PLANS = 50
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 async def _insert(session: AsyncSession, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -225,24 +223,6 @@ async def run(url: str, *, assignments: int, officers: int) -> None:
         await engine.dispose()
 
 
-async def _create_pg_database() -> str:
-    name = f"dondoc_bench_{uuid.uuid4().hex[:8]}"
-    connection = await asyncpg.connect(PG_ADMIN)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    return name
-
-
-async def _drop_pg_database(name: str) -> None:
-    connection = await asyncpg.connect(PG_ADMIN)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
-
-
 def main() -> None:
     """Parse the arguments and print the timings."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -253,17 +233,17 @@ def main() -> None:
     where.add_argument("--postgres", action="store_true", help="a throw-away PostgreSQL one")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        pg_name = asyncio.run(_create_pg_database()) if args.postgres else None
+        pg_name = asyncio.run(create_database(prefix="dondoc_bench")) if args.postgres else None
         url = args.url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
         if pg_name:
-            url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{pg_name}"
+            url = database_url(pg_name)
         try:
             upgrade(url)
             print(f"store: {url.split('://')[0]}")
             asyncio.run(run(url, assignments=args.assignments, officers=args.officers))
         finally:
             if pg_name:
-                asyncio.run(_drop_pg_database(pg_name))
+                asyncio.run(drop_database(pg_name))
 
 
 if __name__ == "__main__":

@@ -2,49 +2,20 @@
 
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.db import make_engine, make_sessionmaker
 from models.migrate import upgrade
+from tests.databases import create_database, database_url, drop_database
 
 # Tests never read a developer's own configuration.
 for _name in [n for n in os.environ if n.startswith("DONDOC_")]:
     del os.environ[_name]
-
-PG_ADMIN_DSN = os.environ.get("TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-async def create_pg_database() -> str:
-    """Create an empty PostgreSQL database for one test run and return its name."""
-    name = f"dondoc_test_{uuid.uuid4().hex[:12]}"
-    connection = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    return name
-
-
-async def drop_pg_database(name: str) -> None:
-    """Drop a database made by create_pg_database, even if connections linger."""
-    connection = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
-
-
-def pg_url(name: str) -> str:
-    """The async SQLAlchemy URL of a test database."""
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    return f"{base}/{name}"
 
 
 @pytest.fixture
@@ -54,11 +25,11 @@ def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if kind == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
         return
-    name = asyncio.run(create_pg_database())
+    name = asyncio.run(create_database())
     try:
-        yield pg_url(name)
+        yield database_url(name)
     finally:
-        asyncio.run(drop_pg_database(name))
+        asyncio.run(drop_database(name))
 
 
 BOTH_STORES = pytest.mark.parametrize(
