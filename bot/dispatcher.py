@@ -12,11 +12,12 @@ outcome:
   so it may run beside it). Only the channels this dispatcher has a sender for are claimed.
 * Order. A chat's message is never claimed while an earlier one for the same chat is unsent
   (pending, retrying or sending); one that failed for good no longer holds the chat up.
-* Limits, per channel: at most `per_second` sends in any second (per instance, spread evenly),
-  no private chat written to within `private_chat_interval` seconds of its last message (checked
-  against the store, so it holds across instances), at most `group_per_minute` messages a minute
-  to a group. A claimed row that waited so long for its slot that half its lease is gone is
-  handed back unsent rather than risk a second instance sending it too.
+* Limits, per channel: at most `per_second` sends in any second as the provider counts them
+  (per instance, spread evenly; a request counts from its start until its answer), no private
+  chat written to within `private_chat_interval` seconds of its last message (checked against
+  the store, so it holds across instances), at most `group_per_minute` messages a minute to a
+  group. A claimed row that waited so long for its slot that half its lease is gone is handed
+  back unsent rather than risk a second instance sending it too.
 * Exactly once, as far as one can: a row becomes "sent" in the same UPDATE that records the
   provider's message id (deliveries finishing together share one commit). A crash after the API
   call and before that commit leaves the row "sending"; it is sent again once its lease expires.
@@ -140,21 +141,28 @@ class RetryPolicy:
 
 
 class RateLimiter:
-    """At most `per_second` sends in any one-second window, spread evenly, with pauses for 429s.
+    """At most `per_second` requests in any one-second window at the provider, spread evenly,
+    with pauses for 429s.
 
-    Sends are spaced 1/per_second apart; after a short gap (a claim query, say) up to `burst`
-    seconds' worth may catch up at once, but never more than the limit in any window of one
-    second plus `slack`: requests leave a little unevenly, and the provider counts arrivals.
-    Even spacing is what Telegram tolerates best, and it keeps few requests in flight, which
-    is what a crash can resend.
+    The provider counts a request when it arrives, which is somewhere between the moment it
+    is started here and the moment its answer is back. So a request holds its place in the
+    window from `acquire` until one window after its `release`: requests counted at their
+    start only reach the provider bunched whenever some were held up on the way (a busy event
+    loop, a new connection, the provider's own queue), overflow its window, and every 429
+    stops the whole channel for a second or more. Requests are spaced 1/per_second apart;
+    after a short gap (a claim query, say) up to `burst` seconds' worth may catch up at once.
+    Waiters are served one at a time, in arrival order.
     """
 
-    def __init__(self, per_second: float, *, burst: float = 0.1, slack: float = 0.02) -> None:
+    def __init__(self, per_second: float, *, burst: float = 0.1) -> None:
         self._capacity = max(1, math.floor(per_second))
-        self._window = self._capacity / per_second + slack
+        self._window = self._capacity / per_second
         self._interval = 1.0 / per_second
         self._burst = burst
-        self._recent: deque[float] = deque()
+        self._open = 0
+        self._answered: deque[float] = deque()
+        self._answer = asyncio.Event()
+        self._turn = asyncio.Lock()
         self._next_slot = 0.0
         self._paused_until = 0.0
 
@@ -164,24 +172,39 @@ class RateLimiter:
         self._paused_until = max(self._paused_until, loop.time() + seconds)
 
     async def acquire(self) -> None:
-        """Wait for a free slot."""
+        """Wait for a free slot; `release` it once the request's answer is back."""
         loop = asyncio.get_running_loop()
-        while True:
-            now = loop.time()
-            if now < self._paused_until:
-                await asyncio.sleep(self._paused_until - now)
-                continue
-            if self._next_slot - now > self._burst:
-                await asyncio.sleep(self._next_slot - now - self._burst)
-                continue
-            while self._recent and self._recent[0] <= now - self._window:
-                self._recent.popleft()
-            if len(self._recent) >= self._capacity:
-                await asyncio.sleep(self._recent[0] + self._window - now)
-                continue
-            self._recent.append(now)
+        async with self._turn:
+            while True:
+                now = loop.time()
+                wait = self._wait(now)
+                if wait <= 0:
+                    break
+                if wait == math.inf:
+                    self._answer.clear()
+                    await self._answer.wait()
+                else:
+                    await asyncio.sleep(wait)
+            self._open += 1
             self._next_slot = max(self._next_slot, now) + self._interval
-            return
+
+    def release(self) -> None:
+        """The request holding a slot got its answer (or was never made)."""
+        self._open -= 1
+        self._answered.append(asyncio.get_running_loop().time())
+        self._answer.set()
+
+    def _wait(self, now: float) -> float:
+        """Seconds until a request may start (infinite: until an answer arrives)."""
+        if now < self._paused_until:
+            return self._paused_until - now
+        if self._next_slot - now > self._burst:
+            return self._next_slot - now - self._burst
+        while self._answered and self._answered[0] <= now - self._window:
+            self._answered.popleft()
+        if self._open + len(self._answered) < self._capacity:
+            return 0.0
+        return self._answered[0] + self._window - now if self._answered else math.inf
 
 
 @dataclass(frozen=True)
@@ -430,23 +453,27 @@ class OutboxDispatcher:
 
     async def _deliver(self, claim: _Claim) -> int:
         sender = self._senders[claim.channel]
+        try:
+            message = Outgoing.from_payload(claim.payload)
+        except (KeyError, TypeError, ValueError) as exc:
+            await self._record(self._refused, claim, PermanentFailure(f"bad payload: {exc}"))
+            return 0
+        limiter = self._limiters[claim.channel]
         async with self._slots:
-            await self._limiters[claim.channel].acquire()
+            await limiter.acquire()
             if self._clock() > claim.lease_until - self._lease / 2:
+                limiter.release()
                 # Waited too long for a slot: another instance may take the row over soon, and
                 # a request must not outlive the lease. Hand it back instead of sending.
                 await self._record(self._lapsed, claim, TimeoutError("lease ran short"))
                 return 0
             try:
-                message = Outgoing.from_payload(claim.payload)
-            except (KeyError, TypeError, ValueError) as exc:
-                bad = PermanentFailure(f"bad payload: {exc}")
-                await self._record(self._refused, claim, bad)
-                return 0
-            try:
-                provider_id = await sender.send(claim.chat_id, message)
+                try:
+                    provider_id = await sender.send(claim.chat_id, message)
+                finally:
+                    limiter.release()
             except RetryLater as exc:
-                self._limiters[claim.channel].pause(exc.retry_after)
+                limiter.pause(exc.retry_after)
                 await self._record(self._rate_limited, claim, exc)
             except ChatUnreachable as exc:
                 await self._record(self._unreachable, claim, exc)

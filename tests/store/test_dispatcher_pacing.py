@@ -27,8 +27,40 @@ async def test_the_rate_limiter_never_lets_more_than_its_rate_into_one_second() 
     async def one() -> None:
         await limiter.acquire()
         stamps.append(loop.time())
+        limiter.release()
 
     await asyncio.gather(*(one() for _ in range(70)))
     assert len(stamps) == 70
     for i, start in enumerate(stamps):
         assert sum(1 for t in stamps[i:] if t < start + 1.0) <= 40
+
+
+async def test_a_request_holds_its_place_in_the_window_until_its_answer_is_back() -> None:
+    # The provider counts a request when it arrives: anywhere between its start and its answer.
+    limiter = RateLimiter(10)
+    loop = asyncio.get_running_loop()
+    spans: list[tuple[float, float]] = []
+
+    async def one() -> None:
+        await limiter.acquire()
+        started = loop.time()
+        await asyncio.sleep(0.3)
+        spans.append((started, loop.time()))
+        limiter.release()
+
+    await asyncio.gather(*(one() for _ in range(25)))
+    assert len(spans) == 25
+    for started, _ in spans:
+        # Every request that could reach the provider less than a second before this one did.
+        sharing = [1 for other, answered in spans if other <= started and answered > started - 1]
+        assert len(sharing) <= 10
+
+
+async def test_no_request_starts_while_the_provider_asked_to_wait() -> None:
+    limiter = RateLimiter(100)
+    loop = asyncio.get_running_loop()
+    limiter.pause(0.3)
+    paused_at = loop.time()
+    await limiter.acquire()
+    assert loop.time() - paused_at >= 0.3
+    limiter.release()
