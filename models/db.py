@@ -6,6 +6,8 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.sql.base import Executable
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
@@ -38,3 +40,60 @@ async def transaction(
     """One unit of work: commit on success, roll back on any error."""
     async with sessions() as session, session.begin():
         yield session
+
+
+# session.info keys under this prefix hold what one unit of work queued or read ahead; they
+# are dropped when it commits or rolls back.
+UNIT_OF_WORK_PREFIX = "dondoc."
+# Writes queued by `defer`, per statement, in the order they were queued.
+_DEFERRED = UNIT_OF_WORK_PREFIX + "deferred"
+
+
+def defer(session: AsyncSession, statement: Executable, params: dict[str, Any]) -> None:
+    """Queue a write that this unit of work does not read back at once.
+
+    `statement` is a Core statement built once (its rows are grouped by identity). Queued
+    rows of one statement go out together, as one executemany, just before the session
+    runs any other statement, flushes or commits: a later read in the same unit of work
+    still sees them, and many replies answered together cost one round trip per statement
+    instead of one per reply.
+    """
+    queued: dict[Executable, list[dict[str, Any]]] = session.info.setdefault(_DEFERRED, {})
+    queued.setdefault(statement, []).append(params)
+
+
+def _write_deferred(session: Session) -> None:
+    queued = session.info.pop(_DEFERRED, None)
+    for statement, rows in (queued or {}).items():
+        # On the connection: Core executemany, without the ORM's bulk machinery or events.
+        session.connection().execute(statement, rows)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _deferred_before_statement(state: ORMExecuteState) -> None:
+    _write_deferred(state.session)
+
+
+@event.listens_for(Session, "before_flush")
+def _deferred_before_flush(session: Session, _context: object, _instances: object) -> None:
+    _write_deferred(session)
+
+
+@event.listens_for(Session, "before_commit")
+def _deferred_before_commit(session: Session) -> None:
+    _write_deferred(session)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_after_commit(session: Session) -> None:
+    _forget_unit_of_work(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_after_rollback(session: Session, _previous: object) -> None:
+    _forget_unit_of_work(session)
+
+
+def _forget_unit_of_work(session: Session) -> None:
+    for key in [k for k in session.info if str(k).startswith(UNIT_OF_WORK_PREFIX)]:
+        del session.info[key]

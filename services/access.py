@@ -5,6 +5,7 @@ admin) sees and updates everything and manages people; a leader reads everything
 changes nothing. Handlers render; these checks decide, so no channel can skip them.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.db import UNIT_OF_WORK_PREFIX
 from models.tables import AuditLog, ChatIdentity, ChatState, Person, Role
 
 
@@ -91,8 +93,8 @@ def require_manage(actor: Actor) -> None:
 # Built once: every incoming message runs it, and building a join costs more than the read.
 # The chat's state comes in the same round trip, because a reply reads it next.
 _IDENTIFY = (
-    select(Person, ChatState)
-    .join(ChatIdentity, col(ChatIdentity.person_id) == col(Person.id))
+    select(ChatIdentity.chat_id, Person, ChatState)
+    .join(Person, col(ChatIdentity.person_id) == col(Person.id))
     .outerjoin(
         ChatState,
         sa.and_(
@@ -102,7 +104,7 @@ _IDENTIFY = (
     )
     .where(
         col(ChatIdentity.channel) == sa.bindparam("channel"),
-        col(ChatIdentity.chat_id) == sa.bindparam("chat_id"),
+        col(ChatIdentity.chat_id).in_(sa.bindparam("chat_ids", expanding=True)),
     )
 )
 
@@ -115,14 +117,41 @@ async def identify(
     A person marked inactive because they had blocked the bot is active again as soon as
     they write: writing proves the chat is open. (A revoked person has no chat left.)
     """
-    found = (
-        await session.exec(_IDENTIFY, params={"channel": channel, "chat_id": chat_id})
-    ).first()
-    if found is None:
-        return None
-    row, state = found
-    if state is not None:
-        remember_chat_state(session, state)
+    actors = await identify_many(session, chats=[(channel, chat_id)], now=now)
+    return actors.get((channel, chat_id))
+
+
+async def identify_many(
+    session: AsyncSession, *, chats: Iterable[tuple[str, str]], now: datetime
+) -> dict[tuple[str, str], Actor]:
+    """`identify` for several (channel, chat id) pairs in one round trip per channel;
+    strangers are left out."""
+    by_channel: dict[str, list[str]] = {}
+    for channel, chat_id in set(chats):
+        by_channel.setdefault(channel, []).append(chat_id)
+    actors: dict[tuple[str, str], Actor] = {}
+    for channel, chat_ids in by_channel.items():
+        rows = await session.exec(
+            _IDENTIFY, params={"channel": channel, "chat_ids": sorted(chat_ids)}
+        )
+        for chat_id, row, state in rows.all():
+            actor = _actor_writing(
+                session, row, state, channel=channel, chat_id=chat_id, now=now
+            )
+            actors[(channel, chat_id)] = actor
+    return actors
+
+
+def _actor_writing(
+    session: AsyncSession,
+    row: Person,
+    state: ChatState | None,
+    *,
+    channel: str,
+    chat_id: str,
+    now: datetime,
+) -> Actor:
+    remember_chat_state(session, state, channel=channel, chat_id=chat_id)
     if not row.active:
         row.active = True
         session.add(row)
@@ -138,21 +167,29 @@ async def identify(
     return Actor.of(row)
 
 
-def _state_key(channel: str, chat_id: str) -> tuple[str, str, str]:
-    return ("chat_state", channel, chat_id)
+def _state_key(channel: str, chat_id: str) -> str:
+    return f"{UNIT_OF_WORK_PREFIX}chat_state:{channel}:{chat_id}"
 
 
-def remember_chat_state(session: AsyncSession, state: ChatState) -> None:
-    """Keep a chat's state row, loaded with something else, for this unit of work."""
-    session.info[_state_key(state.channel, state.chat_id)] = state
+def remember_chat_state(
+    session: AsyncSession, state: ChatState | None, *, channel: str, chat_id: str
+) -> None:
+    """Keep a chat's state row (or that it has none), read with something else, for this
+    unit of work."""
+    session.info[_state_key(channel, chat_id)] = state
 
 
 def remembered_chat_state(
     session: AsyncSession, *, channel: str, chat_id: str
-) -> ChatState | None:
-    """The chat's state row this session already holds, if it is still in the session."""
-    state = session.info.get(_state_key(channel, chat_id))
-    if state is None or sa.inspect(state).persistent is not True:
-        return None
+) -> tuple[bool, ChatState | None]:
+    """Whether this unit of work knows the chat's state row, and the row (None: it has none)."""
+    key = _state_key(channel, chat_id)
+    if key not in session.info:
+        return False, None
+    state = session.info[key]
+    if state is None:
+        return True, None
+    if sa.inspect(state).persistent is not True:
+        return False, None
     assert isinstance(state, ChatState)
-    return state
+    return True, state

@@ -5,7 +5,7 @@ the dispatcher stored). Without a reply-to, the chat's newest reminder or its pe
 question (ChatState.pending) gives the context.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,8 +14,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.messages import Outgoing, ReminderItem
+from models.db import UNIT_OF_WORK_PREFIX
 from models.tables import Outbox
-from services.registration import chat_state
+from services.registration import chat_state, existing_chat_state
 
 REMINDER_KIND = "reminder"
 # A question left unanswered this long is forgotten rather than applied to a stale context.
@@ -52,16 +53,59 @@ def _items(payload: Mapping[str, Any] | None) -> tuple[ReminderItem, ...]:
     return Outgoing.from_payload(dict(payload)).items
 
 
+_REPLIED_MANY = select(
+    Outbox.id, Outbox.chat_id, Outbox.provider_message_id, Outbox.payload
+).where(
+    col(Outbox.channel) == sa.bindparam("channel"),
+    col(Outbox.chat_id).in_(sa.bindparam("chat_ids", expanding=True)),
+    col(Outbox.provider_message_id).in_(sa.bindparam("message_ids", expanding=True)),
+)
+# session.info key: {(channel, chat id, provider message id): payload or None}.
+_REPLIED_KEY = UNIT_OF_WORK_PREFIX + "replied"
+
+
+async def prefetch_replied(
+    session: AsyncSession, *, replies: Iterable[tuple[str, str, str]]
+) -> list[tuple[ReminderItem, ...]]:
+    """Read the messages several replies answer, in one round trip per channel, so that
+    `replied_items` finds them in this session; the items of every one found."""
+    wanted = set(replies)
+    known: dict[tuple[str, str, str], Mapping[str, Any] | None] = dict.fromkeys(wanted)
+    for channel in {c for c, _, _ in wanted}:
+        mine = [(chat, message) for c, chat, message in wanted if c == channel]
+        rows = await session.exec(
+            _REPLIED_MANY,
+            params={
+                "channel": channel,
+                "chat_ids": sorted({chat for chat, _ in mine}),
+                "message_ids": sorted({message for _, message in mine}),
+            },
+        )
+        # Chats share message ids, so keep only the pairs asked for; an edited message has
+        # several rows, and the newest (applied last) is what the chat shows.
+        for _id, chat_id, message_id, payload in sorted(rows.all(), key=lambda r: r[0]):
+            key = (channel, chat_id, message_id)
+            if key in known:
+                known[key] = payload
+    session.info.setdefault(_REPLIED_KEY, {}).update(known)
+    return [_items(payload) for payload in known.values() if payload is not None]
+
+
 async def replied_items(
     session: AsyncSession, *, channel: str, chat_id: str, provider_message_id: str
 ) -> tuple[ReminderItem, ...] | None:
     """The items of the message replied to; None if that message is not ours or unknown."""
-    payload = (
-        await session.exec(
-            _REPLIED,
-            params={"channel": channel, "chat_id": chat_id, "message_id": provider_message_id},
-        )
-    ).first()
+    prefetched = session.info.get(_REPLIED_KEY, {})
+    key = (channel, chat_id, provider_message_id)
+    if key in prefetched:
+        payload = prefetched[key]
+    else:
+        payload = (
+            await session.exec(
+                _REPLIED,
+                params={"channel": channel, "chat_id": chat_id, "message_id": provider_message_id},
+            )
+        ).first()
     return None if payload is None else _items(payload)
 
 
@@ -79,8 +123,8 @@ async def pending(
     session: AsyncSession, *, channel: str, chat_id: str, now: datetime
 ) -> dict[str, Any] | None:
     """The question the bot is waiting on in this chat, if it is still fresh."""
-    state = await chat_state(session, channel=channel, chat_id=chat_id)
-    if state.pending is None or state.pending_at is None:
+    state = await existing_chat_state(session, channel=channel, chat_id=chat_id)
+    if state is None or state.pending is None or state.pending_at is None:
         return None
     if now - state.pending_at > PENDING_TTL:
         return None
@@ -96,7 +140,13 @@ async def set_pending(
     now: datetime,
 ) -> None:
     """Remember (or, with None, forget) what the bot just asked in this chat."""
-    state = await chat_state(session, channel=channel, chat_id=chat_id)
+    if question is None:
+        existing = await existing_chat_state(session, channel=channel, chat_id=chat_id)
+        if existing is None or (existing.pending is None and existing.pending_at is None):
+            return  # nothing to forget: no row to write
+        state = existing
+    else:
+        state = await chat_state(session, channel=channel, chat_id=chat_id)
     state.pending = question
     state.pending_at = now if question is not None else None
     session.add(state)

@@ -8,10 +8,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.messages import Outgoing
+from models.db import defer
 from models.tables import ChatIdentity, Outbox, OutboxState
 
 # Called after a commit that wrote outbox rows, so an in-process dispatcher wakes at once.
@@ -65,6 +67,33 @@ async def enqueue(
     session.add(row)
     await session.flush()
     return row
+
+
+# Built once, so that `defer` groups the messages of many replies into one statement.
+_INSERT = sa.insert(Outbox)
+
+
+def enqueue_later(
+    session: AsyncSession,
+    *,
+    channel: str,
+    chat_id: str,
+    message: Outgoing,
+    now: datetime,
+    person_id: int | None = None,
+    kind: str = "message",
+) -> None:
+    """`enqueue` for a caller that needs no id back: the row is written with this unit of
+    work's other deferred writes (models.db.defer), in the order queued."""
+    row = pending_row(
+        channel=channel,
+        chat_id=chat_id,
+        person_id=person_id,
+        kind=kind,
+        payload=message.to_payload(),
+        now=now,
+    )
+    defer(session, _INSERT, row)
 
 
 async def enqueue_for_person(

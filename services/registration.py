@@ -67,17 +67,25 @@ _CHAT_STATE = select(ChatState).where(
 
 async def chat_state(session: AsyncSession, *, channel: str, chat_id: str) -> ChatState:
     """The chat's state row, created (and flushed) on first use."""
-    state = remembered_chat_state(session, channel=channel, chat_id=chat_id)
-    if state is not None:
-        return state
-    state = (
-        await session.exec(_CHAT_STATE, params={"channel": channel, "chat_id": chat_id})
-    ).first()
+    state = await existing_chat_state(session, channel=channel, chat_id=chat_id)
     if state is None:
         state = ChatState(channel=channel, chat_id=chat_id)
         session.add(state)
         await session.flush()
-    remember_chat_state(session, state)
+        remember_chat_state(session, state, channel=channel, chat_id=chat_id)
+    return state
+
+
+async def existing_chat_state(
+    session: AsyncSession, *, channel: str, chat_id: str
+) -> ChatState | None:
+    """The chat's state row, or None while it has none (reading creates nothing)."""
+    known, state = remembered_chat_state(session, channel=channel, chat_id=chat_id)
+    if not known:
+        state = (
+            await session.exec(_CHAT_STATE, params={"channel": channel, "chat_id": chat_id})
+        ).first()
+        remember_chat_state(session, state, channel=channel, chat_id=chat_id)
     return state
 
 

@@ -5,16 +5,20 @@ id. A source id seen before changes nothing (a replayed update); its unique colu
 last line of defence if two deliveries race.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.replies import MAX_REASON_LENGTH, ReplyAction
 from domain.status import Status
+from models.db import UNIT_OF_WORK_PREFIX, defer
 from models.tables import Assignment, Occurrence, Snooze, StatusChange
 from services.access import Actor, require_see, require_update
 from services.queries import OPEN_STATUSES, AssignmentView, UnknownAssignmentError, views
@@ -57,11 +61,62 @@ class Applied:
 _SEEN = select(StatusChange.id).where(
     col(StatusChange.source_message_id) == sa.bindparam("source")
 )
+# session.info key: views read ahead for a batch of replies, kept current by apply_status.
+_VIEWS_KEY = UNIT_OF_WORK_PREFIX + "views"
+_VIEW_TABLES = frozenset({str(Assignment.__tablename__), str(Occurrence.__tablename__)})
+
+
+def _status_update(table: type[Assignment] | type[Occurrence]) -> Any:
+    return (
+        sa.update(table)
+        .where(col(table.id) == sa.bindparam("b_id"))
+        .values(
+            status=sa.bindparam("b_status"),
+            progress=sa.bindparam("b_progress"),
+            blocked_reason=sa.bindparam("b_reason"),
+            last_update_at=sa.bindparam("b_at"),
+        )
+    )
+
+
+# Built once, so that `defer` groups the rows of many replies into one statement each.
+_UPDATE_OCCURRENCE = _status_update(Occurrence)
+_UPDATE_ASSIGNMENT = _status_update(Assignment).values(last_update_by_id=sa.bindparam("b_by"))
+_INSERT_CHANGE = sa.insert(StatusChange)
+
+
+async def prefetch_views(session: AsyncSession, *, targets: Iterable[Target]) -> None:
+    """Read the views several replies will update in one go; `apply_status` then finds them
+    in this session. Any other write to assignments or occurrences forgets them."""
+    found = await views(session, targets=[(t.assignment_id, t.occurrence_id) for t in targets])
+    session.info[_VIEWS_KEY] = found
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _forget_views_on_update(state: ORMExecuteState) -> None:
+    if (
+        _VIEWS_KEY in state.session.info
+        and (state.is_update or state.is_delete)
+        and getattr(getattr(state.statement, "table", None), "name", None) in _VIEW_TABLES
+    ):
+        del state.session.info[_VIEWS_KEY]
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _forget_views_on_flush(session: Session, _context: object, _instances: object) -> None:
+    if _VIEWS_KEY in session.info and any(
+        isinstance(row, (Assignment, Occurrence))
+        for row in (*session.new, *session.dirty, *session.deleted)
+    ):
+        del session.info[_VIEWS_KEY]
 
 
 async def _load(session: AsyncSession, target: Target) -> AssignmentView:
-    found = await views(session, targets=[(target.assignment_id, target.occurrence_id)])
-    view = found.get((target.assignment_id, target.occurrence_id))
+    key = (target.assignment_id, target.occurrence_id)
+    view: AssignmentView | None = session.info.get(_VIEWS_KEY, {}).get(key)
+    if view is None:
+        found = await views(session, targets=[key])
+        view = found.get(key)
     if view is None:
         raise UnknownAssignmentError(target.assignment_id)
     return view
@@ -113,14 +168,19 @@ async def apply_status(
     channel: str,
     source_message_id: str | None,
     now: datetime,
+    unseen: bool = False,
 ) -> Applied:
-    """Move an assignment (or occurrence) to done, in progress or blocked, with history."""
+    """Move an assignment (or occurrence) to done, in progress or blocked, with history.
+
+    `unseen` says the caller recorded the update carrying `source_message_id` as new in
+    this transaction, so no change can carry that id yet and the replay check is skipped.
+    """
     status = action.status
     if status is None:
         raise ValueError(f"{action} does not change a status")
     view = await _load(session, target)
     require_update(actor, agency_id=view.agency_id)
-    if source_message_id is not None:
+    if source_message_id is not None and not unseen:
         seen = (await session.exec(_SEEN, params={"source": source_message_id})).first()
         if seen is not None:
             return Applied(view, view.status, view.progress, changed=False, replayed=True)
@@ -138,46 +198,43 @@ async def apply_status(
     ):
         return Applied(view, view.status, view.progress, changed=False)
 
-    # One UPDATE by primary key, not a load and a dirty flush: the view already holds
-    # everything the reply shows, so the row is not read back either.
+    # Deferred writes by primary key, not a load and a dirty flush: the view already holds
+    # everything the reply shows, so nothing is read back, and the replies of a batch go
+    # out together.
     values: dict[str, object] = {
-        "status": status.value,
-        "progress": progress,
-        "blocked_reason": note,
-        "last_update_at": now,
+        "b_id": target.occurrence_id or target.assignment_id,
+        "b_status": status.value,
+        "b_progress": progress,
+        "b_reason": note,
+        "b_at": now,
     }
     if target.occurrence_id is not None:
-        await session.exec(
-            sa.update(Occurrence)
-            .where(col(Occurrence.id) == target.occurrence_id)
-            .values(**values)
-        )
+        defer(session, _UPDATE_OCCURRENCE, values)
     else:
-        await session.exec(
-            sa.update(Assignment)
-            .where(col(Assignment.id) == target.assignment_id)
-            .values(**values, last_update_by_id=actor.person_id)
-        )
-    # A plain INSERT: the history row is never read back here, so it needs no ORM object.
-    await session.exec(
-        sa.insert(StatusChange).values(
-            assignment_id=target.assignment_id,
-            occurrence_id=target.occurrence_id,
-            person_id=actor.person_id,
-            channel=channel,
-            at=now,
-            from_status=view.status.value,
-            to_status=status.value,
-            from_progress=view.progress,
-            to_progress=progress,
-            note=note,
-            source_message_id=source_message_id,
-            undone=False,
-        )
+        defer(session, _UPDATE_ASSIGNMENT, {**values, "b_by": actor.person_id})
+    defer(
+        session,
+        _INSERT_CHANGE,
+        {
+            "assignment_id": target.assignment_id,
+            "occurrence_id": target.occurrence_id,
+            "person_id": actor.person_id,
+            "channel": channel,
+            "at": now,
+            "from_status": view.status.value,
+            "to_status": status.value,
+            "from_progress": view.progress,
+            "to_progress": progress,
+            "note": note,
+            "source_message_id": source_message_id,
+            "undone": False,
+        },
     )
     after = replace(
         view, status=status, progress=progress, blocked_reason=note, last_update_at=now
     )
+    if _VIEWS_KEY in session.info:
+        session.info[_VIEWS_KEY][(target.assignment_id, target.occurrence_id)] = after
     return Applied(after, view.status, view.progress, changed=True)
 
 
