@@ -36,6 +36,8 @@ class Context:
     settings: Settings
     calendar: WorkCalendar
     locale: str
+    # This update was recorded as handled in this unit of work: nothing can carry its id yet.
+    fresh: bool = False
     replies: list[Outgoing] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     # Messages to chats that no longer belong to a person (a revoked officer's last word).

@@ -6,8 +6,10 @@ record and is not answered twice. Errors the sender causes get a polite answer; 
 the system causes are logged and the sender is told to try again later.
 """
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -24,11 +26,16 @@ from handlers.messages import Incoming, Outgoing
 from locales import gettext_for, normalise_locale
 from models.db import transaction
 from models.tables import HandledUpdate
-from services.access import AccessDenied, identify
+from services import chat_context
+from services.access import AccessDenied, Actor, identify, identify_many
 from services.clock import Clock
-from services.outbox import Wake, enqueue, enqueue_for_person
+from services.outbox import Wake, enqueue, enqueue_for_person, enqueue_later
+from services.status import Target, prefetch_views
 
 log = logging.getLogger(__name__)
+
+# Replies answered in one unit of work at most; a bigger batch holds its first ones longer.
+MAX_BATCH = 64
 
 Handler = Callable[[Context, str], Awaitable[None]]
 
@@ -64,7 +71,14 @@ COMMANDS: dict[str, tuple[Handler, bool]] = {
 
 
 class Conversation:
-    """The one entry point every channel adapter calls."""
+    """The one entry point every channel adapter calls.
+
+    Status replies that arrive together (a reminder round answered by many officers at
+    once) are answered in one unit of work: what they read is read once for all of them,
+    and they commit together. A chat's messages still go one at a time, in order. If any
+    of them fails, the whole batch is rolled back and each message is answered on its own,
+    so one message's trouble never changes what another's answer says.
+    """
 
     def __init__(
         self,
@@ -79,9 +93,87 @@ class Conversation:
         self._clock = clock
         self._wake = wake
         self._calendar = settings.work_calendar()
+        self._waiting: list[tuple[Incoming, asyncio.Future[None]]] = []
+        self._drainer: asyncio.Task[None] | None = None
 
     async def handle(self, incoming: Incoming) -> None:
         """Answer one incoming message; never raises for anything the sender wrote."""
+        if not _batchable(incoming):
+            await self._answer_alone(incoming)
+            return
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append((incoming, done))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.create_task(self._drain())
+        # Shielded: a caller that gives up must not cancel answers shared with others.
+        await asyncio.shield(done)
+
+    async def _drain(self) -> None:
+        # One turn of the loop lets the updates arriving together join the first batch;
+        # later ones gather while a batch is being written.
+        await asyncio.sleep(0)
+        while self._waiting:
+            batch = self._take_batch()
+            try:
+                await self._answer_batch([incoming for incoming, _ in batch])
+            finally:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+    def _take_batch(self) -> list[tuple[Incoming, "asyncio.Future[None]"]]:
+        """Up to MAX_BATCH waiting messages, at most one per chat, in arrival order."""
+        batch: list[tuple[Incoming, asyncio.Future[None]]] = []
+        later: list[tuple[Incoming, asyncio.Future[None]]] = []
+        chats: set[tuple[str, str]] = set()
+        for item in self._waiting:
+            chat = (item[0].channel, item[0].chat_id)
+            if len(batch) < MAX_BATCH and chat not in chats:
+                chats.add(chat)
+                batch.append(item)
+            else:
+                later.append(item)
+        self._waiting = later
+        return batch
+
+    async def _answer_batch(self, batch: list[Incoming]) -> None:
+        if len(batch) == 1:
+            await self._answer_alone(batch[0])
+            return
+        try:
+            wrote = await self._answer_together(batch)
+        except Exception:
+            # A replayed update or a failure in one message: answer each on its own, where
+            # a replay is recognised and an error costs only its own message.
+            log.info("a batch of %d messages failed; answering them one by one", len(batch))
+            for incoming in batch:
+                await self._answer_alone(incoming)
+            return
+        if wrote and self._wake is not None:
+            self._wake()
+
+    async def _answer_together(self, batch: list[Incoming]) -> bool:
+        now = self._clock()
+        async with transaction(self._sessions) as session:
+            sources = [i.source_id[:160] for i in batch if i.source_id is not None]
+            if sources:
+                await session.exec(
+                    sa.insert(HandledUpdate), params=[{"source_id": s, "at": now} for s in sources]
+                )
+            actors = await identify_many(
+                session, chats=[(i.channel, i.chat_id) for i in batch], now=now
+            )
+            await _read_ahead(session, batch)
+            wrote = False
+            for incoming in batch:
+                actor = actors.get((incoming.channel, incoming.chat_id))
+                fresh = incoming.source_id is not None
+                wrote |= await self._answer_in(
+                    session, incoming, actor, now=self._clock(), fresh=fresh
+                )
+            return wrote
+
+    async def _answer_alone(self, incoming: Incoming) -> None:
         try:
             wrote = await self._answer(incoming)
         except IntegrityError:
@@ -113,45 +205,60 @@ class Conversation:
             actor = await identify(
                 session, channel=incoming.channel, chat_id=incoming.chat_id, now=now
             )
-            locale = (
-                actor.locale
-                if actor
-                else normalise_locale(incoming.language or self._settings.default_locale)
+            return await self._answer_in(
+                session, incoming, actor, now=now, fresh=source is not None
             )
-            ctx = Context(
-                session=session,
-                incoming=incoming,
-                actor=actor,
+
+    async def _answer_in(
+        self,
+        session: AsyncSession,
+        incoming: Incoming,
+        actor: Actor | None,
+        *,
+        now: datetime,
+        fresh: bool,
+    ) -> bool:
+        """Answer one message inside the caller's unit of work; whether it wrote messages."""
+        locale = (
+            actor.locale
+            if actor
+            else normalise_locale(incoming.language or self._settings.default_locale)
+        )
+        ctx = Context(
+            session=session,
+            incoming=incoming,
+            actor=actor,
+            now=now,
+            settings=self._settings,
+            calendar=self._calendar,
+            locale=locale,
+            fresh=fresh,
+        )
+        try:
+            await route(ctx)
+        except AccessDenied:
+            ctx.replies.clear()
+            ctx.reply(ctx._("Bạn không có quyền thực hiện việc này."))
+        for message in ctx.replies:
+            enqueue_later(
+                session,
+                channel=incoming.channel,
+                chat_id=incoming.chat_id,
+                message=message,
                 now=now,
-                settings=self._settings,
-                calendar=self._calendar,
-                locale=locale,
+                person_id=actor.person_id if actor else None,
             )
-            try:
-                await route(ctx)
-            except AccessDenied:
-                ctx.replies.clear()
-                ctx.reply(ctx._("Bạn không có quyền thực hiện việc này."))
-            for message in ctx.replies:
-                await enqueue(
-                    session,
-                    channel=incoming.channel,
-                    chat_id=incoming.chat_id,
-                    message=message,
-                    now=now,
-                    person_id=actor.person_id if actor else None,
-                )
-            for notice in ctx.notices:
-                assert notice.person.id is not None
-                await enqueue_for_person(
-                    session,
-                    person_id=notice.person.id,
-                    message=notice.render(gettext_for(notice.person.locale)),
-                    now=now,
-                )
-            for channel, chat_id, message in ctx.farewells:
-                await enqueue(session, channel=channel, chat_id=chat_id, message=message, now=now)
-            return bool(ctx.replies or ctx.notices or ctx.farewells)
+        for notice in ctx.notices:
+            assert notice.person.id is not None
+            await enqueue_for_person(
+                session,
+                person_id=notice.person.id,
+                message=notice.render(gettext_for(notice.person.locale)),
+                now=now,
+            )
+        for channel, chat_id, message in ctx.farewells:
+            await enqueue(session, channel=channel, chat_id=chat_id, message=message, now=now)
+        return bool(ctx.replies or ctx.notices or ctx.farewells)
 
     async def _was_handled(self, incoming: Incoming) -> bool:
         if incoming.source_id is None:
@@ -226,3 +333,26 @@ async def route(ctx: Context) -> None:
         people.stranger(ctx)
         return
     await replies.on_text(ctx, text)
+
+
+def _batchable(incoming: Incoming) -> bool:
+    """Status replies and buttons are answered in batches; commands (registration, lists,
+    reports, /undo) each in a unit of work of their own."""
+    if incoming.button is not None:
+        return True
+    text = (incoming.text or "").strip()
+    return bool(text) and parse_command(text) is None
+
+
+async def _read_ahead(session: AsyncSession, batch: list[Incoming]) -> None:
+    """Read what a batch of replies will look at (the reminders they answer and those
+    reminders' tasks) in a few round trips instead of several per message."""
+    replied = [
+        (i.channel, i.chat_id, i.reply_to_message_id) for i in batch if i.reply_to_message_id
+    ]
+    if not replied:
+        return
+    items = await chat_context.prefetch_replied(session, replies=replied)
+    targets = {Target(i.assignment_id, i.occurrence_id) for group in items for i in group}
+    if targets:
+        await prefetch_views(session, targets=targets)

@@ -343,6 +343,7 @@ async def _do(ctx: Context, target: Target, want: Want, outcome: Outcome) -> Non
             channel=ctx.incoming.channel,
             source_message_id=_source_id(ctx, outcome),
             now=ctx.now,
+            unseen=ctx.fresh,
         )
     except UnknownAssignmentError:
         outcome.problems.append(
