@@ -64,3 +64,21 @@ async def test_no_request_starts_while_the_provider_asked_to_wait() -> None:
     await limiter.acquire()
     assert loop.time() - paused_at >= 0.3
     limiter.release()
+
+
+async def test_no_more_requests_are_out_at_once_than_the_concurrency_allows() -> None:
+    limiter = RateLimiter(1000, concurrency=3)
+    out = 0
+    most = 0
+
+    async def one() -> None:
+        nonlocal out, most
+        await limiter.acquire()
+        out += 1
+        most = max(most, out)
+        await asyncio.sleep(0.02)
+        out -= 1
+        limiter.release()
+
+    await asyncio.gather(*(one() for _ in range(12)))
+    assert most == 3
