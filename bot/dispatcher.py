@@ -31,7 +31,6 @@ outcome:
 """
 
 import asyncio
-import dataclasses
 import functools
 import heapq
 import logging
@@ -71,6 +70,18 @@ NOTICE_KIND = "delivery-notice"
 # The Core table, for executemany UPDATEs the ORM would turn into per-object bulk updates.
 _OUTBOX = cast(sa.Table, Outbox.__table__)  # type: ignore[attr-defined]
 _UNSENT = (OutboxState.PENDING.value, OutboxState.SENDING.value)
+# What a claim reads of a row.
+_CLAIMED = ("id", "channel", "chat_id", "person_id", "kind", "payload", "attempts")
+_CLAIM = (
+    sa.update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .values(
+        state=OutboxState.SENDING.value,
+        claimed_by=sa.bindparam("me"),
+        claimed_until=sa.bindparam("until"),
+        attempts=_OUTBOX.c.attempts + 1,
+    )
+)
 _GROUP_WINDOW = timedelta(minutes=1)
 _EXCERPT_CHARS = 300
 _RECHECK_FLOOR = 0.2
@@ -279,6 +290,11 @@ class OutboxDispatcher:
         self._in_flight: Counter[str] = Counter()
         self._engine = sessions.kw["bind"]
         self._skip_locked = self._engine.dialect.name == "postgresql"
+        self._candidates = {
+            (channel, expired): self._candidates_of(channel, expired=expired)
+            for channel in self._senders
+            for expired in (True, False)
+        }
         self._unrecorded: list[tuple[int, str | None, asyncio.Future[bool]]] = []
         self._recorder: asyncio.Task[None] | None = None
         # Deliveries between their claim and the provider's answer.
@@ -361,10 +377,16 @@ class OutboxDispatcher:
         # session's bookkeeping would cost more than the queries.
         async with self._engine.begin() as connection:
             now = self._clock()
+            lease_until = now + self._lease
+            since = now - timedelta(seconds=self._limits[channel].private_chat_interval)
             found: dict[str, _Claim] = {}
             for expired in (True, False):
-                statement = self._candidates(channel, now, batch, expired=expired)
-                for row in (await connection.execute(statement)).all():
+                rows = await connection.execute(
+                    self._candidates[channel, expired],
+                    {"now": now, "since": since, "me": self.instance_id, "limit": batch},
+                )
+                for row in rows.all():
+                    # Counted as an attempt from now, as the claim's UPDATE below does.
                     claim = _Claim(
                         id=row.id,
                         channel=row.channel,
@@ -372,8 +394,8 @@ class OutboxDispatcher:
                         person_id=row.person_id,
                         kind=row.kind,
                         payload=row.payload,
-                        attempts=row.attempts,
-                        lease_until=now + self._lease,
+                        attempts=row.attempts + 1,
+                        lease_until=lease_until,
                     )
                     if claim.chat_id not in found or claim.id < found[claim.chat_id].id:
                         found[claim.chat_id] = claim
@@ -381,28 +403,23 @@ class OutboxDispatcher:
             ready = (await self._within_group_limits(connection, channel, candidates, now))[:batch]
             if not ready:
                 return []
+            ids = [claim.id for claim in ready]
             await connection.execute(
-                sa.update(_OUTBOX)
-                .where(_OUTBOX.c.id.in_([claim.id for claim in ready]))
-                .values(
-                    state=OutboxState.SENDING.value,
-                    claimed_by=self.instance_id,
-                    claimed_until=now + self._lease,
-                    attempts=_OUTBOX.c.attempts + 1,
-                )
+                _CLAIM, {"ids": ids, "me": self.instance_id, "until": lease_until}
             )
-            return [dataclasses.replace(claim, attempts=claim.attempts + 1) for claim in ready]
+            return ready
 
-    def _candidates(self, channel: str, now: datetime, limit: int, *, expired: bool) -> Any:
+    def _candidates_of(self, channel: str, *, expired: bool) -> Any:
         """Rows to claim: leases that ran out, or pending rows that are due (oldest first).
 
         Either way only a chat's earliest unsent row, and only if the chat's last message is
-        older than its interval. Both checks read the (channel, chat_id, sent_at) index: unsent
-        rows are those without sent_at.
+        older than its interval (it was sent after `since`). Both checks read the (channel,
+        chat_id, sent_at) index: unsent rows are those without sent_at. Built once, with the
+        moment, this instance and the batch size as parameters.
         """
         earlier = aliased(Outbox)
         recent = aliased(Outbox)
-        interval = timedelta(seconds=self._limits[channel].private_chat_interval)
+        now = sa.bindparam("now", type_=_OUTBOX.c.next_attempt_at.type)
         held_up = sa.exists().where(
             col(earlier.channel) == col(Outbox.channel),
             col(earlier.chat_id) == col(Outbox.chat_id),
@@ -413,24 +430,19 @@ class OutboxDispatcher:
         too_soon = sa.exists().where(
             col(recent.channel) == col(Outbox.channel),
             col(recent.chat_id) == col(Outbox.chat_id),
-            col(recent.sent_at) > now - interval,
+            col(recent.sent_at) > sa.bindparam("since", type_=_OUTBOX.c.sent_at.type),
         )
-        statement = sa.select(
-            col(Outbox.id),
-            col(Outbox.channel),
-            col(Outbox.chat_id),
-            col(Outbox.person_id),
-            col(Outbox.kind),
-            col(Outbox.payload),
-            col(Outbox.attempts),
-        ).where(col(Outbox.channel) == channel, ~held_up)
+        statement = sa.select(*(_OUTBOX.c[name] for name in _CLAIMED)).where(
+            col(Outbox.channel) == channel, ~held_up
+        )
         if expired:
             # Not this instance's own: those are still queued here and are looked after.
             statement = statement.where(
                 col(Outbox.state) == OutboxState.SENDING.value,
                 col(Outbox.claimed_until) < now,
                 sa.or_(
-                    col(Outbox.claimed_by).is_(None), col(Outbox.claimed_by) != self.instance_id
+                    col(Outbox.claimed_by).is_(None),
+                    col(Outbox.claimed_by) != sa.bindparam("me"),
                 ),
             ).order_by(col(Outbox.id))
         else:
@@ -439,9 +451,9 @@ class OutboxDispatcher:
                 col(Outbox.state) == OutboxState.PENDING.value,
                 col(Outbox.next_attempt_at) <= now,
             ).order_by(col(Outbox.next_attempt_at))
-        if interval > timedelta(0):
+        if self._limits[channel].private_chat_interval > 0:
             statement = statement.where(~too_soon)
-        statement = statement.limit(limit)
+        statement = statement.limit(sa.bindparam("limit", type_=sa.Integer))
         if self._skip_locked:
             statement = statement.with_for_update(skip_locked=True, of=Outbox)
         return statement
