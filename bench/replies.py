@@ -73,6 +73,12 @@ def chat_of(officer: int) -> int:
     return 700_000 + officer
 
 
+def reminder_id(officer: int) -> int:
+    """The Bot API's id of the officer's reminder: far above the ids the fake API gives the
+    messages sent during the run, as a real chat's later messages never reuse an id."""
+    return 10_000_000 + officer
+
+
 async def fill(url: str, *, officers: int) -> None:
     """One agency, one plan, and per officer: a person, a chat, a task, a delivered reminder."""
     engine = make_engine(url)
@@ -180,7 +186,7 @@ async def fill(url: str, *, officers: int) -> None:
                         **reminder,
                         "chat_id": str(chat_of(n)),
                         "person_id": n,
-                        "provider_message_id": str(n),
+                        "provider_message_id": str(reminder_id(n)),
                         "payload": Outgoing(
                             text="🔔 Nhắc việc", items=(ReminderItem(1, n),)
                         ).to_payload(),
@@ -213,7 +219,7 @@ def updates(bot: Bot, *, officers: int, replies: int, first_round: int = 0) -> l
                             "from": user,
                             "text": REPLIES[round_ % len(REPLIES)],
                             "reply_to_message": {
-                                "message_id": n,
+                                "message_id": reminder_id(n),
                                 "date": now,
                                 "chat": chat,
                                 "text": "🔔 Nhắc việc",
