@@ -57,6 +57,11 @@ async def populate(
     """Agencies of two officers each, plans with a hub coordinator, tasks due over a year."""
     rng = random.Random(2023)
     agencies = max(1, officers // OFFICERS_PER_AGENCY)
+
+    def hub(plan_id: int) -> int:
+        # Small runs have fewer agencies than plans: hubs then repeat.
+        return 1 + (plan_id - 1) % agencies
+
     first_due = date(2023, 6, 1)
     async with transaction(sessions) as session:
         await _insert(
@@ -84,7 +89,7 @@ async def populate(
                     "source_key": f"{p}/KH-UBND",
                     "ref": f"{p}/KH-UBND",
                     "title": f"Kế hoạch số {p}",
-                    "hub_agency_id": p,
+                    "hub_agency_id": hub(p),
                     "created_at": EPOCH,
                     "updated_at": EPOCH,
                 }
@@ -145,7 +150,7 @@ async def populate(
                 "name": f"Điều phối {p}",
                 "role": Role.COORDINATOR.value,
                 "locale": "vi",
-                "agency_id": p,
+                "agency_id": hub(p),
                 "active": True,
                 "created_at": EPOCH,
             }
