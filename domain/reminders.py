@@ -294,7 +294,7 @@ class _Series:
         self._hours = hours
         self._today = today
         self._latest: dict[tuple[date, int, bool], Step | None] = {}
-        self._full: dict[tuple[date, int, bool], tuple[tuple[str, ...], dict[Step, int]]] = {}
+        self._full: dict[tuple[date, int, bool], tuple[tuple[str, ...], dict[str, int]]] = {}
 
     def latest(self, due: date, target: Target) -> Step | None:
         # Keyed by the policy's identity: hashing the policy for each of 50,000 targets
@@ -310,8 +310,8 @@ class _Series:
             )
         return self._latest[key]
 
-    def full(self, due: date, target: Target) -> tuple[tuple[str, ...], dict[Step, int]]:
-        """The ledger kinds of the whole series through today, and each step's position."""
+    def full(self, due: date, target: Target) -> tuple[tuple[str, ...], dict[str, int]]:
+        """The ledger kinds of the whole series through today, and each kind's position."""
         key = (due, id(target.policy), target.informational)
         if key not in self._full:
             steps = series(
@@ -321,10 +321,8 @@ class _Series:
                 through=self._today,
                 informational=target.informational,
             )
-            self._full[key] = (
-                tuple(step.kind(due) for step in steps),
-                {step: index for index, step in enumerate(steps)},
-            )
+            kinds = tuple(step.kind(due) for step in steps)
+            self._full[key] = (kinds, {kind: index for index, kind in enumerate(kinds)})
         return self._full[key]
 
 
@@ -372,17 +370,20 @@ def history_needed(
     """Targets owed something new, whose whole ledger history `plan` must also be given."""
     needed = set()
     for due in dues:
-        target = due.target
-        for person in recipients.get(target.agency_id, ()):
-            until = snoozes.get((person, target.key))
-            if until is not None and until > now:
+        key, kind = due.target.key, due.kind
+        for person in recipients.get(due.target.agency_id, ()):
+            # Most targets of most sweeps are recorded and nobody snoozed them: check that
+            # first, with no snooze key to build when nobody snoozed anything.
+            until = snoozes.get((person, key)) if snoozes else None
+            if until is None:
+                if (key, person, kind) in recorded:
+                    continue
+            elif until > now or (
+                (key, person, kind) in recorded and (key, person, snoozed_kind(until)) in recorded
+            ):
                 continue
-            owed = (target.key, person, due.kind) not in recorded or (
-                until is not None and (target.key, person, snoozed_kind(until)) not in recorded
-            )
-            if owed:
-                needed.add(target.key)
-                break
+            needed.add(key)
+            break
     return needed
 
 
@@ -461,7 +462,7 @@ class _Planning:
     def gap(self, due: Due, person: int) -> tuple[str, ...]:
         """Steps before `due.step` missed since the last one this person was sent."""
         kinds, positions = self.book.full(due.due_date, due.target)
-        end = positions.get(due.step)
+        end = positions.get(due.kind)
         if not end:
             return ()
         missed: list[str] = []
@@ -543,11 +544,16 @@ def plan(
     unstaffed: dict[int, list[Target]] = {}
     for due in dues:
         target = due.target
+        key, kind = target.key, due.kind
         people = recipients.get(target.agency_id, ())
         if not people and not target.informational:
             unstaffed.setdefault(target.agency_id, []).append(target)
         for person in people:
-            reminder = planning.reminder(due, person, snoozes.get((person, target.key)))
+            until = snoozes.get((person, key)) if snoozes else None
+            # The usual case, settled without a call: the step went out and nobody snoozed.
+            if until is None and (key, person, kind) in recorded:
+                continue
+            reminder = planning.reminder(due, person, until)
             if reminder is not None:
                 reminders.append(reminder)
     notices: list[Notice] = []
