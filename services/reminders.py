@@ -8,13 +8,17 @@ collides is rolled back and retried person by person, and the persons another sw
 already served are skipped.
 """
 
+import asyncio
+import gc
 import json
 import logging
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any, TypeVar
+from itertools import chain, islice
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -76,11 +80,20 @@ ESCALATION_KIND = "escalation"
 # 15 rows of 4 buttons inside its keyboard limits.
 MAX_ITEMS_PER_MESSAGE = 15
 REASON_LENGTH = 120
-# Bundles written per transaction; a collision retries that batch person by person.
-WRITE_BATCH = 1000
+# Bundles written per transaction; a collision retries that batch person by person. Each
+# commit writes every page the batch touched (SQLite rewrites the ledger's index pages
+# for each), so fewer, larger batches cost less.
+WRITE_BATCH = 5000
+# Bundles rendered and inserted at a time within a batch (see _Ahead).
+RENDER_CHUNK = 1000
 # Snoozes that ended longer ago than this have long been answered by a "snoozed" reminder.
 SNOOZE_MEMORY = timedelta(days=60)
-_CHUNK = 500
+# Values per IN list. They are written into the SQL (see _among), so SQLite's limit on bound
+# parameters does not apply; chunks only keep a statement's text a reasonable size.
+_CHUNK = 5000
+_OUTBOX = cast(sa.Table, Outbox.__table__)  # type: ignore[attr-defined]
+_LEDGER = cast(sa.Table, ReminderLedger.__table__)  # type: ignore[attr-defined]
+_LEDGER_COLUMNS = ("target", "recipient_id", "kind", "created_at", "outbox_id")
 _OPEN = tuple(s.value for s in Status if s.is_open)
 _STATUSES = {s.value: s for s in Status}
 
@@ -181,10 +194,53 @@ class Preview:
     unstaffed: tuple[str, ...]
 
 
+class _CollectorPause:
+    """Pauses Python's cyclic garbage collector while sweeps run.
+
+    A day's first sweep holds some hundred thousand rows, targets and messages at once, and
+    every full pass of the collector walks them all and the whole application besides: a
+    third of that sweep's time went there. Reference counting still frees whatever a sweep
+    drops; only reference cycles wait for the collector to resume. Overlapping sweeps (the
+    reminder sweep and the escalation pass share a loop) resume it when the last one ends,
+    and a collector someone else turned off stays off.
+    """
+
+    def __init__(self) -> None:
+        self._depth = 0
+        self._resume = False
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """The collector paused for the duration of the block."""
+        if self._depth == 0:
+            self._resume = gc.isenabled()
+            gc.disable()
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth == 0 and self._resume:
+                gc.enable()
+
+
+_COLLECTOR = _CollectorPause()
+
+
 async def _rows(session: AsyncSession, statement: sa.Executable) -> Sequence[Any]:
     """Plain rows of a column query (the ORM is not needed to read a few columns)."""
     connection = await session.connection()
     return (await connection.execute(statement)).all()
+
+
+def _among(column: Any, values: Sequence[Any]) -> Any:
+    """`column IN (values)` with the values written into the statement as literals.
+
+    The values are ids and ledger keys the sweep made itself; binding thousands of them
+    would pass SQLite's limit on parameters and cost a round trip per few hundred."""
+    return column.in_(
+        sa.bindparam(None, list(values), type_=column.type, expanding=True, literal_execute=True)
+    )
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -442,7 +498,7 @@ async def _ledger_rows(
                 col(ReminderLedger.target),
                 col(ReminderLedger.recipient_id),
                 col(ReminderLedger.kind),
-            ).where(col(column).in_(chunk)),
+            ).where(_among(col(column), chunk)),
         )
         found.update((target, person, kind) for target, person, kind in rows)
     return found
@@ -467,7 +523,7 @@ async def _target_info(session: AsyncSession, targets: Iterable[Target]) -> dict
             )
             .join(Task, col(Task.id) == col(Assignment.task_id))
             .join(Plan, col(Plan.id) == col(Task.plan_id))
-            .where(col(Assignment.id).in_(chunk)),
+            .where(_among(col(Assignment.id), chunk)),
         )
         base.update({row[0]: tuple(row) for row in rows})
     periods: dict[int, tuple[Any, ...]] = {}
@@ -479,7 +535,7 @@ async def _target_info(session: AsyncSession, targets: Iterable[Target]) -> dict
                 col(Occurrence.period_label),
                 col(Occurrence.progress),
                 col(Occurrence.blocked_reason),
-            ).where(col(Occurrence.id).in_(chunk)),
+            ).where(_among(col(Occurrence.id), chunk)),
         )
         periods.update({row[0]: tuple(row) for row in rows})
     info = {}
@@ -543,25 +599,51 @@ def _headline(info: TargetInfo, *, number: int, locale: str, _: Translate) -> st
     )
 
 
+class ReminderWording:
+    """One locale's reminder phrases on one day, each worked out once: a day's first sweep
+    words thousands of items over a few hundred due dates and a handful of statuses."""
+
+    def __init__(self, locale: str, *, today: date, hours: OfficeHours) -> None:
+        self.locale = locale
+        self._ = gettext_for(locale)
+        self._today = today
+        self._hours = hours
+        self._deadlines: dict[date, str] = {}
+        self._statuses: dict[tuple[Status, int], str] = {}
+
+    def deadline(self, due: date) -> str:
+        """The due date and the working days left or overdue."""
+        text = self._deadlines.get(due)
+        if text is None:
+            _ = self._
+            text = self._deadlines[due] = " · ".join(
+                [
+                    _("Hạn: {day}").format(day=_long_day(due, self.locale)),
+                    _distance(_, due=due, today=self._today, hours=self._hours),
+                ]
+            )
+        return text
+
+    def status(self, status: Status, progress: int) -> str:
+        """The status of work under way, as the item shows it."""
+        text = self._statuses.get((status, progress))
+        if text is None:
+            text = self._statuses[(status, progress)] = status_phrase(
+                status, progress, None, _=self._, locale=self.locale
+            )
+        return text
+
+
 def _reminder_line(
-    _: Translate,
-    reminder: Reminder,
-    info: TargetInfo,
-    *,
-    number: int,
-    locale: str,
-    today: date,
-    hours: OfficeHours,
+    reminder: Reminder, info: TargetInfo, *, number: int, wording: ReminderWording
 ) -> str:
+    _ = wording._
     target = reminder.target
     assert target.due is not None, "only dated targets are reminded"
-    details = [
-        _("Hạn: {day}").format(day=_long_day(target.due, locale)),
-        _distance(_, due=target.due, today=today, hours=hours),
-    ]
+    details = wording.deadline(target.due)
     if target.status in (Status.IN_PROGRESS, Status.BLOCKED):
-        details.append(status_phrase(target.status, info.progress, None, _=_, locale=locale))
-    lines = [_headline(info, number=number, locale=locale, _=_), "   " + " · ".join(details)]
+        details += " · " + wording.status(target.status, info.progress)
+    lines = [_headline(info, number=number, locale=wording.locale, _=_), "   " + details]
     if reminder.reason is Reason.CHECK:
         lines.append("   " + _("Đã quá hạn: việc này đã hoàn thành chưa?"))
     elif reminder.reason is Reason.SNOOZED:
@@ -572,16 +654,10 @@ def _reminder_line(
 
 
 def reminder_messages(
-    reminders: Sequence[Reminder],
-    *,
-    info: Mapping[str, TargetInfo],
-    locale: str,
-    now: datetime,
-    hours: OfficeHours,
+    reminders: Sequence[Reminder], *, info: Mapping[str, TargetInfo], wording: ReminderWording
 ) -> list[tuple[Outgoing, list[Reminder]]]:
     """One person's reminders as numbered messages (several only past the size limit)."""
-    _ = gettext_for(locale)
-    today = hours.today(now)
+    _ = wording._
     shown = [r for r in reminders if r.target.key in info]
     parts = list(_chunks(shown, MAX_ITEMS_PER_MESSAGE))
     messages = []
@@ -599,15 +675,7 @@ def reminder_messages(
         for number, reminder in enumerate(part, start=1):
             target = reminder.target
             lines.append(
-                _reminder_line(
-                    _,
-                    reminder,
-                    info[target.key],
-                    number=number,
-                    locale=locale,
-                    today=today,
-                    hours=hours,
-                )
+                _reminder_line(reminder, info[target.key], number=number, wording=wording)
             )
             item = ReminderItem(number, target.assignment_id, target.occurrence_id)
             items.append(item)
@@ -714,97 +782,204 @@ class _Bundle:
     items: int
 
 
-async def _write_bundles(session: AsyncSession, bundles: Sequence[_Bundle], now: datetime) -> None:
-    """The bundles' outbox rows and ledger rows, in the caller's transaction, in bulk.
+class _DriverForm:
+    """A table's values in the database driver's own form, each distinct value converted once.
 
-    The outbox rows are those services.outbox.enqueue writes, inserted a statement at a
-    time because a sweep may write thousands (see bench/sweep.py). Round r holds the r-th
-    message of every bundle, so (person, outbox kind) tells which row got which id without
+    A sweep writes thousands of rows that share their timestamps and, officer by officer of
+    an agency, their payloads: SQLAlchemy would convert every row's values again, which costs
+    more than the inserts themselves. Values are told apart by identity (and kept, so that
+    identity stays theirs), so a payload shared by two rows is serialised once.
+    """
+
+    def __init__(self, table: sa.Table, dialect: sa.Dialect) -> None:
+        self._processors: dict[str, Callable[[Any], Any]] = {}
+        for column in table.columns:
+            process = column.type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None:
+                self._processors[column.name] = process
+        self._done: dict[tuple[str, int], tuple[Any, Any]] = {}
+
+    def value(self, name: str, value: Any) -> Any:
+        """`value` of column `name` as the driver takes it."""
+        process = self._processors.get(name)
+        if process is None:
+            return value
+        done = self._done.get((name, id(value)))
+        if done is None:
+            done = self._done[(name, id(value))] = (value, process(value))
+        return done[1]
+
+    def row(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """A row of column values as the driver takes them."""
+        row = dict(values)
+        for name in self._processors.keys() & row.keys():
+            row[name] = self.value(name, row[name])
+        return row
+
+
+def _untyped(table: sa.Table, names: Iterable[str]) -> sa.TableClause:
+    """`table` with untyped columns, to write values already in the driver's form."""
+    return sa.table(table.name, *(sa.column(name) for name in names))
+
+
+@dataclass(frozen=True)
+class _Writes:
+    """Some bundles' rows in the driver's form, ready to insert.
+
+    Round r holds the r-th message of every bundle, with who it goes to and the ledger
+    rows it writes: (person, outbox kind) then tells which outbox row got which id without
     asking the database to keep RETURNING in order (SQLite would insert row by row).
     """
+
+    outbox: list[list[dict[str, Any]]]
+    messages: list[list[tuple[int, str, list[tuple[str, str]]]]]
+    skipped: list[tuple[str, int, str, Any, None]]
+    stamp: Any
+
+
+def _writes(bundles: Sequence[_Bundle], *, dialect: sa.Dialect, now: datetime) -> _Writes:
+    """The outbox rows services.outbox.enqueue would write for the bundles, and their ledger
+    rows."""
     keys = [(b.contact.person_id, b.outbox_kind) for b in bundles]
     if len(set(keys)) != len(keys):
         raise ValueError("one bundle per person and outbox kind")
-    ledger: list[dict[str, Any]] = [
-        {
-            "target": target,
-            "recipient_id": bundle.contact.person_id,
-            "kind": kind,
-            "created_at": now,
-            "outbox_id": None,
-        }
-        for bundle in bundles
-        for target, kind in bundle.skipped
-    ]
-    connection = await session.connection()
+    outbox = _DriverForm(_OUTBOX, dialect)
+    stamp = _DriverForm(_LEDGER, dialect).value("created_at", now)
     # Officers of one agency share their message objects: build each payload once.
     payloads: dict[int, dict[str, Any]] = {}
-    rounds = max((len(b.messages) for b in bundles), default=0)
-    for index in range(rounds):
+    rows = _Writes(
+        outbox=[],
+        messages=[],
+        skipped=[
+            (target, bundle.contact.person_id, kind, stamp, None)
+            for bundle in bundles
+            for target, kind in bundle.skipped
+        ],
+        stamp=stamp,
+    )
+    for index in range(max((len(b.messages) for b in bundles), default=0)):
         entries = [(b, *b.messages[index]) for b in bundles if index < len(b.messages)]
-        inserted = await connection.execute(
-            sa.insert(Outbox).returning(col(Outbox.id), col(Outbox.person_id), col(Outbox.kind)),
+        rows.outbox.append(
             [
-                pending_row(
-                    channel=bundle.contact.channel,
-                    chat_id=bundle.contact.chat_id,
-                    person_id=bundle.contact.person_id,
-                    kind=bundle.outbox_kind,
-                    payload=payloads.get(id(message))
-                    or payloads.setdefault(id(message), message.to_payload()),
-                    now=now,
+                outbox.row(
+                    pending_row(
+                        channel=bundle.contact.channel,
+                        chat_id=bundle.contact.chat_id,
+                        person_id=bundle.contact.person_id,
+                        kind=bundle.outbox_kind,
+                        payload=payloads.get(id(message))
+                        or payloads.setdefault(id(message), message.to_payload()),
+                        now=now,
+                    )
                 )
                 for bundle, message, _ in entries
-            ],
+            ]
+        )
+        rows.messages.append(
+            [(bundle.contact.person_id, bundle.outbox_kind, keys) for bundle, _, keys in entries]
+        )
+    return rows
+
+
+async def _insert(session: AsyncSession, rows: _Writes) -> None:
+    """Outbox rows and ledger rows, in the caller's transaction, in bulk."""
+    connection = await session.connection()
+    ledger = list(rows.skipped)
+    for outbox_rows, messages in zip(rows.outbox, rows.messages, strict=True):
+        table = _untyped(_OUTBOX, [*outbox_rows[0], "id"])
+        inserted = await connection.execute(
+            sa.insert(table).returning(table.c.id, table.c.person_id, table.c.kind), outbox_rows
         )
         ids = {(person_id, kind): outbox_id for outbox_id, person_id, kind in inserted}
-        ledger.extend(
-            {
-                "target": target,
-                "recipient_id": bundle.contact.person_id,
-                "kind": kind,
-                "created_at": now,
-                "outbox_id": ids[(bundle.contact.person_id, bundle.outbox_kind)],
-            }
-            for bundle, _, message_keys in entries
-            for target, kind in message_keys
-        )
+        for person_id, outbox_kind, keys in messages:
+            outbox_id = ids[(person_id, outbox_kind)]
+            ledger.extend(
+                (target, person_id, kind, rows.stamp, outbox_id) for target, kind in keys
+            )
     if ledger:
-        await connection.execute(sa.insert(ReminderLedger), ledger)
+        # A plain executemany of tuples: the driver's own bulk path, nothing to convert.
+        insert = sa.insert(_untyped(_LEDGER, _LEDGER_COLUMNS)).compile(dialect=connection.dialect)
+        await connection.exec_driver_sql(insert.string, ledger)
+
+
+class _Ahead:
+    """Bundles turned into rows a chunk at a time, each chunk prepared in a worker thread
+    while the caller inserts the one before it.
+
+    Rendering the messages (`bundles` may be a lazy iterator) and preparing their rows is
+    pure Python; inserting them is mostly the database's work, or SQLite's own thread's.
+    Side by side, the two overlap instead of taking turns.
+    """
+
+    def __init__(self, bundles: Iterable[_Bundle], *, dialect: sa.Dialect, now: datetime) -> None:
+        self._pending = iter(bundles)
+        self._dialect = dialect
+        self._now = now
+        self._next = self._start()
+
+    def _start(self) -> "asyncio.Future[tuple[list[_Bundle], _Writes] | None]":
+        return asyncio.ensure_future(asyncio.to_thread(self._prepare))
+
+    def _prepare(self) -> tuple[list[_Bundle], _Writes] | None:
+        chunk = list(islice(self._pending, RENDER_CHUNK))
+        return (chunk, _writes(chunk, dialect=self._dialect, now=self._now)) if chunk else None
+
+    async def next(self) -> tuple[list[_Bundle], _Writes] | None:
+        """The next chunk of bundles and their rows; None once all are taken."""
+        prepared = await self._next
+        if prepared is not None:
+            self._next = self._start()
+        return prepared
+
+    def close(self) -> None:
+        """Drop a chunk still being prepared (only left after a failure)."""
+        self._next.cancel()
 
 
 async def _write(
     sessions: async_sessionmaker[AsyncSession],
-    bundles: Sequence[_Bundle],
+    bundles: Iterable[_Bundle],
     *,
+    dialect: sa.Dialect,
     now: datetime,
     wake: Wake | None,
 ) -> tuple[list[_Bundle], int]:
     """Write the bundles; return those written and how many another sweep had written."""
+    ahead = _Ahead(bundles, dialect=dialect, now=now)
     written: list[_Bundle] = []
     conflicts = 0
-    for batch in _chunks(bundles, WRITE_BATCH):
-        try:
-            async with transaction(sessions) as session:
-                await _write_bundles(session, batch, now)
-            written.extend(batch)
-        except IntegrityError:
-            log.info("a batch of %d reminder bundles collided; retrying one by one", len(batch))
-            for bundle in batch:
-                try:
-                    async with transaction(sessions) as session:
-                        await _write_bundles(session, [bundle], now)
-                    written.append(bundle)
-                except IntegrityError as exc:
-                    conflicts += 1
-                    log.info(
-                        "person %s: reminders already written by another sweep, skipped (%s)",
-                        bundle.contact.person_id,
-                        exc.orig,
-                    )
-        if wake is not None and any(b.messages for b in batch):
-            wake()
-    return written, conflicts
+    try:
+        while True:
+            batch: list[_Bundle] = []
+            try:
+                async with transaction(sessions) as session:
+                    while len(batch) < WRITE_BATCH and (prepared := await ahead.next()):
+                        chunk, rows = prepared
+                        batch.extend(chunk)
+                        await _insert(session, rows)
+                written.extend(batch)
+            except IntegrityError:
+                log.info(
+                    "a batch of %d reminder bundles collided; retrying one by one", len(batch)
+                )
+                for bundle in batch:
+                    try:
+                        async with transaction(sessions) as session:
+                            await _insert(session, _writes([bundle], dialect=dialect, now=now))
+                        written.append(bundle)
+                    except IntegrityError as exc:
+                        conflicts += 1
+                        log.info(
+                            "person %s: reminders already written by another sweep, skipped (%s)",
+                            bundle.contact.person_id,
+                            exc.orig,
+                        )
+            if not batch:
+                return written, conflicts
+            if wake is not None and any(b.messages for b in batch):
+                wake()
+    finally:
+        ahead.close()
 
 
 # ---------------------------------------------------------------- sweep
@@ -818,10 +993,22 @@ async def sweep(
     wake: Wake | None = None,
 ) -> SweepResult:
     """Send every reminder that has fallen due, once, bundled per person."""
-    hours = settings.hours
-    if not hours.is_open(now):
+    if not settings.hours.is_open(now):
         return SweepResult()
+    with _COLLECTOR.paused():
+        return await _sweep(sessions, settings=settings, now=now, wake=wake)
+
+
+async def _sweep(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    settings: ReminderSettings,
+    now: datetime,
+    wake: Wake | None,
+) -> SweepResult:
+    hours = settings.hours
     async with sessions() as session:
+        dialect = (await session.connection()).dialect
         store = await _load_store(
             session, settings=settings, now=now, remind_through=hours.today(now), blocked_any=False
         )
@@ -851,18 +1038,21 @@ async def sweep(
             [r.target for r in decided.reminders]
             + [t for n in decided.notices for t in n.targets],
         )
-    bundles = _reminder_bundles(
-        decided.by_person(), store=store, info=info, settings=settings, now=now
-    )
     notices: dict[int, list[Notice]] = {}
     for notice in decided.notices:
         notices.setdefault(notice.person_id, []).append(notice)
+    notice_bundles = []
     for person_id, theirs in sorted(notices.items()):
         contact = store.contacts[person_id]
         message = notice_message(theirs, agencies=store.agencies, locale=contact.locale)
         keys = [(n.key, NO_OFFICER) for n in theirs]
-        bundles.append(_Bundle(contact, NOTICE_KIND, [(message, keys)], [], len(theirs)))
-    written, conflicts = await _write(sessions, bundles, now=now, wake=wake)
+        notice_bundles.append(_Bundle(contact, NOTICE_KIND, [(message, keys)], [], len(theirs)))
+    # Reminders are rendered batch by batch as they are written (see _write).
+    bundles = chain(
+        _reminder_bundles(decided.by_person(), store=store, info=info, settings=settings, now=now),
+        notice_bundles,
+    )
+    written, conflicts = await _write(sessions, bundles, dialect=dialect, now=now, wake=wake)
     unreported = tuple(store.agencies.get(a, (str(a), ""))[0] for a in decided.unreported)
     if unreported:
         log.warning(
@@ -886,19 +1076,22 @@ def _reminder_bundles(
     info: Mapping[str, TargetInfo],
     settings: ReminderSettings,
     now: datetime,
-) -> list[_Bundle]:
-    bundles = []
+) -> Iterator[_Bundle]:
+    today = settings.hours.today(now)
+    wordings: dict[str, ReminderWording] = {}
     # The officers of one agency usually get the same items: render each text once.
     rendered: dict[tuple[str, tuple[tuple[str, Reason], ...]], list[tuple[Outgoing, int]]] = {}
     for person_id, reminders in by_person.items():
         contact = store.contacts[person_id]
         signature = (contact.locale, tuple((r.target.key, r.reason) for r in reminders))
         if signature not in rendered:
+            wording = wordings.get(contact.locale) or wordings.setdefault(
+                contact.locale,
+                ReminderWording(contact.locale, today=today, hours=settings.hours),
+            )
             rendered[signature] = [
                 (message, len(part))
-                for message, part in reminder_messages(
-                    reminders, info=info, locale=contact.locale, now=now, hours=settings.hours
-                )
+                for message, part in reminder_messages(reminders, info=info, wording=wording)
             ]
         shown = [r for r in reminders if r.target.key in info]
         messages = []
@@ -908,8 +1101,7 @@ def _reminder_bundles(
             keys = [(r.target.key, kind) for r in part for kind in (r.kind, *r.covers)]
             messages.append((message, keys))
         skipped = [(r.target.key, kind) for r in shown for kind in r.skipped]
-        bundles.append(_Bundle(contact, REMINDER_KIND, messages, skipped, len(shown)))
-    return bundles
+        yield _Bundle(contact, REMINDER_KIND, messages, skipped, len(shown))
 
 
 # ---------------------------------------------------------------- escalation
@@ -924,10 +1116,22 @@ async def escalate(
 ) -> EscalationResult:
     """Tell hub coordinators of blocked and long-overdue targets and leadership of the
     longest overdue, each item once, in one digest per person."""
-    hours = settings.hours
-    if not hours.is_open(now):
+    if not settings.hours.is_open(now):
         return EscalationResult()
+    with _COLLECTOR.paused():
+        return await _escalate(sessions, settings=settings, now=now, wake=wake)
+
+
+async def _escalate(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    settings: ReminderSettings,
+    now: datetime,
+    wake: Wake | None,
+) -> EscalationResult:
+    hours = settings.hours
     async with sessions() as session:
+        dialect = (await session.connection()).dialect
         store = await _load_store(
             session, settings=settings, now=now, remind_through=None, blocked_any=True
         )
@@ -966,7 +1170,7 @@ async def escalate(
         bundles.append(
             _Bundle(contact, ESCALATION_KIND, keyed, [], sum(len(p) for _, p in messages))
         )
-    written, conflicts = await _write(sessions, bundles, now=now, wake=wake)
+    written, conflicts = await _write(sessions, bundles, dialect=dialect, now=now, wake=wake)
     if nobody:
         log.warning(
             "escalations with nobody to receive them (no coordinator or leader) for plans: %s",

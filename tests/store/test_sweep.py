@@ -3,6 +3,7 @@ ledger and outbox written together and once, bundles per person, notices, snooze
 racing sweeps, and the schedule preview through the command line."""
 
 import asyncio
+import gc
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -38,7 +39,8 @@ from models.tables import (
     Task,
 )
 from scheduler.jobs import run_sweep
-from services.reminders import ReminderSettings, SweepResult, sweep
+from services import reminders
+from services.reminders import ReminderSettings, SweepResult, escalate, sweep
 from tests.conftest import BOTH_STORES
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -378,6 +380,86 @@ async def test_two_sweeps_racing_write_each_reminder_once(
     assert len(entries) == len(set(entries)) == 26
     assert sum(r.messages for r in results) == 6
     assert sum(r.reminders for r in results) == 25
+
+
+@BOTH_STORES
+async def test_many_people_are_written_chunk_by_chunk_and_batch_by_batch_each_once(
+    world: World,
+    sessions: async_sessionmaker[AsyncSession],
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(reminders, "RENDER_CHUNK", 2)
+    monkeypatch.setattr(reminders, "WRITE_BATCH", 3)
+    plan = await world.plan(hub="VPUB")
+    for n in range(14):
+        await world.task(plan, f"I.{n}", date(2023, 11, 20), lead=f"AG{n % 8}")
+    for n in range(7):
+        await world.person(f"Cán bộ {n}", f"AG{n}")
+    await world.person("Điều phối", "VPUB", role=Role.COORDINATOR)
+    woken: list[bool] = []
+    other = make_engine(db_url)
+    try:
+        results = await asyncio.gather(
+            sweep(
+                sessions,
+                settings=SETTINGS,
+                now=local(date(2023, 11, 20)),
+                wake=lambda: woken.append(True),
+            ),
+            sweep(make_sessionmaker(other), settings=SETTINGS, now=local(date(2023, 11, 20))),
+        )
+    finally:
+        await other.dispose()
+
+    rows = await outbox(sessions)
+    assert len(rows) == len({r.person_id for r in rows}) == 8  # seven officers, one notice
+    entries = [(e.target, e.recipient_id, e.kind) for e in await ledger(sessions)]
+    assert len(entries) == len(set(entries)) == 14
+    assert sum(r.messages for r in results) == 8
+    assert sum(r.reminders for r in results) == 13
+    assert woken  # once per batch that wrote messages
+    again = await sweep(sessions, settings=SETTINGS, now=local(date(2023, 11, 20), 10))
+    assert again == SweepResult()
+
+
+async def test_a_sweep_pauses_the_garbage_collector_and_resumes_it_after(
+    world: World, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    plan = await world.plan(hub="VPUB")
+    await world.task(plan, "I.1", date(2023, 11, 20))
+    await world.person("Chị Lan", "STTTT")
+    await world.person("Điều phối", "VPUB", role=Role.COORDINATOR)
+    during: list[bool] = []
+    assert gc.isenabled()
+
+    await asyncio.gather(
+        sweep(
+            sessions,
+            settings=SETTINGS,
+            now=local(date(2023, 11, 20)),
+            wake=lambda: during.append(gc.isenabled()),
+        ),
+        escalate(sessions, settings=SETTINGS, now=local(date(2023, 11, 30))),
+    )
+
+    assert during == [False]
+    assert gc.isenabled()
+
+
+async def test_a_garbage_collector_turned_off_elsewhere_stays_off_after_a_sweep(
+    world: World, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    plan = await world.plan()
+    await world.task(plan, "I.1", date(2023, 11, 20))
+    await world.person("Chị Lan", "STTTT")
+    gc.disable()
+    try:
+        result = await sweep(sessions, settings=SETTINGS, now=local(date(2023, 11, 20)))
+        assert result.reminders == 1
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 @BOTH_STORES
