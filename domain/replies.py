@@ -225,6 +225,7 @@ _OTHER_UNITS = _Words(
     "tháng", "năm", "giờ", "tiếng", "phút", "lần",
     "month", "months", "year", "years", "hour", "hours", "minute", "minutes", "times",
 )  # fmt: skip
+_DELAY_TAILS = _Words("nữa", "nhé", "nha", "ạ", "later", "please")
 _DELAY_LEADS = _Words("sau", "in", "after", "khoảng", "about", "trong", "thêm")
 _TOMORROW = _Words("mai", "tomorrow")
 _NEXT_WEEK: tuple[_Phrase, ...] = (("tuần", "sau"), ("tuần", "tới"), ("next", "week"))
@@ -261,6 +262,18 @@ def parse_reply(text: str) -> ParsedReply:
         else:
             updates.extend(read)
     return ParsedReply(updates=tuple(updates), unclear=tuple(unclear))
+
+
+def parse_delay(text: str) -> int | None:
+    """The days in an answer to "after how many days?": "3 ngày", "sau 3 ngay nữa",
+    "tuần sau", "mai", "3 days"; None unless the whole answer names one delay."""
+    tokens = _tokenize(_prepare(text))
+    days, readable, end = _delay(tokens, 0, len(tokens))
+    # What may follow: "nữa", "nhé" and the like, and punctuation ("3 ngày.").
+    rest = [t for t in tokens[end:] if t.kind != "punct" and t not in _DELAY_TAILS]
+    if days is None or not readable or rest:
+        return None
+    return days
 
 
 def _prepare(text: str) -> str:

@@ -12,7 +12,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain.replies import MAX_REASON_LENGTH, ParsedReply, ReplyAction, StatusReply, parse_reply
+from domain.replies import (
+    MAX_REASON_LENGTH,
+    ParsedReply,
+    ReplyAction,
+    StatusReply,
+    parse_delay,
+    parse_reply,
+)
 from domain.text import clean
 from handlers import lists, navigation
 from handlers.actions import ButtonAction, decode
@@ -158,6 +165,8 @@ async def _answer_follow(
         for update in parsed.updates:
             await _do(ctx, target, Want.of(update), outcome)
         outcome.unclear = parsed.unclear
+    elif question["expect"] == EXPECT_DAYS and (days := parse_delay(text)) is not None:
+        await _do(ctx, target, Want(ReplyAction.SNOOZE, days=days), outcome)
     elif question["expect"] == EXPECT_REASON and not parsed.unclear:
         reason = clean(text)[:MAX_REASON_LENGTH]
         await _do(ctx, target, Want(ReplyAction.BLOCKED, reason=reason or None), outcome)

@@ -187,6 +187,26 @@ async def test_buttons_record_and_ask_their_follow_up_questions(
     assert (await world.assignment(handle)).status == "done"
 
 
+@pytest.mark.parametrize(
+    ("typed", "day"), [("3 ngày", 23), ("sau 3 ngay nữa", 23), ("tuần sau", 27), ("1 day", 21)]
+)
+async def test_a_delay_typed_after_the_snooze_question_answers_it(
+    sessions: async_sessionmaker[AsyncSession], typed: str, day: int
+) -> None:
+    world = World(sessions)
+    await world.setup_agencies()
+    await world.person("Chị Lan", chat_id="lan")
+    plan = await world.plan()
+    handle = await world.task(plan, "III.12", due=date(2023, 12, 31))
+    [when] = await world.send("lan", button=encode(ButtonPress(ButtonAction.SNOOZE, handle)))
+    assert "sau bao nhiêu ngày" in when.text
+    confirmed = await world.say("lan", typed)
+    assert "sẽ nhắc lại từ" in confirmed
+    async with sessions() as session:
+        [snooze] = (await session.exec(select(Snooze))).all()
+    assert snooze.until == world.now.replace(day=day)
+
+
 async def test_a_percent_typed_after_the_progress_question_answers_it(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:

@@ -7,6 +7,7 @@ from domain.replies import (
     ParsedReply,
     ReplyAction,
     StatusReply,
+    parse_delay,
     parse_reply,
 )
 from domain.status import Status
@@ -391,3 +392,24 @@ def test_ordinary_words_and_punctuation_never_make_a_status(
 ) -> None:
     text = "".join(word + mark for word, mark in words)
     assert parse_reply(text) == NOTHING
+
+
+# An answer to "after how many days?" → days (None: not a delay, or more than one).
+DELAYS = [
+    ("3 ngày", 3), ("3 ngay", 3), ("sau 3 ngày", 3), ("sau 3 ngay nữa", 3), ("3 ngày.", 3),
+    ("3 ngày nhé", 3), ("hai ngày", 2), ("ngày mai", 1), ("mai", 1), ("tuần sau", 7),
+    ("2 tuần", 14), ("3 days", 3), ("in 3 days", 3), ("7", 7),
+    ("3 tháng", None), ("3 ngày xong", None), ("3 ngày 4", None), ("xong", None), ("", None),
+    ("400 ngày", None), ("#3", None), ("chưa biết", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "days"), DELAYS)
+def test_a_delay_answer_reads_as_days_only_when_it_names_one(text: str, days: int | None) -> None:
+    assert parse_delay(text) == days
+
+
+@given(st.lists(st.sampled_from(STATUS_PIECES), max_size=60).map("".join))
+def test_a_delay_is_never_outside_the_snooze_range(text: str) -> None:
+    days = parse_delay(text)
+    assert days is None or 1 <= days <= 365
