@@ -10,6 +10,7 @@ from bot.bootstrap import App
 from bot.settings import Settings
 from domain.reminders import OfficeHours
 from models.db import transaction
+from services.housekeeping import prune_handled_updates
 from services.occurrences import GeneratedOccurrences, generate_occurrences
 from services.outbox import Wake
 from services.reminders import (
@@ -95,3 +96,11 @@ async def run_weekly_summary(app: App, *, now: datetime, on_enqueued: Wake | Non
         if on_enqueued is not None:
             on_enqueued()
     return sent
+
+
+async def run_housekeeping(app: App, *, now: datetime) -> int:
+    """Forget handled-update records too old to be redelivered; how many were forgotten."""
+    pruned = await prune_handled_updates(app.sessions, now=now)
+    if pruned:
+        log.info("housekeeping: forgot %d handled-update records", pruned)
+    return pruned

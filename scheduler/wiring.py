@@ -18,7 +18,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.bootstrap import App
 from bot.settings import Settings
-from scheduler.jobs import run_escalation, run_sweep, run_weekly_summary
+from scheduler.jobs import run_escalation, run_housekeeping, run_sweep, run_weekly_summary
 from scheduler.leader import Leadership
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 SWEEP_JOB = "reminder-sweep"
 ESCALATION_JOB = "escalation"
 WEEKLY_JOB = "weekly-summary"
+HOUSEKEEPING_JOB = "housekeeping"
+# Housekeeping runs daily at a quiet hour, local time.
+HOUSEKEEPING_AT = (3, 15)
 # How late a missed weekly summary is still sent, and how late its cron run may start.
 SUMMARY_CATCH_UP = timedelta(hours=24)
 
@@ -132,6 +135,15 @@ def build_scheduler(
         args=(WEEKLY_JOB, leader, weekly),
         id=WEEKLY_JOB,
         name="Weekly summary for leadership",
+        **{**once, "misfire_grace_time": int(SUMMARY_CATCH_UP.total_seconds())},
+    )
+    hour, minute = HOUSEKEEPING_AT
+    scheduler.add_job(
+        run_if_leader,
+        trigger=CronTrigger(hour=hour, minute=minute, timezone=settings.tz),
+        args=(HOUSEKEEPING_JOB, leader, lambda: run_housekeeping(app, now=app.clock())),
+        id=HOUSEKEEPING_JOB,
+        name="Housekeeping: forget handled updates older than a week",
         **{**once, "misfire_grace_time": int(SUMMARY_CATCH_UP.total_seconds())},
     )
     return scheduler

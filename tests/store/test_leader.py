@@ -20,6 +20,7 @@ from models.tables import Outbox, Role
 from scheduler.leader import SCHEDULER_LOCK_KEY, Leadership
 from scheduler.wiring import (
     ESCALATION_JOB,
+    HOUSEKEEPING_JOB,
     SWEEP_JOB,
     WEEKLY_JOB,
     WeeklySummary,
@@ -98,7 +99,7 @@ def test_jobs_have_fixed_ids_coalesce_and_a_misfire_grace(
     app = App(settings=settings, engine=engine, sessions=sessions)
     scheduler = build_scheduler(app=app, on_enqueued=lambda: None)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {SWEEP_JOB, ESCALATION_JOB, WEEKLY_JOB}
+    assert set(jobs) == {SWEEP_JOB, ESCALATION_JOB, WEEKLY_JOB, HOUSEKEEPING_JOB}
     for name in (SWEEP_JOB, ESCALATION_JOB):
         job = jobs[name]
         assert isinstance(job.trigger, IntervalTrigger)
@@ -109,6 +110,10 @@ def test_jobs_have_fixed_ids_coalesce_and_a_misfire_grace(
     assert (weekly.coalesce, weekly.max_instances) == (True, 1)
     first = weekly.trigger.get_next_fire_time(None, local(date(2023, 11, 15), 12))
     assert first == local(date(2023, 11, 20), 7, 30)
+    daily = jobs[HOUSEKEEPING_JOB]
+    assert (daily.coalesce, daily.max_instances) == (True, 1)
+    first = daily.trigger.get_next_fire_time(None, local(date(2023, 11, 15), 12))
+    assert first == local(date(2023, 11, 16), 3, 15)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,35 @@
+"""Housekeeping forgets handled-update records once no channel can redeliver their update."""
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.db import transaction
+from models.tables import HandledUpdate
+from services.housekeeping import prune_handled_updates
+from tests.conftest import BOTH_STORES
+
+pytestmark = BOTH_STORES
+NOW = datetime(2023, 11, 20, 2, 0, tzinfo=UTC)
+
+
+async def test_records_older_than_a_week_are_forgotten_and_newer_ones_kept(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    ages = {"eight-days": 8, "seven-days-and-a-minute": 7, "six-days": 6, "today": 0}
+    async with transaction(sessions) as session:
+        await session.exec(
+            sa.insert(HandledUpdate),
+            params=[
+                {"source_id": name, "at": NOW - timedelta(days=days, minutes=1 if days else 0)}
+                for name, days in ages.items()
+            ],
+        )
+    assert await prune_handled_updates(sessions, now=NOW) == 2
+    async with sessions() as session:
+        kept = (await session.exec(select(col(HandledUpdate.source_id)))).all()
+    assert sorted(kept) == ["six-days", "today"]
+    assert await prune_handled_updates(sessions, now=NOW) == 0
