@@ -881,24 +881,57 @@ def _writes(bundles: Sequence[_Bundle], *, dialect: sa.Dialect, now: datetime) -
     return rows
 
 
+def _unnest(table: sa.Table, names: Sequence[str], dialect: sa.Dialect) -> str:
+    """PostgreSQL's bulk insert: INSERT ... SELECT * FROM unnest(one array per column).
+
+    One statement over arrays is planned and run once; an executemany runs the insert once
+    per row and a VALUES list of thousands of parameters takes long to plan. The bind
+    parameters are named after the columns and take lists of the driver's values.
+    """
+    quote = dialect.identifier_preparer.quote
+    arrays = ", ".join(
+        f"CAST(:{name} AS {table.c[name].type.compile(dialect=dialect)}[])" for name in names
+    )
+    columns = ", ".join(quote(name) for name in names)
+    return f"INSERT INTO {quote(table.name)} ({columns}) SELECT * FROM unnest({arrays})"
+
+
 async def _insert(session: AsyncSession, rows: _Writes) -> None:
     """Outbox rows and ledger rows, in the caller's transaction, in bulk."""
     connection = await session.connection()
+    dialect = connection.dialect
+    postgres = dialect.name == "postgresql"
     ledger = list(rows.skipped)
     for outbox_rows, messages in zip(rows.outbox, rows.messages, strict=True):
-        table = _untyped(_OUTBOX, [*outbox_rows[0], "id"])
-        inserted = await connection.execute(
-            sa.insert(table).returning(table.c.id, table.c.person_id, table.c.kind), outbox_rows
-        )
+        names = list(outbox_rows[0])
+        if postgres:
+            inserted = await connection.execute(
+                sa.text(_unnest(_OUTBOX, names, dialect) + " RETURNING id, person_id, kind"),
+                {name: [row[name] for row in outbox_rows] for name in names},
+            )
+        else:
+            table = _untyped(_OUTBOX, [*names, "id"])
+            inserted = await connection.execute(
+                sa.insert(table).returning(table.c.id, table.c.person_id, table.c.kind),
+                outbox_rows,
+            )
         ids = {(person_id, kind): outbox_id for outbox_id, person_id, kind in inserted}
         for person_id, outbox_kind, keys in messages:
             outbox_id = ids[(person_id, outbox_kind)]
             ledger.extend(
                 (target, person_id, kind, rows.stamp, outbox_id) for target, kind in keys
             )
-    if ledger:
-        # A plain executemany of tuples: the driver's own bulk path, nothing to convert.
-        insert = sa.insert(_untyped(_LEDGER, _LEDGER_COLUMNS)).compile(dialect=connection.dialect)
+    if not ledger:
+        return
+    if postgres:
+        columns = zip(*ledger, strict=True)
+        await connection.execute(
+            sa.text(_unnest(_LEDGER, _LEDGER_COLUMNS, dialect)),
+            {name: list(values) for name, values in zip(_LEDGER_COLUMNS, columns, strict=True)},
+        )
+    else:
+        # A plain executemany of tuples: SQLite's own bulk path, nothing to convert.
+        insert = sa.insert(_untyped(_LEDGER, _LEDGER_COLUMNS)).compile(dialect=dialect)
         await connection.exec_driver_sql(insert.string, ledger)
 
 
