@@ -493,6 +493,12 @@ class _Planning:
                 )
         if step_recorded:
             return None
+        return self.unsent(due, person)
+
+    def unsent(self, due: Due, person: int) -> Reminder:
+        """The reminder of a step `person` was not sent and did not snooze: an "is this
+        done?" check for a target first seen overdue, else the step itself."""
+        target = due.target
         overdue = self.today > due.due_date
         if overdue and not target.informational and target.key not in self.seen:
             return Reminder(
@@ -550,8 +556,10 @@ def plan(
             unstaffed.setdefault(target.agency_id, []).append(target)
         for person in people:
             until = snoozes.get((person, key)) if snoozes else None
-            # The usual case, settled without a call: the step went out and nobody snoozed.
-            if until is None and (key, person, kind) in recorded:
+            # The usual cases first: nobody snoozed, and the step went out or it did not.
+            if until is None:
+                if (key, person, kind) not in recorded:
+                    reminders.append(planning.unsent(due, person))
                 continue
             reminder = planning.reminder(due, person, until)
             if reminder is not None:
