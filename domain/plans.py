@@ -5,6 +5,8 @@ from datetime import date
 from enum import StrEnum
 
 from domain.deadlines import Deadline, DeadlineKind
+from domain.problems import Problem, deadline_reason
+from locales import N_
 
 # Catch-all groups ("Các Sở, ban, ngành", "các cơ quan chủ trì nhiệm vụ", …) carry this prefix;
 # named sets such as UBND-QUAN-HUYEN do not.
@@ -49,27 +51,31 @@ class TaskDraft:
     cooperating_named: tuple[str, ...] = ()
     lead_scopes: tuple[tuple[str, str], ...] = ()
     extra: tuple[tuple[str, str], ...] = ()
-    notes: tuple[str, ...] = ()
+    notes: tuple[Problem, ...] = ()
 
     @property
-    def problems(self) -> list[str]:
+    def problems(self) -> list[Problem]:
         """What a coordinator should check before this task is used for reminders."""
-        found = [f"lead not recognised: {fragment!r}" for fragment in self.unresolved_leads]
+        found = [
+            Problem.of(N_("Không nhận ra cơ quan chủ trì: «{name}»"), name=fragment)
+            for fragment in self.unresolved_leads
+        ]
         found += [
-            f"cooperating body not recognised: {fragment!r}"
+            Problem.of(N_("Không nhận ra cơ quan phối hợp: «{name}»"), name=fragment)
             for fragment in self.unresolved_cooperating
         ]
         found += [
-            f"report recipient not recognised: {fragment!r}"
+            Problem.of(N_("Không nhận ra nơi nhận báo cáo: «{name}»"), name=fragment)
             for fragment in self.unresolved_recipients
         ]
         if not self.lead_codes:
-            found.append("no lead agency")
+            found.append(Problem(N_("Không có cơ quan chủ trì")))
         elif all(code.startswith(GENERIC_GROUP_PREFIX) for code in self.lead_named):
             found.append(
-                "the lead is only a generic group ("
-                + ", ".join(self.lead_named)
-                + "): check which agency leads"
+                Problem.of(
+                    N_("Chủ trì chỉ là một nhóm chung ({groups}): cần xác định cơ quan chủ trì"),
+                    groups=", ".join(self.lead_named),
+                )
             )
             specific = [
                 code
@@ -78,25 +84,36 @@ class TaskDraft:
             ]
             if specific:
                 found.append(
-                    "lead and cooperating may be swapped: the cooperating cell names "
-                    + ", ".join(specific)
+                    Problem.of(
+                        N_("Có thể chủ trì và phối hợp bị đảo: ô phối hợp nêu {agencies}"),
+                        agencies=", ".join(specific),
+                    )
                 )
-        found += _deadline_problems("deadline", self.due)
+        found += _deadline_problems(self.due, start=False)
         if self.due.kind == DeadlineKind.RECURRING and self.due.recurrence is None:
             found.append(
-                f"the deadline recurs but its cadence is not stated: {self.due.original!r}"
+                Problem.of(
+                    N_("Thời hạn lặp lại nhưng không nói rõ chu kỳ: «{phrase}»"),
+                    phrase=self.due.original,
+                )
             )
         if self.start is not None and self.start.kind == DeadlineKind.UNREAD:
-            found += _deadline_problems("start time", self.start)
+            found += _deadline_problems(self.start, start=True)
         found += self.notes
         return found
 
 
-def _deadline_problems(label: str, deadline: Deadline) -> list[str]:
+def _deadline_problems(deadline: Deadline, *, start: bool) -> list[Problem]:
     if deadline.kind == DeadlineKind.UNREAD:
-        return [f"{label} not understood: {deadline.original!r} ({deadline.reason})"]
+        text = (
+            N_("Thời gian bắt đầu không đọc được: «{phrase}» ({reason})")
+            if start
+            else N_("Thời hạn không đọc được: «{phrase}» ({reason})")
+        )
+        reason = deadline_reason(deadline.reason)
+        return [Problem.of(text, phrase=deadline.original, reason=reason)]
     if deadline.kind == DeadlineKind.EMPTY:
-        return [f"no {label} given"]
+        return [Problem(N_("Không ghi thời gian bắt đầu") if start else N_("Không ghi thời hạn"))]
     return []
 
 
@@ -112,7 +129,7 @@ class PlanDraft:
     source_file: str
     plan_year: int | None
     tasks: list[TaskDraft] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     def task(self, code: str) -> TaskDraft:
         """The task with this code; KeyError if the plan has none."""

@@ -135,9 +135,7 @@ async def identify_many(
             _IDENTIFY, params={"channel": channel, "chat_ids": sorted(chat_ids)}
         )
         for chat_id, row, state in rows.all():
-            actor = _actor_writing(
-                session, row, state, channel=channel, chat_id=chat_id, now=now
-            )
+            actor = _actor_writing(session, row, state, channel=channel, chat_id=chat_id, now=now)
             actors[(channel, chat_id)] = actor
     return actors
 

@@ -19,6 +19,7 @@ from domain.deadlines import Deadline
 from domain.plans import PlanDraft, TaskDraft
 from domain.recurrence import Recurrence
 from domain.status import Status
+from locales import Translate
 from models.tables import Agency, Assignment, AssignmentRole, AuditLog, Plan, Task
 from services.agencies import RegistryNotLoadedError
 
@@ -75,7 +76,7 @@ def _fill_task(task: Task, draft: TaskDraft) -> None:
     _apply_deadlines(task, start=draft.start, due=draft.due)
     task.funding = draft.funding
     task.recipients = list(draft.recipients)
-    task.problems = draft.problems
+    task.problems = [str(problem) for problem in draft.problems]
     task.removed = False
 
 
@@ -198,8 +199,11 @@ def _cancel(assignment: Assignment, session: AsyncSession) -> int:
     return 1
 
 
-def task_report(draft: PlanDraft, *, plan_ref: str | None) -> list[dict[str, Any]]:
-    """One JSON-ready object per task, as `dondoc import --format json` prints them."""
+def task_report(
+    draft: PlanDraft, *, plan_ref: str | None, translate: Translate
+) -> list[dict[str, Any]]:
+    """One JSON-ready object per task, as `dondoc import --format json` prints them (the
+    problems in the reader's language)."""
     return [
         {
             "plan_ref": plan_ref,
@@ -213,7 +217,7 @@ def task_report(draft: PlanDraft, *, plan_ref: str | None) -> list[dict[str, Any
             "due_kind": t.due.kind.value,
             "due_date": t.due.due_date.isoformat() if t.due.due_date else None,
             "recurrence": t.due.recurrence.describe() if t.due.recurrence else None,
-            "problems": t.problems,
+            "problems": [problem.render(translate) for problem in t.problems],
         }
         for t in draft.tasks
     ]

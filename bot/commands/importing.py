@@ -65,7 +65,9 @@ def import_plan(
         draft, result = run_async(run())
     except PlanImportError as exc:
         raise UserError(
-            _("Tệp {file} không đọc được như một kế hoạch: {reason}").format(file=file, reason=exc)
+            _("Tệp {file} không đọc được như một kế hoạch: {reason}").format(
+                file=file, reason=exc.problem.render(_)
+            )
         ) from None
     except RegistryNotLoadedError as exc:
         raise UserError(
@@ -76,7 +78,11 @@ def import_plan(
 
     if output is OutputFormat.JSON:
         typer.echo(
-            json.dumps(task_report(draft, plan_ref=draft.ref), ensure_ascii=False, indent=2)
+            json.dumps(
+                task_report(draft, plan_ref=draft.ref, translate=_),
+                ensure_ascii=False,
+                indent=2,
+            )
         )
     else:
         _print_table(draft)
@@ -125,9 +131,9 @@ def _print_outcome(draft: PlanDraft, result: SaveResult | None, *, to_stderr: bo
             tasks=len(draft.tasks), problems=sum(1 for t in draft.tasks if t.problems)
         ),
     ]
-    lines += [f"  {problem}" for problem in draft.problems]
+    lines += [f"  {problem.render(_)}" for problem in draft.problems]
     for task in draft.tasks:
-        lines += [f"  {task.code}: {problem}" for problem in task.problems]
+        lines += [f"  {task.code}: {problem.render(_)}" for problem in task.problems]
     if result is None:
         lines.append(_("Chạy thử: chưa lưu gì."))
     else:

@@ -11,13 +11,15 @@ import zipfile
 from pathlib import Path
 
 from domain.agencies import AgencyRegistry
-from domain.importers.blocks import PlanImportError
+from domain.importers.blocks import EMPTY_FILE, PlanImportError
 from domain.importers.document import build_plan
 from domain.importers.docx import read_docx
 from domain.importers.duties import duty_plan, is_duty_table
 from domain.importers.sheet import read_csv_rows, read_xlsx, sheet_plan
 from domain.importers.text import decode, read_text
 from domain.plans import PlanDraft
+from domain.problems import Problem
+from locales import N_
 
 __all__ = ["PlanImportError", "import_file"]
 
@@ -40,9 +42,15 @@ def import_file(
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise PlanImportError(f"{path.name!r} cannot be read: {error.strerror}.") from error
+        raise PlanImportError(
+            Problem.of(
+                N_("Không đọc được «{name}»: {error}."),
+                name=path.name,
+                error=error.strerror or str(error),
+            )
+        ) from error
     if not data.strip():
-        raise PlanImportError(f"{path.name!r} is empty: there is nothing to import.")
+        raise PlanImportError(Problem.of(EMPTY_FILE, name=path.name))
     name = path.name
     kind = _kind(path, data)
     if kind == "docx":
@@ -86,8 +94,14 @@ def import_file(
         )
     if not draft.tasks:
         raise PlanImportError(
-            f"{name!r} has no tasks we can recognise: no task table (TT, Nhiệm vụ, Cơ quan chủ "
-            "trì…), no 'Đơn vị chủ trì' items and no dated assignment to a named agency."
+            Problem.of(
+                N_(
+                    "«{name}» không có nhiệm vụ nào nhận ra được: không có bảng nhiệm vụ (TT, "
+                    "Nhiệm vụ, Cơ quan chủ trì…), không có mục «Đơn vị chủ trì» và không có "
+                    "việc có thời hạn giao cho một cơ quan cụ thể."
+                ),
+                name=name,
+            )
         )
     return draft
 
@@ -114,6 +128,12 @@ def _kind(path: Path, data: bytes) -> str:
     if suffix in _TEXT or not suffix:
         return "text"
     raise PlanImportError(
-        f"{path.name!r} is not a kind of file we read ({suffix}). "
-        "Send the plan as .docx, .txt, .md, .xlsx or .csv."
+        Problem.of(
+            N_(
+                "«{name}» không phải loại tệp đọc được ({suffix}). "
+                "Hãy gửi kế hoạch dạng .docx, .txt, .md, .xlsx hoặc .csv."
+            ),
+            name=path.name,
+            suffix=suffix,
+        )
     )

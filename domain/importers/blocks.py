@@ -4,10 +4,18 @@ from dataclasses import dataclass, field
 
 from domain.agencies import Resolution
 from domain.plans import SourceKind
+from domain.problems import Problem
+from locales import N_
+
+EMPTY_FILE = N_("«{name}» trống: không có gì để nhập.")
 
 
 class PlanImportError(Exception):
-    """A file that cannot be read as a plan; the message says why and what to do."""
+    """A file that cannot be read as a plan; the problem says why and what to do."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -51,7 +59,7 @@ class RawTask:
     recipients: Resolution = field(default_factory=Resolution)
     funding: str | None = None
     extra: tuple[tuple[str, str], ...] = ()
-    notes: tuple[str, ...] = ()
+    notes: tuple[Problem, ...] = ()
     # The text parse_deadline reads when it needs a label the stored phrase leaves out
     # ("Thời gian hoàn thành, chính thức … trước ngày 01/7/2022").
     due_context: str | None = None

@@ -18,7 +18,9 @@ from domain.deadlines import Deadline, parse_deadline
 from domain.importers.blocks import Block, Paragraph, RawTask, Table
 from domain.importers.tables import table_tasks
 from domain.plans import PlanDraft, SourceKind, TaskDraft
+from domain.problems import Problem
 from domain.text import clean, fold
+from locales import N_
 
 _ROMAN_HEADING = re.compile(r"([IVX]+)\.\s+(.+)")
 _DOTTED_HEADING = re.compile(r"(\d+(?:\.\d+)+)\.?\s+(.+)")
@@ -167,7 +169,7 @@ def build_plan(
 ) -> PlanDraft:
     """Read a plan from the blocks of a document."""
     placed = _place(blocks)
-    problems: list[str] = []
+    problems: list[Problem] = []
     ref, issued = _identity(placed)
     raw: list[RawTask] = []
     for index, block in enumerate(blocks):
@@ -186,7 +188,9 @@ def build_plan(
         problems=problems,
     )
     if draft.ref is None:
-        problems.append("the document has no number: its tasks are keyed by the file name")
+        problems.append(
+            Problem(N_("Văn bản không có số hiệu: các nhiệm vụ được đặt khóa theo tên tệp"))
+        )
     finish(draft, raw, plan_year=plan_year)
     return draft
 
@@ -207,7 +211,13 @@ def finish(draft: PlanDraft, raw: Sequence[RawTask], *, plan_year: int | None) -
         seen[task.code] += 1
         code = task.code if seen[task.code] == 1 else f"{task.code}#{seen[task.code]}"
         if code != task.code:
-            draft.problems.append(f"two tasks are numbered {task.code}; the later is {code}")
+            draft.problems.append(
+                Problem.of(
+                    N_("Hai nhiệm vụ cùng số {code}; nhiệm vụ sau được đánh số {new}"),
+                    code=task.code,
+                    new=code,
+                )
+            )
         draft.tasks.append(_draft(task, code, draft.plan_year))
 
 
@@ -258,7 +268,7 @@ def _table(
     table: Table,
     *,
     registry: AgencyRegistry,
-    problems: list[str],
+    problems: list[Problem],
 ) -> list[RawTask]:
     prefix = ""
     for block in reversed(blocks[max(0, index - 6) : index]):

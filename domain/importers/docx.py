@@ -17,7 +17,9 @@ from docx.table import Table as WordTable
 from docx.text.paragraph import Paragraph as WordParagraph
 
 from domain.importers.blocks import Block, Cell, Paragraph, PlanImportError, Table
+from domain.problems import Problem
 from domain.text import clean
+from locales import N_
 
 
 def read_docx(path: Path) -> list[Block]:
@@ -26,8 +28,14 @@ def read_docx(path: Path) -> list[Block]:
         document = docx.Document(str(path))
     except (zipfile.BadZipFile, OpcError, KeyError, ValueError) as error:
         raise PlanImportError(
-            f"{path.name!r} is not a Word document we can open ({error}). "
-            "Open it in Word and save it again as .docx."
+            Problem.of(
+                N_(
+                    "«{name}» không phải tệp Word mở được ({error}). "
+                    "Hãy mở tệp bằng Word và lưu lại dạng .docx."
+                ),
+                name=path.name,
+                error=str(error),
+            )
         ) from error
     blocks: list[Block] = []
     for child in document.element.body.iterchildren():

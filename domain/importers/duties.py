@@ -16,8 +16,10 @@ from domain.agencies import AgencyRegistry
 from domain.deadlines import Deadline, DeadlineKind, parse_deadline
 from domain.importers.blocks import PlanImportError
 from domain.plans import PlanDraft, SourceKind, TaskDraft
+from domain.problems import Problem
 from domain.recurrence import Cadence
 from domain.text import clean
+from locales import N_
 
 _KEY_COLUMNS = {"who_reports", "reports_to", "cadence"}
 _ANNOTATION = re.compile(r"\[[^\]]*\]")
@@ -51,7 +53,12 @@ def duty_plan(
 ) -> PlanDraft:
     """Every reporting duty as a recurring (or one-off, or ad hoc) report task."""
     if not rows:
-        raise PlanImportError(f"{source_file!r} has the reporting-duty columns but no rows.")
+        raise PlanImportError(
+            Problem.of(
+                N_("«{name}» có các cột chế độ báo cáo nhưng không có dòng nào."),
+                name=source_file,
+            )
+        )
     years = Counter(
         int(value[:4])
         for row in rows
@@ -85,7 +92,11 @@ def _duty(
         _document_text(_VIA.sub(r", \1", row.get("reports_to", "")))
     )
     cadence = clean(row.get("cadence", ""))
-    notes = [] if recipients.codes or recipients.unresolved else ["the recipient is not stated"]
+    notes = (
+        []
+        if recipients.codes or recipients.unresolved
+        else [Problem(N_("Không nêu nơi nhận báo cáo"))]
+    )
     return TaskDraft(
         code=code,
         section=doc,

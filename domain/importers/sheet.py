@@ -41,11 +41,13 @@ from domain.importers.document import finish
 from domain.importers.tables import find_header, role_of, table_tasks
 from domain.importers.text import decode
 from domain.plans import PlanDraft, SourceKind
+from domain.problems import Problem
 from domain.text import clean
+from locales import N_
 
 _REQUIRED = {
-    "task": "the task (Nhiệm vụ / Nội dung nhiệm vụ / Tên nhiệm vụ)",
-    "lead": "the lead agency (Cơ quan chủ trì / Đơn vị chủ trì)",
+    "task": Problem(N_("nhiệm vụ (Nhiệm vụ / Nội dung nhiệm vụ / Tên nhiệm vụ)")),
+    "lead": Problem(N_("cơ quan chủ trì (Cơ quan chủ trì / Đơn vị chủ trì)")),
 }
 
 
@@ -55,8 +57,13 @@ def read_xlsx(path: Path) -> list[list[list[Cell]]]:
         workbook = openpyxl.load_workbook(path, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as error:
         raise PlanImportError(
-            f"{path.name!r} is not an Excel workbook we can open: the file is damaged or not "
-            "really .xlsx. Open it in Excel, save it again as .xlsx and retry."
+            Problem.of(
+                N_(
+                    "«{name}» không phải tệp Excel mở được: tệp bị hỏng hoặc không thật sự là "
+                    ".xlsx. Hãy mở tệp bằng Excel, lưu lại dạng .xlsx rồi thử lại."
+                ),
+                name=path.name,
+            )
         ) from error
     return [_worksheet(sheet) for sheet in workbook.worksheets]
 
@@ -131,22 +138,37 @@ def sheet_plan(
             rows, registry=registry, source_kind=SourceKind.SHEET, problems=draft.problems
         )
         if not raw:
-            raise PlanImportError(f"{source_file!r} has the template header but no task rows.")
+            raise PlanImportError(
+                Problem.of(
+                    N_("«{name}» có dòng tiêu đề theo mẫu nhưng không có dòng nhiệm vụ nào."),
+                    name=source_file,
+                )
+            )
         finish(draft, raw, plan_year=plan_year)
         return draft
     raise PlanImportError(_missing_columns(sheets, source_file))
 
 
-def _missing_columns(sheets: Sequence[Sequence[Sequence[Cell]]], source_file: str) -> str:
+def _missing_columns(sheets: Sequence[Sequence[Sequence[Cell]]], source_file: str) -> Problem:
     candidates = [row for rows in sheets for row in rows[:30] if any(cell.text for cell in row)]
     best = max(
         candidates, key=lambda row: sum(role_of(c.text) is not None for c in row), default=[]
     )
     roles = {role_of(cell.text) for cell in best}
-    missing = [text for role, text in _REQUIRED.items() if role not in roles]
-    found = ", ".join(repr(cell.text) for cell in best if cell.text) or "none"
-    return (
-        f"{source_file!r} is not a task list in the import template: no column for "
-        + " or ".join(missing or _REQUIRED.values())
-        + f". Columns found: {found}. See docs/import-template.md for the expected headers."
+    missing = [column for role, column in _REQUIRED.items() if role not in roles] or list(
+        _REQUIRED.values()
+    )
+    found = ", ".join(f"«{cell.text}»" for cell in best if cell.text)
+    return Problem.of(
+        N_(
+            "«{name}» không phải danh sách nhiệm vụ theo mẫu nhập: thiếu cột {missing}. "
+            "Các cột tìm thấy: {found}. Xem docs/import-template.md để biết các tiêu đề cần có."
+        ),
+        name=source_file,
+        missing=(
+            missing[0]
+            if len(missing) == 1
+            else Problem.of(N_("{first} hoặc {second}"), first=missing[0], second=missing[1])
+        ),
+        found=found or Problem(N_("không có")),
     )

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from domain.agencies import AgencyRegistry
 from domain.importers.blocks import Cell, RawTask
 from domain.plans import SourceKind
+from domain.problems import Problem
 from domain.text import clean, fold
+from locales import N_
 
 # Column roles, each with the header spellings that name it (folded). Exact names are tried
 # first, then prefixes in this order, so "co quan chu tri theo doi, danh gia" is a lead column
@@ -167,7 +169,7 @@ def table_tasks(
     registry: AgencyRegistry,
     source_kind: SourceKind,
     prefix: str = "",
-    problems: list[str],
+    problems: list[Problem],
 ) -> list[RawTask]:
     """The tasks of one task table; problems of the table as a whole go to `problems`."""
     found = find_header(rows)
@@ -191,7 +193,14 @@ def table_tasks(
             _task(row, code=prefix + code, header=header, kind=source_kind, registry=registry)
         )
     if by_group and any(not row.group_label and not row.section for row in parsed):
-        problems.append("task numbers repeat but some rows have no group; codes were invented")
+        problems.append(
+            Problem(
+                N_(
+                    "Số thứ tự nhiệm vụ lặp lại nhưng có dòng không thuộc nhóm nào; "
+                    "mã đã được tự đặt"
+                )
+            )
+        )
     return tasks
 
 
@@ -199,19 +208,21 @@ def _task(
     row: _Row, *, code: str, header: Header, kind: SourceKind, registry: AgencyRegistry
 ) -> RawTask:
     values = row.values
-    notes: list[str] = []
+    notes: list[Problem] = []
     start_text = values.get("start") or None
     due_text = values.get("due") or None
     if due_text is None and start_text is not None:
         # 000 I.4-I.6: the only time sits under "Bắt đầu", most likely a merged cell.
         due_text, start_text = start_text, None
-        notes.append("the only time is under 'Bắt đầu'; it was read as the due date")
+        notes.append(Problem(N_("Chỉ có thời gian ở cột «Bắt đầu»; đã coi đó là thời hạn")))
     elif due_text is None and header.column("due") is None and row.group_title:
         # PHỤ LỤC 5 has no time column: "KHÁNH THÀNH NĂM 2023" over the group is the deadline.
         due_text = row.group_title
     lead_cell = values.get("lead", "")
     if len(_BULLETS.findall(lead_cell)) >= 2:
-        notes.append("the lead cell is a bulleted list: confirm which body leads")
+        notes.append(
+            Problem(N_("Ô chủ trì là danh sách gạch đầu dòng: cần xác nhận cơ quan nào chủ trì"))
+        )
     return RawTask(
         code=code,
         section=row.section,

@@ -12,8 +12,10 @@ import unicodedata
 from collections.abc import Sequence
 
 from domain.agencies import AgencyRegistry
-from domain.importers.blocks import Block, Cell, Paragraph, PlanImportError, Table
+from domain.importers.blocks import EMPTY_FILE, Block, Cell, Paragraph, PlanImportError, Table
+from domain.problems import Problem
 from domain.text import clean, strip_tags
+from locales import N_
 
 _BOLD_CELL = re.compile(r"^\s*<(?:b|strong)>.*</(?:b|strong)>\s*$", re.IGNORECASE | re.DOTALL)
 _EMPHASIS = re.compile(r"\*+")
@@ -31,18 +33,28 @@ _FULL_LINE = 70
 def decode(data: bytes, name: str) -> str:
     """The text of a file, or PlanImportError when it is empty or not text at all."""
     if not data.strip():
-        raise PlanImportError(f"{name!r} is empty: there is nothing to import.")
+        raise PlanImportError(Problem.of(EMPTY_FILE, name=name))
     if b"\x00" in data[:4096]:
         raise PlanImportError(
-            f"{name!r} is not a text document (it holds binary data). "
-            "Send the plan as .docx, .xlsx, .csv or .txt."
+            Problem.of(
+                N_(
+                    "«{name}» không phải văn bản chữ (tệp chứa dữ liệu nhị phân). "
+                    "Hãy gửi kế hoạch dạng .docx, .xlsx, .csv hoặc .txt."
+                ),
+                name=name,
+            )
         )
     for encoding in ("utf-8-sig", "cp1258"):
         try:
             return unicodedata.normalize("NFC", data.decode(encoding))
         except UnicodeDecodeError:
             continue
-    raise PlanImportError(f"{name!r} is not readable text; save it as UTF-8 and try again.")
+    raise PlanImportError(
+        Problem.of(
+            N_("«{name}» không đọc được như văn bản chữ; hãy lưu dạng UTF-8 rồi thử lại."),
+            name=name,
+        )
+    )
 
 
 def read_text(text: str, *, registry: AgencyRegistry) -> list[Block]:

@@ -104,8 +104,8 @@ def test_reporters_resolve_as_leads_and_annotations_are_ignored(duties: PlanDraf
 
 
 def test_a_missing_reporter_or_recipient_is_reported(duties: PlanDraft) -> None:
-    assert "the recipient is not stated" in duties.task("002.BC2").problems
-    assert "no lead agency" in duties.task("003.BC4").problems
+    assert "Không nêu nơi nhận báo cáo" in map(str, duties.task("002.BC2").problems)
+    assert "Không có cơ quan chủ trì" in map(str, duties.task("003.BC4").problems)
 
 
 def test_reports_due_at_a_city_meeting_are_due_by_that_meeting(duties: PlanDraft) -> None:

@@ -14,6 +14,7 @@ from domain.importers import PlanImportError, import_file
 from domain.importers.blocks import Paragraph
 from domain.importers.text import read_text
 from domain.plans import PlanDraft, SourceKind, TaskDraft
+from locales import gettext_for
 
 DATA = Path(__file__).resolve().parents[2] / "bot" / "data"
 PLAN_000 = next((DATA / "seeds").glob("000_*.txt"))
@@ -204,7 +205,7 @@ def test_a_csv_in_the_template_imports(tmp_path: Path, registry: AgencyRegistry)
     assert second.lead_codes == ("STTTT", "SNV")
     assert second.funding == "Ngân sách thành phố"
     assert third.unresolved_leads == ("Phòng Văn hóa",)
-    assert "lead not recognised: 'Phòng Văn hóa'" in third.problems
+    assert "Không nhận ra cơ quan chủ trì: «Phòng Văn hóa»" in map(str, third.problems)
 
 
 def test_a_csv_saved_by_vietnamese_windows_excel_is_read(
@@ -236,27 +237,27 @@ def _windows_1258(text: str) -> bytes:
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("ke-hoach.xlsx", os.urandom(2048), "not an Excel workbook"),
-        ("ke-hoach.docx", b"PK\x03\x04" + os.urandom(512), "not a Word document"),
-        ("ke-hoach.txt", b"", "is empty"),
-        ("ke-hoach.csv", b"  \n\n", "is empty"),
-        ("ke-hoach.txt", b"\x00\x01\x02binary\xff\xfe", "not a text document"),
-        ("ke-hoach.pdf", b"%PDF-1.4 ...", "not a kind of file we read"),
+        ("ke-hoach.xlsx", os.urandom(2048), "không phải tệp Excel mở được"),
+        ("ke-hoach.docx", b"PK\x03\x04" + os.urandom(512), "không phải tệp Word mở được"),
+        ("ke-hoach.txt", b"", "trống: không có gì để nhập"),
+        ("ke-hoach.csv", b"  \n\n", "trống: không có gì để nhập"),
+        ("ke-hoach.txt", b"\x00\x01\x02binary\xff\xfe", "không phải văn bản chữ"),
+        ("ke-hoach.pdf", b"%PDF-1.4 ...", "không phải loại tệp đọc được"),
         (
             "ke-hoach.csv",
             "Họ tên,Email,Số điện thoại\nNguyễn Văn A,a@example.com,0900000000\n".encode(),
-            "no column for the task (Nhiệm vụ / Nội dung nhiệm vụ / Tên nhiệm vụ) or the "
-            "lead agency (Cơ quan chủ trì / Đơn vị chủ trì). Columns found: 'Họ tên'",
+            "thiếu cột nhiệm vụ (Nhiệm vụ / Nội dung nhiệm vụ / Tên nhiệm vụ) hoặc cơ quan "
+            "chủ trì (Cơ quan chủ trì / Đơn vị chủ trì). Các cột tìm thấy: «Họ tên»",
         ),
         (
             "ke-hoach.csv",
             "STT,Nhiệm vụ,Thời hạn\n1,Lập quy hoạch,Năm 2023\n".encode(),
-            "no column for the lead agency",
+            "thiếu cột cơ quan chủ trì (Cơ quan chủ trì / Đơn vị chủ trì).",
         ),
         (
             "ke-hoach.txt",
             "Biên bản họp ngày 12/3/2023.\n\nCác đại biểu đã thống nhất nội dung.\n".encode(),
-            "no tasks we can recognise",
+            "không có nhiệm vụ nào nhận ra được",
         ),
     ],
 )
@@ -287,3 +288,16 @@ def test_a_word_file_with_a_text_extension_is_still_read_as_word(
 
     assert plan.tasks[0].lead_codes == ("SXD",)
     assert plan.tasks[0].due.original == "Quý II/2023"
+
+
+def test_a_refusal_reads_in_english_for_an_english_reader(
+    tmp_path: Path, registry: AgencyRegistry
+) -> None:
+    path = tmp_path / "ke-hoach.pdf"
+    path.write_bytes(b"%PDF-1.4 ...")
+    with pytest.raises(PlanImportError) as error:
+        import_file(path, registry=registry)
+    assert error.value.problem.render(gettext_for("en")) == (
+        "«ke-hoach.pdf» is not a kind of file we read (.pdf). "
+        "Send the plan as .docx, .txt, .md, .xlsx or .csv."
+    )

@@ -141,7 +141,7 @@ def test_000_rows_with_their_only_time_under_bat_dau_use_it_as_the_due(
     for code in ("I.4", "I.5", "I.6"):
         task = plans["000"].task(code)
         assert task.start is None
-        assert any("Bắt đầu" in problem for problem in task.problems)
+        assert any("Bắt đầu" in str(problem) for problem in task.problems)
     assert plans["000"].task("I.6").due.condition == "Sau khi Quy hoạch chung được duyệt"
 
 
@@ -157,11 +157,11 @@ def test_000_generic_leads_expand_and_are_flagged(
     task = plans["000"].task("III.8")
     assert task.lead_codes == tuple(agency.code for agency in registry.members("GRP-SBN"))
     assert "GRP-SBN" in task.groups
-    assert any("generic group" in problem for problem in task.problems)
+    assert any("chỉ là một nhóm chung" in str(problem) for problem in task.problems)
     swapped = plans["000"].task("III.32")
     assert swapped.lead_named == ("GRP-SNDVDP",)
     assert swapped.cooperating_named == ("STTTT", "CATP")
-    assert any("swapped" in problem for problem in swapped.problems)
+    assert any("bị đảo" in str(problem) for problem in swapped.problems)
 
 
 def test_000_multi_lead_bullet_cell_is_read_and_flagged(plans: dict[str, PlanDraft]) -> None:
@@ -173,7 +173,7 @@ def test_000_multi_lead_bullet_cell_is_read_and_flagged(plans: dict[str, PlanDra
         "UBND-QUAN-HUYEN",
         "HDND-QUAN-HUYEN",
     )
-    assert any("bulleted list" in problem for problem in task.problems)
+    assert any("gạch đầu dòng" in str(problem) for problem in task.problems)
 
 
 def test_000_titles_are_verbatim_with_typos_and_without_tags(plans: dict[str, PlanDraft]) -> None:
@@ -297,7 +297,7 @@ def test_001_has_no_number_and_its_year_comes_from_its_deadlines(
     assert plan.ref is None and plan.issue_date is None
     assert plan.plan_year == 2022
     assert plan.hub_code == "STTTT"
-    assert any("no number" in problem for problem in plan.problems)
+    assert any("không có số hiệu" in str(problem) for problem in plan.problems)
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from datetime import date
 
 from domain.deadlines import parse_deadline
 from domain.plans import PlanDraft, TaskDraft
+from locales import gettext_for
 from services.plans import task_report
 
 
@@ -26,7 +27,7 @@ def test_the_json_report_has_one_object_per_task_with_the_documented_fields() ->
         plan_year=2023,
         tasks=[task],
     )
-    report = task_report(draft, plan_ref="40/KH-UBND")
+    report = task_report(draft, plan_ref="40/KH-UBND", translate=gettext_for("en"))
     assert report == [
         {
             "plan_ref": "40/KH-UBND",
@@ -42,4 +43,36 @@ def test_the_json_report_has_one_object_per_task_with_the_documented_fields() ->
             "recurrence": None,
             "problems": [],
         }
+    ]
+
+
+def test_the_json_report_gives_problems_in_the_readers_language() -> None:
+    task = TaskDraft(
+        code="III.2",
+        section="III",
+        title="Nhiệm vụ III.2",
+        due=parse_deadline("sớm", plan_year=2023),
+        unresolved_leads=("Phòng Văn hóa",),
+    )
+    draft = PlanDraft(
+        ref=None,
+        title="Kế hoạch",
+        issue_date=None,
+        issuer=None,
+        hub_code=None,
+        source_file="000.txt",
+        plan_year=2023,
+        tasks=[task],
+    )
+    [vietnamese] = task_report(draft, plan_ref=None, translate=gettext_for("vi"))
+    assert vietnamese["problems"] == [
+        "Không nhận ra cơ quan chủ trì: «Phòng Văn hóa»",
+        "Không có cơ quan chủ trì",
+        "Thời hạn không đọc được: «sớm» (không có mốc thời gian)",
+    ]
+    [english] = task_report(draft, plan_ref=None, translate=gettext_for("en"))
+    assert english["problems"] == [
+        "Lead agency not recognised: «Phòng Văn hóa»",
+        "No lead agency",
+        "Deadline not understood: «sớm» (no date or period in it)",
     ]

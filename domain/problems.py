@@ -1,0 +1,59 @@
+"""What an importer tells a coordinator about a file, in the reader's language.
+
+A problem is found long before anyone's locale is known, so it keeps its message as the
+catalog's Vietnamese msgid (marked with N_ for extraction) and its values apart; whoever
+shows it translates first and formats after (STYLE.md habit 5). A value may itself be a
+problem (a translated reason inside a sentence).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Union
+
+from locales import N_
+
+Value = Union[str, int, "Problem"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One message with its values, translated when shown."""
+
+    text: str
+    values: tuple[tuple[str, Value], ...] = ()
+
+    @classmethod
+    def of(cls, message: str, /, **values: Value) -> "Problem":
+        """A problem with named values for the message's {placeholders}."""
+        return cls(message, tuple(values.items()))
+
+    def render(self, translate: Callable[[str], str]) -> str:
+        """The message in the reader's language."""
+        values = {
+            name: value.render(translate) if isinstance(value, Problem) else value
+            for name, value in self.values
+        }
+        return translate(self.text).format(**values)
+
+    def __str__(self) -> str:
+        # The default language, where no translator is at hand (logs, stored notes).
+        return self.render(lambda text: text)
+
+
+# Why a deadline phrase could not be read (Deadline.reason of an UNREAD deadline).
+DEADLINE_REASONS = {
+    "invalid date": N_("ngày không có thật"),
+    "invalid month": N_("tháng không hợp lệ"),
+    "invalid quarter": N_("quý không hợp lệ"),
+    "invalid year": N_("năm không hợp lệ"),
+    "no year": N_("không rõ năm"),
+    "unrecognised": N_("không nhận ra cách viết"),
+    "no time expression": N_("không có mốc thời gian"),
+    "invalid recurrence": N_("chu kỳ không hợp lệ"),
+}
+
+
+def deadline_reason(reason: str | None) -> Value:
+    """A deadline reader's reason, as a translatable value (unknown ones as they are)."""
+    known = DEADLINE_REASONS.get(reason or "")
+    return Problem(known) if known is not None else (reason or "")
