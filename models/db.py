@@ -56,7 +56,8 @@ def defer(session: AsyncSession, statement: Executable, params: dict[str, Any]) 
     rows of one statement go out together, as one executemany, just before the session
     runs any other statement, flushes or commits: a later read in the same unit of work
     still sees them, and many replies answered together cost one round trip per statement
-    instead of one per reply.
+    instead of one per reply. (A statement run on `session.connection()` directly, past
+    the session, does not trigger them: read through the session.)
     """
     queued: dict[Executable, list[dict[str, Any]]] = session.info.setdefault(_DEFERRED, {})
     queued.setdefault(statement, []).append(params)
