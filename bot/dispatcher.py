@@ -33,6 +33,7 @@ outcome:
 import asyncio
 import functools
 import heapq
+import json
 import logging
 import math
 import random
@@ -70,8 +71,12 @@ NOTICE_KIND = "delivery-notice"
 # The Core table, for executemany UPDATEs the ORM would turn into per-object bulk updates.
 _OUTBOX = cast(sa.Table, Outbox.__table__)  # type: ignore[attr-defined]
 _UNSENT = (OutboxState.PENDING.value, OutboxState.SENDING.value)
-# What a claim reads of a row.
-_CLAIMED = ("id", "channel", "chat_id", "person_id", "kind", "payload", "attempts")
+# What a claim reads of a row; the payload as text (see _Claim).
+_CLAIMED = (
+    *(_OUTBOX.c[name] for name in ("id", "channel", "chat_id", "person_id", "kind")),
+    sa.cast(_OUTBOX.c.payload, sa.Text).label("payload"),
+    _OUTBOX.c.attempts,
+)
 _CLAIM = (
     sa.update(_OUTBOX)
     .where(_OUTBOX.c.id.in_(sa.bindparam("ids", expanding=True)))
@@ -234,7 +239,7 @@ class _LeaseRanShort(TimeoutError):
     """A claimed row waited for its slot until half its lease was gone."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Claim:
     """A row this instance claims (or holds the lease on), with what sending it needs."""
 
@@ -243,7 +248,9 @@ class _Claim:
     chat_id: str
     person_id: int | None
     kind: str
-    payload: dict[str, Any]
+    # The message as JSON text, parsed only when sent: a claimed batch then holds no nested
+    # objects for the garbage collector to walk while it waits.
+    payload: str
     attempts: int
     lease_until: datetime
 
@@ -297,7 +304,9 @@ class OutboxDispatcher:
         }
         self._unrecorded: list[tuple[int, str | None, asyncio.Future[bool]]] = []
         self._recorder: asyncio.Task[None] | None = None
-        # Deliveries between their claim and the provider's answer.
+        # Claimed rows waiting for a slot, per channel, in claim order.
+        self._waiting: dict[str, deque[_Claim]] = {name: deque() for name in self._senders}
+        # Deliveries between their slot and the provider's answer.
         self._delivering = 0
         # When chats this instance wrote to may take their next message (event-loop time).
         self._chats_freed: list[float] = []
@@ -311,8 +320,16 @@ class OutboxDispatcher:
         claims = await self._claim(self._batch)
         if not claims:
             return 0
-        outcomes = await asyncio.gather(*(self._deliver(claim) for claim in claims))
-        return sum(outcomes)
+        deliveries: list[asyncio.Task[int]] = []
+        for claim in claims:
+            self._waiting[claim.channel].append(claim)
+        await asyncio.gather(
+            *(
+                self._pace(channel, lambda claim: deliveries.append(self._start(claim)))
+                for channel in {claim.channel for claim in claims}
+            )
+        )
+        return sum(await asyncio.gather(*deliveries))
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set, then finish what is in flight.
@@ -321,7 +338,8 @@ class OutboxDispatcher:
         overlaps the last sends of the previous one (a chat's next message still waits for
         the one in flight). With nothing to send it sleeps until woken or something falls due.
         """
-        flying: set[asyncio.Task[int]] = set()
+        flying: set[asyncio.Task[Any]] = set()
+        pacers: dict[str, asyncio.Task[None]] = {}
         failures = 0
         while not stop.is_set():
             self._woken.clear()
@@ -332,8 +350,7 @@ class OutboxDispatcher:
                 if self._in_flight[channel] <= self._batch[channel] // 2
             }
             try:
-                for claim in await self._claim(room) if room else []:
-                    self._launch(claim, flying)
+                self._queue(await self._claim(room) if room else [], pacers, flying)
                 idle = None if flying else await self._idle_timeout()
                 failures = 0
             except Exception:
@@ -346,12 +363,46 @@ class OutboxDispatcher:
                 await _wait_any(stop, self._woken, self._room_made, timeout=self._chat_timeout())
             elif idle > 0:
                 await _wait_any(stop, self._woken, timeout=idle)
-        if flying:
+        # Pacers start deliveries until their queues are empty: wait for those too.
+        while flying:
             await asyncio.gather(*flying, return_exceptions=True)
 
-    def _launch(self, claim: _Claim, flying: set["asyncio.Task[int]"]) -> None:
-        self._in_flight[claim.channel] += 1
-        task = asyncio.create_task(self._deliver(claim))
+    def _queue(
+        self,
+        claims: Sequence[_Claim],
+        pacers: dict[str, "asyncio.Task[None]"],
+        flying: set["asyncio.Task[Any]"],
+    ) -> None:
+        """Hand claimed rows to their channel's pacer, starting it if it has stopped."""
+        for claim in claims:
+            self._in_flight[claim.channel] += 1
+            self._waiting[claim.channel].append(claim)
+        for channel in {claim.channel for claim in claims}:
+            pacer = pacers.get(channel)
+            if pacer is None or pacer.done():
+                launch = functools.partial(self._launch, flying=flying)
+                pacers[channel] = pacer = asyncio.create_task(self._pace(channel, launch))
+                flying.add(pacer)
+                pacer.add_done_callback(flying.discard)
+
+    async def _pace(self, channel: str, start: Callable[[_Claim], object]) -> None:
+        """Start the channel's waiting deliveries in claim order, each when the limiter allows.
+
+        A delivery's task exists only from its slot on: claimed rows wait here as plain
+        records, and what a send allocates dies young, instead of a batch of sleeping tasks
+        outliving the collector's young generations and making it walk the whole heap.
+        """
+        waiting = self._waiting[channel]
+        limiter = self._limiters[channel]
+        while waiting:
+            await limiter.acquire()
+            start(waiting.popleft())
+
+    def _start(self, claim: _Claim) -> "asyncio.Task[int]":
+        return asyncio.create_task(self._deliver(claim))
+
+    def _launch(self, claim: _Claim, *, flying: set["asyncio.Task[Any]"]) -> None:
+        task = self._start(claim)
 
         def landed(done: "asyncio.Task[int]") -> None:
             flying.discard(done)
@@ -432,9 +483,7 @@ class OutboxDispatcher:
             col(recent.chat_id) == col(Outbox.chat_id),
             col(recent.sent_at) > sa.bindparam("since", type_=_OUTBOX.c.sent_at.type),
         )
-        statement = sa.select(*(_OUTBOX.c[name] for name in _CLAIMED)).where(
-            col(Outbox.channel) == channel, ~held_up
-        )
+        statement = sa.select(*_CLAIMED).where(col(Outbox.channel) == channel, ~held_up)
         if expired:
             # Not this instance's own: those are still queued here and are looked after.
             statement = statement.where(
@@ -484,7 +533,7 @@ class OutboxDispatcher:
     # Sending ------------------------------------------------------------------------------
 
     async def _deliver(self, claim: _Claim) -> int:
-        """Send one claimed row within its channel's limits and record what became of it."""
+        """Send one claimed row in the slot taken for it and record what became of it."""
         failure: Exception | None = None
         self._delivering += 1
         try:
@@ -500,18 +549,17 @@ class OutboxDispatcher:
         return 1 if await self._record_sent(claim.id, provider_id) else 0
 
     async def _send(self, claim: _Claim) -> str | None:
-        """Make the request once the limiter allows it; the provider's message id."""
-        try:
-            message = Outgoing.from_payload(claim.payload)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise PermanentFailure(f"bad payload: {exc}") from None
+        """Make the request and give its limiter slot back; the provider's message id."""
         limiter = self._limiters[claim.channel]
-        await limiter.acquire()
         try:
             if self._clock() > claim.lease_until - self._lease / 2:
                 # Waited too long for a slot: another instance may take the row over soon, and
                 # a request must not outlive the lease. Hand it back instead of sending.
                 raise _LeaseRanShort("half the lease went by before a slot was free")
+            try:
+                message = Outgoing.from_payload(json.loads(claim.payload))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise PermanentFailure(f"bad payload: {exc}") from None
             return await self._senders[claim.channel].send(claim.chat_id, message)
         except RetryLater as exc:
             limiter.pause(exc.retry_after)
@@ -562,7 +610,7 @@ class OutboxDispatcher:
         # completing together would otherwise queue for the database one commit at a time, and
         # the window between an API call and its commit (what a crash can resend) would grow.
         while self._unrecorded:
-            if self._delivering:
+            if self._delivering or any(self._waiting.values()):
                 # More deliveries are on their way: let the next ones join this commit.
                 await asyncio.sleep(_RECORD_LINGER)
             batch, self._unrecorded = self._unrecorded, []
@@ -800,7 +848,7 @@ class OutboxDispatcher:
         if not coordinators:
             log.error("nobody to tell that %s on %s gets no messages", who, claim.channel)
             return
-        excerpt = str(claim.payload.get("text") or "")[:_EXCERPT_CHARS]
+        excerpt = _text_of(claim)[:_EXCERPT_CHARS]
         for coordinator in coordinators:
             if coordinator.id is None:
                 continue
@@ -864,6 +912,14 @@ async def _describe(session: AsyncSession, person: Person | None, claim: _Claim)
         return claim.chat_id
     agency = await session.get(Agency, person.agency_id) if person.agency_id else None
     return f"{person.name} ({agency.name})" if agency else person.name
+
+
+def _text_of(claim: _Claim) -> str:
+    try:
+        payload = json.loads(claim.payload)
+    except ValueError:
+        return ""
+    return str(payload.get("text") or "") if isinstance(payload, dict) else ""
 
 
 def _channel_name(channel: str) -> str:
