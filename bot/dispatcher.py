@@ -464,7 +464,7 @@ class OutboxDispatcher:
         """Rows to claim: leases that ran out, or pending rows that are due (oldest first).
 
         Either way only a chat's earliest unsent row, and only if the chat's last message is
-        older than its interval (it was sent after `since`). Both checks read the (channel,
+        older than its interval (none sent after `since`). Both checks read the (channel,
         chat_id, sent_at) index: unsent rows are those without sent_at. Built once, with the
         moment, this instance and the batch size as parameters.
         """
