@@ -22,7 +22,7 @@ from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -899,15 +899,16 @@ def _unnest(table: sa.Table, names: Sequence[str], dialect: sa.Dialect) -> str:
     return f"INSERT INTO {quote(table.name)} ({columns}) SELECT * FROM unnest({arrays})"
 
 
-async def _insert(session: AsyncSession, rows: _Writes) -> None:
-    """Outbox rows and ledger rows, in the caller's transaction, in bulk."""
-    connection = await session.connection()
+_LedgerRow = tuple[str, int, str, Any, int | None]
+
+
+async def _insert_outbox(connection: AsyncConnection, rows: _Writes) -> list[_LedgerRow]:
+    """The outbox rows; return the ledger rows, now that their outbox ids are known."""
     dialect = connection.dialect
-    postgres = dialect.name == "postgresql"
-    ledger = list(rows.skipped)
+    ledger: list[_LedgerRow] = list(rows.skipped)
     for outbox_rows, messages in zip(rows.outbox, rows.messages, strict=True):
         names = list(outbox_rows[0])
-        if postgres:
+        if dialect.name == "postgresql":
             inserted = await connection.execute(
                 sa.text(_unnest(_OUTBOX, names, dialect) + " RETURNING id, person_id, kind"),
                 {name: [row[name] for row in outbox_rows] for name in names},
@@ -924,9 +925,15 @@ async def _insert(session: AsyncSession, rows: _Writes) -> None:
             ledger.extend(
                 (target, person_id, kind, rows.stamp, outbox_id) for target, kind in keys
             )
+    return ledger
+
+
+async def _insert_ledger(connection: AsyncConnection, ledger: Sequence[_LedgerRow]) -> None:
+    """Ledger rows already in the driver's form."""
+    dialect = connection.dialect
     if not ledger:
         return
-    if postgres:
+    if dialect.name == "postgresql":
         columns = zip(*ledger, strict=True)
         await connection.execute(
             sa.text(_unnest(_LEDGER, _LEDGER_COLUMNS, dialect)),
@@ -939,38 +946,44 @@ async def _insert(session: AsyncSession, rows: _Writes) -> None:
 
 
 class _Ahead:
-    """Bundles turned into rows a chunk at a time, each chunk prepared while the caller
-    waits for the database to insert the one before it.
+    """Bundles turned into rows a chunk at a time, the next chunk prepared while the
+    database writes the current one.
 
     Rendering the messages (`bundles` may be a lazy iterator) and preparing their rows is
     pure Python; inserting them is mostly the database's work, or SQLite's own thread's.
-    Preparing the next chunk in a task of its own lets the event loop run it as soon as
-    the caller awaits an insert, so the two overlap instead of taking turns. (A worker
-    thread overlaps no better: it fights the event loop for the GIL.)
+    `prefetch` starts preparing the next chunk in a task of its own, which the event loop
+    runs as soon as the caller awaits an insert, so the two overlap instead of taking
+    turns. (A worker thread overlaps no better: it fights the event loop for the GIL.)
     """
 
     def __init__(self, bundles: Iterable[_Bundle], *, dialect: sa.Dialect, now: datetime) -> None:
         self._pending = iter(bundles)
         self._dialect = dialect
         self._now = now
-        self._next = asyncio.ensure_future(self._prepare())
+        self._next: asyncio.Future[tuple[list[_Bundle], _Writes] | None] | None = None
 
     async def _prepare(self) -> tuple[list[_Bundle], _Writes] | None:
         chunk = list(islice(self._pending, RENDER_CHUNK))
         return (chunk, _writes(chunk, dialect=self._dialect, now=self._now)) if chunk else None
 
+    def prefetch(self) -> None:
+        """Start preparing the next chunk, if that has not started yet."""
+        if self._next is None:
+            self._next = asyncio.ensure_future(self._prepare())
+
     async def next(self) -> tuple[list[_Bundle], _Writes] | None:
         """The next chunk of bundles and their rows; None once all are taken."""
-        prepared = await self._next
-        if prepared is not None:
-            self._next = asyncio.ensure_future(self._prepare())
+        self.prefetch()
+        assert self._next is not None
+        prepared, self._next = await self._next, None
         return prepared
 
     def close(self) -> None:
         """Drop a chunk not yet taken (only left after a failure)."""
-        if self._next.done() and not self._next.cancelled():
-            self._next.exception()  # retrieved: the failure that matters is the caller's
-        self._next.cancel()
+        if self._next is not None:
+            if self._next.done() and not self._next.cancelled():
+                self._next.exception()  # retrieved: the failure that matters is the caller's
+            self._next.cancel()
 
 
 async def _write(
@@ -990,10 +1003,14 @@ async def _write(
             batch: list[_Bundle] = []
             try:
                 async with transaction(sessions) as session:
+                    connection = await session.connection()
                     while len(batch) < WRITE_BATCH and (prepared := await ahead.next()):
                         chunk, rows = prepared
                         batch.extend(chunk)
-                        await _insert(session, rows)
+                        ledger = await _insert_outbox(connection, rows)
+                        # Prepared while the ledger rows, the longer insert, are written.
+                        ahead.prefetch()
+                        await _insert_ledger(connection, ledger)
                 written.extend(batch)
             except IntegrityError:
                 log.info(
@@ -1002,7 +1019,11 @@ async def _write(
                 for bundle in batch:
                     try:
                         async with transaction(sessions) as session:
-                            await _insert(session, _writes([bundle], dialect=dialect, now=now))
+                            connection = await session.connection()
+                            rows = _writes([bundle], dialect=dialect, now=now)
+                            await _insert_ledger(
+                                connection, await _insert_outbox(connection, rows)
+                            )
                         written.append(bundle)
                     except IntegrityError as exc:
                         conflicts += 1
