@@ -151,42 +151,71 @@ def plan_label(plan: Plan) -> str:
     return plan.ref or plan.source_key
 
 
+# What a view shows, read as plain values: building four ORM objects per row cost more than
+# the query itself on the lists and on every status reply.
+_VIEW_COLUMNS: tuple[Any, ...] = (
+    col(Assignment.id).label("handle"),
+    col(Plan.ref).label("plan_ref"),
+    col(Plan.source_key).label("plan_key"),
+    col(Task.code).label("task_code"),
+    col(Task.title).label("title"),
+    col(Task.due_date).label("due_date"),
+    col(Task.due_text).label("due_text"),
+    col(Agency.id).label("agency_id"),
+    col(Agency.code).label("agency_code"),
+    col(Agency.name).label("agency_name"),
+    col(Assignment.role).label("role"),
+    col(Assignment.status).label("status"),
+    col(Assignment.progress).label("progress"),
+    col(Assignment.blocked_reason).label("blocked_reason"),
+    col(Assignment.last_update_at).label("last_update_at"),
+)
+
+
 def _view_columns() -> tuple[Any, ...]:
-    return (Assignment, Task, Plan, Agency)
+    return _VIEW_COLUMNS
 
 
-def _view(
-    assignment: Assignment,
-    task: Task,
-    plan: Plan,
-    agency: Agency,
-    occurrence: Occurrence | None = None,
-) -> AssignmentView:
-    assert assignment.id is not None and agency.id is not None
-    source: Assignment | Occurrence = occurrence if occurrence is not None else assignment
+def _view(row: Any, occurrence: Occurrence | None = None) -> AssignmentView:
+    """The view of a row of _VIEW_COLUMNS, or of one period of it."""
+    if occurrence is None:
+        status, progress, reason, updated = (
+            row.status,
+            row.progress,
+            row.blocked_reason,
+            row.last_update_at,
+        )
+    else:
+        status, progress, reason, updated = (
+            occurrence.status,
+            occurrence.progress,
+            occurrence.blocked_reason,
+            occurrence.last_update_at,
+        )
     return AssignmentView(
-        handle=assignment.id,
+        handle=row.handle,
         occurrence_id=occurrence.id if occurrence else None,
         period_label=occurrence.period_label if occurrence else None,
-        plan_label=plan_label(plan),
-        task_code=task.code,
-        title=task.title,
-        agency_id=agency.id,
-        agency_code=agency.code,
-        agency_name=agency.name,
-        role=assignment.role,
-        status=Status(source.status),
-        progress=source.progress,
-        blocked_reason=source.blocked_reason,
-        due_date=occurrence.due_date if occurrence else task.due_date,
-        due_text=task.due_text,
-        last_update_at=source.last_update_at,
+        plan_label=row.plan_ref or row.plan_key,
+        task_code=row.task_code,
+        title=row.title,
+        agency_id=row.agency_id,
+        agency_code=row.agency_code,
+        agency_name=row.agency_name,
+        role=row.role,
+        status=Status(status),
+        progress=progress,
+        blocked_reason=reason,
+        due_date=occurrence.due_date if occurrence else row.due_date,
+        due_text=row.due_text,
+        last_update_at=updated,
     )
 
 
 def _joined() -> Any:
     return (
         select(*_view_columns())
+        .select_from(Assignment)
         .join(Task, col(Task.id) == col(Assignment.task_id))
         .join(Plan, col(Plan.id) == col(Task.plan_id))
         .join(Agency, col(Agency.id) == col(Assignment.agency_id))
@@ -203,7 +232,7 @@ async def views(
     assignment_ids = {a for a, _ in wanted}
     occurrence_ids = {o for _, o in wanted if o is not None}
     rows = (await session.exec(_joined().where(col(Assignment.id).in_(assignment_ids)))).all()
-    base = {row[0].id: row for row in rows}
+    base = {row.handle: row for row in rows}
     occurrences: dict[int, Occurrence] = {}
     if occurrence_ids:
         found = await session.exec(
@@ -216,12 +245,11 @@ async def views(
         if row is None:
             continue
         if occurrence_id is None:
-            out[(assignment_id, None)] = _view(*row)
+            out[(assignment_id, None)] = _view(row)
             continue
         occurrence = occurrences.get(occurrence_id)
         if occurrence is not None and occurrence.assignment_id == assignment_id:
-            assignment, task, plan, agency = row
-            out[(assignment_id, occurrence_id)] = _view(assignment, task, plan, agency, occurrence)
+            out[(assignment_id, occurrence_id)] = _view(row, occurrence)
     return out
 
 
@@ -263,7 +291,7 @@ async def my_open_assignments(
         )
         .order_by(*_due_order())
     )
-    found = [_view(*row) for row in (await session.exec(statement)).all()]
+    found = [_view(row) for row in (await session.exec(statement)).all()]
     periods = (
         await session.exec(
             select(Occurrence.assignment_id, Occurrence.id)
@@ -296,7 +324,7 @@ async def find_by_code(session: AsyncSession, *, actor: Actor, code: str) -> lis
     if not actor.sees_everything:
         statement = statement.where(col(Assignment.agency_id) == actor.agency_id)
     rows = (await session.exec(statement.order_by(col(Assignment.id)).limit(LIST_LIMIT))).all()
-    return [_view(*row) for row in rows]
+    return [_view(row) for row in rows]
 
 
 async def assignment_detail(
@@ -566,8 +594,8 @@ async def _overdue_rows(
         .order_by(chosen.c.code, chosen.c.due, chosen.c.aid, chosen.c.oid)
     )
     rows = []
-    for assignment, task, plan, agency, occurrence in (await session.exec(statement)).all():
-        view = _view(assignment, task, plan, agency, occurrence)
+    for row in (await session.exec(statement)).all():
+        view = _view(row, row[-1])
         assert view.due_date is not None
         days = calendar.working_days_between(view.due_date, as_of)
         rows.append(OverdueRow(view=view, days_overdue=days))
@@ -613,7 +641,7 @@ async def upcoming(
             .limit(limit + 1)
         )
     ).all()
-    found = [_view(*row) for row in direct]
+    found = [_view(row) for row in direct]
     found.extend((await views(session, targets=periodic)).values())
     found.sort(key=lambda v: (v.due_date or date.max, v.handle, v.occurrence_id or 0))
     total_direct = await _count_upcoming(session, own=own, today=today, until=until)
