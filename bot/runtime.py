@@ -72,6 +72,9 @@ async def serve(settings: Settings, *, stop: asyncio.Event, clock: Clock = syste
         scheduler = None
         dispatching: asyncio.Task[None] | None = None
         try:
+            # Listening first: a webhook set by a channel below may be called at once, and
+            # routes are looked up per request, so they work as soon as a channel adds them.
+            await http.start()
             if settings.telegram_token is not None:
                 channels["telegram"] = await start_telegram(app, conversation, http)
             if settings.zalo_token is not None:
@@ -83,7 +86,6 @@ async def serve(settings: Settings, *, stop: asyncio.Event, clock: Clock = syste
                 limits=limits_from_settings(settings),
             )
             dispatching = asyncio.create_task(dispatcher.run(stop), name="outbox-dispatcher")
-            await http.start()
             scheduler = build_scheduler(app=app, on_enqueued=wake, leadership=leadership)
             scheduler.start()
             log.info(
