@@ -890,10 +890,14 @@ def _unnest(table: sa.Table, names: Sequence[str], dialect: sa.Dialect) -> str:
     One statement over arrays is planned and run once; an executemany runs the insert once
     per row and a VALUES list of thousands of parameters takes long to plan. The bind
     parameters are named after the columns and take lists of the driver's values.
+
+    The arrays are cast to the columns' types without their lengths: an explicit cast to
+    VARCHAR(40) would silently cut a longer value, where the insert itself refuses it.
     """
     quote = dialect.identifier_preparer.quote
     arrays = ", ".join(
-        f"CAST(:{name} AS {table.c[name].type.compile(dialect=dialect)}[])" for name in names
+        f"CAST(:{name} AS {type(table.c[name].type)().compile(dialect=dialect)}[])"
+        for name in names
     )
     columns = ", ".join(quote(name) for name in names)
     return f"INSERT INTO {quote(table.name)} ({columns}) SELECT * FROM unnest({arrays})"

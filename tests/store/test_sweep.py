@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -421,6 +422,23 @@ async def test_many_people_are_written_chunk_by_chunk_and_batch_by_batch_each_on
     assert woken  # once per batch that wrote messages
     again = await sweep(sessions, settings=SETTINGS, now=local(date(2023, 11, 20), 10))
     assert again == SweepResult()
+
+
+@pytest.mark.parametrize(
+    "empty_db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+async def test_a_bulk_insert_refuses_a_value_too_long_for_its_column_instead_of_cutting_it(
+    world: World, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    lan = await world.person("Chị Lan", "STTTT")
+    too_long = "before:7@" + "9" * 32  # the ledger's kind holds 40 characters
+
+    with pytest.raises(DBAPIError):
+        async with transaction(sessions) as session:
+            connection = await session.connection()
+            await reminders._insert_ledger(connection, [("a:1", lan, too_long, EPOCH, None)])
+
+    assert await ledger(sessions) == []
 
 
 async def test_a_sweep_pauses_the_garbage_collector_and_resumes_it_after(
