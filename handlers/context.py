@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import Settings
 from domain.calendar import WorkCalendar
-from handlers.messages import Button, Incoming, Outgoing
+from handlers.messages import Button, Incoming, MenuChange, Outgoing
 from locales import Translate, gettext_for
 from models.tables import Person
 from services.access import Actor
@@ -42,6 +42,8 @@ class Context:
     notices: list[Notice] = field(default_factory=list)
     # Messages to chats that no longer belong to a person (a revoked officer's last word).
     farewells: list[tuple[str, str, Outgoing]] = field(default_factory=list)
+    # Command menus to change: (channel, chat id, change).
+    menus: list[tuple[str, str, MenuChange]] = field(default_factory=list)
 
     @property
     def _(self) -> Translate:
@@ -56,6 +58,23 @@ class Context:
     def reply(self, text: str, *buttons: tuple[Button, ...]) -> None:
         """Answer the sender, with rows of buttons if given."""
         self.replies.append(Outgoing(text=text, buttons=tuple(row for row in buttons if row)))
+
+    def change_menu(
+        self,
+        *,
+        role: str | None,
+        locale: str,
+        channel: str | None = None,
+        chat_id: str | None = None,
+    ) -> None:
+        """Give a chat (the sender's unless named) the menu of this role in this language."""
+        self.menus.append(
+            (
+                channel or self.incoming.channel,
+                chat_id or self.incoming.chat_id,
+                MenuChange(role=role, locale=locale),
+            )
+        )
 
     def notify(self, person: Person, render: Render) -> None:
         """Tell someone else, in their language."""

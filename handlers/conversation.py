@@ -34,6 +34,8 @@ from services.status import Target, prefetch_views
 
 log = logging.getLogger(__name__)
 
+# The outbox kind of a command-menu change (not a message anyone reads).
+MENU_KIND = "menu"
 # Replies answered in one unit of work at most; a bigger batch holds its first ones longer.
 MAX_BATCH = 64
 
@@ -258,7 +260,16 @@ class Conversation:
             )
         for channel, chat_id, message in ctx.farewells:
             await enqueue(session, channel=channel, chat_id=chat_id, message=message, now=now)
-        return bool(ctx.replies or ctx.notices or ctx.farewells)
+        for channel, chat_id, change in ctx.menus:
+            enqueue_later(
+                session,
+                channel=channel,
+                chat_id=chat_id,
+                message=Outgoing.menu_change(change),
+                now=now,
+                kind=MENU_KIND,
+            )
+        return bool(ctx.replies or ctx.notices or ctx.farewells or ctx.menus)
 
     async def _was_handled(self, incoming: Incoming) -> bool:
         if incoming.source_id is None:

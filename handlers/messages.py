@@ -69,6 +69,15 @@ class ReminderItem:
 
 
 @dataclass(frozen=True)
+class MenuChange:
+    """Not a message: from now on the chat's command menu is this role's, in this language
+    (role None: back to the default menu). Channels without command menus skip it."""
+
+    role: str | None
+    locale: str
+
+
+@dataclass(frozen=True)
 class Outgoing:
     """A message to one chat. Text is plain: each channel escapes or formats it."""
 
@@ -99,6 +108,19 @@ class Outgoing:
             "edit": self.edit_message_id,
             "extra": self.extra,
         }
+
+    @classmethod
+    def menu_change(cls, change: MenuChange) -> "Outgoing":
+        """The outbox form of a menu change, delivered in order with the chat's messages."""
+        return cls(text="", extra={"menu": {"role": change.role, "locale": change.locale}})
+
+    @property
+    def menu(self) -> MenuChange | None:
+        """The menu change this carries instead of a message, if it is one."""
+        data = self.extra.get("menu")
+        if not isinstance(data, dict):
+            return None
+        return MenuChange(role=data.get("role"), locale=str(data.get("locale") or "vi"))
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> "Outgoing":

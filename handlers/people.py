@@ -94,6 +94,7 @@ def _welcome(ctx: Context, result: registration_service.RegistrationResult) -> N
             "các lệnh."
         ).format(name=person.name, role=role_name(Role(person.role), _), agency=where)
     )
+    ctx.change_menu(role=person.role, locale=person.locale)
     for coordinator in result.coordinators:
 
         def render(_: Translate) -> Outgoing:
@@ -178,6 +179,7 @@ async def language(ctx: Context, args: str) -> None:
         ctx.session, actor=ctx.actor, locale=choice, now=ctx.now
     )
     ctx.reply(ctx._("Đã chuyển sang tiếng Việt."))
+    ctx.change_menu(role=ctx.actor.role.value, locale=ctx.locale)
 
 
 async def people(ctx: Context, args: str) -> None:
@@ -224,3 +226,4 @@ async def revoke(ctx: Context, args: str) -> None:
                 Outgoing(text=their("Quyền sử dụng Đôn Đốc của bạn đã được thu hồi.")),
             )
         )
+        ctx.change_menu(role=None, locale=person.locale, channel=channel, chat_id=chat_id)

@@ -38,7 +38,10 @@ class ConsoleSender:
         self.options: Options | None = None
 
     async def send(self, chat_id: str, message: Outgoing) -> str | None:
-        """Print the message; messages for other console chats are shown as addressed to them."""
+        """Print the message; messages for other console chats are shown as addressed to them.
+        The console has no command menu: a menu change prints nothing."""
+        if message.menu is not None:
+            return None
         message_id = f"c{next(self._ids)}"
         if chat_id != self._chat_id:
             self._print(f"→ {chat_id}: {message.text}")

@@ -81,7 +81,7 @@ from bot.http import HttpServer
 from bot.settings import Settings
 from domain.text import fitting_prefix, split_text, utf16_units
 from handlers.commands import ALIASES
-from handlers.messages import Attachment, Button, Incoming, Outgoing
+from handlers.messages import Attachment, Button, Incoming, MenuChange, Outgoing
 from locales import LOCALES, N_, gettext_for
 from models.tables import ChatIdentity, Person, Role
 from services.clock import Clock
@@ -232,9 +232,13 @@ class TelegramSender:
         """Send every part; return the id of the part that carries the buttons.
 
         When a later part fails, the parts already sent are remembered (in this process) so the
-        dispatcher's retry continues where it stopped instead of repeating them.
+        dispatcher's retry continues where it stopped instead of repeating them. A menu change
+        sets the chat's command menu and returns no id.
         """
         try:
+            if (change := message.menu) is not None:
+                await self._change_menu(chat_id, change)
+                return None
             if message.edit_message_id is not None:
                 edited = await self._edit(chat_id, message)
                 if edited is not None:
@@ -263,6 +267,17 @@ class TelegramSender:
                 )
                 raise failure from None
         return done[anchor]
+
+    async def _change_menu(self, chat_id: str, change: MenuChange) -> None:
+        if not chat_id.lstrip("-").isdigit():
+            return  # not a Telegram chat id (a test or console chat): nothing to change
+        scope = BotCommandScopeChat(chat_id=int(chat_id))
+        if change.role is None:
+            await self._bot.delete_my_commands(scope=scope)
+        else:
+            await self._bot.set_my_commands(
+                menu_for(Role(change.role), change.locale), scope=scope
+            )
 
     @staticmethod
     def _parts(message: Outgoing) -> tuple[list[_Part], int]:
@@ -578,9 +593,8 @@ async def set_commands(
 ) -> int:
     """Publish the menus: officers' by language, and each coordinator's and leader's own.
 
-    Returns how many chats got a role menu. Role menus are set for the people registered at
-    start-up; someone promoted later sees the officers' menu until the next start (every command
-    still works when typed).
+    Returns how many chats got a role menu. This covers everyone registered before the start;
+    later, a registration, a /lang and a /revoke change that chat's menu through the outbox.
     """
     await bot.set_my_commands(
         menu_for(Role.OFFICER, default_locale), scope=BotCommandScopeDefault()

@@ -1,6 +1,7 @@
 """TelegramSender through the real aiogram client against the local fake Bot API."""
 
 import html
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -8,10 +9,11 @@ import pytest
 from aiogram import Bot
 
 from bot.channels.base import ChatUnreachable, PermanentFailure, RetryLater, TemporaryFailure
-from bot.channels.telegram import TEXT_LIMIT, TelegramSender, make_bot, utf16_len
+from bot.channels.telegram import TEXT_LIMIT, TelegramSender, make_bot, menu_for, utf16_len
 from bot.settings import load_settings
 from domain.text import split_text, utf16_units
-from handlers.messages import Attachment, Button, Outgoing
+from handlers.messages import Attachment, Button, MenuChange, Outgoing
+from models.tables import Role
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
 
 
@@ -212,3 +214,22 @@ async def test_a_retry_after_a_partial_send_continues_with_the_parts_not_yet_sen
     texts = api.texts_to("501")
     assert len(texts) == 3
     assert "\n".join(texts).split("\n") == message.text.split("\n")
+
+
+async def test_a_menu_change_sets_the_chats_command_menu_and_sends_no_message(
+    api: FakeTelegramAPI, bot: Bot
+) -> None:
+    sender = TelegramSender(bot)
+    change = MenuChange(role="coordinator", locale="en")
+    assert await sender.send("501", Outgoing.menu_change(change)) is None
+    assert api.delivered() == []
+    scope = {"type": "chat", "chat_id": 501}
+    menu = api.commands[(json.dumps(scope, sort_keys=True), "")]
+    assert [entry["command"] for entry in menu] == [
+        command.command for command in menu_for(Role.COORDINATOR, "en")
+    ]
+    assert "overdue" in [entry["command"] for entry in menu]
+
+    assert await sender.send("501", Outgoing.menu_change(MenuChange(None, "en"))) is None
+    [reset] = api.calls_of("deleteMyCommands")
+    assert reset.params["scope"] == scope

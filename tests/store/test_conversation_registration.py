@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.messages import MenuChange
 from models.db import transaction
 from models.tables import AuditLog, ChatIdentity, Invite, Person, Role
 from services.people import create_invite
@@ -158,3 +159,23 @@ async def test_a_coordinator_revokes_a_person_who_becomes_a_stranger(
         actions = [a.action for a in (await session.exec(select(AuditLog))).all()]
     assert person is not None and person.active is False
     assert "person.revoke" in actions
+
+
+async def test_registering_switching_language_and_revoking_change_the_chats_menu(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    world = World(sessions)
+    await world.setup_agencies()
+    await world.person("Điều phối viên", role=Role.COORDINATOR, agency=None, chat_id="hub")
+    code = await _invite(world, role=Role.LEADER)
+    await world.say("boss", f"/start {code}", sender_name="Lãnh đạo")
+    assert await world.menus("boss") == [MenuChange(role="leader", locale="vi")]
+
+    await world.say("boss", "/lang en")
+    assert (await world.menus("boss"))[-1] == MenuChange(role="leader", locale="en")
+
+    async with sessions() as session:
+        boss = (await session.exec(select(Person).where(Person.name == "Lãnh đạo"))).one()
+    await world.say("hub", f"/revoke {boss.id}")
+    assert (await world.menus("boss"))[-1] == MenuChange(role=None, locale="en")
+    assert await world.menus("hub") == []

@@ -15,9 +15,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import Settings
-from handlers.conversation import Conversation
+from handlers.conversation import MENU_KIND, Conversation
 from handlers.keyboards import status_buttons
-from handlers.messages import Incoming, Outgoing, ReminderItem
+from handlers.messages import Incoming, MenuChange, Outgoing, ReminderItem
 from locales import gettext_for
 from models.db import transaction
 from models.tables import (
@@ -283,12 +283,29 @@ class World:
                         Outbox.chat_id == chat_id,
                         Outbox.channel == channel,
                         col(Outbox.id) > after,
-                        Outbox.kind != "reminder",
+                        col(Outbox.kind).not_in(("reminder", MENU_KIND)),
                     )
                     .order_by(col(Outbox.id))
                 )
             ).all()
         return [Outgoing.from_payload(r.payload) for r in rows]
+
+    async def menus(self, chat_id: str, *, channel: str = "telegram") -> list[MenuChange]:
+        """The command-menu changes queued for a chat, oldest first."""
+        async with self.sessions() as session:
+            rows = (
+                await session.exec(
+                    select(Outbox.payload)
+                    .where(
+                        Outbox.chat_id == chat_id,
+                        Outbox.channel == channel,
+                        Outbox.kind == MENU_KIND,
+                    )
+                    .order_by(col(Outbox.id))
+                )
+            ).all()
+        changes = [Outgoing.from_payload(payload).menu for payload in rows]
+        return [change for change in changes if change is not None]
 
     async def say(self, chat_id: str, text: str | None = None, **kwargs: object) -> str:
         """Like send, but the one reply's text."""

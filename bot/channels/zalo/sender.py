@@ -79,8 +79,11 @@ class ZaloSender:
         """Send every part; return the id of the part that carries the text and reply hint.
 
         If a part fails, the parts already sent are remembered (in this process) so the
-        dispatcher's retry continues where it stopped instead of repeating them.
+        dispatcher's retry continues where it stopped instead of repeating them. Zalo has no
+        command menu, so a menu change is done as soon as it is asked.
         """
+        if message.menu is not None:
+            return None
         rendered = render(message, _=gettext_for(await self._locale(chat_id, message)))
         key = (chat_id, _digest(rendered))
         done = self._progress.pop(key, {})
