@@ -6,6 +6,12 @@ same transaction as its ledger rows. The ledger's unique key (target, recipient,
 makes a re-run, a restart or a racing second instance write nothing twice: a batch that
 collides is rolled back and retried person by person, and the persons another sweep
 already served are skipped.
+
+A day's first sweep at 50,000 assignments writes some 11,000 ledger rows and 4,600
+messages (bench/sweep.py): rows go in the driver's own form in a few bulk statements
+(_Writes, _insert_outbox, _insert_ledger), the next chunk of messages is rendered while
+the database writes the current one (_Ahead), and the garbage collector rests meanwhile
+(_CollectorPause).
 """
 
 import asyncio
