@@ -7,6 +7,7 @@ of instances can share one PostgreSQL database. On SQLite run a single instance.
 """
 
 import asyncio
+import gc
 import logging
 from typing import Protocol
 
@@ -25,6 +26,19 @@ from scheduler.wiring import build_scheduler
 from services.clock import Clock, system_clock
 
 log = logging.getLogger(__name__)
+
+
+def freeze_startup_objects() -> None:
+    """Move everything loaded at start-up out of the garbage collector's way.
+
+    Modules, the schema, the catalogs and the clients make up most of the objects a running
+    service holds and never free, yet every full collection walks them all again: under a
+    burst of replies those passes took about a quarter of the CPU. Frozen, they are never
+    scanned again, and the collector looks only at what the service creates while it runs.
+    https://docs.python.org/3/library/gc.html#gc.freeze
+    """
+    gc.collect()
+    gc.freeze()
 
 
 class NoChannelError(RuntimeError):
@@ -88,6 +102,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event, clock: Clock = syste
             dispatching = asyncio.create_task(dispatcher.run(stop), name="outbox-dispatcher")
             scheduler = build_scheduler(app=app, on_enqueued=wake, leadership=leadership)
             scheduler.start()
+            freeze_startup_objects()
             log.info(
                 "Đôn Đốc is running: channels %s, HTTP on %s",
                 ", ".join(sorted(channels)),
