@@ -20,7 +20,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 
 from domain.status import Status
@@ -249,6 +249,9 @@ _TOKEN = re.compile(
 )
 
 
+# Officers answer with a handful of short phrases ("xong", "50%", "đang làm"), and a reading
+# is immutable, so a burst of replies reads each distinct text once.
+@lru_cache(maxsize=4096)
 def parse_reply(text: str) -> ParsedReply:
     """Read every status update in an officer's reply, and the fragments that could not be read."""
     cleaned = _prepare(text)

@@ -5,6 +5,7 @@ times are shown in the configured time zone.
 """
 
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -32,11 +33,15 @@ _STATUS_ICONS = {
 }
 
 
+# Dates repeat (a plan's tasks share a few deadlines) and Babel parses its locale and pattern
+# on every call, so each distinct date is formatted once per locale.
+@lru_cache(maxsize=4096)
 def day(value: date, *, locale: str) -> str:
     """A date with its weekday: "Thứ Hai, 20/11/2023" / "Monday, 20/11/2023"."""
     return format_date(value, "EEEE, dd/MM/yyyy", locale=normalise_locale(locale))
 
 
+@lru_cache(maxsize=4096)
 def short_day(value: date, *, locale: str) -> str:
     """A date as officials write it: 20/11/2023."""
     return format_date(value, "dd/MM/yyyy", locale=normalise_locale(locale))
@@ -49,6 +54,8 @@ def moment(value: datetime, *, locale: str, tz: ZoneInfo) -> str:
 
 def number(value: int, *, locale: str) -> str:
     """A whole number with the locale's grouping (12.345 / 12,345)."""
+    if -1000 < value < 1000:
+        return str(value)  # nothing to group: every reply's percentage takes this way
     return format_decimal(value, locale=normalise_locale(locale))
 
 

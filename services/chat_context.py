@@ -60,7 +60,8 @@ _REPLIED_MANY = select(
     col(Outbox.chat_id).in_(sa.bindparam("chat_ids", expanding=True)),
     col(Outbox.provider_message_id).in_(sa.bindparam("message_ids", expanding=True)),
 )
-# session.info key: {(channel, chat id, provider message id): payload or None}.
+# session.info key: {(channel, chat id, provider message id): the message's items, or None
+# when it is not ours}.
 _REPLIED_KEY = UNIT_OF_WORK_PREFIX + "replied"
 
 
@@ -70,7 +71,7 @@ async def prefetch_replied(
     """Read the messages several replies answer, in one round trip per channel, so that
     `replied_items` finds them in this session; the items of every one found."""
     wanted = set(replies)
-    known: dict[tuple[str, str, str], Mapping[str, Any] | None] = dict.fromkeys(wanted)
+    payloads: dict[tuple[str, str, str], Mapping[str, Any] | None] = dict.fromkeys(wanted)
     for channel in {c for c, _, _ in wanted}:
         mine = [(chat, message) for c, chat, message in wanted if c == channel]
         rows = await session.exec(
@@ -85,10 +86,13 @@ async def prefetch_replied(
         # several rows, and the newest (applied last) is what the chat shows.
         for _id, chat_id, message_id, payload in sorted(rows.all(), key=lambda r: r[0]):
             key = (channel, chat_id, message_id)
-            if key in known:
-                known[key] = payload
+            if key in payloads:
+                payloads[key] = payload
+    known = {
+        key: None if payload is None else _items(payload) for key, payload in payloads.items()
+    }
     session.info.setdefault(_REPLIED_KEY, {}).update(known)
-    return [_items(payload) for payload in known.values() if payload is not None]
+    return [items for items in known.values() if items is not None]
 
 
 async def replied_items(
@@ -98,14 +102,14 @@ async def replied_items(
     prefetched = session.info.get(_REPLIED_KEY, {})
     key = (channel, chat_id, provider_message_id)
     if key in prefetched:
-        payload = prefetched[key]
-    else:
-        payload = (
-            await session.exec(
-                _REPLIED,
-                params={"channel": channel, "chat_id": chat_id, "message_id": provider_message_id},
-            )
-        ).first()
+        found: tuple[ReminderItem, ...] | None = prefetched[key]
+        return found
+    payload = (
+        await session.exec(
+            _REPLIED,
+            params={"channel": channel, "chat_id": chat_id, "message_id": provider_message_id},
+        )
+    ).first()
     return None if payload is None else _items(payload)
 
 
