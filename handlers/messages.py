@@ -5,6 +5,7 @@ into an `Incoming`, and renders an `Outgoing` its own way: buttons on Telegram,
 numbered text options on Zalo and in the console.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -66,6 +67,18 @@ class ReminderItem:
     number: int
     assignment_id: int
     occurrence_id: int | None = None
+
+
+def reminder_items(payload: Mapping[str, Any]) -> tuple[ReminderItem, ...]:
+    """The numbered items of a message's outbox JSON, without rebuilding the whole message."""
+    return tuple(
+        ReminderItem(
+            number=item["number"],
+            assignment_id=item["assignment"],
+            occurrence_id=item.get("occurrence"),
+        )
+        for item in payload.get("items", [])
+    )
 
 
 @dataclass(frozen=True)
@@ -140,14 +153,7 @@ class Outgoing:
                 )
                 for a in payload.get("attachments", [])
             ),
-            items=tuple(
-                ReminderItem(
-                    number=i["number"],
-                    assignment_id=i["assignment"],
-                    occurrence_id=i.get("occurrence"),
-                )
-                for i in payload.get("items", [])
-            ),
+            items=reminder_items(payload),
             reply_hint=payload.get("reply_hint"),
             reply_to_message_id=payload.get("reply_to"),
             edit_message_id=payload.get("edit"),

@@ -8,9 +8,10 @@ changes nothing. Handlers render; these checks decide, so no channel can skip th
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.db import UNIT_OF_WORK_PREFIX
@@ -91,9 +92,19 @@ def require_manage(actor: Actor) -> None:
 
 
 # Built once: every incoming message runs it, and building a join costs more than the read.
-# The chat's state comes in the same round trip, because a reply reads it next.
-_IDENTIFY = (
-    select(ChatIdentity.chat_id, Person, ChatState)
+# The chat's state comes in the same round trip, because a reply reads it next; the person
+# comes as plain columns, since an ORM object per sender costs more than the query.
+_IDENTIFY: Any = (
+    sa.select(
+        col(ChatIdentity.chat_id),
+        col(Person.id),
+        col(Person.name),
+        col(Person.role),
+        col(Person.agency_id),
+        col(Person.locale),
+        col(Person.active),
+        ChatState,
+    )
     .join(Person, col(ChatIdentity.person_id) == col(Person.id))
     .outerjoin(
         ChatState,
@@ -134,35 +145,34 @@ async def identify_many(
         rows = await session.exec(
             _IDENTIFY, params={"channel": channel, "chat_ids": sorted(chat_ids)}
         )
-        for chat_id, row, state in rows.all():
-            actor = _actor_writing(session, row, state, channel=channel, chat_id=chat_id, now=now)
+        for chat_id, person_id, name, role, agency_id, locale, active, state in rows.all():
+            remember_chat_state(session, state, channel=channel, chat_id=chat_id)
+            actor = Actor(
+                person_id=person_id,
+                name=name,
+                role=Role(role),
+                agency_id=agency_id,
+                locale=locale,
+            )
+            if not active:
+                await _reactivate(session, actor, channel=channel, now=now)
             actors[(channel, chat_id)] = actor
     return actors
 
 
-def _actor_writing(
-    session: AsyncSession,
-    row: Person,
-    state: ChatState | None,
-    *,
-    channel: str,
-    chat_id: str,
-    now: datetime,
-) -> Actor:
-    remember_chat_state(session, state, channel=channel, chat_id=chat_id)
-    if not row.active:
-        row.active = True
-        session.add(row)
-        session.add(
-            AuditLog(
-                at=now,
-                actor_id=row.id,
-                actor=row.name[:100],
-                action="person.reactivate",
-                detail={"channel": channel},
-            )
+async def _reactivate(session: AsyncSession, actor: Actor, *, channel: str, now: datetime) -> None:
+    await session.exec(
+        sa.update(Person).where(col(Person.id) == actor.person_id).values(active=True)
+    )
+    session.add(
+        AuditLog(
+            at=now,
+            actor_id=actor.person_id,
+            actor=actor.name[:100],
+            action="person.reactivate",
+            detail={"channel": channel},
         )
-    return Actor.of(row)
+    )
 
 
 def _state_key(channel: str, chat_id: str) -> str:

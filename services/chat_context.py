@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.messages import Outgoing, ReminderItem
+from handlers.messages import ReminderItem, reminder_items
 from models.db import UNIT_OF_WORK_PREFIX
 from models.tables import Outbox
 from services.registration import chat_state, existing_chat_state
@@ -50,7 +50,7 @@ _LATEST_REMINDER = (
 def _items(payload: Mapping[str, Any] | None) -> tuple[ReminderItem, ...]:
     if payload is None:
         return ()
-    return Outgoing.from_payload(dict(payload)).items
+    return reminder_items(payload)
 
 
 _REPLIED_MANY = select(

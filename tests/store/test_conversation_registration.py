@@ -179,3 +179,22 @@ async def test_registering_switching_language_and_revoking_change_the_chats_menu
     await world.say("hub", f"/revoke {boss.id}")
     assert (await world.menus("boss"))[-1] == MenuChange(role=None, locale="en")
     assert await world.menus("hub") == []
+
+
+async def test_a_person_who_had_blocked_the_bot_is_active_again_when_they_write(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    world = World(sessions)
+    await world.setup_agencies()
+    lan = await world.person("Chị Lan", chat_id="lan")
+    async with transaction(sessions) as session:
+        person = await session.get(Person, lan)
+        assert person is not None
+        person.active = False
+        session.add(person)
+    assert "Chị Lan" in await world.say("lan", "/whoami")
+    async with sessions() as session:
+        person = await session.get(Person, lan)
+        assert person is not None and person.active
+        actions = (await session.exec(select(AuditLog.action))).all()
+    assert "person.reactivate" in actions
