@@ -24,7 +24,7 @@ from handlers.commands import parse_command
 from handlers.context import Context
 from handlers.messages import Incoming, Outgoing
 from locales import gettext_for, normalise_locale
-from models.db import transaction
+from models.db import defer, transaction
 from models.tables import HandledUpdate
 from services import chat_context
 from services.access import AccessDenied, Actor, identify, identify_many
@@ -33,6 +33,7 @@ from services.outbox import Wake, enqueue, enqueue_for_person, enqueue_later
 from services.status import Target, prefetch_views
 
 log = logging.getLogger(__name__)
+_INSERT_HANDLED = sa.insert(HandledUpdate)
 
 # The outbox kind of a command-menu change (not a message anyone reads).
 MENU_KIND = "menu"
@@ -157,11 +158,11 @@ class Conversation:
     async def _answer_together(self, batch: list[Incoming]) -> bool:
         now = self._clock()
         async with transaction(self._sessions) as session:
-            sources = [i.source_id[:160] for i in batch if i.source_id is not None]
-            if sources:
-                await session.exec(
-                    sa.insert(HandledUpdate), params=[{"source_id": s, "at": now} for s in sources]
-                )
+            # Queued first, so they go out (one executemany) before the first read, as in
+            # `_answer`: a replay breaks the unique source id before anything else is done,
+            # and on SQLite the transaction holds the write lock from the start.
+            for source in (i.source_id for i in batch if i.source_id is not None):
+                defer(session, _INSERT_HANDLED, {"source_id": source[:160], "at": now})
             actors = await identify_many(
                 session, chats=[(i.channel, i.chat_id) for i in batch], now=now
             )
