@@ -29,7 +29,7 @@ from models.tables import HandledUpdate
 from services import chat_context
 from services.access import AccessDenied, Actor, identify, identify_many
 from services.clock import Clock
-from services.outbox import Wake, enqueue, enqueue_for_person, enqueue_later
+from services.outbox import Wake, enqueue_for_person, enqueue_later
 from services.status import Target, prefetch_views
 
 log = logging.getLogger(__name__)
@@ -158,11 +158,7 @@ class Conversation:
     async def _answer_together(self, batch: list[Incoming]) -> bool:
         now = self._clock()
         async with transaction(self._sessions) as session:
-            # Queued first, so they go out (one executemany) before the first read, as in
-            # `_answer`: a replay breaks the unique source id before anything else is done,
-            # and on SQLite the transaction holds the write lock from the start.
-            for source in (i.source_id for i in batch if i.source_id is not None):
-                defer(session, _INSERT_HANDLED, {"source_id": source[:160], "at": now})
+            _record_handled(session, batch, now=now)
             actors = await identify_many(
                 session, chats=[(i.channel, i.chat_id) for i in batch], now=now
             )
@@ -199,17 +195,12 @@ class Conversation:
     async def _answer(self, incoming: Incoming) -> bool:
         now = self._clock()
         async with transaction(self._sessions) as session:
-            source = incoming.source_id
-            if source is not None:
-                # No look-up first: a replay breaks the unique source id here and `handle`
-                # recognises it, so the common case costs one plain INSERT. Writing first
-                # also takes SQLite's write lock before anything is read.
-                await session.exec(sa.insert(HandledUpdate).values(source_id=source[:160], at=now))
+            _record_handled(session, [incoming], now=now)
             actor = await identify(
                 session, channel=incoming.channel, chat_id=incoming.chat_id, now=now
             )
             return await self._answer_in(
-                session, incoming, actor, now=now, fresh=source is not None
+                session, incoming, actor, now=now, fresh=incoming.source_id is not None
             )
 
     async def _answer_in(
@@ -260,7 +251,7 @@ class Conversation:
                 now=now,
             )
         for channel, chat_id, message in ctx.farewells:
-            await enqueue(session, channel=channel, chat_id=chat_id, message=message, now=now)
+            enqueue_later(session, channel=channel, chat_id=chat_id, message=message, now=now)
         for channel, chat_id, change in ctx.menus:
             enqueue_later(
                 session,
@@ -289,7 +280,7 @@ class Conversation:
         )
         try:
             async with transaction(self._sessions) as session:
-                await enqueue(
+                enqueue_later(
                     session,
                     channel=incoming.channel,
                     chat_id=incoming.chat_id,
@@ -345,6 +336,15 @@ async def route(ctx: Context) -> None:
         people.stranger(ctx)
         return
     await replies.on_text(ctx, text)
+
+
+def _record_handled(session: AsyncSession, incomings: list[Incoming], *, now: datetime) -> None:
+    """Record these updates as handled, queued to go out (one executemany) before the unit
+    of work's first read. No look-up first: a replay breaks the unique source id there and
+    `handle` recognises it, so the common case costs one plain INSERT; writing first also
+    takes SQLite's write lock before anything is read."""
+    for source in (i.source_id for i in incomings if i.source_id is not None):
+        defer(session, _INSERT_HANDLED, {"source_id": source[:160], "at": now})
 
 
 def _batchable(incoming: Incoming) -> bool:
