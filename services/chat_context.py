@@ -25,16 +25,6 @@ PENDING_TTL = timedelta(hours=24)
 
 # Built once, since every reply runs one of them; only the payload is read, because
 # building a whole Outbox object costs more than the read itself.
-_REPLIED = (
-    select(Outbox.payload)
-    .where(
-        col(Outbox.channel) == sa.bindparam("channel"),
-        col(Outbox.chat_id) == sa.bindparam("chat_id"),
-        col(Outbox.provider_message_id) == sa.bindparam("message_id"),
-    )
-    .order_by(col(Outbox.id).desc())
-    .limit(1)
-)
 _LATEST_REMINDER = (
     select(Outbox.payload)
     .where(
@@ -99,18 +89,11 @@ async def replied_items(
     session: AsyncSession, *, channel: str, chat_id: str, provider_message_id: str
 ) -> tuple[ReminderItem, ...] | None:
     """The items of the message replied to; None if that message is not ours or unknown."""
-    prefetched = session.info.get(_REPLIED_KEY, {})
     key = (channel, chat_id, provider_message_id)
-    if key in prefetched:
-        found: tuple[ReminderItem, ...] | None = prefetched[key]
-        return found
-    payload = (
-        await session.exec(
-            _REPLIED,
-            params={"channel": channel, "chat_id": chat_id, "message_id": provider_message_id},
-        )
-    ).first()
-    return None if payload is None else _items(payload)
+    if key not in session.info.get(_REPLIED_KEY, {}):
+        await prefetch_replied(session, replies=[key])
+    found: tuple[ReminderItem, ...] | None = session.info[_REPLIED_KEY][key]
+    return found
 
 
 async def latest_reminder_items(
