@@ -259,7 +259,7 @@ class Outbox(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=20)
-    chat_id: str = Field(max_length=64, index=True)
+    chat_id: str = Field(max_length=64)
     person_id: int | None = Field(default=None, foreign_key="person.id")
     kind: str = Field(max_length=30, default="message")
     payload: dict[str, Any] = _json({})

@@ -222,6 +222,10 @@ def _joined() -> Any:
     )
 
 
+# Built once: replies read views by id many times a second.
+_BY_IDS = _joined().where(col(Assignment.id).in_(sa.bindparam("ids", expanding=True)))
+
+
 async def views(
     session: AsyncSession, *, targets: Iterable[tuple[int, int | None]]
 ) -> dict[tuple[int, int | None], AssignmentView]:
@@ -231,7 +235,7 @@ async def views(
         return {}
     assignment_ids = {a for a, _ in wanted}
     occurrence_ids = {o for _, o in wanted if o is not None}
-    rows = (await session.exec(_joined().where(col(Assignment.id).in_(assignment_ids)))).all()
+    rows = (await session.exec(_BY_IDS, params={"ids": sorted(assignment_ids)})).all()
     base = {row.handle: row for row in rows}
     occurrences: dict[int, Occurrence] = {}
     if occurrence_ids:
