@@ -1,13 +1,15 @@
 """Status replies handled per second through the real aiogram dispatcher. Prints its figures.
 
-    python -m bench.replies [--officers 300] [--replies 3] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+    python -m bench.replies [--officers 300] [--replies 3] [--rounds 5] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
 
 Each officer has a reminder that was delivered; they answer it ("40%", "đang làm 70%",
 "xong", replying to the reminder) through Telegram updates fed to the production aiogram
 Dispatcher (setup_dispatcher), with up to 32 updates in progress as a webhook would have. Next
-to it, in the same run, a bare aiogram echo handler answers the same number of updates
-straight away (one sendMessage each). Target: status replies at least half the echo rate, on
-SQLite and on PostgreSQL.
+to it, in the same run, a bare aiogram echo handler answers the same updates straight away
+(one sendMessage each). The two take turns, round after round (officers × replies updates
+each), so that a slow patch of a shared machine hits both; the figures are the medians over
+the rounds, and each round's ratio is printed too. Target: status replies at least half the
+echo rate, on SQLite and on PostgreSQL.
 
 Two figures for the replies:
 * handled: every update has gone through the dispatcher and its change, history row and
