@@ -10,7 +10,7 @@ from bot.bootstrap import App
 from bot.settings import Settings
 from domain.reminders import OfficeHours
 from models.db import transaction
-from services.housekeeping import prune_handled_updates
+from services.housekeeping import prune_handled_updates, refresh_statistics
 from services.occurrences import GeneratedOccurrences, generate_occurrences
 from services.outbox import Wake
 from services.reminders import (
@@ -99,8 +99,11 @@ async def run_weekly_summary(app: App, *, now: datetime, on_enqueued: Wake | Non
 
 
 async def run_housekeeping(app: App, *, now: datetime) -> int:
-    """Forget handled-update records too old to be redelivered; how many were forgotten."""
+    """Forget handled-update records too old to be redelivered, and refresh SQLite's
+    statistics; how many records were forgotten."""
     pruned = await prune_handled_updates(app.sessions, now=now)
     if pruned:
         log.info("housekeeping: forgot %d handled-update records", pruned)
+    if await refresh_statistics(app.engine):
+        log.info("housekeeping: refreshed the store's statistics")
     return pruned

@@ -3,13 +3,13 @@
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.db import transaction
 from models.tables import HandledUpdate
-from services.housekeeping import prune_handled_updates
+from services.housekeeping import prune_handled_updates, refresh_statistics
 from tests.conftest import BOTH_STORES
 
 pytestmark = BOTH_STORES
@@ -33,3 +33,23 @@ async def test_records_older_than_a_week_are_forgotten_and_newer_ones_kept(
         kept = (await session.exec(select(col(HandledUpdate.source_id)))).all()
     assert sorted(kept) == ["six-days", "today"]
     assert await prune_handled_updates(sessions, now=NOW) == 0
+
+
+async def test_statistics_are_gathered_on_sqlite_and_left_to_autovacuum_on_postgres(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with transaction(sessions) as session:
+        await session.exec(
+            sa.insert(HandledUpdate),
+            params=[{"source_id": f"update-{n}", "at": NOW} for n in range(50)],
+        )
+    gathered = await refresh_statistics(engine)
+    assert gathered == (engine.dialect.name == "sqlite")
+    if not gathered:
+        return
+    async with engine.connect() as connection:
+        stats = await connection.exec_driver_sql(
+            "SELECT stat FROM sqlite_stat1 WHERE tbl = 'handledupdate'"
+        )
+        # "rows per table, then per index column": SQLite now knows the table's size.
+        assert [row[0].split()[0] for row in stats.all()] == ["50"]
