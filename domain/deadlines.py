@@ -29,6 +29,21 @@ class DeadlineKind(StrEnum):
     EMPTY = "empty"
 
 
+class UnreadReason(StrEnum):
+    """Why a phrase with no date could not be read (the reason of an UNREAD deadline; "no
+    time expression" is also a milestone's that names no time). `domain.problems` says each
+    in the reader's words."""
+
+    INVALID_DATE = "invalid date"
+    INVALID_MONTH = "invalid month"
+    INVALID_QUARTER = "invalid quarter"
+    INVALID_YEAR = "invalid year"
+    NO_YEAR = "no year"
+    UNRECOGNISED = "unrecognised"
+    NO_TIME_EXPRESSION = "no time expression"
+    INVALID_RECURRENCE = "invalid recurrence"
+
+
 @dataclass(frozen=True)
 class Deadline:
     """A deadline phrase as read: its kind, its last on-time day (if any) and why not."""
@@ -210,7 +225,10 @@ def _read_milestone(match: re.Match[str], plan_year: int | None) -> Deadline:
     rest = match.string[match.end() :]
     if not rest:
         return Deadline(
-            original="", kind=DeadlineKind.MILESTONE, condition=word, reason="no time expression"
+            original="",
+            kind=DeadlineKind.MILESTONE,
+            condition=word,
+            reason=UnreadReason.NO_TIME_EXPRESSION,
         )
     reading = _read_dated(rest, plan_year)
     if reading.due_date is None:
@@ -230,7 +248,7 @@ def _read_recurring(text: str) -> Deadline | None:
     try:
         recurrence = _recurrence(body, before_day, periodic=periodic is not None)
     except ValueError:
-        return _unread("invalid recurrence")
+        return _unread(UnreadReason.INVALID_RECURRENCE)
     if recurrence is not None:
         return Deadline(
             original="", kind=DeadlineKind.RECURRING, recurrence=recurrence, reason="recurring"
@@ -348,7 +366,7 @@ def _date_period(match: re.Match[str], default_year: int | None) -> _Period | st
     try:
         day = date(year, int(match["month"]), int(match["day"]))
     except ValueError:
-        return "invalid date"
+        return UnreadReason.INVALID_DATE
     return _Period(DeadlineKind.DATE, day, day)
 
 
@@ -358,14 +376,14 @@ def _month_period(match: re.Match[str], default_year: int | None) -> _Period | s
         return year
     month = int(match["month"])
     if not 1 <= month <= 12:
-        return "invalid month"
+        return UnreadReason.INVALID_MONTH
     return _Period(DeadlineKind.MONTH, date(year, month, 1), month_end(year, month))
 
 
 def _quarter_period(match: re.Match[str], default_year: int | None) -> _Period | str:
     quarter = _quarter_number(match["roman"] or match["number"])
     if quarter is None:
-        return "invalid quarter"
+        return UnreadReason.INVALID_QUARTER
     year = _year(match["year"], default_year)
     if isinstance(year, str):
         return year
@@ -383,9 +401,9 @@ def _quarter_number(token: str) -> int | None:
 def _year(token: str | None, default_year: int | None) -> int | str:
     year = int(token) if token is not None else default_year
     if year is None:
-        return "no year"
+        return UnreadReason.NO_YEAR
     if not _EARLIEST_YEAR <= year <= _LATEST_YEAR:
-        return "invalid year"
+        return UnreadReason.INVALID_YEAR
     return year
 
 
@@ -394,7 +412,9 @@ def _unread(reason: str) -> Deadline:
 
 
 def _no_time_reason(text: str) -> str:
-    return "unrecognised" if _TIME_HINT.search(text) else "no time expression"
+    if _TIME_HINT.search(text):
+        return UnreadReason.UNRECOGNISED
+    return UnreadReason.NO_TIME_EXPRESSION
 
 
 @dataclass(frozen=True)

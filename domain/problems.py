@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Union
 
+from domain.deadlines import UnreadReason
 from locales import N_
 
 Value = Union[str, int, "Problem"]
@@ -41,15 +42,15 @@ class Problem:
 
 
 # Why a deadline phrase could not be read (Deadline.reason of an UNREAD deadline).
-DEADLINE_REASONS = {
-    "invalid date": N_("ngày không có thật"),
-    "invalid month": N_("tháng không hợp lệ"),
-    "invalid quarter": N_("quý không hợp lệ"),
-    "invalid year": N_("năm không hợp lệ"),
-    "no year": N_("không rõ năm"),
-    "unrecognised": N_("không nhận ra cách viết"),
-    "no time expression": N_("không có mốc thời gian"),
-    "invalid recurrence": N_("chu kỳ không hợp lệ"),
+DEADLINE_REASONS: dict[str, str] = {
+    UnreadReason.INVALID_DATE: N_("ngày không có thật"),
+    UnreadReason.INVALID_MONTH: N_("tháng không hợp lệ"),
+    UnreadReason.INVALID_QUARTER: N_("quý không hợp lệ"),
+    UnreadReason.INVALID_YEAR: N_("năm không hợp lệ"),
+    UnreadReason.NO_YEAR: N_("không rõ năm"),
+    UnreadReason.UNRECOGNISED: N_("không nhận ra cách viết"),
+    UnreadReason.NO_TIME_EXPRESSION: N_("không có mốc thời gian"),
+    UnreadReason.INVALID_RECURRENCE: N_("chu kỳ không hợp lệ"),
 }
 
 

@@ -2,8 +2,9 @@
 
 from datetime import date
 
-from domain.deadlines import parse_deadline
+from domain.deadlines import UnreadReason, parse_deadline
 from domain.plans import PlanDraft, TaskDraft
+from domain.problems import DEADLINE_REASONS
 from locales import gettext_for
 from services.plans import task_report
 
@@ -76,3 +77,11 @@ def test_the_json_report_gives_problems_in_the_readers_language() -> None:
         "No lead agency",
         "Deadline not understood: «sớm» (no date or period in it)",
     ]
+
+
+def test_every_reason_a_deadline_goes_unread_for_is_said_in_both_languages() -> None:
+    vietnamese, english = gettext_for("vi"), gettext_for("en")
+    for reason in UnreadReason:
+        msgid = DEADLINE_REASONS[reason]
+        assert vietnamese(msgid) == msgid
+        assert english(msgid) != msgid, reason
