@@ -1,0 +1,52 @@
+"""A pooled PostgreSQL connection that died while idle is replaced before it is used."""
+
+import asyncpg
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import models.db
+from tests.databases import ADMIN_DSN
+
+pytestmark = pytest.mark.parametrize(
+    "empty_db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+
+
+async def _backend(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        return int((await connection.execute(sa.text("SELECT pg_backend_pid()"))).scalar_one())
+
+
+async def _kill(pid: int) -> None:
+    """What a server restart or a firewall dropping idle connections does to one of them."""
+    admin = await asyncpg.connect(ADMIN_DSN)
+    try:
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+    finally:
+        await admin.close()
+
+
+async def test_a_connection_killed_while_idle_is_replaced_by_a_live_one(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(models.db, "PING_AFTER_IDLE", 0.0)
+    first = await _backend(engine)
+    await _kill(first)
+    # The ping finds the pooled connection dead, and the pool connects afresh.
+    assert await _backend(engine) != first
+
+
+async def test_a_connection_in_use_moments_ago_is_not_pinged(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(models.db, "PING_AFTER_IDLE", 3600.0)
+    first = await _backend(engine)
+    await _kill(first)
+    # No round trip was spent on a ping: the dead connection is found by the statement
+    # itself, which fails, and the pool is invalidated so that the retry connects afresh.
+    with pytest.raises(DBAPIError) as failed:
+        await _backend(engine)
+    assert failed.value.connection_invalidated
+    assert await _backend(engine) != first
