@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -174,7 +174,7 @@ class Conversation:
 
     async def _answer_alone(self, incoming: Incoming) -> None:
         try:
-            wrote = await self._answer(incoming)
+            wrote = await self._answer_reconnecting(incoming)
         except IntegrityError:
             if await self._was_handled(incoming):
                 log.info("replayed update %s ignored", incoming.source_id)
@@ -191,6 +191,17 @@ class Conversation:
             wrote = await self._apologise(incoming)
         if wrote and self._wake is not None:
             self._wake()
+
+    async def _answer_reconnecting(self, incoming: Incoming) -> bool:
+        """`_answer`, once more if the store's connection turned out to be dead (a database
+        restart): the pool has connected afresh by then, and nothing was stored."""
+        try:
+            return await self._answer(incoming)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            log.info("the store's connection was lost; answering %s again", incoming.source_id)
+            return await self._answer(incoming)
 
     async def _answer(self, incoming: Incoming) -> bool:
         now = self._clock()

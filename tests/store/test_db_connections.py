@@ -1,13 +1,16 @@
-"""A pooled PostgreSQL connection that died while idle is replaced before it is used."""
+"""A pooled PostgreSQL connection that died is replaced, and nothing is lost to it."""
 
 import asyncpg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 import models.db
+from handlers.messages import Incoming
 from tests.databases import ADMIN_DSN
+from tests.store.test_conversation_world import World
 
 pytestmark = pytest.mark.parametrize(
     "empty_db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
@@ -50,3 +53,20 @@ async def test_a_connection_in_use_moments_ago_is_not_pinged(
         await _backend(engine)
     assert failed.value.connection_invalidated
     assert await _backend(engine) != first
+
+
+async def test_a_message_is_answered_even_if_the_store_connection_died_just_before(
+    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    world = World(sessions)
+    await world.setup_agencies()
+    await world.person("Nguyễn Văn A", chat_id="officer-1")
+    await _kill(await _backend(engine))
+    await world.conversation.handle(
+        Incoming(
+            channel="telegram", chat_id="officer-1", at=world.now, text="/whoami", message_id="m-1"
+        )
+    )
+    [answer] = await world.outbox("officer-1")
+    assert "Nguyễn Văn A" in answer.text
+    assert "sự cố" not in answer.text  # not the apology
