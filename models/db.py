@@ -1,11 +1,12 @@
 """Engine and sessions for SQLite (the default) and PostgreSQL."""
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, event, exc
+import sqlalchemy as sa
+from sqlalchemy import Connection, Dialect, Engine, Insert, event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql.base import Executable
@@ -104,8 +105,58 @@ def defer(session: AsyncSession, statement: Executable, params: dict[str, Any]) 
 def _write_deferred(session: Session) -> None:
     queued = session.info.pop(_DEFERRED, None)
     for statement, rows in (queued or {}).items():
-        # On the connection: Core executemany, without the ORM's bulk machinery or events.
-        session.connection().execute(statement, rows)
+        # On the connection: Core, without the ORM's bulk machinery or events.
+        connection = session.connection()
+        if isinstance(statement, Insert) and _unnestable(connection.dialect, rows):
+            _insert_unnested(connection, statement, rows)
+        else:
+            connection.execute(statement, rows)
+
+
+def _unnestable(dialect: Dialect, rows: list[dict[str, Any]]) -> bool:
+    """Whether rows can go as one INSERT over arrays: on PostgreSQL, several rows that all
+    give the same columns (as an executemany needs too; if they do not, it says so)."""
+    if dialect.name != "postgresql" or len(rows) < 2:
+        return False
+    columns = rows[0].keys()
+    return all(row.keys() == columns for row in rows)
+
+
+def _insert_unnested(
+    connection: Connection, statement: Insert, rows: list[dict[str, Any]]
+) -> None:
+    """Rows given to an INSERT as one array per column: PostgreSQL runs it once, where an
+    executemany runs the insert once per row (and the server's time per row adds up in a
+    batch of replies). Values are converted as the column types would convert them."""
+    table = cast(sa.Table, statement.table)
+    dialect = connection.dialect
+    names = list(rows[0])
+    arrays: dict[str, list[Any]] = {}
+    for name in names:
+        convert = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        values = [row[name] for row in rows]
+        arrays[name] = values if convert is None else [convert(value) for value in values]
+    connection.execute(sa.text(unnest_insert(table, names, dialect)), arrays)
+
+
+def unnest_insert(table: sa.Table, names: Sequence[str], dialect: Dialect) -> str:
+    """PostgreSQL's bulk insert: INSERT ... SELECT * FROM unnest(one array per column).
+
+    One statement over arrays is planned and run once; an executemany runs the insert once
+    per row and a VALUES list of thousands of parameters takes long to plan. The bind
+    parameters are named after the columns and take lists of the driver's values, in order:
+    rows are inserted (and numbered) in the order of the arrays.
+
+    The arrays are cast to the columns' types without their lengths: an explicit cast to
+    VARCHAR(40) would silently cut a longer value, where the insert itself refuses it.
+    """
+    quote = dialect.identifier_preparer.quote
+    arrays = ", ".join(
+        f"CAST(:{name} AS {type(table.c[name].type)().compile(dialect=dialect)}[])"
+        for name in names
+    )
+    columns = ", ".join(quote(name) for name in names)
+    return f"INSERT INTO {quote(table.name)} ({columns}) SELECT * FROM unnest({arrays})"
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -60,7 +60,7 @@ from handlers.keyboards import status_buttons
 from handlers.messages import Outgoing, ReminderItem
 from handlers.render import day, render_item_line, shorten, status_phrase
 from locales import Translate, gettext_for
-from models.db import transaction
+from models.db import transaction, unnest_insert
 from models.tables import (
     Agency,
     Assignment,
@@ -890,25 +890,6 @@ def _writes(bundles: Sequence[_Bundle], *, dialect: sa.Dialect, now: datetime) -
     return rows
 
 
-def _unnest(table: sa.Table, names: Sequence[str], dialect: sa.Dialect) -> str:
-    """PostgreSQL's bulk insert: INSERT ... SELECT * FROM unnest(one array per column).
-
-    One statement over arrays is planned and run once; an executemany runs the insert once
-    per row and a VALUES list of thousands of parameters takes long to plan. The bind
-    parameters are named after the columns and take lists of the driver's values.
-
-    The arrays are cast to the columns' types without their lengths: an explicit cast to
-    VARCHAR(40) would silently cut a longer value, where the insert itself refuses it.
-    """
-    quote = dialect.identifier_preparer.quote
-    arrays = ", ".join(
-        f"CAST(:{name} AS {type(table.c[name].type)().compile(dialect=dialect)}[])"
-        for name in names
-    )
-    columns = ", ".join(quote(name) for name in names)
-    return f"INSERT INTO {quote(table.name)} ({columns}) SELECT * FROM unnest({arrays})"
-
-
 _LedgerRow = tuple[str, int, str, Any, int | None]
 
 
@@ -920,7 +901,7 @@ async def _insert_outbox(connection: AsyncConnection, rows: _Writes) -> list[_Le
         names = list(outbox_rows[0])
         if dialect.name == "postgresql":
             inserted = await connection.execute(
-                sa.text(_unnest(_OUTBOX, names, dialect) + " RETURNING id, person_id, kind"),
+                sa.text(unnest_insert(_OUTBOX, names, dialect) + " RETURNING id, person_id, kind"),
                 {name: [row[name] for row in outbox_rows] for name in names},
             )
         else:
@@ -946,7 +927,7 @@ async def _insert_ledger(connection: AsyncConnection, ledger: Sequence[_LedgerRo
     if dialect.name == "postgresql":
         columns = zip(*ledger, strict=True)
         await connection.execute(
-            sa.text(_unnest(_LEDGER, _LEDGER_COLUMNS, dialect)),
+            sa.text(unnest_insert(_LEDGER, _LEDGER_COLUMNS, dialect)),
             {name: list(values) for name, values in zip(_LEDGER_COLUMNS, columns, strict=True)},
         )
     else:

@@ -2,7 +2,7 @@
 and still each sender's own answer, in order per chat, on SQLite and PostgreSQL."""
 
 import asyncio
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from handlers import replies
 from handlers.messages import Incoming
 from models.db import defer, transaction
 from models.tables import ChatState, HandledUpdate, Outbox
+from services.outbox import pending_row
 from tests.conftest import BOTH_STORES
 from tests.store.test_conversation_world import World
 
@@ -193,6 +194,43 @@ async def test_deferred_writes_are_seen_by_a_later_read_and_go_out_as_one_statem
         found = (await session.exec(select(col(HandledUpdate.source_id)))).all()
         assert sorted(found) == [f"deferred-{n}" for n in range(5)]
     assert len(inserts) == 1
+
+
+async def test_deferred_rows_keep_their_values_and_their_order(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    # On PostgreSQL they go as one insert over arrays, converted as the columns convert
+    # them (JSON, aware timestamps); on SQLite as an executemany.
+    world = World(sessions)
+    insert = sa.insert(Outbox)
+    async with transaction(sessions) as session:
+        for n in range(4):
+            defer(
+                session,
+                insert,
+                pending_row(
+                    channel="telegram",
+                    chat_id="officer-1",
+                    person_id=None,
+                    kind="message",
+                    payload={"text": f"Tin {n} — ✅ «Đã ghi nhận»", "items": [[n, None]]},
+                    now=world.now + timedelta(minutes=n),
+                ),
+            )
+        defer(session, insert, {**pending_row(
+            channel="telegram", chat_id="officer-2", person_id=None, kind="message",
+            payload={"text": "khác"}, now=world.now,
+        ), "attempts": 2})  # fmt: skip
+    async with sessions() as session:
+        rows = (await session.exec(select(Outbox).order_by(col(Outbox.id)))).all()
+    assert [(r.chat_id, r.payload["text"], r.attempts, r.state) for r in rows] == [
+        *[("officer-1", f"Tin {n} — ✅ «Đã ghi nhận»", 0, "pending") for n in range(4)],
+        ("officer-2", "khác", 2, "pending"),
+    ]
+    assert [r.next_attempt_at for r in rows[:4]] == [
+        world.now + timedelta(minutes=n) for n in range(4)
+    ]
+    assert rows[0].payload["items"] == [[0, None]]
 
 
 async def test_deferred_writes_are_dropped_when_the_unit_of_work_rolls_back(
