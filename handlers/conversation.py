@@ -11,7 +11,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
@@ -24,7 +23,7 @@ from handlers.commands import parse_command
 from handlers.context import Context
 from handlers.messages import Incoming, Outgoing
 from locales import gettext_for, normalise_locale
-from models.db import defer, transaction
+from models.db import bulk_insert, defer, transaction
 from models.tables import HandledUpdate
 from services import chat_context
 from services.access import AccessDenied, Actor, identify, identify_many
@@ -33,7 +32,7 @@ from services.outbox import Wake, enqueue_for_person, enqueue_later
 from services.status import Target, prefetch_views
 
 log = logging.getLogger(__name__)
-_INSERT_HANDLED = sa.insert(HandledUpdate)
+_INSERT_HANDLED = bulk_insert(HandledUpdate)
 
 # The outbox kind of a command-menu change (not a message anyone reads).
 MENU_KIND = "menu"

@@ -102,21 +102,35 @@ def defer(session: AsyncSession, statement: Executable, params: dict[str, Any]) 
     queued.setdefault(statement, []).append(params)
 
 
+# Execution option of a statement made by `bulk_insert`.
+_BULK = "dondoc_bulk_insert"
+
+
+def bulk_insert(table: Any) -> Insert:
+    """A plain INSERT into `table` (a table or a model) for `defer`: on PostgreSQL, the rows
+    queued for it go as one insert over arrays. Nothing may be added to it (no VALUES, no
+    RETURNING, no ON CONFLICT): that insert would leave it out."""
+    return sa.insert(table).execution_options(**{_BULK: True})
+
+
 def _write_deferred(session: Session) -> None:
     queued = session.info.pop(_DEFERRED, None)
     for statement, rows in (queued or {}).items():
         # On the connection: Core, without the ORM's bulk machinery or events.
         connection = session.connection()
-        if isinstance(statement, Insert) and _unnestable(connection.dialect, rows):
+        if isinstance(statement, Insert) and _unnestable(statement, connection.dialect, rows):
             _insert_unnested(connection, statement, rows)
         else:
             connection.execute(statement, rows)
 
 
-def _unnestable(dialect: Dialect, rows: list[dict[str, Any]]) -> bool:
-    """Whether rows can go as one INSERT over arrays: on PostgreSQL, several rows that all
-    give the same columns (as an executemany needs too; if they do not, it says so)."""
+def _unnestable(statement: Insert, dialect: Dialect, rows: list[dict[str, Any]]) -> bool:
+    """Whether rows can go as one INSERT over arrays: for a `bulk_insert` on PostgreSQL,
+    several rows that all give the same columns (as an executemany needs too; if they do
+    not, it says so)."""
     if dialect.name != "postgresql" or len(rows) < 2:
+        return False
+    if not statement.get_execution_options().get(_BULK):
         return False
     columns = rows[0].keys()
     return all(row.keys() == columns for row in rows)

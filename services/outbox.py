@@ -8,12 +8,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.messages import Outgoing
-from models.db import defer
+from models.db import bulk_insert, defer
 from models.tables import ChatIdentity, Outbox, OutboxState
 
 # Called after a commit that wrote outbox rows, so an in-process dispatcher wakes at once.
@@ -70,7 +69,7 @@ async def enqueue(
 
 
 # Built once, so that `defer` groups the messages of many replies into one statement.
-_INSERT = sa.insert(Outbox)
+_INSERT = bulk_insert(Outbox)
 
 
 def enqueue_later(

@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.replies import MAX_REASON_LENGTH, ReplyAction
 from domain.status import Status
-from models.db import UNIT_OF_WORK_PREFIX, defer
+from models.db import UNIT_OF_WORK_PREFIX, bulk_insert, defer
 from models.tables import Assignment, Occurrence, Snooze, StatusChange
 from services.access import Actor, require_see, require_update
 from services.queries import OPEN_STATUSES, AssignmentView, UnknownAssignmentError, views
@@ -82,7 +82,7 @@ def _status_update(table: type[Assignment] | type[Occurrence]) -> Any:
 # Built once, so that `defer` groups the rows of many replies into one statement each.
 _UPDATE_OCCURRENCE = _status_update(Occurrence)
 _UPDATE_ASSIGNMENT = _status_update(Assignment).values(last_update_by_id=sa.bindparam("b_by"))
-_INSERT_CHANGE = sa.insert(StatusChange)
+_INSERT_CHANGE = bulk_insert(StatusChange)
 
 
 async def prefetch_views(session: AsyncSession, *, targets: Iterable[Target]) -> None:

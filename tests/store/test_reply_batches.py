@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers import replies
 from handlers.messages import Incoming
-from models.db import defer, transaction
+from models.db import bulk_insert, defer, transaction
 from models.tables import ChatState, HandledUpdate, Outbox
 from services.outbox import pending_row
 from tests.conftest import BOTH_STORES
@@ -197,12 +197,19 @@ async def test_deferred_writes_are_seen_by_a_later_read_and_go_out_as_one_statem
 
 
 async def test_deferred_rows_keep_their_values_and_their_order(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine
 ) -> None:
     # On PostgreSQL they go as one insert over arrays, converted as the columns convert
     # them (JSON, aware timestamps); on SQLite as an executemany.
     world = World(sessions)
-    insert = sa.insert(Outbox)
+    insert = bulk_insert(Outbox)
+    written: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if statement.startswith("INSERT INTO outbox"):
+            written.append(statement)
+
+    sa.event.listen(engine.sync_engine, "before_cursor_execute", note)
     async with transaction(sessions) as session:
         for n in range(4):
             defer(
@@ -231,6 +238,8 @@ async def test_deferred_rows_keep_their_values_and_their_order(
         world.now + timedelta(minutes=n) for n in range(4)
     ]
     assert rows[0].payload["items"] == [[0, None]]
+    [statement] = written  # the five rows in one statement
+    assert ("unnest" in statement) == (engine.dialect.name == "postgresql")
 
 
 async def test_deferred_writes_are_dropped_when_the_unit_of_work_rolls_back(
