@@ -97,6 +97,9 @@ def defer(session: AsyncSession, statement: Executable, params: dict[str, Any]) 
     still sees them, and many replies answered together cost one round trip per statement
     instead of one per reply. (A statement run on `session.connection()` directly, past
     the session, does not trigger them: read through the session.)
+
+    On PostgreSQL the rows queued for `bulk_insert`s go last, all in one statement, after
+    the other queued writes: queue nothing that must change a row such an insert adds.
     """
     queued: dict[Executable, list[dict[str, Any]]] = session.info.setdefault(_DEFERRED, {})
     queued.setdefault(statement, []).append(params)
@@ -115,58 +118,71 @@ def bulk_insert(table: Any) -> Insert:
 
 def _write_deferred(session: Session) -> None:
     queued = session.info.pop(_DEFERRED, None)
-    for statement, rows in (queued or {}).items():
-        # On the connection: Core, without the ORM's bulk machinery or events.
-        connection = session.connection()
+    if not queued:
+        return
+    # On the connection: Core, without the ORM's bulk machinery or events.
+    connection = session.connection()
+    bulk: list[tuple[sa.Table, list[dict[str, Any]]]] = []
+    for statement, rows in queued.items():
         if isinstance(statement, Insert) and _unnestable(statement, connection.dialect, rows):
-            _insert_unnested(connection, statement, rows)
+            bulk.append((cast(sa.Table, statement.table), rows))
         else:
             connection.execute(statement, rows)
+    if bulk:
+        _insert_unnested(connection, bulk)
 
 
 def _unnestable(statement: Insert, dialect: Dialect, rows: list[dict[str, Any]]) -> bool:
-    """Whether rows can go as one INSERT over arrays: for a `bulk_insert` on PostgreSQL,
-    several rows that all give the same columns (as an executemany needs too; if they do
-    not, it says so)."""
-    if dialect.name != "postgresql" or len(rows) < 2:
-        return False
-    if not statement.get_execution_options().get(_BULK):
+    """Whether rows can go over arrays: for a `bulk_insert` on PostgreSQL, rows that all give
+    the same columns (as an executemany needs too; if they do not, it says so)."""
+    if dialect.name != "postgresql" or not statement.get_execution_options().get(_BULK):
         return False
     columns = rows[0].keys()
     return all(row.keys() == columns for row in rows)
 
 
 def _insert_unnested(
-    connection: Connection, statement: Insert, rows: list[dict[str, Any]]
+    connection: Connection, inserts: list[tuple[sa.Table, list[dict[str, Any]]]]
 ) -> None:
-    """Rows given to an INSERT as one array per column: PostgreSQL runs it once, where an
-    executemany runs the insert once per row (and the server's time per row adds up in a
-    batch of replies). Values are converted as the column types would convert them."""
-    table = cast(sa.Table, statement.table)
+    """Rows given as one array per column, and several tables' inserts in one statement
+    (the others as data-modifying WITH clauses): PostgreSQL plans and runs it once, where an
+    executemany runs the insert once per row, and each statement costs a round trip while a
+    whole batch of replies waits. Values are converted as the column types would convert
+    them."""
     dialect = connection.dialect
-    names = list(rows[0])
+    parts: list[str] = []
     arrays: dict[str, list[Any]] = {}
-    for name in names:
-        convert = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        values = [row[name] for row in rows]
-        arrays[name] = values if convert is None else [convert(value) for value in values]
-    connection.execute(sa.text(unnest_insert(table, names, dialect)), arrays)
+    for number, (table, rows) in enumerate(inserts):
+        names = list(rows[0])
+        prefix = f"t{number}_"
+        for name in names:
+            convert = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            values = [row[name] for row in rows]
+            arrays[prefix + name] = (
+                values if convert is None else [convert(value) for value in values]
+            )
+        parts.append(unnest_insert(table, names, dialect, prefix=prefix))
+    *first, last = parts
+    clauses = ", ".join(f"w{number} AS ({part})" for number, part in enumerate(first))
+    connection.execute(sa.text(f"WITH {clauses} {last}" if first else last), arrays)
 
 
-def unnest_insert(table: sa.Table, names: Sequence[str], dialect: Dialect) -> str:
+def unnest_insert(
+    table: sa.Table, names: Sequence[str], dialect: Dialect, *, prefix: str = ""
+) -> str:
     """PostgreSQL's bulk insert: INSERT ... SELECT * FROM unnest(one array per column).
 
     One statement over arrays is planned and run once; an executemany runs the insert once
     per row and a VALUES list of thousands of parameters takes long to plan. The bind
-    parameters are named after the columns and take lists of the driver's values, in order:
-    rows are inserted (and numbered) in the order of the arrays.
+    parameters are named after the columns (after `prefix`) and take lists of the driver's
+    values, in order: rows are inserted (and numbered) in the order of the arrays.
 
     The arrays are cast to the columns' types without their lengths: an explicit cast to
     VARCHAR(40) would silently cut a longer value, where the insert itself refuses it.
     """
     quote = dialect.identifier_preparer.quote
     arrays = ", ".join(
-        f"CAST(:{name} AS {type(table.c[name].type)().compile(dialect=dialect)}[])"
+        f"CAST(:{prefix}{name} AS {type(table.c[name].type)().compile(dialect=dialect)}[])"
         for name in names
     )
     columns = ", ".join(quote(name) for name in names)

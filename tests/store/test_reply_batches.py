@@ -206,7 +206,7 @@ async def test_deferred_rows_keep_their_values_and_their_order(
     written: list[str] = []
 
     def note(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        if statement.startswith("INSERT INTO outbox"):
+        if "INSERT INTO" in statement:
             written.append(statement)
 
     sa.event.listen(engine.sync_engine, "before_cursor_execute", note)
@@ -228,6 +228,9 @@ async def test_deferred_rows_keep_their_values_and_their_order(
             channel="telegram", chat_id="officer-2", person_id=None, kind="message",
             payload={"text": "khác"}, now=world.now,
         ), "attempts": 2})  # fmt: skip
+        handled = bulk_insert(HandledUpdate)
+        for n in range(2):
+            defer(session, handled, {"source_id": f"u-{n}", "at": world.now})
     async with sessions() as session:
         rows = (await session.exec(select(Outbox).order_by(col(Outbox.id)))).all()
     assert [(r.chat_id, r.payload["text"], r.attempts, r.state) for r in rows] == [
@@ -238,8 +241,20 @@ async def test_deferred_rows_keep_their_values_and_their_order(
         world.now + timedelta(minutes=n) for n in range(4)
     ]
     assert rows[0].payload["items"] == [[0, None]]
-    [statement] = written  # the five rows in one statement
-    assert ("unnest" in statement) == (engine.dialect.name == "postgresql")
+    assert sorted(await _handled_ids(sessions)) == ["u-0", "u-1"]
+    if engine.dialect.name == "postgresql":
+        # Both tables' rows in one statement, over arrays.
+        [statement] = written
+        assert "unnest" in statement
+        assert "INSERT INTO outbox" in statement
+        assert "INSERT INTO handledupdate" in statement
+    else:
+        assert [statement.split()[2] for statement in written] == ["outbox", "handledupdate"]
+
+
+async def _handled_ids(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
+    async with sessions() as session:
+        return list((await session.exec(select(col(HandledUpdate.source_id)))).all())
 
 
 async def test_deferred_writes_are_dropped_when_the_unit_of_work_rolls_back(
