@@ -1,7 +1,7 @@
 """Engine and sessions for SQLite (the default) and PostgreSQL."""
 
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
@@ -155,16 +155,51 @@ def _insert_unnested(
     for number, (table, rows) in enumerate(inserts):
         names = list(rows[0])
         prefix = f"t{number}_"
+        form = DriverForm(table, dialect)
         for name in names:
-            convert = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-            values = [row[name] for row in rows]
-            arrays[prefix + name] = (
-                values if convert is None else [convert(value) for value in values]
-            )
+            arrays[prefix + name] = [form.value(name, row[name]) for row in rows]
         parts.append(unnest_insert(table, names, dialect, prefix=prefix))
     *first, last = parts
     clauses = ", ".join(f"w{number} AS ({part})" for number, part in enumerate(first))
     connection.execute(sa.text(f"WITH {clauses} {last}" if first else last), arrays)
+
+
+class DriverForm:
+    """A table's values in the database driver's own form, each distinct value converted once.
+
+    For inserts written past SQLAlchemy's statements (over arrays, or as plain driver
+    executemanys). A sweep writes thousands of rows that share their timestamps and, officer
+    by officer of an agency, their payloads: SQLAlchemy would convert every row's values
+    again, which costs more than the inserts themselves. Values are told apart by identity
+    (and kept, so that identity stays theirs), so a payload shared by two rows is serialised
+    once.
+    """
+
+    def __init__(self, table: sa.Table, dialect: sa.Dialect) -> None:
+        self._processors: dict[str, Callable[[Any], Any]] = {}
+        for column in table.columns:
+            process = column.type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None:
+                self._processors[column.name] = process
+        self._done: dict[tuple[str, int], tuple[Any, Any]] = {}
+
+    def value(self, name: str, value: Any) -> Any:
+        """`value` of column `name` as the driver takes it."""
+        process = self._processors.get(name)
+        if process is None:
+            return value
+        done = self._done.get((name, id(value)))
+        if done is None:
+            done = self._done[(name, id(value))] = (value, process(value))
+        return done[1]
+
+    def row(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """A row of column values as the driver takes them."""
+        row = dict(values)
+        for name in self._processors:
+            if name in row:
+                row[name] = self.value(name, row[name])
+        return row
 
 
 def unnest_insert(

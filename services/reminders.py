@@ -18,7 +18,7 @@ import asyncio
 import gc
 import json
 import logging
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -60,7 +60,7 @@ from handlers.keyboards import status_buttons
 from handlers.messages import Outgoing, ReminderItem
 from handlers.render import day, render_item_line, shorten, status_phrase
 from locales import Translate, gettext_for
-from models.db import transaction, unnest_insert
+from models.db import DriverForm, transaction, unnest_insert
 from models.tables import (
     Agency,
     Assignment,
@@ -790,42 +790,6 @@ class _Bundle:
     items: int
 
 
-class _DriverForm:
-    """A table's values in the database driver's own form, each distinct value converted once.
-
-    A sweep writes thousands of rows that share their timestamps and, officer by officer of
-    an agency, their payloads: SQLAlchemy would convert every row's values again, which costs
-    more than the inserts themselves. Values are told apart by identity (and kept, so that
-    identity stays theirs), so a payload shared by two rows is serialised once.
-    """
-
-    def __init__(self, table: sa.Table, dialect: sa.Dialect) -> None:
-        self._processors: dict[str, Callable[[Any], Any]] = {}
-        for column in table.columns:
-            process = column.type.dialect_impl(dialect).bind_processor(dialect)
-            if process is not None:
-                self._processors[column.name] = process
-        self._done: dict[tuple[str, int], tuple[Any, Any]] = {}
-
-    def value(self, name: str, value: Any) -> Any:
-        """`value` of column `name` as the driver takes it."""
-        process = self._processors.get(name)
-        if process is None:
-            return value
-        done = self._done.get((name, id(value)))
-        if done is None:
-            done = self._done[(name, id(value))] = (value, process(value))
-        return done[1]
-
-    def row(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """A row of column values as the driver takes them."""
-        row = dict(values)
-        for name in self._processors:
-            if name in row:
-                row[name] = self.value(name, row[name])
-        return row
-
-
 def _untyped(table: sa.Table, names: Iterable[str]) -> sa.TableClause:
     """`table` with untyped columns, to write values already in the driver's form."""
     return sa.table(table.name, *(sa.column(name) for name in names))
@@ -852,8 +816,8 @@ def _writes(bundles: Sequence[_Bundle], *, dialect: sa.Dialect, now: datetime) -
     keys = [(b.contact.person_id, b.outbox_kind) for b in bundles]
     if len(set(keys)) != len(keys):
         raise ValueError("one bundle per person and outbox kind")
-    outbox = _DriverForm(_OUTBOX, dialect)
-    stamp = _DriverForm(_LEDGER, dialect).value("created_at", now)
+    outbox = DriverForm(_OUTBOX, dialect)
+    stamp = DriverForm(_LEDGER, dialect).value("created_at", now)
     # Officers of one agency share their message objects: build each payload once.
     payloads: dict[int, dict[str, Any]] = {}
     rows = _Writes(
