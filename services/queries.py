@@ -172,26 +172,10 @@ _VIEW_COLUMNS: tuple[Any, ...] = (
 )
 
 
-def _view_columns() -> tuple[Any, ...]:
-    return _VIEW_COLUMNS
-
-
 def _view(row: Any, occurrence: Occurrence | None = None) -> AssignmentView:
     """The view of a row of _VIEW_COLUMNS, or of one period of it."""
-    if occurrence is None:
-        status, progress, reason, updated = (
-            row.status,
-            row.progress,
-            row.blocked_reason,
-            row.last_update_at,
-        )
-    else:
-        status, progress, reason, updated = (
-            occurrence.status,
-            occurrence.progress,
-            occurrence.blocked_reason,
-            occurrence.last_update_at,
-        )
+    # The row's status columns are labelled as the occurrence's are named.
+    source: Any = occurrence if occurrence is not None else row
     return AssignmentView(
         handle=row.handle,
         occurrence_id=occurrence.id if occurrence else None,
@@ -203,18 +187,18 @@ def _view(row: Any, occurrence: Occurrence | None = None) -> AssignmentView:
         agency_code=row.agency_code,
         agency_name=row.agency_name,
         role=row.role,
-        status=Status(status),
-        progress=progress,
-        blocked_reason=reason,
+        status=Status(source.status),
+        progress=source.progress,
+        blocked_reason=source.blocked_reason,
         due_date=occurrence.due_date if occurrence else row.due_date,
         due_text=row.due_text,
-        last_update_at=updated,
+        last_update_at=source.last_update_at,
     )
 
 
 def _joined() -> Any:
     return (
-        select(*_view_columns())
+        select(*_VIEW_COLUMNS)
         .select_from(Assignment)
         .join(Task, col(Task.id) == col(Assignment.task_id))
         .join(Plan, col(Plan.id) == col(Task.plan_id))
@@ -586,7 +570,7 @@ async def _overdue_rows(
     if limit is not None:
         keys = keys.limit(limit).offset(offset)
     chosen = keys.subquery("chosen")
-    columns: tuple[Any, ...] = (*_view_columns(), Occurrence)
+    columns: tuple[Any, ...] = (*_VIEW_COLUMNS, Occurrence)
     statement = (
         select(*columns)
         .select_from(chosen)
