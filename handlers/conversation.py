@@ -356,10 +356,10 @@ async def route(ctx: Context) -> None:
 
 
 def _record_handled(session: AsyncSession, incomings: list[Incoming], *, now: datetime) -> None:
-    """Record these updates as handled, queued to go out (one executemany) before the unit
-    of work's first read. No look-up first: a replay breaks the unique source id there and
-    `handle` recognises it, so the common case costs one plain INSERT; writing first also
-    takes SQLite's write lock before anything is read."""
+    """Record these updates as handled, queued with the unit of work's other writes (see
+    `models.db.defer`): queued first, they go out before its first read. No look-up first: a
+    replay breaks the unique source id and `handle` recognises it, so the common case costs
+    one plain INSERT."""
     for source in (i.source_id for i in incomings if i.source_id is not None):
         defer(session, _INSERT_HANDLED, {"source_id": source[:160], "at": now})
 
