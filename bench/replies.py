@@ -1,6 +1,7 @@
 """Status replies handled per second through the real aiogram dispatcher. Prints its figures.
 
-    python -m bench.replies [--officers 300] [--replies 3] [--rounds 5] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+    python -m bench.replies [--officers 300] [--replies 3] [--rounds 5]
+        [--store both|sqlite|postgres] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
 
 Each officer has a reminder that was delivered; they answer it ("40%", "đang làm 70%",
 "xong", replying to the reminder) through Telegram updates fed to the production aiogram
@@ -457,14 +458,17 @@ def main() -> None:
     parser.add_argument("--replies", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--store", choices=("both", "sqlite", "postgres"), default="both")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     # aiogram logs every update it handles at INFO; that is not what is measured.
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
     print("Status replies through the real aiogram dispatcher vs a bare echo handler")
     print("(target: at least half the echo rate)")
-    asyncio.run(run_sqlite(args.officers, args.replies, args.rounds))
-    asyncio.run(run_postgres(args.pg, args.officers, args.replies, args.rounds))
+    if args.store != "postgres":
+        asyncio.run(run_sqlite(args.officers, args.replies, args.rounds))
+    if args.store != "sqlite":
+        asyncio.run(run_postgres(args.pg, args.officers, args.replies, args.rounds))
 
 
 if __name__ == "__main__":

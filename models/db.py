@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy import Connection, Dialect, Engine, Insert, event, exc
+from sqlalchemy import Connection, Dialect, Engine, Insert, Update, event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql.base import Executable
@@ -98,22 +98,41 @@ def defer(session: AsyncSession, statement: Executable, params: dict[str, Any]) 
     instead of one per reply. (A statement run on `session.connection()` directly, past
     the session, does not trigger them: read through the session.)
 
-    On PostgreSQL the rows queued for `bulk_insert`s go last, all in one statement, after
-    the other queued writes: queue nothing that must change a row such an insert adds.
+    On PostgreSQL the rows queued for `bulk_insert`s and `bulk_update`s go last, all in one
+    statement, after the other queued writes; its parts all see the store as it was before
+    that statement. So queue nothing that must change a row such an insert adds, and no
+    two writes to one row but through one `bulk_update` (where the last row queued for a
+    key wins, as in an executemany).
     """
     queued: dict[Executable, list[dict[str, Any]]] = session.info.setdefault(_DEFERRED, {})
     queued.setdefault(statement, []).append(params)
 
 
-# Execution option of a statement made by `bulk_insert`.
-_BULK = "dondoc_bulk_insert"
+# Execution option of a statement made by `bulk_insert` (an empty tuple) or `bulk_update`
+# (its key column, then the columns it sets).
+_BULK = "dondoc_bulk"
+# Prefix of `bulk_update`'s bind parameters: SQLAlchemy keeps the columns' own names for
+# itself in an UPDATE.
+UPDATE_PARAM = "b_"
 
 
 def bulk_insert(table: Any) -> Insert:
     """A plain INSERT into `table` (a table or a model) for `defer`: on PostgreSQL, the rows
     queued for it go as one insert over arrays. Nothing may be added to it (no VALUES, no
     RETURNING, no ON CONFLICT): that insert would leave it out."""
-    return sa.insert(table).execution_options(**{_BULK: True})
+    return sa.insert(table).execution_options(**{_BULK: ()})
+
+
+def bulk_update(table: Any, *, key: str, columns: Sequence[str]) -> Update:
+    """UPDATE `table` SET each of `columns` WHERE `key` matches, for `defer`: rows give each
+    value under its column's name after `UPDATE_PARAM` (`b_id`, `b_status`). On PostgreSQL
+    the rows queued for it go as one update over arrays, the last row per key winning."""
+    return (
+        sa.update(table)
+        .where(sa.inspect(table).columns[key] == sa.bindparam(UPDATE_PARAM + key))
+        .values({name: sa.bindparam(UPDATE_PARAM + name) for name in columns})
+        .execution_options(**{_BULK: (key, *columns)})
+    )
 
 
 def _write_deferred(session: Session) -> None:
@@ -122,43 +141,53 @@ def _write_deferred(session: Session) -> None:
         return
     # On the connection: Core, without the ORM's bulk machinery or events.
     connection = session.connection()
-    bulk: list[tuple[sa.Table, list[dict[str, Any]]]] = []
+    bulk: list[tuple[Insert | Update, list[dict[str, Any]]]] = []
     for statement, rows in queued.items():
-        if isinstance(statement, Insert) and _unnestable(statement, connection.dialect, rows):
-            bulk.append((cast(sa.Table, statement.table), rows))
+        if _unnestable(statement, connection.dialect, rows):
+            bulk.append((statement, rows))
         else:
             connection.execute(statement, rows)
     if bulk:
-        _insert_unnested(connection, bulk)
+        _write_unnested(connection, bulk)
 
 
-def _unnestable(statement: Insert, dialect: Dialect, rows: list[dict[str, Any]]) -> bool:
-    """Whether rows can go over arrays: for a `bulk_insert` on PostgreSQL, rows that all give
-    the same columns (as an executemany needs too; if they do not, it says so)."""
-    if dialect.name != "postgresql" or not statement.get_execution_options().get(_BULK):
+def _unnestable(statement: Executable, dialect: Dialect, rows: list[dict[str, Any]]) -> bool:
+    """Whether rows can go over arrays: for a `bulk_insert` or `bulk_update` on PostgreSQL,
+    rows that all give the same columns (as an executemany needs too; if they do not, it
+    says so)."""
+    if dialect.name != "postgresql" or statement.get_execution_options().get(_BULK) is None:
         return False
     columns = rows[0].keys()
     return all(row.keys() == columns for row in rows)
 
 
-def _insert_unnested(
-    connection: Connection, inserts: list[tuple[sa.Table, list[dict[str, Any]]]]
+def _write_unnested(
+    connection: Connection, writes: list[tuple[Insert | Update, list[dict[str, Any]]]]
 ) -> None:
-    """Rows given as one array per column, and several tables' inserts in one statement
-    (the others as data-modifying WITH clauses): PostgreSQL plans and runs it once, where an
-    executemany runs the insert once per row, and each statement costs a round trip while a
-    whole batch of replies waits. Values are converted as the column types would convert
-    them."""
+    """Rows given as one array per column, and several tables' writes in one statement
+    (all but the last as data-modifying WITH clauses): PostgreSQL plans and runs it once,
+    where an executemany runs the statement once per row, and each statement costs a round
+    trip while a whole batch of replies waits. Values are converted as the column types
+    would convert them."""
     dialect = connection.dialect
     parts: list[str] = []
     arrays: dict[str, list[Any]] = {}
-    for number, (table, rows) in enumerate(inserts):
-        names = list(rows[0])
+    for number, (statement, rows) in enumerate(writes):
+        table = cast(sa.Table, statement.table)
         prefix = f"t{number}_"
         form = DriverForm(table, dialect)
+        if isinstance(statement, Insert):
+            names = list(rows[0])
+            parts.append(unnest_insert(table, names, dialect, prefix=prefix))
+        else:
+            key, *columns = statement.get_execution_options()[_BULK]
+            names = [key, *columns]
+            # One row per key, the last queued, as an executemany would leave it.
+            rows = list({row[UPDATE_PARAM + key]: row for row in rows}.values())
+            rows = [{name: row[UPDATE_PARAM + name] for name in names} for row in rows]
+            parts.append(_unnest_update(table, key, columns, dialect, prefix=prefix))
         for name in names:
             arrays[prefix + name] = [form.value(name, row[name]) for row in rows]
-        parts.append(unnest_insert(table, names, dialect, prefix=prefix))
     *first, last = parts
     clauses = ", ".join(f"w{number} AS ({part})" for number, part in enumerate(first))
     connection.execute(sa.text(f"WITH {clauses} {last}" if first else last), arrays)
@@ -211,17 +240,39 @@ def unnest_insert(
     per row and a VALUES list of thousands of parameters takes long to plan. The bind
     parameters are named after the columns (after `prefix`) and take lists of the driver's
     values, in order: rows are inserted (and numbered) in the order of the arrays.
-
-    The arrays are cast to the columns' types without their lengths: an explicit cast to
-    VARCHAR(40) would silently cut a longer value, where the insert itself refuses it.
     """
     quote = dialect.identifier_preparer.quote
+    columns = ", ".join(quote(name) for name in names)
+    return (
+        f"INSERT INTO {quote(table.name)} ({columns}) "
+        f"SELECT * FROM {_unnest(table, names, dialect, prefix)}"
+    )
+
+
+def _unnest_update(
+    table: sa.Table, key: str, columns: Sequence[str], dialect: Dialect, *, prefix: str
+) -> str:
+    """PostgreSQL's bulk update: UPDATE ... FROM unnest(one array per column), the rows
+    matched on `key`, whose array must hold each value once."""
+    quote = dialect.identifier_preparer.quote
+    names = [key, *columns]
+    into = ", ".join(f"{quote(name)} = v.{quote(name)}" for name in columns)
+    return (
+        f"UPDATE {quote(table.name)} SET {into} "
+        f"FROM {_unnest(table, names, dialect, prefix)} AS v({', '.join(map(quote, names))}) "
+        f"WHERE {quote(table.name)}.{quote(key)} = v.{quote(key)}"
+    )
+
+
+def _unnest(table: sa.Table, names: Sequence[str], dialect: Dialect, prefix: str) -> str:
+    """unnest() over one array parameter per column, each named after its column (after
+    `prefix`) and cast to the column's type without its length: an explicit cast to
+    VARCHAR(40) would silently cut a longer value, where the write itself refuses it."""
     arrays = ", ".join(
         f"CAST(:{prefix}{name} AS {type(table.c[name].type)().compile(dialect=dialect)}[])"
         for name in names
     )
-    columns = ", ".join(quote(name) for name in names)
-    return f"INSERT INTO {quote(table.name)} ({columns}) SELECT * FROM unnest({arrays})"
+    return f"unnest({arrays})"
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -18,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.replies import MAX_REASON_LENGTH, ReplyAction
 from domain.status import Status
-from models.db import UNIT_OF_WORK_PREFIX, bulk_insert, defer
+from models.db import UNIT_OF_WORK_PREFIX, UPDATE_PARAM, bulk_insert, bulk_update, defer
 from models.tables import Assignment, Occurrence, Snooze, StatusChange
 from services.access import Actor, require_see, require_update
 from services.queries import OPEN_STATUSES, AssignmentView, UnknownAssignmentError, views
@@ -66,22 +65,12 @@ _VIEWS_KEY = UNIT_OF_WORK_PREFIX + "views"
 _VIEW_TABLES = frozenset({str(Assignment.__tablename__), str(Occurrence.__tablename__)})
 
 
-def _status_update(table: type[Assignment] | type[Occurrence]) -> Any:
-    return (
-        sa.update(table)
-        .where(col(table.id) == sa.bindparam("b_id"))
-        .values(
-            status=sa.bindparam("b_status"),
-            progress=sa.bindparam("b_progress"),
-            blocked_reason=sa.bindparam("b_reason"),
-            last_update_at=sa.bindparam("b_at"),
-        )
-    )
-
-
+_STATUS_COLUMNS = ("status", "progress", "blocked_reason", "last_update_at")
 # Built once, so that `defer` groups the rows of many replies into one statement each.
-_UPDATE_OCCURRENCE = _status_update(Occurrence)
-_UPDATE_ASSIGNMENT = _status_update(Assignment).values(last_update_by_id=sa.bindparam("b_by"))
+_UPDATE_OCCURRENCE = bulk_update(Occurrence, key="id", columns=_STATUS_COLUMNS)
+_UPDATE_ASSIGNMENT = bulk_update(
+    Assignment, key="id", columns=(*_STATUS_COLUMNS, "last_update_by_id")
+)
 _INSERT_CHANGE = bulk_insert(StatusChange)
 
 
@@ -202,16 +191,19 @@ async def apply_status(
     # everything the reply shows, so nothing is read back, and the replies of a batch go
     # out together.
     values: dict[str, object] = {
-        "b_id": target.occurrence_id or target.assignment_id,
-        "b_status": status.value,
-        "b_progress": progress,
-        "b_reason": note,
-        "b_at": now,
+        "id": target.occurrence_id or target.assignment_id,
+        "status": status.value,
+        "progress": progress,
+        "blocked_reason": note,
+        "last_update_at": now,
     }
-    if target.occurrence_id is not None:
-        defer(session, _UPDATE_OCCURRENCE, values)
-    else:
-        defer(session, _UPDATE_ASSIGNMENT, {**values, "b_by": actor.person_id})
+    if target.occurrence_id is None:
+        values["last_update_by_id"] = actor.person_id
+    defer(
+        session,
+        _UPDATE_ASSIGNMENT if target.occurrence_id is None else _UPDATE_OCCURRENCE,
+        {UPDATE_PARAM + name: value for name, value in values.items()},
+    )
     defer(
         session,
         _INSERT_CHANGE,

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers import replies
 from handlers.messages import Incoming
-from models.db import bulk_insert, defer, transaction
+from models.db import bulk_insert, bulk_update, defer, transaction
 from models.tables import ChatState, HandledUpdate, Outbox
 from services.outbox import pending_row
 from tests.conftest import BOTH_STORES
@@ -250,6 +250,52 @@ async def test_deferred_rows_keep_their_values_and_their_order(
         assert "INSERT INTO handledupdate" in statement
     else:
         assert [statement.split()[2] for statement in written] == ["outbox", "handledupdate"]
+
+
+async def test_deferred_updates_leave_the_last_values_queued_per_row(
+    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    # On PostgreSQL the updates go over arrays, in the same statement as the inserts; a row
+    # updated twice keeps the last values queued for it, as after an executemany.
+    world = World(sessions)
+    async with transaction(sessions) as session:
+        for n in range(3):
+            defer(session, bulk_insert(Outbox), pending_row(
+                channel="telegram", chat_id=f"officer-{n}", person_id=None, kind="message",
+                payload={"text": f"Tin {n}"}, now=world.now,
+            ))  # fmt: skip
+    async with sessions() as session:
+        ids = list((await session.exec(select(Outbox.id).order_by(col(Outbox.id)))).all())
+    update = bulk_update(Outbox, key="id", columns=("state", "attempts", "next_attempt_at"))
+    written: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if statement.startswith(("UPDATE", "INSERT", "WITH")):
+            written.append(statement)
+
+    sa.event.listen(engine.sync_engine, "before_cursor_execute", note)
+    later = world.now + timedelta(hours=1)
+    async with transaction(sessions) as session:
+        for attempts, row in [(1, ids[0]), (2, ids[1]), (3, ids[0])]:
+            defer(session, update, {
+                "b_id": row, "b_state": "failed", "b_attempts": attempts,
+                "b_next_attempt_at": later + timedelta(minutes=attempts),
+            })  # fmt: skip
+        defer(session, bulk_insert(HandledUpdate), {"source_id": "u-1", "at": world.now})
+    async with sessions() as session:
+        rows = (await session.exec(select(Outbox).order_by(col(Outbox.id)))).all()
+    assert [(r.state, r.attempts, r.next_attempt_at) for r in rows] == [
+        ("failed", 3, later + timedelta(minutes=3)),
+        ("failed", 2, later + timedelta(minutes=2)),
+        ("pending", 0, world.now),
+    ]
+    assert await _handled_ids(sessions) == ["u-1"]
+    if engine.dialect.name == "postgresql":
+        [statement] = written
+        assert "UPDATE outbox" in statement
+        assert "INSERT INTO handledupdate" in statement
+    else:
+        assert [statement.split()[0] for statement in written] == ["UPDATE", "INSERT"]
 
 
 async def _handled_ids(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
