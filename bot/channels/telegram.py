@@ -420,7 +420,11 @@ def _attachment_part(attachment: Attachment) -> _Part:
         fits = fitting_prefix(caption, limit=CAPTION_LIMIT - 1, units=utf16_units)
         caption = caption[:fits] + "…"
     kind = "photo" if attachment.kind == "photo" else "document"
-    return _Part(kind, escape(caption) or None, attachment.public_url or attachment.path)
+    # The file itself when it is here: Telegram fetches a document by URL only if it is a
+    # GIF, PDF or ZIP (not a spreadsheet), and a signed link expires. The URL otherwise.
+    here = bool(attachment.path) and Path(attachment.path).is_file()
+    location = attachment.path if here else attachment.public_url or attachment.path
+    return _Part(kind, escape(caption) or None, location)
 
 
 def _input_file(location: str) -> FSInputFile | str:

@@ -137,6 +137,27 @@ async def test_attachments_go_as_photo_and_document_with_escaped_captions(
     assert provider_id == str(text.message_id)
 
 
+async def test_an_attachment_here_is_uploaded_even_with_a_public_link(
+    api: FakeTelegramAPI, bot: Bot, tmp_path: Path
+) -> None:
+    # Telegram fetches documents by URL only for GIF, PDF and ZIP; the link is for Zalo.
+    sheet = tmp_path / "bao-cao.xlsx"
+    sheet.write_bytes(b"PK fake")
+    link = "https://dondoc.example.gov.vn/files/bao-cao.xlsx?e=1&s=ab"
+    message = Outgoing(
+        text="",
+        attachments=(Attachment(kind="document", path=str(sheet), public_url=link),),
+    )
+    await TelegramSender(bot).send("501", message)
+    [document] = api.delivered()
+    assert document.files == {"document": ("bao-cao.xlsx", 7)}
+    # Where the file is not (another machine), the link goes instead.
+    sheet.unlink()
+    await TelegramSender(bot).send("502", message)
+    [_, by_link] = api.delivered()
+    assert (by_link.files, by_link.params["document"]) == ({}, link)
+
+
 async def test_a_missing_attachment_file_is_a_permanent_failure(bot: Bot) -> None:
     message = Outgoing(text="", attachments=(Attachment(kind="photo", path="/nowhere/x.png"),))
     with pytest.raises(PermanentFailure):
