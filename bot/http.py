@@ -3,7 +3,7 @@
 Channels add their webhook routes with `add_route` (Telegram adds `/telegram/webhook`, Zalo can
 add `/zalo/webhook`), before or after the server starts: routes are looked up per request, so
 the composition order of `dondoc run` does not matter (aiohttp freezes its own router once an
-application starts).
+application starts). `add_prefix` serves every path under a prefix (`/files/`, see bot.files).
 """
 
 import logging
@@ -25,6 +25,7 @@ class HttpServer:
         self._port = port
         self._health = health
         self._routes: dict[tuple[str, str], Handler] = {}
+        self._prefixes: dict[tuple[str, str], Handler] = {}
         self._runner: web.AppRunner | None = None
         self.add_route("GET", "/healthz", self._healthz)
 
@@ -34,6 +35,16 @@ class HttpServer:
         if key in self._routes:
             raise ValueError(f"route {method} {path} is already registered")
         self._routes[key] = handler
+
+    def add_prefix(self, method: str, prefix: str, handler: Handler) -> None:
+        """Serve `method` on every path that starts with `prefix` (which ends with a slash)
+        and has no route of its own."""
+        if not prefix.startswith("/") or not prefix.endswith("/"):
+            raise ValueError(f"a prefix starts and ends with a slash, not {prefix!r}")
+        key = (method.upper(), prefix)
+        if key in self._prefixes:
+            raise ValueError(f"prefix {method} {prefix} is already registered")
+        self._prefixes[key] = handler
 
     @property
     def port(self) -> int:
@@ -63,15 +74,22 @@ class HttpServer:
             self._runner = None
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
-        handler = self._routes.get((request.method, request.path))
-        if handler is None:
-            if any(path == request.path for _, path in self._routes):
-                raise web.HTTPMethodNotAllowed(
-                    request.method,
-                    sorted(m for m, path in self._routes if path == request.path),
-                )
-            raise web.HTTPNotFound()
-        return await handler(request)
+        path = request.path
+        handler = self._routes.get((request.method, path))
+        if handler is not None:
+            return await handler(request)
+        allowed = sorted(m for m, route in self._routes if route == path)
+        if not allowed:
+            under = [
+                (m, h) for (m, prefix), h in self._prefixes.items() if path.startswith(prefix)
+            ]
+            for method, handler in under:
+                if method == request.method:
+                    return await handler(request)
+            allowed = sorted(m for m, _ in under)
+        if allowed:
+            raise web.HTTPMethodNotAllowed(request.method, allowed)
+        raise web.HTTPNotFound()
 
     async def _healthz(self, _request: web.Request) -> web.Response:
         healthy = True

@@ -18,12 +18,14 @@ from bot.channels.base import ChannelSender
 from bot.channels.telegram import start_telegram
 from bot.channels.zalo.runtime import start_zalo
 from bot.dispatcher import OutboxDispatcher, limits_from_settings
+from bot.files import serve_files
 from bot.http import HttpServer
 from bot.settings import Settings
 from handlers.conversation import Conversation
 from scheduler.leader import Leadership
 from scheduler.wiring import build_scheduler
 from services.clock import Clock, system_clock
+from services.file_links import FileLinks
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +83,10 @@ async def serve(settings: Settings, *, stop: asyncio.Event, clock: Clock = syste
             port=settings.http_port,
             health=lambda: _database_answers(app),
         )
+        if settings.public_files_url is not None:
+            # The summaries link their chart and spreadsheet here (services.file_links).
+            links = FileLinks.of(settings.data_dir)
+            serve_files(http, data_dir=settings.data_dir, links=links, clock=clock)
         channels: dict[str, _Channel] = {}
         leadership = Leadership(app.engine)
         scheduler = None

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -60,6 +59,7 @@ from models.tables import (
     Task,
 )
 from services.agencies import expand_groups
+from services.file_links import FileLinks
 from services.outbox import enqueue_for_person
 from services.people import UnknownAgencyError
 from services.report_files import ReportFiles, short_date, write_report_files
@@ -89,23 +89,27 @@ class _SettingsLike(Protocol):
     def work_calendar(self) -> WorkCalendar: ...
     @property
     def public_files_url(self) -> str | None: ...
+    @property
+    def data_dir(self) -> Path: ...
 
 
 @dataclass(frozen=True)
 class ReportConfig:
-    """What a summary needs from the configuration: time zone, work calendar, file URL."""
+    """What a summary needs from the configuration: time zone, work calendar, and how to
+    link to its files (None: they have no public address)."""
 
     tz: tzinfo = field(default_factory=lambda: ZoneInfo("Asia/Ho_Chi_Minh"))
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
-    public_files_url: str | None = None
+    links: FileLinks | None = None
 
     @classmethod
     def from_settings(cls, settings: _SettingsLike) -> "ReportConfig":
         """The configuration of a running app (bot.settings.Settings)."""
+        public = settings.public_files_url
         return cls(
             tz=settings.tz,
             calendar=settings.work_calendar(),
-            public_files_url=settings.public_files_url,
+            links=FileLinks.of(settings.data_dir, base_url=public) if public else None,
         )
 
 
@@ -515,13 +519,14 @@ def report_stem(summary: WeeklySummary, *, kind: str, locale: str) -> str:
 
 
 def report_attachments(
-    files: ReportFiles, *, locale: str, public_files_url: str | None
+    files: ReportFiles, *, locale: str, links: FileLinks | None, now: datetime
 ) -> tuple[Attachment, ...]:
-    """The chart as a photo and the spreadsheet as a document, with captions."""
+    """The chart as a photo and the spreadsheet as a document, with captions (and signed
+    public links, given `links`)."""
     _ = gettext_for(locale)
 
     def url(path: Path) -> str | None:
-        return f"{public_files_url}/{quote(path.name)}" if public_files_url else None
+        return links.url(path.name, now=now) if links else None
 
     return (
         Attachment(
@@ -546,6 +551,7 @@ async def _summary_outgoing(
     locale: str,
     out_dir: Path,
     config: ReportConfig,
+    now: datetime,
 ) -> Outgoing:
     files = await write_report_files(
         summary,
@@ -555,9 +561,7 @@ async def _summary_outgoing(
     )
     return Outgoing(
         text=render_summary_text(summary, locale=locale),
-        attachments=report_attachments(
-            files, locale=locale, public_files_url=config.public_files_url
-        ),
+        attachments=report_attachments(files, locale=locale, links=config.links, now=now),
     )
 
 
@@ -587,7 +591,7 @@ async def summary_message(
     config = config or ReportConfig()
     summary = await build_weekly_summary(session, as_of=now, scope=scope, config=config)
     return await _summary_outgoing(
-        summary, kind="now", locale=person.locale, out_dir=out_dir, config=config
+        summary, kind="now", locale=person.locale, out_dir=out_dir, config=config, now=now
     )
 
 
@@ -663,7 +667,7 @@ async def send_weekly_summaries(
         locale = normalise_locale(person.locale)
         if locale not in messages:
             messages[locale] = await _summary_outgoing(
-                summary, kind="weekly", locale=locale, out_dir=out_dir, config=config
+                summary, kind="weekly", locale=locale, out_dir=out_dir, config=config, now=now
             )
         try:
             async with transaction(sessions) as session:

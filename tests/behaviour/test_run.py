@@ -3,6 +3,7 @@
 import asyncio
 import socket
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import ClientSession
@@ -12,6 +13,7 @@ from bot.cli import app
 from bot.runtime import serve
 from bot.settings import load_settings
 from models.migrate import upgrade
+from services.file_links import FileLinks
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
 
 runner = CliRunner()
@@ -50,7 +52,7 @@ def test_run_before_the_database_exists_says_what_to_do(tmp_path: Path) -> None:
     assert "dondoc db upgrade" in result.stderr
 
 
-async def test_the_service_answers_a_stranger_on_telegram_and_its_health_check(
+async def test_the_service_answers_a_stranger_on_telegram_its_health_check_and_file_links(
     tmp_path: Path,
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'run.db'}"
@@ -64,6 +66,7 @@ async def test_the_service_answers_a_stranger_on_telegram_and_its_health_check(
             telegram_api_base=api.base_url,
             http_port=port,
             data_dir=str(tmp_path / "data"),
+            public_files_url="https://dondoc.example.gov.vn/files",
         )
         stop = asyncio.Event()
         service = asyncio.create_task(serve(settings, stop=stop))
@@ -74,6 +77,14 @@ async def test_the_service_answers_a_stranger_on_telegram_and_its_health_check(
                 client.get(f"http://127.0.0.1:{port}/healthz") as health,
             ):
                 assert health.status == 200
+                # The summaries' links (signed with the data directory's key) are served.
+                chart = tmp_path / "data" / "weekly-2023-W47-all-vi.png"
+                chart.write_bytes(b"\x89PNG")
+                link = FileLinks.of(chart.parent, base_url=f"http://127.0.0.1:{port}/files")
+                async with client.get(link.url(chart.name, now=datetime.now(UTC))) as served:
+                    assert (served.status, await served.read()) == (200, b"\x89PNG")
+                async with client.get(f"http://127.0.0.1:{port}/files/{chart.name}") as bare:
+                    assert bare.status == 403
             api.push_update(api.message_update(777, "xin chào"))
             await _eventually(lambda: bool(api.texts_to(777)))
             answer = api.texts_to(777)[0]

@@ -28,6 +28,7 @@ from handlers.conversation import Conversation
 from models.db import transaction
 from models.tables import ChatIdentity, HandledUpdate, Outbox, OutboxState, Person, Role
 from scheduler.jobs import run_sweep
+from services.file_links import FileLinks
 from services.people import create_invite
 from services.summary import ReportConfig, send_weekly_summaries
 from tests.conftest import BOTH_STORES
@@ -371,7 +372,9 @@ async def test_the_weekly_chart_is_a_photo_only_where_it_has_a_public_url(
         stage.world.sessions,
         now=stage.clock(),
         out_dir=tmp_path,
-        config=ReportConfig(public_files_url=public_url),
+        config=ReportConfig(
+            links=FileLinks.of(tmp_path, base_url=public_url) if public_url else None
+        ),
     )
     await stage.drain()
 
@@ -385,8 +388,10 @@ async def test_the_weekly_chart_is_a_photo_only_where_it_has_a_public_url(
     else:
         [photo] = photos
         assert photo.payload["chat_id"] == "zu-ct"
-        assert photo.payload["photo"].startswith(f"{public_url}/")
-        assert photo.payload["photo"].endswith(".png")
+        # A signed link that expires (services.file_links), which bot.files serves.
+        address, _, signed = photo.payload["photo"].partition("?")
+        assert address.startswith(f"{public_url}/") and address.endswith(".png")
+        assert signed.startswith("e=") and "&s=" in signed
         assert photo.payload["caption"] == "Tình trạng nhiệm vụ theo cơ quan"
         assert f"📎 Danh sách nhiệm vụ (Excel): {public_url}/" in text
 

@@ -36,6 +36,7 @@ from models.tables import (
     Task,
 )
 from services.agencies import SHIPPED_REGISTRY, load_registry, read_registry
+from services.file_links import FileLinks
 from services.people import UnknownAgencyError
 from services.summary import (
     ReportConfig,
@@ -347,7 +348,8 @@ async def test_the_weekly_summary_goes_once_to_each_active_leader_and_coordinato
     sessions: async_sessionmaker[AsyncSession], tmp_path: Path
 ) -> None:
     seeded = await seed(sessions)
-    config = ReportConfig(public_files_url="https://files.example.vn/dondoc")
+    links = FileLinks(b"k" * 32, base_url="https://files.example.vn/dondoc")
+    config = ReportConfig(links=links)
     sent = await send_weekly_summaries(sessions, now=AS_OF, out_dir=tmp_path, config=config)
     again = await send_weekly_summaries(
         sessions, now=AS_OF + timedelta(hours=2), out_dir=tmp_path, config=config
@@ -368,7 +370,8 @@ async def test_the_weekly_summary_goes_once_to_each_active_leader_and_coordinato
         for attachment in message.attachments:
             path = Path(attachment.path)
             assert path.is_file() and path.parent == tmp_path.resolve()
-            assert attachment.public_url == f"https://files.example.vn/dondoc/{path.name}"
+            # Signed when the summary was made, as bot.files checks it.
+            assert attachment.public_url == links.url(path.name, now=AS_OF)
     assert Path(leader_message.attachments[1].path).name == "weekly-2023-W26-all-vi.xlsx"
 
     async with sessions() as session:

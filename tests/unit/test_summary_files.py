@@ -12,6 +12,7 @@ from bot.settings import ConfigError, load_settings
 from domain.calendar import WorkCalendar
 from domain.status import Status
 from domain.summary import ChangeRow, ItemRow, WeeklySummary, summarise
+from services.file_links import LINK_LIFETIME, FileLinks
 from services.report_files import ReportFiles, write_report_files
 from services.summary import ReportConfig, report_attachments
 
@@ -167,15 +168,20 @@ async def test_writing_again_with_the_same_stem_replaces_the_files(tmp_path: Pat
     assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["w26.png", "w26.xlsx"]
 
 
-def test_attachments_carry_a_public_address_only_when_one_is_configured(tmp_path: Path) -> None:
+def test_attachments_carry_a_signed_public_address_only_when_one_is_configured(
+    tmp_path: Path,
+) -> None:
     files = ReportFiles(chart=tmp_path / "tuần 26.png", spreadsheet=tmp_path / "tuần 26.xlsx")
-    linked = report_attachments(files, locale="vi", public_files_url="https://f.example.vn/d")
-    assert [(a.kind, a.public_url) for a in linked] == [
-        ("photo", "https://f.example.vn/d/tu%E1%BA%A7n%2026.png"),
-        ("document", "https://f.example.vn/d/tu%E1%BA%A7n%2026.xlsx"),
+    links = FileLinks(b"k" * 32, base_url="https://f.example.vn/d")
+    now = datetime(2023, 6, 26, 7, 30, tzinfo=UTC)
+    linked = report_attachments(files, locale="vi", links=links, now=now)
+    expires = int((now + LINK_LIFETIME).timestamp())
+    assert [(a.kind, a.public_url and a.public_url.split("&s=")[0]) for a in linked] == [
+        ("photo", f"https://f.example.vn/d/tu%E1%BA%A7n%2026.png?e={expires}"),
+        ("document", f"https://f.example.vn/d/tu%E1%BA%A7n%2026.xlsx?e={expires}"),
     ]
     assert linked[0].path == str((tmp_path / "tuần 26.png").resolve())
-    plain = report_attachments(files, locale="en", public_files_url=None)
+    plain = report_attachments(files, locale="en", links=None, now=now)
     assert [(a.caption, a.public_url) for a in plain] == [
         ("Task status by agency", None),
         ("Task list (Excel)", None),
@@ -183,7 +189,7 @@ def test_attachments_carry_a_public_address_only_when_one_is_configured(tmp_path
 
 
 def test_data_dir_and_public_files_url_come_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     defaults = load_settings(_env_file=None)
     assert (defaults.data_dir, defaults.public_files_url) == (Path("dondoc-data"), None)
@@ -193,8 +199,10 @@ def test_data_dir_and_public_files_url_come_from_the_environment(
     settings = load_settings(_env_file=None)
     assert settings.data_dir == Path("/var/lib/dondoc")
     assert settings.public_files_url == "https://files.example.vn/dondoc"
-    config = ReportConfig.from_settings(settings)
-    assert config.public_files_url == "https://files.example.vn/dondoc"
+    config = ReportConfig.from_settings(settings.model_copy(update={"data_dir": tmp_path}))
+    assert config.links is not None
+    link = config.links.url("w.png", now=datetime(2023, 7, 1, tzinfo=UTC))
+    assert link.startswith("https://files.example.vn/dondoc/w.png?e=")
     assert config.calendar.is_working_day(date(2023, 7, 1))  # a Saturday
 
 

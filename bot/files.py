@@ -1,0 +1,75 @@
+"""`GET /files/NAME?e=…&s=…`: the report files of DONDOC_DATA_DIR, against signed links.
+
+`dondoc run` serves them when DONDOC_PUBLIC_FILES_URL is set: that address is where the
+outside world reaches this path (a reverse proxy maps it here), and services.file_links
+signs the links the summaries carry. Only plain file names directly in the data directory
+are served, never its key or anything outside it, and only against a link that checks out.
+"""
+
+import logging
+import re
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.http import HttpServer
+from locales import N_, gettext_for
+from services.clock import Clock
+from services.file_links import FileLinks
+
+log = logging.getLogger(__name__)
+
+FILES_PREFIX = "/files/"
+# What the report files are called (services.summary.report_stem and a suffix): no path
+# separators, no leading dot (the key file), nothing to escape.
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+_TYPES = {
+    ".png": "image/png",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def serve_files(http: HttpServer, *, data_dir: Path, links: FileLinks, clock: Clock) -> None:
+    """Serve `data_dir`'s report files under /files/ to holders of a valid link."""
+    folder = data_dir.resolve()
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        name = request.path.removeprefix(FILES_PREFIX)
+        suffix = Path(name).suffix.lower()
+        if not _NAME.fullmatch(name) or ".." in name or suffix not in _TYPES:
+            raise web.HTTPNotFound()
+        if not links.admits(
+            name,
+            expires=request.query.get("e", ""),
+            signature=request.query.get("s", ""),
+            now=clock(),
+        ):
+            log.info("refused a request for %s: no valid link", name)
+            raise web.HTTPForbidden(
+                text=_both(
+                    N_(
+                        "Liên kết này không hợp lệ hoặc đã hết hạn. "
+                        "Báo cáo mới nhất có trong tin nhắn gần nhất của Đôn Đốc."
+                    )
+                )
+            )
+        path = folder / name
+        if not path.is_file():
+            raise web.HTTPNotFound(text=_both(N_("Tệp này không còn được lưu.")))
+        headers = {
+            "Content-Type": _TYPES[suffix],
+            "Cache-Control": "private, max-age=3600",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        }
+        if suffix != ".png":
+            headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        return web.FileResponse(path, headers=headers)
+
+    http.add_prefix("GET", FILES_PREFIX, handle)
+
+
+def _both(message: str) -> str:
+    """A page for whoever opened the link, whose language is not known: Vietnamese, then
+    English."""
+    return "\n\n".join(gettext_for(locale)(message) for locale in ("vi", "en"))

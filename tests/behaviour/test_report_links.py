@@ -1,0 +1,158 @@
+"""The report files behind the summaries' public links: served over HTTP to holders of a
+signed, unexpired link, and nothing else in the data directory to anyone."""
+
+import os
+import stat
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+from aiohttp import ClientSession
+from yarl import URL
+
+from bot.files import serve_files
+from bot.http import HttpServer
+from services.file_links import KEY_FILE, LINK_LIFETIME, FileLinks, load_key
+
+NOW = datetime(2023, 11, 20, 0, 30, tzinfo=UTC)
+CHART = "weekly-2023-W47-all-vi.png"
+SHEET = "weekly-2023-W47-all-vi.xlsx"
+
+
+class Served:
+    """A data directory with a chart and a spreadsheet, served at `base`."""
+
+    def __init__(self, data_dir: Path, http: HttpServer, clock: list[datetime]) -> None:
+        self.data_dir = data_dir
+        self.clock = clock
+        self.base = f"{http.url}/files"
+        self.links = FileLinks.of(data_dir, base_url=self.base)
+
+    async def get(self, url: str | URL) -> tuple[int, bytes, dict[str, str]]:
+        async with ClientSession() as client, client.get(url) as response:
+            return response.status, await response.read(), dict(response.headers)
+
+
+@pytest.fixture
+async def served(tmp_path: Path) -> AsyncIterator[Served]:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / CHART).write_bytes(b"\x89PNG chart")
+    (data_dir / SHEET).write_bytes(b"PK spreadsheet")
+    (tmp_path / "secret.xlsx").write_bytes(b"outside the data directory")
+    clock = [NOW]
+    http = HttpServer(host="127.0.0.1", port=0)
+    serve_files(http, data_dir=data_dir, links=FileLinks.of(data_dir), clock=lambda: clock[0])
+    await http.start()
+    try:
+        yield Served(data_dir, http, clock)
+    finally:
+        await http.stop()
+
+
+async def test_a_signed_link_serves_the_file_with_its_type(served: Served) -> None:
+    status, body, headers = await served.get(served.links.url(CHART, now=NOW))
+    assert (status, body) == (200, b"\x89PNG chart")
+    assert headers["Content-Type"] == "image/png"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    status, body, headers = await served.get(served.links.url(SHEET, now=NOW))
+    assert (status, body) == (200, b"PK spreadsheet")
+    assert headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert headers["Content-Disposition"] == f'attachment; filename="{SHEET}"'
+
+
+async def test_a_link_works_until_it_expires(served: Served) -> None:
+    url = served.links.url(CHART, now=NOW)
+    served.clock[0] = NOW + LINK_LIFETIME - timedelta(minutes=1)
+    assert (await served.get(url))[0] == 200
+    served.clock[0] = NOW + LINK_LIFETIME + timedelta(minutes=1)
+    status, body, _ = await served.get(url)
+    assert status == 403 and b"chart" not in body
+    # Whoever opened it is told why, in Vietnamese and in English.
+    page = body.decode()
+    assert "đã hết hạn" in page and "has expired" in page
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda url: url.split("?")[0],  # no signature at all
+        lambda url: url[:-1] + ("0" if url[-1] != "0" else "1"),  # a wrong signature
+        lambda url: url.replace("?e=", "?e=9"),  # a later expiry than was signed
+        lambda url: url.replace(CHART, SHEET),  # another file's name
+        lambda url: url.replace("&s=", "&s=x&s="),
+    ],
+)
+async def test_a_link_that_was_not_signed_as_it_stands_is_refused(
+    served: Served, tamper: object
+) -> None:
+    url = tamper(served.links.url(CHART, now=NOW))  # type: ignore[operator]
+    status, body, _ = await served.get(url)
+    assert status == 403
+    assert b"PNG" not in body and b"PK" not in body
+
+
+async def test_another_keys_links_are_refused(served: Served) -> None:
+    stranger = FileLinks(os.urandom(32), base_url=served.base)
+    assert (await served.get(stranger.url(CHART, now=NOW)))[0] == 403
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        KEY_FILE,  # the key itself
+        "..%2Fsecret.xlsx",  # out of the directory
+        "%2E%2E/secret.xlsx",
+        "sub/other.png",
+        "notes.txt",  # not a report file
+        "",
+    ],
+)
+async def test_nothing_but_report_files_in_the_directory_is_served(
+    served: Served, name: str
+) -> None:
+    # Even with a link signed for exactly the name the server sees, sent as written.
+    link = served.links.url(unquote(name), now=NOW)
+    query = link.partition("?")[2]
+    status, body, _ = await served.get(URL(f"{served.base}/{name}?{query}", encoded=True))
+    assert status == 404, status
+    assert b"outside" not in body and served.data_dir.joinpath(KEY_FILE).read_bytes() not in body
+
+
+async def test_a_valid_link_to_a_file_no_longer_kept_is_not_found(served: Served) -> None:
+    url = served.links.url(CHART, now=NOW)
+    (served.data_dir / CHART).unlink()
+    assert (await served.get(url))[0] == 404
+
+
+async def test_only_get_is_served(served: Served) -> None:
+    async with ClientSession() as client, client.post(served.links.url(CHART, now=NOW)) as r:
+        assert r.status == 405
+
+
+def test_the_key_is_made_once_for_its_owner_only_and_then_reused(tmp_path: Path) -> None:
+    data_dir = tmp_path / "fresh"
+    key = load_key(data_dir)
+    assert len(key) == 32
+    mode = stat.S_IMODE((data_dir / KEY_FILE).stat().st_mode)
+    assert mode == 0o600
+    assert load_key(data_dir) == key
+    assert [p.name for p in data_dir.iterdir()] == [KEY_FILE]  # no temporary file left
+    link = FileLinks(key, base_url="https://f.example.vn/files").url(CHART, now=NOW)
+    again = FileLinks.of(data_dir)
+    expires, signature = link.split("?e=")[1].split("&s=")
+    assert again.admits(CHART, expires=expires, signature=signature, now=NOW)
+
+
+def test_a_damaged_key_file_says_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / KEY_FILE).write_text("not hex")
+    with pytest.raises(ValueError, match="delete it"):
+        load_key(tmp_path)
+
+
+@pytest.mark.parametrize("expires", ["", "-1", "1e9", "9" * 40, "１２３"])
+def test_garbage_expiries_are_refused_without_error(expires: str) -> None:
+    links = FileLinks(b"k" * 32)
+    assert not links.admits(CHART, expires=expires, signature="0" * 32, now=NOW)
