@@ -12,9 +12,15 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql.base import Executable
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+# Pages SQLite keeps per connection, in KiB (its default is 2,000): a city's store is some
+# 50 MB at 50,000 assignments, and the day's first sweep, which reads them all and writes
+# the day's reminders, took 3-6% longer re-reading index pages from the OS (bench.sweep).
+SQLITE_CACHE_KIB = 32_768
+
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Create the async engine; on SQLite turn on foreign keys, WAL and a busy timeout."""
+    """Create the async engine; on SQLite turn on foreign keys, WAL, a busy timeout and a
+    larger page cache."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
@@ -24,6 +30,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
             cursor.close()
 
         return engine
