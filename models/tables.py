@@ -241,7 +241,8 @@ class ReminderLedger(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     target: str = Field(max_length=40)
-    recipient_id: int = Field(foreign_key="person.id", index=True)
+    # Not indexed on its own: nothing looks the ledger up by recipient (migration 0007).
+    recipient_id: int = Field(foreign_key="person.id")
     kind: str = Field(max_length=40)
     created_at: datetime = _when()
     outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
