@@ -189,9 +189,13 @@ def _write_unnested(
         else:
             key, *columns = statement.get_execution_options()[_BULK]
             names = [key, *columns]
-            # One row per key, the last queued, as an executemany would leave it.
-            rows = list({row[UPDATE_PARAM + key]: row for row in rows}.values())
-            rows = [{name: row[UPDATE_PARAM + name] for name in names} for row in rows]
+            # One row per key, the last queued, as an executemany would leave it; in key
+            # order, so that instances updating the same rows lock them in the same order.
+            newest = {row[UPDATE_PARAM + key]: row for row in rows}
+            rows = [
+                {name: newest[value][UPDATE_PARAM + name] for name in names}
+                for value in sorted(newest)
+            ]
             parts.append(_unnest_update(table, key, columns, dialect, prefix=prefix))
         for name in names:
             arrays[prefix + name] = [form.value(name, row[name]) for row in rows]
