@@ -3,11 +3,15 @@
 `dondoc run` serves them when DONDOC_PUBLIC_FILES_URL is set: that address is where the
 outside world reaches this path (a reverse proxy maps it here), and services.file_links
 signs the links the summaries carry. Only plain file names directly in the data directory
-are served, never its key or anything outside it, and only against a link that checks out.
+are served, never its key, a link out of it or anything outside it, and only against a link
+that checks out. HEAD is answered as GET, without the body.
 """
 
+import asyncio
 import logging
+import os
 import re
+import stat
 from pathlib import Path
 
 from aiohttp import web
@@ -53,20 +57,33 @@ def serve_files(http: HttpServer, *, data_dir: Path, links: FileLinks, clock: Cl
                     )
                 )
             )
-        path = folder / name
-        if not path.is_file():
+        body = await asyncio.to_thread(_read_report, folder / name)
+        if body is None:
             raise web.HTTPNotFound(text=_both(N_("Tệp này không còn được lưu.")))
         headers = {
-            "Content-Type": _TYPES[suffix],
             "Cache-Control": "private, max-age=3600",
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer",
         }
         if suffix != ".png":
             headers["Content-Disposition"] = f'attachment; filename="{name}"'
-        return web.FileResponse(path, headers=headers)
+        return web.Response(body=body, content_type=_TYPES[suffix], headers=headers)
 
     http.add_prefix("GET", FILES_PREFIX, handle)
+
+
+def _read_report(path: Path) -> bytes | None:
+    """The file's bytes, if it is a plain file of its own (not a link to one elsewhere);
+    None if there is no such file. Read whole: reports are small, and a file server would
+    also swap in a compressed sibling (`.png.gz`) nobody signed."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            return None
+        return file.read()
 
 
 def _both(message: str) -> str:

@@ -75,21 +75,22 @@ class HttpServer:
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         path = request.path
-        handler = self._routes.get((request.method, path))
-        if handler is not None:
-            return await handler(request)
-        allowed = sorted(m for m, route in self._routes if route == path)
-        if not allowed:
-            under = [
-                (m, h) for (m, prefix), h in self._prefixes.items() if path.startswith(prefix)
-            ]
-            for method, handler in under:
-                if method == request.method:
-                    return await handler(request)
-            allowed = sorted(m for m, _ in under)
-        if allowed:
-            raise web.HTTPMethodNotAllowed(request.method, allowed)
-        raise web.HTTPNotFound()
+        handlers = {m: h for (m, route), h in self._routes.items() if route == path}
+        if not handlers:
+            # The longest prefix registered for this path.
+            under = [prefix for _, prefix in self._prefixes if path.startswith(prefix)]
+            if under:
+                longest = max(under, key=len)
+                handlers = {m: h for (m, p), h in self._prefixes.items() if p == longest}
+        if not handlers:
+            raise web.HTTPNotFound()
+        # HEAD is GET without the body (aiohttp leaves the body out).
+        handler = handlers.get(request.method) or (
+            handlers.get("GET") if request.method == "HEAD" else None
+        )
+        if handler is None:
+            raise web.HTTPMethodNotAllowed(request.method, sorted(handlers))
+        return await handler(request)
 
     async def _healthz(self, _request: web.Request) -> web.Response:
         healthy = True

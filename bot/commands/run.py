@@ -12,6 +12,7 @@ from aiogram.exceptions import TelegramUnauthorizedError
 from bot.channels.zalo.client import ZaloApiError
 from bot.cli_support import UserError, cli_settings, cli_translator, friendly
 from bot.runtime import NoChannelError, serve
+from services.file_links import KeyFileError
 
 
 def run(
@@ -55,6 +56,10 @@ def run(
             raise
         raise UserError(
             _("Zalo từ chối DONDOC_ZALO_TOKEN. Hãy kiểm tra lại token của Zalo Bot.")
+        ) from None
+    except KeyFileError as exc:
+        raise UserError(
+            _("Không dùng được khoá ký liên kết tệp báo cáo: {error}").format(error=exc)
         ) from None
     except OSError as exc:
         raise UserError(

@@ -14,7 +14,14 @@ from yarl import URL
 
 from bot.files import serve_files
 from bot.http import HttpServer
-from services.file_links import KEY_FILE, LINK_LIFETIME, FileLinks, load_key
+from services.file_links import (
+    KEY_FILE,
+    LINK_LIFETIME,
+    FileLinks,
+    KeyFileError,
+    forget_keys,
+    load_key,
+)
 
 NOW = datetime(2023, 11, 20, 0, 30, tzinfo=UTC)
 CHART = "weekly-2023-W47-all-vi.png"
@@ -132,6 +139,42 @@ async def test_only_get_is_served(served: Served) -> None:
         assert r.status == 405
 
 
+async def test_head_answers_as_get_without_the_body(served: Served) -> None:
+    url = served.links.url(CHART, now=NOW)
+    async with ClientSession() as client, client.head(url) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"] == "image/png"
+        assert await response.read() == b""
+
+
+async def test_a_signature_out_of_its_alphabet_is_refused_not_an_error(served: Served) -> None:
+    url = served.links.url(CHART, now=NOW).split("&s=")[0]
+    for signature in ("%C3%A9", "%00", "%F0%9F%98%80" * 8):
+        status, _, _ = await served.get(URL(f"{url}&s={signature}", encoded=True))
+        assert status == 403
+
+
+async def test_a_link_in_the_directory_to_a_file_elsewhere_is_not_followed(
+    served: Served, tmp_path: Path
+) -> None:
+    (served.data_dir / "elsewhere.png").symlink_to(tmp_path / "secret.xlsx")
+    status, body, _ = await served.get(served.links.url("elsewhere.png", now=NOW))
+    assert status == 404 and b"outside" not in body
+
+
+async def test_the_file_signed_is_the_file_served_whatever_lies_beside_it(
+    served: Served,
+) -> None:
+    # A static file server would swap in a compressed sibling for a client that takes gzip.
+    (served.data_dir / f"{CHART}.gz").write_bytes(b"something else")
+    url = served.links.url(CHART, now=NOW)
+    async with (
+        ClientSession(auto_decompress=False) as client,
+        client.get(url, headers={"Accept-Encoding": "gzip"}) as response,
+    ):
+        assert await response.read() == b"\x89PNG chart"
+
+
 def test_the_key_is_made_once_for_its_owner_only_and_then_reused(tmp_path: Path) -> None:
     data_dir = tmp_path / "fresh"
     key = load_key(data_dir)
@@ -147,9 +190,35 @@ def test_the_key_is_made_once_for_its_owner_only_and_then_reused(tmp_path: Path)
 
 
 def test_a_damaged_key_file_says_what_to_do(tmp_path: Path) -> None:
-    (tmp_path / KEY_FILE).write_text("not hex")
-    with pytest.raises(ValueError, match="delete it"):
+    key = tmp_path / KEY_FILE
+    key.write_text("not hex")
+    key.chmod(0o600)
+    with pytest.raises(KeyFileError, match="delete it"):
         load_key(tmp_path)
+
+
+def test_a_key_others_can_read_or_a_link_in_its_place_is_refused(tmp_path: Path) -> None:
+    readable = tmp_path / "readable"
+    readable.mkdir()
+    (readable / KEY_FILE).write_text("ab" * 32)
+    (readable / KEY_FILE).chmod(0o644)
+    with pytest.raises(KeyFileError, match="chmod 600"):
+        load_key(readable)
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / KEY_FILE).symlink_to(readable / KEY_FILE)
+    with pytest.raises(KeyFileError, match="plain file"):
+        load_key(linked)
+
+
+def test_one_process_keeps_one_key_until_it_restarts(tmp_path: Path) -> None:
+    # Deleting the key voids the links only once every instance has restarted: until then
+    # the summaries sign, and the server checks, with the key it read.
+    first = load_key(tmp_path)
+    (tmp_path / KEY_FILE).unlink()
+    assert load_key(tmp_path) == first
+    forget_keys()
+    assert load_key(tmp_path) != first
 
 
 @pytest.mark.parametrize("expires", ["", "-1", "1e9", "9" * 40, "１２３"])

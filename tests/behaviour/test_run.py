@@ -13,7 +13,7 @@ from bot.cli import app
 from bot.runtime import serve
 from bot.settings import load_settings
 from models.migrate import upgrade
-from services.file_links import FileLinks
+from services.file_links import KEY_FILE, FileLinks
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
 
 runner = CliRunner()
@@ -95,6 +95,28 @@ async def test_the_service_answers_a_stranger_on_telegram_its_health_check_and_f
             stop.set()
             await asyncio.wait_for(service, timeout=30)
     assert service.exception() is None
+
+
+def test_a_link_key_others_can_read_stops_the_start_with_one_clear_line(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+    assert runner.invoke(app, ["db", "upgrade"], env={"DONDOC_DATABASE_URL": url}).exit_code == 0
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / KEY_FILE).write_text("ab" * 32)
+    (data / KEY_FILE).chmod(0o644)
+    env = {
+        "DONDOC_DATABASE_URL": url,
+        "DONDOC_TELEGRAM_TOKEN": DEFAULT_TOKEN,
+        "DONDOC_DATA_DIR": str(data),
+        "DONDOC_PUBLIC_FILES_URL": "https://dondoc.example.gov.vn/files",
+        "DONDOC_HTTP_PORT": str(_free_port()),
+    }
+    result = runner.invoke(app, ["run"], env=env)
+    assert result.exit_code == 1, result.output
+    assert "chmod 600" in result.stderr and "khoá ký liên kết" in result.stderr
+    assert "Traceback" not in result.output
 
 
 def test_a_token_telegram_refuses_is_one_clear_line(tmp_path: Path) -> None:
