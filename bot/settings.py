@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     long_overdue_days: int = Field(default=20, ge=1, le=500)
     remind_cooperating: bool = False
 
-    # Charts and spreadsheets are written here and stay until the outbox has sent them.
+    # Charts and spreadsheets are written here; housekeeping deletes them after 44 days.
     data_dir: Path = Path("dondoc-data")
     public_files_url: str | None = None
 

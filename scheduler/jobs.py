@@ -3,6 +3,7 @@
 Each takes the app and `now`, so a test (or the demo) can move time and run a sweep.
 """
 
+import asyncio
 import logging
 from datetime import datetime
 
@@ -10,7 +11,11 @@ from bot.bootstrap import App
 from bot.settings import Settings
 from domain.reminders import OfficeHours
 from models.db import transaction
-from services.housekeeping import prune_handled_updates, refresh_statistics
+from services.housekeeping import (
+    prune_handled_updates,
+    prune_report_files,
+    refresh_statistics,
+)
 from services.occurrences import GeneratedOccurrences, generate_occurrences
 from services.outbox import Wake
 from services.reminders import (
@@ -99,11 +104,14 @@ async def run_weekly_summary(app: App, *, now: datetime, on_enqueued: Wake | Non
 
 
 async def run_housekeeping(app: App, *, now: datetime) -> int:
-    """Forget handled-update records too old to be redelivered, and refresh SQLite's
-    statistics; how many records were forgotten."""
+    """Forget handled-update records too old to be redelivered, delete old report files and
+    refresh SQLite's statistics; how many records were forgotten."""
     pruned = await prune_handled_updates(app.sessions, now=now)
     if pruned:
         log.info("housekeeping: forgot %d handled-update records", pruned)
+    removed = await asyncio.to_thread(prune_report_files, app.settings.data_dir, now=now)
+    if removed:
+        log.info("housekeeping: deleted %d old report files", removed)
     if await refresh_statistics(app.engine):
         log.info("housekeeping: refreshed the store's statistics")
     return pruned

@@ -8,9 +8,16 @@ every message anyone ever sent the bot.
 
 SQLite's query planner also needs to be told how big the tables have grown, which
 PostgreSQL's autovacuum does by itself.
+
+The weekly summaries' charts and spreadsheets pile up in the data directory, a few files a
+week per scope and language, for years. Once their links have expired and their messages
+are long sent, nothing reads them, and the store can draw them again.
 """
 
+import os
+import re
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -19,8 +26,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.db import transaction
 from models.tables import HandledUpdate
+from services.file_links import LINK_LIFETIME
+from services.summary import REPORT_FILE_NAME
 
 HANDLED_UPDATE_RETENTION = timedelta(days=7)
+# Two weeks past the last day their links work.
+REPORT_FILE_RETENTION = LINK_LIFETIME + timedelta(days=14)
+# What a writer that died mid-file leaves (services.report_files._atomic_write).
+_PARTIAL = re.compile(r"\.(?P<name>.+)\.\d+\.part")
+_PARTIAL_RETENTION = timedelta(days=1)
 # Rows SQLite's ANALYZE samples per index: enough for the planner's choices, and quick
 # however large the store has grown (https://sqlite.org/lang_analyze.html#approx).
 ANALYSIS_LIMIT = 1000
@@ -38,6 +52,36 @@ async def prune_handled_updates(
             sa.delete(HandledUpdate).where(col(HandledUpdate.at) < now - keep)
         )
         return int(result.rowcount or 0)
+
+
+def prune_report_files(
+    data_dir: Path, *, now: datetime, keep: timedelta = REPORT_FILE_RETENTION
+) -> int:
+    """Delete the summaries' files last written more than `keep` ago (and what a writer
+    that died left behind, after a day); how many were deleted. Only the names the bot
+    gives its own report files are touched, not what else lives in the directory."""
+    deleted = 0
+    try:
+        entries = list(os.scandir(data_dir))
+    except FileNotFoundError:
+        return 0
+    for entry in entries:
+        partial = _PARTIAL.fullmatch(entry.name)
+        if partial is not None and REPORT_FILE_NAME.fullmatch(partial["name"]):
+            age = _PARTIAL_RETENTION
+        elif REPORT_FILE_NAME.fullmatch(entry.name):
+            age = keep
+        else:
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            if entry.stat(follow_symlinks=False).st_mtime < (now - age).timestamp():
+                os.unlink(entry.path)
+                deleted += 1
+        except FileNotFoundError:
+            continue  # removed meanwhile (another instance's housekeeping)
+    return deleted
 
 
 async def refresh_statistics(engine: AsyncEngine) -> bool:

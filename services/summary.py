@@ -13,6 +13,7 @@ one, so they cannot overwrite what leadership was sent.
 """
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
@@ -511,6 +512,10 @@ def render_summary_text(summary: WeeklySummary, *, locale: str) -> str:
             lines.append(_("và {count} cơ quan khác.").format(count=_number(hidden, locale)))
     lines += ["", _("Chi tiết trong biểu đồ và tệp Excel kèm theo.")]
     return "\n".join(lines)
+
+
+# The names report_stem gives, with the files' suffixes: all that housekeeping may delete.
+REPORT_FILE_NAME = re.compile(r"(weekly|now)-\d{4}-W\d{2}-[A-Za-z0-9-]+-(vi|en)\.(png|xlsx)")
 
 
 def report_stem(summary: WeeklySummary, *, kind: str, locale: str) -> str:

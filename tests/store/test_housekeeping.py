@@ -1,15 +1,25 @@
-"""Housekeeping forgets handled-update records once no channel can redeliver their update."""
+"""Housekeeping forgets handled-update records once no channel can redeliver their update,
+and report files once their links have long expired."""
 
+import os
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.bootstrap import App
+from bot.settings import load_settings
 from models.db import transaction
 from models.tables import HandledUpdate
-from services.housekeeping import prune_handled_updates, refresh_statistics
+from scheduler.jobs import run_housekeeping
+from services.housekeeping import (
+    REPORT_FILE_RETENTION,
+    prune_handled_updates,
+    refresh_statistics,
+)
 from tests.conftest import BOTH_STORES
 
 pytestmark = BOTH_STORES
@@ -53,3 +63,20 @@ async def test_statistics_are_gathered_on_sqlite_and_left_to_autovacuum_on_postg
         )
         # "rows per table, then per index column": SQLite now knows the table's size.
         assert [row[0].split()[0] for row in stats.all()] == ["50"]
+
+
+async def test_the_housekeeping_job_also_deletes_report_files_past_their_links(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    old = data / "weekly-2023-W30-all-vi.png"
+    recent = data / "weekly-2023-W47-all-vi.png"
+    for path, age in ((old, REPORT_FILE_RETENTION + timedelta(days=1)), (recent, timedelta())):
+        path.write_bytes(b"\x89PNG")
+        stamp = (NOW - age).timestamp()
+        os.utime(path, (stamp, stamp))
+    settings = load_settings(_env_file=None, data_dir=str(data))
+    app = App(settings=settings, engine=engine, sessions=sessions)
+    await run_housekeeping(app, now=NOW)
+    assert [p.name for p in data.iterdir()] == [recent.name]
