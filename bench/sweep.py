@@ -35,7 +35,6 @@ from statistics import median
 from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -46,7 +45,7 @@ from models.db import make_engine, make_sessionmaker, transaction
 from models.migrate import upgrade
 from models.tables import Agency, Assignment, ChatIdentity, Person, Plan, Role, Task
 from services.reminders import ReminderSettings, SweepResult, sweep
-from tests.databases import ADMIN_DSN, create_database, database_url, drop_database
+from tests.databases import create_database, database_url, drop_database
 
 T = TypeVar("T")
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -264,12 +263,7 @@ class PostgresStore:
 
     @asynccontextmanager
     async def copy(self) -> AsyncIterator[str]:
-        name = f"{self._name}_copy"
-        admin = await asyncpg.connect(ADMIN_DSN)
-        try:
-            await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self._name}"')
-        finally:
-            await admin.close()
+        name = await create_database(prefix="dondoc_bench_copy", template=self._name)
         try:
             yield database_url(name)
         finally:

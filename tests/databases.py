@@ -16,12 +16,16 @@ def database_url(name: str, *, admin_dsn: str = ADMIN_DSN) -> str:
     return f"{base}/{name}"
 
 
-async def create_database(*, admin_dsn: str = ADMIN_DSN, prefix: str = "dondoc_test") -> str:
-    """Create an empty database with a fresh name and return that name."""
+async def create_database(
+    *, admin_dsn: str = ADMIN_DSN, prefix: str = "dondoc_test", template: str | None = None
+) -> str:
+    """Create a database with a fresh name, empty or a copy of database `template` (which
+    nobody may be connected to), and return that name."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     connection = await asyncpg.connect(admin_dsn)
     try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
+        await connection.execute(f'CREATE DATABASE "{name}"{copy}')
     finally:
         await connection.close()
     return name
