@@ -10,7 +10,6 @@ that checks out. HEAD is answered as GET, without the body.
 import asyncio
 import logging
 import os
-import re
 import stat
 from pathlib import Path
 
@@ -20,13 +19,11 @@ from bot.http import HttpServer
 from locales import N_, gettext_for
 from services.clock import Clock
 from services.file_links import FileLinks
+from services.summary import REPORT_FILE_NAME
 
 log = logging.getLogger(__name__)
 
 FILES_PREFIX = "/files/"
-# What the report files are called (services.summary.report_stem and a suffix): no path
-# separators, no leading dot (the key file), nothing to escape.
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 _TYPES = {
     ".png": "image/png",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -39,9 +36,11 @@ def serve_files(http: HttpServer, *, data_dir: Path, links: FileLinks, clock: Cl
 
     async def handle(request: web.Request) -> web.StreamResponse:
         name = request.path.removeprefix(FILES_PREFIX)
-        suffix = Path(name).suffix.lower()
-        if not _NAME.fullmatch(name) or ".." in name or suffix not in _TYPES:
+        # Only the names the bot gives its report files: no path separators, no dots but
+        # the suffix's, so never the key file, nothing to escape in a header.
+        if not REPORT_FILE_NAME.fullmatch(name):
             raise web.HTTPNotFound()
+        suffix = Path(name).suffix
         if not links.admits(
             name,
             expires=request.query.get("e", ""),
