@@ -120,7 +120,7 @@ def defer(session: AsyncSession, statement: Executable, params: dict[str, Any]) 
 _BULK = "dondoc_bulk"
 # Prefix of `bulk_update`'s bind parameters: SQLAlchemy keeps the columns' own names for
 # itself in an UPDATE.
-UPDATE_PARAM = "b_"
+_UPDATE_PARAM = "b_"
 
 
 def bulk_insert(table: Any) -> Insert:
@@ -131,13 +131,13 @@ def bulk_insert(table: Any) -> Insert:
 
 
 def bulk_update(table: Any, *, key: str, columns: Sequence[str]) -> Update:
-    """UPDATE `table` SET each of `columns` WHERE `key` matches, for `defer`: rows give each
-    value under its column's name after `UPDATE_PARAM` (`b_id`, `b_status`). On PostgreSQL
-    the rows queued for it go as one update over arrays, the last row per key winning."""
+    """UPDATE `table` SET each of `columns` WHERE `key` matches, for `defer`: rows give the
+    key and each value under its column's name. On PostgreSQL the rows queued for it go as
+    one update over arrays, the last row per key winning."""
     return (
         sa.update(table)
-        .where(sa.inspect(table).columns[key] == sa.bindparam(UPDATE_PARAM + key))
-        .values({name: sa.bindparam(UPDATE_PARAM + name) for name in columns})
+        .where(sa.inspect(table).columns[key] == sa.bindparam(_UPDATE_PARAM + key))
+        .values({name: sa.bindparam(_UPDATE_PARAM + name) for name in columns})
         .execution_options(**{_BULK: (key, *columns)})
     )
 
@@ -152,6 +152,11 @@ def _write_deferred(session: Session) -> None:
     for statement, rows in queued.items():
         if _unnestable(statement, connection.dialect, rows):
             bulk.append((statement, rows))
+        elif isinstance(statement, Update) and statement.get_execution_options().get(_BULK):
+            # A bulk update's own bind parameters (see _UPDATE_PARAM).
+            connection.execute(
+                statement, [{_UPDATE_PARAM + k: v for k, v in row.items()} for row in rows]
+            )
         else:
             connection.execute(statement, rows)
     if bulk:
@@ -191,11 +196,8 @@ def _write_unnested(
             names = [key, *columns]
             # One row per key, the last queued, as an executemany would leave it; in key
             # order, so that instances updating the same rows lock them in the same order.
-            newest = {row[UPDATE_PARAM + key]: row for row in rows}
-            rows = [
-                {name: newest[value][UPDATE_PARAM + name] for name in names}
-                for value in sorted(newest)
-            ]
+            newest = {row[key]: row for row in rows}
+            rows = [newest[value] for value in sorted(newest)]
             parts.append(_unnest_update(table, key, columns, dialect, prefix=prefix))
         for name in names:
             arrays[prefix + name] = [form.value(name, row[name]) for row in rows]

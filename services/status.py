@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.replies import MAX_REASON_LENGTH, ReplyAction
 from domain.status import Status
-from models.db import UNIT_OF_WORK_PREFIX, UPDATE_PARAM, bulk_insert, bulk_update, defer
+from models.db import UNIT_OF_WORK_PREFIX, bulk_insert, bulk_update, defer
 from models.tables import Assignment, Occurrence, Snooze, StatusChange
 from services.access import Actor, require_see, require_update
 from services.queries import OPEN_STATUSES, AssignmentView, UnknownAssignmentError, views
@@ -202,7 +202,7 @@ async def apply_status(
     defer(
         session,
         _UPDATE_ASSIGNMENT if target.occurrence_id is None else _UPDATE_OCCURRENCE,
-        {UPDATE_PARAM + name: value for name, value in values.items()},
+        values,
     )
     defer(
         session,

@@ -278,8 +278,8 @@ async def test_deferred_updates_leave_the_last_values_queued_per_row(
     async with transaction(sessions) as session:
         for attempts, row in [(1, ids[0]), (2, ids[1]), (3, ids[0])]:
             defer(session, update, {
-                "b_id": row, "b_state": "failed", "b_attempts": attempts,
-                "b_next_attempt_at": later + timedelta(minutes=attempts),
+                "id": row, "state": "failed", "attempts": attempts,
+                "next_attempt_at": later + timedelta(minutes=attempts),
             })  # fmt: skip
         defer(session, bulk_insert(HandledUpdate), {"source_id": "u-1", "at": world.now})
     async with sessions() as session:
