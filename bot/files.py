@@ -16,7 +16,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.http import HttpServer
-from locales import N_, gettext_for
+from locales import LOCALES, N_, gettext_for
 from services.clock import Clock
 from services.file_links import FileLinks
 from services.summary import REPORT_FILE_NAME
@@ -30,9 +30,12 @@ _TYPES = {
 }
 
 
-def serve_files(http: HttpServer, *, data_dir: Path, links: FileLinks, clock: Clock) -> None:
-    """Serve `data_dir`'s report files under /files/ to holders of a valid link."""
+def serve_files(http: HttpServer, *, data_dir: Path, clock: Clock) -> None:
+    """Serve `data_dir`'s report files under /files/ to holders of a valid link. Their key
+    is read (or made) now, so that a bad key file stops the start (KeyFileError)."""
     folder = data_dir.resolve()
+    links = FileLinks.of(data_dir)
+    links.key()
 
     async def handle(request: web.Request) -> web.StreamResponse:
         name = request.path.removeprefix(FILES_PREFIX)
@@ -88,4 +91,4 @@ def _read_report(path: Path) -> bytes | None:
 def _both(message: str) -> str:
     """A page for whoever opened the link, whose language is not known: Vietnamese, then
     English."""
-    return "\n\n".join(gettext_for(locale)(message) for locale in ("vi", "en"))
+    return "\n\n".join(gettext_for(locale)(message) for locale in LOCALES)

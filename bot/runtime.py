@@ -25,7 +25,6 @@ from handlers.conversation import Conversation
 from scheduler.leader import Leadership
 from scheduler.wiring import build_scheduler
 from services.clock import Clock, system_clock
-from services.file_links import FileLinks
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +84,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event, clock: Clock = syste
         )
         if settings.public_files_url is not None:
             # The summaries link their chart and spreadsheet here (services.file_links).
-            # Their key is read (or made) now, so that a bad key file stops the start.
-            links = FileLinks.of(settings.data_dir)
-            links.key()
-            serve_files(http, data_dir=settings.data_dir, links=links, clock=clock)
+            serve_files(http, data_dir=settings.data_dir, clock=clock)
         channels: dict[str, _Channel] = {}
         leadership = Leadership(app.engine)
         scheduler = None

@@ -51,7 +51,7 @@ async def served(tmp_path: Path) -> AsyncIterator[Served]:
     (tmp_path / "secret.xlsx").write_bytes(b"outside the data directory")
     clock = [NOW]
     http = HttpServer(host="127.0.0.1", port=0)
-    serve_files(http, data_dir=data_dir, links=FileLinks.of(data_dir), clock=lambda: clock[0])
+    serve_files(http, data_dir=data_dir, clock=lambda: clock[0])
     await http.start()
     try:
         yield Served(data_dir, http, clock)
