@@ -143,7 +143,7 @@ def build_scheduler(
         trigger=CronTrigger(hour=hour, minute=minute, timezone=settings.tz),
         args=(HOUSEKEEPING_JOB, leader, lambda: run_housekeeping(app, now=app.clock())),
         id=HOUSEKEEPING_JOB,
-        name="Housekeeping: forget old handled updates, refresh SQLite statistics",
+        name="Housekeeping: forget old handled updates and report files, refresh statistics",
         **{**once, "misfire_grace_time": int(SUMMARY_CATCH_UP.total_seconds())},
     )
     return scheduler

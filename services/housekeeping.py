@@ -15,7 +15,6 @@ are long sent, nothing reads them, and the store can draw them again.
 """
 
 import os
-import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -27,13 +26,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.db import transaction
 from models.tables import HandledUpdate
 from services.file_links import LINK_LIFETIME
+from services.report_files import PARTIAL_FILE_NAME
 from services.summary import REPORT_FILE_NAME
 
 HANDLED_UPDATE_RETENTION = timedelta(days=7)
 # Two weeks past the last day their links work.
 REPORT_FILE_RETENTION = LINK_LIFETIME + timedelta(days=14)
-# What a writer that died mid-file leaves (services.report_files._atomic_write).
-_PARTIAL = re.compile(r"\.(?P<name>.+)\.\d+\.part")
+# A writer that died mid-file left its .part a day ago at least.
 _PARTIAL_RETENTION = timedelta(days=1)
 # Rows SQLite's ANALYZE samples per index: enough for the planner's choices, and quick
 # however large the store has grown (https://sqlite.org/lang_analyze.html#approx).
@@ -66,7 +65,7 @@ def prune_report_files(
     except FileNotFoundError:
         return 0
     for entry in entries:
-        partial = _PARTIAL.fullmatch(entry.name)
+        partial = PARTIAL_FILE_NAME.fullmatch(entry.name)
         if partial is not None and REPORT_FILE_NAME.fullmatch(partial["name"]):
             age = _PARTIAL_RETENTION
         elif REPORT_FILE_NAME.fullmatch(entry.name):

@@ -10,6 +10,7 @@ half-written file; a re-run with the same stem replaces them.
 
 import asyncio
 import os
+import re
 from collections.abc import Callable, Sequence
 from copy import copy
 from dataclasses import dataclass
@@ -132,6 +133,11 @@ def write_report_files_now(
         files.spreadsheet, lambda path: write_spreadsheet(summary, path=path, locale=locale)
     )
     return files
+
+
+# What _atomic_write writes into before renaming: ".<name>.<pid>.part" (housekeeping deletes
+# those a writer that died left behind).
+PARTIAL_FILE_NAME = re.compile(r"\.(?P<name>.+)\.\d+\.part")
 
 
 def _atomic_write(target: Path, write: Callable[[Path], None]) -> None:
