@@ -32,7 +32,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from statistics import median
-from typing import Any, TypeVar
+from typing import Any
 
 import asyncpg
 import sqlalchemy as sa
@@ -41,6 +41,7 @@ from aiogram.types import Message, Update
 from sqlmodel import col, func, select
 
 from bench.dispatcher import api_calls, start_api
+from bench.timing import measured
 from bot.channels.telegram import (
     TelegramSender,
     incoming_from_message,
@@ -72,7 +73,6 @@ from tests.fakes.telegram_api import DEFAULT_TOKEN
 REPLIES = ("40%", "đang làm 70%", "xong")
 CONCURRENCY = 32
 NOW = datetime(2023, 11, 20, 2, 0, tzinfo=UTC)
-T = TypeVar("T")
 
 
 def chat_of(officer: int) -> int:
@@ -377,14 +377,6 @@ async def until(count: Callable[[], Awaitable[int]], expected: int) -> None:
         await asyncio.sleep(0.05)
 
 
-async def timed(run: Awaitable[T]) -> tuple[T, float]:
-    """What `run` gives, and the CPU time this process spent on it (all its threads; the
-    fake API runs in a process of its own)."""
-    before = time.process_time()
-    result = await run
-    return result, time.process_time() - before
-
-
 async def measure(store: str, url: str, *, officers: int, replies: int, rounds: int) -> None:
     """`rounds` alternations of the echo and the status replies over the same updates, so
     that a slow patch of a shared machine hits both; the medians are the figures."""
@@ -407,10 +399,10 @@ async def measure(store: str, url: str, *, officers: int, replies: int, rounds: 
         freeze_startup_objects()
         async with Replies(url, bot, api=base_url) as path:
             for batch in batches[:rounds]:
-                echo, cpu = await timed(echo_rate(bot, batch))
+                echo, _, cpu = await measured(echo_rate(bot, batch))
                 echoes.append(echo)
                 echo_cpu.append(cpu / len(batch))
-                (handled_rate, confirmed_rate), cpu = await timed(path.rate(batch))
+                (handled_rate, confirmed_rate), _, cpu = await measured(path.rate(batch))
                 handled.append(handled_rate)
                 confirmed.append(confirmed_rate)
                 reply_cpu.append(cpu / len(batch))

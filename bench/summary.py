@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import random
 import tempfile
-import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -20,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bench.timing import measured
 from domain.status import Status
 from models.db import make_engine, make_sessionmaker, transaction
 from models.migrate import upgrade
@@ -219,10 +219,7 @@ async def populate(
 
 
 async def _timed(label: str, work: Callable[[], Awaitable[T]]) -> tuple[T, float, float]:
-    # CPU time is printed too: on a busy machine the wall clock mostly measures the others.
-    began, began_cpu = time.perf_counter(), time.process_time()
-    result = await work()
-    elapsed, cpu = time.perf_counter() - began, time.process_time() - began_cpu
+    result, elapsed, cpu = await measured(work())
     print(f"{label:<52} {elapsed * 1000:9.1f} ms  (CPU {cpu * 1000:7.1f} ms)")
     return result, elapsed, cpu
 

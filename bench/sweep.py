@@ -25,7 +25,6 @@ import random
 import shutil
 import sqlite3
 import tempfile
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -39,6 +38,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bench.timing import measured
 from domain.calendar import WorkCalendar
 from domain.reminders import OfficeHours, Target, due_now
 from models.db import make_engine, make_sessionmaker, transaction
@@ -184,20 +184,9 @@ async def populate(
 
 
 async def _timed(label: str, work: Callable[[], Awaitable[T]]) -> tuple[T, float]:
-    # CPU time too: on a shared machine the wall clock also counts other people's work
-    # (it includes the SQLite thread, not the PostgreSQL server's own time).
-    started, cpu = time.perf_counter(), time.process_time()
-    result = await work()
-    elapsed, used = time.perf_counter() - started, time.process_time() - cpu
+    result, elapsed, used = await measured(work())
     print(f"{label:<58} {elapsed * 1000:9.1f} ms wall {used * 1000:9.1f} ms cpu")
     return result, elapsed
-
-
-async def _measured(work: Awaitable[T]) -> tuple[T, float, float]:
-    """What `work` gives, with the wall and CPU seconds it took."""
-    started, cpu = time.perf_counter(), time.process_time()
-    result = await work
-    return result, time.perf_counter() - started, time.process_time() - cpu
 
 
 async def _repeated(label: str, runs: list[Callable[[], Awaitable[tuple[T, float, float]]]]) -> T:
@@ -316,7 +305,7 @@ async def run(store: Store, *, assignments: int, officers: int, runs: int) -> No
 async def _sweep_at(
     sessions: async_sessionmaker[AsyncSession], settings: ReminderSettings, now: datetime
 ) -> tuple[SweepResult, float, float]:
-    return await _measured(sweep(sessions, settings=settings, now=now))
+    return await measured(sweep(sessions, settings=settings, now=now))
 
 
 async def _sweep_a_copy(
@@ -330,7 +319,7 @@ async def _sweep_a_copy(
             # Connected before the clock starts, as a running service's pool is.
             async with sessions() as session:
                 await session.connection()
-            return await _measured(sweep(sessions, settings=settings, now=now))
+            return await measured(sweep(sessions, settings=settings, now=now))
         finally:
             await engine.dispose()
 
