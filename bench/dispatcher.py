@@ -41,7 +41,6 @@ from bot.channels.base import ChannelSender
 from bot.channels.telegram import TelegramSender, keyboard, make_bot
 from bot.dispatcher import OutboxDispatcher, limits_from_settings
 from bot.settings import Settings, load_settings
-from handlers.messages import Outgoing
 from models.db import make_engine, make_sessionmaker
 from models.migrate import upgrade
 from models.tables import Outbox, OutboxState
@@ -49,6 +48,7 @@ from services.clock import system_clock
 from tests.databases import throwaway_database
 from tests.fakes.fanout import reminder
 from tests.fakes.telegram_api import DEFAULT_TOKEN
+from views.messages import Outgoing
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -52,7 +52,6 @@ from bot.dispatcher import ChannelLimits, OutboxDispatcher
 from bot.runtime import freeze_startup_objects
 from bot.settings import Settings, load_settings
 from handlers.conversation import Conversation
-from handlers.messages import Incoming, Outgoing, ReminderItem
 from models.db import make_engine, make_sessionmaker
 from models.migrate import upgrade
 from models.tables import (
@@ -69,6 +68,7 @@ from models.tables import (
 from services.clock import system_clock
 from tests.databases import throwaway_database
 from tests.fakes.telegram_api import DEFAULT_TOKEN
+from views.messages import Incoming, Outgoing, ReminderItem
 
 REPLIES = ("40%", "đang làm 70%", "xong")
 CONCURRENCY = 32

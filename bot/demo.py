@@ -30,8 +30,6 @@ from domain.importers import import_file
 from domain.text import fold
 from handlers.commands import parse_command
 from handlers.conversation import Conversation
-from handlers.messages import Outgoing
-from handlers.render import day
 from locales import N_, gettext_for
 from models.db import transaction
 from models.tables import Role
@@ -41,6 +39,8 @@ from services import people as people_service
 from services import registration
 from services.access import identify
 from services.plans import save_plan
+from views.messages import Outgoing
+from views.text import day
 
 # A Monday of June 2023, with plans 40/KH-UBND and 02/CT-UBND under way: the officer has
 # overdue tasks to confirm and second-quarter reports due on 30/06, so the first /tick

@@ -58,12 +58,12 @@ from bot.channels.base import (
     RetryLater,
 )
 from bot.settings import Settings
-from handlers.messages import Outgoing
 from locales import N_, gettext_for
 from models.db import transaction
 from models.tables import Agency, ChatIdentity, Outbox, OutboxState, Person, Role
 from services.clock import Clock
 from services.outbox import enqueue_for_person
+from views.messages import Outgoing
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import Settings
 from domain.calendar import WorkCalendar
-from handlers.messages import Button, Incoming, MenuChange, Outgoing
 from locales import Translate, gettext_for
 from models.tables import Person
 from services.access import Actor
+from views.messages import Button, Incoming, MenuChange, Outgoing
 
 # Renders a notification in its recipient's language.
 Render = Callable[[Translate], Outgoing]

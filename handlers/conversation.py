@@ -21,7 +21,6 @@ from domain.replies import ReplyAction
 from handlers import lists, people, replies
 from handlers.commands import parse_command
 from handlers.context import Context
-from handlers.messages import Incoming, Outgoing
 from locales import gettext_for, normalise_locale
 from models.db import bulk_insert, defer, transaction
 from models.tables import HandledUpdate
@@ -30,6 +29,7 @@ from services.access import AccessDenied, Actor, identify, identify_many
 from services.clock import Clock
 from services.outbox import Wake, enqueue_for_person, enqueue_later
 from services.status import Target, prefetch_views
+from views.messages import Incoming, Outgoing
 
 log = logging.getLogger(__name__)
 _INSERT_HANDLED = bulk_insert(HandledUpdate)

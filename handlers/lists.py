@@ -1,9 +1,14 @@
 """Queries people ask: /tasks, /task, /overdue, /upcoming."""
 
-from handlers import navigation
 from handlers.context import Context
-from handlers.messages import Button
-from handlers.render import (
+from models.tables import AssignmentRole
+from services import queries
+from services.queries import UnknownAssignmentError
+from services.summary import ReportConfig
+from views import buttons as button_data
+from views.messages import Button
+from views.rows import AssignmentDetail, AssignmentView
+from views.text import (
     day,
     moment,
     number,
@@ -12,10 +17,6 @@ from handlers.render import (
     status_phrase,
     view_line,
 )
-from models.tables import AssignmentRole
-from services import queries
-from services.queries import AssignmentView, UnknownAssignmentError
-from services.summary import ReportConfig
 
 DEFAULT_UPCOMING_DAYS = 14
 MAX_UPCOMING_DAYS = 366
@@ -92,7 +93,7 @@ async def task(ctx: Context, args: str) -> None:
         ctx.reply("\n".join(lines))
 
 
-def _detail_text(ctx: Context, detail: queries.AssignmentDetail) -> str:
+def _detail_text(ctx: Context, detail: AssignmentDetail) -> str:
     _ = ctx._
     view = detail.view
     tz = ctx.settings.tz
@@ -206,9 +207,9 @@ async def overdue(
         lines.append(_("Trang {page}/{pages}").format(page=result.page, pages=result.pages))
         token = scope.token if scope else None
         if result.page > 1:
-            buttons.append(Button(_("« Trước"), navigation.overdue_page(result.page - 1, token)))
+            buttons.append(Button(_("« Trước"), button_data.overdue_page(result.page - 1, token)))
         if result.page < result.pages:
-            buttons.append(Button(_("Sau »"), navigation.overdue_page(result.page + 1, token)))
+            buttons.append(Button(_("Sau »"), button_data.overdue_page(result.page + 1, token)))
     ctx.reply("\n".join(lines), tuple(buttons))
 
 

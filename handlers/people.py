@@ -1,14 +1,14 @@
 """Registration, help, language and people management."""
 
 from handlers.context import Context
-from handlers.messages import Outgoing
-from handlers.render import moment
 from locales import N_, Translate, gettext_for
 from models.tables import Role
 from services import queries
 from services import registration as registration_service
 from services.access import can_manage
 from services.registration import Outcome
+from views.messages import Outgoing
+from views.text import moment
 
 
 def role_name(role: Role, _: Translate) -> str:

@@ -21,18 +21,20 @@ from domain.replies import (
     parse_reply,
 )
 from domain.text import clean
-from handlers import lists, navigation
-from handlers.actions import ButtonAction, decode
+from handlers import lists
 from handlers.context import Context
-from handlers.keyboards import progress_buttons, snooze_buttons
-from handlers.messages import Button, ReminderItem
-from handlers.render import day, status_phrase, view_line
 from locales import Translate
 from services import chat_context, queries
 from services import status as status_service
 from services.access import AccessDenied, Actor
-from services.queries import AssignmentView, UnknownAssignmentError
+from services.queries import UnknownAssignmentError
 from services.status import Target, UndoOutcome
+from views import buttons as button_data
+from views.buttons import ButtonAction, decode
+from views.keyboards import progress_buttons, snooze_buttons
+from views.messages import Button, ReminderItem
+from views.rows import AssignmentView
+from views.text import day, status_phrase, view_line
 
 MAX_TEXT_LENGTH = 1000
 MAX_OPTIONS = 10
@@ -295,7 +297,7 @@ async def _ask_which(
         view = found.get((target.assignment_id, target.occurrence_id))
         if view is not None:
             lines.append(view_line(view, locale=ctx.locale, _=_, number=number))
-            buttons.append(Button(f"{number}. #{view.handle}", navigation.which_option(number)))
+            buttons.append(Button(f"{number}. #{view.handle}", button_data.which_option(number)))
     outcome.question = "\n".join(lines)
     outcome.question_buttons = tuple(buttons)
     outcome.pending = {
@@ -470,11 +472,11 @@ async def on_button(ctx: Context) -> None:
     data = ctx.incoming.button
     press = decode(data)
     if press is None:
-        nav = navigation.decode_nav(data)
-        if nav is not None and nav.kind == navigation.OVERDUE:
+        nav = button_data.decode_nav(data)
+        if nav is not None and nav.kind == button_data.OVERDUE:
             await lists.overdue(ctx, "", page=nav.number, scope_token=nav.scope)
             return
-        if nav is not None and nav.kind == navigation.WHICH:
+        if nav is not None and nav.kind == button_data.WHICH:
             question = await chat_context.pending(
                 ctx.session,
                 channel=ctx.incoming.channel,

@@ -19,7 +19,7 @@ from babel.messages.pofile import read_po, write_po
 from locales import DOMAIN, LOCALES
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("bot", "handlers", "scheduler", "services", "domain", "models")
+SOURCES = ("bot", "handlers", "scheduler", "services", "domain", "views", "models")
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 
 

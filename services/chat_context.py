@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.messages import ReminderItem, reminder_items
 from models.db import UNIT_OF_WORK_PREFIX
 from models.tables import Outbox
 from services.registration import chat_state, existing_chat_state
+from views.messages import ReminderItem, reminder_items
 
 REMINDER_KIND = "reminder"
 # A question left unanswered this long is forgotten rather than applied to a stale context.

@@ -11,9 +11,9 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.messages import Outgoing
 from models.db import bulk_insert, defer
 from models.tables import ChatIdentity, Outbox, OutboxState
+from views.messages import Outgoing
 
 # Called after a commit that wrote outbox rows, so an in-process dispatcher wakes at once.
 Wake = Callable[[], None]

@@ -20,7 +20,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.calendar import WorkCalendar
 from domain.status import Status
 from domain.text import fold
-from handlers.messages import Outgoing
 from models.tables import (
     Agency,
     Assignment,
@@ -35,6 +34,17 @@ from models.tables import (
 from services.access import AccessDenied, Actor, require_see
 from services.agencies import expand_groups
 from services.summary import ReportConfig, summary_message
+from views.messages import Outgoing
+from views.rows import (
+    AgencyCount,
+    AssignmentDetail,
+    AssignmentView,
+    HistoryEntry,
+    ListResult,
+    OverduePage,
+    OverdueRow,
+    Scope,
+)
 
 OPEN_STATUSES = tuple(s.value for s in Status if s.is_open)
 LIST_LIMIT = 30
@@ -44,106 +54,6 @@ HISTORY_LIMIT = 10
 
 class UnknownAssignmentError(LookupError):
     """No assignment (or occurrence) has that handle."""
-
-
-@dataclass(frozen=True)
-class AssignmentView:
-    """One agency's share of a task (or one period of a recurring duty), ready to show."""
-
-    handle: int
-    occurrence_id: int | None
-    period_label: str | None
-    plan_label: str
-    task_code: str
-    title: str
-    agency_id: int
-    agency_code: str
-    agency_name: str
-    role: str
-    status: Status
-    progress: int
-    blocked_reason: str | None
-    due_date: date | None
-    due_text: str | None
-    last_update_at: datetime | None
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One recorded status change."""
-
-    at: datetime
-    person_name: str | None
-    channel: str
-    from_status: Status
-    to_status: Status
-    to_progress: int
-    note: str | None
-    period_label: str | None
-    undone: bool
-
-
-@dataclass(frozen=True)
-class AssignmentDetail:
-    """An assignment with its history, newest first."""
-
-    view: AssignmentView
-    history: tuple[HistoryEntry, ...]
-    cooperating: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ListResult:
-    """Some views and how many more there were."""
-
-    views: tuple[AssignmentView, ...]
-    more: int
-
-
-@dataclass(frozen=True)
-class Scope:
-    """A filter for /overdue: some agencies or one plan."""
-
-    kind: str  # "agency" or "plan"
-    key: int  # the agency (possibly a group) or plan id
-    label: str
-    agency_ids: tuple[int, ...] = ()
-
-    @property
-    def token(self) -> str:
-        """A compact form for button data: a17, p3."""
-        return f"{self.kind[0]}{self.key}"
-
-
-@dataclass(frozen=True)
-class OverdueRow:
-    """One overdue assignment or occurrence."""
-
-    view: AssignmentView
-    days_overdue: int
-
-
-@dataclass(frozen=True)
-class AgencyCount:
-    """How many overdue items one agency has."""
-
-    agency_id: int
-    code: str
-    name: str
-    count: int
-
-
-@dataclass(frozen=True)
-class OverduePage:
-    """One page of the overdue list with the totals of the whole list."""
-
-    rows: tuple[OverdueRow, ...]
-    total: int
-    by_agency: tuple[AgencyCount, ...]
-    page: int
-    pages: int
-    as_of: date
-    scope: Scope | None
 
 
 def plan_label(plan: Plan) -> str:

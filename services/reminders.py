@@ -56,9 +56,6 @@ from domain.reminders import (
     wanted_kinds,
 )
 from domain.status import Status
-from handlers.keyboards import status_buttons
-from handlers.messages import Outgoing, ReminderItem
-from handlers.render import day, render_item_line, shorten, status_phrase
 from locales import Translate, gettext_for
 from models.db import DriverForm, transaction, unnest_insert
 from models.tables import (
@@ -76,6 +73,9 @@ from models.tables import (
     Task,
 )
 from services.outbox import Wake, pending_row
+from views.keyboards import status_buttons
+from views.messages import Outgoing, ReminderItem
+from views.text import day, render_item_line, shorten, status_phrase
 
 log = logging.getLogger(__name__)
 

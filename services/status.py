@@ -20,7 +20,8 @@ from domain.status import Status
 from models.db import UNIT_OF_WORK_PREFIX, bulk_insert, bulk_update, defer
 from models.tables import Assignment, Occurrence, Snooze, StatusChange
 from services.access import Actor, require_see, require_update
-from services.queries import OPEN_STATUSES, AssignmentView, UnknownAssignmentError, views
+from services.queries import OPEN_STATUSES, UnknownAssignmentError, views
+from views.rows import AssignmentView
 
 UNDO_WINDOW = timedelta(minutes=10)
 MAX_SNOOZE_DAYS = 365

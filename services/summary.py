@@ -42,7 +42,6 @@ from domain.summary import (
     summarise,
     week_start,
 )
-from handlers.messages import Attachment, Outgoing
 from locales import Translate, gettext_for, normalise_locale
 from models.db import transaction
 from models.tables import (
@@ -64,6 +63,7 @@ from services.file_links import FileLinks
 from services.outbox import enqueue_for_person
 from services.people import UnknownAgencyError
 from services.report_files import ReportFiles, short_date, write_report_files
+from views.messages import Attachment, Outgoing
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ message, or mark the person inactive because they blocked the bot.
 
 from typing import Protocol
 
-from handlers.messages import Outgoing
+from views.messages import Outgoing
 
 
 class DeliveryError(Exception):

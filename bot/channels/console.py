@@ -12,8 +12,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Protocol, TextIO
 
-from handlers.messages import Button, Incoming, Outgoing
 from services.clock import Clock
+from views.messages import Button, Incoming, Outgoing
 
 CHANNEL = "console"
 

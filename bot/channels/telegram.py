@@ -81,10 +81,10 @@ from bot.http import HttpServer
 from bot.settings import Settings
 from domain.text import fitting_prefix, split_text, utf16_units
 from handlers.commands import ALIASES
-from handlers.messages import Attachment, Button, Incoming, MenuChange, Outgoing
 from locales import LOCALES, N_, gettext_for
 from models.tables import ChatIdentity, Person, Role
 from services.clock import Clock
+from views.messages import Attachment, Button, Incoming, MenuChange, Outgoing
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,11 @@ from bot.bootstrap import running_app
 from bot.cli_support import UserError, cli_settings, cli_translator, friendly, run_async
 from bot.settings import Settings
 from bot.tables import render_table
-from handlers.render import short_day, status_label
 from locales import Translate
 from services import queries
 from services.access import Actor
+from views.rows import OverdueRow
+from views.text import short_day, status_label
 
 
 class Format(StrEnum):
@@ -26,7 +27,7 @@ class Format(StrEnum):
 
 async def _fetch(
     settings: Settings, *, as_of: date | None, scope_text: str | None
-) -> tuple[date, tuple[queries.OverdueRow, ...]]:
+) -> tuple[date, tuple[OverdueRow, ...]]:
     _ = cli_translator(settings)
     calendar = settings.work_calendar()
     async with running_app(settings) as app, app.sessions() as session:
@@ -44,7 +45,7 @@ async def _fetch(
     return day, rows
 
 
-def _record(row: queries.OverdueRow) -> dict[str, Any]:
+def _record(row: OverdueRow) -> dict[str, Any]:
     view = row.view
     return {
         "handle": view.handle,
@@ -59,7 +60,7 @@ def _record(row: queries.OverdueRow) -> dict[str, Any]:
     }
 
 
-def _row(row: queries.OverdueRow, *, settings: Settings, _: Translate) -> list[object]:
+def _row(row: OverdueRow, *, settings: Settings, _: Translate) -> list[object]:
     view, locale = row.view, settings.default_locale
     updated = view.last_update_at.astimezone(settings.tz).date() if view.last_update_at else None
     return [

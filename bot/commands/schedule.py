@@ -11,10 +11,10 @@ from bot.bootstrap import running_app
 from bot.cli_support import UserError, cli_settings, cli_translator, friendly, run_async
 from bot.settings import Settings
 from bot.tables import render_table
-from handlers.render import moment, short_day
 from locales import Translate
 from scheduler.jobs import reminder_settings
 from services import reminders
+from views.text import moment, short_day
 
 # A preview replays every sweep of the range; a year is plenty and stays quick.
 MAX_PREVIEW_DAYS = 366

@@ -13,7 +13,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.channels.telegram import TelegramSender, make_bot
 from bot.dispatcher import ChannelLimits, OutboxDispatcher, RetryPolicy
 from bot.settings import load_settings
-from handlers.messages import Outgoing
 from models.db import transaction
 from models.tables import Agency, ChatIdentity, Person, Role
 from services.clock import system_clock
@@ -21,6 +20,7 @@ from services.outbox import enqueue_for_person
 from tests.conftest import BOTH_STORES
 from tests.fakes.fanout import fan_out, in_chat_order, received, unsent_rows
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
+from views.messages import Outgoing
 
 pytestmark = BOTH_STORES
 Sessions = async_sessionmaker[AsyncSession]

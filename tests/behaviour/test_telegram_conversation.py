@@ -21,8 +21,6 @@ from bot.dispatcher import ChannelLimits, OutboxDispatcher
 from bot.http import HttpServer
 from bot.settings import Settings, load_settings
 from handlers.conversation import Conversation
-from handlers.keyboards import status_buttons
-from handlers.messages import Incoming, Outgoing, ReminderItem
 from locales import gettext_for
 from models.db import transaction
 from models.tables import ChatIdentity, Outbox, Person, Role, StatusChange
@@ -32,6 +30,8 @@ from tests.conftest import BOTH_STORES
 from tests.fakes.clock import FakeClock
 from tests.fakes.telegram_api import DEFAULT_TOKEN, SENDING, Call, FakeTelegramAPI
 from tests.store.test_conversation_world import NOW, World
+from views.keyboards import status_buttons
+from views.messages import Incoming, Outgoing, ReminderItem
 
 pytestmark = BOTH_STORES
 SECRET = "webhook-secret_42"

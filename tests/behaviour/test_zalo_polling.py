@@ -15,8 +15,8 @@ from bot.channels.zalo.polling import ZaloPoller
 from bot.channels.zalo.runtime import start_zalo
 from bot.http import HttpServer
 from bot.settings import load_settings
-from handlers.messages import Incoming
 from tests.fakes.zalo_api import TOKEN, FakeZaloApi, text_update
+from views.messages import Incoming
 
 NOW = datetime(2023, 11, 20, 2, 0, tzinfo=UTC)
 

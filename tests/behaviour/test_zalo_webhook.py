@@ -19,14 +19,14 @@ from bot.channels.zalo.runtime import ZaloRuntime, start_zalo
 from bot.channels.zalo.webhook import WEBHOOK_PATH
 from bot.http import HttpServer
 from bot.settings import load_settings
-from handlers.keyboards import snooze_buttons
-from handlers.messages import Button, Incoming, Outgoing, ReminderItem
 from locales import gettext_for
 from models.db import transaction
 from models.tables import HandledUpdate, Outbox, OutboxState
 from services.outbox import enqueue
 from tests.conftest import BOTH_STORES
 from tests.fakes.zalo_api import TOKEN, FakeZaloApi, event_update, text_update
+from views.keyboards import snooze_buttons
+from views.messages import Button, Incoming, Outgoing, ReminderItem
 
 SECRET = "webhook-secret-2023"
 NOW = datetime(2023, 11, 20, 2, 0, tzinfo=UTC)

@@ -1,6 +1,6 @@
 """A conversation that records what the channel adapter handed it."""
 
-from handlers.messages import Incoming
+from views.messages import Incoming
 
 
 class RecordingConversation:

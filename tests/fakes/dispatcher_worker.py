@@ -20,11 +20,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.channels.telegram import TelegramSender, make_bot
 from bot.dispatcher import ChannelLimits, OutboxDispatcher, RetryPolicy
 from bot.settings import load_settings
-from handlers.messages import Outgoing
 from models.db import make_engine, make_sessionmaker
 from models.tables import Outbox, OutboxState
 from services.clock import system_clock
 from tests.fakes.telegram_api import DEFAULT_TOKEN
+from views.messages import Outgoing
 
 
 class CountingSender:

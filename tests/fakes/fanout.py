@@ -11,12 +11,12 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.actions import ButtonAction, ButtonPress, encode
-from handlers.messages import Button, Outgoing, ReminderItem
 from models.db import transaction
 from models.tables import Outbox
 from services.outbox import enqueue
 from tests.fakes.telegram_api import FakeTelegramAPI
+from views.buttons import ButtonAction, ButtonPress, encode
+from views.messages import Button, Outgoing, ReminderItem
 
 ROOT = Path(__file__).resolve().parents[2]
 _KEY = re.compile(r"\bR(\d{5})\b")

@@ -3,7 +3,7 @@
 import itertools
 from collections import defaultdict
 
-from handlers.messages import Outgoing
+from views.messages import Outgoing
 
 
 class RecordingSender:

@@ -6,12 +6,12 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.messages import MenuChange
 from models.db import transaction
 from models.tables import AuditLog, ChatIdentity, Invite, Person, Role
 from services.people import create_invite
 from tests.conftest import BOTH_STORES
 from tests.store.test_conversation_world import World
+from views.messages import MenuChange
 
 pytestmark = BOTH_STORES
 

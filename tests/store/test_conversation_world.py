@@ -16,8 +16,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import Settings
 from handlers.conversation import MENU_KIND, Conversation
-from handlers.keyboards import status_buttons
-from handlers.messages import Incoming, MenuChange, Outgoing, ReminderItem
 from locales import gettext_for
 from models.db import transaction
 from models.tables import (
@@ -33,6 +31,8 @@ from models.tables import (
     Task,
 )
 from services.outbox import enqueue
+from views.keyboards import status_buttons
+from views.messages import Incoming, MenuChange, Outgoing, ReminderItem
 
 # Monday 20 November 2023, 09:00 in Hanoi.
 NOW = datetime(2023, 11, 20, 2, 0, tzinfo=UTC)

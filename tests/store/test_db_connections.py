@@ -8,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import models.db
-from handlers.messages import Incoming
 from tests.databases import ADMIN_DSN
 from tests.store.test_conversation_world import World
+from views.messages import Incoming
 
 pytestmark = pytest.mark.parametrize(
     "empty_db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True

@@ -16,13 +16,13 @@ from bot.dispatcher import (
     OutboxDispatcher,
     RetryPolicy,
 )
-from handlers.messages import Outgoing
 from models.db import transaction
 from models.tables import Agency, ChatIdentity, Outbox, OutboxState, Person, Role
 from services.outbox import enqueue
 from tests.conftest import BOTH_STORES
 from tests.fakes.clock import FakeClock
 from tests.fakes.senders import RecordingSender
+from views.messages import Outgoing
 
 NOW = datetime(2023, 11, 20, 2, 0, tzinfo=UTC)
 LIMITS = {"telegram": ChannelLimits(per_second=1000, private_chat_interval=1.0)}

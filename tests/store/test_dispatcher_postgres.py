@@ -10,12 +10,12 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.dispatcher import ChannelLimits, OutboxDispatcher
-from handlers.messages import Outgoing
 from models.db import transaction
 from models.tables import Outbox
 from services.outbox import enqueue
 from tests.fakes.clock import FakeClock
 from tests.fakes.senders import RecordingSender
+from views.messages import Outgoing
 
 NOW = datetime(2023, 11, 20, 2, 0, tzinfo=UTC)
 pytestmark = pytest.mark.parametrize(

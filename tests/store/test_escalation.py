@@ -12,12 +12,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.calendar import WorkCalendar
 from domain.reminders import OfficeHours
 from domain.status import Status
-from handlers.messages import Outgoing
 from models.db import transaction
 from models.tables import Assignment, Outbox, Role
 from services.reminders import EscalationResult, ReminderSettings, escalate
 from tests.conftest import BOTH_STORES
 from tests.store.test_sweep import World, local
+from views.messages import Outgoing
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 SETTINGS = ReminderSettings(

@@ -11,13 +11,13 @@ from bot.bootstrap import App
 from bot.settings import load_settings
 from domain.recurrence import Cadence, Recurrence
 from domain.status import Status
-from handlers.messages import Outgoing
 from models.db import transaction
 from models.tables import Occurrence, Outbox, ReminderLedger, Task
 from scheduler.jobs import run_sweep
 from services.occurrences import generate_occurrences, recurrence_from_json
 from tests.conftest import BOTH_STORES
 from tests.store.test_sweep import World, local
+from views.messages import Outgoing
 
 # Stored the way services.plans writes Task.recurrence.
 QUARTERLY = {

@@ -4,10 +4,10 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.messages import Attachment, Button, Outgoing, ReminderItem
 from models.db import transaction
 from models.tables import ChatIdentity, Outbox, Person
 from services.outbox import enqueue_for_person
+from views.messages import Attachment, Button, Outgoing, ReminderItem
 
 NOW = datetime(2023, 6, 1, 2, 0, tzinfo=UTC)
 

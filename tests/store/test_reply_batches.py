@@ -12,12 +12,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers import replies
-from handlers.messages import Incoming
 from models.db import bulk_insert, bulk_update, defer, transaction
 from models.tables import ChatState, HandledUpdate, Outbox
 from services.outbox import pending_row
 from tests.conftest import BOTH_STORES
 from tests.store.test_conversation_world import World
+from views.messages import Incoming
 
 pytestmark = BOTH_STORES
 _INSERT_HANDLED = sa.insert(HandledUpdate)

@@ -7,11 +7,10 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.actions import ButtonAction, ButtonPress, encode
-from handlers.navigation import which_option
 from models.tables import Snooze, StatusChange
 from tests.conftest import BOTH_STORES
 from tests.store.test_conversation_world import World
+from views.buttons import ButtonAction, ButtonPress, encode, which_option
 
 pytestmark = BOTH_STORES
 

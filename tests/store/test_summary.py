@@ -17,7 +17,6 @@ from typer.testing import CliRunner
 from bot.cli import app as cli_app
 from domain.status import Status
 from domain.summary import Figures, SummaryScope
-from handlers.messages import Outgoing
 from models.db import make_engine, make_sessionmaker, transaction
 from models.migrate import upgrade
 from models.tables import (
@@ -47,6 +46,7 @@ from services.summary import (
     summary_message,
 )
 from tests.conftest import BOTH_STORES
+from views.messages import Outgoing
 
 # Friday 30 June 2023, 17:00 in Hai Phong.
 AS_OF = datetime(2023, 6, 30, 10, 0, tzinfo=UTC)

@@ -23,8 +23,6 @@ from bot.settings import load_settings
 from domain.calendar import WorkCalendar
 from domain.reminders import OfficeHours
 from domain.status import Status
-from handlers.actions import ButtonAction, decode
-from handlers.messages import Outgoing
 from models.db import make_engine, make_sessionmaker, transaction
 from models.tables import (
     Agency,
@@ -43,6 +41,8 @@ from scheduler.jobs import run_sweep
 from services import reminders
 from services.reminders import ReminderSettings, SweepResult, escalate, sweep
 from tests.conftest import BOTH_STORES
+from views.buttons import ButtonAction, decode
+from views.messages import Outgoing
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 SETTINGS = ReminderSettings(hours=OfficeHours(WorkCalendar(), time(8), time(17), HANOI))

@@ -1,7 +1,7 @@
 import pytest
 
-from handlers.actions import ButtonAction, ButtonPress, decode, encode
-from handlers.messages import MAX_BUTTON_DATA_BYTES
+from views.buttons import ButtonAction, ButtonPress, decode, encode
+from views.messages import MAX_BUTTON_DATA_BYTES
 
 
 @pytest.mark.parametrize(

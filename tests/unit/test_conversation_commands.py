@@ -4,13 +4,12 @@ from datetime import date
 
 import pytest
 
-from handlers.actions import ButtonAction, decode
 from handlers.commands import parse_command
-from handlers.keyboards import progress_buttons, snooze_buttons, status_buttons
-from handlers.messages import ReminderItem
-from handlers.navigation import Nav, decode_nav, overdue_page, which_option
-from handlers.render import render_item_line, shorten
 from locales import gettext_for
+from views.buttons import ButtonAction, Nav, decode, decode_nav, overdue_page, which_option
+from views.keyboards import progress_buttons, snooze_buttons, status_buttons
+from views.messages import ReminderItem
+from views.text import render_item_line, shorten
 
 
 @pytest.mark.parametrize(

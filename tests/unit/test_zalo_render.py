@@ -11,9 +11,9 @@ from bot.channels.zalo.render import (
     render,
 )
 from domain.text import split_text
-from handlers.keyboards import snooze_buttons
-from handlers.messages import Attachment, Button, Outgoing, ReminderItem
 from locales import gettext_for
+from views.keyboards import snooze_buttons
+from views.messages import Attachment, Button, Outgoing, ReminderItem
 
 vi = gettext_for("vi")
 en = gettext_for("en")

@@ -13,8 +13,8 @@ from bot.channels.base import (
 )
 from bot.channels.zalo.client import ZaloApiError, ZaloClient, ZaloTransportError
 from bot.channels.zalo.sender import ZaloSender, delivery_error
-from handlers.messages import Attachment, Outgoing, ReminderItem
 from tests.fakes.zalo_api import TOKEN, FakeZaloApi
+from views.messages import Attachment, Outgoing, ReminderItem
 
 
 @pytest.fixture

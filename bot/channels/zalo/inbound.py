@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.telegram import ChatLocks
-from handlers.messages import Incoming, Outgoing
 from locales import gettext_for
 from services.clock import Clock
+from views.messages import Incoming, Outgoing
 
 from .store import answer_once, chosen_button, reader_locale
 from .updates import ZaloEvent, parse_update

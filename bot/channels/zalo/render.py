@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from domain.text import split_text
-from handlers.actions import decode
-from handlers.messages import Button, Outgoing
 from locales import Translate
+from views.buttons import decode
+from views.messages import Button, Outgoing
 
 from .client import MAX_TEXT
 

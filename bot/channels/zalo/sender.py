@@ -14,8 +14,8 @@ from bot.channels.base import (
     RetryLater,
     TemporaryFailure,
 )
-from handlers.messages import Outgoing
 from locales import gettext_for
+from views.messages import Outgoing
 
 from .client import ZaloApiError, ZaloClient, ZaloError
 from .render import PhotoPart, Rendered, render

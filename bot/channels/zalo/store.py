@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.messages import Outgoing
 from models.db import transaction
 from models.tables import ChatIdentity, HandledUpdate, Outbox, OutboxState, Person
 from services.outbox import enqueue
+from views.messages import Outgoing
 
 from .render import numbered, options
 from .updates import CHANNEL, choice_number, label_key

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.text import fold
-from handlers.messages import Incoming
+from views.messages import Incoming
 
 CHANNEL = "zalo"
 TEXT_EVENT = "message.text.received"

@@ -13,7 +13,7 @@ from babel.numbers import format_decimal
 
 from domain.status import Status
 from locales import N_, Translate, normalise_locale
-from services.queries import AssignmentView
+from views.rows import AssignmentView
 
 TITLE_LENGTH = 70
 

@@ -5,9 +5,9 @@ the same data (handlers.actions) and answers with `progress_buttons` or `snooze_
 when a press needs a figure.
 """
 
-from handlers.actions import ButtonAction, ButtonPress, encode
-from handlers.messages import Button, ReminderItem
 from locales import Translate
+from views.buttons import ButtonAction, ButtonPress, encode
+from views.messages import Button, ReminderItem
 
 PROGRESS_CHOICES = (25, 50, 75)
 SNOOZE_CHOICES = (1, 3, 7)

@@ -1,0 +1,101 @@
+"""Button data: the compact strings a button carries back to the conversation.
+
+Status buttons under a reminder item: "s|<action>|<assignment id>|<occurrence id or
+empty>|<value or empty>", e.g. "s|d|57||" (done), "s|p|57||50" (50%), "s|z|57|3|7" (snooze
+occurrence 3 for 7 days). Navigation buttons: "n|o|<page>|<scope token or empty>" (a page of
+/overdue) and "n|w|<option>" (an answer to "which task?"). Always well under Telegram's 64
+bytes.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+_STATUS = "s"
+_NAV = "n"
+_SEP = "|"
+OVERDUE = "o"
+WHICH = "w"
+
+
+class ButtonAction(StrEnum):
+    """What a status button asks for."""
+
+    DONE = "d"
+    PROGRESS = "p"
+    BLOCKED = "b"
+    SNOOZE = "z"
+
+
+@dataclass(frozen=True)
+class ButtonPress:
+    """A decoded status button."""
+
+    action: ButtonAction
+    assignment_id: int
+    occurrence_id: int | None = None
+    value: int | None = None
+
+
+def encode(press: ButtonPress) -> str:
+    """The data string for a status button."""
+    return _SEP.join(
+        [
+            _STATUS,
+            press.action.value,
+            str(press.assignment_id),
+            "" if press.occurrence_id is None else str(press.occurrence_id),
+            "" if press.value is None else str(press.value),
+        ]
+    )
+
+
+def decode(data: str | None) -> ButtonPress | None:
+    """Read a status button's data; None for anything else (never raises)."""
+    if not data:
+        return None
+    parts = data.split(_SEP)
+    if len(parts) != 5 or parts[0] != _STATUS:
+        return None
+    _, action, assignment, occurrence, value = parts
+    try:
+        return ButtonPress(
+            action=ButtonAction(action),
+            assignment_id=int(assignment),
+            occurrence_id=int(occurrence) if occurrence else None,
+            value=int(value) if value else None,
+        )
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Nav:
+    """A decoded navigation button."""
+
+    kind: str
+    number: int
+    scope: str | None = None
+
+
+def overdue_page(page: int, scope: str | None) -> str:
+    """Data of a button that opens page `page` of /overdue."""
+    return _SEP.join([_NAV, OVERDUE, str(page), scope or ""])
+
+
+def which_option(number: int) -> str:
+    """Data of a button that answers "which task?" with option `number`."""
+    return _SEP.join([_NAV, WHICH, str(number)])
+
+
+def decode_nav(data: str | None) -> Nav | None:
+    """Read a navigation button; None for anything else (never raises)."""
+    if not data:
+        return None
+    parts = data.split(_SEP)
+    if len(parts) < 3 or parts[0] != _NAV or not parts[2].isdigit() or len(parts[2]) > 6:
+        return None
+    if parts[1] == OVERDUE and len(parts) == 4:
+        return Nav(OVERDUE, int(parts[2]), parts[3] or None)
+    if parts[1] == WHICH and len(parts) == 3:
+        return Nav(WHICH, int(parts[2]))
+    return None

@@ -1,0 +1,106 @@
+"""What the text shows of the store: plain rows that services read and views render."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from domain.status import Status
+
+
+@dataclass(frozen=True)
+class AssignmentView:
+    """One agency's share of a task (or one period of a recurring duty), ready to show."""
+
+    handle: int
+    occurrence_id: int | None
+    period_label: str | None
+    plan_label: str
+    task_code: str
+    title: str
+    agency_id: int
+    agency_code: str
+    agency_name: str
+    role: str
+    status: Status
+    progress: int
+    blocked_reason: str | None
+    due_date: date | None
+    due_text: str | None
+    last_update_at: datetime | None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One recorded status change."""
+
+    at: datetime
+    person_name: str | None
+    channel: str
+    from_status: Status
+    to_status: Status
+    to_progress: int
+    note: str | None
+    period_label: str | None
+    undone: bool
+
+
+@dataclass(frozen=True)
+class AssignmentDetail:
+    """An assignment with its history, newest first."""
+
+    view: AssignmentView
+    history: tuple[HistoryEntry, ...]
+    cooperating: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ListResult:
+    """Some views and how many more there were."""
+
+    views: tuple[AssignmentView, ...]
+    more: int
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A filter for /overdue: some agencies or one plan."""
+
+    kind: str  # "agency" or "plan"
+    key: int  # the agency (possibly a group) or plan id
+    label: str
+    agency_ids: tuple[int, ...] = ()
+
+    @property
+    def token(self) -> str:
+        """A compact form for button data: a17, p3."""
+        return f"{self.kind[0]}{self.key}"
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    """One overdue assignment or occurrence."""
+
+    view: AssignmentView
+    days_overdue: int
+
+
+@dataclass(frozen=True)
+class AgencyCount:
+    """How many overdue items one agency has."""
+
+    agency_id: int
+    code: str
+    name: str
+    count: int
+
+
+@dataclass(frozen=True)
+class OverduePage:
+    """One page of the overdue list with the totals of the whole list."""
+
+    rows: tuple[OverdueRow, ...]
+    total: int
+    by_agency: tuple[AgencyCount, ...]
+    page: int
+    pages: int
+    as_of: date
+    scope: Scope | None
