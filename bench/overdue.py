@@ -22,12 +22,12 @@ from pathlib import Path
 import asyncpg
 import sqlalchemy as sa
 
+from domain.access import Actor, Role
 from domain.calendar import WorkCalendar
 from models.db import make_engine, make_sessionmaker
 from models.migrate import upgrade
-from models.tables import Agency, Assignment, Plan, Role, Task
+from models.tables import Agency, Assignment, Plan, Task
 from services import queries
-from services.access import Actor
 from tests.databases import throwaway_database
 
 AS_OF = date(2023, 11, 20)

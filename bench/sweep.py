@@ -39,11 +39,12 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bench.timing import measured
+from domain.access import Role
 from domain.calendar import WorkCalendar
 from domain.reminders import OfficeHours, Target, due_now
 from models.db import make_engine, make_sessionmaker, transaction
 from models.migrate import upgrade
-from models.tables import Agency, Assignment, ChatIdentity, Person, Plan, Role, Task
+from models.tables import Agency, Assignment, ChatIdentity, Person, Plan, Task
 from services.reminders import ReminderSettings, SweepResult, sweep
 from tests.databases import create_database, database_url, drop_database
 

@@ -18,9 +18,9 @@ from bot.bootstrap import running_app
 from bot.cli_support import UserError, cli_settings, cli_translator, friendly, run_async
 from bot.settings import Settings
 from bot.tables import render_table
+from domain.access import Role
 from models.db import transaction
 from models.migrate import upgrade
-from models.tables import Role
 from services import agencies as agency_service
 from services import invites as invite_service
 from services import people as people_service

@@ -26,13 +26,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.bootstrap import App
 from bot.channels.console import CHANNEL, ConsoleChat, ConsoleSender, LineSource
 from bot.dispatcher import OutboxDispatcher
+from domain.access import Role
 from domain.importers import import_file
 from domain.text import fold
 from handlers.commands import parse_command
 from handlers.conversation import Conversation
 from locales import N_, gettext_for
 from models.db import transaction
-from models.tables import Role
 from scheduler.jobs import reminder_settings, run_escalation, run_sweep
 from services import agencies as agency_service
 from services import people as people_service

@@ -58,9 +58,10 @@ from bot.channels.base import (
     RetryLater,
 )
 from bot.settings import Settings
+from domain.access import Role
 from locales import N_, gettext_for
 from models.db import transaction
-from models.tables import Agency, ChatIdentity, Outbox, OutboxState, Person, Role
+from models.tables import Agency, ChatIdentity, Outbox, OutboxState, Person
 from services.clock import Clock
 from services.outbox import enqueue_for_person
 from views.messages import Outgoing

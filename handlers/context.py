@@ -7,10 +7,10 @@ from datetime import date, datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import Settings
+from domain.access import Actor
 from domain.calendar import WorkCalendar
 from locales import Translate, gettext_for
 from models.tables import Person
-from services.access import Actor
 from views.messages import Button, Incoming, MenuChange, Outgoing
 
 # Renders a notification in its recipient's language.

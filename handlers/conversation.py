@@ -17,6 +17,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import Settings
+from domain.access import AccessDenied, Actor
 from domain.replies import ReplyAction
 from handlers import lists, people, replies
 from handlers.commands import parse_command
@@ -25,7 +26,7 @@ from locales import gettext_for, normalise_locale
 from models.db import bulk_insert, defer, transaction
 from models.tables import HandledUpdate
 from services import chat_context
-from services.access import AccessDenied, Actor, identify, identify_many
+from services.access import identify, identify_many
 from services.clock import Clock
 from services.outbox import Wake, enqueue_for_person, enqueue_later
 from services.status import Target, prefetch_views

@@ -1,11 +1,10 @@
 """Registration, help, language and people management."""
 
+from domain.access import Role, can_manage
 from handlers.context import Context
 from locales import N_, Translate, gettext_for
-from models.tables import Role
 from services import queries
 from services import registration as registration_service
-from services.access import can_manage
 from services.registration import Outcome
 from views.messages import Outgoing
 from views.text import moment

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.access import AccessDenied, Actor
 from domain.replies import (
     MAX_REASON_LENGTH,
     ParsedReply,
@@ -26,7 +27,6 @@ from handlers.context import Context
 from locales import Translate
 from services import chat_context, queries
 from services import status as status_service
-from services.access import AccessDenied, Actor
 from services.queries import UnknownAssignmentError
 from services.status import Target, UndoOutcome
 from views import buttons as button_data

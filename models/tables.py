@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
+from domain.access import Role
 from domain.status import Status
 
 
@@ -42,15 +43,6 @@ def _when(*, nullable: bool = False, index: bool = False) -> Any:
 
 def _json(default: Any) -> Any:
     return Field(default_factory=lambda: type(default)(default), sa_type=sa.JSON, nullable=False)
-
-
-class Role(StrEnum):
-    """What a person may do."""
-
-    OFFICER = "officer"
-    COORDINATOR = "coordinator"
-    LEADER = "leader"
-    ADMIN = "admin"
 
 
 class Channel(StrEnum):

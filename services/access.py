@@ -1,12 +1,6 @@
-"""Who may see, update and manage what: the role rules every service enforces.
-
-An officer sees and updates only their own agency's assignments; a coordinator (and an
-admin) sees and updates everything and manages people; a leader reads everything and
-changes nothing. Handlers render; these checks decide, so no channel can skip them.
-"""
+"""Who is writing: the registered person behind a chat (the role matrix is domain.access)."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,82 +8,9 @@ import sqlalchemy as sa
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.access import Actor, Role
 from models.db import UNIT_OF_WORK_PREFIX
-from models.tables import AuditLog, ChatIdentity, ChatState, Person, Role
-
-
-class AccessDenied(PermissionError):
-    """The actor's role does not allow this."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """A registered, active person acting through one chat."""
-
-    person_id: int
-    name: str
-    role: Role
-    agency_id: int | None
-    locale: str
-
-    @classmethod
-    def of(cls, person: Person) -> "Actor":
-        """The actor for a stored person."""
-        if person.id is None:
-            raise ValueError("the person is not stored yet")
-        return cls(
-            person_id=person.id,
-            name=person.name,
-            role=Role(person.role),
-            agency_id=person.agency_id,
-            locale=person.locale,
-        )
-
-    @classmethod
-    def desk(cls) -> "Actor":
-        """The command line: whoever can open the store reads everything (person id 0)."""
-        return cls(person_id=0, name="cli", role=Role.COORDINATOR, agency_id=None, locale="vi")
-
-    @property
-    def sees_everything(self) -> bool:
-        """Coordinators, admins and leaders read every agency's work."""
-        return self.role is not Role.OFFICER
-
-
-def can_see(actor: Actor, *, agency_id: int) -> bool:
-    """Whether the actor may read an assignment of this agency."""
-    return actor.sees_everything or actor.agency_id == agency_id
-
-
-def can_update(actor: Actor, *, agency_id: int) -> bool:
-    """Whether the actor may change the status of an assignment of this agency."""
-    if actor.role in (Role.COORDINATOR, Role.ADMIN):
-        return True
-    return actor.role is Role.OFFICER and actor.agency_id == agency_id
-
-
-def can_manage(actor: Actor) -> bool:
-    """Whether the actor may manage people (revoke, list everybody)."""
-    return actor.role in (Role.COORDINATOR, Role.ADMIN)
-
-
-def require_see(actor: Actor, *, agency_id: int) -> None:
-    """Raise AccessDenied unless the actor may read this agency's work."""
-    if not can_see(actor, agency_id=agency_id):
-        raise AccessDenied("see")
-
-
-def require_update(actor: Actor, *, agency_id: int) -> None:
-    """Raise AccessDenied unless the actor may change this agency's work."""
-    if not can_update(actor, agency_id=agency_id):
-        raise AccessDenied("update")
-
-
-def require_manage(actor: Actor) -> None:
-    """Raise AccessDenied unless the actor may manage people."""
-    if not can_manage(actor):
-        raise AccessDenied("manage")
-
+from models.tables import AuditLog, ChatIdentity, ChatState, Person
 
 # Built once: every incoming message runs it, and building a join costs more than the read.
 # The chat's state comes in the same round trip, because a reply reads it next; the person

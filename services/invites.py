@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.tables import Agency, Assignment, AssignmentRole, Person, Role, Task
+from domain.access import Role
+from models.tables import Agency, Assignment, AssignmentRole, Person, Task
 from services.people import CreatedInvite, create_invite
 from services.summary import resolve_scope
 

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.tables import Agency, AuditLog, ChatIdentity, Invite, Person, Role
+from domain.access import Role
+from models.tables import Agency, AuditLog, ChatIdentity, Invite, Person
 
 # Codes are typed on phones: no 0/O or 1/I/L to confuse, upper case only.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.access import AccessDenied, Actor, require_see
 from domain.calendar import WorkCalendar
 from domain.status import Status
 from domain.text import fold
@@ -31,7 +32,6 @@ from models.tables import (
     StatusChange,
     Task,
 )
-from services.access import AccessDenied, Actor, require_see
 from services.agencies import expand_groups
 from services.summary import ReportConfig, summary_message
 from views.messages import Outgoing

@@ -12,19 +12,11 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.access import Actor, Role, require_manage
 from domain.text import fold
 from locales import normalise_locale
-from models.tables import (
-    Agency,
-    AuditLog,
-    Channel,
-    ChatIdentity,
-    ChatState,
-    Invite,
-    Person,
-    Role,
-)
-from services.access import Actor, remember_chat_state, remembered_chat_state, require_manage
+from models.tables import Agency, AuditLog, Channel, ChatIdentity, ChatState, Invite, Person
+from services.access import remember_chat_state, remembered_chat_state
 from services.people import PersonRow, hash_code
 from services.people import list_people as all_people
 

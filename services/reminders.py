@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.access import Role
 from domain.reminders import (
     DEFAULT_POLICY,
     NO_OFFICER,
@@ -68,7 +69,6 @@ from models.tables import (
     Person,
     Plan,
     ReminderLedger,
-    Role,
     Snooze,
     Task,
 )

@@ -15,11 +15,11 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.access import Actor, require_see, require_update
 from domain.replies import MAX_REASON_LENGTH, ReplyAction
 from domain.status import Status
 from models.db import UNIT_OF_WORK_PREFIX, bulk_insert, bulk_update, defer
 from models.tables import Assignment, Occurrence, Snooze, StatusChange
-from services.access import Actor, require_see, require_update
 from services.queries import OPEN_STATUSES, UnknownAssignmentError, views
 from views.rows import AssignmentView
 

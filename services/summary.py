@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.access import Role
 from domain.calendar import WorkCalendar
 from domain.status import Status
 from domain.summary import (
@@ -53,7 +54,6 @@ from models.tables import (
     Person,
     Plan,
     ReminderLedger,
-    Role,
     StatusChange,
     SummarySnapshot,
     Task,

@@ -79,10 +79,11 @@ from bot.channels.base import (
 )
 from bot.http import HttpServer
 from bot.settings import Settings
+from domain.access import Role
 from domain.text import fitting_prefix, split_text, utf16_units
 from handlers.commands import ALIASES
 from locales import LOCALES, N_, gettext_for
-from models.tables import ChatIdentity, Person, Role
+from models.tables import ChatIdentity, Person
 from services.clock import Clock
 from views.messages import Attachment, Button, Incoming, MenuChange, Outgoing
 

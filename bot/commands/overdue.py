@@ -11,9 +11,9 @@ from bot.bootstrap import running_app
 from bot.cli_support import UserError, cli_settings, cli_translator, friendly, run_async
 from bot.settings import Settings
 from bot.tables import render_table
+from domain.access import Actor
 from locales import Translate
 from services import queries
-from services.access import Actor
 from views.rows import OverdueRow
 from views.text import short_day, status_label
 

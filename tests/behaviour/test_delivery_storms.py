@@ -13,8 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.channels.telegram import TelegramSender, make_bot
 from bot.dispatcher import ChannelLimits, OutboxDispatcher, RetryPolicy
 from bot.settings import load_settings
+from domain.access import Role
 from models.db import transaction
-from models.tables import Agency, ChatIdentity, Person, Role
+from models.tables import Agency, ChatIdentity, Person
 from services.clock import system_clock
 from services.outbox import enqueue_for_person
 from tests.conftest import BOTH_STORES

@@ -20,10 +20,11 @@ from bot.channels.telegram import TelegramRuntime, make_bot, setup_dispatcher
 from bot.dispatcher import ChannelLimits, OutboxDispatcher
 from bot.http import HttpServer
 from bot.settings import Settings, load_settings
+from domain.access import Role
 from handlers.conversation import Conversation
 from locales import gettext_for
 from models.db import transaction
-from models.tables import ChatIdentity, Outbox, Person, Role, StatusChange
+from models.tables import ChatIdentity, Outbox, Person, StatusChange
 from services.outbox import enqueue
 from services.people import create_invite
 from tests.conftest import BOTH_STORES

@@ -11,8 +11,8 @@ from aiogram import Bot
 from bot.channels.base import ChatUnreachable, PermanentFailure, RetryLater, TemporaryFailure
 from bot.channels.telegram import TEXT_LIMIT, TelegramSender, make_bot, menu_for, utf16_len
 from bot.settings import load_settings
+from domain.access import Role
 from domain.text import split_text, utf16_units
-from models.tables import Role
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
 from views.messages import Attachment, Button, MenuChange, Outgoing
 

@@ -28,9 +28,10 @@ from bot.channels.telegram import (
 )
 from bot.http import HttpServer
 from bot.settings import load_settings
+from domain.access import Role
 from handlers.commands import parse_command
 from models.db import transaction
-from models.tables import ChatIdentity, Person, Role
+from models.tables import ChatIdentity, Person
 from tests.fakes.clock import FakeClock
 from tests.fakes.conversation import RecordingConversation
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI

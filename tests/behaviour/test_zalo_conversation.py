@@ -24,9 +24,10 @@ from bot.channels.zalo.webhook import WEBHOOK_PATH
 from bot.dispatcher import ChannelLimits, OutboxDispatcher, RetryPolicy
 from bot.http import HttpServer
 from bot.settings import Settings, load_settings
+from domain.access import Role
 from handlers.conversation import Conversation
 from models.db import transaction
-from models.tables import ChatIdentity, HandledUpdate, Outbox, OutboxState, Person, Role
+from models.tables import ChatIdentity, HandledUpdate, Outbox, OutboxState, Person
 from scheduler.jobs import run_sweep
 from services.file_links import FileLinks
 from services.people import create_invite

@@ -6,8 +6,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.access import Role
 from models.db import transaction
-from models.tables import AuditLog, ChatIdentity, Invite, Person, Role
+from models.tables import AuditLog, ChatIdentity, Invite, Person
 from services.people import create_invite
 from tests.conftest import BOTH_STORES
 from tests.store.test_conversation_world import World

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import Settings
+from domain.access import Role
 from handlers.conversation import MENU_KIND, Conversation
 from locales import gettext_for
 from models.db import transaction
@@ -26,7 +27,6 @@ from models.tables import (
     Outbox,
     Person,
     Plan,
-    Role,
     StatusChange,
     Task,
 )

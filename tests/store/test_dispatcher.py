@@ -16,8 +16,9 @@ from bot.dispatcher import (
     OutboxDispatcher,
     RetryPolicy,
 )
+from domain.access import Role
 from models.db import transaction
-from models.tables import Agency, ChatIdentity, Outbox, OutboxState, Person, Role
+from models.tables import Agency, ChatIdentity, Outbox, OutboxState, Person
 from services.outbox import enqueue
 from tests.conftest import BOTH_STORES
 from tests.fakes.clock import FakeClock

@@ -9,11 +9,12 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.access import Role
 from domain.calendar import WorkCalendar
 from domain.reminders import OfficeHours
 from domain.status import Status
 from models.db import transaction
-from models.tables import Assignment, Outbox, Role
+from models.tables import Assignment, Outbox
 from services.reminders import EscalationResult, ReminderSettings, escalate
 from tests.conftest import BOTH_STORES
 from tests.store.test_sweep import World, local

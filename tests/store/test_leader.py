@@ -15,8 +15,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.bootstrap import App
 from bot.settings import load_settings
+from domain.access import Role
 from models.db import make_engine
-from models.tables import Outbox, Role
+from models.tables import Outbox
 from scheduler.leader import SCHEDULER_LOCK_KEY, Leadership
 from scheduler.wiring import (
     ESCALATION_JOB,

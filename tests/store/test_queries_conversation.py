@@ -6,10 +6,9 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.access import Actor, Role
 from domain.calendar import WorkCalendar
-from models.tables import Role
 from services import queries
-from services.access import Actor
 from tests.conftest import BOTH_STORES
 from tests.store.test_conversation_world import World
 

@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.access import AccessDenied, Actor, Role
 from domain.calendar import WorkCalendar
 from domain.replies import ReplyAction
 from models.db import transaction
-from models.tables import Person, Role
+from models.tables import Person
 from services import queries, registration, status
-from services.access import AccessDenied, Actor
 from tests.conftest import BOTH_STORES
 from tests.store.test_conversation_world import World
 

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from typer.testing import CliRunner
 
 from bot.cli import app as cli_app
+from domain.access import Role
 from domain.status import Status
 from domain.summary import Figures, SummaryScope
 from models.db import make_engine, make_sessionmaker, transaction
@@ -29,7 +30,6 @@ from models.tables import (
     Person,
     Plan,
     ReminderLedger,
-    Role,
     StatusChange,
     SummarySnapshot,
     Task,

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from bot.bootstrap import App
 from bot.cli import app as cli_app
 from bot.settings import load_settings
+from domain.access import Role
 from domain.calendar import WorkCalendar
 from domain.reminders import OfficeHours
 from domain.status import Status
@@ -33,7 +34,6 @@ from models.tables import (
     Person,
     Plan,
     ReminderLedger,
-    Role,
     Snooze,
     Task,
 )
