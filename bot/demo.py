@@ -29,7 +29,6 @@ from bot.dispatcher import OutboxDispatcher
 from domain.access import Role
 from domain.importers import import_file
 from domain.text import fold
-from handlers.commands import parse_command
 from handlers.conversation import Conversation
 from locales import N_, gettext_for
 from models.db import transaction
@@ -39,6 +38,7 @@ from services import people as people_service
 from services import registration
 from services.access import identify
 from services.plans import save_plan
+from views.commands import parse_command
 from views.messages import Outgoing
 from views.text import day
 

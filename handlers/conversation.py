@@ -20,7 +20,6 @@ from bot.settings import Settings
 from domain.access import AccessDenied, Actor
 from domain.replies import ReplyAction
 from handlers import lists, people, replies
-from handlers.commands import parse_command
 from handlers.context import Context
 from locales import gettext_for, normalise_locale
 from models.db import bulk_insert, defer, transaction
@@ -30,6 +29,7 @@ from services.access import identify, identify_many
 from services.clock import Clock
 from services.outbox import Wake, enqueue_for_person, enqueue_later
 from services.status import Target, prefetch_views
+from views.commands import SPECS, parse_command
 from views.messages import Incoming, Outgoing
 
 log = logging.getLogger(__name__)
@@ -50,26 +50,26 @@ def _status_command(action: ReplyAction) -> Handler:
     return handler
 
 
-# command → (handler, whether the sender must be registered)
-COMMANDS: dict[str, tuple[Handler, bool]] = {
-    "start": (people.start, False),
-    "register": (people.register, False),
-    "help": (people.show_help, False),
-    "whoami": (people.whoami, True),
-    "lang": (people.language, True),
-    "people": (people.people, True),
-    "revoke": (people.revoke, True),
-    "tasks": (lists.tasks, True),
-    "task": (lists.task, True),
-    "overdue": (lists.overdue, True),
-    "upcoming": (lists.upcoming, True),
-    "summary": (lists.summary, True),
-    "undo": (replies.undo, True),
-    "cancel": (replies.cancel, True),
-    "done": (_status_command(ReplyAction.DONE), True),
-    "progress": (_status_command(ReplyAction.PROGRESS), True),
-    "blocked": (_status_command(ReplyAction.BLOCKED), True),
-    "snooze": (_status_command(ReplyAction.SNOOZE), True),
+# The handler of every command in the catalogue (views.commands), by its English name.
+HANDLERS: dict[str, Handler] = {
+    "start": people.start,
+    "register": people.register,
+    "help": people.show_help,
+    "whoami": people.whoami,
+    "lang": people.language,
+    "people": people.people,
+    "revoke": people.revoke,
+    "tasks": lists.tasks,
+    "task": lists.task,
+    "overdue": lists.overdue,
+    "upcoming": lists.upcoming,
+    "summary": lists.summary,
+    "undo": replies.undo,
+    "cancel": replies.cancel,
+    "done": _status_command(ReplyAction.DONE),
+    "progress": _status_command(ReplyAction.PROGRESS),
+    "blocked": _status_command(ReplyAction.BLOCKED),
+    "snooze": _status_command(ReplyAction.SNOOZE),
 }
 
 
@@ -336,16 +336,15 @@ async def route(ctx: Context) -> None:
         return
     command = parse_command(text)
     if command is not None:
-        entry = COMMANDS.get(command.name or "")
-        if entry is None:
+        handler = HANDLERS.get(command.name or "")
+        if handler is None:
             ctx.reply(
                 _("Không có lệnh /{command}. Gõ /help để xem các lệnh.").format(
                     command=command.typed[:30]
                 )
             )
             return
-        handler, needs_registration = entry
-        if needs_registration and ctx.actor is None:
+        if SPECS[command.name or ""].registered and ctx.actor is None:
             people.stranger(ctx)
             return
         await handler(ctx, command.args)

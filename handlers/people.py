@@ -1,11 +1,12 @@
 """Registration, help, language and people management."""
 
-from domain.access import Role, can_manage
+from domain.access import Role
 from handlers.context import Context
-from locales import N_, Translate, gettext_for
+from locales import Translate, gettext_for
 from services import queries
 from services import registration as registration_service
 from services.registration import Outcome
+from views.commands import help_text
 from views.messages import Outgoing
 from views.text import moment
 
@@ -112,39 +113,9 @@ def _welcome(ctx: Context, result: registration_service.RegistrationResult) -> N
         ctx.notify(coordinator, render)
 
 
-HELP_OFFICER = N_(
-    "Trả lời lời nhắc bằng tin ngắn: «xong», «đang làm 60%», «vướng: chưa có kinh phí», "
-    "«nhắc lại sau 3 ngày»; nhiều việc: «1 xong, 2 60%».\n"
-    "Nêu số hiệu việc: «#57 xong», /xong 57, /tiendo 57 60, /vuong 57 lý do, /nhaclai 57 3.\n"
-    "/viec — việc đang mở của cơ quan bạn\n"
-    "/chitiet 57 — chi tiết và lịch sử một việc\n"
-    "/sapden 14 — việc đến hạn trong 14 ngày tới\n"
-    "/quahan — việc quá hạn\n"
-    "/hoantac — hoàn tác cập nhật vừa gửi (trong 10 phút)\n"
-    "/toila — thông tin của bạn · /ngonngu en — đổi ngôn ngữ · /huy — bỏ câu hỏi đang chờ"
-)
-
-
-def help_text(ctx: Context) -> str:
-    """The commands this person may use, in their language."""
-    _ = ctx._
-    if ctx.actor is None:
-        return _(
-            "Đôn Đốc nhắc việc theo kế hoạch của UBND thành phố. Để bắt đầu, gửi /start kèm mã "
-            "mời mà điều phối viên đã cấp cho bạn."
-        )
-    text = _(HELP_OFFICER)
-    if ctx.actor.role is not Role.OFFICER:
-        text += "\n" + _("/quahan STTTT hoặc /quahan 40/KH-UBND — lọc theo cơ quan hoặc kế hoạch")
-        text += "\n" + _("/baocao — báo cáo tổng hợp tuần đến lúc này")
-    if can_manage(ctx.actor):
-        text += "\n" + _("/canbo — danh sách người đăng ký · /thuhoi 12 — thu hồi quyền của #12")
-    return text
-
-
 async def show_help(ctx: Context, args: str) -> None:
     """/help."""
-    ctx.reply(help_text(ctx))
+    ctx.reply(help_text(ctx.actor.role if ctx.actor else None, ctx._))
 
 
 async def whoami(ctx: Context, args: str) -> None:

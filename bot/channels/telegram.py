@@ -81,10 +81,10 @@ from bot.http import HttpServer
 from bot.settings import Settings
 from domain.access import Role
 from domain.text import fitting_prefix, split_text, utf16_units
-from handlers.commands import ALIASES
-from locales import LOCALES, N_, gettext_for
+from locales import LOCALES, gettext_for
 from models.tables import ChatIdentity, Person
 from services.clock import Clock
+from views.commands import menu
 from views.messages import Attachment, Button, Incoming, MenuChange, Outgoing
 
 log = logging.getLogger(__name__)
@@ -544,52 +544,14 @@ def setup_dispatcher(*, conversation: ConversationPort, clock: Clock) -> Dispatc
 # Command menus -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MenuCommand:
-    """One entry of the Telegram command menu."""
-
-    command: str
-    vi_alias: str
-    description: str
-    roles: frozenset[Role]
-
-
-_EVERYONE = frozenset(Role)
 _READERS = frozenset({Role.COORDINATOR, Role.LEADER, Role.ADMIN})
-_MANAGERS = frozenset({Role.COORDINATOR, Role.ADMIN})
-
-MENU: tuple[MenuCommand, ...] = (
-    MenuCommand("tasks", "viec", N_("Việc của cơ quan tôi"), _EVERYONE),
-    MenuCommand("task", "chitiet", N_("Chi tiết một việc: /task 57"), _EVERYONE),
-    MenuCommand("upcoming", "sapden", N_("Việc sắp đến hạn"), _EVERYONE),
-    MenuCommand("overdue", "quahan", N_("Việc quá hạn theo cơ quan"), _READERS),
-    MenuCommand("summary", "baocao", N_("Báo cáo tổng hợp"), _READERS),
-    MenuCommand("people", "canbo", N_("Cán bộ đã đăng ký"), _MANAGERS),
-    MenuCommand("undo", "hoantac", N_("Hoàn tác cập nhật vừa gửi"), _EVERYONE),
-    MenuCommand("whoami", "toila", N_("Tôi là ai, thuộc cơ quan nào"), _EVERYONE),
-    MenuCommand("lang", "ngonngu", N_("Đổi ngôn ngữ: /lang en"), _EVERYONE),
-    MenuCommand("help", "trogiup", N_("Hướng dẫn sử dụng"), _EVERYONE),
-)
-
-
-def known(entry: MenuCommand) -> bool:
-    """Whether the conversation answers this command under both its names."""
-    return ALIASES.get(entry.command) == entry.command == ALIASES.get(entry.vi_alias)
 
 
 def menu_for(role: Role, locale: str) -> list[BotCommand]:
-    """The command menu a person of this role sees, in their language.
-
-    Only commands the conversation knows (handlers.commands.ALIASES) are offered.
-    """
-    _ = gettext_for(locale)
+    """The command menu a person of this role sees, in their language (views.commands)."""
     return [
-        BotCommand(
-            command=entry.vi_alias if locale == "vi" else entry.command,
-            description=_(entry.description),
-        )
-        for entry in MENU
-        if role in entry.roles and known(entry)
+        BotCommand(command=command, description=description)
+        for command, description in menu(role, locale, gettext_for(locale))
     ]
 
 

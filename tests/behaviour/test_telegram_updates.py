@@ -18,7 +18,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.bootstrap import App
 from bot.channels.telegram import (
-    MENU,
     TelegramRuntime,
     make_bot,
     menu_for,
@@ -29,12 +28,12 @@ from bot.channels.telegram import (
 from bot.http import HttpServer
 from bot.settings import load_settings
 from domain.access import Role
-from handlers.commands import parse_command
 from models.db import transaction
 from models.tables import ChatIdentity, Person
 from tests.fakes.clock import FakeClock
 from tests.fakes.conversation import RecordingConversation
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
+from views.commands import MENU, parse_command
 
 NOW = datetime(2023, 11, 20, 2, 0, tzinfo=UTC)
 SECRET = "s3cret-Token_ok"

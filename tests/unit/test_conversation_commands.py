@@ -4,9 +4,11 @@ from datetime import date
 
 import pytest
 
-from handlers.commands import parse_command
+from domain.access import Role
+from handlers.conversation import HANDLERS
 from locales import gettext_for
 from views.buttons import ButtonAction, Nav, decode, decode_nav, overdue_page, which_option
+from views.commands import CATALOGUE, help_text, parse_command
 from views.keyboards import progress_buttons, snooze_buttons, status_buttons
 from views.messages import ReminderItem
 from views.text import render_item_line, shorten
@@ -108,3 +110,31 @@ def test_an_item_line_shows_handle_code_short_title_and_due_date() -> None:
     )
     assert english == "#8 1.a Plan [2023-Q4]"
     assert shorten("a " * 100, 10) == "a a a a…"
+
+
+def test_every_command_in_the_catalogue_has_a_handler_and_no_handler_is_unlisted() -> None:
+    assert set(HANDLERS) == {spec.command for spec in CATALOGUE}
+
+
+def test_each_name_of_the_catalogue_answers_as_its_command() -> None:
+    for spec in CATALOGUE:
+        for name in spec.names:
+            parsed = parse_command(f"/{name}")
+            assert parsed is not None and parsed.name == spec.command
+
+
+@pytest.mark.parametrize(
+    ("role", "offered", "not_offered"),
+    [
+        (Role.OFFICER, "/viec", "/canbo"),
+        (Role.LEADER, "/baocao", "/thuhoi"),
+        (Role.COORDINATOR, "/thuhoi", None),
+    ],
+)
+def test_help_lists_what_the_catalogue_offers_the_role(
+    role: Role, offered: str, not_offered: str | None
+) -> None:
+    text = help_text(role, gettext_for("vi"))
+    assert offered in text
+    if not_offered is not None:
+        assert not_offered not in text
