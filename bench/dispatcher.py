@@ -42,8 +42,9 @@ from bot.channels.telegram import TelegramSender, keyboard, make_bot
 from bot.dispatcher import OutboxDispatcher, limits_from_settings
 from bot.settings import Settings, load_settings
 from models.db import make_engine, make_sessionmaker
+from models.enums import OutboxState
 from models.migrate import upgrade
-from models.tables import Outbox, OutboxState
+from models.tables import Outbox
 from services.clock import system_clock
 from tests.databases import throwaway_database
 from tests.fakes.fanout import reminder

@@ -53,13 +53,13 @@ from bot.runtime import freeze_startup_objects
 from bot.settings import Settings, load_settings
 from handlers.conversation import Conversation
 from models.db import make_engine, make_sessionmaker
+from models.enums import OutboxState
 from models.migrate import upgrade
 from models.tables import (
     Agency,
     Assignment,
     ChatIdentity,
     Outbox,
-    OutboxState,
     Person,
     Plan,
     StatusChange,

@@ -61,14 +61,14 @@ from bot.settings import Settings
 from domain.access import Role
 from locales import N_, gettext_for
 from models.db import transaction
-from models.tables import Agency, ChatIdentity, Outbox, OutboxState, Person
+from models.enums import Channel, OutboxKind, OutboxState
+from models.tables import Agency, ChatIdentity, Outbox, Person
 from services.clock import Clock
 from services.outbox import enqueue_for_person
 from views.messages import Outgoing
 
 log = logging.getLogger(__name__)
 
-NOTICE_KIND = "delivery-notice"
 # The Core table, for executemany UPDATEs the ORM would turn into per-object bulk updates.
 _OUTBOX = cast(sa.Table, Outbox.__table__)  # type: ignore[attr-defined]
 _UNSENT = (OutboxState.PENDING.value, OutboxState.SENDING.value)
@@ -129,12 +129,12 @@ class ChannelLimits:
 def limits_from_settings(settings: Settings) -> dict[str, ChannelLimits]:
     """The configured limits of every channel."""
     return {
-        "telegram": ChannelLimits(
+        Channel.TELEGRAM: ChannelLimits(
             per_second=settings.telegram_rate_per_second,
             private_chat_interval=settings.telegram_private_chat_interval,
             group_per_minute=settings.telegram_group_per_minute,
         ),
-        "zalo": ChannelLimits(
+        Channel.ZALO: ChannelLimits(
             per_second=settings.zalo_rate_per_second,
             private_chat_interval=settings.telegram_private_chat_interval,
             group_per_minute=settings.telegram_group_per_minute,
@@ -832,7 +832,7 @@ class OutboxDispatcher:
         about: Person | None = None,
         attempts: int = 0,
     ) -> None:
-        if claim.kind == NOTICE_KIND and template != _BLOCKED_NOTICE:
+        if claim.kind == OutboxKind.DELIVERY_NOTICE and template != _BLOCKED_NOTICE:
             # A notice that cannot be delivered is only logged, or notices would breed notices.
             return
         person = about or await self._recipient(session, claim)
@@ -864,7 +864,7 @@ class OutboxDispatcher:
                 person_id=coordinator.id,
                 message=Outgoing(text=text),
                 now=now,
-                kind=NOTICE_KIND,
+                kind=OutboxKind.DELIVERY_NOTICE,
             )
 
     async def _idle_timeout(self) -> float:
@@ -924,7 +924,8 @@ def _text_of(claim: _Claim) -> str:
 
 
 def _channel_name(channel: str) -> str:
-    return {"telegram": "Telegram", "zalo": "Zalo"}.get(channel, channel)
+    names: dict[str, str] = {Channel.TELEGRAM: "Telegram", Channel.ZALO: "Zalo"}
+    return names.get(channel, channel)
 
 
 def _short(error: Exception) -> str:

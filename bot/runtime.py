@@ -22,6 +22,7 @@ from bot.files import serve_files
 from bot.http import HttpServer
 from bot.settings import Settings
 from handlers.conversation import Conversation
+from models.enums import Channel
 from scheduler.leader import Leadership
 from scheduler.wiring import build_scheduler
 from services.clock import Clock, system_clock
@@ -94,9 +95,9 @@ async def serve(settings: Settings, *, stop: asyncio.Event, clock: Clock = syste
             # routes are looked up per request, so they work as soon as a channel adds them.
             await http.start()
             if settings.telegram_token is not None:
-                channels["telegram"] = await start_telegram(app, conversation, http)
+                channels[Channel.TELEGRAM] = await start_telegram(app, conversation, http)
             if settings.zalo_token is not None:
-                channels["zalo"] = await start_zalo(app, conversation, http, wake=wake)
+                channels[Channel.ZALO] = await start_zalo(app, conversation, http, wake=wake)
             dispatcher = OutboxDispatcher(
                 sessions=app.sessions,
                 senders={name: channel.sender for name, channel in channels.items()},

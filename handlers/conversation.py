@@ -23,6 +23,7 @@ from handlers import lists, people, replies
 from handlers.context import Context
 from locales import gettext_for, normalise_locale
 from models.db import bulk_insert, defer, transaction
+from models.enums import OutboxKind
 from models.tables import HandledUpdate
 from services import chat_context
 from services.access import identify, identify_many
@@ -35,8 +36,6 @@ from views.messages import Incoming, Outgoing
 log = logging.getLogger(__name__)
 _INSERT_HANDLED = bulk_insert(HandledUpdate)
 
-# The outbox kind of a command-menu change (not a message anyone reads).
-MENU_KIND = "menu"
 # Replies answered in one unit of work at most; a bigger batch holds its first ones longer.
 MAX_BATCH = 64
 
@@ -277,7 +276,7 @@ class Conversation:
                 chat_id=chat_id,
                 message=Outgoing.menu_change(change),
                 now=now,
-                kind=MENU_KIND,
+                kind=OutboxKind.MENU,
             )
         return bool(ctx.replies or ctx.notices or ctx.farewells or ctx.menus)
 

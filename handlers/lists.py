@@ -1,7 +1,7 @@
 """Queries people ask: /tasks, /task, /overdue, /upcoming."""
 
 from handlers.context import Context
-from models.tables import AssignmentRole
+from models.enums import AssignmentRole
 from services import queries
 from services.queries import UnknownAssignmentError
 from services.summary import ReportConfig

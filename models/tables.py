@@ -6,7 +6,6 @@ database type migration.
 """
 
 from datetime import UTC, date, datetime
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +14,7 @@ from sqlmodel import Field, SQLModel
 
 from domain.access import Role
 from domain.status import Status
+from models.enums import AssignmentRole, OutboxState
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -43,30 +43,6 @@ def _when(*, nullable: bool = False, index: bool = False) -> Any:
 
 def _json(default: Any) -> Any:
     return Field(default_factory=lambda: type(default)(default), sa_type=sa.JSON, nullable=False)
-
-
-class Channel(StrEnum):
-    """Where a person talks to the bot."""
-
-    TELEGRAM = "telegram"
-    ZALO = "zalo"
-    CONSOLE = "console"
-
-
-class AssignmentRole(StrEnum):
-    """Whether an agency leads a task or cooperates on it."""
-
-    LEAD = "lead"
-    COOPERATING = "cooperating"
-
-
-class OutboxState(StrEnum):
-    """Where an outgoing message is in its delivery."""
-
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
 
 
 class Agency(SQLModel, table=True):

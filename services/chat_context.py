@@ -14,11 +14,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.db import UNIT_OF_WORK_PREFIX
+from models.enums import OutboxKind
 from models.tables import Outbox
 from services.registration import chat_state, existing_chat_state
 from views.messages import ReminderItem, reminder_items
 
-REMINDER_KIND = "reminder"
 # A question left unanswered this long is forgotten rather than applied to a stale context.
 PENDING_TTL = timedelta(hours=24)
 
@@ -30,7 +30,7 @@ _LATEST_REMINDER = (
     .where(
         col(Outbox.channel) == sa.bindparam("channel"),
         col(Outbox.chat_id) == sa.bindparam("chat_id"),
-        col(Outbox.kind) == REMINDER_KIND,
+        col(Outbox.kind) == OutboxKind.REMINDER,
     )
     .order_by(col(Outbox.id).desc())
     .limit(1)

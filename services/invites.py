@@ -7,7 +7,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Role
-from models.tables import Agency, Assignment, AssignmentRole, Person, Task
+from models.enums import AssignmentRole
+from models.tables import Agency, Assignment, Person, Task
 from services.people import CreatedInvite, create_invite
 from services.summary import resolve_scope
 

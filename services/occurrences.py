@@ -20,7 +20,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.recurrence import Cadence, Recurrence
 from domain.reminders import periods_ahead
 from domain.status import Status
-from models.tables import Assignment, AssignmentRole, Occurrence, Task
+from models.enums import AssignmentRole
+from models.tables import Assignment, Occurrence, Task
 
 log = logging.getLogger(__name__)
 

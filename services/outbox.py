@@ -12,7 +12,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.db import bulk_insert, defer
-from models.tables import ChatIdentity, Outbox, OutboxState
+from models.enums import OutboxKind, OutboxState
+from models.tables import ChatIdentity, Outbox
 from views.messages import Outgoing
 
 # Called after a commit that wrote outbox rows, so an in-process dispatcher wakes at once.
@@ -50,7 +51,7 @@ async def enqueue(
     message: Outgoing,
     now: datetime,
     person_id: int | None = None,
-    kind: str = "message",
+    kind: str = OutboxKind.MESSAGE,
 ) -> Outbox:
     """Add one message for one chat to the outbox (flushed, so its id is known)."""
     row = Outbox(
@@ -80,7 +81,7 @@ def enqueue_later(
     message: Outgoing,
     now: datetime,
     person_id: int | None = None,
-    kind: str = "message",
+    kind: str = OutboxKind.MESSAGE,
 ) -> None:
     """`enqueue` for a caller that needs no id back: the row is written with this unit of
     work's other deferred writes (models.db.defer), in the order queued."""
@@ -101,7 +102,7 @@ async def enqueue_for_person(
     person_id: int,
     message: Outgoing,
     now: datetime,
-    kind: str = "message",
+    kind: str = OutboxKind.MESSAGE,
 ) -> Outbox | None:
     """Send to a person on their most recently registered chat; None if they have none."""
     identity = (

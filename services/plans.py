@@ -20,7 +20,8 @@ from domain.plans import PlanDraft, TaskDraft
 from domain.recurrence import Recurrence
 from domain.status import Status
 from locales import Translate
-from models.tables import Agency, Assignment, AssignmentRole, AuditLog, Plan, Task
+from models.enums import AssignmentRole
+from models.tables import Agency, Assignment, AuditLog, Plan, Task
 from services.agencies import RegistryNotLoadedError
 
 

@@ -21,10 +21,10 @@ from domain.access import AccessDenied, Actor, require_see
 from domain.calendar import WorkCalendar
 from domain.status import Status
 from domain.text import fold
+from models.enums import AssignmentRole
 from models.tables import (
     Agency,
     Assignment,
-    AssignmentRole,
     ChatIdentity,
     Occurrence,
     Person,

@@ -15,7 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.access import Actor, Role, require_manage
 from domain.text import fold
 from locales import normalise_locale
-from models.tables import Agency, AuditLog, Channel, ChatIdentity, ChatState, Invite, Person
+from models.enums import Channel
+from models.tables import Agency, AuditLog, ChatIdentity, ChatState, Invite, Person
 from services.access import remember_chat_state, remembered_chat_state
 from services.people import PersonRow, hash_code
 from services.people import list_people as all_people

@@ -59,10 +59,10 @@ from domain.reminders import (
 from domain.status import Status
 from locales import Translate, gettext_for
 from models.db import DriverForm, transaction, unnest_insert
+from models.enums import AssignmentRole, OutboxKind
 from models.tables import (
     Agency,
     Assignment,
-    AssignmentRole,
     ChatIdentity,
     Occurrence,
     Outbox,
@@ -79,9 +79,6 @@ from views.text import day, render_item_line, shorten, status_phrase
 
 log = logging.getLogger(__name__)
 
-REMINDER_KIND = "reminder"
-NOTICE_KIND = "notice"
-ESCALATION_KIND = "escalation"
 # Telegram allows 4096 characters a message; 15 items of about 200 stay well inside, and
 # 15 rows of 4 buttons inside its keyboard limits.
 MAX_ITEMS_PER_MESSAGE = 15
@@ -1055,7 +1052,9 @@ async def _sweep(
         contact = store.contacts[person_id]
         message = notice_message(theirs, agencies=store.agencies, locale=contact.locale)
         keys = [(n.key, NO_OFFICER) for n in theirs]
-        notice_bundles.append(_Bundle(contact, NOTICE_KIND, [(message, keys)], [], len(theirs)))
+        notice_bundles.append(
+            _Bundle(contact, OutboxKind.NOTICE, [(message, keys)], [], len(theirs))
+        )
     # Reminders are rendered batch by batch as they are written (see _write).
     bundles = chain(
         _reminder_bundles(decided.by_person(), store=store, info=info, settings=settings, now=now),
@@ -1070,9 +1069,9 @@ async def _sweep(
         )
     return SweepResult(
         messages=sum(len(b.messages) for b in written),
-        reminders=sum(b.items for b in written if b.outbox_kind == REMINDER_KIND),
+        reminders=sum(b.items for b in written if b.outbox_kind == OutboxKind.REMINDER),
         skipped=sum(len(b.skipped) for b in written),
-        notices=sum(b.items for b in written if b.outbox_kind == NOTICE_KIND),
+        notices=sum(b.items for b in written if b.outbox_kind == OutboxKind.NOTICE),
         conflicts=conflicts,
         unreported_agencies=unreported,
     )
@@ -1110,7 +1109,7 @@ def _reminder_bundles(
             keys = [(r.target.key, kind) for r in part for kind in (r.kind, *r.covers)]
             messages.append((message, keys))
         skipped = [(r.target.key, kind) for r in shown for kind in r.skipped]
-        yield _Bundle(contact, REMINDER_KIND, messages, skipped, len(shown))
+        yield _Bundle(contact, OutboxKind.REMINDER, messages, skipped, len(shown))
 
 
 # ---------------------------------------------------------------- escalation
@@ -1177,7 +1176,7 @@ async def _escalate(
         )
         keyed = [(m, [(e.target.key, e.kind) for e in part]) for m, part in messages]
         bundles.append(
-            _Bundle(contact, ESCALATION_KIND, keyed, [], sum(len(p) for _, p in messages))
+            _Bundle(contact, OutboxKind.ESCALATION, keyed, [], sum(len(p) for _, p in messages))
         )
     written, conflicts = await _write(sessions, bundles, dialect=dialect, now=now, wake=wake)
     if nobody:

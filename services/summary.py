@@ -45,10 +45,10 @@ from domain.summary import (
 )
 from locales import Translate, gettext_for, normalise_locale
 from models.db import transaction
+from models.enums import AssignmentRole, OutboxKind
 from models.tables import (
     Agency,
     Assignment,
-    AssignmentRole,
     ChatIdentity,
     Occurrence,
     Person,
@@ -70,7 +70,6 @@ log = logging.getLogger(__name__)
 SUMMARY_ROLES = (Role.LEADER, Role.COORDINATOR, Role.ADMIN)
 WEEKLY_RECIPIENT_ROLES = (Role.LEADER, Role.COORDINATOR)
 LEDGER_KIND = "weekly"
-OUTBOX_KIND = "summary"
 TOP_WORST = 5
 TOP_BLOCKED = 5
 TOP_UPCOMING = 8
@@ -681,7 +680,7 @@ async def send_weekly_summaries(
                     person_id=person.id,
                     message=messages[locale],
                     now=now,
-                    kind=OUTBOX_KIND,
+                    kind=OutboxKind.SUMMARY,
                 )
                 if row is None:
                     log.warning("weekly summary: person %s has no chat any more", person.id)

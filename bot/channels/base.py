@@ -37,7 +37,10 @@ class PermanentFailure(DeliveryError):
 class ChannelSender(Protocol):
     """Delivers outbox messages on one channel."""
 
-    channel: str
+    @property
+    def channel(self) -> str:
+        """The channel it delivers on."""
+        ...
 
     async def send(self, chat_id: str, message: Outgoing) -> str | None:
         """Send the message; return the provider's id of the message replies should bind to."""

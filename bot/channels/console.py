@@ -12,10 +12,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Protocol, TextIO
 
+from models.enums import Channel
 from services.clock import Clock
 from views.messages import Button, Incoming, Outgoing
 
-CHANNEL = "console"
+CHANNEL = Channel.CONSOLE
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,7 @@ from bot.settings import Settings
 from domain.access import Role
 from domain.text import fitting_prefix, split_text, utf16_units
 from locales import LOCALES, gettext_for
+from models.enums import Channel
 from models.tables import ChatIdentity, Person
 from services.clock import Clock
 from views.commands import menu
@@ -89,7 +90,7 @@ from views.messages import Attachment, Button, Incoming, MenuChange, Outgoing
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "telegram"
+CHANNEL = Channel.TELEGRAM
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # https://core.telegram.org/bots/api#sendmessage: 1-4096 characters after entity parsing,

@@ -27,7 +27,8 @@ from bot.settings import Settings, load_settings
 from domain.access import Role
 from handlers.conversation import Conversation
 from models.db import transaction
-from models.tables import ChatIdentity, HandledUpdate, Outbox, OutboxState, Person
+from models.enums import OutboxState
+from models.tables import ChatIdentity, HandledUpdate, Outbox, Person
 from scheduler.jobs import run_sweep
 from services.file_links import FileLinks
 from services.people import create_invite

@@ -21,7 +21,8 @@ from bot.http import HttpServer
 from bot.settings import load_settings
 from locales import gettext_for
 from models.db import transaction
-from models.tables import HandledUpdate, Outbox, OutboxState
+from models.enums import OutboxState
+from models.tables import HandledUpdate, Outbox
 from services.outbox import enqueue
 from tests.conftest import BOTH_STORES
 from tests.fakes.zalo_api import TOKEN, FakeZaloApi, event_update, text_update

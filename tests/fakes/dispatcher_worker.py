@@ -21,7 +21,8 @@ from bot.channels.telegram import TelegramSender, make_bot
 from bot.dispatcher import ChannelLimits, OutboxDispatcher, RetryPolicy
 from bot.settings import load_settings
 from models.db import make_engine, make_sessionmaker
-from models.tables import Outbox, OutboxState
+from models.enums import OutboxState
+from models.tables import Outbox
 from services.clock import system_clock
 from tests.fakes.telegram_api import DEFAULT_TOKEN
 from views.messages import Outgoing

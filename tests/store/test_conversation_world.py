@@ -16,9 +16,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import Settings
 from domain.access import Role
-from handlers.conversation import MENU_KIND, Conversation
+from handlers.conversation import Conversation
 from locales import gettext_for
 from models.db import transaction
+from models.enums import OutboxKind
 from models.tables import (
     Agency,
     Assignment,
@@ -283,7 +284,7 @@ class World:
                         Outbox.chat_id == chat_id,
                         Outbox.channel == channel,
                         col(Outbox.id) > after,
-                        col(Outbox.kind).not_in(("reminder", MENU_KIND)),
+                        col(Outbox.kind).not_in(("reminder", OutboxKind.MENU)),
                     )
                     .order_by(col(Outbox.id))
                 )
@@ -299,7 +300,7 @@ class World:
                     .where(
                         Outbox.chat_id == chat_id,
                         Outbox.channel == channel,
-                        Outbox.kind == MENU_KIND,
+                        Outbox.kind == OutboxKind.MENU,
                     )
                     .order_by(col(Outbox.id))
                 )

@@ -11,14 +11,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import ChatUnreachable, PermanentFailure, RetryLater, TemporaryFailure
 from bot.dispatcher import (
-    NOTICE_KIND,
     ChannelLimits,
     OutboxDispatcher,
     RetryPolicy,
 )
 from domain.access import Role
 from models.db import transaction
-from models.tables import Agency, ChatIdentity, Outbox, OutboxState, Person
+from models.enums import OutboxKind, OutboxState
+from models.tables import Agency, ChatIdentity, Outbox, Person
 from services.outbox import enqueue
 from tests.conftest import BOTH_STORES
 from tests.fakes.clock import FakeClock
@@ -201,7 +201,7 @@ async def test_temporary_failures_give_up_after_max_attempts_and_tell_the_coordi
     stored = await rows(sessions)
     assert [(r.chat_id, r.state, r.attempts) for r in stored[:1]] == [("501", "failed", 3)]
     assert "timeout" in (stored[0].last_error or "")
-    notices = [r for r in stored if r.kind == NOTICE_KIND]
+    notices = [r for r in stored if r.kind == OutboxKind.DELIVERY_NOTICE]
     assert [n.chat_id for n in notices] == ["900"]
     text = notices[0].payload["text"]
     assert "Chị Lan (Sở Tài chính)" in text and "3" in text and "Nhắc việc #57" in text
@@ -247,7 +247,7 @@ async def test_a_blocked_chat_makes_its_person_inactive_and_each_coordinator_is_
         blocked = await session.get(Person, lan)
     assert blocked is not None and blocked.active is False
     stored = await rows(sessions)
-    assert [(r.chat_id, r.state) for r in stored if r.kind != NOTICE_KIND] == [
+    assert [(r.chat_id, r.state) for r in stored if r.kind != OutboxKind.DELIVERY_NOTICE] == [
         ("501", "failed"),
         ("501", "failed"),
     ]
@@ -264,9 +264,11 @@ async def test_a_notice_that_cannot_be_delivered_breeds_no_further_notice(
     sender, clock = RecordingSender(), FakeClock(NOW)
     await person(sessions, "Anh Minh", chat_id="900", role=Role.COORDINATOR)
     sender.fail_always("900", PermanentFailure("Bad Request"))
-    await add(sessions, "900", "Cảnh báo", kind=NOTICE_KIND)
+    await add(sessions, "900", "Cảnh báo", kind=OutboxKind.DELIVERY_NOTICE)
     await dispatcher(sessions, sender, clock).drain_once()
-    assert [(r.state, r.kind) for r in await rows(sessions)] == [("failed", NOTICE_KIND)]
+    assert [(r.state, r.kind) for r in await rows(sessions)] == [
+        ("failed", OutboxKind.DELIVERY_NOTICE)
+    ]
 
 
 async def test_a_sender_that_crashes_is_retried_like_a_temporary_failure(

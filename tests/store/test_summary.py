@@ -19,11 +19,11 @@ from domain.access import Role
 from domain.status import Status
 from domain.summary import Figures, SummaryScope
 from models.db import make_engine, make_sessionmaker, transaction
+from models.enums import AssignmentRole
 from models.migrate import upgrade
 from models.tables import (
     Agency,
     Assignment,
-    AssignmentRole,
     ChatIdentity,
     Occurrence,
     Outbox,

@@ -25,10 +25,10 @@ from domain.calendar import WorkCalendar
 from domain.reminders import OfficeHours
 from domain.status import Status
 from models.db import make_engine, make_sessionmaker, transaction
+from models.enums import AssignmentRole
 from models.tables import (
     Agency,
     Assignment,
-    AssignmentRole,
     ChatIdentity,
     Outbox,
     Person,

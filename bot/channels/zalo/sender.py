@@ -15,6 +15,7 @@ from bot.channels.base import (
     TemporaryFailure,
 )
 from locales import gettext_for
+from models.enums import Channel
 from views.messages import Outgoing
 
 from .client import ZaloApiError, ZaloClient, ZaloError
@@ -61,7 +62,7 @@ def delivery_error(error: ZaloError) -> DeliveryError:
 class ZaloSender:
     """The ChannelSender for Zalo: text parts and photos by URL, split at 2,000 characters."""
 
-    channel = "zalo"
+    channel = Channel.ZALO
 
     def __init__(
         self,

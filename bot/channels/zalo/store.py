@@ -13,7 +13,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.db import transaction
-from models.tables import ChatIdentity, HandledUpdate, Outbox, OutboxState, Person
+from models.enums import OutboxState
+from models.tables import ChatIdentity, HandledUpdate, Outbox, Person
 from services.outbox import enqueue
 from views.messages import Outgoing
 

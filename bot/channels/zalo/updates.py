@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.text import fold
+from models.enums import Channel
 from views.messages import Incoming
 
-CHANNEL = "zalo"
+CHANNEL = Channel.ZALO
 TEXT_EVENT = "message.text.received"
 # Zalo stamps messages in milliseconds since the epoch; anything below this is seconds.
 _MILLISECONDS_FROM = 10**11
