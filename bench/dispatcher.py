@@ -41,11 +41,12 @@ from bot.channels.base import ChannelSender
 from bot.channels.telegram import TelegramSender, keyboard, make_bot
 from bot.dispatcher import OutboxDispatcher, limits_from_settings
 from bot.settings import Settings, load_settings
-from models.db import make_engine, make_sessionmaker
+from models.db import make_engine
 from models.enums import OutboxState
 from models.migrate import upgrade
 from models.tables import Outbox
 from services.clock import system_clock
+from services.unit_of_work import make_sessionmaker
 from tests.databases import throwaway_database
 from tests.fakes.fanout import reminder
 from tests.fakes.telegram_api import DEFAULT_TOKEN

@@ -24,10 +24,11 @@ import sqlalchemy as sa
 
 from domain.access import Actor, Role
 from domain.calendar import WorkCalendar
-from models.db import make_engine, make_sessionmaker
+from models.db import make_engine
 from models.migrate import upgrade
 from models.tables import Agency, Assignment, Plan, Task
 from services import queries
+from services.unit_of_work import make_sessionmaker
 from tests.databases import throwaway_database
 
 AS_OF = date(2023, 11, 20)

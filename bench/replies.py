@@ -52,7 +52,7 @@ from bot.dispatcher import ChannelLimits, OutboxDispatcher
 from bot.runtime import freeze_startup_objects
 from bot.settings import Settings, load_settings
 from handlers.conversation import Conversation
-from models.db import make_engine, make_sessionmaker
+from models.db import make_engine
 from models.enums import OutboxState
 from models.migrate import upgrade
 from models.tables import (
@@ -66,6 +66,7 @@ from models.tables import (
     Task,
 )
 from services.clock import system_clock
+from services.unit_of_work import make_sessionmaker
 from tests.databases import throwaway_database
 from tests.fakes.telegram_api import DEFAULT_TOKEN
 from views.messages import Incoming, Outgoing, ReminderItem

@@ -16,12 +16,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bench.timing import measured
 from domain.status import Status
-from models.db import make_engine, make_sessionmaker, transaction
+from models.db import make_engine
 from models.migrate import upgrade
 from models.tables import (
     Agency,
@@ -35,6 +34,7 @@ from models.tables import (
 )
 from services.report_files import write_report_files
 from services.summary import build_weekly_summary, render_summary_text, send_weekly_summaries
+from services.unit_of_work import Sessions, make_sessionmaker, transaction
 
 T = TypeVar("T")
 AS_OF = datetime(2023, 6, 30, 10, 0, tzinfo=UTC)
@@ -47,9 +47,7 @@ async def _insert(session: AsyncSession, table: Any, rows: list[dict[str, Any]])
         await session.exec(sa.insert(table), params=rows[start : start + 5_000])
 
 
-async def populate(
-    sessions: async_sessionmaker[AsyncSession], *, agencies: int, per_agency: int
-) -> dict[str, int]:
+async def populate(sessions: Sessions, *, agencies: int, per_agency: int) -> dict[str, int]:
     """A city of `agencies` agencies with `per_agency` lead assignments each, and history."""
     rng = random.Random(2023)
     now = AS_OF - timedelta(days=200)

@@ -35,17 +35,17 @@ from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bench.timing import measured
 from domain.access import Role
 from domain.calendar import WorkCalendar
 from domain.reminders import OfficeHours, Target, due_now
-from models.db import make_engine, make_sessionmaker, transaction
+from models.db import make_engine
 from models.migrate import upgrade
 from models.tables import Agency, Assignment, ChatIdentity, Person, Plan, Task
 from services.reminders import ReminderSettings, SweepResult, sweep
+from services.unit_of_work import Sessions, make_sessionmaker, transaction
 from tests.databases import create_database, database_url, drop_database
 
 T = TypeVar("T")
@@ -62,9 +62,7 @@ async def _insert(session: AsyncSession, table: Any, rows: list[dict[str, Any]])
         await session.exec(sa.insert(table), params=rows[start : start + 5_000])
 
 
-async def populate(
-    sessions: async_sessionmaker[AsyncSession], *, assignments: int, officers: int
-) -> dict[str, int]:
+async def populate(sessions: Sessions, *, assignments: int, officers: int) -> dict[str, int]:
     """Agencies of two officers each, plans with a hub coordinator, tasks due over a year."""
     rng = random.Random(2023)
     agencies = max(1, officers // OFFICERS_PER_AGENCY)
@@ -304,7 +302,7 @@ async def run(store: Store, *, assignments: int, officers: int, runs: int) -> No
 
 
 async def _sweep_at(
-    sessions: async_sessionmaker[AsyncSession], settings: ReminderSettings, now: datetime
+    sessions: Sessions, settings: ReminderSettings, now: datetime
 ) -> tuple[SweepResult, float, float]:
     return await measured(sweep(sessions, settings=settings, now=now))
 

@@ -4,13 +4,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.settings import Settings
-from models.db import make_engine, make_sessionmaker
+from models.db import make_engine
 from models.migrate import current_revision, head_revision
 from services.clock import Clock, system_clock
+from services.unit_of_work import Sessions, make_sessionmaker
 
 
 class StoreNotReadyError(RuntimeError):
@@ -23,7 +23,7 @@ class App:
 
     settings: Settings
     engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
+    sessions: Sessions
     clock: Clock = field(default=system_clock)
 
     async def aclose(self) -> None:

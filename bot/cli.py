@@ -19,12 +19,12 @@ from bot.cli_support import UserError, cli_settings, cli_translator, friendly, r
 from bot.settings import Settings
 from bot.tables import render_table
 from domain.access import Role
-from models.db import transaction
 from models.migrate import upgrade
 from services import agencies as agency_service
 from services import invites as invite_service
 from services import people as people_service
 from services.summary import UnknownPlanError
+from services.unit_of_work import transaction
 
 app = typer.Typer(
     name="dondoc",

@@ -21,8 +21,6 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TextIO
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.bootstrap import App
 from bot.channels.console import CHANNEL, ConsoleChat, ConsoleSender, LineSource
 from bot.dispatcher import OutboxDispatcher
@@ -31,13 +29,13 @@ from domain.importers import import_file
 from domain.text import fold
 from handlers.conversation import Conversation
 from locales import N_, gettext_for
-from models.db import transaction
 from scheduler.jobs import reminder_settings, run_escalation, run_sweep
 from services import agencies as agency_service
 from services import people as people_service
 from services import registration
 from services.access import identify
 from services.plans import save_plan
+from services.unit_of_work import UnitOfWork, transaction
 from views.commands import parse_command
 from views.messages import Outgoing
 from views.text import day
@@ -204,7 +202,7 @@ async def prepare(app: App, *, now: datetime, locale: str) -> Prepared:
     )
 
 
-async def _register(session: AsyncSession, *, persona: Persona, now: datetime, locale: str) -> int:
+async def _register(session: UnitOfWork, *, persona: Persona, now: datetime, locale: str) -> int:
     """Register a demo person by invite on their console chat, as an officer would."""
     invite = await people_service.create_invite(
         session,

@@ -45,10 +45,9 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import (
     ChannelSender,
@@ -60,11 +59,11 @@ from bot.channels.base import (
 from bot.settings import Settings
 from domain.access import Role
 from locales import N_, gettext_for
-from models.db import transaction
 from models.enums import Channel, OutboxKind, OutboxState
 from models.tables import Agency, ChatIdentity, Outbox, Person
 from services.clock import Clock
 from services.outbox import enqueue_for_person
+from services.unit_of_work import Sessions, UnitOfWork, transaction
 from views.messages import Outgoing
 
 log = logging.getLogger(__name__)
@@ -262,7 +261,7 @@ class OutboxDispatcher:
     def __init__(
         self,
         *,
-        sessions: async_sessionmaker[AsyncSession],
+        sessions: Sessions,
         senders: Mapping[str, ChannelSender],
         clock: Clock,
         limits: Mapping[str, ChannelLimits] | None = None,
@@ -680,7 +679,7 @@ class OutboxDispatcher:
         )
 
     async def _rate_limited(
-        self, session: AsyncSession, claim: _Claim, error: RetryLater, now: datetime
+        self, session: UnitOfWork, claim: _Claim, error: RetryLater, now: datetime
     ) -> None:
         log.info(
             "%s asked to wait %s s before outbox row %s",
@@ -698,13 +697,13 @@ class OutboxDispatcher:
         )
 
     async def _lapsed(
-        self, session: AsyncSession, claim: _Claim, error: Exception, now: datetime
+        self, session: UnitOfWork, claim: _Claim, error: Exception, now: datetime
     ) -> None:
         log.warning("outbox row %s waited past half its lease; handing it back", claim.id)
         await self._retry_at(session, claim, now, error, attempts=claim.attempts - 1)
 
     async def _temporary(
-        self, session: AsyncSession, claim: _Claim, error: Exception, now: datetime
+        self, session: UnitOfWork, claim: _Claim, error: Exception, now: datetime
     ) -> None:
         if claim.attempts >= self._retry.max_attempts:
             log.error(
@@ -735,7 +734,7 @@ class OutboxDispatcher:
         )
 
     async def _refused(
-        self, session: AsyncSession, claim: _Claim, error: Exception, now: datetime
+        self, session: UnitOfWork, claim: _Claim, error: Exception, now: datetime
     ) -> None:
         log.error(
             "%s refused outbox row %s to %s: %s", claim.channel, claim.id, claim.chat_id, error
@@ -744,7 +743,7 @@ class OutboxDispatcher:
             await self._tell_coordinators(session, claim, now, template=_REFUSED_NOTICE)
 
     async def _unreachable(
-        self, session: AsyncSession, claim: _Claim, error: Exception, now: datetime
+        self, session: UnitOfWork, claim: _Claim, error: Exception, now: datetime
     ) -> None:
         log.warning(
             "chat %s:%s is unreachable (outbox row %s): %s",
@@ -764,7 +763,7 @@ class OutboxDispatcher:
 
     async def _retry_at(
         self,
-        session: AsyncSession,
+        session: UnitOfWork,
         claim: _Claim,
         when: datetime,
         error: Exception,
@@ -785,7 +784,7 @@ class OutboxDispatcher:
             .execution_options(synchronize_session=False)
         )
 
-    async def _fail(self, session: AsyncSession, claim: _Claim, error: Exception) -> bool:
+    async def _fail(self, session: UnitOfWork, claim: _Claim, error: Exception) -> bool:
         """Mark the row failed; False when it is no longer ours (another instance took over)."""
         result = await session.exec(
             sa.update(Outbox)
@@ -809,7 +808,7 @@ class OutboxDispatcher:
 
     # Telling coordinators -----------------------------------------------------------------
 
-    async def _recipient(self, session: AsyncSession, claim: _Claim) -> Person | None:
+    async def _recipient(self, session: UnitOfWork, claim: _Claim) -> Person | None:
         person_id = claim.person_id
         if person_id is None:
             person_id = (
@@ -824,7 +823,7 @@ class OutboxDispatcher:
 
     async def _tell_coordinators(
         self,
-        session: AsyncSession,
+        session: UnitOfWork,
         claim: _Claim,
         now: datetime,
         *,
@@ -908,7 +907,7 @@ class OutboxDispatcher:
         return min(self._idle_poll, max(_RECHECK_FLOOR, self._chats_freed[0] - loop_now))
 
 
-async def _describe(session: AsyncSession, person: Person | None, claim: _Claim) -> str:
+async def _describe(session: UnitOfWork, person: Person | None, claim: _Claim) -> str:
     if person is None:
         return claim.chat_id
     agency = await session.get(Agency, person.agency_id) if person.agency_id else None

@@ -4,13 +4,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.settings import Settings
 from domain.access import Actor
 from domain.calendar import WorkCalendar
 from locales import Translate, gettext_for
 from models.tables import Person
+from services.unit_of_work import UnitOfWork
 from views.messages import Button, Incoming, MenuChange, Outgoing
 
 # Renders a notification in its recipient's language.
@@ -29,7 +28,7 @@ class Notice:
 class Context:
     """One incoming message being answered, inside one unit of work."""
 
-    session: AsyncSession
+    session: UnitOfWork
     incoming: Incoming
     actor: Actor | None
     now: datetime

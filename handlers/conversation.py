@@ -12,9 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import Settings
 from domain.access import AccessDenied, Actor
@@ -22,7 +20,6 @@ from domain.replies import ReplyAction
 from handlers import lists, people, replies
 from handlers.context import Context
 from locales import gettext_for, normalise_locale
-from models.db import bulk_insert, defer, transaction
 from models.enums import OutboxKind
 from models.tables import HandledUpdate
 from services import chat_context
@@ -30,11 +27,11 @@ from services.access import identify, identify_many
 from services.clock import Clock
 from services.outbox import Wake, enqueue_for_person, enqueue_later
 from services.status import Target, prefetch_views
+from services.unit_of_work import Sessions, UnitOfWork, transaction
 from views.commands import SPECS, parse_command
 from views.messages import Incoming, Outgoing
 
 log = logging.getLogger(__name__)
-_INSERT_HANDLED = bulk_insert(HandledUpdate)
 
 # Replies answered in one unit of work at most; a bigger batch holds its first ones longer.
 MAX_BATCH = 64
@@ -85,7 +82,7 @@ class Conversation:
     def __init__(
         self,
         *,
-        sessions: async_sessionmaker[AsyncSession],
+        sessions: Sessions,
         settings: Settings,
         clock: Clock,
         wake: Wake | None = None,
@@ -162,13 +159,13 @@ class Conversation:
             # before anything is read; on PostgreSQL they join the batch's other inserts in
             # one statement at the end.
             if not self._postgres:
-                _record_handled(session, batch, now=now)
+                session.record_handled((i.source_id for i in batch), now=now)
             actors = await identify_many(
                 session, chats=[(i.channel, i.chat_id) for i in batch], now=now
             )
             await _read_ahead(session, batch)
             if self._postgres:
-                _record_handled(session, batch, now=now)
+                session.record_handled((i.source_id for i in batch), now=now)
             wrote = False
             for incoming in batch:
                 actor = actors.get((incoming.channel, incoming.chat_id))
@@ -212,7 +209,7 @@ class Conversation:
     async def _answer(self, incoming: Incoming) -> bool:
         now = self._clock()
         async with transaction(self._sessions) as session:
-            _record_handled(session, [incoming], now=now)
+            session.record_handled([incoming.source_id], now=now)
             actor = await identify(
                 session, channel=incoming.channel, chat_id=incoming.chat_id, now=now
             )
@@ -222,7 +219,7 @@ class Conversation:
 
     async def _answer_in(
         self,
-        session: AsyncSession,
+        session: UnitOfWork,
         incoming: Incoming,
         actor: Actor | None,
         *,
@@ -354,15 +351,6 @@ async def route(ctx: Context) -> None:
     await replies.on_text(ctx, text)
 
 
-def _record_handled(session: AsyncSession, incomings: list[Incoming], *, now: datetime) -> None:
-    """Record these updates as handled, queued with the unit of work's other writes (see
-    `models.db.defer`): queued first, they go out before its first read. No look-up first: a
-    replay breaks the unique source id and `handle` recognises it, so the common case costs
-    one plain INSERT."""
-    for source in (i.source_id for i in incomings if i.source_id is not None):
-        defer(session, _INSERT_HANDLED, {"source_id": source[:160], "at": now})
-
-
 def _batchable(incoming: Incoming) -> bool:
     """Status replies and buttons are answered in batches; commands (registration, lists,
     reports, /undo) each in a unit of work of their own."""
@@ -372,7 +360,7 @@ def _batchable(incoming: Incoming) -> bool:
     return bool(text) and parse_command(text) is None
 
 
-async def _read_ahead(session: AsyncSession, batch: list[Incoming]) -> None:
+async def _read_ahead(session: UnitOfWork, batch: list[Incoming]) -> None:
     """Read what a batch of replies will look at (the reminders they answer and those
     reminders' tasks) in a few round trips instead of several per message."""
     replied = [

@@ -10,7 +10,6 @@ from datetime import datetime
 from bot.bootstrap import App
 from bot.settings import Settings
 from domain.reminders import OfficeHours
-from models.db import transaction
 from services.housekeeping import (
     prune_handled_updates,
     prune_report_files,
@@ -26,6 +25,7 @@ from services.reminders import (
     sweep,
 )
 from services.summary import ReportConfig, send_weekly_summaries
+from services.unit_of_work import transaction
 
 log = logging.getLogger(__name__)
 

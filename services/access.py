@@ -6,11 +6,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Role
-from models.db import UNIT_OF_WORK_PREFIX
 from models.tables import AuditLog, ChatIdentity, ChatState, Person
+from services.unit_of_work import ReadAhead, UnitOfWork
 
 # Built once: every incoming message runs it, and building a join costs more than the read.
 # The chat's state comes in the same round trip, because a reply reads it next; the person
@@ -42,7 +41,7 @@ _IDENTIFY: Any = (
 
 
 async def identify(
-    session: AsyncSession, *, channel: str, chat_id: str, now: datetime
+    session: UnitOfWork, *, channel: str, chat_id: str, now: datetime
 ) -> Actor | None:
     """The person behind a chat, or None for a stranger.
 
@@ -54,7 +53,7 @@ async def identify(
 
 
 async def identify_many(
-    session: AsyncSession, *, chats: Iterable[tuple[str, str]], now: datetime
+    session: UnitOfWork, *, chats: Iterable[tuple[str, str]], now: datetime
 ) -> dict[tuple[str, str], Actor]:
     """`identify` for several (channel, chat id) pairs in one round trip per channel;
     strangers are left out."""
@@ -81,7 +80,7 @@ async def identify_many(
     return actors
 
 
-async def _reactivate(session: AsyncSession, actor: Actor, *, channel: str, now: datetime) -> None:
+async def _reactivate(session: UnitOfWork, actor: Actor, *, channel: str, now: datetime) -> None:
     await session.exec(
         sa.update(Person).where(col(Person.id) == actor.person_id).values(active=True)
     )
@@ -96,26 +95,26 @@ async def _reactivate(session: AsyncSession, actor: Actor, *, channel: str, now:
     )
 
 
-def _state_key(channel: str, chat_id: str) -> str:
-    return f"{UNIT_OF_WORK_PREFIX}chat_state:{channel}:{chat_id}"
+# Each chat's state row (None: it has none), read with the sender's identity.
+_CHAT_STATES: ReadAhead[tuple[str, str], ChatState | None] = ReadAhead("chat states")
 
 
 def remember_chat_state(
-    session: AsyncSession, state: ChatState | None, *, channel: str, chat_id: str
+    session: UnitOfWork, state: ChatState | None, *, channel: str, chat_id: str
 ) -> None:
     """Keep a chat's state row (or that it has none), read with something else, for this
     unit of work."""
-    session.info[_state_key(channel, chat_id)] = state
+    session.read_ahead(_CHAT_STATES)[(channel, chat_id)] = state
 
 
 def remembered_chat_state(
-    session: AsyncSession, *, channel: str, chat_id: str
+    session: UnitOfWork, *, channel: str, chat_id: str
 ) -> tuple[bool, ChatState | None]:
     """Whether this unit of work knows the chat's state row, and the row (None: it has none)."""
-    key = _state_key(channel, chat_id)
-    if key not in session.info:
+    known = session.read_ahead_if_any(_CHAT_STATES)
+    if known is None or (channel, chat_id) not in known:
         return False, None
-    state = session.info[key]
+    state = known[(channel, chat_id)]
     if state is None:
         return True, None
     if sa.inspect(state).persistent is not True:

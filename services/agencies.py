@@ -9,11 +9,11 @@ from importlib.resources.abc import Traversable
 from io import StringIO
 
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.agencies import Agency as RegistryAgency
 from domain.agencies import AgencyRegistry
 from models.tables import Agency, AuditLog
+from services.unit_of_work import UnitOfWork
 
 SHIPPED_REGISTRY: Traversable = files("bot") / "data" / "agencies.csv"
 _REQUIRED = {"canonical_name", "short_code", "kind", "aliases", "member_of"}
@@ -55,7 +55,7 @@ def read_registry(text: str) -> AgencyRegistry:
 
 
 async def load_registry(
-    session: AsyncSession, *, registry: AgencyRegistry, now: datetime, actor: str
+    session: UnitOfWork, *, registry: AgencyRegistry, now: datetime, actor: str
 ) -> LoadResult:
     """Insert or update every agency of the registry (matched by code); never delete."""
     existing = {a.code: a for a in (await session.exec(select(Agency))).all()}
@@ -86,13 +86,13 @@ async def load_registry(
     return LoadResult(added=added, updated=updated, groups=groups)
 
 
-async def list_agencies(session: AsyncSession) -> list[Agency]:
+async def list_agencies(session: UnitOfWork) -> list[Agency]:
     """Every agency, groups last, by code."""
     result = await session.exec(select(Agency).order_by(col(Agency.is_group), col(Agency.code)))
     return list(result.all())
 
 
-async def registry_from_store(session: AsyncSession) -> AgencyRegistry:
+async def registry_from_store(session: UnitOfWork) -> AgencyRegistry:
     """The agency registry as loaded into the store (what imports resolve names against)."""
     rows = (await session.exec(select(Agency))).all()
     if not rows:
@@ -109,7 +109,7 @@ async def registry_from_store(session: AsyncSession) -> AgencyRegistry:
     )
 
 
-async def group_members(session: AsyncSession, *, group_code: str) -> list[Agency]:
+async def group_members(session: UnitOfWork, *, group_code: str) -> list[Agency]:
     """The agencies (not groups) that belong to a group, directly or through sub-groups."""
     return expand_groups(await list_agencies(session), [group_code])
 

@@ -11,12 +11,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.db import UNIT_OF_WORK_PREFIX
 from models.enums import OutboxKind
 from models.tables import Outbox
 from services.registration import chat_state, existing_chat_state
+from services.unit_of_work import ReadAhead, UnitOfWork
 from views.messages import ReminderItem, reminder_items
 
 # A question left unanswered this long is forgotten rather than applied to a stale context.
@@ -50,13 +49,15 @@ _REPLIED_MANY = select(
     col(Outbox.chat_id).in_(sa.bindparam("chat_ids", expanding=True)),
     col(Outbox.provider_message_id).in_(sa.bindparam("message_ids", expanding=True)),
 )
-# session.info key: {(channel, chat id, provider message id): the message's items, or None
-# when it is not ours}.
-_REPLIED_KEY = UNIT_OF_WORK_PREFIX + "replied"
+# The messages replies answer: (channel, chat id, provider message id) → the message's items,
+# or None when it is not ours.
+_REPLIED: ReadAhead[tuple[str, str, str], tuple[ReminderItem, ...] | None] = ReadAhead(
+    "replied messages"
+)
 
 
 async def prefetch_replied(
-    session: AsyncSession, *, replies: Iterable[tuple[str, str, str]]
+    session: UnitOfWork, *, replies: Iterable[tuple[str, str, str]]
 ) -> list[tuple[ReminderItem, ...]]:
     """Read the messages several replies answer, in one round trip per channel, so that
     `replied_items` finds them in this session; the items of every one found."""
@@ -81,23 +82,22 @@ async def prefetch_replied(
     known = {
         key: None if payload is None else _items(payload) for key, payload in payloads.items()
     }
-    session.info.setdefault(_REPLIED_KEY, {}).update(known)
+    session.read_ahead(_REPLIED).update(known)
     return [items for items in known.values() if items is not None]
 
 
 async def replied_items(
-    session: AsyncSession, *, channel: str, chat_id: str, provider_message_id: str
+    session: UnitOfWork, *, channel: str, chat_id: str, provider_message_id: str
 ) -> tuple[ReminderItem, ...] | None:
     """The items of the message replied to; None if that message is not ours or unknown."""
     key = (channel, chat_id, provider_message_id)
-    if key not in session.info.get(_REPLIED_KEY, {}):
+    if key not in (session.read_ahead_if_any(_REPLIED) or {}):
         await prefetch_replied(session, replies=[key])
-    found: tuple[ReminderItem, ...] | None = session.info[_REPLIED_KEY][key]
-    return found
+    return session.read_ahead(_REPLIED)[key]
 
 
 async def latest_reminder_items(
-    session: AsyncSession, *, channel: str, chat_id: str
+    session: UnitOfWork, *, channel: str, chat_id: str
 ) -> tuple[ReminderItem, ...]:
     """The items of the chat's newest reminder (empty if it never had one)."""
     payload = (
@@ -107,7 +107,7 @@ async def latest_reminder_items(
 
 
 async def pending(
-    session: AsyncSession, *, channel: str, chat_id: str, now: datetime
+    session: UnitOfWork, *, channel: str, chat_id: str, now: datetime
 ) -> dict[str, Any] | None:
     """The question the bot is waiting on in this chat, if it is still fresh."""
     state = await existing_chat_state(session, channel=channel, chat_id=chat_id)
@@ -119,7 +119,7 @@ async def pending(
 
 
 async def set_pending(
-    session: AsyncSession,
+    session: UnitOfWork,
     *,
     channel: str,
     chat_id: str,

@@ -19,15 +19,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.db import transaction
 from models.tables import HandledUpdate
 from services.file_links import LINK_LIFETIME
 from services.report_files import PARTIAL_FILE_NAME
 from services.summary import REPORT_FILE_NAME
+from services.unit_of_work import Sessions, transaction
 
 HANDLED_UPDATE_RETENTION = timedelta(days=7)
 # Two weeks past the last day their links work.
@@ -40,7 +39,7 @@ ANALYSIS_LIMIT = 1000
 
 
 async def prune_handled_updates(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
     *,
     now: datetime,
     keep: timedelta = HANDLED_UPDATE_RETENTION,

@@ -4,13 +4,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Role
 from models.enums import AssignmentRole
 from models.tables import Agency, Assignment, Person, Task
 from services.people import CreatedInvite, create_invite
 from services.summary import resolve_scope
+from services.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class PlanInvites:
     staffed: tuple[Agency, ...]
 
 
-async def lead_agencies(session: AsyncSession, *, plan: str) -> list[Agency]:
+async def lead_agencies(session: UnitOfWork, *, plan: str) -> list[Agency]:
     """The agencies that lead at least one current task of a plan (id, number or key), by code.
 
     Raises services.summary.UnknownPlanError when no plan matches.
@@ -47,7 +47,7 @@ async def lead_agencies(session: AsyncSession, *, plan: str) -> list[Agency]:
 
 
 async def invite_plan_leads(
-    session: AsyncSession,
+    session: UnitOfWork,
     *,
     plan: str,
     uses: int,

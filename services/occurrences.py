@@ -15,13 +15,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.recurrence import Cadence, Recurrence
 from domain.reminders import periods_ahead
 from domain.status import Status
 from models.enums import AssignmentRole
 from models.tables import Assignment, Occurrence, Task
+from services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class GeneratedOccurrences:
 
 
 async def generate_occurrences(
-    session: AsyncSession, *, today: date, ahead: int = PERIODS_AHEAD
+    session: UnitOfWork, *, today: date, ahead: int = PERIODS_AHEAD
 ) -> GeneratedOccurrences:
     """Create the current and next periods of every recurring duty's open lead assignments."""
     connection = await session.connection()

@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.db import bulk_insert, defer
+from models.bulk import bulk_insert
 from models.enums import OutboxKind, OutboxState
 from models.tables import ChatIdentity, Outbox
+from services.unit_of_work import UnitOfWork
 from views.messages import Outgoing
 
 # Called after a commit that wrote outbox rows, so an in-process dispatcher wakes at once.
@@ -44,7 +44,7 @@ def pending_row(
 
 
 async def enqueue(
-    session: AsyncSession,
+    session: UnitOfWork,
     *,
     channel: str,
     chat_id: str,
@@ -74,7 +74,7 @@ _INSERT = bulk_insert(Outbox)
 
 
 def enqueue_later(
-    session: AsyncSession,
+    session: UnitOfWork,
     *,
     channel: str,
     chat_id: str,
@@ -84,7 +84,7 @@ def enqueue_later(
     kind: str = OutboxKind.MESSAGE,
 ) -> None:
     """`enqueue` for a caller that needs no id back: the row is written with this unit of
-    work's other deferred writes (models.db.defer), in the order queued."""
+    work's other deferred writes (UnitOfWork.defer), in the order queued."""
     row = pending_row(
         channel=channel,
         chat_id=chat_id,
@@ -93,11 +93,11 @@ def enqueue_later(
         payload=message.to_payload(),
         now=now,
     )
-    defer(session, _INSERT, row)
+    session.defer(_INSERT, row)
 
 
 async def enqueue_for_person(
-    session: AsyncSession,
+    session: UnitOfWork,
     *,
     person_id: int,
     message: Outgoing,

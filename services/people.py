@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Role
 from models.tables import Agency, AuditLog, ChatIdentity, Invite, Person
+from services.unit_of_work import UnitOfWork
 
 # Codes are typed on phones: no 0/O or 1/I/L to confuse, upper case only.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -40,7 +40,7 @@ class CreatedInvite:
 
 
 async def create_invite(
-    session: AsyncSession,
+    session: UnitOfWork,
     *,
     agency_code: str | None,
     role: Role,
@@ -103,7 +103,7 @@ class PersonRow:
     channels: tuple[str, ...]
 
 
-async def list_people(session: AsyncSession) -> list[PersonRow]:
+async def list_people(session: UnitOfWork) -> list[PersonRow]:
     """Everybody registered, by agency then name."""
     people = (
         await session.exec(select(Person).order_by(col(Person.agency_id), Person.name))

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.deadlines import Deadline
 from domain.plans import PlanDraft, TaskDraft
@@ -23,6 +22,7 @@ from locales import Translate
 from models.enums import AssignmentRole
 from models.tables import Agency, Assignment, AuditLog, Plan, Task
 from services.agencies import RegistryNotLoadedError
+from services.unit_of_work import UnitOfWork
 
 
 @dataclass
@@ -88,7 +88,7 @@ def _wanted_roles(draft: TaskDraft) -> dict[str, AssignmentRole]:
 
 
 async def save_plan(
-    session: AsyncSession, *, draft: PlanDraft, now: datetime, actor: str
+    session: UnitOfWork, *, draft: PlanDraft, now: datetime, actor: str
 ) -> SaveResult:
     """Insert or update a plan, its tasks and their assignments in the caller's transaction."""
     agencies = {a.code: a for a in (await session.exec(select(Agency))).all()}
@@ -192,7 +192,7 @@ async def save_plan(
     return result
 
 
-def _cancel(assignment: Assignment, session: AsyncSession) -> int:
+def _cancel(assignment: Assignment, session: UnitOfWork) -> int:
     if not Status(assignment.status).is_open:
         return 0
     assignment.status = Status.CANCELLED.value

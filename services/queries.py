@@ -15,7 +15,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import AccessDenied, Actor, require_see
 from domain.calendar import WorkCalendar
@@ -34,6 +33,7 @@ from models.tables import (
 )
 from services.agencies import expand_groups
 from services.summary import ReportConfig, summary_message
+from services.unit_of_work import UnitOfWork
 from views.messages import Outgoing
 from views.rows import (
     AgencyCount,
@@ -121,7 +121,7 @@ _BY_IDS = _joined().where(col(Assignment.id).in_(sa.bindparam("ids", expanding=T
 
 
 async def views(
-    session: AsyncSession, *, targets: Iterable[tuple[int, int | None]]
+    session: UnitOfWork, *, targets: Iterable[tuple[int, int | None]]
 ) -> dict[tuple[int, int | None], AssignmentView]:
     """The views of (assignment id, occurrence id or None) pairs; unknown ones are left out."""
     wanted = set(targets)
@@ -152,7 +152,7 @@ async def views(
 
 
 async def visible_view(
-    session: AsyncSession, *, actor: Actor, assignment_id: int, occurrence_id: int | None = None
+    session: UnitOfWork, *, actor: Actor, assignment_id: int, occurrence_id: int | None = None
 ) -> AssignmentView:
     """One assignment's view, if it exists and the actor may see it."""
     found = await views(session, targets=[(assignment_id, occurrence_id)])
@@ -168,7 +168,7 @@ def _due_order() -> tuple[Any, ...]:
 
 
 async def my_open_assignments(
-    session: AsyncSession, *, actor: Actor, today: date, limit: int = LIST_LIMIT
+    session: UnitOfWork, *, actor: Actor, today: date, limit: int = LIST_LIMIT
 ) -> ListResult:
     """The open assignments of the actor's agency: those it leads first, then those it
     cooperates on, each by nearest deadline.
@@ -216,7 +216,7 @@ async def my_open_assignments(
     return ListResult(views=tuple(found[:limit]), more=max(0, len(found) - limit))
 
 
-async def find_by_code(session: AsyncSession, *, actor: Actor, code: str) -> list[AssignmentView]:
+async def find_by_code(session: UnitOfWork, *, actor: Actor, code: str) -> list[AssignmentView]:
     """Assignments whose task code is `code` ("III.12"), among those the actor may see."""
     statement = _joined().where(sa.func.lower(col(Task.code)) == code.strip().lower())
     if not actor.sees_everything:
@@ -226,7 +226,7 @@ async def find_by_code(session: AsyncSession, *, actor: Actor, code: str) -> lis
 
 
 async def assignment_detail(
-    session: AsyncSession, *, actor: Actor, assignment_id: int
+    session: UnitOfWork, *, actor: Actor, assignment_id: int
 ) -> AssignmentDetail:
     """An assignment, its cooperating agencies and its latest history."""
     view = await visible_view(session, actor=actor, assignment_id=assignment_id)
@@ -270,7 +270,7 @@ async def assignment_detail(
     return AssignmentDetail(view=view, history=history, cooperating=tuple(cooperating))
 
 
-async def resolve_scope(session: AsyncSession, *, text: str) -> Scope | None:
+async def resolve_scope(session: UnitOfWork, *, text: str) -> Scope | None:
     """An agency (code, alias or name; a group means its members) or a plan (number or key)."""
     wanted = fold(text)
     if not wanted:
@@ -299,7 +299,7 @@ def _agency_scope(agencies: Sequence[Agency], agency: Agency) -> Scope:
     )
 
 
-async def scope_from_token(session: AsyncSession, *, token: str) -> Scope | None:
+async def scope_from_token(session: UnitOfWork, *, token: str) -> Scope | None:
     """Rebuild a scope from its button form (a17, p3); None if it no longer exists."""
     if len(token) < 2 or token[0] not in "ap" or not token[1:].isdigit():
         return None
@@ -377,13 +377,13 @@ def _overdue_union(
     return sa.union_all(direct.where(*filters), periods.where(*filters)).subquery("overdue")
 
 
-async def _any_occurrence(session: AsyncSession) -> bool:
+async def _any_occurrence(session: UnitOfWork) -> bool:
     found = await session.exec(select(Occurrence.id).limit(1))
     return found.first() is not None
 
 
 async def overdue_page(
-    session: AsyncSession,
+    session: UnitOfWork,
     *,
     actor: Actor,
     as_of: date,
@@ -448,7 +448,7 @@ async def overdue_page(
 
 
 async def overdue_all(
-    session: AsyncSession,
+    session: UnitOfWork,
     *,
     actor: Actor,
     as_of: date,
@@ -462,7 +462,7 @@ async def overdue_all(
 
 
 async def _overdue_rows(
-    session: AsyncSession,
+    session: UnitOfWork,
     *,
     overdue: Any,
     as_of: date,
@@ -501,7 +501,7 @@ async def _overdue_rows(
 
 
 async def upcoming(
-    session: AsyncSession, *, actor: Actor, today: date, days: int, limit: int = LIST_LIMIT
+    session: UnitOfWork, *, actor: Actor, today: date, days: int, limit: int = LIST_LIMIT
 ) -> ListResult:
     """Open lead assignments and occurrences due from today to `days` days ahead, soonest first."""
     until = today + timedelta(days=days)
@@ -546,9 +546,7 @@ async def upcoming(
     return ListResult(views=tuple(found[:limit]), more=max(0, total_direct - limit))
 
 
-async def _count_upcoming(
-    session: AsyncSession, *, own: list[Any], today: date, until: date
-) -> int:
+async def _count_upcoming(session: UnitOfWork, *, own: list[Any], today: date, until: date) -> int:
     lead = col(Assignment.role) == AssignmentRole.LEAD.value
     direct: int = (
         await session.exec(
@@ -593,7 +591,7 @@ class Profile:
     channels: tuple[str, ...]
 
 
-async def profile(session: AsyncSession, *, actor: Actor) -> Profile:
+async def profile(session: UnitOfWork, *, actor: Actor) -> Profile:
     """The actor's agency and chat channels."""
     agency = await session.get(Agency, actor.agency_id) if actor.agency_id else None
     channels = (
@@ -607,7 +605,7 @@ async def profile(session: AsyncSession, *, actor: Actor) -> Profile:
 
 
 async def weekly_summary(
-    session: AsyncSession, *, actor: Actor, now: datetime, config: ReportConfig, out_dir: Path
+    session: UnitOfWork, *, actor: Actor, now: datetime, config: ReportConfig, out_dir: Path
 ) -> Outgoing:
     """/summary: the summary as of now with its chart and spreadsheet, for those who read
     every agency's work."""

@@ -10,7 +10,6 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Role, require_manage
 from domain.text import fold
@@ -20,6 +19,7 @@ from models.tables import Agency, AuditLog, ChatIdentity, ChatState, Invite, Per
 from services.access import remember_chat_state, remembered_chat_state
 from services.people import PersonRow, hash_code
 from services.people import list_people as all_people
+from services.unit_of_work import UnitOfWork
 
 # Five honest typos are free; after that each wrong code locks the chat 1, 2, 4 … minutes.
 FREE_ATTEMPTS = 5
@@ -58,7 +58,7 @@ _CHAT_STATE = select(ChatState).where(
 )
 
 
-async def chat_state(session: AsyncSession, *, channel: str, chat_id: str) -> ChatState:
+async def chat_state(session: UnitOfWork, *, channel: str, chat_id: str) -> ChatState:
     """The chat's state row, created (and flushed) on first use."""
     state = await existing_chat_state(session, channel=channel, chat_id=chat_id)
     if state is None:
@@ -70,7 +70,7 @@ async def chat_state(session: AsyncSession, *, channel: str, chat_id: str) -> Ch
 
 
 async def existing_chat_state(
-    session: AsyncSession, *, channel: str, chat_id: str
+    session: UnitOfWork, *, channel: str, chat_id: str
 ) -> ChatState | None:
     """The chat's state row, or None while it has none (reading creates nothing)."""
     known, state = remembered_chat_state(session, channel=channel, chat_id=chat_id)
@@ -90,7 +90,7 @@ def lock_after(failures: int) -> timedelta | None:
 
 
 async def register(
-    session: AsyncSession,
+    session: UnitOfWork,
     *,
     channel: str,
     chat_id: str,
@@ -183,7 +183,7 @@ async def register(
     )
 
 
-async def _use_once(session: AsyncSession, invite: Invite) -> bool:
+async def _use_once(session: UnitOfWork, invite: Invite) -> bool:
     # One conditional UPDATE, so two chats racing for the last use cannot both get it.
     result = await session.exec(
         sa.update(Invite)
@@ -197,7 +197,7 @@ async def _use_once(session: AsyncSession, invite: Invite) -> bool:
 
 
 def _failed(
-    session: AsyncSession, state: ChatState, outcome: Outcome, *, now: datetime
+    session: UnitOfWork, state: ChatState, outcome: Outcome, *, now: datetime
 ) -> RegistrationResult:
     state.failed_codes += 1
     wait = lock_after(state.failed_codes)
@@ -223,7 +223,7 @@ class RevokeResult:
 
 
 async def revoke(
-    session: AsyncSession, *, actor: Actor, person_id: int, now: datetime
+    session: UnitOfWork, *, actor: Actor, person_id: int, now: datetime
 ) -> RevokeResult:
     """Deactivate a person and unbind their chats, so they are a stranger from now on."""
     require_manage(actor)
@@ -253,7 +253,7 @@ async def revoke(
     return RevokeResult(person=person, chats=chats)
 
 
-async def set_locale(session: AsyncSession, *, actor: Actor, locale: str, now: datetime) -> str:
+async def set_locale(session: UnitOfWork, *, actor: Actor, locale: str, now: datetime) -> str:
     """Switch the actor's language; returns the locale now in force."""
     person = await session.get(Person, actor.person_id)
     if person is None:
@@ -274,7 +274,7 @@ async def set_locale(session: AsyncSession, *, actor: Actor, locale: str, now: d
     return chosen
 
 
-async def list_people(session: AsyncSession, *, actor: Actor) -> list[PersonRow]:
+async def list_people(session: UnitOfWork, *, actor: Actor) -> list[PersonRow]:
     """Everybody registered, for those who manage people."""
     require_manage(actor)
     return await all_people(session)
@@ -288,7 +288,7 @@ class AmbiguousPersonError(LookupError):
         self.candidates = candidates
 
 
-async def console_chat(session: AsyncSession, *, person: str, now: datetime) -> Person:
+async def console_chat(session: UnitOfWork, *, person: str, now: datetime) -> Person:
     """The person named by id or (part of) their name, with a console chat bound to them.
 
     Whoever can open the store at the desk may speak as anyone; each first use is audited.

@@ -28,9 +28,8 @@ from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Role
 from domain.reminders import (
@@ -58,7 +57,7 @@ from domain.reminders import (
 )
 from domain.status import Status
 from locales import Translate, gettext_for
-from models.db import DriverForm, transaction, unnest_insert
+from models.bulk import DriverForm, unnest_insert
 from models.enums import AssignmentRole, OutboxKind
 from models.tables import (
     Agency,
@@ -73,6 +72,7 @@ from models.tables import (
     Task,
 )
 from services.outbox import Wake, pending_row
+from services.unit_of_work import Sessions, UnitOfWork, transaction
 from views.keyboards import status_buttons
 from views.messages import Outgoing, ReminderItem
 from views.text import day, render_item_line, shorten, status_phrase
@@ -230,7 +230,7 @@ class _CollectorPause:
 _COLLECTOR = _CollectorPause()
 
 
-async def _rows(session: AsyncSession, statement: sa.Executable) -> Sequence[Any]:
+async def _rows(session: UnitOfWork, statement: sa.Executable) -> Sequence[Any]:
     """Plain rows of a column query (the ORM is not needed to read a few columns)."""
     connection = await session.connection()
     return (await connection.execute(statement)).all()
@@ -273,7 +273,7 @@ def _blocked_since(status: Any, updated: Any) -> Any:
     return sa.case((status == Status.BLOCKED.value, updated), else_=sa.null())
 
 
-async def _load_contacts(session: AsyncSession) -> dict[int, Contact]:
+async def _load_contacts(session: UnitOfWork) -> dict[int, Contact]:
     newest: dict[int, tuple[str, str]] = {}
     chats = await _rows(
         session,
@@ -325,7 +325,7 @@ def _hub_contacts(
 
 
 async def _load_store(
-    session: AsyncSession,
+    session: UnitOfWork,
     *,
     settings: ReminderSettings,
     now: datetime,
@@ -396,7 +396,7 @@ async def _load_store(
 
 
 async def _load_targets(
-    session: AsyncSession,
+    session: UnitOfWork,
     *,
     policies: Mapping[int, ReminderPolicy],
     remind_cooperating: bool,
@@ -492,7 +492,7 @@ async def _load_targets(
 
 
 async def _ledger_rows(
-    session: AsyncSession, *, column: Any, values: Collection[str]
+    session: UnitOfWork, *, column: Any, values: Collection[str]
 ) -> set[LedgerKey]:
     """Ledger keys whose `column` (ReminderLedger.kind or .target) is one of `values`."""
     found: set[LedgerKey] = set()
@@ -509,7 +509,7 @@ async def _ledger_rows(
     return found
 
 
-async def _target_info(session: AsyncSession, targets: Iterable[Target]) -> dict[str, TargetInfo]:
+async def _target_info(session: UnitOfWork, targets: Iterable[Target]) -> dict[str, TargetInfo]:
     wanted = {t.key: t for t in targets}
     assignment_ids = sorted({t.assignment_id for t in wanted.values()})
     occurrence_ids = sorted({t.occurrence_id for t in wanted.values() if t.occurrence_id})
@@ -939,7 +939,7 @@ class _Ahead:
 
 
 async def _write(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
     bundles: Iterable[_Bundle],
     *,
     dialect: sa.Dialect,
@@ -996,7 +996,7 @@ async def _write(
 
 
 async def sweep(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
     *,
     settings: ReminderSettings,
     now: datetime,
@@ -1010,7 +1010,7 @@ async def sweep(
 
 
 async def _sweep(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
     *,
     settings: ReminderSettings,
     now: datetime,
@@ -1116,7 +1116,7 @@ def _reminder_bundles(
 
 
 async def escalate(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
     *,
     settings: ReminderSettings,
     now: datetime,
@@ -1131,7 +1131,7 @@ async def escalate(
 
 
 async def _escalate(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
     *,
     settings: ReminderSettings,
     now: datetime,
@@ -1196,7 +1196,7 @@ async def _escalate(
 
 
 async def preview(
-    session: AsyncSession, *, settings: ReminderSettings, start: date, end: date, now: datetime
+    session: UnitOfWork, *, settings: ReminderSettings, start: date, end: date, now: datetime
 ) -> Preview:
     """The reminders sweeps would send from `start` to `end`, by the planner sweeps use."""
     store = await _load_store(

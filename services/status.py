@@ -11,16 +11,15 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import ORMExecuteState, Session
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, require_see, require_update
 from domain.replies import MAX_REASON_LENGTH, ReplyAction
 from domain.status import Status
-from models.db import UNIT_OF_WORK_PREFIX, bulk_insert, bulk_update, defer
+from models.bulk import bulk_insert, bulk_update
 from models.tables import Assignment, Occurrence, Snooze, StatusChange
 from services.queries import OPEN_STATUSES, UnknownAssignmentError, views
+from services.unit_of_work import ReadAhead, UnitOfWork
 from views.rows import AssignmentView
 
 UNDO_WINDOW = timedelta(minutes=10)
@@ -61,9 +60,11 @@ class Applied:
 _SEEN = select(StatusChange.id).where(
     col(StatusChange.source_message_id) == sa.bindparam("source")
 )
-# session.info key: views read ahead for a batch of replies, kept current by apply_status.
-_VIEWS_KEY = UNIT_OF_WORK_PREFIX + "views"
-_VIEW_TABLES = frozenset({str(Assignment.__tablename__), str(Occurrence.__tablename__)})
+# Views read ahead for a batch of replies, kept current by apply_status; any other write to
+# assignments or occurrences makes them stale.
+_VIEWS: ReadAhead[tuple[int, int | None], AssignmentView] = ReadAhead(
+    "views", frozenset({str(Assignment.__tablename__), str(Occurrence.__tablename__)})
+)
 
 
 _STATUS_COLUMNS = ("status", "progress", "blocked_reason", "last_update_at")
@@ -75,35 +76,18 @@ _UPDATE_ASSIGNMENT = bulk_update(
 _INSERT_CHANGE = bulk_insert(StatusChange)
 
 
-async def prefetch_views(session: AsyncSession, *, targets: Iterable[Target]) -> None:
+async def prefetch_views(session: UnitOfWork, *, targets: Iterable[Target]) -> None:
     """Read the views several replies will update in one go; `apply_status` then finds them
     in this session. Any other write to assignments or occurrences forgets them."""
     found = await views(session, targets=[(t.assignment_id, t.occurrence_id) for t in targets])
-    session.info[_VIEWS_KEY] = found
+    read = session.read_ahead(_VIEWS)
+    read.clear()
+    read.update(found)
 
 
-@sa.event.listens_for(Session, "do_orm_execute")
-def _forget_views_on_update(state: ORMExecuteState) -> None:
-    if (
-        _VIEWS_KEY in state.session.info
-        and (state.is_update or state.is_delete)
-        and getattr(getattr(state.statement, "table", None), "name", None) in _VIEW_TABLES
-    ):
-        del state.session.info[_VIEWS_KEY]
-
-
-@sa.event.listens_for(Session, "before_flush")
-def _forget_views_on_flush(session: Session, _context: object, _instances: object) -> None:
-    if _VIEWS_KEY in session.info and any(
-        isinstance(row, (Assignment, Occurrence))
-        for row in (*session.new, *session.dirty, *session.deleted)
-    ):
-        del session.info[_VIEWS_KEY]
-
-
-async def _load(session: AsyncSession, target: Target) -> AssignmentView:
+async def _load(session: UnitOfWork, target: Target) -> AssignmentView:
     key = (target.assignment_id, target.occurrence_id)
-    view: AssignmentView | None = session.info.get(_VIEWS_KEY, {}).get(key)
+    view = (session.read_ahead_if_any(_VIEWS) or {}).get(key)
     if view is None:
         found = await views(session, targets=[key])
         view = found.get(key)
@@ -112,9 +96,7 @@ async def _load(session: AsyncSession, target: Target) -> AssignmentView:
     return view
 
 
-async def resolve_handle(
-    session: AsyncSession, *, actor: Actor, handle: int, today: date
-) -> Target:
+async def resolve_handle(session: UnitOfWork, *, actor: Actor, handle: int, today: date) -> Target:
     """The target a handle (#57) names: the assignment, or for a recurring duty its oldest
     open period that has begun (the report that is owed now)."""
     assignment = await session.get(Assignment, handle)
@@ -136,7 +118,7 @@ async def resolve_handle(
     return Target(handle, chosen.id)
 
 
-async def open_targets(session: AsyncSession, *, targets: list[Target]) -> list[Target]:
+async def open_targets(session: UnitOfWork, *, targets: list[Target]) -> list[Target]:
     """The targets still owed (status open), in the given order."""
     found = await views(session, targets=[(t.assignment_id, t.occurrence_id) for t in targets])
     return [
@@ -148,7 +130,7 @@ async def open_targets(session: AsyncSession, *, targets: list[Target]) -> list[
 
 
 async def apply_status(
-    session: AsyncSession,
+    session: UnitOfWork,
     *,
     actor: Actor,
     target: Target,
@@ -200,13 +182,10 @@ async def apply_status(
     }
     if target.occurrence_id is None:
         values["last_update_by_id"] = actor.person_id
-    defer(
-        session,
-        _UPDATE_ASSIGNMENT if target.occurrence_id is None else _UPDATE_OCCURRENCE,
-        values,
+    session.defer(
+        _UPDATE_ASSIGNMENT if target.occurrence_id is None else _UPDATE_OCCURRENCE, values
     )
-    defer(
-        session,
+    session.defer(
         _INSERT_CHANGE,
         {
             "assignment_id": target.assignment_id,
@@ -226,8 +205,8 @@ async def apply_status(
     after = replace(
         view, status=status, progress=progress, blocked_reason=note, last_update_at=now
     )
-    if _VIEWS_KEY in session.info:
-        session.info[_VIEWS_KEY][(target.assignment_id, target.occurrence_id)] = after
+    if (read := session.read_ahead_if_any(_VIEWS)) is not None:
+        read[(target.assignment_id, target.occurrence_id)] = after
     return Applied(after, view.status, view.progress, changed=True)
 
 
@@ -249,7 +228,7 @@ class Snoozed:
 
 
 async def snooze(
-    session: AsyncSession, *, actor: Actor, target: Target, days: int, now: datetime
+    session: UnitOfWork, *, actor: Actor, target: Target, days: int, now: datetime
 ) -> Snoozed:
     """Ask the planner not to remind this person of the target for `days` days."""
     if not 1 <= days <= MAX_SNOOZE_DAYS:
@@ -290,7 +269,7 @@ class UndoResult:
 
 
 async def undo_last(
-    session: AsyncSession, *, actor: Actor, now: datetime, window: timedelta = UNDO_WINDOW
+    session: UnitOfWork, *, actor: Actor, now: datetime, window: timedelta = UNDO_WINDOW
 ) -> UndoResult:
     """Take back the actor's last reply (every change it made) if it is recent and nobody
     has changed those tasks since."""
@@ -339,7 +318,7 @@ async def undo_last(
     return UndoResult(UndoOutcome.UNDONE, tuple(found[t] for t in targets if t in found))
 
 
-async def _restore(session: AsyncSession, change: StatusChange) -> None:
+async def _restore(session: UnitOfWork, change: StatusChange) -> None:
     change.undone = True
     session.add(change)
     previous = (

@@ -25,9 +25,7 @@ import sqlalchemy as sa
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Role
 from domain.calendar import WorkCalendar
@@ -44,7 +42,6 @@ from domain.summary import (
     week_start,
 )
 from locales import Translate, gettext_for, normalise_locale
-from models.db import transaction
 from models.enums import AssignmentRole, OutboxKind
 from models.tables import (
     Agency,
@@ -63,6 +60,7 @@ from services.file_links import FileLinks
 from services.outbox import enqueue_for_person
 from services.people import UnknownAgencyError
 from services.report_files import ReportFiles, short_date, write_report_files
+from services.unit_of_work import Sessions, UnitOfWork, transaction
 from views.messages import Attachment, Outgoing
 
 log = logging.getLogger(__name__)
@@ -159,12 +157,12 @@ _CHANGE_COLUMNS: tuple[Any, ...] = (
 )
 
 
-async def _all(session: AsyncSession, statement: Any) -> Sequence[Any]:
+async def _all(session: UnitOfWork, statement: Any) -> Sequence[Any]:
     return (await session.exec(statement)).all()  # type: ignore[no-any-return]
 
 
 async def resolve_scope(
-    session: AsyncSession, *, plans: Sequence[str] = (), agencies: Sequence[str] = ()
+    session: UnitOfWork, *, plans: Sequence[str] = (), agencies: Sequence[str] = ()
 ) -> SummaryScope:
     """A scope from what a person typed: plan ids, numbers or keys; agency or group codes."""
     plan_ids: set[int] = set()
@@ -202,7 +200,7 @@ def _scope_filters(scope: SummaryScope) -> list[Any]:
     return filters
 
 
-async def _load_items(session: AsyncSession, *, scope: SummaryScope, today: date) -> list[ItemRow]:
+async def _load_items(session: UnitOfWork, *, scope: SummaryScope, today: date) -> list[ItemRow]:
     filters = _scope_filters(scope)
     recurring = select(Occurrence.assignment_id).distinct()
     direct = await _all(
@@ -261,7 +259,7 @@ async def _load_items(session: AsyncSession, *, scope: SummaryScope, today: date
     ]
 
 
-async def _load_changes(session: AsyncSession, *, scope: SummaryScope) -> list[ChangeRow]:
+async def _load_changes(session: UnitOfWork, *, scope: SummaryScope) -> list[ChangeRow]:
     rows = await _all(
         session,
         select(*_CHANGE_COLUMNS)
@@ -298,7 +296,7 @@ async def _load_changes(session: AsyncSession, *, scope: SummaryScope) -> list[C
     ]
 
 
-async def _load_activity(session: AsyncSession, *, as_of: datetime) -> dict[str, datetime]:
+async def _load_activity(session: UnitOfWork, *, as_of: datetime) -> dict[str, datetime]:
     rows = await _all(
         session,
         select(Agency.code, sa.func.max(StatusChange.at))
@@ -311,7 +309,7 @@ async def _load_activity(session: AsyncSession, *, as_of: datetime) -> dict[str,
     return {code: at for code, at in rows if at is not None}
 
 
-async def _snapshot(session: AsyncSession, *, week: date, scope: SummaryScope) -> Figures | None:
+async def _snapshot(session: UnitOfWork, *, week: date, scope: SummaryScope) -> Figures | None:
     stored = (
         await session.exec(
             select(SummarySnapshot.figures).where(
@@ -323,7 +321,7 @@ async def _snapshot(session: AsyncSession, *, week: date, scope: SummaryScope) -
 
 
 async def _scope_labels(
-    session: AsyncSession, *, scope: SummaryScope
+    session: UnitOfWork, *, scope: SummaryScope
 ) -> tuple[list[str], list[str]]:
     plans = [
         ref or key
@@ -347,7 +345,7 @@ async def _scope_labels(
 
 
 async def build_weekly_summary(
-    session: AsyncSession,
+    session: UnitOfWork,
     *,
     as_of: datetime,
     scope: SummaryScope | None = None,
@@ -570,7 +568,7 @@ async def _summary_outgoing(
 
 
 async def summary_message(
-    session: AsyncSession,
+    session: UnitOfWork,
     *,
     person: Person,
     now: datetime,
@@ -604,9 +602,7 @@ def weekly_target(summary: WeeklySummary) -> str:
     return f"summary:{summary.iso_week}"
 
 
-async def _store_snapshot(
-    sessions: async_sessionmaker[AsyncSession], *, summary: WeeklySummary, now: datetime
-) -> None:
+async def _store_snapshot(sessions: Sessions, *, summary: WeeklySummary, now: datetime) -> None:
     try:
         async with transaction(sessions) as session:
             exists = (
@@ -632,7 +628,7 @@ async def _store_snapshot(
 
 
 async def send_weekly_summaries(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
     *,
     now: datetime,
     out_dir: Path,

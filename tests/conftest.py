@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from models.db import make_engine, make_sessionmaker
+from models.db import make_engine
 from models.migrate import upgrade
+from services.unit_of_work import Sessions, make_sessionmaker
 from tests.databases import create_database, database_url, drop_database
 
 # Tests never read a developer's own configuration.
@@ -53,6 +53,6 @@ async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def sessions(engine: AsyncEngine) -> Sessions:
     """Session factory on the migrated test database."""
     return make_sessionmaker(engine)

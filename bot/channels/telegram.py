@@ -65,9 +65,7 @@ from aiogram.types import (
 )
 from aiohttp import ClientError, ClientTimeout, web
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.bootstrap import App
 from bot.channels.base import (
@@ -85,6 +83,7 @@ from locales import LOCALES, gettext_for
 from models.enums import Channel
 from models.tables import ChatIdentity, Person
 from services.clock import Clock
+from services.unit_of_work import Sessions
 from views.commands import menu
 from views.messages import Attachment, Button, Incoming, MenuChange, Outgoing
 
@@ -556,9 +555,7 @@ def menu_for(role: Role, locale: str) -> list[BotCommand]:
     ]
 
 
-async def set_commands(
-    bot: Bot, *, sessions: async_sessionmaker[AsyncSession], default_locale: str
-) -> int:
+async def set_commands(bot: Bot, *, sessions: Sessions, default_locale: str) -> int:
     """Publish the menus: officers' by language, and each coordinator's and leader's own.
 
     Returns how many chats got a role menu. This covers everyone registered before the start;

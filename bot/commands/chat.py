@@ -12,8 +12,8 @@ from bot.cli_support import UserError, cli_settings, cli_translator, friendly, r
 from bot.dispatcher import OutboxDispatcher
 from bot.settings import Settings
 from handlers.conversation import Conversation
-from models.db import transaction
 from services import registration
+from services.unit_of_work import transaction
 
 
 async def _chat(settings: Settings, *, person: str | None, invite: str | None) -> None:

@@ -12,9 +12,9 @@ from bot.cli_support import UserError, cli_settings, cli_translator, friendly, r
 from bot.tables import render_table
 from domain.importers import PlanImportError, import_file
 from domain.plans import PlanDraft
-from models.db import transaction
 from services.agencies import RegistryNotLoadedError, registry_from_store
 from services.plans import SaveResult, save_plan, task_report
+from services.unit_of_work import transaction
 
 _TITLE_WIDTH = 60
 

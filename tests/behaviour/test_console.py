@@ -14,8 +14,9 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot.cli import app
-from models.db import make_engine, make_sessionmaker, transaction
+from models.db import make_engine
 from models.tables import Agency, Assignment, ChatIdentity, Plan, StatusChange, Task
+from services.unit_of_work import make_sessionmaker, transaction
 from tests.conftest import BOTH_STORES
 
 runner = CliRunner()

@@ -9,9 +9,7 @@ import asyncio
 import signal
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
-
+from services.unit_of_work import Sessions
 from tests.conftest import BOTH_STORES
 from tests.fakes.fanout import fan_out, in_chat_order, received, start_worker, unsent_rows
 from tests.fakes.telegram_api import FakeTelegramAPI
@@ -21,7 +19,7 @@ pytestmark = BOTH_STORES
 
 
 async def test_a_killed_sender_resumes_and_every_reminder_arrives_at_most_in_flight_twice(
-    db_url: str, sessions: async_sessionmaker[AsyncSession]
+    db_url: str, sessions: Sessions
 ) -> None:
     await fan_out(sessions, count=COUNT, chats=200, now=datetime.now(UTC))
     async with FakeTelegramAPI() as api:

@@ -9,11 +9,10 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.tables import Outbox
+from services.unit_of_work import Sessions
 from tests.fakes.fanout import fan_out, in_chat_order, received, start_worker, unsent_rows
 from tests.fakes.telegram_api import FakeTelegramAPI
 
@@ -24,7 +23,7 @@ pytestmark = pytest.mark.parametrize(
 
 
 async def test_three_instances_deliver_every_reminder_exactly_once_in_chat_order(
-    db_url: str, sessions: async_sessionmaker[AsyncSession]
+    db_url: str, sessions: Sessions
 ) -> None:
     await fan_out(sessions, count=COUNT, chats=150, now=datetime.now(UTC))
     async with FakeTelegramAPI() as api:

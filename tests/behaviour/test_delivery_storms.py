@@ -7,24 +7,22 @@ from datetime import UTC, datetime
 
 import pytest
 from aiogram import Bot
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.telegram import TelegramSender, make_bot
 from bot.dispatcher import ChannelLimits, OutboxDispatcher, RetryPolicy
 from bot.settings import load_settings
 from domain.access import Role
-from models.db import transaction
 from models.tables import Agency, ChatIdentity, Person
 from services.clock import system_clock
 from services.outbox import enqueue_for_person
+from services.unit_of_work import Sessions, transaction
 from tests.conftest import BOTH_STORES
 from tests.fakes.fanout import fan_out, in_chat_order, received, unsent_rows
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
 from views.messages import Outgoing
 
 pytestmark = BOTH_STORES
-Sessions = async_sessionmaker[AsyncSession]
+Sessions = Sessions
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 from bot.channels.console import LineFeed
 from bot.cli import app
 from bot.demo import DemoClock, find_persona, parse_tick
-from models.db import make_engine, make_sessionmaker
+from models.db import make_engine
 from models.tables import (
     Agency,
     Assignment,
@@ -38,6 +38,7 @@ from models.tables import (
     StatusChange,
     Task,
 )
+from services.unit_of_work import make_sessionmaker
 
 DONDOC = Path(sys.executable).with_name("dondoc")
 runner = CliRunner()

@@ -12,9 +12,7 @@ from datetime import date, timedelta
 
 import pytest
 from aiogram import Bot
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, func, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.telegram import TelegramRuntime, make_bot, setup_dispatcher
 from bot.dispatcher import ChannelLimits, OutboxDispatcher
@@ -23,10 +21,10 @@ from bot.settings import Settings, load_settings
 from domain.access import Role
 from handlers.conversation import Conversation
 from locales import gettext_for
-from models.db import transaction
 from models.tables import ChatIdentity, Outbox, Person, StatusChange
 from services.outbox import enqueue
 from services.people import create_invite
+from services.unit_of_work import Sessions, transaction
 from tests.conftest import BOTH_STORES
 from tests.fakes.clock import FakeClock
 from tests.fakes.telegram_api import DEFAULT_TOKEN, SENDING, Call, FakeTelegramAPI
@@ -59,7 +57,7 @@ class Bench:
     world: World
     clock: FakeClock
     conversation: Counted
-    sessions: async_sessionmaker[AsyncSession]
+    sessions: Sessions
     webhook: bool
     wake: Callable[[], None]
 
@@ -146,9 +144,7 @@ class Bench:
 
 
 @asynccontextmanager
-async def bench(
-    sessions: async_sessionmaker[AsyncSession], *, webhook: bool = False
-) -> AsyncIterator[Bench]:
+async def bench(sessions: Sessions, *, webhook: bool = False) -> AsyncIterator[Bench]:
     world = World(sessions)
     await world.setup_agencies()
     clock = FakeClock(NOW)
@@ -213,7 +209,7 @@ def texts(calls: list[Call]) -> list[str]:
 
 
 async def test_a_stranger_learns_how_to_register_and_nothing_else(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     async with bench(sessions) as tb:
         plan = await tb.world.plan()
@@ -227,7 +223,7 @@ async def test_a_stranger_learns_how_to_register_and_nothing_else(
 
 
 async def test_registration_by_deep_link_binds_the_chat_and_tells_the_coordinator(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     async with bench(sessions) as tb:
         await tb.world.person("Anh Điều Phối", role=Role.COORDINATOR, agency=None, chat_id="900")
@@ -271,7 +267,7 @@ REPLY_FORMS = [
 
 
 async def test_every_reply_form_to_a_delivered_reminder_updates_its_task(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     async with bench(sessions) as tb:
         plan = await tb.world.plan()
@@ -292,7 +288,7 @@ async def test_every_reply_form_to_a_delivered_reminder_updates_its_task(
 
 
 async def test_several_items_answered_in_one_message(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     async with bench(sessions) as tb:
         await tb.world.person("Chị Lan", chat_id="501")
@@ -315,7 +311,7 @@ async def test_several_items_answered_in_one_message(
 
 
 async def test_buttons_are_answered_at_once_and_ask_their_follow_up(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     async with bench(sessions) as tb:
         await tb.world.person("Chị Lan", chat_id="501")
@@ -334,7 +330,7 @@ async def test_buttons_are_answered_at_once_and_ask_their_follow_up(
 
 
 async def test_undo_within_ten_minutes_and_refused_after(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     async with bench(sessions) as tb:
         await tb.world.person("Chị Lan", chat_id="501")
@@ -354,7 +350,7 @@ async def test_undo_within_ten_minutes_and_refused_after(
 
 
 async def test_an_unclear_reply_gets_a_question_whose_answer_applies(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     async with bench(sessions) as tb:
         await tb.world.person("Chị Lan", chat_id="501")
@@ -370,7 +366,7 @@ async def test_an_unclear_reply_gets_a_question_whose_answer_applies(
 
 
 async def test_each_role_may_do_what_the_matrix_says_and_is_told_otherwise(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     async with bench(sessions) as tb:
         await tb.world.person("Chị Lan", chat_id="501", agency="STTTT")
@@ -407,7 +403,7 @@ async def test_each_role_may_do_what_the_matrix_says_and_is_told_otherwise(
     ],
 )
 async def test_bad_input_gets_a_clear_answer_rendered_safely_and_changes_nothing(
-    sessions: async_sessionmaker[AsyncSession], text: str
+    sessions: Sessions, text: str
 ) -> None:
     async with bench(sessions) as tb:
         await tb.world.person("Chị Lan", chat_id="501")
@@ -425,7 +421,7 @@ async def test_bad_input_gets_a_clear_answer_rendered_safely_and_changes_nothing
 
 
 async def test_a_replayed_webhook_update_is_answered_and_applied_once(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     async with bench(sessions, webhook=True) as tb:
         await tb.world.person("Chị Lan", chat_id="501")
@@ -440,7 +436,7 @@ async def test_a_replayed_webhook_update_is_answered_and_applied_once(
 
 
 async def test_a_webhook_request_with_a_wrong_secret_changes_nothing(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     async with bench(sessions, webhook=True) as tb:
         await tb.world.person("Chị Lan", chat_id="501")

@@ -13,8 +13,7 @@ import pytest
 from aiogram import Bot
 from aiogram.types import Update
 from aiohttp import ClientSession
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.bootstrap import App
 from bot.channels.telegram import (
@@ -28,8 +27,8 @@ from bot.channels.telegram import (
 from bot.http import HttpServer
 from bot.settings import load_settings
 from domain.access import Role
-from models.db import transaction
 from models.tables import ChatIdentity, Person
+from services.unit_of_work import Sessions, transaction
 from tests.fakes.clock import FakeClock
 from tests.fakes.conversation import RecordingConversation
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
@@ -281,7 +280,7 @@ def test_the_menu_offers_only_commands_the_conversation_answers_under_both_names
 
 
 async def test_menus_are_published_per_language_and_per_role(
-    api: FakeTelegramAPI, bot: Bot, sessions: async_sessionmaker[AsyncSession]
+    api: FakeTelegramAPI, bot: Bot, sessions: Sessions
 ) -> None:
     async with transaction(sessions) as session:
         for name, role, chat, locale in (
@@ -325,7 +324,7 @@ async def test_start_telegram_builds_the_webhook_channel_from_settings(
     api: FakeTelegramAPI,
     http: HttpServer,
     engine: AsyncEngine,
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     settings = load_settings(
         _env_file=None,

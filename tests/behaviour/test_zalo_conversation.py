@@ -13,9 +13,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.bootstrap import App
 from bot.channels.zalo.inbound import ZaloInbound
@@ -26,13 +25,13 @@ from bot.http import HttpServer
 from bot.settings import Settings, load_settings
 from domain.access import Role
 from handlers.conversation import Conversation
-from models.db import transaction
 from models.enums import OutboxState
 from models.tables import ChatIdentity, HandledUpdate, Outbox, Person
 from scheduler.jobs import run_sweep
 from services.file_links import FileLinks
 from services.people import create_invite
 from services.summary import ReportConfig, send_weekly_summaries
+from services.unit_of_work import Sessions, transaction
 from tests.conftest import BOTH_STORES
 from tests.fakes.clock import FakeClock
 from tests.fakes.senders import RecordingSender
@@ -92,9 +91,7 @@ class ZaloStage:
 
 
 @pytest.fixture
-async def stage(
-    db_url: str, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
-) -> AsyncIterator[ZaloStage]:
+async def stage(db_url: str, engine: AsyncEngine, sessions: Sessions) -> AsyncIterator[ZaloStage]:
     async with FakeZaloApi() as api:
         http = HttpServer(host="127.0.0.1", port=0)
         await http.start()

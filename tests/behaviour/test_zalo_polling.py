@@ -5,8 +5,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.bootstrap import App
 from bot.channels.zalo.client import ZaloClient
@@ -15,6 +14,7 @@ from bot.channels.zalo.polling import ZaloPoller
 from bot.channels.zalo.runtime import start_zalo
 from bot.http import HttpServer
 from bot.settings import load_settings
+from services.unit_of_work import Sessions
 from tests.fakes.zalo_api import TOKEN, FakeZaloApi, text_update
 from views.messages import Incoming
 
@@ -51,7 +51,7 @@ async def test_polling_removes_the_webhook_then_hands_each_update_on(
     api: FakeZaloApi,
     db_url: str,
     engine: AsyncEngine,
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     api.webhook_url, api.webhook_secret = "https://old.example/hook", "old-secret"
     conversation = RecordingConversation()
@@ -77,7 +77,7 @@ async def test_polling_removes_the_webhook_then_hands_each_update_on(
 
 
 async def test_polling_survives_api_errors_and_a_failing_handler(
-    api: FakeZaloApi, sessions: async_sessionmaker[AsyncSession]
+    api: FakeZaloApi, sessions: Sessions
 ) -> None:
     conversation = RecordingConversation(failures=1)
     inbound = ZaloInbound(

@@ -9,9 +9,8 @@ from typing import Any
 
 import aiohttp
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.bootstrap import App
 from bot.channels.zalo.inbound import ZaloInbound
@@ -20,10 +19,10 @@ from bot.channels.zalo.webhook import WEBHOOK_PATH
 from bot.http import HttpServer
 from bot.settings import load_settings
 from locales import gettext_for
-from models.db import transaction
 from models.enums import OutboxState
 from models.tables import HandledUpdate, Outbox
 from services.outbox import enqueue
+from services.unit_of_work import Sessions, transaction
 from tests.conftest import BOTH_STORES
 from tests.fakes.zalo_api import TOKEN, FakeZaloApi, event_update, text_update
 from views.keyboards import snooze_buttons
@@ -70,7 +69,7 @@ async def zalo(
     http: HttpServer,
     db_url: str,
     engine: AsyncEngine,
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
     conversation: RecordingConversation,
 ) -> AsyncIterator[ZaloRuntime]:
     settings = load_settings(
@@ -97,7 +96,7 @@ async def _post(http: HttpServer, body: Any, headers: dict[str, str]) -> int:
         return response.status
 
 
-async def _rows(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int]:
+async def _rows(sessions: Sessions) -> tuple[int, int]:
     async with sessions() as session:
         outbox = (await session.exec(select(Outbox))).all()
         handled = (await session.exec(select(HandledUpdate))).all()
@@ -138,7 +137,7 @@ async def test_a_webhook_call_without_the_right_secret_is_refused_and_changes_no
     http: HttpServer,
     zalo: ZaloRuntime,
     conversation: RecordingConversation,
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
     headers: dict[str, str],
 ) -> None:
     for update in (
@@ -195,7 +194,7 @@ async def test_a_picture_gets_one_polite_text_only_answer_even_if_redelivered(
     api: FakeZaloApi,
     zalo: ZaloRuntime,
     conversation: RecordingConversation,
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     update = event_update("chat-a", "message.image.received", message_id="img-1")
     assert await api.deliver(update) == 200
@@ -215,7 +214,7 @@ async def test_typing_a_number_presses_that_option_of_the_last_message(
     api: FakeZaloApi,
     zalo: ZaloRuntime,
     conversation: RecordingConversation,
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     pages = Outgoing(
         text="Trang 1/2", buttons=((Button("Trang sau ▶", "o|2"), Button("Đóng", "o|x")),)
@@ -232,7 +231,7 @@ async def test_typing_a_label_presses_that_button_and_a_figure_stays_a_figure(
     api: FakeZaloApi,
     zalo: ZaloRuntime,
     conversation: RecordingConversation,
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     question = Outgoing(
         text="Nhắc lại việc #57 sau bao nhiêu ngày?",
@@ -250,7 +249,7 @@ async def test_a_number_after_a_reminder_stays_text_for_the_conversation(
     api: FakeZaloApi,
     zalo: ZaloRuntime,
     conversation: RecordingConversation,
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     reminder = Outgoing(
         text="Nhắc việc",
@@ -264,9 +263,7 @@ async def test_a_number_after_a_reminder_stays_text_for_the_conversation(
     assert (incoming.button, incoming.text) == (None, "1")
 
 
-async def _sent(
-    sessions: async_sessionmaker[AsyncSession], chat_id: str, message: Outgoing
-) -> None:
+async def _sent(sessions: Sessions, chat_id: str, message: Outgoing) -> None:
     async with transaction(sessions) as session:
         row = await enqueue(session, channel="zalo", chat_id=chat_id, message=message, now=NOW)
         row.state, row.sent_at, row.provider_message_id = OutboxState.SENT.value, NOW, "out-1"

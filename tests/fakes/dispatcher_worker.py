@@ -13,17 +13,16 @@ import logging
 import sys
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, func, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.telegram import TelegramSender, make_bot
 from bot.dispatcher import ChannelLimits, OutboxDispatcher, RetryPolicy
 from bot.settings import load_settings
-from models.db import make_engine, make_sessionmaker
+from models.db import make_engine
 from models.enums import OutboxState
 from models.tables import Outbox
 from services.clock import system_clock
+from services.unit_of_work import Sessions, make_sessionmaker
 from tests.fakes.telegram_api import DEFAULT_TOKEN
 from views.messages import Outgoing
 
@@ -55,7 +54,7 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-async def unsent(sessions: async_sessionmaker[AsyncSession]) -> int:
+async def unsent(sessions: Sessions) -> int:
     """Rows not yet sent or failed."""
     async with sessions() as session:
         result = await session.exec(

@@ -7,13 +7,11 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, func, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.db import transaction
 from models.tables import Outbox
 from services.outbox import enqueue
+from services.unit_of_work import Sessions, transaction
 from tests.fakes.telegram_api import FakeTelegramAPI
 from views.buttons import ButtonAction, ButtonPress, encode
 from views.messages import Button, Outgoing, ReminderItem
@@ -37,9 +35,7 @@ def reminder(number: int) -> Outgoing:
     )
 
 
-async def fan_out(
-    sessions: async_sessionmaker[AsyncSession], *, count: int, chats: int, now: datetime
-) -> None:
+async def fan_out(sessions: Sessions, *, count: int, chats: int, now: datetime) -> None:
     """Write `count` reminders to the outbox, spread over `chats` chats, in one transaction."""
     async with transaction(sessions) as session:
         for number in range(1, count + 1):
@@ -73,7 +69,7 @@ def in_chat_order(api: FakeTelegramAPI) -> bool:
     return all(keys == sorted(keys) for keys in by_chat.values())
 
 
-async def unsent_rows(sessions: async_sessionmaker[AsyncSession], state: str) -> int:
+async def unsent_rows(sessions: Sessions, state: str) -> int:
     """How many outbox rows are in one state."""
     async with sessions() as session:
         result = await session.exec(

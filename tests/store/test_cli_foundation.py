@@ -8,9 +8,10 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot.cli import app
-from models.db import make_engine, make_sessionmaker
+from models.db import make_engine
 from models.tables import AuditLog, Invite
 from services.people import hash_code
+from services.unit_of_work import make_sessionmaker
 from tests.conftest import BOTH_STORES
 
 runner = CliRunner()

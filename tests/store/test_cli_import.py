@@ -8,8 +8,9 @@ from sqlmodel import func, select
 from typer.testing import CliRunner
 
 from bot.cli import app
-from models.db import make_engine, make_sessionmaker
+from models.db import make_engine
 from models.tables import Assignment, Plan, Task
+from services.unit_of_work import make_sessionmaker
 from tests.conftest import BOTH_STORES
 
 SEEDS = Path(__file__).resolve().parents[2] / "bot" / "data" / "seeds"

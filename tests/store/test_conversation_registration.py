@@ -2,14 +2,12 @@
 
 from datetime import date, timedelta
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Role
-from models.db import transaction
 from models.tables import AuditLog, ChatIdentity, Invite, Person
 from services.people import create_invite
+from services.unit_of_work import Sessions, transaction
 from tests.conftest import BOTH_STORES
 from tests.store.test_conversation_world import World
 from views.messages import MenuChange
@@ -34,7 +32,7 @@ async def _invite(
 
 
 async def test_start_with_a_valid_code_registers_and_tells_the_coordinators(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()
@@ -73,7 +71,7 @@ async def test_start_with_a_valid_code_registers_and_tells_the_coordinators(
 
 
 async def test_the_language_hint_sets_the_new_persons_language(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()
@@ -82,7 +80,7 @@ async def test_the_language_hint_sets_the_new_persons_language(
     assert answer.startswith("✅ Registered: Binh, focal officer")
 
 
-async def test_an_expired_code_is_refused(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def test_an_expired_code_is_refused(sessions: Sessions) -> None:
     world = World(sessions)
     await world.setup_agencies()
     code = await _invite(world, days=1)
@@ -92,7 +90,7 @@ async def test_an_expired_code_is_refused(sessions: async_sessionmaker[AsyncSess
 
 
 async def test_a_multi_use_code_registers_that_many_people(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()
@@ -104,7 +102,7 @@ async def test_a_multi_use_code_registers_that_many_people(
 
 
 async def test_repeated_wrong_codes_slow_the_chat_down(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()
@@ -125,7 +123,7 @@ async def test_repeated_wrong_codes_slow_the_chat_down(
 
 
 async def test_a_stranger_learns_only_how_to_register(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()
@@ -139,7 +137,7 @@ async def test_a_stranger_learns_only_how_to_register(
 
 
 async def test_a_coordinator_revokes_a_person_who_becomes_a_stranger(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()
@@ -163,7 +161,7 @@ async def test_a_coordinator_revokes_a_person_who_becomes_a_stranger(
 
 
 async def test_registering_switching_language_and_revoking_change_the_chats_menu(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()
@@ -183,7 +181,7 @@ async def test_registering_switching_language_and_revoking_change_the_chats_menu
 
 
 async def test_a_person_who_had_blocked_the_bot_is_active_again_when_they_write(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()

@@ -10,15 +10,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import Settings
 from domain.access import Role
 from handlers.conversation import Conversation
 from locales import gettext_for
-from models.db import transaction
 from models.enums import OutboxKind
 from models.tables import (
     Agency,
@@ -32,6 +29,7 @@ from models.tables import (
     Task,
 )
 from services.outbox import enqueue
+from services.unit_of_work import Sessions, transaction
 from views.keyboards import status_buttons
 from views.messages import Incoming, MenuChange, Outgoing, ReminderItem
 
@@ -50,7 +48,7 @@ AGENCIES = {
 class World:
     """The store, a fake clock and the conversation under test."""
 
-    sessions: async_sessionmaker[AsyncSession]
+    sessions: Sessions
     now: datetime = NOW
     agencies: dict[str, int] = field(default_factory=dict)
     woken: int = 0

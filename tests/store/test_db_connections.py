@@ -4,10 +4,10 @@ import asyncpg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 import models.db
+from services.unit_of_work import Sessions
 from tests.databases import ADMIN_DSN
 from tests.store.test_conversation_world import World
 from views.messages import Incoming
@@ -56,7 +56,7 @@ async def test_a_connection_in_use_moments_ago_is_not_pinged(
 
 
 async def test_a_message_is_answered_even_if_the_store_connection_died_just_before(
-    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine
+    sessions: Sessions, engine: AsyncEngine
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()

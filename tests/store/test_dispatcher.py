@@ -5,9 +5,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import ChatUnreachable, PermanentFailure, RetryLater, TemporaryFailure
 from bot.dispatcher import (
@@ -16,10 +14,10 @@ from bot.dispatcher import (
     RetryPolicy,
 )
 from domain.access import Role
-from models.db import transaction
 from models.enums import OutboxKind, OutboxState
 from models.tables import Agency, ChatIdentity, Outbox, Person
 from services.outbox import enqueue
+from services.unit_of_work import Sessions, transaction
 from tests.conftest import BOTH_STORES
 from tests.fakes.clock import FakeClock
 from tests.fakes.senders import RecordingSender
@@ -29,7 +27,7 @@ NOW = datetime(2023, 11, 20, 2, 0, tzinfo=UTC)
 LIMITS = {"telegram": ChannelLimits(per_second=1000, private_chat_interval=1.0)}
 pytestmark = BOTH_STORES
 
-Sessions = async_sessionmaker[AsyncSession]
+Sessions = Sessions
 
 
 def dispatcher(

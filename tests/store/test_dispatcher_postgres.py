@@ -5,14 +5,12 @@ import random
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.dispatcher import ChannelLimits, OutboxDispatcher
-from models.db import transaction
 from models.tables import Outbox
 from services.outbox import enqueue
+from services.unit_of_work import Sessions, transaction
 from tests.fakes.clock import FakeClock
 from tests.fakes.senders import RecordingSender
 from views.messages import Outgoing
@@ -24,7 +22,7 @@ pytestmark = pytest.mark.parametrize(
 
 
 async def test_three_instances_draining_at_once_send_every_message_once_in_chat_order(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     sender, clock = RecordingSender(), FakeClock(NOW)
     async with transaction(sessions) as session:

@@ -5,17 +5,15 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Role
 from domain.calendar import WorkCalendar
 from domain.reminders import OfficeHours
 from domain.status import Status
-from models.db import transaction
 from models.tables import Assignment, Outbox
 from services.reminders import EscalationResult, ReminderSettings, escalate
+from services.unit_of_work import Sessions, transaction
 from tests.conftest import BOTH_STORES
 from tests.store.test_sweep import World, local
 from views.messages import Outgoing
@@ -29,20 +27,18 @@ SETTINGS = ReminderSettings(
 
 
 @pytest.fixture
-def world(sessions: async_sessionmaker[AsyncSession]) -> World:
+def world(sessions: Sessions) -> World:
     return World(sessions)
 
 
-async def digests(sessions: async_sessionmaker[AsyncSession]) -> list[tuple[int | None, str]]:
+async def digests(sessions: Sessions) -> list[tuple[int | None, str]]:
     async with sessions() as session:
         rows = (await session.exec(select(Outbox).order_by(col(Outbox.id)))).all()
     assert {r.kind for r in rows} <= {"escalation"}
     return [(r.person_id, Outgoing.from_payload(r.payload).text) for r in rows]
 
 
-async def block(
-    sessions: async_sessionmaker[AsyncSession], handle: int, reason: str, at: datetime
-) -> None:
+async def block(sessions: Sessions, handle: int, reason: str, at: datetime) -> None:
     async with transaction(sessions) as session:
         assignment = await session.get(Assignment, handle)
         assert assignment is not None
@@ -54,7 +50,7 @@ async def block(
 
 @BOTH_STORES
 async def test_five_working_days_overdue_reaches_the_hub_coordinator_in_one_digest_once(
-    world: World, sessions: async_sessionmaker[AsyncSession]
+    world: World, sessions: Sessions
 ) -> None:
     plan = await world.plan(hub="STTTT")
     first = await world.task(plan, "III.12", date(2023, 11, 20), lead="SXD")
@@ -79,7 +75,7 @@ async def test_five_working_days_overdue_reaches_the_hub_coordinator_in_one_dige
 
 @BOTH_STORES
 async def test_a_blocked_task_reaches_the_coordinator_at_once_and_once_per_blocking(
-    world: World, sessions: async_sessionmaker[AsyncSession]
+    world: World, sessions: Sessions
 ) -> None:
     plan = await world.plan(hub="STTTT")
     ongoing = await world.task(plan, "3.19", None, lead="SXD", title="Thường xuyên đôn đốc")
@@ -103,7 +99,7 @@ async def test_a_blocked_task_reaches_the_coordinator_at_once_and_once_per_block
 
 @BOTH_STORES
 async def test_long_overdue_tasks_are_listed_for_leadership(
-    world: World, sessions: async_sessionmaker[AsyncSession]
+    world: World, sessions: Sessions
 ) -> None:
     plan = await world.plan(hub="VPUB")
     handle = await world.task(plan, "PL4.19", date(2023, 6, 30), lead="SGDDT")
@@ -122,7 +118,7 @@ async def test_long_overdue_tasks_are_listed_for_leadership(
 
 @BOTH_STORES
 async def test_without_a_hub_coordinator_a_city_wide_one_is_told(
-    world: World, sessions: async_sessionmaker[AsyncSession]
+    world: World, sessions: Sessions
 ) -> None:
     plan = await world.plan(hub="STTTT")
     await world.task(plan, "I.1", date(2023, 11, 1), lead="SXD")
@@ -133,7 +129,7 @@ async def test_without_a_hub_coordinator_a_city_wide_one_is_told(
 
 @BOTH_STORES
 async def test_nobody_to_escalate_to_is_reported_not_dropped(
-    world: World, sessions: async_sessionmaker[AsyncSession]
+    world: World, sessions: Sessions
 ) -> None:
     plan = await world.plan(hub="STTTT")
     await world.task(plan, "I.1", date(2023, 11, 1), lead="SXD")

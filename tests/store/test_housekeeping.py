@@ -6,13 +6,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.bootstrap import App
 from bot.settings import load_settings
-from models.db import transaction
 from models.tables import HandledUpdate
 from scheduler.jobs import run_housekeeping
 from services.housekeeping import (
@@ -20,6 +18,7 @@ from services.housekeeping import (
     prune_handled_updates,
     refresh_statistics,
 )
+from services.unit_of_work import Sessions, transaction
 from tests.conftest import BOTH_STORES
 
 pytestmark = BOTH_STORES
@@ -27,7 +26,7 @@ NOW = datetime(2023, 11, 20, 2, 0, tzinfo=UTC)
 
 
 async def test_records_older_than_a_week_are_forgotten_and_newer_ones_kept(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     ages = {"eight-days": 8, "seven-days-and-a-minute": 7, "six-days": 6, "today": 0}
     async with transaction(sessions) as session:
@@ -46,7 +45,7 @@ async def test_records_older_than_a_week_are_forgotten_and_newer_ones_kept(
 
 
 async def test_statistics_are_gathered_on_sqlite_and_left_to_autovacuum_on_postgres(
-    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+    engine: AsyncEngine, sessions: Sessions
 ) -> None:
     async with transaction(sessions) as session:
         await session.exec(
@@ -66,7 +65,7 @@ async def test_statistics_are_gathered_on_sqlite_and_left_to_autovacuum_on_postg
 
 
 async def test_the_housekeeping_job_also_deletes_report_files_past_their_links(
-    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+    engine: AsyncEngine, sessions: Sessions, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
     data.mkdir()

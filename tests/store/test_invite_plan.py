@@ -7,9 +7,10 @@ from sqlmodel import col, select
 from typer.testing import CliRunner
 
 from bot.cli import app
-from models.db import make_engine, make_sessionmaker
+from models.db import make_engine
 from models.tables import Agency, Invite
 from services.people import hash_code
+from services.unit_of_work import make_sessionmaker
 from tests.conftest import BOTH_STORES
 
 SEEDS = Path(__file__).resolve().parents[2] / "bot" / "data" / "seeds"

@@ -9,9 +9,8 @@ import pytest
 import sqlalchemy as sa
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.bootstrap import App
 from bot.settings import load_settings
@@ -29,6 +28,7 @@ from scheduler.wiring import (
     last_fire,
     weekly_trigger,
 )
+from services.unit_of_work import Sessions
 from tests.conftest import BOTH_STORES
 from tests.store.test_sweep import World, local
 
@@ -94,7 +94,7 @@ async def test_on_sqlite_the_single_instance_always_leads(engine: AsyncEngine) -
 
 
 def test_jobs_have_fixed_ids_coalesce_and_a_misfire_grace(
-    db_url: str, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+    db_url: str, engine: AsyncEngine, sessions: Sessions
 ) -> None:
     settings = load_settings(database_url=db_url, sweep_seconds=30)
     app = App(settings=settings, engine=engine, sessions=sessions)
@@ -139,7 +139,7 @@ def test_the_weekly_time_is_configurable() -> None:
 async def test_a_weekly_summary_missed_by_a_restart_is_sent_late_and_only_once(
     db_url: str,
     engine: AsyncEngine,
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
     tmp_path: Path,
 ) -> None:
     world = World(sessions)
@@ -172,7 +172,7 @@ async def test_a_weekly_summary_missed_by_a_restart_is_sent_late_and_only_once(
 
 @BOTH_STORES
 async def test_a_scheduled_sweep_runs_in_the_leader_and_is_skipped_elsewhere(
-    db_url: str, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+    db_url: str, engine: AsyncEngine, sessions: Sessions
 ) -> None:
     world = World(sessions)
     plan = await world.plan()

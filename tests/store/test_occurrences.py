@@ -3,18 +3,17 @@
 from datetime import date
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.bootstrap import App
 from bot.settings import load_settings
 from domain.recurrence import Cadence, Recurrence
 from domain.status import Status
-from models.db import transaction
 from models.tables import Occurrence, Outbox, ReminderLedger, Task
 from scheduler.jobs import run_sweep
 from services.occurrences import generate_occurrences, recurrence_from_json
+from services.unit_of_work import Sessions, transaction
 from tests.conftest import BOTH_STORES
 from tests.store.test_sweep import World, local
 from views.messages import Outgoing
@@ -30,17 +29,17 @@ QUARTERLY = {
 
 
 @pytest.fixture
-def world(sessions: async_sessionmaker[AsyncSession]) -> World:
+def world(sessions: Sessions) -> World:
     return World(sessions)
 
 
-async def periods(sessions: async_sessionmaker[AsyncSession]) -> list[tuple[int, str, date]]:
+async def periods(sessions: Sessions) -> list[tuple[int, str, date]]:
     async with sessions() as session:
         rows = await session.exec(select(Occurrence).order_by(col(Occurrence.id)))
         return [(o.assignment_id, o.period_label, o.due_date) for o in rows.all()]
 
 
-async def generate(sessions: async_sessionmaker[AsyncSession], today: date) -> int:
+async def generate(sessions: Sessions, today: date) -> int:
     async with transaction(sessions) as session:
         return (await generate_occurrences(session, today=today)).created
 
@@ -51,7 +50,7 @@ def test_a_stored_rule_reads_back_as_the_recurrence_it_was() -> None:
 
 @BOTH_STORES
 async def test_the_current_and_next_period_are_created_once_for_each_lead(
-    world: World, sessions: async_sessionmaker[AsyncSession]
+    world: World, sessions: Sessions
 ) -> None:
     plan = await world.plan("KH-CĐS")
     lead = await world.task(plan, "VI.7.b", None, recurrence=QUARTERLY, cooperating="SXD")
@@ -75,7 +74,7 @@ async def test_the_current_and_next_period_are_created_once_for_each_lead(
 
 @BOTH_STORES
 async def test_an_unreadable_rule_is_reported_and_the_rest_still_scheduled(
-    world: World, sessions: async_sessionmaker[AsyncSession]
+    world: World, sessions: Sessions
 ) -> None:
     plan = await world.plan()
     await world.task(plan, "A", None, recurrence={"cadence": "fortnightly"})
@@ -88,7 +87,7 @@ async def test_an_unreadable_rule_is_reported_and_the_rest_still_scheduled(
 
 @BOTH_STORES
 async def test_a_quarterly_report_is_reminded_period_by_period_through_a_year(
-    world: World, sessions: async_sessionmaker[AsyncSession], db_url: str, engine: AsyncEngine
+    world: World, sessions: Sessions, db_url: str, engine: AsyncEngine
 ) -> None:
     plan = await world.plan("KH-CĐS")
     handle = await world.task(plan, "VI.7.b", None, recurrence=QUARTERLY)

@@ -1,12 +1,10 @@
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.db import transaction
 from models.tables import ChatIdentity, Outbox, Person
 from services.outbox import enqueue_for_person
+from services.unit_of_work import Sessions, transaction
 from views.messages import Attachment, Button, Outgoing, ReminderItem
 
 NOW = datetime(2023, 6, 1, 2, 0, tzinfo=UTC)
@@ -24,7 +22,7 @@ def test_a_message_survives_the_trip_through_its_outbox_payload() -> None:
 
 
 async def test_a_person_is_written_to_on_their_newest_chat(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     async with transaction(sessions) as session:
         person = Person(name="Chị Lan", created_at=NOW)

@@ -4,13 +4,10 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.deadlines import parse_deadline
 from domain.plans import PlanDraft, TaskDraft
-from models.db import transaction
 from models.tables import Assignment, AuditLog, Plan, Task
 from services.agencies import (
     SHIPPED_REGISTRY,
@@ -20,6 +17,7 @@ from services.agencies import (
     registry_from_store,
 )
 from services.plans import save_plan
+from services.unit_of_work import Sessions, transaction
 from tests.conftest import BOTH_STORES
 
 NOW = datetime(2023, 2, 20, 2, 0, tzinfo=UTC)
@@ -53,14 +51,14 @@ def _task(code: str, due: str, leads: tuple[str, ...], coop: tuple[str, ...] = (
 
 
 @pytest.fixture
-async def with_registry(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def with_registry(sessions: Sessions) -> None:
     registry = read_registry(SHIPPED_REGISTRY.read_text(encoding="utf-8"))
     async with transaction(sessions) as session:
         await load_registry(session, registry=registry, now=NOW, actor="test")
 
 
 async def _store(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> tuple[list[Plan], list[Task], list[Assignment]]:
     async with sessions() as session:
         return (
@@ -72,7 +70,7 @@ async def _store(
 
 @pytest.mark.usefixtures("with_registry")
 async def test_a_plan_is_stored_with_one_assignment_per_agency_and_role(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     draft = _draft(
         _task("III.1", "Quý IV/2023", ("STTTT",), ("SXD", "STTTT")),
@@ -106,7 +104,7 @@ async def test_a_plan_is_stored_with_one_assignment_per_agency_and_role(
 
 @pytest.mark.usefixtures("with_registry")
 async def test_reimporting_updates_in_place_and_keeps_what_disappeared(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     original = _draft(
         _task("III.1", "Quý IV/2023", ("STTTT",)),
@@ -144,7 +142,7 @@ async def test_reimporting_updates_in_place_and_keeps_what_disappeared(
 
 @pytest.mark.usefixtures("with_registry")
 async def test_importing_the_same_plan_twice_changes_nothing(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     draft = _draft(_task("I.1", "Trong năm 2023", ("SXD",), ("STTTT",)))
     for _ in range(2):
@@ -155,7 +153,7 @@ async def test_importing_the_same_plan_twice_changes_nothing(
 
 
 async def test_a_plan_needs_the_agency_registry_first(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     with pytest.raises(RegistryNotLoadedError):
         async with transaction(sessions) as session:
@@ -169,7 +167,7 @@ async def test_a_plan_needs_the_agency_registry_first(
 
 @pytest.mark.usefixtures("with_registry")
 async def test_the_registry_in_the_store_resolves_agency_names(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     async with sessions() as session:
         registry = await registry_from_store(session)

@@ -3,12 +3,10 @@
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from domain.access import Actor, Role
 from domain.calendar import WorkCalendar
 from services import queries
+from services.unit_of_work import Sessions
 from tests.conftest import BOTH_STORES
 from tests.store.test_conversation_world import World
 
@@ -16,7 +14,7 @@ pytestmark = BOTH_STORES
 
 
 async def test_tasks_lists_my_agencys_open_work_nearest_deadline_first(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()
@@ -40,7 +38,7 @@ async def test_tasks_lists_my_agencys_open_work_nearest_deadline_first(
     assert " D " not in answer and " E " not in answer
 
 
-async def test_task_shows_detail_and_history(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def test_task_shows_detail_and_history(sessions: Sessions) -> None:
     world = World(sessions)
     await world.setup_agencies()
     await world.person("Chị Lan", chat_id="lan")
@@ -69,7 +67,7 @@ async def test_task_shows_detail_and_history(sessions: async_sessionmaker[AsyncS
 
 
 async def test_overdue_groups_by_agency_counts_working_days_and_pages(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()
@@ -106,7 +104,7 @@ async def test_overdue_groups_by_agency_counts_working_days_and_pages(
 
 
 async def test_an_open_occurrence_past_due_is_overdue_under_its_duty(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()
@@ -129,7 +127,7 @@ async def test_an_open_occurrence_past_due_is_overdue_under_its_duty(
     assert "[2023-Q4]" in await world.say("lan", "/viec")
 
 
-async def test_upcoming_whoami_and_language(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def test_upcoming_whoami_and_language(sessions: Sessions) -> None:
     world = World(sessions)
     await world.setup_agencies()
     await world.person("Chị Lan", chat_id="lan")
@@ -152,7 +150,7 @@ async def test_upcoming_whoami_and_language(sessions: async_sessionmaker[AsyncSe
 
 
 async def test_the_overdue_query_takes_the_as_of_date_as_a_parameter(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()
@@ -171,7 +169,7 @@ async def test_the_overdue_query_takes_the_as_of_date_as_a_parameter(
 
 
 async def test_summary_is_for_leaders_and_coordinators_with_its_chart_and_spreadsheet(
-    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+    sessions: Sessions, tmp_path: Path
 ) -> None:
     world = World(sessions, data_dir=tmp_path)
     await world.setup_agencies()

@@ -2,10 +2,6 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from models.db import transaction
 from services.agencies import (
     SHIPPED_REGISTRY,
     expand_groups,
@@ -14,6 +10,7 @@ from services.agencies import (
     load_registry,
     read_registry,
 )
+from services.unit_of_work import Sessions, transaction
 from tests.conftest import BOTH_STORES
 
 NOW = datetime(2023, 2, 13, tzinfo=UTC)
@@ -29,7 +26,7 @@ def test_the_shipped_registry_reads_with_aliases_and_groups() -> None:
 
 @BOTH_STORES
 async def test_groups_expand_to_their_members(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     registry = read_registry(SHIPPED_REGISTRY.read_text(encoding="utf-8"))
     async with transaction(sessions) as session:

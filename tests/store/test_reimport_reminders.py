@@ -3,19 +3,17 @@
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.calendar import WorkCalendar
 from domain.deadlines import parse_deadline
 from domain.plans import PlanDraft, TaskDraft
 from domain.reminders import OfficeHours
-from models.db import transaction
 from models.tables import Agency, ChatIdentity, Outbox, Person, ReminderLedger
 from services.agencies import SHIPPED_REGISTRY, load_registry, read_registry
 from services.plans import save_plan
 from services.reminders import ReminderSettings, sweep
+from services.unit_of_work import Sessions, transaction
 from tests.conftest import BOTH_STORES
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -48,7 +46,7 @@ def _plan(due: str) -> PlanDraft:
     )
 
 
-async def _kinds(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
+async def _kinds(sessions: Sessions) -> list[str]:
     async with sessions() as session:
         rows = await session.exec(
             select(ReminderLedger)
@@ -58,14 +56,14 @@ async def _kinds(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
         return [row.kind for row in rows.all()]
 
 
-async def _messages(sessions: async_sessionmaker[AsyncSession]) -> int:
+async def _messages(sessions: Sessions) -> int:
     async with sessions() as session:
         return len((await session.exec(select(Outbox))).all())
 
 
 @BOTH_STORES
 async def test_a_later_deadline_on_reimport_moves_the_reminders_still_to_come(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     async with transaction(sessions) as session:
         registry = read_registry(SHIPPED_REGISTRY.read_text(encoding="utf-8"))

@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers import replies
-from models.db import bulk_insert, bulk_update, defer, transaction
+from models.bulk import bulk_insert, bulk_update
 from models.tables import ChatState, HandledUpdate, Outbox
 from services.outbox import pending_row
+from services.unit_of_work import Sessions, transaction
 from tests.conftest import BOTH_STORES
 from tests.store.test_conversation_world import World
 from views.messages import Incoming
@@ -65,7 +65,7 @@ class Statements:
 
 
 async def test_replies_arriving_together_share_one_unit_of_work_and_get_their_own_answers(
-    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine
+    sessions: Sessions, engine: AsyncEngine
 ) -> None:
     world = World(sessions)
     handles = await _officers_with_reminders(world, 12)
@@ -98,7 +98,7 @@ async def test_replies_arriving_together_share_one_unit_of_work_and_get_their_ow
 
 
 async def test_a_replayed_update_in_a_batch_changes_nothing_and_the_others_are_answered(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     handles = await _officers_with_reminders(world, 3)
@@ -118,7 +118,7 @@ async def test_a_replayed_update_in_a_batch_changes_nothing_and_the_others_are_a
 
 
 async def test_a_message_that_fails_in_a_batch_costs_only_its_own_answer(
-    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+    sessions: Sessions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = World(sessions)
     handles = await _officers_with_reminders(world, 2)
@@ -143,7 +143,7 @@ async def test_a_message_that_fails_in_a_batch_costs_only_its_own_answer(
 
 
 async def test_messages_of_one_chat_arriving_together_are_answered_in_order(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     handles = await _officers_with_reminders(world, 2)
@@ -168,7 +168,7 @@ async def test_messages_of_one_chat_arriving_together_are_answered_in_order(
 
 
 async def test_a_reply_with_nothing_pending_writes_no_chat_state(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     await _officers_with_reminders(world, 1)
@@ -177,7 +177,7 @@ async def test_a_reply_with_nothing_pending_writes_no_chat_state(
 
 
 async def test_deferred_writes_are_seen_by_a_later_read_and_go_out_as_one_statement(
-    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine
+    sessions: Sessions, engine: AsyncEngine
 ) -> None:
     inserts: list[str] = []
 
@@ -189,7 +189,7 @@ async def test_deferred_writes_are_seen_by_a_later_read_and_go_out_as_one_statem
     world = World(sessions)
     async with transaction(sessions) as session:
         for n in range(5):
-            defer(session, _INSERT_HANDLED, {"source_id": f"deferred-{n}", "at": world.now})
+            session.defer(_INSERT_HANDLED, {"source_id": f"deferred-{n}", "at": world.now})
         assert inserts == []
         found = (await session.exec(select(col(HandledUpdate.source_id)))).all()
         assert sorted(found) == [f"deferred-{n}" for n in range(5)]
@@ -197,7 +197,7 @@ async def test_deferred_writes_are_seen_by_a_later_read_and_go_out_as_one_statem
 
 
 async def test_deferred_rows_keep_their_values_and_their_order(
-    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine
+    sessions: Sessions, engine: AsyncEngine
 ) -> None:
     # On PostgreSQL they go as one insert over arrays, converted as the columns convert
     # them (JSON, aware timestamps); on SQLite as an executemany.
@@ -212,8 +212,7 @@ async def test_deferred_rows_keep_their_values_and_their_order(
     sa.event.listen(engine.sync_engine, "before_cursor_execute", note)
     async with transaction(sessions) as session:
         for n in range(4):
-            defer(
-                session,
+            session.defer(
                 insert,
                 pending_row(
                     channel="telegram",
@@ -224,13 +223,13 @@ async def test_deferred_rows_keep_their_values_and_their_order(
                     now=world.now + timedelta(minutes=n),
                 ),
             )
-        defer(session, insert, {**pending_row(
+        session.defer(insert, {**pending_row(
             channel="telegram", chat_id="officer-2", person_id=None, kind="message",
             payload={"text": "khác"}, now=world.now,
         ), "attempts": 2})  # fmt: skip
         handled = bulk_insert(HandledUpdate)
         for n in range(2):
-            defer(session, handled, {"source_id": f"u-{n}", "at": world.now})
+            session.defer(handled, {"source_id": f"u-{n}", "at": world.now})
     async with sessions() as session:
         rows = (await session.exec(select(Outbox).order_by(col(Outbox.id)))).all()
     assert [(r.chat_id, r.payload["text"], r.attempts, r.state) for r in rows] == [
@@ -253,14 +252,14 @@ async def test_deferred_rows_keep_their_values_and_their_order(
 
 
 async def test_deferred_updates_leave_the_last_values_queued_per_row(
-    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine
+    sessions: Sessions, engine: AsyncEngine
 ) -> None:
     # On PostgreSQL the updates go over arrays, in the same statement as the inserts; a row
     # updated twice keeps the last values queued for it, as after an executemany.
     world = World(sessions)
     async with transaction(sessions) as session:
         for n in range(3):
-            defer(session, bulk_insert(Outbox), pending_row(
+            session.defer(bulk_insert(Outbox), pending_row(
                 channel="telegram", chat_id=f"officer-{n}", person_id=None, kind="message",
                 payload={"text": f"Tin {n}"}, now=world.now,
             ))  # fmt: skip
@@ -277,11 +276,11 @@ async def test_deferred_updates_leave_the_last_values_queued_per_row(
     later = world.now + timedelta(hours=1)
     async with transaction(sessions) as session:
         for attempts, row in [(1, ids[0]), (2, ids[1]), (3, ids[0])]:
-            defer(session, update, {
+            session.defer(update, {
                 "id": row, "state": "failed", "attempts": attempts,
                 "next_attempt_at": later + timedelta(minutes=attempts),
             })  # fmt: skip
-        defer(session, bulk_insert(HandledUpdate), {"source_id": "u-1", "at": world.now})
+        session.defer(bulk_insert(HandledUpdate), {"source_id": "u-1", "at": world.now})
     async with sessions() as session:
         rows = (await session.exec(select(Outbox).order_by(col(Outbox.id)))).all()
     assert [(r.state, r.attempts, r.next_attempt_at) for r in rows] == [
@@ -298,19 +297,19 @@ async def test_deferred_updates_leave_the_last_values_queued_per_row(
         assert [statement.split()[0] for statement in written] == ["UPDATE", "INSERT"]
 
 
-async def _handled_ids(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
+async def _handled_ids(sessions: Sessions) -> list[str]:
     async with sessions() as session:
         return list((await session.exec(select(col(HandledUpdate.source_id)))).all())
 
 
 async def test_deferred_writes_are_dropped_when_the_unit_of_work_rolls_back(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     async with sessions() as session:
         with pytest.raises(RuntimeError):
             async with session.begin():
-                defer(session, _INSERT_HANDLED, {"source_id": "dropped", "at": world.now})
+                session.defer(_INSERT_HANDLED, {"source_id": "dropped", "at": world.now})
                 raise RuntimeError("changed my mind")
         async with session.begin():
             await session.exec(select(Outbox.id))

@@ -4,15 +4,13 @@ update, manage. Handlers only render what the services allow."""
 from datetime import date
 
 import pytest
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import AccessDenied, Actor, Role
 from domain.calendar import WorkCalendar
 from domain.replies import ReplyAction
-from models.db import transaction
 from models.tables import Person
 from services import queries, registration, status
+from services.unit_of_work import Sessions, transaction
 from tests.conftest import BOTH_STORES
 from tests.store.test_conversation_world import World
 
@@ -37,7 +35,7 @@ async def _allowed(call: object) -> bool:
 
 @pytest.mark.parametrize("role", list(MATRIX))
 async def test_each_role_may_do_exactly_what_the_matrix_says(
-    sessions: async_sessionmaker[AsyncSession], role: str
+    sessions: Sessions, role: str
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()
@@ -94,7 +92,7 @@ async def test_each_role_may_do_exactly_what_the_matrix_says(
 
 
 async def test_the_chat_tells_an_officer_and_a_leader_what_they_may_not_do(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()

@@ -7,11 +7,10 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.db import transaction
 from models.migrate import current_revision, head_revision
 from models.tables import (
     Agency,
@@ -24,6 +23,7 @@ from models.tables import (
     StatusChange,
     Task,
 )
+from services.unit_of_work import Sessions, transaction
 from tests.conftest import BOTH_STORES
 
 NOW = datetime(2023, 3, 1, 2, 0, tzinfo=UTC)
@@ -67,7 +67,7 @@ async def test_migrations_match_the_models_exactly(engine: AsyncEngine) -> None:
 
 
 async def test_one_chat_belongs_to_one_person(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     async with transaction(sessions) as session:
         a, b = await _person(session), await _person(session, "Trần Thị B")
@@ -87,7 +87,7 @@ async def test_one_chat_belongs_to_one_person(
 
 
 async def test_a_replayed_message_cannot_be_recorded_twice_in_the_history(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     async with transaction(sessions) as session:
         assignment = await _assignment(session)
@@ -110,7 +110,7 @@ async def test_a_replayed_message_cannot_be_recorded_twice_in_the_history(
 
 
 async def test_a_reminder_is_in_the_ledger_once_per_target_recipient_and_kind(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     async with transaction(sessions) as session:
         person = await _person(session)
@@ -126,7 +126,7 @@ async def test_a_reminder_is_in_the_ledger_once_per_target_recipient_and_kind(
 
 
 async def test_timestamps_come_back_aware_and_in_utc(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     hanoi = timezone(timedelta(hours=7))
     async with transaction(sessions) as session:
@@ -146,7 +146,7 @@ async def test_timestamps_come_back_aware_and_in_utc(
     assert row.payload == {"text": "Xin chào"}
 
 
-async def test_naive_timestamps_are_refused(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def test_naive_timestamps_are_refused(sessions: Sessions) -> None:
     with pytest.raises(Exception, match="naive"):
         async with transaction(sessions) as session:
             session.add(Person(name="X", created_at=datetime(2023, 1, 1)))
@@ -154,7 +154,7 @@ async def test_naive_timestamps_are_refused(sessions: async_sessionmaker[AsyncSe
 
 
 async def test_an_assignment_needs_an_existing_task(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     with pytest.raises(IntegrityError):
         async with transaction(sessions) as session:

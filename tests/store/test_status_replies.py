@@ -3,11 +3,10 @@
 from datetime import date
 
 import pytest
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.tables import Snooze, StatusChange
+from services.unit_of_work import Sessions
 from tests.conftest import BOTH_STORES
 from tests.store.test_conversation_world import World
 from views.buttons import ButtonAction, ButtonPress, encode, which_option
@@ -45,7 +44,7 @@ async def _officer_with_task(world: World, chat: str) -> int:
 
 
 async def test_every_free_text_form_updates_the_reminded_task(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()
@@ -69,7 +68,7 @@ async def test_every_free_text_form_updates_the_reminded_task(
 
 
 async def test_several_numbered_items_in_one_reply_update_each_item(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()
@@ -99,7 +98,7 @@ async def test_several_numbered_items_in_one_reply_update_each_item(
 
 
 async def test_a_reply_to_a_reminder_binds_to_that_reminder_not_the_newest(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()
@@ -117,7 +116,7 @@ async def test_a_reply_to_a_reminder_binds_to_that_reminder_not_the_newest(
 
 
 async def test_handles_and_slash_commands_need_no_reminder(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()
@@ -150,7 +149,7 @@ async def test_handles_and_slash_commands_need_no_reminder(
 
 
 async def test_buttons_record_and_ask_their_follow_up_questions(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()
@@ -190,7 +189,7 @@ async def test_buttons_record_and_ask_their_follow_up_questions(
     ("typed", "day"), [("3 ngày", 23), ("sau 3 ngay nữa", 23), ("tuần sau", 27), ("1 day", 21)]
 )
 async def test_a_delay_typed_after_the_snooze_question_answers_it(
-    sessions: async_sessionmaker[AsyncSession], typed: str, day: int
+    sessions: Sessions, typed: str, day: int
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()
@@ -207,7 +206,7 @@ async def test_a_delay_typed_after_the_snooze_question_answers_it(
 
 
 async def test_a_percent_typed_after_the_progress_question_answers_it(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()
@@ -220,7 +219,7 @@ async def test_a_percent_typed_after_the_progress_question_answers_it(
 
 
 async def test_an_unclear_binding_asks_which_task_and_the_answer_applies(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()
@@ -245,7 +244,7 @@ async def test_an_unclear_binding_asks_which_task_and_the_answer_applies(
 
 
 async def test_without_any_reminder_the_bot_asks_among_the_open_tasks(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()
@@ -261,7 +260,7 @@ async def test_without_any_reminder_the_bot_asks_among_the_open_tasks(
 
 
 async def test_the_same_update_delivered_twice_changes_and_answers_once(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()
@@ -280,7 +279,7 @@ async def test_the_same_update_delivered_twice_changes_and_answers_once(
 
 
 async def test_undo_within_ten_minutes_restores_and_later_is_refused(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()
@@ -304,7 +303,7 @@ async def test_undo_within_ten_minutes_restores_and_later_is_refused(
 
 
 async def test_undo_is_refused_when_someone_updated_the_task_since(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     world = World(sessions)
     await world.setup_agencies()
@@ -322,9 +321,7 @@ async def test_undo_is_refused_when_someone_updated_the_task_since(
     "text",
     ["", "   ", "x" * 5000, "👍🎉", "<script>alert(1)</script>", "cảm ơn", "2 ???", "chưa xong"],
 )
-async def test_bad_input_gets_an_answer_and_changes_nothing(
-    sessions: async_sessionmaker[AsyncSession], text: str
-) -> None:
+async def test_bad_input_gets_an_answer_and_changes_nothing(sessions: Sessions, text: str) -> None:
     world = World(sessions)
     await world.setup_agencies()
     await world.person("Chị Lan", chat_id="lan")

@@ -9,16 +9,14 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from PIL import Image
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 from typer.testing import CliRunner
 
 from bot.cli import app as cli_app
 from domain.access import Role
 from domain.status import Status
 from domain.summary import Figures, SummaryScope
-from models.db import make_engine, make_sessionmaker, transaction
+from models.db import make_engine
 from models.enums import AssignmentRole
 from models.migrate import upgrade
 from models.tables import (
@@ -45,6 +43,7 @@ from services.summary import (
     send_weekly_summaries,
     summary_message,
 )
+from services.unit_of_work import Sessions, make_sessionmaker, transaction
 from tests.conftest import BOTH_STORES
 from views.messages import Outgoing
 
@@ -67,7 +66,7 @@ class Seeded:
     handles: dict[str, int]
 
 
-async def seed(sessions: async_sessionmaker[AsyncSession]) -> Seeded:
+async def seed(sessions: Sessions) -> Seeded:
     """Two plans, four agencies' work, a recurring report, and the people who read about it."""
     async with transaction(sessions) as session:
         registry = read_registry(SHIPPED_REGISTRY.read_text(encoding="utf-8"))
@@ -280,7 +279,7 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> Seeded:
 
 @BOTH_STORES
 async def test_the_summary_reads_the_store_as_of_the_moment(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     seeded = await seed(sessions)
     async with sessions() as session:
@@ -309,7 +308,7 @@ async def test_the_summary_reads_the_store_as_of_the_moment(
 
 @BOTH_STORES
 async def test_a_scope_narrows_the_summary_to_plans_or_agencies(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     seeded = await seed(sessions)
     async with sessions() as session:
@@ -338,14 +337,14 @@ async def test_a_scope_narrows_the_summary_to_plans_or_agencies(
     assert all(code.startswith("UBND-") for code in districts.agency_codes)
 
 
-async def _outbox(sessions: async_sessionmaker[AsyncSession]) -> list[Outbox]:
+async def _outbox(sessions: Sessions) -> list[Outbox]:
     async with sessions() as session:
         return list((await session.exec(select(Outbox).order_by(Outbox.id))).all())  # type: ignore[arg-type]
 
 
 @BOTH_STORES
 async def test_the_weekly_summary_goes_once_to_each_active_leader_and_coordinator(
-    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+    sessions: Sessions, tmp_path: Path
 ) -> None:
     seeded = await seed(sessions)
     links = FileLinks(b"k" * 32, base_url="https://files.example.vn/dondoc")
@@ -397,7 +396,7 @@ async def test_the_weekly_summary_goes_once_to_each_active_leader_and_coordinato
 
 @BOTH_STORES
 async def test_two_weekly_jobs_racing_still_send_one_copy_each(
-    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+    sessions: Sessions, tmp_path: Path
 ) -> None:
     await seed(sessions)
     counts = await asyncio.gather(
@@ -418,7 +417,7 @@ async def test_two_weekly_jobs_racing_still_send_one_copy_each(
 
 @BOTH_STORES
 async def test_the_first_snapshot_of_a_week_stands_and_next_week_compares_with_it(
-    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+    sessions: Sessions, tmp_path: Path
 ) -> None:
     seeded = await seed(sessions)
     await send_weekly_summaries(sessions, now=AS_OF, out_dir=tmp_path)
@@ -444,7 +443,7 @@ async def test_the_first_snapshot_of_a_week_stands_and_next_week_compares_with_i
 
 @BOTH_STORES
 async def test_summary_answers_a_leader_with_text_chart_and_spreadsheet_and_stores_nothing(
-    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+    sessions: Sessions, tmp_path: Path
 ) -> None:
     seeded = await seed(sessions)
     async with sessions() as session:

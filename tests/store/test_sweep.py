@@ -12,9 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 from typer.testing import CliRunner
 
 from bot.bootstrap import App
@@ -24,7 +22,7 @@ from domain.access import Role
 from domain.calendar import WorkCalendar
 from domain.reminders import OfficeHours
 from domain.status import Status
-from models.db import make_engine, make_sessionmaker, transaction
+from models.db import make_engine
 from models.enums import AssignmentRole
 from models.tables import (
     Agency,
@@ -40,6 +38,7 @@ from models.tables import (
 from scheduler.jobs import run_sweep
 from services import reminders
 from services.reminders import ReminderSettings, SweepResult, escalate, sweep
+from services.unit_of_work import Sessions, make_sessionmaker, transaction
 from tests.conftest import BOTH_STORES
 from views.buttons import ButtonAction, decode
 from views.messages import Outgoing
@@ -57,7 +56,7 @@ def local(day: date, hour: int = 9, minute: int = 0) -> datetime:
 class World:
     """Builds agencies, plans, tasks, assignments and people in the test store."""
 
-    sessions: async_sessionmaker[AsyncSession]
+    sessions: Sessions
     chats: int = 0
     codes: dict[str, int] = field(default_factory=dict)
 
@@ -159,12 +158,12 @@ class World:
         return person_id
 
 
-async def outbox(sessions: async_sessionmaker[AsyncSession]) -> list[Outbox]:
+async def outbox(sessions: Sessions) -> list[Outbox]:
     async with sessions() as session:
         return list((await session.exec(select(Outbox).order_by(col(Outbox.id)))).all())
 
 
-async def ledger(sessions: async_sessionmaker[AsyncSession]) -> list[ReminderLedger]:
+async def ledger(sessions: Sessions) -> list[ReminderLedger]:
     async with sessions() as session:
         rows = await session.exec(select(ReminderLedger).order_by(col(ReminderLedger.id)))
         return list(rows.all())
@@ -175,13 +174,13 @@ def message(row: Outbox) -> Outgoing:
 
 
 @pytest.fixture
-def world(sessions: async_sessionmaker[AsyncSession]) -> World:
+def world(sessions: Sessions) -> World:
     return World(sessions)
 
 
 @BOTH_STORES
 async def test_a_sweep_writes_one_bundle_per_person_with_its_ledger_rows_and_never_again(
-    world: World, sessions: async_sessionmaker[AsyncSession]
+    world: World, sessions: Sessions
 ) -> None:
     plan = await world.plan()
     first = await world.task(plan, "III.12", date(2023, 11, 20))
@@ -227,7 +226,7 @@ async def test_a_sweep_writes_one_bundle_per_person_with_its_ledger_rows_and_nev
 
 @BOTH_STORES
 async def test_nothing_is_written_outside_the_send_window(
-    world: World, sessions: async_sessionmaker[AsyncSession]
+    world: World, sessions: Sessions
 ) -> None:
     plan = await world.plan()
     await world.task(plan, "I.1", date(2023, 11, 20))
@@ -244,7 +243,7 @@ async def test_nothing_is_written_outside_the_send_window(
 
 @BOTH_STORES
 async def test_after_downtime_only_the_latest_missed_reminder_goes_and_the_rest_are_skipped(
-    world: World, sessions: async_sessionmaker[AsyncSession]
+    world: World, sessions: Sessions
 ) -> None:
     plan = await world.plan()
     handle = await world.task(plan, "I.1", date(2023, 11, 20))
@@ -267,7 +266,7 @@ async def test_after_downtime_only_the_latest_missed_reminder_goes_and_the_rest_
 
 @BOTH_STORES
 async def test_a_task_imported_past_due_gets_one_is_it_done_check(
-    world: World, sessions: async_sessionmaker[AsyncSession]
+    world: World, sessions: Sessions
 ) -> None:
     plan = await world.plan("KH-2022")
     await world.task(plan, "12.b", date(2022, 6, 30))
@@ -285,7 +284,7 @@ async def test_a_task_imported_past_due_gets_one_is_it_done_check(
 
 @BOTH_STORES
 async def test_a_snooze_holds_the_persons_reminders_and_then_sends_one(
-    world: World, sessions: async_sessionmaker[AsyncSession]
+    world: World, sessions: Sessions
 ) -> None:
     plan = await world.plan()
     handle = await world.task(plan, "I.1", date(2023, 11, 20))
@@ -305,7 +304,7 @@ async def test_a_snooze_holds_the_persons_reminders_and_then_sends_one(
 
 @BOTH_STORES
 async def test_an_agency_with_nobody_registered_is_reported_once_to_the_hub_coordinator(
-    world: World, sessions: async_sessionmaker[AsyncSession]
+    world: World, sessions: Sessions
 ) -> None:
     plan = await world.plan(hub="STTTT")
     await world.task(plan, "I.1", date(2023, 11, 20), lead="SXD")
@@ -325,7 +324,7 @@ async def test_an_agency_with_nobody_registered_is_reported_once_to_the_hub_coor
 
 @BOTH_STORES
 async def test_reminders_are_written_in_the_persons_language(
-    world: World, sessions: async_sessionmaker[AsyncSession]
+    world: World, sessions: Sessions
 ) -> None:
     plan = await world.plan()
     await world.task(plan, "I.1", date(2023, 11, 20))
@@ -340,7 +339,7 @@ async def test_reminders_are_written_in_the_persons_language(
 
 @BOTH_STORES
 async def test_cooperating_agencies_are_told_only_when_configured(
-    world: World, sessions: async_sessionmaker[AsyncSession]
+    world: World, sessions: Sessions
 ) -> None:
     plan = await world.plan()
     await world.task(plan, "I.1", date(2023, 11, 20), cooperating="SXD")
@@ -357,7 +356,7 @@ async def test_cooperating_agencies_are_told_only_when_configured(
 
 @BOTH_STORES
 async def test_two_sweeps_racing_write_each_reminder_once(
-    world: World, sessions: async_sessionmaker[AsyncSession], db_url: str
+    world: World, sessions: Sessions, db_url: str
 ) -> None:
     plan = await world.plan(hub="VPUB")
     for n in range(30):
@@ -386,7 +385,7 @@ async def test_two_sweeps_racing_write_each_reminder_once(
 @BOTH_STORES
 async def test_many_people_are_written_chunk_by_chunk_and_batch_by_batch_each_once(
     world: World,
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
     db_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -428,7 +427,7 @@ async def test_many_people_are_written_chunk_by_chunk_and_batch_by_batch_each_on
     "empty_db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
 )
 async def test_a_bulk_insert_refuses_a_value_too_long_for_its_column_instead_of_cutting_it(
-    world: World, sessions: async_sessionmaker[AsyncSession]
+    world: World, sessions: Sessions
 ) -> None:
     lan = await world.person("Chị Lan", "STTTT")
     too_long = "before:7@" + "9" * 32  # the ledger's kind holds 40 characters
@@ -442,7 +441,7 @@ async def test_a_bulk_insert_refuses_a_value_too_long_for_its_column_instead_of_
 
 
 async def test_a_sweep_pauses_the_garbage_collector_and_resumes_it_after(
-    world: World, sessions: async_sessionmaker[AsyncSession]
+    world: World, sessions: Sessions
 ) -> None:
     plan = await world.plan(hub="VPUB")
     await world.task(plan, "I.1", date(2023, 11, 20))
@@ -466,7 +465,7 @@ async def test_a_sweep_pauses_the_garbage_collector_and_resumes_it_after(
 
 
 async def test_a_garbage_collector_turned_off_elsewhere_stays_off_after_a_sweep(
-    world: World, sessions: async_sessionmaker[AsyncSession]
+    world: World, sessions: Sessions
 ) -> None:
     plan = await world.plan()
     await world.task(plan, "I.1", date(2023, 11, 20))
@@ -482,7 +481,7 @@ async def test_a_garbage_collector_turned_off_elsewhere_stays_off_after_a_sweep(
 
 @BOTH_STORES
 async def test_run_sweep_works_from_the_app_and_wakes_the_dispatcher(
-    world: World, sessions: async_sessionmaker[AsyncSession], db_url: str, engine: Any
+    world: World, sessions: Sessions, db_url: str, engine: Any
 ) -> None:
     plan = await world.plan()
     await world.task(plan, "I.1", date(2023, 11, 20))
@@ -499,7 +498,7 @@ async def test_run_sweep_works_from_the_app_and_wakes_the_dispatcher(
 
 @BOTH_STORES
 async def test_the_preview_lists_the_reminders_as_json_through_the_command_line(
-    world: World, sessions: async_sessionmaker[AsyncSession], db_url: str
+    world: World, sessions: Sessions, db_url: str
 ) -> None:
     plan = await world.plan("40/KH-UBND")
     handle = await world.task(plan, "III.12", date(2023, 11, 20))

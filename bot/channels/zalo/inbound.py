@@ -5,12 +5,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.channels.telegram import ChatLocks
 from locales import gettext_for
 from services.clock import Clock
+from services.unit_of_work import Sessions
 from views.messages import Incoming, Outgoing
 
 from .store import answer_once, chosen_button, reader_locale
@@ -39,7 +37,7 @@ class ZaloInbound:
         self,
         *,
         conversation: ConversationHandler,
-        sessions: async_sessionmaker[AsyncSession],
+        sessions: Sessions,
         clock: Clock,
         default_locale: str,
         wake: Callable[[], None] | None = None,

@@ -4,9 +4,6 @@ import hashlib
 import logging
 from collections import OrderedDict
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.channels.base import (
     ChatUnreachable,
     DeliveryError,
@@ -16,6 +13,7 @@ from bot.channels.base import (
 )
 from locales import gettext_for
 from models.enums import Channel
+from services.unit_of_work import Sessions
 from views.messages import Outgoing
 
 from .client import ZaloApiError, ZaloClient, ZaloError
@@ -69,7 +67,7 @@ class ZaloSender:
         client: ZaloClient,
         *,
         default_locale: str = "vi",
-        sessions: async_sessionmaker[AsyncSession] | None = None,
+        sessions: Sessions | None = None,
     ) -> None:
         self._client = client
         self._default_locale = default_locale

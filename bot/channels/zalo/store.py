@@ -8,21 +8,19 @@ also holds when another instance sent it.
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.db import transaction
 from models.enums import OutboxState
 from models.tables import ChatIdentity, HandledUpdate, Outbox, Person
 from services.outbox import enqueue
+from services.unit_of_work import Sessions, UnitOfWork, transaction
 from views.messages import Outgoing
 
 from .render import numbered, options
 from .updates import CHANNEL, choice_number, label_key
 
 
-async def chosen_button(session: AsyncSession, *, chat_id: str, text: str) -> str | None:
+async def chosen_button(session: UnitOfWork, *, chat_id: str, text: str) -> str | None:
     """The button a typed reply presses among the last message's options, if it presses one.
 
     A number picks a numbered option; the label itself ("Trang sau", "3 ngày", "✅ Xong",
@@ -56,7 +54,7 @@ async def chosen_button(session: AsyncSession, *, chat_id: str, text: str) -> st
     return matches[0] if typed and len(matches) == 1 else None
 
 
-async def reader_locale(session: AsyncSession, *, chat_id: str, default: str) -> str:
+async def reader_locale(session: UnitOfWork, *, chat_id: str, default: str) -> str:
     """The language of the person registered on this Zalo chat, else the default."""
     locale = (
         await session.exec(
@@ -69,7 +67,7 @@ async def reader_locale(session: AsyncSession, *, chat_id: str, default: str) ->
 
 
 async def answer_once(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
     *,
     source_id: str | None,
     chat_id: str,
