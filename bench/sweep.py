@@ -40,7 +40,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bench.timing import measured
 from domain.access import Role
 from domain.calendar import WorkCalendar
-from domain.reminders import OfficeHours, Target, due_now
+from domain.reminders import OfficeHours, OpenTarget, due_now
 from models.db import make_engine
 from models.migrate import upgrade
 from models.tables import Agency, Assignment, ChatIdentity, Person, Plan, Task
@@ -272,7 +272,7 @@ async def run(store: Store, *, assignments: int, officers: int, runs: int) -> No
         )
         print("  " + ", ".join(f"{value:,} {name}" for name, value in sizes.items()))
         targets = [
-            Target(f"a:{n}", n, None, n % 100, 1, date(2023, 6, 1) + timedelta(days=n % 365))
+            OpenTarget(f"a:{n}", n, None, n % 100, 1, date(2023, 6, 1) + timedelta(days=n % 365))
             for n in range(assignments)
         ]
         await _timed(

@@ -37,6 +37,7 @@ from domain.calendar import WorkCalendar
 from domain.recurrence import Occurrence as Period
 from domain.recurrence import Recurrence, occurrences
 from domain.status import Status
+from domain.targets import agency_key
 
 DEFAULT_BEFORE = (14, 7, 3, 1)
 DEFAULT_OVERDUE_EVERY = 3
@@ -161,22 +162,12 @@ class OfficeHours:
         return self.opening(self.calendar.next_working_day(day))
 
 
-def target_key(assignment_id: int, occurrence_id: int | None = None) -> str:
-    """The ledger and snooze form of a target: a:<assignment id> or o:<occurrence id>."""
-    return f"o:{occurrence_id}" if occurrence_id is not None else f"a:{assignment_id}"
-
-
-def agency_key(agency_id: int) -> str:
-    """The ledger target of notices about an agency."""
-    return f"agency:{agency_id}"
-
-
 def utc_stamp(moment: datetime) -> str:
     """A compact UTC form of a moment for ledger kinds (20231124T010000Z)."""
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-class Target(NamedTuple):
+class OpenTarget(NamedTuple):
     """One open target as the planner sees it.
 
     Targets, dues and reminders are named tuples: a sweep makes tens of thousands, and a
@@ -281,7 +272,7 @@ def reach(policies: Iterable[ReminderPolicy], *, calendar: WorkCalendar, day: da
 class Due(NamedTuple):
     """A dated target whose latest step has fallen due, and that step's ledger kind."""
 
-    target: Target
+    target: OpenTarget
     step: Step
     due_date: date
     kind: str
@@ -296,7 +287,7 @@ class _Series:
         self._latest: dict[tuple[date, int, bool], Step | None] = {}
         self._full: dict[tuple[date, int, bool], tuple[tuple[str, ...], dict[str, int]]] = {}
 
-    def latest(self, due: date, target: Target) -> Step | None:
+    def latest(self, due: date, target: OpenTarget) -> Step | None:
         # Keyed by the policy's identity: hashing the policy for each of 50,000 targets
         # costs more than the occasional duplicate entry for an equal policy.
         key = (due, id(target.policy), target.informational)
@@ -310,7 +301,7 @@ class _Series:
             )
         return self._latest[key]
 
-    def full(self, due: date, target: Target) -> tuple[tuple[str, ...], dict[str, int]]:
+    def full(self, due: date, target: OpenTarget) -> tuple[tuple[str, ...], dict[str, int]]:
         """The ledger kinds of the whole series through today, and each kind's position."""
         key = (due, id(target.policy), target.informational)
         if key not in self._full:
@@ -326,7 +317,7 @@ class _Series:
         return self._full[key]
 
 
-def due_now(targets: Iterable[Target], *, hours: OfficeHours, now: datetime) -> list[Due]:
+def due_now(targets: Iterable[OpenTarget], *, hours: OfficeHours, now: datetime) -> list[Due]:
     """Each dated target's latest fallen-due step; nothing while the send window is shut."""
     if not hours.is_open(now):
         return []
@@ -399,7 +390,7 @@ class Reminder(NamedTuple):
     """One item of one person's reminder, and the ledger rows it writes."""
 
     person_id: int
-    target: Target
+    target: OpenTarget
     step: Step
     reason: Reason
     kind: str
@@ -418,7 +409,7 @@ class Notice:
 
     person_id: int
     agency_id: int
-    targets: tuple[Target, ...]
+    targets: tuple[OpenTarget, ...]
 
     @property
     def key(self) -> str:
@@ -426,7 +417,7 @@ class Notice:
         return agency_key(self.agency_id)
 
 
-def _by_due(target: Target) -> tuple[date, str]:
+def _by_due(target: OpenTarget) -> tuple[date, str]:
     return (target.due or date.max, target.key)
 
 
@@ -547,7 +538,7 @@ def plan(
         book=_Series(hours, hours.today(now)),
     )
     reminders: list[Reminder] = []
-    unstaffed: dict[int, list[Target]] = {}
+    unstaffed: dict[int, list[OpenTarget]] = {}
     for due in dues:
         target = due.target
         key, kind = target.key, due.kind
@@ -587,7 +578,7 @@ class Planned:
 
 
 def simulate(
-    targets: Sequence[Target],
+    targets: Sequence[OpenTarget],
     *,
     recipients: Mapping[int, Sequence[int]],
     recorded: Collection[LedgerKey],
@@ -649,13 +640,13 @@ class Escalation:
     """One line of a coordinator's or leader's digest."""
 
     person_id: int
-    target: Target
+    target: OpenTarget
     reason: EscalationReason
     kind: str
     overdue_days: int
 
 
-def escalation_kind(target: Target, reason: EscalationReason) -> str:
+def escalation_kind(target: OpenTarget, reason: EscalationReason) -> str:
     """The ledger kind of an escalation: per due date, or per blocking episode."""
     if reason is EscalationReason.BLOCKED or target.due is None:
         return f"blocked@{utc_stamp(target.updated_at)}" if target.updated_at else "blocked"
@@ -663,7 +654,7 @@ def escalation_kind(target: Target, reason: EscalationReason) -> str:
 
 
 def _escalation_reasons(
-    target: Target, late: int, *, escalate_after: int, long_overdue: int
+    target: OpenTarget, late: int, *, escalate_after: int, long_overdue: int
 ) -> list[EscalationReason]:
     reasons = []
     if target.status is Status.BLOCKED:
@@ -676,13 +667,13 @@ def _escalation_reasons(
 
 
 def escalation_candidates(
-    targets: Iterable[Target],
+    targets: Iterable[OpenTarget],
     *,
     hours: OfficeHours,
     now: datetime,
     escalate_after: int,
     long_overdue: int,
-) -> list[tuple[Target, EscalationReason, int]]:
+) -> list[tuple[OpenTarget, EscalationReason, int]]:
     """Lead targets that are blocked, overdue by `escalate_after` or by `long_overdue`
     working days, with how many working days late each is; nothing while the window is shut."""
     if not hours.is_open(now):
@@ -707,7 +698,7 @@ def escalation_candidates(
 
 
 def plan_escalations(
-    candidates: Iterable[tuple[Target, EscalationReason, int]],
+    candidates: Iterable[tuple[OpenTarget, EscalationReason, int]],
     *,
     coordinators: Mapping[int, Sequence[int]],
     leaders: Sequence[int],

@@ -26,7 +26,7 @@ from services import chat_context
 from services.access import identify, identify_many
 from services.clock import Clock
 from services.outbox import Wake, enqueue_for_person, enqueue_later
-from services.status import Target, prefetch_views
+from services.status import prefetch_views
 from services.unit_of_work import Sessions, UnitOfWork, transaction
 from views.commands import SPECS, parse_command
 from views.messages import Incoming, Outgoing
@@ -369,6 +369,6 @@ async def _read_ahead(session: UnitOfWork, batch: list[Incoming]) -> None:
     if not replied:
         return
     items = await chat_context.prefetch_replied(session, replies=replied)
-    targets = {Target(i.assignment_id, i.occurrence_id) for group in items for i in group}
+    targets = {i.target for group in items for i in group}
     if targets:
         await prefetch_views(session, targets=targets)

@@ -21,6 +21,7 @@ from domain.replies import (
     parse_delay,
     parse_reply,
 )
+from domain.targets import Target
 from domain.text import clean
 from handlers import lists
 from handlers.context import Context
@@ -28,7 +29,7 @@ from locales import Translate
 from services import chat_context, queries
 from services import status as status_service
 from services.queries import UnknownAssignmentError
-from services.status import Target, UndoOutcome
+from services.status import UndoOutcome
 from views import buttons as button_data
 from views.buttons import ButtonAction, decode
 from views.keyboards import progress_buttons, snooze_buttons
@@ -84,14 +85,8 @@ class Outcome:
     applied: int = 0
 
 
-def _target_of(pair: list[int | None] | tuple[int, int | None]) -> Target:
-    assignment_id, occurrence_id = pair[0], pair[1]
-    assert assignment_id is not None
-    return Target(assignment_id, occurrence_id)
-
-
 def _items_as_targets(items: tuple[ReminderItem, ...]) -> dict[int, Target]:
-    return {i.number: Target(i.assignment_id, i.occurrence_id) for i in items}
+    return {i.number: i.target for i in items}
 
 
 async def on_text(ctx: Context, text: str) -> None:
@@ -141,11 +136,11 @@ async def _answer_number(
             )
             outcome.pending = question
             return
-        target = _target_of(options[value - 1])
+        target = Target.of_pair(options[value - 1])
         for data in question["wants"]:
             await _do(ctx, target, Want.load(data), outcome)
         return
-    target = _target_of(question["target"])
+    target = Target.of_pair(question["target"])
     expect = question["expect"]
     if expect == EXPECT_PERCENT and 0 <= value <= 100:
         action = ReplyAction.DONE if value == 100 else ReplyAction.PROGRESS
@@ -162,7 +157,7 @@ async def _answer_number(
 async def _answer_follow(
     ctx: Context, question: dict[str, Any], text: str, parsed: ParsedReply, outcome: Outcome
 ) -> None:
-    target = _target_of(question["target"])
+    target = Target.of_pair(question["target"])
     if parsed.updates:
         for update in parsed.updates:
             await _do(ctx, target, Want.of(update), outcome)
@@ -192,7 +187,7 @@ async def _context_items(
         if items:
             return _items_as_targets(items), True
     if question is not None and question["kind"] == WHICH:
-        return {n: _target_of(pair) for n, pair in enumerate(question["options"], 1)}, False
+        return {n: Target.of_pair(pair) for n, pair in enumerate(question["options"], 1)}, False
     items = await chat_context.latest_reminder_items(
         ctx.session, channel=incoming.channel, chat_id=incoming.chat_id
     )
@@ -256,7 +251,7 @@ async def _bind_loose(
     target: Target | None = None
     candidates: list[Target] = []
     if question is not None and question["kind"] == FOLLOW and not replied:
-        target = _target_of(question["target"])
+        target = Target.of_pair(question["target"])
     elif numbered:
         all_targets = list(numbered.values())
         if replied and len(all_targets) == 1:
@@ -288,13 +283,11 @@ async def _ask_which(
             _("Bạn không có việc nào đang mở để cập nhật. Nêu số hiệu nếu cần, ví dụ «#57 xong».")
         )
         return
-    found = await queries.views(
-        ctx.session, targets=[(t.assignment_id, t.occurrence_id) for t in candidates]
-    )
+    found = await queries.views(ctx.session, targets=[t.pair for t in candidates])
     lines = [_("Bạn muốn cập nhật việc nào? Trả lời bằng số thứ tự:")]
     buttons = []
     for number, target in enumerate(candidates, 1):
-        view = found.get((target.assignment_id, target.occurrence_id))
+        view = found.get(target.pair)
         if view is not None:
             lines.append(view_line(view, locale=ctx.locale, _=_, number=number))
             buttons.append(Button(f"{number}. #{view.handle}", button_data.which_option(number)))

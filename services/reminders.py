@@ -40,11 +40,11 @@ from domain.reminders import (
     LedgerKey,
     Notice,
     OfficeHours,
+    OpenTarget,
     PolicyError,
     Reason,
     Reminder,
     ReminderPolicy,
-    Target,
     due_now,
     escalation_candidates,
     escalation_kind,
@@ -56,6 +56,7 @@ from domain.reminders import (
     wanted_kinds,
 )
 from domain.status import Status
+from domain.targets import target_key
 from locales import Translate, gettext_for
 from models.bulk import DriverForm, unnest_insert
 from models.enums import AssignmentRole, OutboxKind
@@ -143,7 +144,7 @@ class TargetInfo:
 class _Store:
     """Everything a sweep plans from, read in a few queries."""
 
-    targets: list[Target]
+    targets: list[OpenTarget]
     contacts: dict[int, Contact]
     recipients: dict[int, list[int]]
     coordinators: dict[int, list[int]]
@@ -402,7 +403,7 @@ async def _load_targets(
     remind_cooperating: bool,
     due_by: date,
     blocked_any: bool,
-) -> list[Target]:
+) -> list[OpenTarget]:
     roles = [AssignmentRole.LEAD.value]
     if remind_cooperating:
         roles.append(AssignmentRole.COOPERATING.value)
@@ -432,10 +433,10 @@ async def _load_targets(
         ),
     )
     lead = AssignmentRole.LEAD.value
-    # Positional, in Target's field order: twice as fast as keywords for tens of thousands.
+    # Positional, in OpenTarget's field order: twice as fast as keywords for tens of thousands.
     targets = [
-        Target(
-            f"a:{assignment_id}",
+        OpenTarget(
+            target_key(assignment_id),
             assignment_id,
             None,
             agency_id,
@@ -471,8 +472,8 @@ async def _load_targets(
         ),
     )
     targets.extend(
-        Target(
-            key=f"o:{occurrence_id}",
+        OpenTarget(
+            key=target_key(assignment_id, occurrence_id),
             assignment_id=assignment_id,
             occurrence_id=occurrence_id,
             agency_id=agency_id,
@@ -509,7 +510,9 @@ async def _ledger_rows(
     return found
 
 
-async def _target_info(session: UnitOfWork, targets: Iterable[Target]) -> dict[str, TargetInfo]:
+async def _target_info(
+    session: UnitOfWork, targets: Iterable[OpenTarget]
+) -> dict[str, TargetInfo]:
     wanted = {t.key: t for t in targets}
     assignment_ids = sorted({t.assignment_id for t in wanted.values()})
     occurrence_ids = sorted({t.occurrence_id for t in wanted.values() if t.occurrence_id})

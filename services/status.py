@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from domain.access import Actor, require_see, require_update
 from domain.replies import MAX_REASON_LENGTH, ReplyAction
 from domain.status import Status
+from domain.targets import Target
 from models.bulk import bulk_insert, bulk_update
 from models.tables import Assignment, Occurrence, Snooze, StatusChange
 from services.queries import OPEN_STATUSES, UnknownAssignmentError, views
@@ -24,21 +25,6 @@ from views.rows import AssignmentView
 
 UNDO_WINDOW = timedelta(minutes=10)
 MAX_SNOOZE_DAYS = 365
-
-
-@dataclass(frozen=True)
-class Target:
-    """What a reply is about: an assignment, or one period of a recurring one."""
-
-    assignment_id: int
-    occurrence_id: int | None = None
-
-    @property
-    def key(self) -> str:
-        """The snooze/ledger form: a:<assignment id> or o:<occurrence id>."""
-        if self.occurrence_id is not None:
-            return f"o:{self.occurrence_id}"
-        return f"a:{self.assignment_id}"
 
 
 class ClosedError(ValueError):
@@ -79,14 +65,14 @@ _INSERT_CHANGE = bulk_insert(StatusChange)
 async def prefetch_views(session: UnitOfWork, *, targets: Iterable[Target]) -> None:
     """Read the views several replies will update in one go; `apply_status` then finds them
     in this session. Any other write to assignments or occurrences forgets them."""
-    found = await views(session, targets=[(t.assignment_id, t.occurrence_id) for t in targets])
+    found = await views(session, targets=[t.pair for t in targets])
     read = session.read_ahead(_VIEWS)
     read.clear()
     read.update(found)
 
 
 async def _load(session: UnitOfWork, target: Target) -> AssignmentView:
-    key = (target.assignment_id, target.occurrence_id)
+    key = target.pair
     view = (session.read_ahead_if_any(_VIEWS) or {}).get(key)
     if view is None:
         found = await views(session, targets=[key])
@@ -120,13 +106,8 @@ async def resolve_handle(session: UnitOfWork, *, actor: Actor, handle: int, toda
 
 async def open_targets(session: UnitOfWork, *, targets: list[Target]) -> list[Target]:
     """The targets still owed (status open), in the given order."""
-    found = await views(session, targets=[(t.assignment_id, t.occurrence_id) for t in targets])
-    return [
-        t
-        for t in targets
-        if (view := found.get((t.assignment_id, t.occurrence_id))) is not None
-        and view.status.is_open
-    ]
+    found = await views(session, targets=[t.pair for t in targets])
+    return [t for t in targets if (view := found.get(t.pair)) is not None and view.status.is_open]
 
 
 async def apply_status(
@@ -206,7 +187,7 @@ async def apply_status(
         view, status=status, progress=progress, blocked_reason=note, last_update_at=now
     )
     if (read := session.read_ahead_if_any(_VIEWS)) is not None:
-        read[(target.assignment_id, target.occurrence_id)] = after
+        read[target.pair] = after
     return Applied(after, view.status, view.progress, changed=True)
 
 

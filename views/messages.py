@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from domain.targets import Target
+
 # Telegram refuses callback data over 64 bytes:
 # https://core.telegram.org/bots/api#inlinekeyboardbutton
 MAX_BUTTON_DATA_BYTES = 64
@@ -67,6 +69,11 @@ class ReminderItem:
     number: int
     assignment_id: int
     occurrence_id: int | None = None
+
+    @property
+    def target(self) -> Target:
+        """The task this line is about."""
+        return Target(self.assignment_id, self.occurrence_id)
 
 
 def reminder_items(payload: Mapping[str, Any]) -> tuple[ReminderItem, ...]:

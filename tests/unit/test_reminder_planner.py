@@ -14,11 +14,11 @@ from domain.reminders import (
     EscalationReason,
     LedgerKey,
     OfficeHours,
+    OpenTarget,
     Plan,
     PolicyError,
     Reason,
     ReminderPolicy,
-    Target,
     due_now,
     escalation_candidates,
     history_needed,
@@ -55,9 +55,9 @@ def target(
     informational: bool = False,
     status: Status = Status.NOT_STARTED,
     updated_at: datetime | None = None,
-) -> Target:
+) -> OpenTarget:
     kind, number = key.split(":")
-    return Target(
+    return OpenTarget(
         key=key,
         assignment_id=int(number) if kind == "a" else 1,
         occurrence_id=int(number) if kind == "o" else None,
@@ -72,7 +72,7 @@ def target(
 
 
 def sweep(
-    targets: Sequence[Target],
+    targets: Sequence[OpenTarget],
     now: datetime,
     *,
     ledger: set[LedgerKey] | None = None,
@@ -110,7 +110,7 @@ def sent(result: Plan) -> list[tuple[int, str, str]]:
 
 
 def daily_sweeps(
-    targets: Sequence[Target], days: Iterable[date], **kwargs: object
+    targets: Sequence[OpenTarget], days: Iterable[date], **kwargs: object
 ) -> dict[date, list[str]]:
     """Run a sweep at 09:00 every day; the kinds sent each day (days with nothing left out)."""
     ledger: set[LedgerKey] = set()
@@ -593,7 +593,7 @@ def test_the_preview_is_the_sweeps_of_the_range_and_agrees_with_them() -> None:
 
 
 def escalate(
-    targets: Sequence[Target], now: datetime, ledger: set[LedgerKey]
+    targets: Sequence[OpenTarget], now: datetime, ledger: set[LedgerKey]
 ) -> list[tuple[int, str, EscalationReason]]:
     candidates = escalation_candidates(
         targets, hours=HOURS, now=now, escalate_after=5, long_overdue=20
