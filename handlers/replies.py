@@ -1,88 +1,52 @@
 """Status replies: free text, buttons, /xong-style commands, follow-up questions and /undo.
 
-A reply binds to a task this way, and never by guessing: a handle ("#57") names it; an
-item number names a line of the reminder replied to (or of the chat's newest reminder, or
-of the bot's own "which task?" list); a reply without either goes to the reminder replied
-to when it has one open task, else to the task of the question the bot just asked, else to
-the newest reminder when exactly one of its tasks is open. Otherwise the bot asks which
-task, with a numbered list, and remembers the question.
+How a reply binds to a task is domain.binding's rule; what the bot says is views.replies.
 """
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
 
 from domain.access import AccessDenied, Actor
-from domain.replies import (
-    MAX_REASON_LENGTH,
-    ParsedReply,
-    ReplyAction,
-    StatusReply,
-    parse_delay,
-    parse_reply,
+from domain.binding import (
+    Expect,
+    FollowQuestion,
+    Question,
+    Want,
+    WhichQuestion,
+    choose,
+    fixed_target,
+    load_question,
 )
+from domain.replies import MAX_REASON_LENGTH, ParsedReply, ReplyAction, parse_delay, parse_reply
 from domain.targets import Target
 from domain.text import clean
 from handlers import lists
 from handlers.context import Context
-from locales import Translate
 from services import chat_context, queries
 from services import status as status_service
 from services.queries import UnknownAssignmentError
 from services.status import UndoOutcome
 from views import buttons as button_data
 from views.buttons import ButtonAction, decode
-from views.keyboards import progress_buttons, snooze_buttons
-from views.messages import Button, ReminderItem
-from views.rows import AssignmentView
-from views.text import day, status_phrase, view_line
+from views.messages import ReminderItem
+from views.replies import (
+    Outcome,
+    cancelled,
+    denied,
+    follow_up,
+    not_found,
+    not_understood,
+    nothing_open,
+    phrase,
+    render_outcome,
+    undone,
+    usage,
+    which_question,
+)
+from views.text import day
 
 MAX_TEXT_LENGTH = 1000
 MAX_OPTIONS = 10
 _BARE_NUMBER = re.compile(r"^#?\s*(\d{1,3})\s*%?$")
-WHICH = "which"
-FOLLOW = "follow"
-EXPECT_REASON = "reason"
-EXPECT_PERCENT = "percent"
-EXPECT_DAYS = "days"
-
-
-@dataclass(frozen=True)
-class Want:
-    """One update the sender asked for, not yet bound to a task."""
-
-    action: ReplyAction
-    percent: int | None = None
-    reason: str | None = None
-    days: int | None = None
-
-    @classmethod
-    def of(cls, reply: StatusReply) -> "Want":
-        """The update a parsed reply asks for."""
-        return cls(reply.action, reply.percent, reply.reason, reply.snooze_days)
-
-    def dump(self) -> dict[str, Any]:
-        """JSON form, kept in a pending question."""
-        return {"a": self.action.value, "p": self.percent, "r": self.reason, "d": self.days}
-
-    @classmethod
-    def load(cls, data: dict[str, Any]) -> "Want":
-        """Back from JSON."""
-        return cls(ReplyAction(data["a"]), data.get("p"), data.get("r"), data.get("d"))
-
-
-@dataclass
-class Outcome:
-    """What one message did, to be confirmed in one answer."""
-
-    changed: list[tuple[AssignmentView, str]] = field(default_factory=list)
-    unchanged: list[AssignmentView] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    unclear: tuple[str, ...] = ()
-    question: str | None = None
-    question_buttons: tuple[Button, ...] = ()
-    pending: dict[str, Any] | None = None
-    applied: int = 0
 
 
 def _items_as_targets(items: tuple[ReminderItem, ...]) -> dict[int, Target]:
@@ -91,16 +55,14 @@ def _items_as_targets(items: tuple[ReminderItem, ...]) -> dict[int, Target]:
 
 async def on_text(ctx: Context, text: str) -> None:
     """A free-text message from a registered person."""
-    question = await chat_context.pending(
-        ctx.session, channel=ctx.incoming.channel, chat_id=ctx.incoming.chat_id, now=ctx.now
-    )
+    question = await _pending(ctx)
     outcome = Outcome()
     bare = _BARE_NUMBER.match(text.strip())
     if question is not None and bare is not None and "%" not in text:
         await _answer_number(ctx, question, int(bare.group(1)), outcome)
     else:
         parsed = parse_reply(text)
-        if question is not None and question["kind"] == FOLLOW and not _targeted(parsed):
+        if isinstance(question, FollowQuestion) and not _targeted(parsed):
             await _answer_follow(ctx, question, text, parsed, outcome)
         elif parsed.is_empty:
             _not_understood(ctx)
@@ -115,39 +77,37 @@ def _targeted(parsed: ParsedReply) -> bool:
 
 
 def _not_understood(ctx: Context) -> None:
-    _ = ctx._
-    ctx.reply(
-        _(
-            "Xin lỗi, tôi chưa hiểu. Bạn có thể trả lời: «xong», «50%», «vướng: lý do», "
-            "«nhắc lại sau 3 ngày», hoặc nêu số hiệu: «#57 xong». Gõ /help để xem thêm."
-        )
+    ctx.reply(not_understood(ctx._))
+
+
+async def _pending(ctx: Context) -> Question | None:
+    data = await chat_context.pending(
+        ctx.session, channel=ctx.incoming.channel, chat_id=ctx.incoming.chat_id, now=ctx.now
     )
+    return load_question(data)
 
 
-async def _answer_number(
-    ctx: Context, question: dict[str, Any], value: int, outcome: Outcome
-) -> None:
+async def _answer_number(ctx: Context, question: Question, value: int, outcome: Outcome) -> None:
     _ = ctx._
-    if question["kind"] == WHICH:
-        options = question["options"]
-        if not 1 <= value <= len(options):
+    if isinstance(question, WhichQuestion):
+        chosen = question.option(value)
+        if chosen is None:
             outcome.problems.append(
-                _("Xin chọn một số từ 1 đến {count}.").format(count=len(options))
+                _("Xin chọn một số từ 1 đến {count}.").format(count=len(question.options))
             )
             outcome.pending = question
             return
-        target = Target.of_pair(options[value - 1])
-        for data in question["wants"]:
-            await _do(ctx, target, Want.load(data), outcome)
+        for want in question.wants:
+            await _do(ctx, chosen, want, outcome)
         return
-    target = Target.of_pair(question["target"])
-    expect = question["expect"]
-    if expect == EXPECT_PERCENT and 0 <= value <= 100:
+    target = question.target
+    expect = question.expect
+    if expect is Expect.PERCENT and 0 <= value <= 100:
         action = ReplyAction.DONE if value == 100 else ReplyAction.PROGRESS
         await _do(ctx, target, Want(action, percent=None if value == 100 else value), outcome)
-    elif expect == EXPECT_DAYS and 1 <= value <= status_service.MAX_SNOOZE_DAYS:
+    elif expect is Expect.DAYS and 1 <= value <= status_service.MAX_SNOOZE_DAYS:
         await _do(ctx, target, Want(ReplyAction.SNOOZE, days=value), outcome)
-    elif expect == EXPECT_REASON:
+    elif expect is Expect.REASON:
         await _do(ctx, target, Want(ReplyAction.BLOCKED, reason=str(value)), outcome)
     else:
         outcome.problems.append(_("Con số này không hợp lệ. Xin gửi lại."))
@@ -155,16 +115,16 @@ async def _answer_number(
 
 
 async def _answer_follow(
-    ctx: Context, question: dict[str, Any], text: str, parsed: ParsedReply, outcome: Outcome
+    ctx: Context, question: FollowQuestion, text: str, parsed: ParsedReply, outcome: Outcome
 ) -> None:
-    target = Target.of_pair(question["target"])
+    target = question.target
     if parsed.updates:
         for update in parsed.updates:
             await _do(ctx, target, Want.of(update), outcome)
         outcome.unclear = parsed.unclear
-    elif question["expect"] == EXPECT_DAYS and (days := parse_delay(text)) is not None:
+    elif question.expect is Expect.DAYS and (days := parse_delay(text)) is not None:
         await _do(ctx, target, Want(ReplyAction.SNOOZE, days=days), outcome)
-    elif question["expect"] == EXPECT_REASON and not parsed.unclear:
+    elif question.expect is Expect.REASON and not parsed.unclear:
         reason = clean(text)[:MAX_REASON_LENGTH]
         await _do(ctx, target, Want(ReplyAction.BLOCKED, reason=reason or None), outcome)
     else:
@@ -173,7 +133,7 @@ async def _answer_follow(
 
 
 async def _context_items(
-    ctx: Context, question: dict[str, Any] | None
+    ctx: Context, question: Question | None
 ) -> tuple[dict[int, Target], bool]:
     """Numbered targets a reply may refer to, and whether they come from a replied-to message."""
     incoming = ctx.incoming
@@ -186,8 +146,8 @@ async def _context_items(
         )
         if items:
             return _items_as_targets(items), True
-    if question is not None and question["kind"] == WHICH:
-        return {n: Target.of_pair(pair) for n, pair in enumerate(question["options"], 1)}, False
+    if isinstance(question, WhichQuestion):
+        return dict(enumerate(question.options, 1)), False
     items = await chat_context.latest_reminder_items(
         ctx.session, channel=incoming.channel, chat_id=incoming.chat_id
     )
@@ -195,7 +155,7 @@ async def _context_items(
 
 
 async def _apply_parsed(
-    ctx: Context, parsed: ParsedReply, question: dict[str, Any] | None, outcome: Outcome
+    ctx: Context, parsed: ParsedReply, question: Question | None, outcome: Outcome
 ) -> None:
     _ = ctx._
     numbered, replied = await _context_items(ctx, question)
@@ -208,12 +168,10 @@ async def _apply_parsed(
                     ctx.session, actor=_actor(ctx), handle=update.handle, today=ctx.today
                 )
             except UnknownAssignmentError:
-                outcome.problems.append(
-                    _("Không tìm thấy việc #{handle}.").format(handle=update.handle)
-                )
+                outcome.problems.append(not_found(update.handle, _))
                 continue
             except AccessDenied:
-                outcome.problems.append(_denied(ctx, update.handle))
+                outcome.problems.append(denied(update.handle, _))
                 continue
             await _do(ctx, target, want, outcome)
         elif update.all_items:
@@ -244,24 +202,16 @@ async def _bind_loose(
     wants: list[Want],
     numbered: dict[int, Target],
     replied: bool,
-    question: dict[str, Any] | None,
+    question: Question | None,
     outcome: Outcome,
 ) -> None:
     """Updates that name no task: bind them only when the context leaves no doubt."""
-    target: Target | None = None
+    offered = list(numbered.values())
+    target = fixed_target(question, replied=replied, numbered=offered)
     candidates: list[Target] = []
-    if question is not None and question["kind"] == FOLLOW and not replied:
-        target = Target.of_pair(question["target"])
-    elif numbered:
-        all_targets = list(numbered.values())
-        if replied and len(all_targets) == 1:
-            target = all_targets[0]
-        else:
-            candidates = await status_service.open_targets(ctx.session, targets=all_targets)
-            if len(candidates) == 1:
-                target = candidates[0]
-            elif replied and not candidates:
-                candidates = all_targets
+    if target is None and offered:
+        still_open = await status_service.open_targets(ctx.session, targets=offered)
+        target, candidates = choose(offered, still_open, replied=replied)
     if target is not None:
         for want in wants:
             await _do(ctx, target, want, outcome)
@@ -277,36 +227,19 @@ async def _bind_loose(
 async def _ask_which(
     ctx: Context, wants: list[Want], candidates: list[Target], outcome: Outcome
 ) -> None:
-    _ = ctx._
     if not candidates:
-        outcome.problems.append(
-            _("Bạn không có việc nào đang mở để cập nhật. Nêu số hiệu nếu cần, ví dụ «#57 xong».")
-        )
+        outcome.problems.append(nothing_open(ctx._))
         return
     found = await queries.views(ctx.session, targets=[t.pair for t in candidates])
-    lines = [_("Bạn muốn cập nhật việc nào? Trả lời bằng số thứ tự:")]
-    buttons = []
-    for number, target in enumerate(candidates, 1):
-        view = found.get(target.pair)
-        if view is not None:
-            lines.append(view_line(view, locale=ctx.locale, _=_, number=number))
-            buttons.append(Button(f"{number}. #{view.handle}", button_data.which_option(number)))
-    outcome.question = "\n".join(lines)
-    outcome.question_buttons = tuple(buttons)
-    outcome.pending = {
-        "kind": WHICH,
-        "wants": [w.dump() for w in wants],
-        "options": [[t.assignment_id, t.occurrence_id] for t in candidates],
-    }
+    outcome.question, outcome.question_buttons = which_question(
+        [found.get(target.pair) for target in candidates], locale=ctx.locale, _=ctx._
+    )
+    outcome.pending = WhichQuestion(wants=tuple(wants), options=tuple(candidates))
 
 
 def _actor(ctx: Context) -> Actor:
     assert ctx.actor is not None
     return ctx.actor
-
-
-def _denied(ctx: Context, handle: int) -> str:
-    return ctx._("Bạn không có quyền cập nhật việc #{handle}.").format(handle=handle)
 
 
 def _source_id(ctx: Context, outcome: Outcome) -> str | None:
@@ -324,7 +257,7 @@ async def _do(ctx: Context, target: Target, want: Want, outcome: Outcome) -> Non
     try:
         if want.action is ReplyAction.SNOOZE:
             if want.days is None:
-                _follow_up(ctx, outcome, target, EXPECT_DAYS)
+                _follow_up(ctx, outcome, target, Expect.DAYS)
                 return
             snoozed = await status_service.snooze(
                 ctx.session, actor=actor, target=target, days=want.days, now=ctx.now
@@ -350,60 +283,31 @@ async def _do(ctx: Context, target: Target, want: Want, outcome: Outcome) -> Non
             unseen=ctx.fresh,
         )
     except UnknownAssignmentError:
-        outcome.problems.append(
-            _("Không tìm thấy việc #{handle}.").format(handle=target.assignment_id)
-        )
+        outcome.problems.append(not_found(target.assignment_id, _))
         return
     except AccessDenied:
-        outcome.problems.append(_denied(ctx, target.assignment_id))
+        outcome.problems.append(denied(target.assignment_id, _))
         return
     except status_service.ClosedError:
-        outcome.problems.append(
-            _("Việc #{handle} đã bị hủy, không nhận cập nhật.").format(handle=target.assignment_id)
-        )
+        outcome.problems.append(cancelled(target.assignment_id, _))
         return
     view = applied.view
     if applied.changed:
-        outcome.changed.append((view, _phrase(ctx, view)))
+        outcome.changed.append((view, phrase(view, locale=ctx.locale, _=_)))
     elif not applied.replayed:
         outcome.unchanged.append(view)
     if want.action is ReplyAction.BLOCKED and not view.blocked_reason:
-        _follow_up(ctx, outcome, target, EXPECT_REASON)
+        _follow_up(ctx, outcome, target, Expect.REASON)
     elif want.action is ReplyAction.PROGRESS and want.percent is None:
-        _follow_up(ctx, outcome, target, EXPECT_PERCENT)
+        _follow_up(ctx, outcome, target, Expect.PERCENT)
 
 
-def _phrase(ctx: Context, view: AssignmentView) -> str:
-    return status_phrase(
-        view.status, view.progress, view.blocked_reason, _=ctx._, locale=ctx.locale
-    )
-
-
-def _follow_up(ctx: Context, outcome: Outcome, target: Target, expect: str) -> None:
+def _follow_up(ctx: Context, outcome: Outcome, target: Target, expect: Expect) -> None:
     """Ask for the figure or the reason a short answer left out."""
-    _ = ctx._
     if outcome.question is not None:
         return  # one question at a time; the rest can be said again
-    handle = target.assignment_id
-    if expect == EXPECT_REASON:
-        outcome.question = _("Vướng mắc gì ở việc #{handle}? Xin nêu ngắn gọn lý do.").format(
-            handle=handle
-        )
-    elif expect == EXPECT_PERCENT:
-        outcome.question = _("Việc #{handle} đã được bao nhiêu phần trăm?").format(handle=handle)
-        outcome.question_buttons = progress_buttons(
-            assignment_id=handle, occurrence_id=target.occurrence_id, _=_
-        )
-    else:
-        outcome.question = _("Nhắc lại việc #{handle} sau bao nhiêu ngày?").format(handle=handle)
-        outcome.question_buttons = snooze_buttons(
-            assignment_id=handle, occurrence_id=target.occurrence_id, _=_
-        )
-    outcome.pending = {
-        "kind": FOLLOW,
-        "expect": expect,
-        "target": [target.assignment_id, target.occurrence_id],
-    }
+    outcome.question, outcome.question_buttons = follow_up(expect, target, ctx._)
+    outcome.pending = FollowQuestion(expect, target)
 
 
 async def _finish(ctx: Context, outcome: Outcome) -> None:
@@ -412,51 +316,11 @@ async def _finish(ctx: Context, outcome: Outcome) -> None:
         ctx.session,
         channel=ctx.incoming.channel,
         chat_id=ctx.incoming.chat_id,
-        question=outcome.pending,
+        question=outcome.pending.dump() if outcome.pending else None,
         now=ctx.now,
     )
     text = render_outcome(outcome, locale=ctx.locale, _=ctx._)
     ctx.reply(text, outcome.question_buttons)
-
-
-def render_outcome(outcome: Outcome, *, locale: str, _: Translate) -> str:
-    """The confirmation: what changed, what did not, what was unclear, and the question."""
-    lines: list[str] = []
-    if len(outcome.changed) == 1 and not outcome.unchanged:
-        view, phrase = outcome.changed[0]
-        lines.append(
-            _("✅ Đã ghi nhận {task} → {status}").format(
-                task=view_line(view, locale=locale, _=_), status=phrase
-            )
-        )
-    elif outcome.changed:
-        lines.append(_("✅ Đã ghi nhận:"))
-        lines.extend(f"• {view_line(v, locale=locale, _=_)} → {p}" for v, p in outcome.changed)
-    for view in outcome.unchanged:
-        lines.append(
-            _("{task}: không đổi ({status}).").format(
-                task=view_line(view, locale=locale, _=_),
-                status=status_phrase(
-                    view.status, view.progress, view.blocked_reason, _=_, locale=locale
-                ),
-            )
-        )
-    lines.extend(outcome.problems)
-    if outcome.unclear:
-        quoted = ", ".join(f"«{u}»" for u in outcome.unclear)
-        lines.append(
-            _(
-                "❓ Chưa rõ: {parts}. Phần này không thay đổi gì; xin viết lại, ví dụ "
-                "«2 xong» hoặc «#57 60%»."
-            ).format(parts=quoted)
-        )
-    if outcome.changed:
-        lines.append(_("Gõ /undo trong 10 phút nếu nhầm."))
-    if outcome.question:
-        lines.append(outcome.question)
-    if not lines:
-        lines.append(_("Không có gì thay đổi."))
-    return "\n".join(lines)
 
 
 async def on_button(ctx: Context) -> None:
@@ -470,13 +334,8 @@ async def on_button(ctx: Context) -> None:
             await lists.overdue(ctx, "", page=nav.number, scope_token=nav.scope)
             return
         if nav is not None and nav.kind == button_data.WHICH:
-            question = await chat_context.pending(
-                ctx.session,
-                channel=ctx.incoming.channel,
-                chat_id=ctx.incoming.chat_id,
-                now=ctx.now,
-            )
-            if question is None or question["kind"] != WHICH:
+            question = await _pending(ctx)
+            if not isinstance(question, WhichQuestion):
                 ctx.reply(_("Câu hỏi này đã hết hạn. Xin gửi lại cập nhật của bạn."))
                 return
             outcome = Outcome()
@@ -520,24 +379,24 @@ async def by_handles(ctx: Context, args: str, action: ReplyAction) -> None:
             }[action]
             await on_text(ctx, word)
             return
-        ctx.reply(_usage(action, _))
+        ctx.reply(usage(action, _))
         return
     want = Want(action)
     if action is ReplyAction.PROGRESS and rest:
         value = rest.rstrip("%").strip()
         if not value.isdigit() or int(value) > 100:
-            ctx.reply(_usage(action, _))
+            ctx.reply(usage(action, _))
             return
         want = Want(ReplyAction.DONE) if int(value) == 100 else Want(action, percent=int(value))
     elif action is ReplyAction.BLOCKED and rest:
         want = Want(action, reason=clean(rest)[:MAX_REASON_LENGTH])
     elif action is ReplyAction.SNOOZE and rest:
         if not rest.isdigit() or not 1 <= int(rest[:4]) <= status_service.MAX_SNOOZE_DAYS:
-            ctx.reply(_usage(action, _))
+            ctx.reply(usage(action, _))
             return
         want = Want(action, days=int(rest))
     elif rest:
-        ctx.reply(_usage(action, _))
+        ctx.reply(usage(action, _))
         return
     outcome = Outcome()
     for handle in handles:
@@ -546,22 +405,13 @@ async def by_handles(ctx: Context, args: str, action: ReplyAction) -> None:
                 ctx.session, actor=_actor(ctx), handle=handle, today=ctx.today
             )
         except UnknownAssignmentError:
-            outcome.problems.append(_("Không tìm thấy việc #{handle}.").format(handle=handle))
+            outcome.problems.append(not_found(handle, _))
             continue
         except AccessDenied:
-            outcome.problems.append(_denied(ctx, handle))
+            outcome.problems.append(denied(handle, _))
             continue
         await _do(ctx, target, want, outcome)
     await _finish(ctx, outcome)
-
-
-def _usage(action: ReplyAction, _: Translate) -> str:
-    return {
-        ReplyAction.DONE: _("Cách dùng: /xong 57 (số hiệu việc)."),
-        ReplyAction.PROGRESS: _("Cách dùng: /tiendo 57 60 (số hiệu việc, phần trăm 0-100)."),
-        ReplyAction.BLOCKED: _("Cách dùng: /vuong 57 chưa có kinh phí (số hiệu việc, lý do)."),
-        ReplyAction.SNOOZE: _("Cách dùng: /nhaclai 57 3 (số hiệu việc, số ngày)."),
-    }[action]
 
 
 async def undo(ctx: Context, args: str) -> None:
@@ -575,11 +425,7 @@ async def undo(ctx: Context, args: str) -> None:
     elif result.outcome is UndoOutcome.SUPERSEDED:
         ctx.reply(_("Việc này đã có cập nhật mới hơn nên không hoàn tác được."))
     else:
-        lines = [_("↩️ Đã hoàn tác. Trạng thái hiện tại:")]
-        lines.extend(
-            f"• {view_line(v, locale=ctx.locale, _=_)} → {_phrase(ctx, v)}" for v in result.views
-        )
-        ctx.reply("\n".join(lines))
+        ctx.reply(undone(result.views, locale=ctx.locale, _=_))
 
 
 async def cancel(ctx: Context, args: str) -> None:
