@@ -44,7 +44,8 @@ from domain.reminders import OfficeHours, OpenTarget, due_now
 from models.db import make_engine
 from models.migrate import upgrade
 from models.tables import Agency, Assignment, ChatIdentity, Person, Plan, Task
-from services.reminders import ReminderSettings, SweepResult, sweep
+from services.reminders.load import ReminderSettings
+from services.reminders.sweep import SweepResult, sweep
 from services.unit_of_work import Sessions, make_sessionmaker, transaction
 from tests.databases import create_database, database_url, drop_database
 

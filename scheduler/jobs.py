@@ -17,13 +17,8 @@ from services.housekeeping import (
 )
 from services.occurrences import GeneratedOccurrences, generate_occurrences
 from services.outbox import Wake
-from services.reminders import (
-    EscalationResult,
-    ReminderSettings,
-    SweepResult,
-    escalate,
-    sweep,
-)
+from services.reminders.load import ReminderSettings
+from services.reminders.sweep import EscalationResult, SweepResult, escalate, sweep
 from services.summary import ReportConfig, send_weekly_summaries
 from services.unit_of_work import transaction
 

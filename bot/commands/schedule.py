@@ -13,7 +13,7 @@ from bot.settings import Settings
 from bot.tables import render_table
 from locales import Translate
 from scheduler.jobs import reminder_settings
-from services import reminders
+from services.reminders import preview as reminders
 from views.text import moment, short_day
 
 # A preview replays every sweep of the range; a year is plenty and stays quick.

@@ -12,7 +12,8 @@ from domain.reminders import OfficeHours
 from models.tables import Agency, ChatIdentity, Outbox, Person, ReminderLedger
 from services.agencies import SHIPPED_REGISTRY, load_registry, read_registry
 from services.plans import save_plan
-from services.reminders import ReminderSettings, sweep
+from services.reminders.load import ReminderSettings
+from services.reminders.sweep import sweep
 from services.unit_of_work import Sessions, transaction
 from tests.conftest import BOTH_STORES
 

@@ -36,8 +36,9 @@ from models.tables import (
     Task,
 )
 from scheduler.jobs import run_sweep
-from services import reminders
-from services.reminders import ReminderSettings, SweepResult, escalate, sweep
+from services.reminders import write as reminders_write
+from services.reminders.load import ReminderSettings
+from services.reminders.sweep import SweepResult, escalate, sweep
 from services.unit_of_work import Sessions, make_sessionmaker, transaction
 from tests.conftest import BOTH_STORES
 from views.buttons import ButtonAction, decode
@@ -389,8 +390,8 @@ async def test_many_people_are_written_chunk_by_chunk_and_batch_by_batch_each_on
     db_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(reminders, "RENDER_CHUNK", 2)
-    monkeypatch.setattr(reminders, "WRITE_BATCH", 3)
+    monkeypatch.setattr(reminders_write, "RENDER_CHUNK", 2)
+    monkeypatch.setattr(reminders_write, "WRITE_BATCH", 3)
     plan = await world.plan(hub="VPUB")
     for n in range(14):
         await world.task(plan, f"I.{n}", date(2023, 11, 20), lead=f"AG{n % 8}")
@@ -435,7 +436,7 @@ async def test_a_bulk_insert_refuses_a_value_too_long_for_its_column_instead_of_
     with pytest.raises(DBAPIError):
         async with transaction(sessions) as session:
             connection = await session.connection()
-            await reminders._insert_ledger(connection, [("a:1", lan, too_long, EPOCH, None)])
+            await reminders_write.insert_ledger(connection, [("a:1", lan, too_long, EPOCH, None)])
 
     assert await ledger(sessions) == []
 

@@ -1,0 +1,19 @@
+"""Reminder sweeps, escalations and the schedule preview over the store.
+
+A sweep reads what the planner needs in a few set-based queries, lets the pure planner
+(domain.reminders) decide, and writes each person's bundled message to the outbox in the
+same transaction as its ledger rows. The ledger's unique key (target, recipient, kind)
+makes a re-run, a restart or a racing second instance write nothing twice: a batch that
+collides is rolled back and retried person by person, and the persons another sweep
+already served are skipped.
+
+A day's first sweep at 50,000 assignments writes some 11,000 ledger rows and 4,600
+messages (bench/sweep.py): rows go in the driver's own form in a few bulk statements
+(`write`), the next chunk of messages is rendered while the database writes the current
+one, and the garbage collector rests meanwhile.
+
+Modules: `load` reads what planning needs; `write` writes bundles of messages with their
+ledger rows; `sweep` runs the reminder sweep and the escalation pass; `preview` tells what
+sweeps would send. The wording is views.reminders. They import domain, models, views and
+services.outbox / services.unit_of_work, never handlers, scheduler or bot.
+"""

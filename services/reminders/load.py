@@ -1,0 +1,426 @@
+"""What a sweep, an escalation pass or a preview plans from, read in a few set-based queries."""
+
+import json
+import logging
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlmodel import col
+
+from domain.access import Role
+from domain.reminders import (
+    DEFAULT_POLICY,
+    LedgerKey,
+    OfficeHours,
+    OpenTarget,
+    PolicyError,
+    ReminderPolicy,
+    reach,
+)
+from domain.status import Status
+from domain.targets import target_key
+from models.enums import AssignmentRole
+from models.tables import (
+    Agency,
+    Assignment,
+    ChatIdentity,
+    Occurrence,
+    Person,
+    Plan,
+    ReminderLedger,
+    Snooze,
+    Task,
+)
+from services.unit_of_work import UnitOfWork
+from views.reminders import (
+    TargetInfo,
+)
+
+log = logging.getLogger(__name__)
+
+# Snoozes that ended longer ago than this have long been answered by a "snoozed" reminder.
+SNOOZE_MEMORY = timedelta(days=60)
+# Values per IN list. They are written into the SQL (see _among), so SQLite's limit on bound
+# parameters does not apply; chunks only keep a statement's text a reasonable size.
+_CHUNK = 5000
+_OPEN = tuple(s.value for s in Status if s.is_open)
+_STATUSES = {s.value: s for s in Status}
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    """How reminders and escalations behave (from bot.settings, built by the scheduler)."""
+
+    hours: OfficeHours
+    remind_cooperating: bool = False
+    escalate_after_days: int = 5
+    long_overdue_days: int = 20
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A reachable person: who they are and the chat they registered last."""
+
+    person_id: int
+    name: str
+    role: str
+    locale: str
+    agency_id: int | None
+    channel: str
+    chat_id: str
+
+
+@dataclass
+class Store:
+    """Everything a sweep plans from, read in a few queries."""
+
+    targets: list[OpenTarget]
+    contacts: dict[int, Contact]
+    recipients: dict[int, list[int]]
+    coordinators: dict[int, list[int]]
+    leaders: list[int]
+    agencies: dict[int, tuple[str, str]]
+    snoozes: dict[tuple[int, str], datetime] = field(default_factory=dict)
+
+
+async def _rows(session: UnitOfWork, statement: sa.Executable) -> Sequence[Any]:
+    """Plain rows of a column query (the ORM is not needed to read a few columns)."""
+    connection = await session.connection()
+    return (await connection.execute(statement)).all()
+
+
+def _among(column: Any, values: Sequence[Any]) -> Any:
+    """`column IN (values)` with the values written into the statement as literals.
+
+    The values are ids and ledger keys the sweep made itself; binding thousands of them
+    would pass SQLite's limit on parameters and cost a round trip per few hundred."""
+    return column.in_(
+        sa.bindparam(None, list(values), type_=column.type, expanding=True, literal_execute=True)
+    )
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@lru_cache(maxsize=256)
+def _policy(plan_id: int, stored: str) -> ReminderPolicy:
+    # Cached on the stored text, so a bad policy is logged once per process, not per sweep.
+    try:
+        return ReminderPolicy.from_json(json.loads(stored))
+    except PolicyError as exc:
+        log.warning("plan %s: reminder policy ignored, defaults used: %s", plan_id, exc)
+        return DEFAULT_POLICY
+
+
+def _wanted(due: Any, status: Any, due_by: date, blocked_any: bool) -> Any:
+    # Undated work is never reminded; when blocked, it is still escalated.
+    dated = due <= due_by
+    return sa.or_(dated, status == Status.BLOCKED.value) if blocked_any else dated
+
+
+def _blocked_since(status: Any, updated: Any) -> Any:
+    # Only a blocked target needs its last update (it names the blocking episode); leaving
+    # the others NULL spares the sweep converting tens of thousands of timestamps.
+    return sa.case((status == Status.BLOCKED.value, updated), else_=sa.null())
+
+
+async def _load_contacts(session: UnitOfWork) -> dict[int, Contact]:
+    newest: dict[int, tuple[str, str]] = {}
+    chats = await _rows(
+        session,
+        sa.select(
+            col(ChatIdentity.person_id), col(ChatIdentity.channel), col(ChatIdentity.chat_id)
+        ).order_by(col(ChatIdentity.created_at), col(ChatIdentity.id)),
+    )
+    for person_id, channel, chat_id in chats:
+        newest[person_id] = (channel, chat_id)
+    people = await _rows(
+        session,
+        sa.select(
+            col(Person.id),
+            col(Person.name),
+            col(Person.role),
+            col(Person.locale),
+            col(Person.agency_id),
+        ).where(col(Person.active)),
+    )
+    contacts = {}
+    for person_id, name, role, locale, agency_id in people:
+        if person_id is not None and person_id in newest:
+            channel, chat_id = newest[person_id]
+            contacts[person_id] = Contact(
+                person_id, name, role, locale, agency_id, channel, chat_id
+            )
+    return contacts
+
+
+def _hub_contacts(
+    hubs: Mapping[int, int | None], contacts: Iterable[Contact]
+) -> dict[int, list[int]]:
+    """Each plan's hub coordinators; else the city-wide coordinators; else administrators."""
+    by_agency: dict[int, list[int]] = {}
+    city: list[int] = []
+    admins: list[int] = []
+    for contact in sorted(contacts, key=lambda c: c.person_id):
+        if contact.role == Role.COORDINATOR and contact.agency_id is not None:
+            by_agency.setdefault(contact.agency_id, []).append(contact.person_id)
+        elif contact.role == Role.COORDINATOR:
+            city.append(contact.person_id)
+        elif contact.role == Role.ADMIN:
+            admins.append(contact.person_id)
+    fallback = city or admins
+    return {
+        plan_id: (by_agency.get(hub, []) if hub is not None else []) or fallback
+        for plan_id, hub in hubs.items()
+    }
+
+
+async def load_store(
+    session: UnitOfWork,
+    *,
+    settings: ReminderSettings,
+    now: datetime,
+    remind_through: date | None,
+    blocked_any: bool,
+) -> Store:
+    """What planning needs. With `remind_through`, only targets that can have a reminder
+    step by that day; without, only those due by today (for escalation). With
+    `blocked_any`, blocked targets whatever their date (escalation hears of those)."""
+    contacts = await _load_contacts(session)
+    recipients: dict[int, list[int]] = {}
+    for contact in contacts.values():
+        if contact.role == Role.OFFICER and contact.agency_id is not None:
+            recipients.setdefault(contact.agency_id, []).append(contact.person_id)
+    plan_rows = await _rows(
+        session,
+        sa.select(col(Plan.id), col(Plan.hub_agency_id), col(Plan.reminder_policy)),
+    )
+    policies = {
+        plan_id: _policy(plan_id, json.dumps(stored, sort_keys=True))
+        for plan_id, _, stored in plan_rows
+        if stored is not None
+    }
+    hubs = {plan_id: hub for plan_id, hub, _ in plan_rows}
+    coordinators = _hub_contacts(hubs, contacts.values())
+    agencies = {
+        agency_id: (code, name)
+        for agency_id, code, name in (
+            await _rows(session, sa.select(col(Agency.id), col(Agency.code), col(Agency.name)))
+        )
+        if agency_id is not None
+    }
+    targets = await _load_targets(
+        session,
+        policies=policies,
+        remind_cooperating=settings.remind_cooperating,
+        due_by=(
+            settings.hours.today(now)
+            if remind_through is None
+            else reach(
+                [DEFAULT_POLICY, *policies.values()],
+                calendar=settings.hours.calendar,
+                day=remind_through,
+            )
+        ),
+        blocked_any=blocked_any,
+    )
+    snoozes = {
+        (person_id, target): until
+        for person_id, target, until in (
+            await _rows(
+                session,
+                sa.select(col(Snooze.person_id), col(Snooze.target), col(Snooze.until)).where(
+                    col(Snooze.until) >= now - SNOOZE_MEMORY
+                ),
+            )
+        )
+    }
+    return Store(
+        targets=targets,
+        contacts=contacts,
+        recipients=recipients,
+        coordinators=coordinators,
+        leaders=sorted(c.person_id for c in contacts.values() if c.role == Role.LEADER),
+        agencies=agencies,
+        snoozes=snoozes,
+    )
+
+
+async def _load_targets(
+    session: UnitOfWork,
+    *,
+    policies: Mapping[int, ReminderPolicy],
+    remind_cooperating: bool,
+    due_by: date,
+    blocked_any: bool,
+) -> list[OpenTarget]:
+    roles = [AssignmentRole.LEAD.value]
+    if remind_cooperating:
+        roles.append(AssignmentRole.COOPERATING.value)
+    dated = _wanted(col(Task.due_date), col(Assignment.status), due_by, blocked_any)
+    rows = await _rows(
+        session,
+        sa.select(
+            col(Assignment.id),
+            col(Assignment.agency_id),
+            col(Assignment.role),
+            col(Assignment.status),
+            _blocked_since(col(Assignment.status), col(Assignment.last_update_at)),
+            col(Task.plan_id),
+            col(Task.due_date),
+        )
+        .join(Task, col(Task.id) == col(Assignment.task_id))
+        .where(
+            sa.not_(col(Task.removed)),
+            col(Assignment.status).in_(_OPEN),
+            col(Assignment.role).in_(roles),
+            dated,
+            # Recurring duties are reminded through their occurrences. A task without a rule
+            # holds JSON null when written through the ORM, SQL NULL otherwise.
+            sa.or_(
+                col(Task.recurrence).is_(None), sa.cast(col(Task.recurrence), sa.Text) == "null"
+            ),
+        ),
+    )
+    lead = AssignmentRole.LEAD.value
+    # Positional, in OpenTarget's field order: twice as fast as keywords for tens of thousands.
+    targets = [
+        OpenTarget(
+            target_key(assignment_id),
+            assignment_id,
+            None,
+            agency_id,
+            plan_id,
+            due,
+            policies.get(plan_id, DEFAULT_POLICY),
+            role != lead,
+            _STATUSES[status],
+            updated_at,
+        )
+        for assignment_id, agency_id, role, status, updated_at, plan_id, due in rows
+    ]
+    periods = await _rows(
+        session,
+        sa.select(
+            col(Occurrence.id),
+            col(Occurrence.assignment_id),
+            col(Occurrence.due_date),
+            col(Occurrence.status),
+            _blocked_since(col(Occurrence.status), col(Occurrence.last_update_at)),
+            col(Assignment.agency_id),
+            col(Assignment.role),
+            col(Task.plan_id),
+        )
+        .join(Assignment, col(Assignment.id) == col(Occurrence.assignment_id))
+        .join(Task, col(Task.id) == col(Assignment.task_id))
+        .where(
+            sa.not_(col(Task.removed)),
+            col(Occurrence.status).in_(_OPEN),
+            _wanted(col(Occurrence.due_date), col(Occurrence.status), due_by, blocked_any),
+            col(Assignment.status) != Status.CANCELLED.value,
+            col(Assignment.role).in_(roles),
+        ),
+    )
+    targets.extend(
+        OpenTarget(
+            key=target_key(assignment_id, occurrence_id),
+            assignment_id=assignment_id,
+            occurrence_id=occurrence_id,
+            agency_id=agency_id,
+            plan_id=plan_id,
+            due=due,
+            policy=policies.get(plan_id, DEFAULT_POLICY),
+            informational=role != AssignmentRole.LEAD.value,
+            status=_STATUSES[status],
+            updated_at=updated_at,
+        )
+        for occurrence_id, assignment_id, due, status, updated_at, agency_id, role, plan_id in (
+            periods
+        )
+        if occurrence_id is not None
+    )
+    return targets
+
+
+async def ledger_rows(
+    session: UnitOfWork, *, column: Any, values: Collection[str]
+) -> set[LedgerKey]:
+    """Ledger keys whose `column` (ReminderLedger.kind or .target) is one of `values`."""
+    found: set[LedgerKey] = set()
+    for chunk in chunks(sorted(values), _CHUNK):
+        rows = await _rows(
+            session,
+            sa.select(
+                col(ReminderLedger.target),
+                col(ReminderLedger.recipient_id),
+                col(ReminderLedger.kind),
+            ).where(_among(col(column), chunk)),
+        )
+        found.update((target, person, kind) for target, person, kind in rows)
+    return found
+
+
+async def target_info(session: UnitOfWork, targets: Iterable[OpenTarget]) -> dict[str, TargetInfo]:
+    wanted = {t.key: t for t in targets}
+    assignment_ids = sorted({t.assignment_id for t in wanted.values()})
+    occurrence_ids = sorted({t.occurrence_id for t in wanted.values() if t.occurrence_id})
+    base: dict[int, tuple[Any, ...]] = {}
+    for chunk in chunks(assignment_ids, _CHUNK):
+        rows = await _rows(
+            session,
+            sa.select(
+                col(Assignment.id),
+                col(Assignment.progress),
+                col(Assignment.blocked_reason),
+                col(Task.code),
+                col(Task.title),
+                col(Plan.ref),
+                col(Plan.source_key),
+            )
+            .join(Task, col(Task.id) == col(Assignment.task_id))
+            .join(Plan, col(Plan.id) == col(Task.plan_id))
+            .where(_among(col(Assignment.id), chunk)),
+        )
+        base.update({row[0]: tuple(row) for row in rows})
+    periods: dict[int, tuple[Any, ...]] = {}
+    for chunk in chunks(occurrence_ids, _CHUNK):
+        rows = await _rows(
+            session,
+            sa.select(
+                col(Occurrence.id),
+                col(Occurrence.period_label),
+                col(Occurrence.progress),
+                col(Occurrence.blocked_reason),
+            ).where(_among(col(Occurrence.id), chunk)),
+        )
+        periods.update({row[0]: tuple(row) for row in rows})
+    info = {}
+    for key, target in wanted.items():
+        row = base.get(target.assignment_id)
+        if row is None:
+            continue
+        _, progress, reason, code, title, ref, source_key = row
+        period = None
+        if target.occurrence_id is not None:
+            occurrence = periods.get(target.occurrence_id)
+            if occurrence is None:
+                continue
+            _, period, progress, reason = occurrence
+        info[key] = TargetInfo(
+            handle=target.assignment_id,
+            task_code=code,
+            title=title,
+            plan_label=ref or source_key,
+            period=period,
+            progress=progress,
+            blocked_reason=reason,
+        )
+    return info

@@ -1,0 +1,261 @@
+"""The reminder sweep and the escalation pass: plan (domain.reminders), word, write."""
+
+import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import chain
+
+from domain.reminders import (
+    NO_OFFICER,
+    Escalation,
+    Notice,
+    Reason,
+    Reminder,
+    due_now,
+    escalation_candidates,
+    escalation_kind,
+    history_needed,
+    plan,
+    plan_escalations,
+    wanted_kinds,
+)
+from models.enums import OutboxKind
+from models.tables import (
+    ReminderLedger,
+)
+from services.outbox import Wake
+from services.reminders.load import ReminderSettings, Store, ledger_rows, load_store, target_info
+from services.reminders.write import COLLECTOR, Bundle, write_bundles
+from services.unit_of_work import Sessions
+from views.messages import Outgoing
+from views.reminders import (
+    ReminderWording,
+    TargetInfo,
+    escalation_messages,
+    notice_message,
+    reminder_messages,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What one reminder sweep wrote."""
+
+    messages: int = 0
+    reminders: int = 0
+    skipped: int = 0
+    notices: int = 0
+    conflicts: int = 0
+    unreported_agencies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EscalationResult:
+    """What one escalation pass wrote."""
+
+    messages: int = 0
+    items: int = 0
+    conflicts: int = 0
+    plans_without_contact: tuple[int, ...] = ()
+
+
+async def sweep(
+    sessions: Sessions,
+    *,
+    settings: ReminderSettings,
+    now: datetime,
+    wake: Wake | None = None,
+) -> SweepResult:
+    """Send every reminder that has fallen due, once, bundled per person."""
+    if not settings.hours.is_open(now):
+        return SweepResult()
+    with COLLECTOR.paused():
+        return await _sweep(sessions, settings=settings, now=now, wake=wake)
+
+
+async def _sweep(
+    sessions: Sessions,
+    *,
+    settings: ReminderSettings,
+    now: datetime,
+    wake: Wake | None,
+) -> SweepResult:
+    hours = settings.hours
+    async with sessions() as session:
+        dialect = (await session.connection()).dialect
+        store = await load_store(
+            session, settings=settings, now=now, remind_through=hours.today(now), blocked_any=False
+        )
+        dues = due_now(store.targets, hours=hours, now=now)
+        recorded = await ledger_rows(
+            session, column=ReminderLedger.kind, values=wanted_kinds(dues, store.snoozes)
+        )
+        owed = history_needed(
+            dues,
+            recipients=store.recipients,
+            recorded=recorded,
+            snoozes=store.snoozes,
+            now=now,
+        )
+        recorded |= await ledger_rows(session, column=ReminderLedger.target, values=owed)
+        decided = plan(
+            dues,
+            recipients=store.recipients,
+            coordinators=store.coordinators,
+            recorded=recorded,
+            snoozes=store.snoozes,
+            hours=hours,
+            now=now,
+        )
+        info = await target_info(session, [r.target for r in decided.reminders])
+    notices: dict[int, list[Notice]] = {}
+    for notice in decided.notices:
+        notices.setdefault(notice.person_id, []).append(notice)
+    notice_bundles = []
+    for person_id, theirs in sorted(notices.items()):
+        contact = store.contacts[person_id]
+        message = notice_message(theirs, agencies=store.agencies, locale=contact.locale)
+        keys = [(n.key, NO_OFFICER) for n in theirs]
+        notice_bundles.append(
+            Bundle(contact, OutboxKind.NOTICE, [(message, keys)], [], len(theirs))
+        )
+    # Reminders are rendered batch by batch as they are written (see _write).
+    bundles = chain(
+        _reminder_bundles(decided.by_person(), store=store, info=info, settings=settings, now=now),
+        notice_bundles,
+    )
+    written, conflicts = await write_bundles(
+        sessions, bundles, dialect=dialect, now=now, wake=wake
+    )
+    unreported = tuple(store.agencies.get(a, (str(a), ""))[0] for a in decided.unreported)
+    if unreported:
+        log.warning(
+            "agencies with nobody registered and no coordinator to tell: %s",
+            ", ".join(unreported),
+        )
+    return SweepResult(
+        messages=sum(len(b.messages) for b in written),
+        reminders=sum(b.items for b in written if b.outbox_kind == OutboxKind.REMINDER),
+        skipped=sum(len(b.skipped) for b in written),
+        notices=sum(b.items for b in written if b.outbox_kind == OutboxKind.NOTICE),
+        conflicts=conflicts,
+        unreported_agencies=unreported,
+    )
+
+
+def _reminder_bundles(
+    by_person: Mapping[int, list[Reminder]],
+    *,
+    store: Store,
+    info: Mapping[str, TargetInfo],
+    settings: ReminderSettings,
+    now: datetime,
+) -> Iterator[Bundle]:
+    today = settings.hours.today(now)
+    wordings: dict[str, ReminderWording] = {}
+    # The officers of one agency usually get the same items: render each text once.
+    rendered: dict[tuple[str, tuple[tuple[str, Reason], ...]], list[tuple[Outgoing, int]]] = {}
+    for person_id, reminders in by_person.items():
+        contact = store.contacts[person_id]
+        signature = (contact.locale, tuple((r.target.key, r.reason) for r in reminders))
+        if signature not in rendered:
+            wording = wordings.get(contact.locale) or wordings.setdefault(
+                contact.locale,
+                ReminderWording(contact.locale, today=today, hours=settings.hours),
+            )
+            rendered[signature] = [
+                (message, len(part))
+                for message, part in reminder_messages(reminders, info=info, wording=wording)
+            ]
+        shown = [r for r in reminders if r.target.key in info]
+        messages = []
+        start = 0
+        for message, size in rendered[signature]:
+            part, start = shown[start : start + size], start + size
+            keys = [(r.target.key, kind) for r in part for kind in (r.kind, *r.covers)]
+            messages.append((message, keys))
+        skipped = [(r.target.key, kind) for r in shown for kind in r.skipped]
+        yield Bundle(contact, OutboxKind.REMINDER, messages, skipped, len(shown))
+
+
+async def escalate(
+    sessions: Sessions,
+    *,
+    settings: ReminderSettings,
+    now: datetime,
+    wake: Wake | None = None,
+) -> EscalationResult:
+    """Tell hub coordinators of blocked and long-overdue targets and leadership of the
+    longest overdue, each item once, in one digest per person."""
+    if not settings.hours.is_open(now):
+        return EscalationResult()
+    with COLLECTOR.paused():
+        return await _escalate(sessions, settings=settings, now=now, wake=wake)
+
+
+async def _escalate(
+    sessions: Sessions,
+    *,
+    settings: ReminderSettings,
+    now: datetime,
+    wake: Wake | None,
+) -> EscalationResult:
+    hours = settings.hours
+    async with sessions() as session:
+        dialect = (await session.connection()).dialect
+        store = await load_store(
+            session, settings=settings, now=now, remind_through=None, blocked_any=True
+        )
+        candidates = escalation_candidates(
+            store.targets,
+            hours=hours,
+            now=now,
+            escalate_after=settings.escalate_after_days,
+            long_overdue=settings.long_overdue_days,
+        )
+        kinds = {escalation_kind(target, reason) for target, reason, _ in candidates}
+        recorded = await ledger_rows(session, column=ReminderLedger.kind, values=kinds)
+        escalations, nobody = plan_escalations(
+            candidates,
+            coordinators=store.coordinators,
+            leaders=store.leaders,
+            recorded=recorded,
+        )
+        info = await target_info(session, [e.target for e in escalations])
+    by_person: dict[int, list[Escalation]] = {}
+    for escalation in sorted(
+        escalations, key=lambda e: (-e.overdue_days, e.target.key, e.person_id)
+    ):
+        by_person.setdefault(escalation.person_id, []).append(escalation)
+    bundles = []
+    for person_id, theirs in sorted(by_person.items()):
+        contact = store.contacts[person_id]
+        messages = escalation_messages(
+            theirs,
+            info=info,
+            agencies=store.agencies,
+            locale=contact.locale,
+            escalate_after_days=settings.escalate_after_days,
+            long_overdue_days=settings.long_overdue_days,
+        )
+        keyed = [(m, [(e.target.key, e.kind) for e in part]) for m, part in messages]
+        bundles.append(
+            Bundle(contact, OutboxKind.ESCALATION, keyed, [], sum(len(p) for _, p in messages))
+        )
+    written, conflicts = await write_bundles(
+        sessions, bundles, dialect=dialect, now=now, wake=wake
+    )
+    if nobody:
+        log.warning(
+            "escalations with nobody to receive them (no coordinator or leader) for plans: %s",
+            ", ".join(str(p) for p in sorted(nobody)),
+        )
+    return EscalationResult(
+        messages=sum(len(b.messages) for b in written),
+        items=sum(b.items for b in written),
+        conflicts=conflicts,
+        plans_without_contact=tuple(sorted(nobody)),
+    )

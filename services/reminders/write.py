@@ -1,0 +1,289 @@
+"""Writing bundles of messages to the outbox with their ledger rows, exactly once.
+
+Rows go in the driver's own form in a few bulk statements (writes, insert_outbox,
+insert_ledger), the next chunk of messages is rendered while the database writes the
+current one (_Ahead), and the garbage collector rests meanwhile (_CollectorPause).
+"""
+
+import asyncio
+import gc
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from models.bulk import DriverForm, unnest_insert
+from models.tables import (
+    Outbox,
+    ReminderLedger,
+)
+from services.outbox import Wake, pending_row
+from services.reminders.load import Contact
+from services.unit_of_work import Sessions, transaction
+from views.messages import Outgoing
+
+log = logging.getLogger(__name__)
+
+# Bundles written per transaction; a collision retries that batch person by person. Each
+# commit writes every page the batch touched (SQLite rewrites the ledger's index pages
+# for each), so fewer, larger batches cost less.
+WRITE_BATCH = 5000
+# Bundles rendered and inserted at a time within a batch (see _Ahead).
+RENDER_CHUNK = 1000
+_OUTBOX = cast(sa.Table, Outbox.__table__)  # type: ignore[attr-defined]
+_LEDGER = cast(sa.Table, ReminderLedger.__table__)  # type: ignore[attr-defined]
+_LEDGER_COLUMNS = ("target", "recipient_id", "kind", "created_at", "outbox_id")
+
+
+class _CollectorPause:
+    """Pauses Python's cyclic garbage collector while sweeps run.
+
+    A day's first sweep holds some hundred thousand rows, targets and messages at once, and
+    every full pass of the collector walks them all and the whole application besides: a
+    third of that sweep's time went there. Reference counting still frees whatever a sweep
+    drops; only reference cycles wait for the collector to resume. Overlapping sweeps (the
+    reminder sweep and the escalation pass share a loop) resume it when the last one ends,
+    and a collector someone else turned off stays off.
+    """
+
+    def __init__(self) -> None:
+        self._depth = 0
+        self._resume = False
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """The collector paused for the duration of the block."""
+        if self._depth == 0:
+            self._resume = gc.isenabled()
+            gc.disable()
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth == 0 and self._resume:
+                gc.enable()
+
+
+COLLECTOR = _CollectorPause()
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """Messages for one person, each with the ledger rows it writes."""
+
+    contact: Contact
+    outbox_kind: str
+    messages: list[tuple[Outgoing, list[tuple[str, str]]]]
+    skipped: list[tuple[str, str]]
+    items: int
+
+
+def _untyped(table: sa.Table, names: Iterable[str]) -> sa.TableClause:
+    """`table` with untyped columns, to write values already in the driver's form."""
+    return sa.table(table.name, *(sa.column(name) for name in names))
+
+
+@dataclass(frozen=True)
+class _Writes:
+    """Some bundles' rows in the driver's form, ready to insert.
+
+    Round r holds the r-th message of every bundle, with who it goes to and the ledger
+    rows it writes: (person, outbox kind) then tells which outbox row got which id without
+    asking the database to keep RETURNING in order (SQLite would insert row by row).
+    """
+
+    outbox: list[list[dict[str, Any]]]
+    messages: list[list[tuple[int, str, list[tuple[str, str]]]]]
+    skipped: list[tuple[str, int, str, Any, None]]
+    stamp: Any
+
+
+def writes(bundles: Sequence[Bundle], *, dialect: sa.Dialect, now: datetime) -> _Writes:
+    """The outbox rows services.outbox.enqueue would write for the bundles, and their ledger
+    rows."""
+    keys = [(b.contact.person_id, b.outbox_kind) for b in bundles]
+    if len(set(keys)) != len(keys):
+        raise ValueError("one bundle per person and outbox kind")
+    outbox = DriverForm(_OUTBOX, dialect)
+    stamp = DriverForm(_LEDGER, dialect).value("created_at", now)
+    # Officers of one agency share their message objects: build each payload once.
+    payloads: dict[int, dict[str, Any]] = {}
+    rows = _Writes(
+        outbox=[],
+        messages=[],
+        skipped=[
+            (target, bundle.contact.person_id, kind, stamp, None)
+            for bundle in bundles
+            for target, kind in bundle.skipped
+        ],
+        stamp=stamp,
+    )
+    for index in range(max((len(b.messages) for b in bundles), default=0)):
+        entries = [(b, *b.messages[index]) for b in bundles if index < len(b.messages)]
+        rows.outbox.append(
+            [
+                outbox.row(
+                    pending_row(
+                        channel=bundle.contact.channel,
+                        chat_id=bundle.contact.chat_id,
+                        person_id=bundle.contact.person_id,
+                        kind=bundle.outbox_kind,
+                        payload=payloads.get(id(message))
+                        or payloads.setdefault(id(message), message.to_payload()),
+                        now=now,
+                    )
+                )
+                for bundle, message, _ in entries
+            ]
+        )
+        rows.messages.append(
+            [(bundle.contact.person_id, bundle.outbox_kind, keys) for bundle, _, keys in entries]
+        )
+    return rows
+
+
+_LedgerRow = tuple[str, int, str, Any, int | None]
+
+
+async def insert_outbox(connection: AsyncConnection, rows: _Writes) -> list[_LedgerRow]:
+    """The outbox rows; return the ledger rows, now that their outbox ids are known."""
+    dialect = connection.dialect
+    ledger: list[_LedgerRow] = list(rows.skipped)
+    for outbox_rows, messages in zip(rows.outbox, rows.messages, strict=True):
+        names = list(outbox_rows[0])
+        if dialect.name == "postgresql":
+            inserted = await connection.execute(
+                sa.text(unnest_insert(_OUTBOX, names, dialect) + " RETURNING id, person_id, kind"),
+                {name: [row[name] for row in outbox_rows] for name in names},
+            )
+        else:
+            table = _untyped(_OUTBOX, [*names, "id"])
+            inserted = await connection.execute(
+                sa.insert(table).returning(table.c.id, table.c.person_id, table.c.kind),
+                outbox_rows,
+            )
+        ids = {(person_id, kind): outbox_id for outbox_id, person_id, kind in inserted}
+        for person_id, outbox_kind, keys in messages:
+            outbox_id = ids[(person_id, outbox_kind)]
+            ledger.extend(
+                (target, person_id, kind, rows.stamp, outbox_id) for target, kind in keys
+            )
+    return ledger
+
+
+async def insert_ledger(connection: AsyncConnection, ledger: Sequence[_LedgerRow]) -> None:
+    """Ledger rows already in the driver's form."""
+    dialect = connection.dialect
+    if not ledger:
+        return
+    if dialect.name == "postgresql":
+        columns = zip(*ledger, strict=True)
+        await connection.execute(
+            sa.text(unnest_insert(_LEDGER, _LEDGER_COLUMNS, dialect)),
+            {name: list(values) for name, values in zip(_LEDGER_COLUMNS, columns, strict=True)},
+        )
+    else:
+        # A plain executemany of tuples: SQLite's own bulk path, nothing to convert.
+        insert = sa.insert(_untyped(_LEDGER, _LEDGER_COLUMNS)).compile(dialect=dialect)
+        await connection.exec_driver_sql(insert.string, ledger)
+
+
+class _Ahead:
+    """Bundles turned into rows a chunk at a time, the next chunk prepared while the
+    database writes the current one.
+
+    Rendering the messages (`bundles` may be a lazy iterator) and preparing their rows is
+    pure Python; inserting them is mostly the database's work, or SQLite's own thread's.
+    `prefetch` starts preparing the next chunk in a task of its own, which the event loop
+    runs as soon as the caller awaits an insert, so the two overlap instead of taking
+    turns. (A worker thread overlaps no better: it fights the event loop for the GIL.)
+    """
+
+    def __init__(self, bundles: Iterable[Bundle], *, dialect: sa.Dialect, now: datetime) -> None:
+        self._pending = iter(bundles)
+        self._dialect = dialect
+        self._now = now
+        self._next: asyncio.Future[tuple[list[Bundle], _Writes] | None] | None = None
+
+    async def _prepare(self) -> tuple[list[Bundle], _Writes] | None:
+        chunk = list(islice(self._pending, RENDER_CHUNK))
+        return (chunk, writes(chunk, dialect=self._dialect, now=self._now)) if chunk else None
+
+    def prefetch(self) -> None:
+        """Start preparing the next chunk, if that has not started yet."""
+        if self._next is None:
+            self._next = asyncio.ensure_future(self._prepare())
+
+    async def next(self) -> tuple[list[Bundle], _Writes] | None:
+        """The next chunk of bundles and their rows; None once all are taken."""
+        self.prefetch()
+        assert self._next is not None
+        prepared, self._next = await self._next, None
+        return prepared
+
+    def close(self) -> None:
+        """Drop a chunk not yet taken (only left after a failure)."""
+        if self._next is not None:
+            if self._next.done() and not self._next.cancelled():
+                self._next.exception()  # retrieved: the failure that matters is the caller's
+            self._next.cancel()
+
+
+async def write_bundles(
+    sessions: Sessions,
+    bundles: Iterable[Bundle],
+    *,
+    dialect: sa.Dialect,
+    now: datetime,
+    wake: Wake | None,
+) -> tuple[list[Bundle], int]:
+    """Write the bundles; return those written and how many another sweep had written."""
+    ahead = _Ahead(bundles, dialect=dialect, now=now)
+    written: list[Bundle] = []
+    conflicts = 0
+    try:
+        while True:
+            batch: list[Bundle] = []
+            try:
+                async with transaction(sessions) as session:
+                    connection = await session.connection()
+                    while len(batch) < WRITE_BATCH and (prepared := await ahead.next()):
+                        chunk, rows = prepared
+                        batch.extend(chunk)
+                        ledger = await insert_outbox(connection, rows)
+                        # Prepared while the ledger rows, the longer insert, are written.
+                        ahead.prefetch()
+                        await insert_ledger(connection, ledger)
+                written.extend(batch)
+            except IntegrityError:
+                log.info(
+                    "a batch of %d reminder bundles collided; retrying one by one", len(batch)
+                )
+                for bundle in batch:
+                    try:
+                        async with transaction(sessions) as session:
+                            connection = await session.connection()
+                            rows = writes([bundle], dialect=dialect, now=now)
+                            await insert_ledger(connection, await insert_outbox(connection, rows))
+                        written.append(bundle)
+                    except IntegrityError as exc:
+                        conflicts += 1
+                        log.info(
+                            "person %s: reminders already written by another sweep, skipped (%s)",
+                            bundle.contact.person_id,
+                            exc.orig,
+                        )
+            if not batch:
+                return written, conflicts
+            if wake is not None and any(b.messages for b in batch):
+                wake()
+    finally:
+        ahead.close()

@@ -1,0 +1,247 @@
+"""What reminders, agency notices and escalation digests say, in each reader's language.
+
+A day's first sweep words thousands of items over a few hundred due dates, so each phrase
+is worked out once per locale and day (ReminderWording) and dates are formatted once.
+"""
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import TypeVar
+
+from domain.reminders import Escalation, EscalationReason, Notice, OfficeHours, Reason, Reminder
+from domain.status import Status
+from locales import Translate, gettext_for
+from views.keyboards import status_buttons
+from views.messages import Outgoing, ReminderItem
+from views.text import day, render_item_line, shorten, status_phrase
+
+# Telegram allows 4096 characters a message; 15 items of about 200 stay well inside, and
+# 15 rows of 4 buttons inside its keyboard limits.
+MAX_ITEMS_PER_MESSAGE = 15
+REASON_LENGTH = 120
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class TargetInfo:
+    """What a message shows about a target."""
+
+    handle: int
+    task_code: str
+    title: str
+    plan_label: str
+    period: str | None
+    progress: int
+    blocked_reason: str | None
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@lru_cache(maxsize=4096)
+def _long_day(value: date, locale: str) -> str:
+    # Babel formatting is slow enough to matter across thousands of bundles; dates repeat.
+    return day(value, locale=locale)
+
+
+def _distance(_: Translate, *, due: date, today: date, hours: OfficeHours) -> str:
+    calendar = hours.calendar
+    if today <= due:
+        left = calendar.working_days_between(today, due)
+        if left == 0:
+            return _("hôm nay là ngày làm việc cuối cùng")
+        if left == 1:
+            return _("còn 1 ngày làm việc")
+        return _("còn {days} ngày làm việc").format(days=left)
+    late = calendar.working_days_between(due, today)
+    if late <= 1:
+        return _("quá hạn 1 ngày làm việc")
+    return _("quá hạn {days} ngày làm việc").format(days=late)
+
+
+def _headline(info: TargetInfo, *, number: int, locale: str, _: Translate) -> str:
+    return render_item_line(
+        handle=info.handle,
+        task_code=info.task_code,
+        title=info.title,
+        due_date=None,
+        locale=locale,
+        _=_,
+        number=number,
+        period_label=info.period,
+    )
+
+
+class ReminderWording:
+    """One locale's reminder phrases on one day, each worked out once: a day's first sweep
+    words thousands of items over a few hundred due dates and a handful of statuses."""
+
+    def __init__(self, locale: str, *, today: date, hours: OfficeHours) -> None:
+        self.locale = locale
+        self._ = gettext_for(locale)
+        self._today = today
+        self._hours = hours
+        self._deadlines: dict[date, str] = {}
+        self._statuses: dict[tuple[Status, int], str] = {}
+
+    def deadline(self, due: date) -> str:
+        """The due date and the working days left or overdue."""
+        text = self._deadlines.get(due)
+        if text is None:
+            _ = self._
+            text = self._deadlines[due] = " · ".join(
+                [
+                    _("Hạn: {day}").format(day=_long_day(due, self.locale)),
+                    _distance(_, due=due, today=self._today, hours=self._hours),
+                ]
+            )
+        return text
+
+    def status(self, status: Status, progress: int) -> str:
+        """The status of work under way, as the item shows it."""
+        text = self._statuses.get((status, progress))
+        if text is None:
+            text = self._statuses[(status, progress)] = status_phrase(
+                status, progress, None, _=self._, locale=self.locale
+            )
+        return text
+
+
+def _reminder_line(
+    reminder: Reminder, info: TargetInfo, *, number: int, wording: ReminderWording
+) -> str:
+    _ = wording._
+    target = reminder.target
+    assert target.due is not None, "only dated targets are reminded"
+    details = wording.deadline(target.due)
+    if target.status in (Status.IN_PROGRESS, Status.BLOCKED):
+        details += " · " + wording.status(target.status, info.progress)
+    lines = [_headline(info, number=number, locale=wording.locale, _=_), "   " + details]
+    if reminder.reason is Reason.CHECK:
+        lines.append("   " + _("Đã quá hạn: việc này đã hoàn thành chưa?"))
+    elif reminder.reason is Reason.SNOOZED:
+        lines.append("   " + _("Nhắc lại theo yêu cầu của anh/chị."))
+    if target.informational:
+        lines.append("   " + _("Đơn vị phối hợp: để biết và phối hợp."))
+    return "\n".join(lines)
+
+
+def reminder_messages(
+    reminders: Sequence[Reminder], *, info: Mapping[str, TargetInfo], wording: ReminderWording
+) -> list[tuple[Outgoing, list[Reminder]]]:
+    """One person's reminders as numbered messages (several only past the size limit)."""
+    _ = wording._
+    shown = [r for r in reminders if r.target.key in info]
+    parts = list(_chunks(shown, MAX_ITEMS_PER_MESSAGE))
+    messages = []
+    for index, part in enumerate(parts, start=1):
+        many = len(part) > 1
+        if many:
+            header = _("🔔 Nhắc việc: {count} nhiệm vụ").format(count=len(part))
+        else:
+            header = _("🔔 Nhắc việc")
+        if len(parts) > 1:
+            header += " " + _("(phần {part}/{parts})").format(part=index, parts=len(parts))
+        lines = [header]
+        items = []
+        buttons = []
+        for number, reminder in enumerate(part, start=1):
+            target = reminder.target
+            lines.append(
+                _reminder_line(reminder, info[target.key], number=number, wording=wording)
+            )
+            item = ReminderItem(number, target.assignment_id, target.occurrence_id)
+            items.append(item)
+            buttons.append(status_buttons(item=item, _=_, numbered=many))
+        if many:
+            hint = _("Trả lời: {a} xong · {b} 50% · {c} vướng <lý do>").format(
+                a=1, b=2, c=min(3, len(part))
+            )
+        else:
+            hint = _("Trả lời: xong · 50% · vướng <lý do> · nhắc sau 3 ngày")
+        message = Outgoing(
+            text="\n".join(lines),
+            items=tuple(items),
+            buttons=tuple(buttons),
+            reply_hint=hint,
+        )
+        messages.append((message, list(part)))
+    return messages
+
+
+def notice_message(
+    notices: Sequence[Notice], *, agencies: Mapping[int, tuple[str, str]], locale: str
+) -> Outgoing:
+    """Tell a coordinator which agencies have nobody to receive their reminders."""
+    _ = gettext_for(locale)
+    lines = [_("⚠️ Cơ quan chưa có cán bộ nhận nhắc việc")]
+    for notice in notices:
+        code, name = agencies.get(notice.agency_id, ("?", "?"))
+        handles = ", ".join(f"#{t.assignment_id}" for t in notice.targets[:5])
+        if len(notice.targets) > 5:
+            handles += ", …"
+        lines.append(
+            _("• {agency} ({code}): {count} nhiệm vụ đang chờ nhắc ({handles})").format(
+                agency=name, code=code, count=len(notice.targets), handles=handles
+            )
+        )
+    lines.append(_("Đề nghị cơ quan cử cán bộ đầu mối đăng ký bằng mã mời (dondoc invite MÃ)."))
+    return Outgoing(text="\n".join(lines))
+
+
+def escalation_messages(
+    escalations: Sequence[Escalation],
+    *,
+    info: Mapping[str, TargetInfo],
+    agencies: Mapping[int, tuple[str, str]],
+    locale: str,
+    escalate_after_days: int,
+    long_overdue_days: int,
+) -> list[tuple[Outgoing, list[Escalation]]]:
+    """A coordinator's or leader's digest: blocked, overdue and long-overdue sections."""
+    _ = gettext_for(locale)
+    headers = {
+        EscalationReason.BLOCKED: _("⚠️ Nhiệm vụ báo vướng ({count})"),
+        EscalationReason.OVERDUE: _("📋 Nhiệm vụ quá hạn từ {days} ngày làm việc ({count})"),
+        EscalationReason.LONG_OVERDUE: _(
+            "📌 Nhiệm vụ quá hạn kéo dài, từ {days} ngày làm việc ({count})"
+        ),
+    }
+    limits = {
+        EscalationReason.OVERDUE: escalate_after_days,
+        EscalationReason.LONG_OVERDUE: long_overdue_days,
+    }
+    messages = []
+    for reason in (
+        EscalationReason.BLOCKED,
+        EscalationReason.OVERDUE,
+        EscalationReason.LONG_OVERDUE,
+    ):
+        lines_of = [e for e in escalations if e.reason is reason and e.target.key in info]
+        for part in _chunks(lines_of, MAX_ITEMS_PER_MESSAGE):
+            lines = [headers[reason].format(count=len(part), days=limits.get(reason, 0))]
+            for number, escalation in enumerate(part, start=1):
+                target = escalation.target
+                shown = info[target.key]
+                agency = agencies.get(target.agency_id, ("?", "?"))[1]
+                lines.append(_headline(shown, number=number, locale=locale, _=_))
+                if reason is EscalationReason.BLOCKED:
+                    why = shorten(shown.blocked_reason or _("chưa nêu lý do"), REASON_LENGTH)
+                    lines.append("   " + _("{agency}: {reason}").format(agency=agency, reason=why))
+                else:
+                    assert target.due is not None, "only dated targets are overdue"
+                    lines.append(
+                        "   "
+                        + _("{agency} · hạn {day} · quá hạn {days} ngày làm việc").format(
+                            agency=agency,
+                            day=_long_day(target.due, locale),
+                            days=escalation.overdue_days,
+                        )
+                    )
+            messages.append((Outgoing(text="\n".join(lines)), list(part)))
+    return messages
