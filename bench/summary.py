@@ -33,8 +33,9 @@ from models.tables import (
     Task,
 )
 from services.report_files import write_report_files
-from services.summary import build_weekly_summary, render_summary_text, send_weekly_summaries
+from services.summary import build_weekly_summary, send_weekly_summaries
 from services.unit_of_work import Sessions, make_sessionmaker, transaction
+from views.summary import render_summary_text
 
 T = TypeVar("T")
 AS_OF = datetime(2023, 6, 30, 10, 0, tzinfo=UTC)

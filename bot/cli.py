@@ -23,7 +23,7 @@ from models.migrate import upgrade
 from services import agencies as agency_service
 from services import invites as invite_service
 from services import people as people_service
-from services.summary import UnknownPlanError
+from services.queries.scope import UnknownPlanError
 from services.unit_of_work import transaction
 
 app = typer.Typer(

@@ -4,7 +4,7 @@ from handlers.context import Context
 from models.enums import AssignmentRole
 from services import queries
 from services.queries import UnknownAssignmentError
-from services.summary import ReportConfig
+from services.summary import ReportConfig, weekly_summary
 from views import buttons as button_data
 from views.messages import Button
 from views.rows import AssignmentDetail, AssignmentView
@@ -240,7 +240,7 @@ async def summary(ctx: Context, args: str) -> None:
     """/summary: the weekly summary now (leaders and coordinators)."""
     assert ctx.actor is not None
     ctx.replies.append(
-        await queries.weekly_summary(
+        await weekly_summary(
             ctx.session,
             actor=ctx.actor,
             now=ctx.now,

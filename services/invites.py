@@ -9,7 +9,7 @@ from domain.access import Role
 from models.enums import AssignmentRole
 from models.tables import Agency, Assignment, Person, Task
 from services.people import CreatedInvite, create_invite
-from services.summary import resolve_scope
+from services.queries.scope import summary_scope
 from services.unit_of_work import UnitOfWork
 
 
@@ -24,9 +24,9 @@ class PlanInvites:
 async def lead_agencies(session: UnitOfWork, *, plan: str) -> list[Agency]:
     """The agencies that lead at least one current task of a plan (id, number or key), by code.
 
-    Raises services.summary.UnknownPlanError when no plan matches.
+    Raises services.queries.UnknownPlanError when no plan matches.
     """
-    scope = await resolve_scope(session, plans=[plan])
+    scope = await summary_scope(session, plans=[plan])
     rows = await session.exec(
         select(Agency)
         .where(

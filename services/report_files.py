@@ -14,12 +14,9 @@ import re
 from collections.abc import Callable, Sequence
 from copy import copy
 from dataclasses import dataclass
-from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date
 from babel.numbers import format_decimal
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -41,6 +38,7 @@ from domain.summary import (
     short_agency_name,
 )
 from locales import N_, gettext_for, normalise_locale
+from views.text import short_date
 
 CHART_TOP_AGENCIES = 15
 
@@ -87,7 +85,6 @@ _AGENCY_COLUMNS: tuple[tuple[str, int], ...] = (
     (N_("Đã hoàn thành"), 14),
     (N_("Cập nhật gần nhất"), 18),
 )
-_DATE_PATTERN = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
@@ -100,17 +97,6 @@ class ReportFiles:
 
     chart: Path
     spreadsheet: Path
-
-
-def short_date(day: date, *, locale: str) -> str:
-    """A date as officials write it: 30/06/2023 (Vietnamese) or 30 Jun 2023 (English)."""
-    return _short_date(day, normalise_locale(locale))
-
-
-@lru_cache(maxsize=4096)
-def _short_date(day: date, locale: str) -> str:
-    # A spreadsheet repeats the same few hundred dates thousands of times.
-    return format_date(day, _DATE_PATTERN[locale], locale=locale)
 
 
 async def write_report_files(

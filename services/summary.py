@@ -22,26 +22,22 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from babel.dates import format_datetime
-from babel.numbers import format_decimal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from domain.access import Role
+from domain.access import AccessDenied, Actor, Role
 from domain.calendar import WorkCalendar
 from domain.status import Status
 from domain.summary import (
     ChangeRow,
     Figures,
     ItemRow,
-    ItemState,
     SummaryScope,
     WeeklySummary,
-    short_agency_name,
     summarise,
     week_start,
 )
-from locales import Translate, gettext_for, normalise_locale
+from locales import gettext_for, normalise_locale
 from models.enums import AssignmentRole, OutboxKind
 from models.tables import (
     Agency,
@@ -55,30 +51,18 @@ from models.tables import (
     SummarySnapshot,
     Task,
 )
-from services.agencies import expand_groups
 from services.file_links import FileLinks
 from services.outbox import enqueue_for_person
-from services.people import UnknownAgencyError
-from services.report_files import ReportFiles, short_date, write_report_files
+from services.report_files import ReportFiles, write_report_files
 from services.unit_of_work import Sessions, UnitOfWork, transaction
 from views.messages import Attachment, Outgoing
+from views.summary import render_summary_text, summary_attachments, summary_refused
 
 log = logging.getLogger(__name__)
 
 SUMMARY_ROLES = (Role.LEADER, Role.COORDINATOR, Role.ADMIN)
 WEEKLY_RECIPIENT_ROLES = (Role.LEADER, Role.COORDINATOR)
 LEDGER_KIND = "weekly"
-TOP_WORST = 5
-TOP_BLOCKED = 5
-TOP_UPCOMING = 8
-TOP_SILENT = 8
-SCOPE_NAMES = 3
-_REASON_LIMIT = 80
-_LONG_DATE = {"vi": "HH:mm EEEE, dd/MM/yyyy", "en": "HH:mm EEEE, d MMMM yyyy"}
-
-
-class UnknownPlanError(LookupError):
-    """No plan has that id, number or source key."""
 
 
 class _SettingsLike(Protocol):
@@ -159,33 +143,6 @@ _CHANGE_COLUMNS: tuple[Any, ...] = (
 
 async def _all(session: UnitOfWork, statement: Any) -> Sequence[Any]:
     return (await session.exec(statement)).all()  # type: ignore[no-any-return]
-
-
-async def resolve_scope(
-    session: UnitOfWork, *, plans: Sequence[str] = (), agencies: Sequence[str] = ()
-) -> SummaryScope:
-    """A scope from what a person typed: plan ids, numbers or keys; agency or group codes."""
-    plan_ids: set[int] = set()
-    for wanted in plans:
-        text = wanted.strip()
-        condition = col(Plan.ref) == text
-        condition = sa.or_(condition, col(Plan.source_key) == text)
-        if text.isdigit() and len(text) <= 9:  # an id; longer digit runs overflow the column
-            condition = sa.or_(condition, col(Plan.id) == int(text))
-        found = (await session.exec(select(Plan.id).where(condition))).all()
-        if not found:
-            raise UnknownPlanError(wanted)
-        plan_ids.update(p for p in found if p is not None)
-    codes: set[str] = set()
-    if agencies:
-        registry = list((await session.exec(select(Agency))).all())
-        known = {a.code for a in registry}
-        for wanted in agencies:
-            code = wanted.strip().upper()
-            if code not in known:
-                raise UnknownAgencyError(wanted)
-            codes.update(a.code for a in expand_groups(registry, [code]))
-    return SummaryScope(plan_ids=frozenset(plan_ids), agency_codes=frozenset(codes))
 
 
 def _scope_filters(scope: SummaryScope) -> list[Any]:
@@ -374,143 +331,6 @@ async def build_weekly_summary(
     )
 
 
-def _number(value: int, locale: str) -> str:
-    return format_decimal(value, locale=locale)
-
-
-def _delta(value: int | None, locale: str, _: Translate, *, points: bool = False) -> str:
-    if value is None:
-        return ""
-    if value == 0:
-        return " (=)"
-    arrow = "▲" if value > 0 else "▼"
-    amount = _number(abs(value), locale)
-    if points:
-        return " " + _("({arrow}{points} điểm)").format(arrow=arrow, points=amount)
-    return f" ({arrow}{amount})"
-
-
-def _more(count: int, _: Translate, locale: str) -> list[str]:
-    if count <= 0:
-        return []
-    return [_("và {count} việc khác.").format(count=_number(count, locale))]
-
-
-def _item_label(state: ItemState) -> str:
-    row = state.row
-    period = f" ({row.period_label})" if row.period_label else ""
-    return f"#{row.assignment_id} {row.task_code}{period} · {short_agency_name(row.agency_name)}"
-
-
-def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def render_summary_text(summary: WeeklySummary, *, locale: str) -> str:
-    """The summary as a short message that fits a phone screen, in the reader's language."""
-    locale = normalise_locale(locale)
-    _ = gettext_for(locale)
-    figures, deltas = summary.figures, summary.deltas
-    year, week, _weekday = summary.week_start.isocalendar()
-    lines = [
-        _("📊 Tổng hợp tiến độ nhiệm vụ, tuần {week}/{year}").format(week=week, year=year),
-        _("Số liệu đến {moment}.").format(
-            moment=format_datetime(
-                summary.as_of, _LONG_DATE[locale], tzinfo=summary.tz, locale=locale
-            )
-        ),
-    ]
-    if summary.scope_plans or summary.scope_agencies:
-        named = [*summary.scope_plans, *map(short_agency_name, summary.scope_agencies)]
-        scope = "; ".join(named[:SCOPE_NAMES])
-        if len(named) > SCOPE_NAMES:
-            scope += " " + _("và {count} cơ quan khác.").format(
-                count=_number(len(named) - SCOPE_NAMES, locale)
-            )
-        lines.append(_("Phạm vi: {scope}").format(scope=scope))
-    if not summary.items:
-        lines += ["", _("Chưa có nhiệm vụ nào trong phạm vi này.")]
-        return "\n".join(lines)
-
-    percent = figures.on_time_percent
-    on_time = (
-        _("{percent}% ({on_time}/{done})").format(
-            percent=_number(percent, locale),
-            on_time=_number(figures.on_time, locale),
-            done=_number(figures.done_with_due, locale),
-        )
-        if percent is not None
-        else _("chưa có số liệu")
-    )
-    lines += [
-        "",
-        _("• Chưa hoàn thành: {count}").format(count=_number(figures.active, locale))
-        + _delta(deltas.active, locale, _),
-        _("• Hoàn thành trong 7 ngày qua: {count}").format(
-            count=_number(figures.completed_week, locale)
-        )
-        + _delta(deltas.completed_week, locale, _),
-        _("• Đúng hạn (lũy kế): {share}").format(share=on_time)
-        + _delta(deltas.on_time_points, locale, _, points=True),
-        _("• Quá hạn: {count}").format(count=_number(figures.overdue, locale))
-        + _delta(deltas.overdue, locale, _),
-        _("• Vướng mắc: {count}").format(count=_number(figures.blocked, locale))
-        + _delta(deltas.blocked, locale, _),
-    ]
-    worst = summary.worst
-    if worst:
-        lines += ["", _("⚠️ Cơ quan chậm nhất:")]
-        lines += [
-            _("{rank}. {agency}: {count} việc quá hạn, tổng {days} ngày làm việc").format(
-                rank=rank,
-                agency=short_agency_name(agency.name),
-                count=_number(agency.overdue, locale),
-                days=_number(agency.overdue_days, locale),
-            )
-            for rank, agency in enumerate(worst[:TOP_WORST], start=1)
-        ]
-    if summary.blocked:
-        lines += ["", _("⛔ Đang vướng mắc:")]
-        lines += [
-            _("• {item}: {reason}").format(
-                item=_item_label(state),
-                reason=_shorten(state.blocked_reason or _("chưa nêu lý do"), _REASON_LIMIT),
-            )
-            for state in summary.blocked[:TOP_BLOCKED]
-        ]
-        lines += _more(len(summary.blocked) - TOP_BLOCKED, _, locale)
-    if summary.upcoming:
-        lines += ["", _("📅 Đến hạn trong 14 ngày tới:")]
-        lines += [
-            _("• {date}: {item}").format(
-                date=short_date(state.row.due_date, locale=locale),
-                item=_item_label(state),
-            )
-            for state in summary.upcoming[:TOP_UPCOMING]
-            if state.row.due_date is not None
-        ]
-        lines += _more(len(summary.upcoming) - TOP_UPCOMING, _, locale)
-    if summary.silent:
-        lines += ["", _("🔕 Chưa cập nhật trong 30 ngày:")]
-        for agency in summary.silent[:TOP_SILENT]:
-            name = short_agency_name(agency.name)
-            if agency.last_activity is None:
-                lines.append(_("• {agency} (chưa cập nhật lần nào)").format(agency=name))
-            else:
-                day = agency.last_activity.astimezone(summary.tz).date()
-                lines.append(
-                    _("• {agency} (lần cuối {date})").format(
-                        agency=name, date=short_date(day, locale=locale)
-                    )
-                )
-        hidden = len(summary.silent) - TOP_SILENT
-        if hidden > 0:
-            lines.append(_("và {count} cơ quan khác.").format(count=_number(hidden, locale)))
-    lines += ["", _("Chi tiết trong biểu đồ và tệp Excel kèm theo.")]
-    return "\n".join(lines)
-
-
 # The names report_stem gives, with the files' suffixes: all that housekeeping may delete.
 REPORT_FILE_NAME = re.compile(r"(weekly|now)-\d{4}-W\d{2}-[A-Za-z0-9-]+-(vi|en)\.(png|xlsx)")
 
@@ -525,24 +345,12 @@ def report_attachments(
 ) -> tuple[Attachment, ...]:
     """The chart as a photo and the spreadsheet as a document, with captions (and signed
     public links, given `links`)."""
-    _ = gettext_for(locale)
 
     def url(path: Path) -> str | None:
         return links.url(path.name, now=now) if links else None
 
-    return (
-        Attachment(
-            kind="photo",
-            path=str(files.chart.resolve()),
-            caption=_("Tình trạng nhiệm vụ theo cơ quan"),
-            public_url=url(files.chart),
-        ),
-        Attachment(
-            kind="document",
-            path=str(files.spreadsheet.resolve()),
-            caption=_("Danh sách nhiệm vụ (Excel)"),
-            public_url=url(files.spreadsheet),
-        ),
+    return summary_attachments(
+        chart=files.chart, spreadsheet=files.spreadsheet, locale=locale, url=url
     )
 
 
@@ -582,14 +390,8 @@ async def summary_message(
     summary covers everything unless they narrowed it with `scope`; officers are told
     politely that the summary is for leadership. Nothing is stored.
     """
-    _ = gettext_for(person.locale)
     if person.role not in SUMMARY_ROLES:
-        return Outgoing(
-            text=_(
-                "Báo cáo tổng hợp chỉ dành cho lãnh đạo và điều phối viên. "
-                "Gõ /tasks để xem việc của cơ quan mình."
-            )
-        )
+        return Outgoing(text=summary_refused(gettext_for(person.locale)))
     config = config or ReportConfig()
     summary = await build_weekly_summary(session, as_of=now, scope=scope, config=config)
     return await _summary_outgoing(
@@ -698,3 +500,16 @@ async def send_weekly_summaries(
         sent += 1
     log.info("weekly summary %s enqueued for %d people", target, sent)
     return sent
+
+
+async def weekly_summary(
+    session: UnitOfWork, *, actor: Actor, now: datetime, config: ReportConfig, out_dir: Path
+) -> Outgoing:
+    """/summary: the summary as of now with its chart and spreadsheet, for those who read
+    every agency's work."""
+    if not actor.sees_everything:
+        raise AccessDenied("summary")
+    person = await session.get(Person, actor.person_id)
+    if person is None:
+        raise AccessDenied("summary")
+    return await summary_message(session, person=person, now=now, out_dir=out_dir, config=config)

@@ -120,3 +120,17 @@ def view_line(
         number=number,
         period_label=view.period_label,
     )
+
+
+_DATE_PATTERN = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
+
+
+def short_date(day: date, *, locale: str) -> str:
+    """A date as officials write it: 30/06/2023 (Vietnamese) or 30 Jun 2023 (English)."""
+    return _short_date(day, normalise_locale(locale))
+
+
+@lru_cache(maxsize=4096)
+def _short_date(day: date, locale: str) -> str:
+    # A spreadsheet repeats the same few hundred dates thousands of times.
+    return format_date(day, _DATE_PATTERN[locale], locale=locale)

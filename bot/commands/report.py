@@ -13,14 +13,10 @@ import typer
 from bot.bootstrap import running_app
 from bot.cli_support import UserError, cli_settings, cli_translator, friendly, run_async
 from services.people import UnknownAgencyError
+from services.queries.scope import UnknownPlanError, summary_scope
 from services.report_files import ReportFiles, write_report_files
-from services.summary import (
-    ReportConfig,
-    UnknownPlanError,
-    build_weekly_summary,
-    render_summary_text,
-    resolve_scope,
-)
+from services.summary import ReportConfig, build_weekly_summary
+from views.summary import render_summary_text
 
 
 def register(app: typer.Typer) -> None:
@@ -76,7 +72,7 @@ def weekly(
                 # The end of the day, so everything recorded that day counts.
                 midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=settings.tz)
                 as_of = midnight - timedelta(microseconds=1)
-            scope = await resolve_scope(session, plans=plans or (), agencies=agencies or ())
+            scope = await summary_scope(session, plans=plans or (), agencies=agencies or ())
             summary = await build_weekly_summary(session, as_of=as_of, scope=scope, config=config)
         files = await write_report_files(
             summary, out_dir=out.parent, stem=out.stem, locale=settings.default_locale

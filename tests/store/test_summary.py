@@ -35,11 +35,10 @@ from models.tables import (
 from services.agencies import SHIPPED_REGISTRY, load_registry, read_registry
 from services.file_links import FileLinks
 from services.people import UnknownAgencyError
+from services.queries.scope import UnknownPlanError, summary_scope
 from services.summary import (
     ReportConfig,
-    UnknownPlanError,
     build_weekly_summary,
-    resolve_scope,
     send_weekly_summaries,
     summary_message,
 )
@@ -312,18 +311,18 @@ async def test_a_scope_narrows_the_summary_to_plans_or_agencies(
 ) -> None:
     seeded = await seed(sessions)
     async with sessions() as session:
-        by_plan = await resolve_scope(session, plans=["40/KH-UBND"])
-        by_key = await resolve_scope(session, plans=[str(seeded.plan_cds)])
-        by_agency = await resolve_scope(session, agencies=["sxd"])
+        by_plan = await summary_scope(session, plans=["40/KH-UBND"])
+        by_key = await summary_scope(session, plans=[str(seeded.plan_cds)])
+        by_agency = await summary_scope(session, agencies=["sxd"])
         plan_summary = await build_weekly_summary(session, as_of=AS_OF, scope=by_plan)
         cds_summary = await build_weekly_summary(session, as_of=AS_OF, scope=by_key)
         agency_summary = await build_weekly_summary(session, as_of=AS_OF, scope=by_agency)
         for unknown in ("99/KH-UBND", "9" * 30):
             with pytest.raises(UnknownPlanError):
-                await resolve_scope(session, plans=[unknown])
+                await summary_scope(session, plans=[unknown])
         with pytest.raises(UnknownAgencyError):
-            await resolve_scope(session, agencies=["NOPE"])
-        districts = await resolve_scope(session, agencies=["UBND-QUAN-HUYEN"])
+            await summary_scope(session, agencies=["NOPE"])
+        districts = await summary_scope(session, agencies=["UBND-QUAN-HUYEN"])
     assert by_plan == SummaryScope(plan_ids=frozenset({seeded.plan_40}))
     assert {a.code for a in plan_summary.agencies} == {"SXD", "STNMT", "STTTT"}
     assert plan_summary.scope_plans == ("40/KH-UBND",)

@@ -8,7 +8,7 @@ import pytest
 from domain.calendar import WorkCalendar
 from domain.status import Status
 from domain.summary import ChangeRow, Figures, ItemRow, WeeklySummary, summarise
-from services.summary import TOP_BLOCKED, TOP_SILENT, TOP_UPCOMING, render_summary_text
+from views.summary import TOP_BLOCKED, TOP_SILENT, TOP_UPCOMING, render_summary_text
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 AS_OF = datetime(2023, 6, 30, 10, 0, tzinfo=UTC)
