@@ -42,6 +42,7 @@ from sqlmodel import col, func, select
 
 from bench.dispatcher import api_calls, start_api
 from bench.timing import measured
+from bot.bootstrap import conversation_config
 from bot.channels.telegram import (
     TelegramSender,
     incoming_from_message,
@@ -287,7 +288,10 @@ class Replies:
             limits={"telegram": ChannelLimits(per_second=10_000, private_chat_interval=0)},
         )
         conversation = Conversation(
-            sessions=self._sessions, settings=settings, clock=system_clock, wake=self._sender.wake
+            sessions=self._sessions,
+            config=conversation_config(settings),
+            clock=system_clock,
+            wake=self._sender.wake,
         )
         self._dispatcher = setup_dispatcher(conversation=conversation, clock=system_clock)
         self._stop = asyncio.Event()
@@ -343,7 +347,9 @@ async def conversation_rate(url: str, batch: list[Update]) -> tuple[float, float
     sa.event.listen(engine.sync_engine, "before_cursor_execute", count)
     sessions = make_sessionmaker(engine)
     settings: Settings = load_settings(_env_file=None, database_url=url)
-    conversation = Conversation(sessions=sessions, settings=settings, clock=system_clock)
+    conversation = Conversation(
+        sessions=sessions, config=conversation_config(settings), clock=system_clock
+    )
     incoming = [
         incoming_from_message(update.message, at=system_clock())
         for update in batch

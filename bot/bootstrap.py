@@ -3,18 +3,58 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.settings import Settings
+from domain.reminders import OfficeHours
+from handlers.context import ConversationConfig
 from models.db import make_engine
 from models.migrate import current_revision, head_revision
+from scheduler.jobs import JobConfig
 from services.clock import Clock, system_clock
+from services.reminders.load import ReminderSettings
+from services.summary import ReportConfig
 from services.unit_of_work import Sessions, make_sessionmaker
 
 
 class StoreNotReadyError(RuntimeError):
     """The database has not been created or is older than this version."""
+
+
+def conversation_config(settings: Settings) -> ConversationConfig:
+    """What the conversation needs of the settings."""
+    return ConversationConfig(
+        tz=settings.tz,
+        calendar=settings.work_calendar(),
+        default_locale=settings.default_locale,
+        data_dir=settings.data_dir,
+        report=ReportConfig.from_settings(settings),
+    )
+
+
+def reminder_settings(settings: Settings) -> ReminderSettings:
+    """How reminders behave, from the application settings."""
+    start, end = settings.send_window
+    return ReminderSettings(
+        hours=OfficeHours(settings.work_calendar(), start, end, settings.tz),
+        remind_cooperating=settings.remind_cooperating,
+        escalate_after_days=settings.escalate_after_days,
+        long_overdue_days=settings.long_overdue_days,
+    )
+
+
+def job_config(settings: Settings) -> JobConfig:
+    """What the scheduled jobs need of the settings."""
+    return JobConfig(
+        tz=settings.tz,
+        reminders=reminder_settings(settings),
+        report=ReportConfig.from_settings(settings),
+        data_dir=settings.data_dir,
+        sweep_seconds=settings.sweep_seconds,
+        weekly_summary_at=settings.weekly_summary_at,
+    )
 
 
 @dataclass
@@ -25,6 +65,11 @@ class App:
     engine: AsyncEngine
     sessions: Sessions
     clock: Clock = field(default=system_clock)
+
+    @cached_property
+    def jobs(self) -> JobConfig:
+        """The scheduled jobs' configuration."""
+        return job_config(self.settings)
 
     async def aclose(self) -> None:
         """Release the database connections."""

@@ -21,7 +21,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TextIO
 
-from bot.bootstrap import App
+from bot.bootstrap import App, conversation_config, reminder_settings
 from bot.channels.console import CHANNEL, ConsoleChat, ConsoleSender, LineSource
 from bot.dispatcher import OutboxDispatcher
 from domain.access import Role
@@ -29,7 +29,7 @@ from domain.importers import import_file
 from domain.text import fold
 from handlers.conversation import Conversation
 from locales import N_, gettext_for
-from scheduler.jobs import reminder_settings, run_escalation, run_sweep
+from scheduler.jobs import run_escalation, run_sweep
 from services import agencies as agency_service
 from services import people as people_service
 from services import registration
@@ -315,7 +315,9 @@ class Demo:
         self._people = dict(people)
         self._out = out
         self._echo_input = echo_input
-        self.conversation = Conversation(sessions=app.sessions, settings=app.settings, clock=clock)
+        self.conversation = Conversation(
+            sessions=app.sessions, config=conversation_config(app.settings), clock=clock
+        )
         self.sender = DemoSender(out=out, personas=PERSONAS)
         self._dispatcher = OutboxDispatcher(
             sessions=app.sessions, senders={CHANNEL: self.sender}, clock=clock

@@ -13,7 +13,7 @@ from typing import Protocol
 
 import sqlalchemy as sa
 
-from bot.bootstrap import App, running_app
+from bot.bootstrap import App, conversation_config, running_app
 from bot.channels.base import ChannelSender
 from bot.channels.telegram import start_telegram
 from bot.channels.zalo.runtime import start_zalo
@@ -76,7 +76,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event, clock: Clock = syste
                 dispatcher.wake()
 
         conversation = Conversation(
-            sessions=app.sessions, settings=settings, clock=clock, wake=wake
+            sessions=app.sessions, config=conversation_config(settings), clock=clock, wake=wake
         )
         http = HttpServer(
             host=settings.http_host,

@@ -3,14 +3,28 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from bot.settings import Settings
 from domain.access import Actor
 from domain.calendar import WorkCalendar
 from locales import Translate, gettext_for
 from models.tables import Person
+from services.summary import ReportConfig
 from services.unit_of_work import UnitOfWork
 from views.messages import Button, Incoming, MenuChange, Outgoing
+
+
+@dataclass(frozen=True)
+class ConversationConfig:
+    """What the conversation needs of the configuration (built from bot.settings)."""
+
+    tz: ZoneInfo
+    calendar: WorkCalendar
+    default_locale: str
+    data_dir: Path
+    report: ReportConfig
+
 
 # Renders a notification in its recipient's language.
 Render = Callable[[Translate], Outgoing]
@@ -32,7 +46,7 @@ class Context:
     incoming: Incoming
     actor: Actor | None
     now: datetime
-    settings: Settings
+    config: ConversationConfig
     calendar: WorkCalendar
     locale: str
     # This update was recorded as handled in this unit of work: nothing can carry its id yet.
@@ -52,7 +66,7 @@ class Context:
     @property
     def today(self) -> date:
         """Today's date in the configured time zone."""
-        return self.now.astimezone(self.settings.tz).date()
+        return self.now.astimezone(self.config.tz).date()
 
     def reply(self, text: str, *buttons: tuple[Button, ...]) -> None:
         """Answer the sender, with rows of buttons if given."""

@@ -14,11 +14,10 @@ from datetime import datetime
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import select
 
-from bot.settings import Settings
 from domain.access import AccessDenied, Actor
 from domain.replies import ReplyAction
 from handlers import lists, people, replies
-from handlers.context import Context
+from handlers.context import Context, ConversationConfig
 from locales import gettext_for, normalise_locale
 from models.enums import OutboxKind
 from models.tables import HandledUpdate
@@ -83,16 +82,16 @@ class Conversation:
         self,
         *,
         sessions: Sessions,
-        settings: Settings,
+        config: ConversationConfig,
         clock: Clock,
         wake: Wake | None = None,
     ) -> None:
         self._sessions = sessions
         self._postgres = sessions.kw["bind"].dialect.name == "postgresql"
-        self._settings = settings
+        self._config = config
         self._clock = clock
         self._wake = wake
-        self._calendar = settings.work_calendar()
+        self._calendar = config.calendar
         self._waiting: list[tuple[Incoming, asyncio.Future[None]]] = []
         self._drainer: asyncio.Task[None] | None = None
 
@@ -230,14 +229,14 @@ class Conversation:
         locale = (
             actor.locale
             if actor
-            else normalise_locale(incoming.language or self._settings.default_locale)
+            else normalise_locale(incoming.language or self._config.default_locale)
         )
         ctx = Context(
             session=session,
             incoming=incoming,
             actor=actor,
             now=now,
-            settings=self._settings,
+            config=self._config,
             calendar=self._calendar,
             locale=locale,
             fresh=fresh,
@@ -287,7 +286,7 @@ class Conversation:
             return found.first() is not None
 
     async def _apologise(self, incoming: Incoming) -> bool:
-        _ = gettext_for(incoming.language or self._settings.default_locale)
+        _ = gettext_for(incoming.language or self._config.default_locale)
         text = _(
             "Xin lỗi, hệ thống đang gặp sự cố nên chưa ghi nhận được tin của bạn. "
             "Vui lòng gửi lại sau ít phút."

@@ -4,7 +4,7 @@ from handlers.context import Context
 from models.enums import AssignmentRole
 from services import queries
 from services.queries import UnknownAssignmentError
-from services.summary import ReportConfig, weekly_summary
+from services.summary import weekly_summary
 from views import buttons as button_data
 from views.messages import Button
 from views.rows import AssignmentDetail, AssignmentView
@@ -96,7 +96,7 @@ async def task(ctx: Context, args: str) -> None:
 def _detail_text(ctx: Context, detail: AssignmentDetail) -> str:
     _ = ctx._
     view = detail.view
-    tz = ctx.settings.tz
+    tz = ctx.config.tz
     lines = [
         f"#{view.handle} · {view.plan_label} · {view.task_code}",
         view.title,
@@ -188,7 +188,7 @@ async def overdue(
         last = (
             _("cập nhật {date}").format(
                 date=short_day(
-                    view.last_update_at.astimezone(ctx.settings.tz).date(), locale=ctx.locale
+                    view.last_update_at.astimezone(ctx.config.tz).date(), locale=ctx.locale
                 )
             )
             if view.last_update_at
@@ -244,7 +244,7 @@ async def summary(ctx: Context, args: str) -> None:
             ctx.session,
             actor=ctx.actor,
             now=ctx.now,
-            config=ReportConfig.from_settings(ctx.settings),
-            out_dir=ctx.settings.data_dir,
+            config=ctx.config.report,
+            out_dir=ctx.config.data_dir,
         )
     )

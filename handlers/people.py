@@ -58,10 +58,10 @@ async def register(ctx: Context, args: str) -> None:
         chat_id=incoming.chat_id,
         code=code,
         display_name=incoming.sender_name,
-        locale=incoming.language or ctx.settings.default_locale,
+        locale=incoming.language or ctx.config.default_locale,
         now=ctx.now,
     )
-    tz = ctx.settings.tz
+    tz = ctx.config.tz
     if result.outcome is Outcome.ALREADY_REGISTERED:
         ctx.reply(_("Bạn đã đăng ký rồi. Gõ /whoami để xem thông tin, /help để xem các lệnh."))
     elif result.outcome is Outcome.LOCKED:

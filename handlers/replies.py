@@ -262,7 +262,7 @@ async def _do(ctx: Context, target: Target, want: Want, outcome: Outcome) -> Non
             snoozed = await status_service.snooze(
                 ctx.session, actor=actor, target=target, days=want.days, now=ctx.now
             )
-            until = snoozed.until.astimezone(ctx.settings.tz).date()
+            until = snoozed.until.astimezone(ctx.config.tz).date()
             outcome.changed.append(
                 (
                     snoozed.view,

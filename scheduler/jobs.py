@@ -1,15 +1,20 @@
 """The scheduled jobs, callable directly: by the scheduler, by tests and by the demo's /tick.
 
-Each takes the app and `now`, so a test (or the demo) can move time and run a sweep.
+Each takes what it runs on (a JobHost: the store, the clock and a JobConfig) and `now`, so a
+test (or the demo) can move time and run a sweep.
 """
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+from zoneinfo import ZoneInfo
 
-from bot.bootstrap import App
-from bot.settings import Settings
-from domain.reminders import OfficeHours
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.clock import Clock
 from services.housekeeping import (
     prune_handled_updates,
     prune_report_files,
@@ -20,25 +25,39 @@ from services.outbox import Wake
 from services.reminders.load import ReminderSettings
 from services.reminders.sweep import EscalationResult, SweepResult, escalate, sweep
 from services.summary import ReportConfig, send_weekly_summaries
-from services.unit_of_work import transaction
+from services.unit_of_work import Sessions, transaction
 
 log = logging.getLogger(__name__)
 
 
-def reminder_settings(settings: Settings) -> ReminderSettings:
-    """How reminders behave, from the application settings."""
-    start, end = settings.send_window
-    return ReminderSettings(
-        hours=OfficeHours(settings.work_calendar(), start, end, settings.tz),
-        remind_cooperating=settings.remind_cooperating,
-        escalate_after_days=settings.escalate_after_days,
-        long_overdue_days=settings.long_overdue_days,
-    )
+@dataclass(frozen=True)
+class JobConfig:
+    """What the scheduled jobs need of the configuration (built from bot.settings)."""
+
+    tz: ZoneInfo
+    reminders: ReminderSettings
+    report: ReportConfig
+    data_dir: Path
+    sweep_seconds: int
+    weekly_summary_at: tuple[str, int, int]
 
 
-async def run_occurrences(app: App, *, now: datetime) -> GeneratedOccurrences:
+class JobHost(Protocol):
+    """What the jobs run on: the store, the clock and their configuration (bot.bootstrap.App)."""
+
+    @property
+    def engine(self) -> AsyncEngine: ...
+    @property
+    def sessions(self) -> Sessions: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def jobs(self) -> JobConfig: ...
+
+
+async def run_occurrences(app: JobHost, *, now: datetime) -> GeneratedOccurrences:
     """Create the current and next periods of every recurring duty."""
-    today = now.astimezone(app.settings.tz).date()
+    today = now.astimezone(app.jobs.tz).date()
     async with transaction(app.sessions) as session:
         result = await generate_occurrences(session, today=today)
     if result.created:
@@ -46,12 +65,12 @@ async def run_occurrences(app: App, *, now: datetime) -> GeneratedOccurrences:
     return result
 
 
-async def run_sweep(app: App, *, now: datetime, on_enqueued: Wake | None = None) -> SweepResult:
+async def run_sweep(
+    app: JobHost, *, now: datetime, on_enqueued: Wake | None = None
+) -> SweepResult:
     """Make sure the current report periods exist, then send every reminder due at `now`."""
     await run_occurrences(app, now=now)
-    result = await sweep(
-        app.sessions, settings=reminder_settings(app.settings), now=now, wake=on_enqueued
-    )
+    result = await sweep(app.sessions, settings=app.jobs.reminders, now=now, wake=on_enqueued)
     if result.messages or result.conflicts:
         log.info(
             "reminder sweep: %d messages, %d reminders, %d notices, %d skipped, %d conflicts",
@@ -65,12 +84,10 @@ async def run_sweep(app: App, *, now: datetime, on_enqueued: Wake | None = None)
 
 
 async def run_escalation(
-    app: App, *, now: datetime, on_enqueued: Wake | None = None
+    app: JobHost, *, now: datetime, on_enqueued: Wake | None = None
 ) -> EscalationResult:
     """Send coordinators and leadership what has become blocked or long overdue."""
-    result = await escalate(
-        app.sessions, settings=reminder_settings(app.settings), now=now, wake=on_enqueued
-    )
+    result = await escalate(app.sessions, settings=app.jobs.reminders, now=now, wake=on_enqueued)
     if result.messages or result.conflicts:
         log.info(
             "escalation: %d messages, %d items, %d conflicts",
@@ -81,15 +98,14 @@ async def run_escalation(
     return result
 
 
-async def run_weekly_summary(app: App, *, now: datetime, on_enqueued: Wake | None = None) -> int:
+async def run_weekly_summary(
+    app: JobHost, *, now: datetime, on_enqueued: Wake | None = None
+) -> int:
     """Send the week's summary to every leader and coordinator who has not had it yet."""
-    settings = app.settings
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    config = app.jobs
+    config.data_dir.mkdir(parents=True, exist_ok=True)
     sent = await send_weekly_summaries(
-        app.sessions,
-        now=now,
-        out_dir=settings.data_dir,
-        config=ReportConfig.from_settings(settings),
+        app.sessions, now=now, out_dir=config.data_dir, config=config.report
     )
     if sent:
         log.info("weekly summary sent to %d people", sent)
@@ -98,13 +114,13 @@ async def run_weekly_summary(app: App, *, now: datetime, on_enqueued: Wake | Non
     return sent
 
 
-async def run_housekeeping(app: App, *, now: datetime) -> int:
+async def run_housekeeping(app: JobHost, *, now: datetime) -> int:
     """Forget handled-update records too old to be redelivered, delete old report files and
     refresh SQLite's statistics; how many records were forgotten."""
     pruned = await prune_handled_updates(app.sessions, now=now)
     if pruned:
         log.info("housekeeping: forgot %d handled-update records", pruned)
-    removed = await asyncio.to_thread(prune_report_files, app.settings.data_dir, now=now)
+    removed = await asyncio.to_thread(prune_report_files, app.jobs.data_dir, now=now)
     if removed:
         log.info("housekeeping: deleted %d old report files", removed)
     if await refresh_statistics(app.engine):

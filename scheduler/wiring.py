@@ -11,14 +11,20 @@ instance has not sent: the summary's own ledger rows keep anyone from getting it
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.bootstrap import App
-from bot.settings import Settings
-from scheduler.jobs import run_escalation, run_housekeeping, run_sweep, run_weekly_summary
+from scheduler.jobs import (
+    JobHost,
+    run_escalation,
+    run_housekeeping,
+    run_sweep,
+    run_weekly_summary,
+)
 from scheduler.leader import Leadership
 
 log = logging.getLogger(__name__)
@@ -33,10 +39,19 @@ HOUSEKEEPING_AT = (3, 15)
 SUMMARY_CATCH_UP = timedelta(hours=24)
 
 
-def weekly_trigger(settings: Settings) -> CronTrigger:
+class WeeklyTime(Protocol):
+    """When the weekly summary goes out (a JobConfig, or bot.settings.Settings)."""
+
+    @property
+    def weekly_summary_at(self) -> tuple[str, int, int]: ...
+    @property
+    def tz(self) -> ZoneInfo: ...
+
+
+def weekly_trigger(config: WeeklyTime) -> CronTrigger:
     """The weekly summary's time (DONDOC_WEEKLY_SUMMARY_CRON) in the configured time zone."""
-    days, hour, minute = settings.weekly_summary_at
-    return CronTrigger(day_of_week=days, hour=hour, minute=minute, timezone=settings.tz)
+    days, hour, minute = config.weekly_summary_at
+    return CronTrigger(day_of_week=days, hour=hour, minute=minute, timezone=config.tz)
 
 
 def last_fire(trigger: CronTrigger, now: datetime) -> datetime | None:
@@ -52,9 +67,9 @@ def last_fire(trigger: CronTrigger, now: datetime) -> datetime | None:
 class WeeklySummary:
     """Sends each scheduled weekly summary once from this instance, late if it must."""
 
-    def __init__(self, app: App, *, on_enqueued: Callable[[], None]) -> None:
+    def __init__(self, app: JobHost, *, on_enqueued: Callable[[], None]) -> None:
         self._app = app
-        self._trigger = weekly_trigger(app.settings)
+        self._trigger = weekly_trigger(app.jobs)
         self._on_enqueued = on_enqueued
         self._sent: set[datetime] = set()
 
@@ -87,11 +102,11 @@ async def run_if_leader(
 
 
 def build_scheduler(
-    *, app: App, on_enqueued: Callable[[], None], leadership: Leadership | None = None
+    *, app: JobHost, on_enqueued: Callable[[], None], leadership: Leadership | None = None
 ) -> AsyncIOScheduler:
     """The scheduler with its jobs; the caller starts it inside the running event loop and
     releases `leadership` at shutdown (pass your own to be able to)."""
-    settings = app.settings
+    settings = app.jobs
     leader = leadership if leadership is not None else Leadership(app.engine)
     scheduler = AsyncIOScheduler(timezone=settings.tz)
     every_sweep = IntervalTrigger(seconds=settings.sweep_seconds, timezone=settings.tz)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from bot.bootstrap import running_app
+from bot.bootstrap import conversation_config, running_app
 from bot.channels.console import CHANNEL, ConsoleChat, ConsoleSender, LineFeed
 from bot.cli_support import UserError, cli_settings, cli_translator, friendly, run_async
 from bot.dispatcher import OutboxDispatcher
@@ -44,7 +44,9 @@ async def _chat(settings: Settings, *, person: str | None, invite: str | None) -
             chat_id = f"invite-{uuid.uuid4().hex[:10]}"
         sender = ConsoleSender(stream=sys.stdout, chat_id=chat_id)
         chat = ConsoleChat(
-            conversation=Conversation(sessions=app.sessions, settings=settings, clock=app.clock),
+            conversation=Conversation(
+                sessions=app.sessions, config=conversation_config(settings), clock=app.clock
+            ),
             dispatcher=OutboxDispatcher(
                 sessions=app.sessions, senders={CHANNEL: sender}, clock=app.clock
             ),

@@ -11,13 +11,12 @@ from typing import Annotated
 
 import typer
 
-from bot.bootstrap import running_app
+from bot.bootstrap import reminder_settings, running_app
 from bot.channels.console import LineFeed
 from bot.cli_support import UserError, cli_translator, friendly, run_async
 from bot.demo import DEFAULT_DATE, Demo, DemoClock, prepare
 from bot.settings import Settings, load_settings
 from models.migrate import upgrade
-from scheduler.jobs import reminder_settings
 
 DEFAULT_STORE = Path("dondoc-demo.db")
 

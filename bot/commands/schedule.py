@@ -7,12 +7,11 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.bootstrap import running_app
+from bot.bootstrap import reminder_settings, running_app
 from bot.cli_support import UserError, cli_settings, cli_translator, friendly, run_async
 from bot.settings import Settings
 from bot.tables import render_table
 from locales import Translate
-from scheduler.jobs import reminder_settings
 from services.reminders import preview as reminders
 from views.text import moment, short_day
 

@@ -14,6 +14,7 @@ import pytest
 from aiogram import Bot
 from sqlmodel import col, func, select
 
+from bot.bootstrap import conversation_config
 from bot.channels.telegram import TelegramRuntime, make_bot, setup_dispatcher
 from bot.dispatcher import ChannelLimits, OutboxDispatcher
 from bot.http import HttpServer
@@ -166,7 +167,9 @@ async def bench(sessions: Sessions, *, webhook: bool = False) -> AsyncIterator[B
                 sender_dispatcher.wake()
 
         conversation = Counted(
-            Conversation(sessions=sessions, settings=settings, clock=clock, wake=wake)
+            Conversation(
+                sessions=sessions, config=conversation_config(settings), clock=clock, wake=wake
+            )
         )
         runtime = TelegramRuntime(
             bot=bot,

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
-from bot.bootstrap import App
+from bot.bootstrap import App, conversation_config
 from bot.channels.zalo.inbound import ZaloInbound
 from bot.channels.zalo.runtime import ZaloRuntime, start_zalo
 from bot.channels.zalo.webhook import WEBHOOK_PATH
@@ -105,7 +105,9 @@ async def stage(db_url: str, engine: AsyncEngine, sessions: Sessions) -> AsyncIt
             zalo_webhook_secret=SECRET,
             zalo_webhook_url=f"{http.url}{WEBHOOK_PATH}",
         )
-        conversation = Conversation(sessions=sessions, settings=settings, clock=clock)
+        conversation = Conversation(
+            sessions=sessions, config=conversation_config(settings), clock=clock
+        )
         app = App(settings=settings, engine=engine, sessions=sessions, clock=clock)
         zalo = await start_zalo(app, conversation, http)
         telegram = RecordingSender("telegram")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
+from bot.bootstrap import conversation_config
 from bot.settings import Settings
 from domain.access import Role
 from handlers.conversation import Conversation
@@ -59,7 +60,10 @@ class World:
     def __post_init__(self) -> None:
         self.settings = Settings(database_url="sqlite:///unused.db", data_dir=self.data_dir)
         self.conversation = Conversation(
-            sessions=self.sessions, settings=self.settings, clock=lambda: self.now, wake=self._wake
+            sessions=self.sessions,
+            config=conversation_config(self.settings),
+            clock=lambda: self.now,
+            wake=self._wake,
         )
 
     def _wake(self) -> None:
