@@ -38,7 +38,9 @@ import sqlalchemy as sa
 from sqlmodel import col, func, select
 
 from bot.channels.base import ChannelSender
-from bot.channels.telegram import TelegramSender, keyboard, make_bot
+from bot.channels.telegram.client import make_bot
+from bot.channels.telegram.render import keyboard
+from bot.channels.telegram.sender import TelegramSender
 from bot.dispatcher import OutboxDispatcher, limits_from_settings
 from bot.settings import Settings, load_settings
 from models.db import make_engine

@@ -43,12 +43,9 @@ from sqlmodel import col, func, select
 from bench.dispatcher import api_calls, start_api
 from bench.timing import measured
 from bot.bootstrap import conversation_config
-from bot.channels.telegram import (
-    TelegramSender,
-    incoming_from_message,
-    make_bot,
-    setup_dispatcher,
-)
+from bot.channels.telegram.client import make_bot
+from bot.channels.telegram.inbound import incoming_from_message, setup_dispatcher
+from bot.channels.telegram.sender import TelegramSender
 from bot.dispatcher import ChannelLimits, OutboxDispatcher
 from bot.runtime import freeze_startup_objects
 from bot.settings import Settings, load_settings

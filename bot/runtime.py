@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from bot.bootstrap import App, conversation_config, running_app
 from bot.channels.base import ChannelSender
-from bot.channels.telegram import start_telegram
+from bot.channels.telegram.runtime import start_telegram
 from bot.channels.zalo.runtime import start_zalo
 from bot.dispatcher import OutboxDispatcher, limits_from_settings
 from bot.files import serve_files

@@ -1,7 +1,9 @@
 """The console channel: the conversation in a terminal, for demos and local work.
 
 Messages are printed as plain text; buttons become numbered options ("[1] ✅ Xong") that
-the user answers by typing the number.
+the user answers by typing the number (bot.channels.choices reads it). Unlike Zalo, the
+console numbers every button, a reminder's and those that carry a figure ("[2] 50%")
+included, and a typed label is sent as text.
 """
 
 import asyncio
@@ -12,6 +14,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Protocol, TextIO
 
+from bot.channels.base import ConversationPort
+from bot.channels.choices import chosen, in_reading_order
 from models.enums import Channel
 from services.clock import Clock
 from views.messages import Button, Incoming, Outgoing
@@ -50,21 +54,18 @@ class ConsoleSender:
         self._print(message.text)
         for attachment in message.attachments:
             self._print(f"📎 {attachment.caption or ''} {attachment.path}".replace("  ", " "))
-        buttons = tuple(button for row in message.buttons for button in row)
+        buttons = tuple(in_reading_order(message))
         if buttons:
             self.options = Options(message_id=message_id, buttons=buttons)
             self._print("  ".join(f"[{n}] {button.label}" for n, button in enumerate(buttons, 1)))
         return message_id
 
     def pick(self, line: str) -> tuple[str, str] | None:
-        """The (button data, message id) a typed "2" or "[2]" chooses, if it names an option."""
-        typed = line.strip().strip("[]")
-        if self.options is None or not typed.isdigit() or len(typed) > 3:
+        """The (button data, message id) a typed "2", "2." or "[2]" chooses, if any."""
+        if self.options is None:
             return None
-        number = int(typed)
-        if not 1 <= number <= len(self.options.buttons):
-            return None
-        return self.options.buttons[number - 1].data, self.options.message_id
+        button = chosen(self.options.buttons, line, by_number=True, by_label=False)
+        return (button.data, self.options.message_id) if button is not None else None
 
     def _print(self, text: str) -> None:
         self._stream.write(text + "\n\n")
@@ -76,14 +77,6 @@ class Drainer(Protocol):
 
     async def drain_once(self) -> int:
         """Deliver what is due; return how many were sent."""
-        ...
-
-
-class Handler(Protocol):
-    """What the console needs of the conversation."""
-
-    async def handle(self, incoming: Incoming) -> None:
-        """Answer one message."""
         ...
 
 
@@ -130,7 +123,7 @@ class ConsoleChat:
     def __init__(
         self,
         *,
-        conversation: Handler,
+        conversation: ConversationPort,
         dispatcher: Drainer,
         sender: ConsoleSender,
         chat_id: str,

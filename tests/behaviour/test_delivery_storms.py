@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from aiogram import Bot
 
-from bot.channels.telegram import TelegramSender, make_bot
+from bot.channels.telegram.client import make_bot
+from bot.channels.telegram.sender import TelegramSender
 from bot.dispatcher import ChannelLimits, OutboxDispatcher, RetryPolicy
 from bot.settings import load_settings
 from domain.access import Role

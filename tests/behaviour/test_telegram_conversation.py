@@ -15,7 +15,9 @@ from aiogram import Bot
 from sqlmodel import col, func, select
 
 from bot.bootstrap import conversation_config
-from bot.channels.telegram import TelegramRuntime, make_bot, setup_dispatcher
+from bot.channels.telegram.client import make_bot
+from bot.channels.telegram.inbound import setup_dispatcher
+from bot.channels.telegram.runtime import TelegramRuntime
 from bot.dispatcher import ChannelLimits, OutboxDispatcher
 from bot.http import HttpServer
 from bot.settings import Settings, load_settings

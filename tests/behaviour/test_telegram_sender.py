@@ -9,7 +9,10 @@ import pytest
 from aiogram import Bot
 
 from bot.channels.base import ChatUnreachable, PermanentFailure, RetryLater, TemporaryFailure
-from bot.channels.telegram import TEXT_LIMIT, TelegramSender, make_bot, menu_for, utf16_len
+from bot.channels.telegram.client import make_bot
+from bot.channels.telegram.menus import menu_for
+from bot.channels.telegram.render import TEXT_LIMIT, utf16_len
+from bot.channels.telegram.sender import TelegramSender
 from bot.settings import load_settings
 from domain.access import Role
 from domain.text import split_text, utf16_units

@@ -16,14 +16,10 @@ from aiohttp import ClientSession
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.bootstrap import App
-from bot.channels.telegram import (
-    TelegramRuntime,
-    make_bot,
-    menu_for,
-    set_commands,
-    setup_dispatcher,
-    start_telegram,
-)
+from bot.channels.telegram.client import make_bot
+from bot.channels.telegram.inbound import setup_dispatcher
+from bot.channels.telegram.menus import menu_for, set_commands
+from bot.channels.telegram.runtime import TelegramRuntime, start_telegram
 from bot.http import HttpServer
 from bot.settings import load_settings
 from domain.access import Role

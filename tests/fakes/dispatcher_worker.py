@@ -15,7 +15,8 @@ from datetime import timedelta
 
 from sqlmodel import col, func, select
 
-from bot.channels.telegram import TelegramSender, make_bot
+from bot.channels.telegram.client import make_bot
+from bot.channels.telegram.sender import TelegramSender
 from bot.dispatcher import ChannelLimits, OutboxDispatcher, RetryPolicy
 from bot.settings import load_settings
 from models.db import make_engine

@@ -2,14 +2,9 @@
 
 import pytest
 
+from bot.channels.choices import numbered, options
 from bot.channels.zalo.client import MAX_TEXT
-from bot.channels.zalo.render import (
-    PhotoPart,
-    TextPart,
-    numbered,
-    options,
-    render,
-)
+from bot.channels.zalo.render import PhotoPart, TextPart, render
 from domain.text import split_text
 from locales import gettext_for
 from views.keyboards import snooze_buttons

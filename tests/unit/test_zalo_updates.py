@@ -5,7 +5,8 @@ from typing import Any
 
 import pytest
 
-from bot.channels.zalo.updates import BadUpdate, choice_number, parse_update
+from bot.channels.choices import choice_number
+from bot.channels.zalo.updates import BadUpdate, parse_update
 from tests.fakes.zalo_api import event_update, text_update
 
 NOW = datetime(2023, 11, 20, 2, 0, tzinfo=UTC)

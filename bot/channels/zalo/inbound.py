@@ -3,16 +3,17 @@
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
-from bot.channels.telegram import ChatLocks
+from bot.channels.base import ChatLocks, ConversationPort
+from bot.channels.choices import chosen, numbered, options
 from locales import gettext_for
+from services.chats import answer_once, last_sent, reader_locale
 from services.clock import Clock
 from services.unit_of_work import Sessions
 from views.messages import Incoming, Outgoing
 
-from .store import answer_once, chosen_button, reader_locale
-from .updates import ZaloEvent, parse_update
+from .updates import CHANNEL, ZaloEvent, parse_update
 
 log = logging.getLogger(__name__)
 
@@ -22,21 +23,13 @@ _RECENT = 2000
 _LONGEST_LABEL = 64
 
 
-class ConversationHandler(Protocol):
-    """What the adapter needs from the conversation core."""
-
-    async def handle(self, incoming: Incoming) -> None:
-        """Answer one message (writing the answers to the outbox)."""
-        ...
-
-
 class ZaloInbound:
     """Turns updates into `Incoming` for the conversation; answers what it cannot read."""
 
     def __init__(
         self,
         *,
-        conversation: ConversationHandler,
+        conversation: ConversationPort,
         sessions: Sessions,
         clock: Clock,
         default_locale: str,
@@ -78,15 +71,19 @@ class ZaloInbound:
         text = event.text or ""
         if not text.strip() or len(text) > _LONGEST_LABEL:
             return event.incoming()
+        # The last message sent to the chat says what "2" means, even when another instance
+        # sent it: nothing about the options shown is kept in memory.
         async with self._sessions() as session:
-            button = await chosen_button(session, chat_id=event.chat_id, text=text)
-        return event.incoming(button=button)
+            last = await last_sent(session, channel=CHANNEL, chat_id=event.chat_id)
+        choices = options(last) if last is not None else []
+        button = chosen(choices, text, by_number=numbered(choices))
+        return event.incoming(button=button.data if button is not None else None)
 
     async def _text_only(self, event: ZaloEvent) -> None:
         log.info("zalo %s from chat %s answered with 'text only'", event.event_name, event.chat_id)
         async with self._sessions() as session:
             locale = await reader_locale(
-                session, chat_id=event.chat_id, default=self._default_locale
+                session, channel=CHANNEL, chat_id=event.chat_id, default=self._default_locale
             )
         _ = gettext_for(locale)
         message = Outgoing(
@@ -98,6 +95,7 @@ class ZaloInbound:
         queued = await answer_once(
             self._sessions,
             source_id=event.source_id,
+            channel=CHANNEL,
             chat_id=event.chat_id,
             message=message,
             now=self._clock(),

@@ -1,8 +1,9 @@
 """How an `Outgoing` looks on Zalo: plain text only, no buttons, no reply-to.
 
 - Buttons become numbered options ("1. ◀ Trang trước") that the person answers by typing
-  the number (or the label); `options()` is the one numbering the inbound side reads back.
-  Buttons already labelled "1. …", "2. …" (the "which task?" list) are not listed again.
+  the number (or the label); `bot.channels.choices` is the one rule for which buttons are
+  options and how they are numbered, here and on the inbound side. Buttons already
+  labelled "1. …", "2. …" (the "which task?" list) are not listed again.
 - Buttons that carry a figure (the 25/50/75% and 1/3/7-day follow-ups) are not numbered:
   typing "3" after "remind me in how many days?" must mean 3 days, not option 3. They
   are listed as what to type ("Trả lời: 25% · 50% · 75% · ✅ Xong").
@@ -18,9 +19,9 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from bot.channels.choices import numbered, options
 from domain.text import split_text
 from locales import Translate
-from views.buttons import decode
 from views.messages import Button, Outgoing
 
 from .client import MAX_TEXT
@@ -50,23 +51,6 @@ class Rendered:
 
     parts: tuple[Part, ...]
     anchor: int
-
-
-def options(message: Outgoing) -> list[Button]:
-    """The buttons a Zalo reader can choose by typing, in reading order; none for a reminder."""
-    if message.items:
-        return []
-    return [button for row in message.buttons for button in row]
-
-
-def numbered(choices: list[Button]) -> bool:
-    """Whether the choices are picked by number: not when one of them carries a figure."""
-    return bool(choices) and not any(_carries_figure(button) for button in choices)
-
-
-def _carries_figure(button: Button) -> bool:
-    press = decode(button.data)
-    return press is not None and press.value is not None
 
 
 def render(message: Outgoing, *, _: Translate, limit: int = MAX_TEXT) -> Rendered:

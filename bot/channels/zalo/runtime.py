@@ -8,10 +8,11 @@ from collections.abc import Callable
 import httpx
 
 from bot.bootstrap import App
+from bot.channels.base import ConversationPort
 from bot.http import HttpServer
 
 from .client import ZaloClient
-from .inbound import ConversationHandler, ZaloInbound
+from .inbound import ZaloInbound
 from .polling import ZaloPoller
 from .sender import ZaloSender
 from .webhook import WEBHOOK_PATH, zalo_webhook_handler
@@ -51,7 +52,7 @@ class ZaloRuntime:
 
 async def start_zalo(
     app: App,
-    conversation: ConversationHandler,
+    conversation: ConversationPort,
     http: HttpServer,
     *,
     wake: Callable[[], None] | None = None,

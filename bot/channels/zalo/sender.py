@@ -1,24 +1,23 @@
 """ZaloSender: delivers outbox messages on Zalo and tells the dispatcher what a failure means."""
 
-import hashlib
 import logging
-from collections import OrderedDict
 
 from bot.channels.base import (
     ChatUnreachable,
     DeliveryError,
+    PartialSends,
     PermanentFailure,
     RetryLater,
     TemporaryFailure,
 )
 from locales import gettext_for
 from models.enums import Channel
+from services.chats import reader_locale
 from services.unit_of_work import Sessions
 from views.messages import Outgoing
 
 from .client import ZaloApiError, ZaloClient, ZaloError
 from .render import PhotoPart, Rendered, render
-from .store import reader_locale
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +26,6 @@ _RATE_WORDS = ("rate limit", "too many")
 _QUOTA_WORDS = ("quota", "hạn mức", "limit exceeded")
 # How long to wait after a rate limit that did not say how long.
 DEFAULT_RETRY_AFTER = 5.0
-# Partially sent messages remembered, so a retry does not repeat the parts already out.
-_PROGRESS_MEMORY = 1000
 
 
 def delivery_error(error: ZaloError) -> DeliveryError:
@@ -72,7 +69,7 @@ class ZaloSender:
         self._client = client
         self._default_locale = default_locale
         self._sessions = sessions
-        self._progress: OrderedDict[tuple[str, str], dict[int, str]] = OrderedDict()
+        self._partial = PartialSends()
 
     async def send(self, chat_id: str, message: Outgoing) -> str | None:
         """Send every part; return the id of the part that carries the text and reply hint.
@@ -84,8 +81,8 @@ class ZaloSender:
         if message.menu is not None:
             return None
         rendered = render(message, _=gettext_for(await self._locale(chat_id, message)))
-        key = (chat_id, _digest(rendered))
-        done = self._progress.pop(key, {})
+        digest = _digest(rendered)
+        done = self._partial.take(chat_id, digest)
         for index, part in enumerate(rendered.parts):
             if index in done:
                 continue
@@ -98,7 +95,7 @@ class ZaloSender:
                     sent = await self._client.send_message(chat_id=chat_id, text=part.text)
             except ZaloError as exc:
                 if done:
-                    self._remember(key, done)
+                    self._partial.remember(chat_id, digest, done)
                 failure = delivery_error(exc)
                 log.warning(
                     "zalo delivery to chat %s failed at part %d/%d: %s",
@@ -119,17 +116,13 @@ class ZaloSender:
         if self._sessions is None:
             return self._default_locale
         async with self._sessions() as session:
-            return await reader_locale(session, chat_id=chat_id, default=self._default_locale)
-
-    def _remember(self, key: tuple[str, str], done: dict[int, str]) -> None:
-        self._progress[key] = done
-        while len(self._progress) > _PROGRESS_MEMORY:
-            self._progress.popitem(last=False)
+            return await reader_locale(
+                session, channel=self.channel, chat_id=chat_id, default=self._default_locale
+            )
 
 
 def _digest(rendered: Rendered) -> str:
-    text = "\x1f".join(
+    return PartialSends.digest(
         f"p:{p.url}:{p.caption or ''}" if isinstance(p, PhotoPart) else f"t:{p.text}"
         for p in rendered.parts
     )
-    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,12 +1,10 @@
 """Zalo updates as plain data: what arrived, from which chat, with which id."""
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.text import fold
 from models.enums import Channel
 from views.messages import Incoming
 
@@ -14,8 +12,6 @@ CHANNEL = Channel.ZALO
 TEXT_EVENT = "message.text.received"
 # Zalo stamps messages in milliseconds since the epoch; anything below this is seconds.
 _MILLISECONDS_FROM = 10**11
-_CHOICE = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
-_NOT_WORD = re.compile(r"[^\w%]+")
 
 
 class BadUpdate(ValueError):
@@ -87,17 +83,6 @@ def parse_update(body: Any, *, received_at: datetime) -> ZaloEvent:
         sender_name=_name(sender),
         is_private=not (isinstance(chat, Mapping) and chat.get("chat_type") == "GROUP"),
     )
-
-
-def choice_number(text: str | None) -> int | None:
-    """The option a reply like "2" or "2." picks, if that is all it says."""
-    match = _CHOICE.match(text or "")
-    return int(match.group(1)) if match else None
-
-
-def label_key(text: str) -> str:
-    """A button label or a typed reply reduced to its words: "✅ Xong" and "xong" agree."""
-    return " ".join(_NOT_WORD.sub(" ", fold(text)).split())
 
 
 def _identifier(value: Any) -> str | None:

@@ -1,36 +1,32 @@
-"""What the Zalo adapter reads from and writes to the store on its own behalf.
+"""What a channel reads and writes about its chats on its own behalf, outside a conversation.
 
-Zalo has no buttons, so the adapter remembers nothing in memory about the options it
-showed: the last message sent to the chat (its outbox row) says what "2" means, which
-also holds when another instance sent it.
+The message a chat was last sent (what a typed "2" answers on a channel without buttons), the
+language of the chat's reader, a one-off answer to an update the conversation cannot read, and
+the chats whose person has a role menu of their own.
 """
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from domain.access import Role
 from models.enums import OutboxState
 from models.tables import ChatIdentity, HandledUpdate, Outbox, Person
 from services.outbox import enqueue
 from services.unit_of_work import Sessions, UnitOfWork, transaction
 from views.messages import Outgoing
 
-from .render import numbered, options
-from .updates import CHANNEL, choice_number, label_key
 
-
-async def chosen_button(session: UnitOfWork, *, chat_id: str, text: str) -> str | None:
-    """The button a typed reply presses among the last message's options, if it presses one.
-
-    A number picks a numbered option; the label itself ("Trang sau", "3 ngày", "✅ Xong",
-    typed with or without diacritics and emoji) picks that option.
-    """
+async def last_sent(session: UnitOfWork, *, channel: str, chat_id: str) -> Outgoing | None:
+    """The last message sent to the chat (its outbox row), which also holds when another
+    instance sent it; None when there is none or it cannot be read back."""
     row = (
         await session.exec(
             select(Outbox.payload)
             .where(
-                col(Outbox.channel) == CHANNEL,
+                col(Outbox.channel) == channel,
                 col(Outbox.chat_id) == chat_id,
                 col(Outbox.state) == OutboxState.SENT.value,
             )
@@ -41,26 +37,18 @@ async def chosen_button(session: UnitOfWork, *, chat_id: str, text: str) -> str 
     if row is None:
         return None
     try:
-        choices = options(Outgoing.from_payload(dict(row)))
+        return Outgoing.from_payload(dict(row))
     except (KeyError, TypeError, ValueError):
         return None
-    number = choice_number(text)
-    if number is not None:
-        if numbered(choices) and 1 <= number <= len(choices):
-            return choices[number - 1].data
-        return None
-    typed = label_key(text)
-    matches = [button.data for button in choices if label_key(button.label) == typed]
-    return matches[0] if typed and len(matches) == 1 else None
 
 
-async def reader_locale(session: UnitOfWork, *, chat_id: str, default: str) -> str:
-    """The language of the person registered on this Zalo chat, else the default."""
+async def reader_locale(session: UnitOfWork, *, channel: str, chat_id: str, default: str) -> str:
+    """The language of the person registered on this chat, else the default."""
     locale = (
         await session.exec(
             select(Person.locale)
             .join(ChatIdentity, col(ChatIdentity.person_id) == col(Person.id))
-            .where(col(ChatIdentity.channel) == CHANNEL, col(ChatIdentity.chat_id) == chat_id)
+            .where(col(ChatIdentity.channel) == channel, col(ChatIdentity.chat_id) == chat_id)
         )
     ).first()
     return locale or default
@@ -70,6 +58,7 @@ async def answer_once(
     sessions: Sessions,
     *,
     source_id: str | None,
+    channel: str,
     chat_id: str,
     message: Outgoing,
     now: datetime,
@@ -85,8 +74,25 @@ async def answer_once(
                     return False
                 session.add(HandledUpdate(source_id=source_id[:160], at=now))
                 await session.flush()
-            await enqueue(session, channel=CHANNEL, chat_id=chat_id, message=message, now=now)
+            await enqueue(session, channel=channel, chat_id=chat_id, message=message, now=now)
     except IntegrityError:
         # Another instance answered the same redelivered update a moment earlier.
         return False
     return True
+
+
+async def role_menu_chats(
+    session: UnitOfWork, *, channel: str, roles: Iterable[Role]
+) -> Sequence[tuple[str, str, str]]:
+    """(chat id, role, locale) of every active person of these roles with a chat here."""
+    return (
+        await session.exec(
+            select(ChatIdentity.chat_id, Person.role, Person.locale)
+            .join(Person, col(Person.id) == col(ChatIdentity.person_id))
+            .where(
+                ChatIdentity.channel == channel,
+                col(Person.active).is_(True),
+                col(Person.role).in_([r.value for r in roles]),
+            )
+        )
+    ).all()
