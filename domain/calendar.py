@@ -1,17 +1,50 @@
-"""Vietnamese working days: weekends, public holidays (lunar Tết included) and announced swaps."""
+"""Vietnamese working days: weekends, public holidays (lunar Tết included) and announced swaps.
+
+Three layers decide a day, the first that speaks winning: the DONDOC_EXTRA_* settings, then
+the official table of announced days (domain.official_calendar), then the `holidays` package;
+a day none of them mentions follows the working week.
+"""
 
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 from functools import cache
 
 import holidays
 
+from domain.official_calendar import OfficialDay, OfficialSource, official_days
 from domain.text import fold
 
 EXTRA_DAY_OFF_NAME = "Ngày nghỉ theo thông báo"
+EXTRA_WORKING_DAY_NAME = "Ngày làm việc theo cấu hình"
+MAKE_UP_DAY_NAME = "Ngày làm bù"
 _MONDAY_TO_FRIDAY = frozenset({0, 1, 2, 3, 4})
+
+
+class DayOrigin(StrEnum):
+    """Which layer of the calendar decided a day."""
+
+    OFFICIAL = "official"
+    PACKAGE = "holidays package"
+    SETTING = "setting"
+
+
+@dataclass(frozen=True)
+class ScheduledDay:
+    """A day off or a make-up working day of a year, and where that comes from."""
+
+    day: date
+    works: bool
+    name: str
+    origin: DayOrigin
+    official: OfficialSource | None = None
+
+    @property
+    def source(self) -> str:
+        """The source label: "official: Thông báo … ngày …", "holidays package" or "setting"."""
+        return self.official.label if self.official is not None else self.origin.value
 
 
 @dataclass(frozen=True)
@@ -49,6 +82,7 @@ class WorkCalendar:
         working_weekdays: frozenset[int] = _MONDAY_TO_FRIDAY,
         extra_days_off: Iterable[date] = (),
         extra_working_days: Iterable[date] = (),
+        official: Mapping[date, OfficialDay] | None = None,
     ) -> None:
         if not working_weekdays:
             raise ValueError("a work calendar needs at least one working weekday")
@@ -57,6 +91,8 @@ class WorkCalendar:
         self._working_weekdays = working_weekdays
         self._extra_days_off = frozenset(extra_days_off)
         self._extra_working_days = frozenset(extra_working_days)
+        # None means the shipped table; tests pass their own.
+        self._official = official_days() if official is None else official
         clash = self._extra_days_off & self._extra_working_days
         if clash:
             listed = ", ".join(sorted(day.isoformat() for day in clash))
@@ -70,10 +106,30 @@ class WorkCalendar:
 
     def holiday_name(self, day: date) -> str | None:
         """The Vietnamese name of the public holiday or announced day off on `day`, if any."""
-        name = _national_year(day.year).holidays.get(day)
+        official = self._official.get(day)
+        name: str | None
+        if official is not None:
+            name = None if official.works else official.name
+        else:
+            name = _national_year(day.year).holidays.get(day)
         if name is None and day in self._extra_days_off:
             return EXTRA_DAY_OFF_NAME
         return name
+
+    def year_schedule(self, year: int) -> tuple[ScheduledDay, ...]:
+        """Every day off and make-up working day of `year` that some layer decides, by date."""
+        national = _national_year(year)
+        candidates = {
+            *self._extra_days_off,
+            *self._extra_working_days,
+            *self._official,
+            *national.holidays,
+            *national.make_up_days,
+        }
+        explained = (
+            self._explain(day, national) for day in sorted(candidates) if day.year == year
+        )
+        return tuple(entry for entry in explained if entry is not None)
 
     def add_working_days(self, day: date, n: int) -> date:
         """The working day `n` working days after `day` (before it when `n` is negative)."""
@@ -130,12 +186,28 @@ class WorkCalendar:
         return _YearTable(first.toordinal(), working, tuple(cumulative))
 
     def _decide(self, day: date, national: _NationalYear) -> bool:
-        # Configured exceptions win over the package, which wins over the plain weekly pattern.
+        entry = self._explain(day, national)
+        return entry.works if entry is not None else day.weekday() in self._working_weekdays
+
+    def _explain(self, day: date, national: _NationalYear) -> ScheduledDay | None:
+        # Settings win over the official table, which wins over the package; None leaves the
+        # day to the plain working week.
         if day in self._extra_working_days:
-            return True
-        if day in self._extra_days_off or day in national.holidays:
-            return False
-        return day in national.make_up_days or day.weekday() in self._working_weekdays
+            return ScheduledDay(day, True, EXTRA_WORKING_DAY_NAME, DayOrigin.SETTING)
+        if day in self._extra_days_off:
+            named = self.holiday_name(day) or EXTRA_DAY_OFF_NAME
+            return ScheduledDay(day, False, named, DayOrigin.SETTING)
+        official = self._official.get(day)
+        if official is not None:
+            return ScheduledDay(
+                day, official.works, official.name, DayOrigin.OFFICIAL, official.source
+            )
+        name = national.holidays.get(day)
+        if name is not None:
+            return ScheduledDay(day, False, name, DayOrigin.PACKAGE)
+        if day in national.make_up_days:
+            return ScheduledDay(day, True, MAKE_UP_DAY_NAME, DayOrigin.PACKAGE)
+        return None
 
 
 _WEEKDAY_WORDS = {
