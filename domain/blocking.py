@@ -22,6 +22,8 @@ MAX_REASON_LENGTH = 500
 # Agency names are looked up at every word; a reason is short, a pasted essay is cut here.
 _MAX_SCANNED = 1000
 _MAX_UNKNOWN_WORDS = 6
+# No agency's name is longer; looking no further keeps the scan linear in the reason.
+_LONGEST_NAME = 160
 
 _LEAD = Phrases("vướng", "vướng mắc", "khó khăn", "blocked", "stuck", "blocker")
 _LEAD_PREFIX = re.compile(r"\s*(?:#?\d{1,9}\s*[.):-]?\s+)?(?:(?:dang|bi|van|con)\s+)*")
@@ -139,7 +141,7 @@ def _names(
         start = word.start()
         if start < cursor:
             continue
-        length = registry.name_length(message.text[start:])
+        length = registry.name_length(message.text[start : start + _LONGEST_NAME])
         if not length or not _is_agency_word(message, start):
             continue
         span = message.text[start : start + length]

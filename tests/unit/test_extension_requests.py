@@ -5,6 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.calendar import WorkCalendar
+from domain.dates import DateForm, find_dates
 from domain.extensions import (
     EXTENSION_PROBLEMS,
     ExtensionProblem,
@@ -12,6 +13,7 @@ from domain.extensions import (
     parse_extension_request,
     read_extension_request,
 )
+from domain.wording import Message
 from locales import gettext_for
 
 CALENDAR = WorkCalendar()
@@ -201,6 +203,41 @@ def test_every_problem_has_a_message_in_both_languages() -> None:
     for problem in ExtensionProblem:
         message = EXTENSION_PROBLEMS[problem]
         assert english(message) != message
+
+
+# text → the date phrases found, as typed, when a bare "30/9" may count as a date.
+DATE_PHRASES = [
+    ("số 15/2026", []),
+    ("Số: 15/12", []),
+    ("#15/12", []),
+    ("Quyết định 15/2026/QĐ-UBND", []),
+    ("Kế hoạch 123/KH-STTTT", []),
+    ("gọi 0912.345.678 hoặc 091.234.5678", []),
+    ("mục 1-3", []),
+    ("2.5 tuần", []),
+    ("lúc 10:30", []),
+    ("30/9 và 15/10/2026", ["30/9", "15/10/2026"]),
+    ("ngày 5 tháng 6 năm 2026", ["ngày 5 tháng 6 năm 2026"]),
+    ("Tháng 6", ["Tháng 6"]),
+    ("quý IV /2026", ["quý IV /2026"]),
+    ("hết năm 2026", ["hết năm 2026"]),
+    ("thêm 3 ngày làm việc nữa", ["3 ngày làm việc nữa"]),
+    ("11/2026", ["11/2026"]),
+]
+
+
+@pytest.mark.parametrize(("text", "phrases"), DATE_PHRASES)
+def test_only_dates_are_read_as_dates(text: str, phrases: list[str]) -> None:
+    message = Message.of(text)
+    found = find_dates(message, bare_day_month=True)
+    assert [message.span(d.start, d.end) for d in found] == phrases
+
+
+def test_a_bare_day_and_month_is_a_date_only_when_allowed() -> None:
+    message = Message.of("xong 3/5 xã")
+    assert find_dates(message) == []
+    (found,) = find_dates(message, bare_day_month=True)
+    assert (found.form, found.day, found.month) == (DateForm.DAY, 3, 5)
 
 
 REQUEST_PIECES = [
