@@ -256,7 +256,8 @@ def _add_table(
     if context.prefix:
         found.tables[context.prefix] = context.title
     found.year = found.year or header.year
-    resolved: dict[int, tuple[Resolution, str]] = {}
+    # Owners by id() of their row: a sub-row with an empty owner cell takes its parent's.
+    owners_of: dict[int, Resolution] = {}
     seen = {indicator.key for indicator in found.indicators}
     for row in parsed:
         key = row.key
@@ -275,14 +276,12 @@ def _add_table(
         inherited = False
         if owner_text:
             owners = registry.resolve_cell(owner_text)
-        elif row.parent is not None and id(row.parent) in resolved:
-            owners, inherited = resolved[id(row.parent)][0], True
+        elif row.parent is not None and id(row.parent) in owners_of:
+            owners, inherited = owners_of[id(row.parent)], True
         else:
             owners = Resolution()
-        resolved[id(row)] = (owners, owner_text)
-        found.indicators.append(
-            _indicator(row, owners, owner_text, inherited, context, prefix=context.prefix)
-        )
+        owners_of[id(row)] = owners
+        found.indicators.append(_indicator(row, owners, owner_text, inherited, context))
 
 
 def _unique(key: str, seen: set[str]) -> str:
@@ -325,16 +324,16 @@ def _rows(rows: Sequence[Sequence[Cell]], header: _Header, prefix: str) -> list[
                 _continue(parsed[-1], cells)
                 continue
             rank = 1
-        parent = next((row for row in reversed(parsed) if row.rank < rank), None)
+        parent = next((earlier for earlier in reversed(parsed) if earlier.rank < rank), None)
         if parent is not None and parent.group != group:
             parent = None
         number = number.rstrip(".)") if _NUMBER.fullmatch(number) else number
-        row_ = _Row(number, rank, parent, group, cells, checkpoints)
+        placed = _Row(number, rank, parent, group, cells, checkpoints)
         if parent is not None and not _NUMBER.fullmatch(number):
             parent.children += 1
             letter = _LETTER.fullmatch(number)
-            row_.suffix = letter.group(1) if letter else str(parent.children)
-        parsed.append(row_)
+            placed.suffix = letter.group(1) if letter else str(parent.children)
+        parsed.append(placed)
     _assign_keys(parsed, prefix)
     return parsed
 
@@ -364,14 +363,19 @@ def _assign_keys(parsed: list[_Row], prefix: str) -> None:
     numbers = [row.number for row in parsed if _NUMBER.fullmatch(row.number)]
     by_group = len(set(numbers)) != len(numbers)
     for row in parsed:
-        if row.parent is not None and not _NUMBER.fullmatch(row.number):
+        if row.cells.get("key"):
+            row.key = row.cells["key"]
+        elif row.parent is not None and not _NUMBER.fullmatch(row.number):
             row.key = f"{row.parent.key}.{row.suffix}"
-            continue
-        number = row.number if _NUMBER.fullmatch(row.number) else "0"
-        roman = _ROMAN.match(row.group) if by_group else None
-        if roman:
-            number = f"{roman.group().rstrip('.')}.{number}"
-        row.key = f"{prefix}.{number}" if prefix else number
+        else:
+            number = _top_number(row, by_group)
+            row.key = f"{prefix}.{number}" if prefix else number
+
+
+def _top_number(row: _Row, by_group: bool) -> str:
+    number = row.number if _NUMBER.fullmatch(row.number) else "0"
+    roman = _ROMAN.match(row.group) if by_group else None
+    return f"{roman.group().rstrip('.')}.{number}" if roman else number
 
 
 def _continue(row: _Row, cells: dict[str, str]) -> None:
@@ -388,8 +392,6 @@ def _indicator(
     owner_text: str,
     inherited: bool,
     context: _Context,
-    *,
-    prefix: str,
 ) -> IndicatorDraft:
     cells = row.cells
     name = cells.get("name", "")
@@ -398,8 +400,7 @@ def _indicator(
     target = parse_target(cells.get("target", ""))
     if target.unit is not None and not target.unit.is_empty:
         unit, target = _reconcile(unit, target.unit, target, notes)
-    for value in {target.low, target.high} - {None}:
-        assert value is not None
+    for value in {bound for bound in (target.low, target.high) if bound is not None}:
         if (problem := implausible(value, unit, name=name)) is not None:
             notes.append(problem)
     direction, direction_inferred = _direction(cells.get("direction", ""), target, name)
@@ -410,8 +411,8 @@ def _indicator(
         (months, parse_target(text)) for months, text in row.checkpoints if months != 12
     )
     return IndicatorDraft(
-        key=cells.get("key") or row.key,
-        table=prefix,
+        key=row.key,
+        table=context.prefix,
         group=row.group,
         number=row.number,
         parent_key=row.parent.key if row.parent is not None else None,
@@ -521,9 +522,7 @@ def _worksheet(sheet: Any) -> list[list[Cell]]:
 def _cell_text(value: object) -> str:
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
+    if isinstance(value, int):  # bool too
         return str(value)
     if isinstance(value, float):
         return format(Decimal(repr(value)), "f").replace(".", ",")
