@@ -9,9 +9,13 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.agencies import AgencyRegistry
 from domain.importers import PlanImportError, import_file, import_indicators
+from domain.importers.blocks import Cell
+from domain.importers.indicators import indicators_from_sheets
 from domain.indicators.model import Accumulation, IndicatorSet, compare
 from domain.indicators.targets import Comparison, Direction
 
@@ -20,12 +24,13 @@ DATA = ROOT / "bot" / "data"
 SEED_004 = next((DATA / "seeds").glob("004_*.txt"))
 EXPECTED = ROOT / "tests" / "data" / "indicators" / "seed_indicators.csv"
 TEMPLATE = ROOT / "tests" / "data" / "indicators" / "template.csv"
+_REGISTRY = AgencyRegistry.from_csv(DATA / "agencies.csv")
 _INHERITS = re.compile(r'inherits "([^"]+)"')
 
 
 @pytest.fixture(scope="module")
 def registry() -> AgencyRegistry:
-    return AgencyRegistry.from_csv(DATA / "agencies.csv")
+    return _REGISTRY
 
 
 @pytest.fixture(scope="module")
@@ -384,3 +389,46 @@ def test_an_empty_file_is_refused_with_a_message(tmp_path: Path, registry: Agenc
     empty.write_bytes(b"")
     with pytest.raises(PlanImportError, match="trống"):
         import_indicators(empty, registry=registry)
+
+
+_CELLS = st.one_of(
+    st.sampled_from(
+        [
+            "TT",
+            "Chỉ tiêu",
+            "Đơn vị tính",
+            "Kế hoạch năm 2023",
+            "Cơ quan chủ trì theo dõi, đánh giá",
+            "Quý I",
+            "Cả năm",
+            "Mã",
+            "I",
+            "1",
+            "2",
+            "a)",
+            "-",
+            "- Dịch vụ",
+            "+ Thu gom",
+            "Trong đó: Khách quốc tế",
+            "%",
+            "Tỷ đồng",
+            "> 7,3",
+            "12,7 - 13,0",
+            "Sở TTTT",
+            "",
+        ]
+    ),
+    st.text(max_size=6),
+)
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.lists(st.lists(_CELLS, min_size=1, max_size=6), max_size=10))
+def test_any_grid_of_cells_reads_without_raising_and_keys_are_unique(
+    grid: list[list[str]],
+) -> None:
+    header = [Cell(text) for text in ["TT", "Chỉ tiêu", "Đơn vị tính", "Kế hoạch năm 2023"]]
+    rows = [header, *([Cell(text) for text in row] for row in grid)]
+    found = indicators_from_sheets([rows], registry=_REGISTRY, source_file="grid.xlsx")
+    keys = [indicator.key for indicator in found.indicators]
+    assert len(keys) == len(set(keys))
