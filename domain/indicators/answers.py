@@ -132,7 +132,7 @@ _PERIODS = re.compile(
 _REFERENCE = re.compile(r"(?<![a-z0-9])(?:so\s+voi|cung\s+ky)(?![a-z0-9])")
 _NO_DATA = re.compile(
     r"(?<![a-z0-9])(?:chua\s+co|khong\s+co\s+so\s+lieu|chua\s+thong\s+ke|chua\s+tong\s+hop"
-    r"|dang\s+tong\s+hop|chua\s+bao\s+cao|chua\s+co\s+so\s+lieu)(?![a-z0-9])"
+    r"|dang\s+tong\s+hop|chua\s+bao\s+cao)(?![a-z0-9])"
 )
 _ESTIMATE = re.compile(
     r"(?<![a-z0-9])(?:uoc|du\s+kien|du\s+tinh|khoang|tam\s+tinh|so\s+bo|xap\s+xi)(?![a-z0-9])"
@@ -149,7 +149,7 @@ class _Marker:
     end: int
     ref: str
     item: AskedIndicator | None
-    reason: str | None
+    reason: str
 
 
 def parse_indicator_reply(text: str, asked: Sequence[AskedIndicator]) -> IndicatorReply:
@@ -162,15 +162,20 @@ def parse_indicator_reply(text: str, asked: Sequence[AskedIndicator]) -> Indicat
     if not markers:
         _unmarked(text, folded, asked, answers, questions)
     else:
-        head = text[: markers[0].start].strip()
-        if _has_number(folded[: markers[0].start]):
-            questions.append(IndicatorQuestion(head, Problem(_WHICH)))
+        head = folded[: markers[0].start]
+        if _has_number(head):
+            questions.append(IndicatorQuestion(text[: markers[0].start].strip(), Problem(_WHICH)))
+        # "Chưa có số liệu chỉ tiêu 2": the words before the number speak for it.
+        none_yet = bool(_NO_DATA.search(head))
         for index, marker in enumerate(markers):
             end = markers[index + 1].start if index + 1 < len(markers) else len(text)
             written = text[marker.start : end].strip()
             if marker.item is None:
-                reason = marker.reason or _NOT_ASKED
-                questions.append(IndicatorQuestion(written, Problem.of(reason, ref=marker.ref)))
+                reason = Problem.of(marker.reason, ref=marker.ref)
+                questions.append(IndicatorQuestion(written, reason))
+                continue
+            if none_yet and not folded[marker.end : end].strip(" .,;:-"):
+                answers.append(IndicatorAnswer(marker.item.key, AnswerKind.NO_DATA, written))
                 continue
             _segment(
                 text[marker.end : end],
@@ -191,7 +196,7 @@ def _prepare(text: str) -> str:
 
 
 def _has_number(folded: str) -> bool:
-    return any(True for _ in _figures(folded))
+    return bool(_figures(folded))
 
 
 def _markers(folded: str, asked: Sequence[AskedIndicator]) -> list[_Marker]:
@@ -199,7 +204,7 @@ def _markers(folded: str, asked: Sequence[AskedIndicator]) -> list[_Marker]:
     for match in _PL.finditer(folded):
         key = f"PL{match.group(1)}.{match.group(2)}"
         item = next((a for a in asked if a.key.lower() == key.lower()), None)
-        found.append(_Marker(match.start(), match.end(), key.upper(), item, None))
+        found.append(_Marker(match.start(), match.end(), key.upper(), item, _NOT_ASKED))
     for match in _CT.finditer(folded):
         item, reason = _resolve(match.group(1), asked)
         found.append(_Marker(match.start(), match.end(), match.group(1), item, reason))
@@ -210,9 +215,9 @@ def _markers(folded: str, asked: Sequence[AskedIndicator]) -> list[_Marker]:
         before = folded[: match.start()].split()
         if before and before[-1] in _PERIOD_WORDS:
             continue
-        item, _ = _resolve(match.group(1), asked)
+        item, reason = _resolve(match.group(1), asked)
         if item is not None:
-            found.append(_Marker(match.start(), match.end(), match.group(1), item, None))
+            found.append(_Marker(match.start(), match.end(), match.group(1), item, reason))
     found.sort(key=lambda marker: (marker.start, -marker.end))
     kept: list[_Marker] = []
     for marker in found:
@@ -222,13 +227,14 @@ def _markers(folded: str, asked: Sequence[AskedIndicator]) -> list[_Marker]:
 
 
 def _resolve(ref: str, asked: Sequence[AskedIndicator]) -> tuple[AskedIndicator | None, str]:
-    """The asked indicator a number names: its place in the reminder, else its table number."""
+    """The asked indicator a number names (its place in the reminder, else its table number),
+    and the reason to give when it names none."""
     by_ref = [item for item in asked if item.ref == ref.lstrip("0") or item.ref == ref]
     if len(by_ref) == 1:
-        return by_ref[0], ""
+        return by_ref[0], _NOT_ASKED
     by_number = [item for item in asked if item.number and item.number == ref]
     if len(by_number) == 1:
-        return by_number[0], ""
+        return by_number[0], _NOT_ASKED
     if len(by_ref) > 1 or len(by_number) > 1:
         return None, _AMBIGUOUS
     return None, _NOT_ASKED
@@ -248,8 +254,10 @@ def _unmarked(
     if len(asked) == 1:
         _segment(text, folded, asked[0], written, answers, questions, explicit=False)
         return
-    lines = [(start, end) for start, end in _lines(folded) if folded[start:end].strip()]
-    if len(asked) > 1 and len(lines) == len(asked):
+    # One line per asked indicator, in the reminder's order, each with a figure or "chưa có".
+    lines = [line.span() for line in re.finditer(r"[^\n]*\S[^\n]*", folded)]
+    said = all(_has_number(folded[a:b]) or _NO_DATA.search(folded[a:b]) for a, b in lines)
+    if len(asked) > 1 and len(lines) == len(asked) and said:
         for (start, end), item in zip(lines, asked, strict=True):
             _segment(
                 text[start:end],
@@ -266,17 +274,6 @@ def _unmarked(
             answers.append(IndicatorAnswer(item.key, AnswerKind.NO_DATA, written))
         return
     questions.append(IndicatorQuestion(written, Problem(_WHICH)))
-
-
-def _lines(text: str) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for index, char in enumerate(text):
-        if char == "\n":
-            spans.append((start, index))
-            start = index + 1
-    spans.append((start, len(text)))
-    return spans
 
 
 def _figures(folded: str) -> list[re.Match[str]]:

@@ -135,6 +135,8 @@ JOBLESS_34 = ("PL1.12", V, "3.4", False)
             [],
         ),
         ("three", "115,2\n3,4", [], [None]),
+        ("three", "Em gửi số liệu:\n115,2\n3,4", [], [None]),
+        ("three", "Em chưa có số liệu chỉ tiêu 2", [("PL1.12", N, None, False)], []),
         ("three", "7,5", [], [None]),
         (
             "three",
