@@ -15,13 +15,19 @@ from domain.importers.blocks import EMPTY_FILE, PlanImportError
 from domain.importers.document import build_plan
 from domain.importers.docx import read_docx
 from domain.importers.duties import duty_plan, is_duty_table
+from domain.importers.indicators import (
+    indicators_from_blocks,
+    indicators_from_sheets,
+    read_workbook,
+)
 from domain.importers.sheet import read_csv_rows, read_xlsx, sheet_plan
 from domain.importers.text import decode, read_text
+from domain.indicators.model import IndicatorSet
 from domain.plans import PlanDraft
 from domain.problems import Problem
 from locales import N_
 
-__all__ = ["PlanImportError", "import_file"]
+__all__ = ["PlanImportError", "import_file", "import_indicators"]
 
 _TEXT = {".txt", ".md", ".markdown"}
 _WORD = {".docx"}
@@ -39,18 +45,7 @@ def import_file(
 ) -> PlanDraft:
     """Read a plan file; `plan_ref` and `plan_year` override what the document says."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise PlanImportError(
-            Problem.of(
-                N_("Không đọc được «{name}»: {error}."),
-                name=path.name,
-                error=error.strerror or str(error),
-            )
-        ) from error
-    if not data.strip():
-        raise PlanImportError(Problem.of(EMPTY_FILE, name=path.name))
+    data = _read_bytes(path)
     name = path.name
     kind = _kind(path, data)
     if kind == "docx":
@@ -104,6 +99,43 @@ def import_file(
             )
         )
     return draft
+
+
+def import_indicators(path: str | Path, *, registry: AgencyRegistry) -> IndicatorSet:
+    """Read the indicator tables of a file (PHỤ LỤC 1-3 of Chỉ thị 02, the "Chỉ tiêu" sheet).
+
+    The set is empty when the file has none; the same file may also hold a plan's tasks, which
+    import_file reads.
+    """
+    path = Path(path)
+    data = _read_bytes(path)
+    name = path.name
+    kind = _kind(path, data)
+    if kind == "docx":
+        return indicators_from_blocks(read_docx(path), registry=registry, source_file=name)
+    if kind == "xlsx":
+        return indicators_from_sheets(read_workbook(path), registry=registry, source_file=name)
+    if kind == "csv":
+        rows = [read_csv_rows(data, name)]
+        return indicators_from_sheets(rows, registry=registry, source_file=name)
+    blocks = read_text(decode(data, name), registry=registry)
+    return indicators_from_blocks(blocks, registry=registry, source_file=name)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise PlanImportError(
+            Problem.of(
+                N_("Không đọc được «{name}»: {error}."),
+                name=path.name,
+                error=error.strerror or str(error),
+            )
+        ) from error
+    if not data.strip():
+        raise PlanImportError(Problem.of(EMPTY_FILE, name=path.name))
+    return data
 
 
 def _kind(path: Path, data: bytes) -> str:

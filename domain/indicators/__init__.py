@@ -1,0 +1,1 @@
+"""Indicators (chỉ tiêu): targets, the figures officers report, checkpoints and judgement."""
