@@ -26,6 +26,17 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def downgrade(url: str, revision: str) -> None:
+    """Take the database at `url` back to `revision` ("base": before the first migration)."""
+    command.downgrade(alembic_config(url), revision)
+
+
+def revisions() -> list[str]:
+    """Every shipped revision, oldest first."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
 def head_revision() -> str | None:
     """The newest migration shipped with this version."""
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()

@@ -2,9 +2,11 @@
 
 import asyncio
 import os
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import hypothesis
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -13,16 +15,28 @@ from models.migrate import upgrade
 from services.unit_of_work import Sessions, make_sessionmaker
 from tests.databases import create_database, database_url, drop_database
 
+# No test depends on the machine's speed: hypothesis has no per-example deadline (a loaded
+# CI machine runs examples several times slower), and a slow generator is no failure.
+hypothesis.settings.register_profile(
+    "dondoc", deadline=None, suppress_health_check=[hypothesis.HealthCheck.too_slow]
+)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dondoc"))
+
 # Tests never read a developer's own configuration.
 for _name in [n for n in os.environ if n.startswith("DONDOC_")]:
     del os.environ[_name]
 
 
 @pytest.fixture
-def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database URL; parametrize indirectly with "sqlite" or "postgres"."""
-    kind = getattr(request, "param", "sqlite")
-    if kind == "sqlite":
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """ "sqlite" (the default) or "postgres"; parametrize indirectly (see BOTH_STORES)."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def empty_db_url(store_kind: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the store kind."""
+    if store_kind == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
         return
     name = asyncio.run(create_database())
@@ -33,15 +47,47 @@ def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 BOTH_STORES = pytest.mark.parametrize(
-    "empty_db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+    "store_kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+POSTGRES_ONLY = pytest.mark.parametrize(
+    "store_kind", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
 )
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite store migrated once per test session, for tests to copy."""
+    path = tmp_path_factory.mktemp("template") / "store.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A PostgreSQL database migrated once per test session, for tests to copy."""
+    name = asyncio.run(create_database(prefix="dondoc_template"))
+    try:
+        upgrade(database_url(name))
+        yield name
+    finally:
+        asyncio.run(drop_database(name))
+
+
 @pytest.fixture
-def db_url(empty_db_url: str) -> str:
-    """A database migrated to the newest revision."""
-    upgrade(empty_db_url)
-    return empty_db_url
+def db_url(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database migrated to the newest revision: a copy of the session's template, since
+    migrating every test's store from nothing costs more than most tests."""
+    if store_kind == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "store.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    name = asyncio.run(create_database(template=request.getfixturevalue("postgres_template")))
+    try:
+        yield database_url(name)
+    finally:
+        asyncio.run(drop_database(name))
 
 
 @pytest.fixture

@@ -7,34 +7,44 @@ which refuses a second message to a chat within 0.15 s, never has to answer 429.
 
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 
-import pytest
 from sqlmodel import col, select
 
 from models.tables import Outbox
 from services.unit_of_work import Sessions
+from tests.conftest import POSTGRES_ONLY
 from tests.fakes.fanout import fan_out, in_chat_order, received, start_worker, unsent_rows
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 COUNT = 600
-pytestmark = pytest.mark.parametrize(
-    "empty_db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
-)
+pytestmark = POSTGRES_ONLY
 
 
 async def test_three_instances_deliver_every_reminder_exactly_once_in_chat_order(
-    db_url: str, sessions: Sessions
+    db_url: str, sessions: Sessions, tmp_path: Path
 ) -> None:
     await fan_out(sessions, count=COUNT, chats=150, now=datetime.now(UTC))
     async with FakeTelegramAPI() as api:
         api.limit_rate(per_second=None, chat_interval=0.15)
         api.slow_down(0.01, methods=["sendMessage"])
+        go = tmp_path / "go"
         workers = [
             await start_worker(
-                db_url=db_url, api=api, instance=name, capture=True, rate=100.0, chat_interval=0.25
+                db_url=db_url,
+                api=api,
+                instance=name,
+                capture=True,
+                go=go,
+                rate=100.0,
+                chat_interval=0.25,
             )
             for name in ("a", "b", "c")
         ]
+        for worker in workers:
+            assert worker.stdout is not None
+            assert await asyncio.wait_for(worker.stdout.readline(), timeout=180) == b"ready\n"
+        go.touch()
         outputs = await asyncio.wait_for(
             asyncio.gather(*(worker.communicate() for worker in workers)), timeout=180
         )

@@ -253,7 +253,7 @@ def test_ctrl_c_ends_the_demo_at_once_with_a_goodbye(tmp_path: Path) -> None:
         demo.send_signal(signal.SIGINT)
         # stdin stays open: the demo must end on the signal, not because its input ran out.
         try:
-            returncode = demo.wait(timeout=20)
+            returncode = demo.wait(timeout=120)
         finally:
             demo.kill()
         out, err = demo.stdout.read(), demo.stderr.read()

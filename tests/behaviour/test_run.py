@@ -25,7 +25,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def _eventually(check: Callable[[], bool], *, seconds: float = 10.0) -> None:
+async def _eventually(check: Callable[[], bool], *, seconds: float = 60.0) -> None:
     for _ in range(int(seconds / 0.05)):
         if check():
             return
@@ -93,7 +93,7 @@ async def test_the_service_answers_a_stranger_on_telegram_its_health_check_and_f
             assert api.calls_of("setMyCommands")
         finally:
             stop.set()
-            await asyncio.wait_for(service, timeout=30)
+            await asyncio.wait_for(service, timeout=120)
     assert service.exception() is None
 
 

@@ -65,7 +65,7 @@ class Bench:
     wake: Callable[[], None]
 
     async def _settle(self, handled: int) -> None:
-        for _ in range(1000):
+        for _ in range(6000):
             if self.conversation.handled >= handled and await self._unsent() == 0:
                 return
             await asyncio.sleep(0.01)

@@ -58,7 +58,7 @@ async def http() -> AsyncIterator[HttpServer]:
     await server.stop()
 
 
-async def eventually(check: Callable[[], bool], *, seconds: float = 5.0) -> None:
+async def eventually(check: Callable[[], bool], *, seconds: float = 60.0) -> None:
     for _ in range(int(seconds / 0.02)):
         if check():
             return

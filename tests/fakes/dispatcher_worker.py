@@ -12,6 +12,7 @@ import asyncio
 import logging
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 from sqlmodel import col, func, select
 
@@ -52,6 +53,9 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=30.0, help="messages per second")
     parser.add_argument("--chat-interval", type=float, default=1.0, help="seconds per chat")
     parser.add_argument("--lease", type=float, default=60.0, help="claim lease in seconds")
+    parser.add_argument(
+        "--go", default=None, help="print 'ready', then wait for this file before sending"
+    )
     return parser.parse_args(argv)
 
 
@@ -92,6 +96,11 @@ async def main(argv: list[str]) -> int:
         lease=timedelta(seconds=args.lease),
         idle_poll=0.2,
     )
+    if args.go is not None:
+        # Started together, whatever the machine's load: each waits until all are ready.
+        print("ready", flush=True)
+        while not Path(args.go).exists():
+            await asyncio.sleep(0.01)
     stop = asyncio.Event()
     running = asyncio.create_task(dispatcher.run(stop))
     try:

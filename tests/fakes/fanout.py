@@ -79,10 +79,19 @@ async def unsent_rows(sessions: Sessions, state: str) -> int:
 
 
 async def start_worker(
-    *, db_url: str, api: FakeTelegramAPI, instance: str, capture: bool = False, **options: float
+    *,
+    db_url: str,
+    api: FakeTelegramAPI,
+    instance: str,
+    capture: bool = False,
+    go: Path | None = None,
+    **options: float,
 ) -> asyncio.subprocess.Process:
-    """Start tests.fakes.dispatcher_worker as a separate process."""
+    """Start tests.fakes.dispatcher_worker as a separate process (given `go`, it prints
+    "ready" and waits for that file before sending)."""
     flags = [f"--{name.replace('_', '-')}={value}" for name, value in options.items()]
+    if go is not None:
+        flags.append(f"--go={go}")
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

@@ -8,13 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import models.db
 from services.unit_of_work import Sessions
+from tests.conftest import POSTGRES_ONLY
 from tests.databases import ADMIN_DSN
 from tests.store.test_conversation_world import World
 from views.messages import Incoming
 
-pytestmark = pytest.mark.parametrize(
-    "empty_db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
-)
+pytestmark = POSTGRES_ONLY
 
 
 async def _backend(engine: AsyncEngine) -> int:

@@ -65,7 +65,7 @@ async def test_only_one_instance_leads_and_another_takes_over_when_it_dies(
         async with engine.connect() as connection:
             await connection.scalar(sa.select(sa.func.pg_terminate_backend(pid)))
         # pg_terminate_backend only signals: wait (bounded) until that backend has exited.
-        for _ in range(100):
+        for _ in range(1200):
             async with engine.connect() as connection:
                 alive = await connection.scalar(
                     sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),

@@ -1,5 +1,6 @@
 """The store's schema: migrations, constraints, and aware timestamps, on SQLite and PostgreSQL."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -11,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.migrate import current_revision, head_revision
+from models.db import make_engine
+from models.migrate import current_revision, downgrade, head_revision, revisions, upgrade
 from models.tables import (
     Agency,
     Assignment,
@@ -55,6 +57,48 @@ async def _assignment(session: AsyncSession) -> Assignment:
 
 async def test_migrations_bring_an_empty_database_to_the_newest_revision(db_url: str) -> None:
     assert await current_revision(db_url) == head_revision()
+
+
+async def _schema(url: str) -> dict[str, object]:
+    """Every table's columns, indexes, keys and constraints, as the database reports them."""
+
+    def read(connection: sa.Connection) -> dict[str, object]:
+        found = sa.inspect(connection)
+        return {
+            table: (
+                [(c["name"], str(c["type"]), c["nullable"]) for c in found.get_columns(table)],
+                sorted(
+                    (i["name"] or "", tuple(i["column_names"])) for i in found.get_indexes(table)
+                ),
+                sorted(str(u) for u in found.get_unique_constraints(table)),
+                sorted(str(f) for f in found.get_foreign_keys(table)),
+            )
+            for table in sorted(found.get_table_names())
+        }
+
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(read)
+    finally:
+        await engine.dispose()
+
+
+def test_every_migration_goes_down_and_up_again(empty_db_url: str) -> None:
+    # Migrations run their own event loop, so this test has none.
+    shipped = revisions()
+    upgrade(empty_db_url)
+    newest = asyncio.run(_schema(empty_db_url))
+    steps = []
+    for revision in reversed(["base", *shipped[:-1]]):
+        downgrade(empty_db_url, revision)
+        steps.append(asyncio.run(current_revision(empty_db_url)))
+    assert steps == [*reversed(shipped[:-1]), None]
+    assert set(asyncio.run(_schema(empty_db_url))) <= {"alembic_version"}
+    for revision in shipped:
+        upgrade(empty_db_url, revision)
+        assert asyncio.run(current_revision(empty_db_url)) == revision
+    assert asyncio.run(_schema(empty_db_url)) == newest
 
 
 async def test_migrations_match_the_models_exactly(engine: AsyncEngine) -> None:

@@ -40,7 +40,7 @@ from services.reminders import write as reminders_write
 from services.reminders.load import ReminderSettings
 from services.reminders.sweep import SweepResult, escalate, sweep
 from services.unit_of_work import Sessions, make_sessionmaker, transaction
-from tests.conftest import BOTH_STORES
+from tests.conftest import BOTH_STORES, POSTGRES_ONLY
 from views.buttons import ButtonAction, decode
 from views.messages import Outgoing
 
@@ -424,9 +424,7 @@ async def test_many_people_are_written_chunk_by_chunk_and_batch_by_batch_each_on
     assert again == SweepResult()
 
 
-@pytest.mark.parametrize(
-    "empty_db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
-)
+@POSTGRES_ONLY
 async def test_a_bulk_insert_refuses_a_value_too_long_for_its_column_instead_of_cutting_it(
     world: World, sessions: Sessions
 ) -> None:
