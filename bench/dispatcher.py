@@ -39,7 +39,8 @@ from sqlmodel import col, func, select
 
 from bot.channels.base import ChannelSender
 from bot.channels.telegram import TelegramSender, keyboard, make_bot
-from bot.dispatcher import OutboxDispatcher, limits_from_settings
+from bot.outbox.dispatcher import OutboxDispatcher
+from bot.outbox.limits import limits_from_settings
 from bot.settings import Settings, load_settings
 from models.db import make_engine
 from models.enums import OutboxState

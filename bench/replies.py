@@ -48,7 +48,8 @@ from bot.channels.telegram import (
     make_bot,
     setup_dispatcher,
 )
-from bot.dispatcher import ChannelLimits, OutboxDispatcher
+from bot.outbox.dispatcher import OutboxDispatcher
+from bot.outbox.limits import ChannelLimits
 from bot.runtime import freeze_startup_objects
 from bot.settings import Settings, load_settings
 from handlers.conversation import Conversation

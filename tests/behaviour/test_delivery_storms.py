@@ -9,7 +9,8 @@ import pytest
 from aiogram import Bot
 
 from bot.channels.telegram import TelegramSender, make_bot
-from bot.dispatcher import ChannelLimits, OutboxDispatcher, RetryPolicy
+from bot.outbox.dispatcher import OutboxDispatcher
+from bot.outbox.limits import ChannelLimits, RetryPolicy
 from bot.settings import load_settings
 from domain.access import Role
 from models.tables import Agency, ChatIdentity, Person

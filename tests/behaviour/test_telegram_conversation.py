@@ -15,8 +15,9 @@ from aiogram import Bot
 from sqlmodel import col, func, select
 
 from bot.channels.telegram import TelegramRuntime, make_bot, setup_dispatcher
-from bot.dispatcher import ChannelLimits, OutboxDispatcher
 from bot.http import HttpServer
+from bot.outbox.dispatcher import OutboxDispatcher
+from bot.outbox.limits import ChannelLimits
 from bot.settings import Settings, load_settings
 from domain.access import Role
 from handlers.conversation import Conversation

@@ -16,7 +16,8 @@ from datetime import timedelta
 from sqlmodel import col, func, select
 
 from bot.channels.telegram import TelegramSender, make_bot
-from bot.dispatcher import ChannelLimits, OutboxDispatcher, RetryPolicy
+from bot.outbox.dispatcher import OutboxDispatcher
+from bot.outbox.limits import ChannelLimits, RetryPolicy
 from bot.settings import load_settings
 from models.db import make_engine
 from models.enums import OutboxState
