@@ -41,7 +41,8 @@ from bot.channels.base import ChannelSender
 from bot.channels.telegram.client import make_bot
 from bot.channels.telegram.render import keyboard
 from bot.channels.telegram.sender import TelegramSender
-from bot.dispatcher import OutboxDispatcher, limits_from_settings
+from bot.outbox.dispatcher import OutboxDispatcher
+from bot.outbox.limits import limits_from_settings
 from bot.settings import Settings, load_settings
 from models.db import make_engine
 from models.enums import OutboxState

@@ -46,7 +46,8 @@ from bot.bootstrap import conversation_config
 from bot.channels.telegram.client import make_bot
 from bot.channels.telegram.inbound import incoming_from_message, setup_dispatcher
 from bot.channels.telegram.sender import TelegramSender
-from bot.dispatcher import ChannelLimits, OutboxDispatcher
+from bot.outbox.dispatcher import OutboxDispatcher
+from bot.outbox.limits import ChannelLimits
 from bot.runtime import freeze_startup_objects
 from bot.settings import Settings, load_settings
 from handlers.conversation import Conversation

@@ -23,7 +23,7 @@ from typing import TextIO
 
 from bot.bootstrap import App, conversation_config, reminder_settings
 from bot.channels.console import CHANNEL, ConsoleChat, ConsoleSender, LineSource
-from bot.dispatcher import OutboxDispatcher
+from bot.outbox.dispatcher import OutboxDispatcher
 from domain.access import Role
 from domain.importers import import_file
 from domain.text import fold

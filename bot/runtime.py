@@ -17,9 +17,10 @@ from bot.bootstrap import App, conversation_config, running_app
 from bot.channels.base import ChannelSender
 from bot.channels.telegram.runtime import start_telegram
 from bot.channels.zalo.runtime import start_zalo
-from bot.dispatcher import OutboxDispatcher, limits_from_settings
 from bot.files import serve_files
 from bot.http import HttpServer
+from bot.outbox.dispatcher import OutboxDispatcher
+from bot.outbox.limits import limits_from_settings
 from bot.settings import Settings
 from handlers.conversation import Conversation
 from models.enums import Channel

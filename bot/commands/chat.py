@@ -9,7 +9,7 @@ import typer
 from bot.bootstrap import conversation_config, running_app
 from bot.channels.console import CHANNEL, ConsoleChat, ConsoleSender, LineFeed
 from bot.cli_support import UserError, cli_settings, cli_translator, friendly, run_async
-from bot.dispatcher import OutboxDispatcher
+from bot.outbox.dispatcher import OutboxDispatcher
 from bot.settings import Settings
 from handlers.conversation import Conversation
 from services import registration

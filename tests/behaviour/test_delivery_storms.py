@@ -10,7 +10,8 @@ from aiogram import Bot
 
 from bot.channels.telegram.client import make_bot
 from bot.channels.telegram.sender import TelegramSender
-from bot.dispatcher import ChannelLimits, OutboxDispatcher, RetryPolicy
+from bot.outbox.dispatcher import OutboxDispatcher
+from bot.outbox.limits import ChannelLimits, RetryPolicy
 from bot.settings import load_settings
 from domain.access import Role
 from models.tables import Agency, ChatIdentity, Person

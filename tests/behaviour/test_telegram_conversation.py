@@ -18,8 +18,9 @@ from bot.bootstrap import conversation_config
 from bot.channels.telegram.client import make_bot
 from bot.channels.telegram.inbound import setup_dispatcher
 from bot.channels.telegram.runtime import TelegramRuntime
-from bot.dispatcher import ChannelLimits, OutboxDispatcher
 from bot.http import HttpServer
+from bot.outbox.dispatcher import OutboxDispatcher
+from bot.outbox.limits import ChannelLimits
 from bot.settings import Settings, load_settings
 from domain.access import Role
 from handlers.conversation import Conversation

@@ -20,8 +20,9 @@ from bot.bootstrap import App, conversation_config
 from bot.channels.zalo.inbound import ZaloInbound
 from bot.channels.zalo.runtime import ZaloRuntime, start_zalo
 from bot.channels.zalo.webhook import WEBHOOK_PATH
-from bot.dispatcher import ChannelLimits, OutboxDispatcher, RetryPolicy
 from bot.http import HttpServer
+from bot.outbox.dispatcher import OutboxDispatcher
+from bot.outbox.limits import ChannelLimits, RetryPolicy
 from bot.settings import Settings, load_settings
 from domain.access import Role
 from handlers.conversation import Conversation

@@ -18,7 +18,8 @@ from sqlmodel import col, func, select
 
 from bot.channels.telegram.client import make_bot
 from bot.channels.telegram.sender import TelegramSender
-from bot.dispatcher import ChannelLimits, OutboxDispatcher, RetryPolicy
+from bot.outbox.dispatcher import OutboxDispatcher
+from bot.outbox.limits import ChannelLimits, RetryPolicy
 from bot.settings import load_settings
 from models.db import make_engine
 from models.enums import OutboxState

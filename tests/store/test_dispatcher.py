@@ -8,11 +8,8 @@ import pytest
 from sqlmodel import col, select
 
 from bot.channels.base import ChatUnreachable, PermanentFailure, RetryLater, TemporaryFailure
-from bot.dispatcher import (
-    ChannelLimits,
-    OutboxDispatcher,
-    RetryPolicy,
-)
+from bot.outbox.dispatcher import OutboxDispatcher
+from bot.outbox.limits import ChannelLimits, RetryPolicy
 from domain.access import Role
 from models.enums import OutboxKind, OutboxState
 from models.tables import Agency, ChatIdentity, Outbox, Person

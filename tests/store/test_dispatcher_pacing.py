@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from bot.dispatcher import RateLimiter, RetryPolicy
+from bot.outbox.limits import RateLimiter, RetryPolicy
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from bot.dispatcher import ChannelLimits, OutboxDispatcher
+from bot.outbox.dispatcher import OutboxDispatcher
+from bot.outbox.limits import ChannelLimits
 from models.tables import Outbox
 from services.outbox import enqueue
 from services.unit_of_work import Sessions, transaction
