@@ -42,15 +42,13 @@ from sqlmodel import col, func, select
 
 from bench.dispatcher import api_calls, start_api
 from bench.timing import measured
-from bot.bootstrap import conversation_config
+from bot.bootstrap import build, sender_only
 from bot.channels.telegram.client import make_bot
 from bot.channels.telegram.inbound import incoming_from_message, setup_dispatcher
 from bot.channels.telegram.sender import TelegramSender
-from bot.outbox.dispatcher import OutboxDispatcher
 from bot.outbox.limits import ChannelLimits
 from bot.runtime import freeze_startup_objects
 from bot.settings import Settings, load_settings
-from handlers.conversation import Conversation
 from models.db import make_engine
 from models.enums import OutboxState
 from models.migrate import upgrade
@@ -65,7 +63,6 @@ from models.tables import (
     Task,
 )
 from services.clock import system_clock
-from services.unit_of_work import make_sessionmaker
 from tests.databases import throwaway_database
 from tests.fakes.telegram_api import DEFAULT_TOKEN
 from views.messages import Incoming, Outgoing, ReminderItem
@@ -276,35 +273,27 @@ class Replies:
     def __init__(self, url: str, bot: Bot, *, api: str) -> None:
         self._bot = bot
         self._api = api
-        self._engine = make_engine(url)
-        self._sessions = make_sessionmaker(self._engine)
         settings: Settings = load_settings(_env_file=None, database_url=url)
-        self._sender = OutboxDispatcher(
-            sessions=self._sessions,
-            senders={"telegram": TelegramSender(bot)},
-            clock=system_clock,
+        # Built as `dondoc run` builds it; only the Bot API's updates are fed by hand.
+        self._service = build(
+            settings,
+            channels={"telegram": sender_only(TelegramSender(bot))},
             limits={"telegram": ChannelLimits(per_second=10_000, private_chat_interval=0)},
+            serve_http=False,
+            schedule=False,
         )
-        conversation = Conversation(
-            sessions=self._sessions,
-            config=conversation_config(settings),
-            clock=system_clock,
-            wake=self._sender.wake,
+        self._sessions = self._service.app.sessions
+        self._dispatcher = setup_dispatcher(
+            conversation=self._service.conversation, clock=system_clock
         )
-        self._dispatcher = setup_dispatcher(conversation=conversation, clock=system_clock)
-        self._stop = asyncio.Event()
-        self._sending: asyncio.Task[None] | None = None
         self._confirmed = 0
 
     async def __aenter__(self) -> "Replies":
-        self._sending = asyncio.create_task(self._sender.run(self._stop))
+        await self._service.start()
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
-        self._stop.set()
-        if self._sending is not None:
-            await self._sending
-        await self._engine.dispose()
+        await self._service.stop()
 
     async def rate(self, batch: list[Update]) -> tuple[float, float]:
         """Status replies per second: until every update was handled (the change and its
@@ -343,11 +332,10 @@ async def conversation_rate(url: str, batch: list[Update]) -> tuple[float, float
         statements += 1
 
     sa.event.listen(engine.sync_engine, "before_cursor_execute", count)
-    sessions = make_sessionmaker(engine)
     settings: Settings = load_settings(_env_file=None, database_url=url)
-    conversation = Conversation(
-        sessions=sessions, config=conversation_config(settings), clock=system_clock
-    )
+    conversation = build(
+        settings, channels={}, engine=engine, serve_http=False, schedule=False, dispatch=False
+    ).conversation
     incoming = [
         incoming_from_message(update.message, at=system_clock())
         for update in batch

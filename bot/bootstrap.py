@@ -1,22 +1,47 @@
-"""The composition root: builds the application from settings, the same way for every entry."""
+"""The composition root: every entry point builds the application here, the same way.
 
-from collections.abc import AsyncIterator
+`build(settings, *, clock, channels)` wires the store, the conversation, the channels, the
+outbox dispatcher, the scheduler and the HTTP server into a `Service` that `start()`s and
+`stop()`s them in order. `dondoc run`, the demo, `dondoc chat`, the benchmarks and the
+behaviour tests all build through it; they differ only in their channels and in which
+parts run. Commands that only read or write the store use `running_app`. The layers below
+get narrow configuration objects built here (`conversation_config`, `job_config`), never
+the settings themselves.
+"""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, Protocol
 
+import sqlalchemy as sa
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.channels.base import ChannelSender, ConversationPort
+from bot.files import serve_files
+from bot.http import HttpServer
+from bot.outbox.dispatcher import OutboxDispatcher
+from bot.outbox.limits import ChannelLimits, limits_from_settings
 from bot.settings import Settings
 from domain.reminders import OfficeHours
 from handlers.context import ConversationConfig
+from handlers.conversation import Conversation
 from models.db import make_engine
-from models.migrate import current_revision, head_revision
+from models.enums import Channel
+from models.migrate import head_revision, revision_of
 from scheduler.jobs import JobConfig
+from scheduler.leader import Leadership
+from scheduler.wiring import build_scheduler
 from services.clock import Clock, system_clock
 from services.reminders.load import ReminderSettings
 from services.summary import ReportConfig
 from services.unit_of_work import Sessions, make_sessionmaker
+
+log = logging.getLogger(__name__)
 
 
 class StoreNotReadyError(RuntimeError):
@@ -76,9 +101,9 @@ class App:
         await self.engine.dispose()
 
 
-async def check_schema(settings: Settings) -> None:
+async def check_schema(engine: AsyncEngine) -> None:
     """Refuse to run against a store that was never migrated or is behind this version."""
-    current = await current_revision(settings.database_url)
+    current = await revision_of(engine)
     if current != head_revision():
         raise StoreNotReadyError(current or "")
 
@@ -88,11 +113,241 @@ async def running_app(
     settings: Settings, *, clock: Clock = system_clock, check: bool = True
 ) -> AsyncIterator[App]:
     """Build the app, check its store, and close it afterwards."""
-    if check:
-        await check_schema(settings)
     engine = make_engine(settings.database_url)
     app = App(settings=settings, engine=engine, sessions=make_sessionmaker(engine), clock=clock)
     try:
+        if check:
+            await check_schema(engine)
         yield app
     finally:
         await app.aclose()
+
+
+class ChannelRuntime(Protocol):
+    """A running channel: its sender for the outbox dispatcher, and a way to stop it."""
+
+    @property
+    def sender(self) -> ChannelSender: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ChannelContext:
+    """What a channel gets when it starts: the app, the conversation its updates go to, the
+    HTTP server its webhook is served on, and the outbox dispatcher's wake-up."""
+
+    app: App
+    conversation: ConversationPort
+    http: HttpServer
+    wake: Callable[[], None]
+
+
+ChannelStarter = Callable[[ChannelContext], Awaitable[ChannelRuntime]]
+
+
+@dataclass(frozen=True)
+class _SenderOnly:
+    sender: ChannelSender
+
+    async def stop(self) -> None:
+        """Nothing runs beside the sender."""
+
+
+def sender_only(sender: ChannelSender) -> ChannelStarter:
+    """A channel that is only a sender: the console, the demo, a test's recording fake."""
+
+    async def start(_context: ChannelContext) -> ChannelRuntime:
+        return _SenderOnly(sender)
+
+    return start
+
+
+async def _start_telegram(context: ChannelContext) -> ChannelRuntime:
+    # Imported here: aiogram is heavy, and only a running Telegram channel needs it.
+    from bot.channels.telegram.runtime import start_telegram
+
+    return await start_telegram(context.app, context.conversation, context.http)
+
+
+async def _start_zalo(context: ChannelContext) -> ChannelRuntime:
+    from bot.channels.zalo.runtime import start_zalo
+
+    return await start_zalo(context.app, context.conversation, context.http, wake=context.wake)
+
+
+def configured_channels(settings: Settings) -> dict[str, ChannelStarter]:
+    """The channels whose token is configured (DONDOC_TELEGRAM_TOKEN, DONDOC_ZALO_TOKEN)."""
+    channels: dict[str, ChannelStarter] = {}
+    if settings.telegram_token is not None:
+        channels[Channel.TELEGRAM] = _start_telegram
+    if settings.zalo_token is not None:
+        channels[Channel.ZALO] = _start_zalo
+    return channels
+
+
+async def _database_answers(app: App) -> bool:
+    try:
+        async with app.engine.connect() as connection:
+            await connection.execute(sa.text("SELECT 1"))
+    except Exception:
+        log.exception("health check: the database does not answer")
+        return False
+    return True
+
+
+class Service:
+    """The application, wired: start it, use it, stop it (also `async with`).
+
+    `start` checks the store, listens on HTTP, starts the channels (a webhook set by one may
+    be called at once, so the server listens first), then the outbox dispatcher over their
+    senders and the scheduled jobs. `stop` undoes it in the opposite order: the dispatcher
+    finishes the sends in hand while the channels' sessions are still open, and what is
+    left stays in the outbox for next time.
+    """
+
+    def __init__(
+        self,
+        app: App,
+        *,
+        channels: Mapping[str, ChannelStarter],
+        limits: Mapping[str, ChannelLimits],
+        dispatcher_options: Mapping[str, Any],
+        serve_http: bool,
+        schedule: bool,
+        dispatch: bool,
+        check: bool,
+        owns_engine: bool,
+    ) -> None:
+        self.app = app
+        self.conversation = Conversation(
+            sessions=app.sessions,
+            config=conversation_config(app.settings),
+            clock=app.clock,
+            wake=self.wake,
+        )
+        settings = app.settings
+        self.http = HttpServer(
+            host=settings.http_host,
+            port=settings.http_port,
+            health=lambda: _database_answers(app),
+        )
+        if serve_http and settings.public_files_url is not None:
+            # The summaries link their chart and spreadsheet here (services.file_links).
+            serve_files(self.http, data_dir=settings.data_dir, clock=app.clock)
+        self.channels: dict[str, ChannelRuntime] = {}
+        self.dispatcher: OutboxDispatcher | None = None
+        self.scheduler: AsyncIOScheduler | None = None
+        self.leadership = Leadership(app.engine)
+        self._starters = dict(channels)
+        self._limits = dict(limits)
+        self._dispatcher_options = dict(dispatcher_options)
+        self._serve_http = serve_http
+        self._schedule = schedule
+        self._dispatch = dispatch
+        self._check = check
+        self._owns_engine = owns_engine
+        self._stop = asyncio.Event()
+        self._dispatching: asyncio.Task[None] | None = None
+        # How often the outbox was woken (the conversation wakes it once per unit of work
+        # that wrote messages): for the log and the tests.
+        self.wakes = 0
+
+    def wake(self) -> None:
+        """Tell the outbox dispatcher new rows were committed (before `start`: nothing to do)."""
+        self.wakes += 1
+        if self.dispatcher is not None:
+            self.dispatcher.wake()
+
+    async def start(self) -> None:
+        """Start every part (see the class docstring)."""
+        if self._check:
+            await check_schema(self.app.engine)
+        if self._serve_http:
+            await self.http.start()
+        context = ChannelContext(
+            app=self.app, conversation=self.conversation, http=self.http, wake=self.wake
+        )
+        for name, start in self._starters.items():
+            self.channels[name] = await start(context)
+        self.dispatcher = OutboxDispatcher(
+            sessions=self.app.sessions,
+            senders={name: channel.sender for name, channel in self.channels.items()},
+            clock=self.app.clock,
+            limits=self._limits,
+            **self._dispatcher_options,
+        )
+        if self._dispatch:
+            self._dispatching = asyncio.create_task(
+                self.dispatcher.run(self._stop), name="outbox-dispatcher"
+            )
+        if self._schedule:
+            self.scheduler = build_scheduler(
+                app=self.app, on_enqueued=self.wake, leadership=self.leadership
+            )
+            self.scheduler.start()
+
+    async def stop(self) -> None:
+        """Stop every part in order; safe after a start that failed half-way."""
+        self._stop.set()
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+        await self.leadership.release()
+        if self._dispatching is not None:
+            await asyncio.gather(self._dispatching, return_exceptions=True)
+        for name, channel in self.channels.items():
+            try:
+                await channel.stop()
+            except Exception:
+                log.exception("the %s channel did not stop cleanly", name)
+        if self._serve_http:
+            await self.http.stop()
+        if self._owns_engine:
+            await self.app.aclose()
+
+    async def __aenter__(self) -> "Service":
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()
+            raise
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.stop()
+
+
+def build(
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    channels: Mapping[str, ChannelStarter] | None = None,
+    engine: AsyncEngine | None = None,
+    limits: Mapping[str, ChannelLimits] | None = None,
+    serve_http: bool = True,
+    schedule: bool = True,
+    dispatch: bool = True,
+    check: bool = True,
+    **dispatcher_options: Any,
+) -> Service:
+    """The application wired from `settings` (see the module docstring).
+
+    `channels` defaults to those configured; `engine` to a new one on the configured store
+    (given one, the caller keeps it). `serve_http`, `schedule` and `dispatch` (the outbox
+    dispatcher running in the background) choose the parts that run: the terminal chats
+    send with `service.dispatcher.drain_once()` and run the jobs themselves.
+    """
+    owns_engine = engine is None
+    engine = engine or make_engine(settings.database_url)
+    app = App(settings=settings, engine=engine, sessions=make_sessionmaker(engine), clock=clock)
+    return Service(
+        app,
+        channels=configured_channels(settings) if channels is None else channels,
+        limits=limits_from_settings(settings) if limits is None else limits,
+        dispatcher_options=dispatcher_options,
+        serve_http=serve_http,
+        schedule=schedule,
+        dispatch=dispatch,
+        check=check,
+        owns_engine=owns_engine,
+    )

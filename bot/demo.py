@@ -21,13 +21,12 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TextIO
 
-from bot.bootstrap import App, conversation_config, reminder_settings
+from bot.bootstrap import App, Service, reminder_settings
 from bot.channels.console import CHANNEL, ConsoleChat, ConsoleSender, LineSource
 from bot.outbox.dispatcher import OutboxDispatcher
 from domain.access import Role
 from domain.importers import import_file
 from domain.text import fold
-from handlers.conversation import Conversation
 from locales import N_, gettext_for
 from scheduler.jobs import run_escalation, run_sweep
 from services import agencies as agency_service
@@ -302,26 +301,24 @@ class Demo:
     def __init__(
         self,
         *,
-        app: App,
+        service: Service,
+        sender: DemoSender,
         clock: DemoClock,
         people: Mapping[str, int],
         out: TextIO,
         echo_input: bool,
     ) -> None:
-        self.app = app
+        assert service.dispatcher is not None, "the service is started"
+        self.app = service.app
         self.clock = clock
-        self.locale = app.settings.default_locale
+        self.locale = self.app.settings.default_locale
         self._ = gettext_for(self.locale)
         self._people = dict(people)
         self._out = out
         self._echo_input = echo_input
-        self.conversation = Conversation(
-            sessions=app.sessions, config=conversation_config(app.settings), clock=clock
-        )
-        self.sender = DemoSender(out=out, personas=PERSONAS)
-        self._dispatcher = OutboxDispatcher(
-            sessions=app.sessions, senders={CHANNEL: self.sender}, clock=clock
-        )
+        self.conversation = service.conversation
+        self.sender = sender
+        self._dispatcher = service.dispatcher
         self._announced = {p.key: 0 for p in PERSONAS}
         self._chats: dict[str, DemoChat] = {}
 

@@ -67,7 +67,8 @@ class Settings(BaseSettings):
     public_files_url: str | None = None
 
     http_host: str = "127.0.0.1"
-    http_port: int = Field(default=8080, ge=1, le=65535)
+    # 0: any free port (tests).
+    http_port: int = Field(default=8080, ge=0, le=65535)
 
     # Delivery limits: https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this
     telegram_rate_per_second: float = Field(default=30.0, gt=0, le=10_000)

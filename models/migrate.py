@@ -7,6 +7,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models.db import make_engine
 
@@ -44,13 +45,18 @@ def head_revision() -> str | None:
 
 async def current_revision(url: str) -> str | None:
     """The revision the database at `url` is at, or None if it was never migrated."""
+    engine = make_engine(url)
+    try:
+        return await revision_of(engine)
+    finally:
+        await engine.dispose()
+
+
+async def revision_of(engine: AsyncEngine) -> str | None:
+    """The revision the engine's database is at, or None if it was never migrated."""
 
     def _read(connection: Connection) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
-    engine = make_engine(url)
-    try:
-        async with engine.connect() as connection:
-            return await connection.run_sync(_read)
-    finally:
-        await engine.dispose()
+    async with engine.connect() as connection:
+        return await connection.run_sync(_read)

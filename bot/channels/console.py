@@ -38,7 +38,8 @@ class ConsoleSender:
 
     def __init__(self, *, stream: TextIO, chat_id: str) -> None:
         self._stream = stream
-        self._chat_id = chat_id
+        # The terminal's own chat (the person may be chosen after the channel starts).
+        self.chat_id = chat_id
         self._ids = itertools.count(1)
         self.options: Options | None = None
 
@@ -48,7 +49,7 @@ class ConsoleSender:
         if message.menu is not None:
             return None
         message_id = f"c{next(self._ids)}"
-        if chat_id != self._chat_id:
+        if chat_id != self.chat_id:
             self._print(f"→ {chat_id}: {message.text}")
             return message_id
         self._print(message.text)

@@ -6,19 +6,27 @@ from typing import Annotated
 
 import typer
 
-from bot.bootstrap import conversation_config, running_app
+from bot.bootstrap import build, sender_only
 from bot.channels.console import CHANNEL, ConsoleChat, ConsoleSender, LineFeed
 from bot.cli_support import UserError, cli_settings, cli_translator, friendly, run_async
-from bot.outbox.dispatcher import OutboxDispatcher
 from bot.settings import Settings
-from handlers.conversation import Conversation
 from services import registration
 from services.unit_of_work import transaction
 
 
 async def _chat(settings: Settings, *, person: str | None, invite: str | None) -> None:
     _ = cli_translator(settings)
-    async with running_app(settings) as app:
+    chat_id = f"invite-{uuid.uuid4().hex[:10]}"
+    sender = ConsoleSender(stream=sys.stdout, chat_id=chat_id)
+    service = build(
+        settings,
+        channels={CHANNEL: sender_only(sender)},
+        serve_http=False,
+        schedule=False,
+        dispatch=False,
+    )
+    async with service:
+        app = service.app
         name: str | None = None
         if person is not None:
             try:
@@ -40,16 +48,11 @@ async def _chat(settings: Settings, *, person: str | None, invite: str | None) -
                 ) from None
             assert found.id is not None
             chat_id, name = registration.console_chat_id(found.id), found.name
-        else:
-            chat_id = f"invite-{uuid.uuid4().hex[:10]}"
-        sender = ConsoleSender(stream=sys.stdout, chat_id=chat_id)
+            sender.chat_id = chat_id
+        assert service.dispatcher is not None
         chat = ConsoleChat(
-            conversation=Conversation(
-                sessions=app.sessions, config=conversation_config(settings), clock=app.clock
-            ),
-            dispatcher=OutboxDispatcher(
-                sessions=app.sessions, senders={CHANNEL: sender}, clock=app.clock
-            ),
+            conversation=service.conversation,
+            dispatcher=service.dispatcher,
             sender=sender,
             chat_id=chat_id,
             sender_name=name,

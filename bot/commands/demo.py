@@ -11,10 +11,10 @@ from typing import Annotated
 
 import typer
 
-from bot.bootstrap import reminder_settings, running_app
-from bot.channels.console import LineFeed
+from bot.bootstrap import build, reminder_settings, sender_only
+from bot.channels.console import CHANNEL, LineFeed
 from bot.cli_support import UserError, cli_translator, friendly, run_async
-from bot.demo import DEFAULT_DATE, Demo, DemoClock, prepare
+from bot.demo import DEFAULT_DATE, PERSONAS, Demo, DemoClock, DemoSender, prepare
 from bot.settings import Settings, load_settings
 from models.migrate import upgrade
 
@@ -50,11 +50,21 @@ async def _run(settings: Settings, *, start: date, store: Path) -> None:
     hours = reminder_settings(settings).hours
     first = hours.opening(start)
     clock = DemoClock(hours.next_open(first))
-    async with running_app(settings, clock=clock) as app:
+    sender = DemoSender(out=sys.stdout, personas=PERSONAS)
+    service = build(
+        settings,
+        clock=clock,
+        channels={CHANNEL: sender_only(sender)},
+        serve_http=False,
+        schedule=False,
+        dispatch=False,
+    )
+    async with service:
         typer.echo(_("Đang chuẩn bị dữ liệu demo trong {path}…").format(path=store))
-        prepared = await prepare(app, now=clock(), locale=settings.default_locale)
+        prepared = await prepare(service.app, now=clock(), locale=settings.default_locale)
         demo = Demo(
-            app=app,
+            service=service,
+            sender=sender,
             clock=clock,
             people=prepared.people,
             out=sys.stdout,

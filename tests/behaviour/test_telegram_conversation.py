@@ -14,12 +14,10 @@ import pytest
 from aiogram import Bot
 from sqlmodel import col, func, select
 
-from bot.bootstrap import conversation_config
+from bot.bootstrap import ChannelContext, build
 from bot.channels.telegram.client import make_bot
 from bot.channels.telegram.inbound import setup_dispatcher
 from bot.channels.telegram.runtime import TelegramRuntime
-from bot.http import HttpServer
-from bot.outbox.dispatcher import OutboxDispatcher
 from bot.outbox.limits import ChannelLimits
 from bot.settings import Settings, load_settings
 from domain.access import Role
@@ -152,7 +150,9 @@ async def bench(sessions: Sessions, *, webhook: bool = False) -> AsyncIterator[B
     world = World(sessions)
     await world.setup_agencies()
     clock = FakeClock(NOW)
-    settings: Settings = load_settings(_env_file=None, database_url="sqlite:///unused.db")
+    settings: Settings = load_settings(
+        _env_file=None, database_url="sqlite:///unused.db", http_host="127.0.0.1", http_port=0
+    )
     async with FakeTelegramAPI() as api:
         bot: Bot = make_bot(
             load_settings(
@@ -160,53 +160,41 @@ async def bench(sessions: Sessions, *, webhook: bool = False) -> AsyncIterator[B
             ),
             timeout=5,
         )
-        http = HttpServer(host="127.0.0.1", port=0)
-        await http.start()
-        stop = asyncio.Event()
-        sender_dispatcher: OutboxDispatcher | None = None
+        counted: list[Counted] = []
 
-        def wake() -> None:
-            if sender_dispatcher is not None:
-                sender_dispatcher.wake()
-
-        conversation = Counted(
-            Conversation(
-                sessions=sessions, config=conversation_config(settings), clock=clock, wake=wake
+        async def telegram(context: ChannelContext) -> TelegramRuntime:
+            conversation = Counted(context.conversation)
+            counted.append(conversation)
+            runtime = TelegramRuntime(
+                bot=bot,
+                dispatcher=setup_dispatcher(conversation=conversation, clock=clock),
+                webhook_url=f"{context.http.url}/telegram/webhook" if webhook else None,
+                webhook_secret=SECRET if webhook else None,
+                polling_timeout=1,
             )
-        )
-        runtime = TelegramRuntime(
-            bot=bot,
-            dispatcher=setup_dispatcher(conversation=conversation, clock=clock),
-            webhook_url=f"{http.url}/telegram/webhook" if webhook else None,
-            webhook_secret=SECRET if webhook else None,
-            polling_timeout=1,
-        )
-        runtime.route(http)
-        sender_dispatcher = OutboxDispatcher(
-            sessions=sessions,
-            senders={"telegram": runtime.sender},
+            runtime.route(context.http)
+            await runtime.start()
+            return runtime
+
+        service = build(
+            settings,
             clock=clock,
+            channels={"telegram": telegram},
+            engine=sessions.kw["bind"],
             limits={"telegram": ChannelLimits(per_second=1000, private_chat_interval=0)},
+            schedule=False,
             idle_poll=0.05,
         )
-        sending = asyncio.create_task(sender_dispatcher.run(stop))
-        await runtime.start()
-        testbed = Bench(
-            api=api,
-            world=world,
-            clock=clock,
-            conversation=conversation,
-            sessions=sessions,
-            webhook=webhook,
-            wake=wake,
-        )
-        try:
-            yield testbed
-        finally:
-            stop.set()
-            await runtime.stop()
-            await sending
-            await http.stop()
+        async with service:
+            yield Bench(
+                api=api,
+                world=world,
+                clock=clock,
+                conversation=counted[0],
+                sessions=sessions,
+                webhook=webhook,
+                wake=service.wake,
+            )
 
 
 def texts(calls: list[Call]) -> list[str]:

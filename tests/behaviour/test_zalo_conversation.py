@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
-from bot.bootstrap import App, conversation_config
+from bot.bootstrap import App, ChannelContext, build, sender_only
 from bot.channels.zalo.inbound import ZaloInbound
 from bot.channels.zalo.runtime import ZaloRuntime, start_zalo
 from bot.channels.zalo.webhook import WEBHOOK_PATH
@@ -94,8 +94,6 @@ class ZaloStage:
 @pytest.fixture
 async def stage(db_url: str, engine: AsyncEngine, sessions: Sessions) -> AsyncIterator[ZaloStage]:
     async with FakeZaloApi() as api:
-        http = HttpServer(host="127.0.0.1", port=0)
-        await http.start()
         clock = FakeClock(NOW)
         world = World(sessions)
         await world.setup_agencies()
@@ -104,29 +102,44 @@ async def stage(db_url: str, engine: AsyncEngine, sessions: Sessions) -> AsyncIt
             zalo_token=TOKEN,
             zalo_api_base=api.url,
             zalo_webhook_secret=SECRET,
-            zalo_webhook_url=f"{http.url}{WEBHOOK_PATH}",
+            http_host="127.0.0.1",
+            http_port=0,
         )
-        conversation = Conversation(
-            sessions=sessions, config=conversation_config(settings), clock=clock
-        )
-        app = App(settings=settings, engine=engine, sessions=sessions, clock=clock)
-        zalo = await start_zalo(app, conversation, http)
         telegram = RecordingSender("telegram")
-        dispatcher = OutboxDispatcher(
-            sessions=sessions,
-            senders={"zalo": zalo.sender, "telegram": telegram},
+        started: list[ZaloRuntime] = []
+
+        async def zalo(context: ChannelContext) -> ZaloRuntime:
+            # Registered with Zalo at the address the test server got.
+            context.app.settings.zalo_webhook_url = f"{context.http.url}{WEBHOOK_PATH}"
+            runtime = await start_zalo(context.app, context.conversation, context.http)
+            started.append(runtime)
+            return runtime
+
+        service = build(
+            settings,
             clock=clock,
+            channels={"zalo": zalo, "telegram": sender_only(telegram)},
+            engine=engine,
             limits=LIMITS,
+            schedule=False,
+            dispatch=False,
             retry=RetryPolicy(max_attempts=3, base_delay=10, max_delay=60),
             rng=random.Random(7),
         )
-        try:
+        async with service:
+            assert service.dispatcher is not None
             yield ZaloStage(
-                api, http, app, world, clock, settings, conversation, zalo, dispatcher, telegram
+                api,
+                service.http,
+                service.app,
+                world,
+                clock,
+                settings,
+                service.conversation,
+                started[0],
+                service.dispatcher,
+                telegram,
             )
-        finally:
-            await zalo.stop()
-            await http.stop()
 
 
 async def _invite(stage: ZaloStage, agency: str, role: Role) -> str:

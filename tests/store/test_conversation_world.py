@@ -12,10 +12,9 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
-from bot.bootstrap import conversation_config
+from bot.bootstrap import build
 from bot.settings import Settings
 from domain.access import Role
-from handlers.conversation import Conversation
 from locales import gettext_for
 from models.enums import OutboxKind
 from models.tables import (
@@ -52,22 +51,28 @@ class World:
     sessions: Sessions
     now: datetime = NOW
     agencies: dict[str, int] = field(default_factory=dict)
-    woken: int = 0
     # Where /summary writes its chart and spreadsheet; tests that ask for one pass tmp_path.
     data_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "dondoc-world")
     _ids: "itertools.count[int]" = field(default_factory=lambda: itertools.count(1))
 
     def __post_init__(self) -> None:
         self.settings = Settings(database_url="sqlite:///unused.db", data_dir=self.data_dir)
-        self.conversation = Conversation(
-            sessions=self.sessions,
-            config=conversation_config(self.settings),
+        # The conversation as bootstrap wires it, over this store; nothing else runs.
+        self.service = build(
+            self.settings,
             clock=lambda: self.now,
-            wake=self._wake,
+            channels={},
+            engine=self.sessions.kw["bind"],
+            serve_http=False,
+            schedule=False,
+            dispatch=False,
         )
+        self.conversation = self.service.conversation
 
-    def _wake(self) -> None:
-        self.woken += 1
+    @property
+    def woken(self) -> int:
+        """How often the conversation woke the outbox dispatcher."""
+        return self.service.wakes
 
     def later(self, **delta: float) -> None:
         """Move the clock on."""

@@ -4,7 +4,6 @@ import asyncio
 import random
 from datetime import UTC, datetime
 
-import pytest
 from sqlmodel import select
 
 from bot.outbox.dispatcher import OutboxDispatcher
@@ -12,14 +11,13 @@ from bot.outbox.limits import ChannelLimits
 from models.tables import Outbox
 from services.outbox import enqueue
 from services.unit_of_work import Sessions, transaction
+from tests.conftest import POSTGRES_ONLY
 from tests.fakes.clock import FakeClock
 from tests.fakes.senders import RecordingSender
 from views.messages import Outgoing
 
 NOW = datetime(2023, 11, 20, 2, 0, tzinfo=UTC)
-pytestmark = pytest.mark.parametrize(
-    "empty_db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
-)
+pytestmark = POSTGRES_ONLY
 
 
 async def test_three_instances_draining_at_once_send_every_message_once_in_chat_order(

@@ -29,12 +29,8 @@ from scheduler.wiring import (
     weekly_trigger,
 )
 from services.unit_of_work import Sessions
-from tests.conftest import BOTH_STORES
+from tests.conftest import BOTH_STORES, POSTGRES_ONLY
 from tests.store.test_sweep import World, local
-
-POSTGRES_ONLY = pytest.mark.parametrize(
-    "empty_db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
-)
 
 
 async def holder_pid(engine: AsyncEngine) -> int | None:
