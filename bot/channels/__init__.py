@@ -10,7 +10,8 @@ as text (Zalo, the console).
 
 Packages and modules: `telegram/`, `zalo/`, `console`, beside `base` and `choices`. A
 channel imports another only through `base` (and `choices`), and of the rest of the bot
-only what starts it (`bot.bootstrap`, `bot.http`, `bot.settings`), never the outbox
+only what they run beside (`bot.http`, `bot.settings`; the app reaches them as a
+`ChannelHost`), never the outbox
 dispatcher. Below the bot they import `services` (the store only through them: no SQL
 here), `views`, `domain`, `locales` and `models.enums`, and never `handlers`.
 """

@@ -16,6 +16,9 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Protocol
 
+from bot.settings import Settings
+from services.clock import Clock
+from services.unit_of_work import Sessions
 from views.messages import Incoming, Outgoing
 
 
@@ -62,6 +65,17 @@ class ConversationPort(Protocol):
     async def handle(self, incoming: Incoming) -> None:
         """Handle one incoming message; replies go to the outbox."""
         ...
+
+
+class ChannelHost(Protocol):
+    """What a channel reads of the running application (bot.bootstrap.App)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def sessions(self) -> Sessions: ...
+    @property
+    def clock(self) -> Clock: ...
 
 
 class ChatLocks:

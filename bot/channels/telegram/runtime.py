@@ -12,8 +12,7 @@ from aiogram.types import Update
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.bootstrap import App
-from bot.channels.base import ConversationPort
+from bot.channels.base import ChannelHost, ConversationPort
 from bot.http import HttpServer
 
 from .client import make_bot
@@ -162,7 +161,7 @@ class TelegramRuntime:
 
 
 async def start_telegram(
-    app: App,
+    app: ChannelHost,
     conversation: ConversationPort,
     http: HttpServer,
 ) -> TelegramRuntime:

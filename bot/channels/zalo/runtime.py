@@ -7,8 +7,7 @@ from collections.abc import Callable
 
 import httpx
 
-from bot.bootstrap import App
-from bot.channels.base import ConversationPort
+from bot.channels.base import ChannelHost, ConversationPort
 from bot.http import HttpServer
 
 from .client import ZaloClient
@@ -51,7 +50,7 @@ class ZaloRuntime:
 
 
 async def start_zalo(
-    app: App,
+    app: ChannelHost,
     conversation: ConversationPort,
     http: HttpServer,
     *,
