@@ -27,10 +27,10 @@ from models.tables import ChatIdentity, Outbox, Person, StatusChange
 from services.outbox import enqueue
 from services.people import create_invite
 from services.unit_of_work import Sessions, transaction
+from tests.builders import NOW, World
 from tests.conftest import BOTH_STORES
 from tests.fakes.clock import FakeClock
 from tests.fakes.telegram_api import DEFAULT_TOKEN, SENDING, Call, FakeTelegramAPI
-from tests.store.test_conversation_world import NOW, World
 from views.keyboards import status_buttons
 from views.messages import Incoming, Outgoing, ReminderItem
 

@@ -33,11 +33,11 @@ from services.file_links import FileLinks
 from services.people import create_invite
 from services.summary import ReportConfig, send_weekly_summaries
 from services.unit_of_work import Sessions, transaction
+from tests.builders import NOW, World
 from tests.conftest import BOTH_STORES
 from tests.fakes.clock import FakeClock
 from tests.fakes.senders import RecordingSender
 from tests.fakes.zalo_api import TOKEN, FakeZaloApi, event_update, text_update
-from tests.store.test_conversation_world import NOW, World
 
 pytestmark = BOTH_STORES
 

@@ -8,8 +8,8 @@ from domain.access import Role
 from models.tables import AuditLog, ChatIdentity, Invite, Person
 from services.people import create_invite
 from services.unit_of_work import Sessions, transaction
+from tests.builders import World
 from tests.conftest import BOTH_STORES
-from tests.store.test_conversation_world import World
 from views.messages import MenuChange
 
 pytestmark = BOTH_STORES

@@ -8,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import models.db
 from services.unit_of_work import Sessions
+from tests.builders import World
 from tests.conftest import POSTGRES_ONLY
 from tests.databases import ADMIN_DSN
-from tests.store.test_conversation_world import World
 from views.messages import Incoming
 
 pytestmark = POSTGRES_ONLY

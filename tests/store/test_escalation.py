@@ -15,8 +15,8 @@ from models.tables import Assignment, Outbox
 from services.reminders.load import ReminderSettings
 from services.reminders.sweep import EscalationResult, escalate
 from services.unit_of_work import Sessions, transaction
+from tests.builders import StoreWorld, local
 from tests.conftest import BOTH_STORES
-from tests.store.test_sweep import World, local
 from views.messages import Outgoing
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -28,8 +28,8 @@ SETTINGS = ReminderSettings(
 
 
 @pytest.fixture
-def world(sessions: Sessions) -> World:
-    return World(sessions)
+def world(sessions: Sessions) -> StoreWorld:
+    return StoreWorld(sessions)
 
 
 async def digests(sessions: Sessions) -> list[tuple[int | None, str]]:
@@ -51,7 +51,7 @@ async def block(sessions: Sessions, handle: int, reason: str, at: datetime) -> N
 
 @BOTH_STORES
 async def test_five_working_days_overdue_reaches_the_hub_coordinator_in_one_digest_once(
-    world: World, sessions: Sessions
+    world: StoreWorld, sessions: Sessions
 ) -> None:
     plan = await world.plan(hub="STTTT")
     first = await world.task(plan, "III.12", date(2023, 11, 20), lead="SXD")
@@ -76,7 +76,7 @@ async def test_five_working_days_overdue_reaches_the_hub_coordinator_in_one_dige
 
 @BOTH_STORES
 async def test_a_blocked_task_reaches_the_coordinator_at_once_and_once_per_blocking(
-    world: World, sessions: Sessions
+    world: StoreWorld, sessions: Sessions
 ) -> None:
     plan = await world.plan(hub="STTTT")
     ongoing = await world.task(plan, "3.19", None, lead="SXD", title="Thường xuyên đôn đốc")
@@ -100,7 +100,7 @@ async def test_a_blocked_task_reaches_the_coordinator_at_once_and_once_per_block
 
 @BOTH_STORES
 async def test_long_overdue_tasks_are_listed_for_leadership(
-    world: World, sessions: Sessions
+    world: StoreWorld, sessions: Sessions
 ) -> None:
     plan = await world.plan(hub="VPUB")
     handle = await world.task(plan, "PL4.19", date(2023, 6, 30), lead="SGDDT")
@@ -119,7 +119,7 @@ async def test_long_overdue_tasks_are_listed_for_leadership(
 
 @BOTH_STORES
 async def test_without_a_hub_coordinator_a_city_wide_one_is_told(
-    world: World, sessions: Sessions
+    world: StoreWorld, sessions: Sessions
 ) -> None:
     plan = await world.plan(hub="STTTT")
     await world.task(plan, "I.1", date(2023, 11, 1), lead="SXD")
@@ -130,7 +130,7 @@ async def test_without_a_hub_coordinator_a_city_wide_one_is_told(
 
 @BOTH_STORES
 async def test_nobody_to_escalate_to_is_reported_not_dropped(
-    world: World, sessions: Sessions
+    world: StoreWorld, sessions: Sessions
 ) -> None:
     plan = await world.plan(hub="STTTT")
     await world.task(plan, "I.1", date(2023, 11, 1), lead="SXD")

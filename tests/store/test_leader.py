@@ -29,8 +29,8 @@ from scheduler.wiring import (
     weekly_trigger,
 )
 from services.unit_of_work import Sessions
+from tests.builders import StoreWorld, local
 from tests.conftest import BOTH_STORES, POSTGRES_ONLY
-from tests.store.test_sweep import World, local
 
 
 async def holder_pid(engine: AsyncEngine) -> int | None:
@@ -138,7 +138,7 @@ async def test_a_weekly_summary_missed_by_a_restart_is_sent_late_and_only_once(
     sessions: Sessions,
     tmp_path: Path,
 ) -> None:
-    world = World(sessions)
+    world = StoreWorld(sessions)
     plan = await world.plan()
     await world.task(plan, "I.1", date(2023, 11, 10))
     leader = await world.person("Chủ tịch", None, role=Role.LEADER)
@@ -170,7 +170,7 @@ async def test_a_weekly_summary_missed_by_a_restart_is_sent_late_and_only_once(
 async def test_a_scheduled_sweep_runs_in_the_leader_and_is_skipped_elsewhere(
     db_url: str, engine: AsyncEngine, sessions: Sessions
 ) -> None:
-    world = World(sessions)
+    world = StoreWorld(sessions)
     plan = await world.plan()
     await world.task(plan, "I.1", date(2023, 11, 20))
     await world.person("Chị Lan", "STTTT")

@@ -14,8 +14,8 @@ from models.tables import Occurrence, Outbox, ReminderLedger, Task
 from scheduler.jobs import run_sweep
 from services.occurrences import generate_occurrences, recurrence_from_json
 from services.unit_of_work import Sessions, transaction
+from tests.builders import StoreWorld, local
 from tests.conftest import BOTH_STORES
-from tests.store.test_sweep import World, local
 from views.messages import Outgoing
 
 # Stored the way services.plans writes Task.recurrence.
@@ -29,8 +29,8 @@ QUARTERLY = {
 
 
 @pytest.fixture
-def world(sessions: Sessions) -> World:
-    return World(sessions)
+def world(sessions: Sessions) -> StoreWorld:
+    return StoreWorld(sessions)
 
 
 async def periods(sessions: Sessions) -> list[tuple[int, str, date]]:
@@ -50,7 +50,7 @@ def test_a_stored_rule_reads_back_as_the_recurrence_it_was() -> None:
 
 @BOTH_STORES
 async def test_the_current_and_next_period_are_created_once_for_each_lead(
-    world: World, sessions: Sessions
+    world: StoreWorld, sessions: Sessions
 ) -> None:
     plan = await world.plan("KH-CĐS")
     lead = await world.task(plan, "VI.7.b", None, recurrence=QUARTERLY, cooperating="SXD")
@@ -74,7 +74,7 @@ async def test_the_current_and_next_period_are_created_once_for_each_lead(
 
 @BOTH_STORES
 async def test_an_unreadable_rule_is_reported_and_the_rest_still_scheduled(
-    world: World, sessions: Sessions
+    world: StoreWorld, sessions: Sessions
 ) -> None:
     plan = await world.plan()
     await world.task(plan, "A", None, recurrence={"cadence": "fortnightly"})
@@ -87,7 +87,7 @@ async def test_an_unreadable_rule_is_reported_and_the_rest_still_scheduled(
 
 @BOTH_STORES
 async def test_a_quarterly_report_is_reminded_period_by_period_through_a_year(
-    world: World, sessions: Sessions, db_url: str, engine: AsyncEngine
+    world: StoreWorld, sessions: Sessions, db_url: str, engine: AsyncEngine
 ) -> None:
     plan = await world.plan("KH-CĐS")
     handle = await world.task(plan, "VI.7.b", None, recurrence=QUARTERLY)

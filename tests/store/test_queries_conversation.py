@@ -7,8 +7,8 @@ from domain.access import Actor, Role
 from domain.calendar import WorkCalendar
 from services import queries
 from services.unit_of_work import Sessions
+from tests.builders import World
 from tests.conftest import BOTH_STORES
-from tests.store.test_conversation_world import World
 
 pytestmark = BOTH_STORES
 

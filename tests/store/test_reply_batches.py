@@ -15,8 +15,8 @@ from models.bulk import bulk_insert, bulk_update
 from models.tables import ChatState, HandledUpdate, Outbox
 from services.outbox import pending_row
 from services.unit_of_work import Sessions, transaction
+from tests.builders import World
 from tests.conftest import BOTH_STORES
-from tests.store.test_conversation_world import World
 from views.messages import Incoming
 
 pytestmark = BOTH_STORES

@@ -11,8 +11,8 @@ from domain.replies import ReplyAction
 from models.tables import Person
 from services import queries, registration, status
 from services.unit_of_work import Sessions, transaction
+from tests.builders import World
 from tests.conftest import BOTH_STORES
-from tests.store.test_conversation_world import World
 
 pytestmark = BOTH_STORES
 

@@ -7,8 +7,8 @@ from sqlmodel import select
 
 from models.tables import Snooze, StatusChange
 from services.unit_of_work import Sessions
+from tests.builders import World
 from tests.conftest import BOTH_STORES
-from tests.store.test_conversation_world import World
 from views.buttons import ButtonAction, ButtonPress, encode, which_option
 
 pytestmark = BOTH_STORES

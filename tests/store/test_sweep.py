@@ -5,183 +5,39 @@ racing sweeps, and the schedule preview through the command line."""
 import asyncio
 import gc
 import json
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import col, select
 from typer.testing import CliRunner
 
 from bot.bootstrap import App
 from bot.cli import app as cli_app
 from bot.settings import load_settings
 from domain.access import Role
-from domain.calendar import WorkCalendar
-from domain.reminders import OfficeHours
-from domain.status import Status
 from models.db import make_engine
-from models.enums import AssignmentRole
 from models.tables import (
-    Agency,
-    Assignment,
-    ChatIdentity,
-    Outbox,
-    Person,
-    Plan,
-    ReminderLedger,
     Snooze,
-    Task,
 )
 from scheduler.jobs import run_sweep
 from services.reminders import write as reminders_write
 from services.reminders.load import ReminderSettings
 from services.reminders.sweep import SweepResult, escalate, sweep
 from services.unit_of_work import Sessions, make_sessionmaker, transaction
+from tests.builders import EPOCH, SETTINGS, StoreWorld, ledger, local, message, outbox
 from tests.conftest import BOTH_STORES, POSTGRES_ONLY
 from views.buttons import ButtonAction, decode
-from views.messages import Outgoing
-
-HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
-SETTINGS = ReminderSettings(hours=OfficeHours(WorkCalendar(), time(8), time(17), HANOI))
-EPOCH = datetime(2023, 1, 1, tzinfo=UTC)
-
-
-def local(day: date, hour: int = 9, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=HANOI)
-
-
-@dataclass
-class World:
-    """Builds agencies, plans, tasks, assignments and people in the test store."""
-
-    sessions: Sessions
-    chats: int = 0
-    codes: dict[str, int] = field(default_factory=dict)
-
-    async def add(self, row: Any) -> int:
-        async with transaction(self.sessions) as session:
-            session.add(row)
-            await session.flush()
-            assert row.id is not None
-            return int(row.id)
-
-    async def agency(self, code: str, name: str | None = None) -> int:
-        if code not in self.codes:
-            self.codes[code] = await self.add(
-                Agency(code=code, name=name or f"Sở {code}", kind="so")
-            )
-        return self.codes[code]
-
-    async def plan(
-        self, ref: str = "40/KH-UBND", *, hub: str | None = None, policy: Any = None
-    ) -> int:
-        hub_id = await self.agency(hub) if hub else None
-        return await self.add(
-            Plan(
-                source_key=ref,
-                ref=ref,
-                title=f"Kế hoạch {ref}",
-                hub_agency_id=hub_id,
-                reminder_policy=policy,
-                created_at=EPOCH,
-                updated_at=EPOCH,
-            )
-        )
-
-    async def task(
-        self,
-        plan_id: int,
-        code: str,
-        due: date | None,
-        *,
-        lead: str = "STTTT",
-        cooperating: str | None = None,
-        recurrence: dict[str, Any] | None = None,
-        title: str = "Xây dựng kho dữ liệu dùng chung của thành phố",
-        status: Status = Status.NOT_STARTED,
-    ) -> int:
-        task_id = await self.add(
-            Task(
-                plan_id=plan_id,
-                code=code,
-                title=title,
-                due_date=due,
-                due_kind="date" if due else "recurring" if recurrence else "ongoing",
-                recurrence=recurrence,
-            )
-        )
-        handle = await self.add(
-            Assignment(
-                task_id=task_id,
-                agency_id=await self.agency(lead),
-                role=AssignmentRole.LEAD.value,
-                status=status.value,
-                last_update_at=EPOCH,
-            )
-        )
-        if cooperating:
-            await self.add(
-                Assignment(
-                    task_id=task_id,
-                    agency_id=await self.agency(cooperating),
-                    role=AssignmentRole.COOPERATING.value,
-                )
-            )
-        return handle
-
-    async def person(
-        self,
-        name: str,
-        agency: str | None,
-        *,
-        role: Role = Role.OFFICER,
-        locale: str = "vi",
-        channel: str = "telegram",
-    ) -> int:
-        agency_id = await self.agency(agency) if agency else None
-        person_id = await self.add(
-            Person(
-                name=name, role=role.value, locale=locale, agency_id=agency_id, created_at=EPOCH
-            )
-        )
-        self.chats += 1
-        await self.add(
-            ChatIdentity(
-                person_id=person_id,
-                channel=channel,
-                chat_id=str(1000 + self.chats),
-                created_at=EPOCH,
-            )
-        )
-        return person_id
-
-
-async def outbox(sessions: Sessions) -> list[Outbox]:
-    async with sessions() as session:
-        return list((await session.exec(select(Outbox).order_by(col(Outbox.id)))).all())
-
-
-async def ledger(sessions: Sessions) -> list[ReminderLedger]:
-    async with sessions() as session:
-        rows = await session.exec(select(ReminderLedger).order_by(col(ReminderLedger.id)))
-        return list(rows.all())
-
-
-def message(row: Outbox) -> Outgoing:
-    return Outgoing.from_payload(row.payload)
 
 
 @pytest.fixture
-def world(sessions: Sessions) -> World:
-    return World(sessions)
+def world(sessions: Sessions) -> StoreWorld:
+    return StoreWorld(sessions)
 
 
 @BOTH_STORES
 async def test_a_sweep_writes_one_bundle_per_person_with_its_ledger_rows_and_never_again(
-    world: World, sessions: Sessions
+    world: StoreWorld, sessions: Sessions
 ) -> None:
     plan = await world.plan()
     first = await world.task(plan, "III.12", date(2023, 11, 20))
@@ -227,7 +83,7 @@ async def test_a_sweep_writes_one_bundle_per_person_with_its_ledger_rows_and_nev
 
 @BOTH_STORES
 async def test_nothing_is_written_outside_the_send_window(
-    world: World, sessions: Sessions
+    world: StoreWorld, sessions: Sessions
 ) -> None:
     plan = await world.plan()
     await world.task(plan, "I.1", date(2023, 11, 20))
@@ -244,7 +100,7 @@ async def test_nothing_is_written_outside_the_send_window(
 
 @BOTH_STORES
 async def test_after_downtime_only_the_latest_missed_reminder_goes_and_the_rest_are_skipped(
-    world: World, sessions: Sessions
+    world: StoreWorld, sessions: Sessions
 ) -> None:
     plan = await world.plan()
     handle = await world.task(plan, "I.1", date(2023, 11, 20))
@@ -267,7 +123,7 @@ async def test_after_downtime_only_the_latest_missed_reminder_goes_and_the_rest_
 
 @BOTH_STORES
 async def test_a_task_imported_past_due_gets_one_is_it_done_check(
-    world: World, sessions: Sessions
+    world: StoreWorld, sessions: Sessions
 ) -> None:
     plan = await world.plan("KH-2022")
     await world.task(plan, "12.b", date(2022, 6, 30))
@@ -285,7 +141,7 @@ async def test_a_task_imported_past_due_gets_one_is_it_done_check(
 
 @BOTH_STORES
 async def test_a_snooze_holds_the_persons_reminders_and_then_sends_one(
-    world: World, sessions: Sessions
+    world: StoreWorld, sessions: Sessions
 ) -> None:
     plan = await world.plan()
     handle = await world.task(plan, "I.1", date(2023, 11, 20))
@@ -305,7 +161,7 @@ async def test_a_snooze_holds_the_persons_reminders_and_then_sends_one(
 
 @BOTH_STORES
 async def test_an_agency_with_nobody_registered_is_reported_once_to_the_hub_coordinator(
-    world: World, sessions: Sessions
+    world: StoreWorld, sessions: Sessions
 ) -> None:
     plan = await world.plan(hub="STTTT")
     await world.task(plan, "I.1", date(2023, 11, 20), lead="SXD")
@@ -325,7 +181,7 @@ async def test_an_agency_with_nobody_registered_is_reported_once_to_the_hub_coor
 
 @BOTH_STORES
 async def test_reminders_are_written_in_the_persons_language(
-    world: World, sessions: Sessions
+    world: StoreWorld, sessions: Sessions
 ) -> None:
     plan = await world.plan()
     await world.task(plan, "I.1", date(2023, 11, 20))
@@ -340,7 +196,7 @@ async def test_reminders_are_written_in_the_persons_language(
 
 @BOTH_STORES
 async def test_cooperating_agencies_are_told_only_when_configured(
-    world: World, sessions: Sessions
+    world: StoreWorld, sessions: Sessions
 ) -> None:
     plan = await world.plan()
     await world.task(plan, "I.1", date(2023, 11, 20), cooperating="SXD")
@@ -357,7 +213,7 @@ async def test_cooperating_agencies_are_told_only_when_configured(
 
 @BOTH_STORES
 async def test_two_sweeps_racing_write_each_reminder_once(
-    world: World, sessions: Sessions, db_url: str
+    world: StoreWorld, sessions: Sessions, db_url: str
 ) -> None:
     plan = await world.plan(hub="VPUB")
     for n in range(30):
@@ -385,7 +241,7 @@ async def test_two_sweeps_racing_write_each_reminder_once(
 
 @BOTH_STORES
 async def test_many_people_are_written_chunk_by_chunk_and_batch_by_batch_each_once(
-    world: World,
+    world: StoreWorld,
     sessions: Sessions,
     db_url: str,
     monkeypatch: pytest.MonkeyPatch,
@@ -426,7 +282,7 @@ async def test_many_people_are_written_chunk_by_chunk_and_batch_by_batch_each_on
 
 @POSTGRES_ONLY
 async def test_a_bulk_insert_refuses_a_value_too_long_for_its_column_instead_of_cutting_it(
-    world: World, sessions: Sessions
+    world: StoreWorld, sessions: Sessions
 ) -> None:
     lan = await world.person("Chị Lan", "STTTT")
     too_long = "before:7@" + "9" * 32  # the ledger's kind holds 40 characters
@@ -440,7 +296,7 @@ async def test_a_bulk_insert_refuses_a_value_too_long_for_its_column_instead_of_
 
 
 async def test_a_sweep_pauses_the_garbage_collector_and_resumes_it_after(
-    world: World, sessions: Sessions
+    world: StoreWorld, sessions: Sessions
 ) -> None:
     plan = await world.plan(hub="VPUB")
     await world.task(plan, "I.1", date(2023, 11, 20))
@@ -464,7 +320,7 @@ async def test_a_sweep_pauses_the_garbage_collector_and_resumes_it_after(
 
 
 async def test_a_garbage_collector_turned_off_elsewhere_stays_off_after_a_sweep(
-    world: World, sessions: Sessions
+    world: StoreWorld, sessions: Sessions
 ) -> None:
     plan = await world.plan()
     await world.task(plan, "I.1", date(2023, 11, 20))
@@ -480,7 +336,7 @@ async def test_a_garbage_collector_turned_off_elsewhere_stays_off_after_a_sweep(
 
 @BOTH_STORES
 async def test_run_sweep_works_from_the_app_and_wakes_the_dispatcher(
-    world: World, sessions: Sessions, db_url: str, engine: Any
+    world: StoreWorld, sessions: Sessions, db_url: str, engine: Any
 ) -> None:
     plan = await world.plan()
     await world.task(plan, "I.1", date(2023, 11, 20))
@@ -497,7 +353,7 @@ async def test_run_sweep_works_from_the_app_and_wakes_the_dispatcher(
 
 @BOTH_STORES
 async def test_the_preview_lists_the_reminders_as_json_through_the_command_line(
-    world: World, sessions: Sessions, db_url: str
+    world: StoreWorld, sessions: Sessions, db_url: str
 ) -> None:
     plan = await world.plan("40/KH-UBND")
     handle = await world.task(plan, "III.12", date(2023, 11, 20))

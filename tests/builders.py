@@ -1,22 +1,29 @@
-"""A small world for conversation tests: agencies, people, plans, and a chat to type into.
+"""Worlds for the store and behaviour tests: agencies, people, plans and tasks in a real store.
 
-Helpers only; the tests live in the other test_conversation_*, test_roles*, test_status*
-and test_queries* modules. Rows are inserted directly, the conversation runs for real.
+`World` is the conversation's: a fake clock, rows inserted directly, and the conversation
+as bot.bootstrap builds it, with a chat to type into. `StoreWorld` builds plans, tasks,
+assignments and people row by row for the sweep, escalation and scheduler tests. Test
+modules import these rather than each other.
 """
 
 import itertools
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
 from bot.bootstrap import build
 from bot.settings import Settings
 from domain.access import Role
+from domain.calendar import WorkCalendar
+from domain.reminders import OfficeHours
+from domain.status import Status
 from locales import gettext_for
-from models.enums import OutboxKind
+from models.enums import AssignmentRole, OutboxKind
 from models.tables import (
     Agency,
     Assignment,
@@ -25,10 +32,12 @@ from models.tables import (
     Outbox,
     Person,
     Plan,
+    ReminderLedger,
     StatusChange,
     Task,
 )
 from services.outbox import enqueue
+from services.reminders.load import ReminderSettings
 from services.unit_of_work import Sessions, transaction
 from views.keyboards import status_buttons
 from views.messages import Incoming, MenuChange, Outgoing, ReminderItem
@@ -342,3 +351,134 @@ class World:
         """Rows in a table."""
         async with self.sessions() as session:
             return len((await session.exec(select(table))).all())
+
+
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+SETTINGS = ReminderSettings(hours=OfficeHours(WorkCalendar(), time(8), time(17), HANOI))
+EPOCH = datetime(2023, 1, 1, tzinfo=UTC)
+
+
+def local(day: date, hour: int = 9, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=HANOI)
+
+
+@dataclass
+class StoreWorld:
+    """Builds agencies, plans, tasks, assignments and people in the test store, row by row
+    (for the sweep, escalation, occurrence and leader tests)."""
+
+    sessions: Sessions
+    chats: int = 0
+    codes: dict[str, int] = field(default_factory=dict)
+
+    async def add(self, row: Any) -> int:
+        async with transaction(self.sessions) as session:
+            session.add(row)
+            await session.flush()
+            assert row.id is not None
+            return int(row.id)
+
+    async def agency(self, code: str, name: str | None = None) -> int:
+        if code not in self.codes:
+            self.codes[code] = await self.add(
+                Agency(code=code, name=name or f"Sở {code}", kind="so")
+            )
+        return self.codes[code]
+
+    async def plan(
+        self, ref: str = "40/KH-UBND", *, hub: str | None = None, policy: Any = None
+    ) -> int:
+        hub_id = await self.agency(hub) if hub else None
+        return await self.add(
+            Plan(
+                source_key=ref,
+                ref=ref,
+                title=f"Kế hoạch {ref}",
+                hub_agency_id=hub_id,
+                reminder_policy=policy,
+                created_at=EPOCH,
+                updated_at=EPOCH,
+            )
+        )
+
+    async def task(
+        self,
+        plan_id: int,
+        code: str,
+        due: date | None,
+        *,
+        lead: str = "STTTT",
+        cooperating: str | None = None,
+        recurrence: dict[str, Any] | None = None,
+        title: str = "Xây dựng kho dữ liệu dùng chung của thành phố",
+        status: Status = Status.NOT_STARTED,
+    ) -> int:
+        task_id = await self.add(
+            Task(
+                plan_id=plan_id,
+                code=code,
+                title=title,
+                due_date=due,
+                due_kind="date" if due else "recurring" if recurrence else "ongoing",
+                recurrence=recurrence,
+            )
+        )
+        handle = await self.add(
+            Assignment(
+                task_id=task_id,
+                agency_id=await self.agency(lead),
+                role=AssignmentRole.LEAD.value,
+                status=status.value,
+                last_update_at=EPOCH,
+            )
+        )
+        if cooperating:
+            await self.add(
+                Assignment(
+                    task_id=task_id,
+                    agency_id=await self.agency(cooperating),
+                    role=AssignmentRole.COOPERATING.value,
+                )
+            )
+        return handle
+
+    async def person(
+        self,
+        name: str,
+        agency: str | None,
+        *,
+        role: Role = Role.OFFICER,
+        locale: str = "vi",
+        channel: str = "telegram",
+    ) -> int:
+        agency_id = await self.agency(agency) if agency else None
+        person_id = await self.add(
+            Person(
+                name=name, role=role.value, locale=locale, agency_id=agency_id, created_at=EPOCH
+            )
+        )
+        self.chats += 1
+        await self.add(
+            ChatIdentity(
+                person_id=person_id,
+                channel=channel,
+                chat_id=str(1000 + self.chats),
+                created_at=EPOCH,
+            )
+        )
+        return person_id
+
+
+async def outbox(sessions: Sessions) -> list[Outbox]:
+    async with sessions() as session:
+        return list((await session.exec(select(Outbox).order_by(col(Outbox.id)))).all())
+
+
+async def ledger(sessions: Sessions) -> list[ReminderLedger]:
+    async with sessions() as session:
+        rows = await session.exec(select(ReminderLedger).order_by(col(ReminderLedger.id)))
+        return list(rows.all())
+
+
+def message(row: Outbox) -> Outgoing:
+    return Outgoing.from_payload(row.payload)
