@@ -11,6 +11,7 @@ import gc
 import logging
 
 from bot.bootstrap import build
+from bot.errors import NoChannelError
 from bot.settings import Settings
 from services.clock import Clock, system_clock
 
@@ -28,10 +29,6 @@ def freeze_startup_objects() -> None:
     """
     gc.collect()
     gc.freeze()
-
-
-class NoChannelError(RuntimeError):
-    """Neither a Telegram nor a Zalo token is configured: nobody could be reached."""
 
 
 async def serve(settings: Settings, *, stop: asyncio.Event, clock: Clock = system_clock) -> None:

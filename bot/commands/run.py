@@ -11,7 +11,8 @@ from aiogram.exceptions import TelegramUnauthorizedError
 
 from bot.channels.zalo.client import ZaloApiError
 from bot.cli_support import UserError, cli_settings, cli_translator, friendly
-from bot.runtime import NoChannelError, serve
+from bot.errors import NoChannelError
+from bot.runtime import serve
 from services.file_links import KeyFileError
 
 
