@@ -14,6 +14,7 @@ from bot.bootstrap import build
 from bot.errors import NoChannelError
 from bot.settings import Settings
 from services.clock import Clock, system_clock
+from services.report_files import load_writers
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event, clock: Clock = syste
     """Run every part of the service until `stop` is set, then shut down in order."""
     if settings.telegram_token is None and settings.zalo_token is None:
         raise NoChannelError
+    load_writers()
     async with build(settings, clock=clock) as service:
         freeze_startup_objects()
         log.info(

@@ -12,6 +12,7 @@ half-written file; a re-run with the same stem replaces them.
 
 import asyncio
 import functools
+import importlib
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -104,6 +105,23 @@ def _styles() -> _Styles:
         header_align=Alignment(wrap_text=True, vertical="center", horizontal="center"),
         cell_align=Alignment(wrap_text=True, vertical="top"),
     )
+
+
+# What the writers below import when they run.
+_WRITER_MODULES = (
+    "matplotlib.backends.backend_agg",
+    "matplotlib.figure",
+    "matplotlib.ticker",
+    "openpyxl",
+)
+
+
+def load_writers() -> None:
+    """Import matplotlib and openpyxl now rather than with the first report: `dondoc run`
+    calls this at start, so its first summary does not pay for them and they are frozen
+    out of the garbage collector's way with the rest of the start-up objects."""
+    for module in _WRITER_MODULES:
+        importlib.import_module(module)
 
 
 @dataclass(frozen=True)
