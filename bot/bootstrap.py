@@ -22,6 +22,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels.base import ChannelSender, ConversationPort
+from bot.errors import StoreNotReadyError
 from bot.files import serve_files
 from bot.http import HttpServer
 from bot.outbox.dispatcher import OutboxDispatcher
@@ -42,10 +43,6 @@ from services.summary import ReportConfig
 from services.unit_of_work import Sessions, make_sessionmaker
 
 log = logging.getLogger(__name__)
-
-
-class StoreNotReadyError(RuntimeError):
-    """The database has not been created or is older than this version."""
 
 
 def conversation_config(settings: Settings) -> ConversationConfig:

@@ -11,8 +11,10 @@ import gc
 import logging
 
 from bot.bootstrap import build
+from bot.errors import NoChannelError
 from bot.settings import Settings
 from services.clock import Clock, system_clock
+from services.report_files import load_writers
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +32,11 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
-class NoChannelError(RuntimeError):
-    """Neither a Telegram nor a Zalo token is configured: nobody could be reached."""
-
-
 async def serve(settings: Settings, *, stop: asyncio.Event, clock: Clock = system_clock) -> None:
     """Run every part of the service until `stop` is set, then shut down in order."""
     if settings.telegram_token is None and settings.zalo_token is None:
         raise NoChannelError
+    load_writers()
     async with build(settings, clock=clock) as service:
         freeze_startup_objects()
         log.info(

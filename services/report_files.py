@@ -3,30 +3,25 @@
 The chart is drawn on matplotlib's Agg canvas, chosen explicitly (a `Figure` with a
 `FigureCanvasAgg`, never pyplot), so no display is needed and no global figure state is
 shared between threads. DejaVu Sans, which ships with matplotlib, has every Vietnamese glyph.
+matplotlib and openpyxl are imported by the writers, not with this module: the handlers and
+every `dondoc` command import it through services.summary, and most never write a file.
 
 Both files are written under a temporary name and then renamed, so the outbox never sends a
 half-written file; a re-run with the same stem replaces them.
 """
 
 import asyncio
+import functools
+import importlib
 import os
 import re
 from collections.abc import Callable, Sequence
 from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel.numbers import format_decimal
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from domain.status import Status
 from domain.summary import (
@@ -39,6 +34,10 @@ from domain.summary import (
 )
 from locales import N_, gettext_for, normalise_locale
 from views.text import short_date
+
+if TYPE_CHECKING:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 CHART_TOP_AGENCIES = 15
 
@@ -85,10 +84,44 @@ _AGENCY_COLUMNS: tuple[tuple[str, int], ...] = (
     (N_("Đã hoàn thành"), 14),
     (N_("Cập nhật gần nhất"), 18),
 )
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
-_CELL_ALIGN = Alignment(wrap_text=True, vertical="top")
+
+
+@dataclass(frozen=True)
+class _Styles:
+    header_font: "Font"
+    header_fill: "PatternFill"
+    header_align: "Alignment"
+    cell_align: "Alignment"
+
+
+@functools.cache
+def _styles() -> _Styles:
+    """The sheets' style objects, made once, on the first spreadsheet written."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    return _Styles(
+        header_font=Font(bold=True),
+        header_fill=PatternFill("solid", fgColor="DDEBF7"),
+        header_align=Alignment(wrap_text=True, vertical="center", horizontal="center"),
+        cell_align=Alignment(wrap_text=True, vertical="top"),
+    )
+
+
+# What the writers below import when they run.
+_WRITER_MODULES = (
+    "matplotlib.backends.backend_agg",
+    "matplotlib.figure",
+    "matplotlib.ticker",
+    "openpyxl",
+)
+
+
+def load_writers() -> None:
+    """Import matplotlib and openpyxl now rather than with the first report: `dondoc run`
+    calls this at start, so its first summary does not pay for them and they are frozen
+    out of the garbage collector's way with the rest of the start-up objects."""
+    for module in _WRITER_MODULES:
+        importlib.import_module(module)
 
 
 @dataclass(frozen=True)
@@ -141,6 +174,9 @@ def write_chart(summary: WeeklySummary, *, path: Path, locale: str) -> None:
     The agencies after the top ones are summed into one "Khác" bar drawn on its own scale
     below, so a thousand small agencies do not flatten the bars that matter.
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     locale = normalise_locale(locale)
     _ = gettext_for(locale)
     bars = chart_bars(summary, top=CHART_TOP_AGENCIES)
@@ -183,6 +219,8 @@ def write_chart(summary: WeeklySummary, *, path: Path, locale: str) -> None:
 
 
 def _draw_bars(axes: Any, bars: Sequence[AgencyBar], *, locale: str, legend: bool) -> None:
+    from matplotlib.ticker import FuncFormatter
+
     _ = gettext_for(locale)
     positions = list(range(len(bars)))
     labels = [
@@ -224,6 +262,8 @@ def _week_number(summary: WeeklySummary) -> str:
 
 def write_spreadsheet(summary: WeeklySummary, *, path: Path, locale: str) -> None:
     """Every item in scope on the sheet "Tổng hợp", and the per-agency figures on a second."""
+    from openpyxl import Workbook
+
     _ = gettext_for(locale)
     workbook = Workbook(write_only=True)
     items = workbook.create_sheet(_("Tổng hợp"))
@@ -255,7 +295,11 @@ def write_spreadsheet(summary: WeeklySummary, *, path: Path, locale: str) -> Non
     workbook.save(path)
 
 
-def _start_sheet(sheet: WriteOnlyWorksheet, columns: Sequence[tuple[str, int]]) -> None:
+def _start_sheet(sheet: "WriteOnlyWorksheet", columns: Sequence[tuple[str, int]]) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
+
+    styles = _styles()
     # A write-only sheet takes its layout before its first row.
     for index, (_header, width) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
@@ -263,28 +307,37 @@ def _start_sheet(sheet: WriteOnlyWorksheet, columns: Sequence[tuple[str, int]]) 
     header = []
     for title, _width in columns:
         cell = WriteOnlyCell(sheet, value=title)
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        cell.alignment = _HEADER_ALIGN
+        cell.font = styles.header_font
+        cell.fill = styles.header_fill
+        cell.alignment = styles.header_align
         header.append(cell)
     sheet.append(header)
 
 
-def _finish_sheet(sheet: WriteOnlyWorksheet, *, columns: int, rows: int) -> None:
+def _finish_sheet(sheet: "WriteOnlyWorksheet", *, columns: int, rows: int) -> None:
+    from openpyxl.utils import get_column_letter
+
     sheet.auto_filter.ref = f"A1:{get_column_letter(columns)}{rows + 1}"
 
 
 class _Cells:
     """Makes the cells of one sheet, every one wrapped and top-aligned."""
 
-    def __init__(self, sheet: WriteOnlyWorksheet) -> None:
+    def __init__(self, sheet: "WriteOnlyWorksheet") -> None:
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
         self._sheet = sheet
+        # Held here rather than imported per cell: this runs for every cell of the sheet.
+        self._new_cell = WriteOnlyCell
+        self._illegal = ILLEGAL_CHARACTERS_RE
         # Assigning a style object to each cell hashes it every time, which dominates the
         # time for ten thousand rows; the style of a template cell is copied instead.
+        align = _styles().cell_align
         plain = WriteOnlyCell(sheet)
-        plain.alignment = _CELL_ALIGN
+        plain.alignment = align
         percent = WriteOnlyCell(sheet)
-        percent.alignment = _CELL_ALIGN
+        percent.alignment = align
         percent.number_format = "0%"
         self._plain, self._percent = plain._style, percent._style
 
@@ -292,8 +345,8 @@ class _Cells:
         if isinstance(value, str):
             # Officers type notes and reasons: drop control characters the file format
             # refuses, and never let text that starts with "=" become a formula.
-            value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell = WriteOnlyCell(self._sheet, value=value)
+            value = self._illegal.sub("", value)
+        cell = self._new_cell(self._sheet, value=value)
         if cell.data_type == "f":
             cell.data_type = "s"
         cell._style = copy(self._percent if percent else self._plain)

@@ -3,18 +3,16 @@
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.bootstrap import running_app
-from bot.cli_support import UserError, cli_settings, cli_translator, friendly, run_async
-from bot.tables import render_table
-from domain.importers import PlanImportError, import_file
-from domain.plans import PlanDraft
-from services.agencies import RegistryNotLoadedError, registry_from_store
-from services.plans import SaveResult, save_plan, task_report
-from services.unit_of_work import transaction
+from bot.cli.support import UserError, cli_settings, cli_translator, friendly, run_async
+from bot.cli.tables import render_table
+
+if TYPE_CHECKING:
+    from domain.plans import PlanDraft
+    from services.plans import SaveResult
 
 _TITLE_WIDTH = 60
 
@@ -48,12 +46,18 @@ def import_plan(
     ] = OutputFormat.TABLE,
 ) -> None:
     """Import a plan: every task with its agencies and deadline, then store it (or --dry-run)."""
+    from bot.bootstrap import running_app
+    from domain.importers import PlanImportError, import_file
+    from services.agencies import RegistryNotLoadedError, registry_from_store
+    from services.plans import save_plan, task_report
+    from services.unit_of_work import transaction
+
     settings = cli_settings()
     _ = cli_translator(settings)
     if not file.is_file():
         raise UserError(_("Không tìm thấy tệp {file}.").format(file=file))
 
-    async def run() -> tuple[PlanDraft, SaveResult | None]:
+    async def run() -> "tuple[PlanDraft, SaveResult | None]":
         async with running_app(settings) as app, transaction(app.sessions) as session:
             registry = await registry_from_store(session)
             draft = import_file(file, registry=registry, plan_ref=plan_ref, plan_year=plan_year)
@@ -95,7 +99,7 @@ def _named(named: tuple[str, ...], expanded: tuple[str, ...], limit: int = 3) ->
     return f"{shown} ({len(expanded)})" if len(expanded) > len(named) else shown
 
 
-def _print_table(draft: PlanDraft) -> None:
+def _print_table(draft: "PlanDraft") -> None:
     _ = cli_translator(cli_settings())
     rows = [
         [
@@ -121,7 +125,7 @@ def _print_table(draft: PlanDraft) -> None:
     typer.echo(render_table(headers, rows))
 
 
-def _print_outcome(draft: PlanDraft, result: SaveResult | None, *, to_stderr: bool) -> None:
+def _print_outcome(draft: "PlanDraft", result: "SaveResult | None", *, to_stderr: bool) -> None:
     _ = cli_translator(cli_settings())
     lines = [
         _("Kế hoạch: {title} ({ref})").format(

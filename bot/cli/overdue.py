@@ -7,13 +7,11 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.bootstrap import running_app
-from bot.cli_support import UserError, cli_settings, cli_translator, friendly, run_async
+from bot.cli.support import UserError, cli_settings, cli_translator, friendly, run_async
+from bot.cli.tables import render_table
 from bot.settings import Settings
-from bot.tables import render_table
 from domain.access import Actor
 from locales import Translate
-from services import queries
 from views.rows import OverdueRow
 from views.text import short_day, status_label
 
@@ -28,6 +26,9 @@ class Format(StrEnum):
 async def _fetch(
     settings: Settings, *, as_of: date | None, scope_text: str | None
 ) -> tuple[date, tuple[OverdueRow, ...]]:
+    from bot.bootstrap import running_app
+    from services import queries
+
     _ = cli_translator(settings)
     calendar = settings.work_calendar()
     async with running_app(settings) as app, app.sessions() as session:

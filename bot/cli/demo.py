@@ -11,12 +11,8 @@ from typing import Annotated
 
 import typer
 
-from bot.bootstrap import build, reminder_settings, sender_only
-from bot.channels.console import CHANNEL, LineFeed
-from bot.cli_support import UserError, cli_translator, friendly, run_async
-from bot.demo import DEFAULT_DATE, PERSONAS, Demo, DemoClock, DemoSender, prepare
+from bot.cli.support import UserError, cli_translator, friendly, run_async
 from bot.settings import Settings, load_settings
-from models.migrate import upgrade
 
 DEFAULT_STORE = Path("dondoc-demo.db")
 
@@ -46,6 +42,10 @@ def _log_to(path: Path) -> Iterator[None]:
 
 
 async def _run(settings: Settings, *, start: date, store: Path) -> None:
+    from bot.bootstrap import build, reminder_settings, sender_only
+    from bot.channels.console import CHANNEL, LineFeed
+    from bot.demo import PERSONAS, Demo, DemoClock, DemoSender, prepare
+
     _ = cli_translator(settings)
     hours = reminder_settings(settings).hours
     first = hours.opening(start)
@@ -136,6 +136,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Try the bot in this terminal with sample plans and three demo people."""
+        from bot.demo import DEFAULT_DATE
+        from models.migrate import upgrade
+
         store = db.expanduser().resolve()
         files_dir = store.with_name(store.stem + "-files")
         overrides: dict[str, object] = {

@@ -1,120 +1,30 @@
-"""The `dondoc` command line: one Typer app, every command with --help.
+"""`dondoc people list` and `dondoc invite`: who is registered, and inviting more."""
 
-Each command builds the app through bootstrap, calls one service and prints the
-result; errors a user can cause are one translated line and exit code 1.
-"""
-
-import importlib
-import pkgutil
-import sys
 from datetime import timedelta
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-import bot.commands
-from bot.bootstrap import running_app
-from bot.cli_support import UserError, cli_settings, cli_translator, friendly, run_async
+from bot.cli.support import UserError, cli_settings, cli_translator, friendly, run_async
+from bot.cli.tables import render_table
 from bot.settings import Settings
-from bot.tables import render_table
 from domain.access import Role
-from models.migrate import upgrade
-from services import agencies as agency_service
-from services import invites as invite_service
-from services import people as people_service
-from services.queries.scope import UnknownPlanError
-from services.unit_of_work import transaction
-
-app = typer.Typer(
-    name="dondoc",
-    help="Đôn Đốc: reminders and status tracking for action-plan tasks.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-db_app = typer.Typer(help="The store: create or upgrade the database.", no_args_is_help=True)
-agencies_app = typer.Typer(help="The agency registry.", no_args_is_help=True)
-people_app = typer.Typer(help="Registered people.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-app.add_typer(agencies_app, name="agencies")
-app.add_typer(people_app, name="people")
 
 
-@db_app.command("upgrade")
-@friendly
-def db_upgrade() -> None:
-    """Create the database, or bring it up to this version (safe to run again)."""
-    settings = cli_settings()
-    _ = cli_translator(settings)
-    try:
-        upgrade(settings.database_url)
-    except OSError as exc:
-        raise UserError(_("Không mở được cơ sở dữ liệu: {error}").format(error=exc)) from exc
-    typer.echo(_("Cơ sở dữ liệu đã sẵn sàng."))
+def register(app: typer.Typer) -> None:
+    """Add `dondoc people ...` and `dondoc invite`."""
+    people_app = typer.Typer(help="Registered people.", no_args_is_help=True)
+    people_app.command("list")(people_list)
+    app.add_typer(people_app, name="people")
+    app.command("invite")(invite)
 
 
-@agencies_app.command("load")
-@friendly
-def agencies_load(
-    file: Annotated[
-        Path | None,
-        typer.Argument(help="Registry CSV (default: the shipped Hai Phong registry)."),
-    ] = None,
-) -> None:
-    """Load or update the agency registry from a CSV file."""
-    settings = cli_settings()
-    _ = cli_translator(settings)
-    try:
-        text = (
-            file.read_text(encoding="utf-8-sig")
-            if file
-            else agency_service.SHIPPED_REGISTRY.read_text(encoding="utf-8")
-        )
-        registry = agency_service.read_registry(text)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(_("Không đọc được tệp: {error}").format(error=exc)) from exc
-    except agency_service.RegistryError as exc:
-        raise UserError(_("Tệp danh mục cơ quan không hợp lệ: {error}").format(error=exc)) from exc
-
-    async def load() -> agency_service.LoadResult:
-        async with running_app(settings) as app, transaction(app.sessions) as session:
-            return await agency_service.load_registry(
-                session, registry=registry, now=app.clock(), actor="cli"
-            )
-
-    result = run_async(load())
-    typer.echo(
-        _("Đã nạp {total} cơ quan ({added} mới, {updated} cập nhật, {groups} nhóm).").format(
-            total=len(registry), added=result.added, updated=result.updated, groups=result.groups
-        )
-    )
-
-
-@agencies_app.command("list")
-@friendly
-def agencies_list() -> None:
-    """List every agency with its code, kind and groups."""
-    settings = cli_settings()
-    _ = cli_translator(settings)
-
-    async def fetch() -> list[list[object]]:
-        async with running_app(settings) as app, app.sessions() as session:
-            return [
-                [a.code, a.name, a.kind, ", ".join(a.member_of)]
-                for a in await agency_service.list_agencies(session)
-            ]
-
-    rows = run_async(fetch())
-    if not rows:
-        raise UserError(_("Chưa có cơ quan nào. Hãy chạy: dondoc agencies load"))
-    typer.echo(render_table([_("Mã"), _("Tên cơ quan"), _("Loại"), _("Thuộc nhóm")], rows))
-
-
-@people_app.command("list")
 @friendly
 def people_list() -> None:
     """List registered people with their role, agency and channels."""
+    from bot.bootstrap import running_app
+    from services import people as people_service
+
     settings = cli_settings()
     _ = cli_translator(settings)
 
@@ -144,7 +54,6 @@ def people_list() -> None:
     )
 
 
-@app.command("invite")
 @friendly
 def invite(
     agency_code: Annotated[
@@ -170,6 +79,10 @@ def invite(
     ] = False,
 ) -> None:
     """Create an invite code for an agency, or one per lead agency of a plan (--plan)."""
+    from bot.bootstrap import running_app
+    from services import people as people_service
+    from services.unit_of_work import transaction
+
     settings = cli_settings()
     _ = cli_translator(settings)
     if (agency_code is None) == (plan is None):
@@ -229,6 +142,12 @@ def _invite_plan(
     settings: Settings, *, plan: str, uses: int, expires: int, everyone: bool
 ) -> None:
     """`dondoc invite --plan`: one officer invite per lead agency, printed as a table."""
+    from bot.bootstrap import running_app
+    from services import invites as invite_service
+    from services import people as people_service
+    from services.queries.scope import UnknownPlanError
+    from services.unit_of_work import transaction
+
     _ = cli_translator(settings)
 
     async def create() -> invite_service.PlanInvites:
@@ -290,18 +209,3 @@ def _invite_plan(
                 "được mời gửi «/start MÃ_MỜI» cho bot trên Telegram hoặc Zalo."
             )
         )
-
-
-def register_commands() -> None:
-    """Add the commands of every module in bot/commands (each has `register(app)`)."""
-    for module in pkgutil.iter_modules(bot.commands.__path__):
-        importlib.import_module(f"bot.commands.{module.name}").register(app)
-
-
-register_commands()
-
-
-def main() -> None:
-    """Entry point of the `dondoc` console script."""
-    sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
-    app()

@@ -3,17 +3,18 @@
 import json
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.bootstrap import reminder_settings, running_app
-from bot.cli_support import UserError, cli_settings, cli_translator, friendly, run_async
+from bot.cli.support import UserError, cli_settings, cli_translator, friendly, run_async
+from bot.cli.tables import render_table
 from bot.settings import Settings
-from bot.tables import render_table
 from locales import Translate
-from services.reminders import preview as reminders
 from views.text import moment, short_day
+
+if TYPE_CHECKING:
+    from services.reminders import preview as reminders
 
 # A preview replays every sweep of the range; a year is plenty and stays quick.
 MAX_PREVIEW_DAYS = 366
@@ -52,7 +53,7 @@ def _kind_label(kind: str, _: Translate) -> str:
     return labels.get(kind, kind)
 
 
-def _record(row: reminders.PreviewRow, settings: Settings) -> dict[str, Any]:
+def _record(row: "reminders.PreviewRow", settings: Settings) -> dict[str, Any]:
     return {
         "at": row.at.astimezone(settings.tz).isoformat(),
         "person": row.person,
@@ -68,7 +69,10 @@ def _record(row: reminders.PreviewRow, settings: Settings) -> dict[str, Any]:
 
 async def _fetch(
     settings: Settings, *, start: date | None, end: date | None
-) -> tuple[date, date, reminders.Preview]:
+) -> "tuple[date, date, reminders.Preview]":
+    from bot.bootstrap import reminder_settings, running_app
+    from services.reminders import preview as reminders
+
     async with running_app(settings) as app, app.sessions() as session:
         now = app.clock()
         first = start or now.astimezone(settings.tz).date()

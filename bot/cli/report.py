@@ -6,17 +6,15 @@ for any date never changes the "since last week" figures leadership is sent.
 
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.bootstrap import running_app
-from bot.cli_support import UserError, cli_settings, cli_translator, friendly, run_async
-from services.people import UnknownAgencyError
-from services.queries.scope import UnknownPlanError, summary_scope
-from services.report_files import ReportFiles, write_report_files
-from services.summary import ReportConfig, build_weekly_summary
+from bot.cli.support import UserError, cli_settings, cli_translator, friendly, run_async
 from views.summary import render_summary_text
+
+if TYPE_CHECKING:
+    from services.report_files import ReportFiles
 
 
 def register(app: typer.Typer) -> None:
@@ -50,6 +48,12 @@ def weekly(
     ] = None,
 ) -> None:
     """Write the weekly summary (spreadsheet and chart) and print its text."""
+    from bot.bootstrap import running_app
+    from services.people import UnknownAgencyError
+    from services.queries.scope import UnknownPlanError, summary_scope
+    from services.report_files import write_report_files
+    from services.summary import ReportConfig, build_weekly_summary
+
     settings = cli_settings()
     _ = cli_translator(settings)
     if out.suffix.lower() != ".xlsx":
@@ -64,7 +68,7 @@ def weekly(
             ) from None
     config = ReportConfig.from_settings(settings)
 
-    async def build() -> tuple[str, ReportFiles]:
+    async def build() -> "tuple[str, ReportFiles]":
         async with running_app(settings) as app, app.sessions() as session:
             if day is None:
                 as_of = app.clock()

@@ -7,12 +7,9 @@ import signal
 from typing import Annotated
 
 import typer
-from aiogram.exceptions import TelegramUnauthorizedError
 
-from bot.channels.zalo.client import ZaloApiError
-from bot.cli_support import UserError, cli_settings, cli_translator, friendly
-from bot.runtime import NoChannelError, serve
-from services.file_links import KeyFileError
+from bot.cli.support import UserError, cli_settings, cli_translator, friendly
+from bot.errors import NoChannelError
 
 
 def run(
@@ -22,8 +19,19 @@ def run(
 
     Stop with Ctrl-C or SIGTERM; messages in flight are finished or left for the next start.
     """
+    from bot.channels.zalo.client import ZaloApiError
+    from bot.runtime import serve
+    from services.file_links import KeyFileError
+
     settings = cli_settings()
     _ = cli_translator(settings)
+    # aiogram is loaded only where a Telegram channel starts: its refusal of the token can
+    # only happen then, and is only caught then.
+    telegram_refused: tuple[type[Exception], ...] = ()
+    if settings.telegram_token is not None:
+        from aiogram.exceptions import TelegramUnauthorizedError
+
+        telegram_refused = (TelegramUnauthorizedError,)
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -47,7 +55,7 @@ def run(
                 "DONDOC_ZALO_TOKEN rồi chạy lại. Muốn xem thử không cần token: dondoc demo"
             )
         ) from None
-    except TelegramUnauthorizedError:
+    except telegram_refused:
         raise UserError(
             _("Telegram từ chối DONDOC_TELEGRAM_TOKEN. Hãy kiểm tra lại token lấy từ BotFather.")
         ) from None

@@ -7,7 +7,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import typer
 
-from bot.bootstrap import StoreNotReadyError
+from bot.errors import StoreNotReadyError
 from bot.settings import ConfigError, Settings, load_settings
 from locales import Translate, gettext_for
 

@@ -6,15 +6,16 @@ from typing import Annotated
 
 import typer
 
-from bot.bootstrap import build, sender_only
-from bot.channels.console import CHANNEL, ConsoleChat, ConsoleSender, LineFeed
-from bot.cli_support import UserError, cli_settings, cli_translator, friendly, run_async
+from bot.cli.support import UserError, cli_settings, cli_translator, friendly, run_async
 from bot.settings import Settings
-from services import registration
-from services.unit_of_work import transaction
 
 
 async def _chat(settings: Settings, *, person: str | None, invite: str | None) -> None:
+    from bot.bootstrap import build, sender_only
+    from bot.channels.console import CHANNEL, ConsoleChat, ConsoleSender, LineFeed
+    from services import registration
+    from services.unit_of_work import transaction
+
     _ = cli_translator(settings)
     chat_id = f"invite-{uuid.uuid4().hex[:10]}"
     sender = ConsoleSender(stream=sys.stdout, chat_id=chat_id)

@@ -1,0 +1,49 @@
+"""The `dondoc` command line: one Typer app, every command with --help.
+
+Each command builds the app through bot.bootstrap, calls one service and prints the result;
+errors a user can cause are one translated line and exit code 1 (`support.friendly`).
+
+Modules: one per command group (`db`, `agencies`, `people` with `invite`, `importing`,
+`overdue`, `report`, `run`, `schedule`, `chat`, `demo`), each with `register(app)`, added
+below in the order `dondoc --help` lists them; `support` (settings, translation, friendly
+errors, running a coroutine) and `tables` (plain-text tables) are what they share.
+
+Every command module is imported for every command, `--help` included, so at module level
+they import only what is light: typer, the standard library, `bot.settings`, `bot.errors`,
+`locales`, `domain.access` and pure `views`. Whatever is heavy (bot.bootstrap and
+everything it wires, `services`, `domain.importers`, `models`, aiogram, matplotlib, openpyxl,
+sqlalchemy, apscheduler, httpx, aiohttp) is imported inside the command that uses it, and
+named in annotations only under `TYPE_CHECKING`. tests/unit/test_cli_imports.py checks that
+`dondoc --help` and `dondoc import --dry-run` never load aiogram or matplotlib.
+"""
+
+import sys
+
+import typer
+
+from bot.cli import agencies, chat, db, demo, importing, overdue, people, report, run, schedule
+
+app = typer.Typer(
+    name="dondoc",
+    help="Đôn Đốc: reminders and status tracking for action-plan tasks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+db.register(app)
+agencies.register(app)
+people.register(app)
+chat.register(app)
+demo.register(app)
+importing.register(app)
+overdue.register(app)
+report.register(app)
+run.register(app)
+schedule.register(app)
+
+
+def main() -> None:
+    """Entry point of the `dondoc` console script."""
+    sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+    app()

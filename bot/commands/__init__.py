@@ -1,1 +1,0 @@
-"""Command modules: each defines `register(app: typer.Typer) -> None`, found automatically."""
