@@ -15,18 +15,22 @@ from datetime import date
 
 from domain.agencies import AgencyRegistry, Resolution, combine
 from domain.deadlines import Deadline, parse_deadline
-from domain.importers.blocks import Block, Paragraph, RawTask, Table
+from domain.importers.blocks import Block, RawTask, Table
+from domain.importers.outline import (
+    DOTTED_HEADING,
+    LETTER_HEADING,
+    MARKER,
+    NUMBER_HEADING,
+    ROMAN_HEADING,
+    Outline,
+    Placed,
+    place,
+)
 from domain.importers.tables import table_tasks
 from domain.plans import PlanDraft, SourceKind, TaskDraft
 from domain.problems import Problem
 from domain.text import clean, fold
 from locales import N_
-
-_ROMAN_HEADING = re.compile(r"([IVX]+)\.\s+(.+)")
-_DOTTED_HEADING = re.compile(r"(\d+(?:\.\d+)+)\.?\s+(.+)")
-_NUMBER_HEADING = re.compile(r"(\d+)\.\s+(.+)")
-_LETTER_HEADING = re.compile(r"([a-zđ])\)\s*(.*)")
-_MARKER = re.compile(r"^(?:[-+•]\s+|(?:\d+(?:\.\d+)*\.|[IVX]+\.|[a-zđ]\))\s*)+")
 
 _FIELD = re.compile(
     r"^[-–+\s]*(?P<label>thoi gian hoan thanh|thoi han hoan thanh|don vi chu tri|co quan chu tri"
@@ -63,92 +67,6 @@ _CAPTION_REF = re.compile(
 _DOC_TYPE = re.compile(r"^(?:kế hoạch|chỉ thị|quyết định|chương trình)\b", re.IGNORECASE)
 _SIGNED_FOR = re.compile(r"^TM\.\s*(.+)$", re.IGNORECASE)
 _APPENDIX = re.compile(r"^phụ\s+lục\b\s*(?P<number>\d+|[IVX]+)?", re.IGNORECASE)
-_ORGANISE = "to chuc thuc hien"
-
-
-@dataclass
-class _Outline:
-    """Where a paragraph sits: the numbered headings above it."""
-
-    roman: str | None = None
-    roman_text: str = ""
-    number: str | None = None
-    number_text: str = ""
-    sub: str | None = None
-    sub_text: str = ""
-    letter: str | None = None
-    letter_text: str = ""
-
-    def advance(self, paragraph: Paragraph) -> int:
-        """Move past a paragraph; the outline level it opens (0-3), or 4 for plain text."""
-        text = paragraph.text
-        if match := _ROMAN_HEADING.fullmatch(text):
-            self.roman, self.roman_text = match.group(1), match.group(2)
-            self.number = self.sub = self.letter = None
-            return 0
-        if match := _DOTTED_HEADING.fullmatch(text):
-            self.sub, self.sub_text = match.group(1), match.group(2)
-            number = self.sub.split(".")[0]
-            if number != self.number:
-                self.number, self.number_text = number, ""
-            self.letter = None
-            return 2
-        if match := _NUMBER_HEADING.fullmatch(text):
-            self.number, self.number_text = match.group(1), match.group(2)
-            self.sub = self.letter = None
-            return 1
-        if match := _LETTER_HEADING.fullmatch(text):
-            self.letter, self.letter_text = match.group(1), match.group(2)
-            return 3
-        if paragraph.heading:
-            self.letter = None
-        return 4
-
-    @property
-    def path(self) -> tuple[str, ...]:
-        parts = (self.roman, self.sub or self.number, self.letter)
-        return tuple(part for part in parts if part)
-
-    def headings(self) -> list[str]:
-        """Heading texts from the nearest up, for finding the agency a section is about."""
-        found = [self.letter_text if self.letter else ""]
-        found += [self.sub_text if self.sub else "", self.number_text if self.number else ""]
-        return [text for text in found if text]
-
-    def label(self, level: int) -> str:
-        """The heading above a paragraph of outline `level`, as a reader would cite it."""
-        slots = [
-            (self.roman, self.roman_text),
-            (self.number, self.number_text),
-            (self.sub, self.sub_text),
-            (self.letter, self.letter_text),
-        ]
-        for depth in range(min(level, 4) - 1, -1, -1):
-            number, text = slots[depth]
-            if number and text:
-                middle = self.sub if depth >= 2 and self.sub else self.number
-                parts = (
-                    self.roman,
-                    middle if depth >= 1 else None,
-                    number if depth == 3 else None,
-                )
-                path = ".".join(part for part in parts if part)
-                return f"{path}. {text.strip().rstrip(':')}"
-        return ""
-
-    def in_organisation_part(self) -> bool:
-        """Whether the paragraph is under "Tổ chức thực hiện", where duties are assigned."""
-        texts = (self.roman_text if self.roman else "", self.number_text if self.number else "")
-        return any(_ORGANISE in fold(text) for text in texts)
-
-
-@dataclass
-class _Placed:
-    paragraph: Paragraph
-    outline: _Outline
-    index: int
-    level: int
-    consumed: bool = False
 
 
 @dataclass
@@ -156,7 +74,7 @@ class _Item:
     code: str
     section: str
     title: str
-    paragraphs: list[_Placed] = field(default_factory=list)
+    paragraphs: list[Placed] = field(default_factory=list)
 
 
 def build_plan(
@@ -168,7 +86,7 @@ def build_plan(
     plan_year: int | None = None,
 ) -> PlanDraft:
     """Read a plan from the blocks of a document."""
-    placed = _place(blocks)
+    placed = place(blocks)
     problems: list[Problem] = []
     ref, issued = _identity(placed)
     raw: list[RawTask] = []
@@ -252,16 +170,6 @@ def _draft(task: RawTask, code: str, plan_year: int | None) -> TaskDraft:
     )
 
 
-def _place(blocks: Sequence[Block]) -> list[_Placed]:
-    outline = _Outline()
-    placed: list[_Placed] = []
-    for index, block in enumerate(blocks):
-        if isinstance(block, Paragraph):
-            level = outline.advance(block)
-            placed.append(_Placed(block, replace(outline), index, level))
-    return placed
-
-
 def _table(
     blocks: Sequence[Block],
     index: int,
@@ -286,7 +194,7 @@ def _table(
     )
 
 
-def _identity(placed: Sequence[_Placed]) -> tuple[str | None, date | None]:
+def _identity(placed: Sequence[Placed]) -> tuple[str | None, date | None]:
     """The plan's number and date, from its header lines or an appendix caption.
 
     Other documents are cited with the same shapes ("Kế hoạch số 12/KH-UBND ngày
@@ -319,7 +227,7 @@ def _date(day: str, month: str, year: str) -> date | None:
         return None
 
 
-def _title(placed: Sequence[_Placed]) -> str:
+def _title(placed: Sequence[Placed]) -> str:
     """The document type line ("KẾ HOẠCH", "CHỈ THỊ") and the subject lines under it."""
     for position, item in enumerate(placed[:15]):
         if not _DOC_TYPE.match(item.paragraph.text):
@@ -331,8 +239,8 @@ def _title(placed: Sequence[_Placed]) -> str:
                 len(text) > 300
                 or text.endswith((".", ":", ";"))
                 or fold(text).startswith("can cu")
-                or _NUMBER_HEADING.fullmatch(text)
-                or _ROMAN_HEADING.fullmatch(text)
+                or NUMBER_HEADING.fullmatch(text)
+                or ROMAN_HEADING.fullmatch(text)
             ):
                 break
             lines.append(text)
@@ -340,7 +248,7 @@ def _title(placed: Sequence[_Placed]) -> str:
     return ""
 
 
-def _issuer(placed: Sequence[_Placed], registry: AgencyRegistry) -> str | None:
+def _issuer(placed: Sequence[Placed], registry: AgencyRegistry) -> str | None:
     for item in placed:
         if match := _SIGNED_FOR.match(item.paragraph.text):
             body = clean(match.group(1))
@@ -349,7 +257,7 @@ def _issuer(placed: Sequence[_Placed], registry: AgencyRegistry) -> str | None:
     return None
 
 
-def _hub(placed: Sequence[_Placed], registry: AgencyRegistry) -> str | None:
+def _hub(placed: Sequence[Placed], registry: AgencyRegistry) -> str | None:
     """The agency that chases the others ("đôn đốc") in the "Tổ chức thực hiện" part."""
     for item in placed:
         folded = fold(item.paragraph.text)
@@ -364,13 +272,13 @@ def _hub(placed: Sequence[_Placed], registry: AgencyRegistry) -> str | None:
     return None
 
 
-def _structured_items(placed: Sequence[_Placed], registry: AgencyRegistry) -> list[RawTask]:
+def _structured_items(placed: Sequence[Placed], registry: AgencyRegistry) -> list[RawTask]:
     items: list[_Item] = []
     current: _Item | None = None
     for item in placed:
         text = item.paragraph.text
         outline = item.outline
-        if _LETTER_HEADING.fullmatch(text) and outline.letter:
+        if LETTER_HEADING.fullmatch(text) and outline.letter:
             number = outline.sub or outline.number
             current = _Item(
                 code=f"{number}.{outline.letter}" if number else outline.letter,
@@ -378,7 +286,7 @@ def _structured_items(placed: Sequence[_Placed], registry: AgencyRegistry) -> li
                 title=outline.letter_text,
             )
             items.append(current)
-        elif item.paragraph.heading or _NUMBER_HEADING.fullmatch(text) or _is_heading(text):
+        elif item.paragraph.heading or NUMBER_HEADING.fullmatch(text) or _is_heading(text):
             current = None
         elif current is not None:
             current.paragraphs.append(item)
@@ -394,7 +302,7 @@ def _structured_items(placed: Sequence[_Placed], registry: AgencyRegistry) -> li
 
 
 def _is_heading(text: str) -> bool:
-    return bool(_ROMAN_HEADING.fullmatch(text) or _DOTTED_HEADING.fullmatch(text))
+    return bool(ROMAN_HEADING.fullmatch(text) or DOTTED_HEADING.fullmatch(text))
 
 
 def _item_tasks(item: _Item, registry: AgencyRegistry) -> list[RawTask]:
@@ -472,7 +380,7 @@ def _bullet_lead(text: str, registry: AgencyRegistry) -> Resolution:
     return replace(lead, scopes=tuple((code, scope) for code in lead.named if scope))
 
 
-def _prose_duties(placed: Sequence[_Placed], registry: AgencyRegistry) -> list[RawTask]:
+def _prose_duties(placed: Sequence[Placed], registry: AgencyRegistry) -> list[RawTask]:
     found: list[RawTask] = []
     for item in placed:
         if item.consumed or item.paragraph.heading:
@@ -495,7 +403,7 @@ def _prose_duties(placed: Sequence[_Placed], registry: AgencyRegistry) -> list[R
             RawTask(
                 code=".".join(item.outline.path) or str(item.index),
                 section=item.outline.label(item.level),
-                title=clean(_MARKER.sub("", sentence)),
+                title=clean(MARKER.sub("", sentence)),
                 source_kind=SourceKind.PROSE_DUTY,
                 lead=lead,
                 cooperating=_after(sentence, _WITH, registry),
@@ -517,7 +425,7 @@ def _subject(sentence: str, registry: AgencyRegistry) -> Resolution | None:
         lead, _ = registry.leading(sentence, start=given.end())
         if lead.named:
             return lead
-    marker = _MARKER.match(sentence)
+    marker = MARKER.match(sentence)
     start = marker.end() if marker else 0
     time = _DUTY_TIME.match(sentence, start)
     if time is not None:
@@ -526,7 +434,7 @@ def _subject(sentence: str, registry: AgencyRegistry) -> Resolution | None:
     return lead if lead.named else None
 
 
-def _heading_agency(outline: _Outline, registry: AgencyRegistry) -> Resolution | None:
+def _heading_agency(outline: Outline, registry: AgencyRegistry) -> Resolution | None:
     """The agencies a heading consists of, e.g. "3.19. Ủy ban nhân dân các quận, huyện:"."""
     for heading in outline.headings():
         text = heading.strip().rstrip(":.")
