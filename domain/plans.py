@@ -83,7 +83,10 @@ class TaskDraft:
             found.append(_pseudo_lead_problem(self.lead_named))
         elif not self.lead_codes:
             found.append(Problem(N_("Không có cơ quan chủ trì")))
-        elif all(code.startswith(GENERIC_GROUP_PREFIX) for code in self.lead_named):
+        elif all(
+            code.startswith(GENERIC_GROUP_PREFIX) and code != TASK_LEADS_GROUP
+            for code in self.lead_named
+        ):
             found.append(
                 Problem.of(
                     N_("Chủ trì chỉ là một nhóm chung ({groups}): cần xác định cơ quan chủ trì"),
@@ -126,8 +129,8 @@ def _pseudo_lead_problem(named: tuple[str, ...]) -> Problem:
         )
     return Problem(
         N_(
-            "Chủ trì là «các cơ quan chủ trì nhiệm vụ» nhưng văn bản không có nhiệm vụ nào nêu "
-            "cơ quan chủ trì: cần xác định cơ quan chủ trì"
+            "Chủ trì là «các cơ quan chủ trì nhiệm vụ» nhưng không có nhiệm vụ nào nêu cơ quan "
+            "chủ trì để thay vào: cần xác định cơ quan chủ trì"
         )
     )
 

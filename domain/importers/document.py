@@ -2,9 +2,8 @@
 
 Tasks come from three places: appendix tables (see `tables`), the structured prose items of
 plans like 001 ("a) …" followed by "- Thời gian hoàn thành:", "- Đơn vị chủ trì:", "- Đơn vị
-phối hợp:" lines), and the few prose sentences elsewhere that name both an agency and a dated
-time ("… trước tháng 6 năm 2023", "Trong Quý II/2023, các cơ quan …"). Undated prose duties
-are left alone: without a time they give the bot nothing to remind about.
+phối hợp:" lines), and the duties the rest of the prose assigns (see `prose`): dated ones
+become tasks, the others are counted and listed on the plan as skipped sentences.
 """
 
 import re
@@ -19,15 +18,14 @@ from domain.importers.blocks import Block, RawTask, Table
 from domain.importers.outline import (
     DOTTED_HEADING,
     LETTER_HEADING,
-    MARKER,
     NUMBER_HEADING,
     ROMAN_HEADING,
-    Outline,
     Placed,
     place,
 )
+from domain.importers.prose import heading_agency, prose_duties, subject
 from domain.importers.tables import table_tasks
-from domain.plans import PlanDraft, SourceKind, TaskDraft
+from domain.plans import PlanDraft, SourceKind, TaskDraft, assignable, settle_task_leads
 from domain.problems import Problem
 from domain.text import clean, fold
 from locales import N_
@@ -39,20 +37,7 @@ _FIELD = re.compile(
 _EMBEDDED_TIME = re.compile(r"\bthoi (?:gian|han) hoan thanh\b")
 _SUB_BULLET = re.compile(r"^[-\s]*\+\s*")
 
-# Dated phrases that make a prose sentence a task. Each names a year, so "trước ngày 19 của
-# tháng" (a reporting rule) and "đến năm 2025" (a target) are left out on purpose.
-_DUTY_TIME = re.compile(
-    r"(?:trước\s+ngày\s+\d{1,2}(?:\s*/\s*\d{1,2}\s*/\s*\d{4}|\s+tháng\s+\d{1,2}\s+năm\s+\d{4})"
-    r"|trước\s+tháng\s+\d{1,2}\s+năm\s+\d{4}"
-    r"|trong\s+quý\s+[IVX]+\s*(?:/\s*|\s+năm\s+)\d{4}"
-    r"|trong\s+tháng\s+\d{1,2}\s*(?:/\s*|\s+năm\s+)\d{4}"
-    r"|(?:đến\s+)?hết\s+năm\s+\d{4})",
-    re.IGNORECASE,
-)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ])")
-_GIVEN_TO = re.compile(r"\bgiao\s+", re.IGNORECASE)
-_WITH = re.compile(r"\bphối\s+hợp\s+(?:với|cùng)\s+", re.IGNORECASE)
-_TO = re.compile(r"\b(?:báo\s+cáo|gửi)\s+(?:về\s+)?", re.IGNORECASE)
 _CHASES = re.compile(r"\b(?:don|đơn) doc\b")
 
 _NUMBER_LINE = re.compile(
@@ -74,6 +59,7 @@ class _Item:
     code: str
     section: str
     title: str
+    heading: Placed
     paragraphs: list[Placed] = field(default_factory=list)
 
 
@@ -94,7 +80,8 @@ def build_plan(
         if isinstance(block, Table):
             raw += _table(blocks, index, block, registry=registry, problems=problems)
     raw += _structured_items(placed, registry)
-    raw += _prose_duties(placed, registry)
+    prose, skipped = prose_duties(placed, registry)
+    raw += prose
     draft = PlanDraft(
         ref=plan_ref or ref,
         title=_title(placed) or source_file,
@@ -104,6 +91,7 @@ def build_plan(
         source_file=source_file,
         plan_year=None,
         problems=problems,
+        skipped=skipped,
     )
     if draft.ref is None:
         problems.append(
@@ -137,9 +125,11 @@ def finish(draft: PlanDraft, raw: Sequence[RawTask], *, plan_year: int | None) -
                 )
             )
         draft.tasks.append(_draft(task, code, draft.plan_year))
+    draft.tasks[:] = settle_task_leads(draft.tasks)
 
 
 def _due(task: RawTask, plan_year: int | None) -> Deadline:
+    plan_year = task.year or plan_year
     if task.due_context is not None:
         deadline = parse_deadline(task.due_context, plan_year=plan_year)
         return replace(deadline, original=task.due_text or "")
@@ -152,10 +142,14 @@ def _draft(task: RawTask, code: str, plan_year: int | None) -> TaskDraft:
         section=task.section,
         title=task.title,
         due=_due(task, plan_year),
-        start=parse_deadline(task.start_text, plan_year=plan_year) if task.start_text else None,
+        start=(
+            parse_deadline(task.start_text, plan_year=task.year or plan_year)
+            if task.start_text
+            else None
+        ),
         funding=task.funding,
-        lead_codes=task.lead.codes,
-        cooperating_codes=task.cooperating.codes,
+        lead_codes=assignable(task.lead.codes),
+        cooperating_codes=assignable(task.cooperating.codes),
         unresolved_leads=task.lead.unresolved,
         unresolved_cooperating=task.cooperating.unresolved,
         groups=tuple(dict.fromkeys(task.lead.groups + task.cooperating.groups)),
@@ -167,6 +161,7 @@ def _draft(task: RawTask, code: str, plan_year: int | None) -> TaskDraft:
         lead_scopes=task.lead.scopes,
         extra=task.extra,
         notes=task.notes,
+        obligation=task.obligation,
     )
 
 
@@ -263,9 +258,9 @@ def _hub(placed: Sequence[Placed], registry: AgencyRegistry) -> str | None:
         folded = fold(item.paragraph.text)
         if not item.outline.in_organisation_part() or not _CHASES.search(folded):
             continue
-        for sentence in _sentences(item.paragraph.text):
+        for sentence in _SENTENCE_END.split(item.paragraph.text):
             if _CHASES.search(fold(sentence)):
-                lead = _subject(sentence, registry) or _heading_agency(item.outline, registry)
+                lead = subject(sentence, registry) or heading_agency(item.outline, registry)
                 if lead is not None and len(lead.named) == 1:
                     code = lead.named[0]
                     return None if registry.is_group(code) else code
@@ -284,6 +279,7 @@ def _structured_items(placed: Sequence[Placed], registry: AgencyRegistry) -> lis
                 code=f"{number}.{outline.letter}" if number else outline.letter,
                 section=outline.label(item.level),
                 title=outline.letter_text,
+                heading=item,
             )
             items.append(current)
         elif item.paragraph.heading or NUMBER_HEADING.fullmatch(text) or _is_heading(text):
@@ -295,7 +291,7 @@ def _structured_items(placed: Sequence[Placed], registry: AgencyRegistry) -> lis
         fields = [_FIELD.match(fold(p.paragraph.text)) for p in candidate.paragraphs]
         if not any(m and "chu tri" in m["label"] for m in fields):
             continue
-        for placed_item in candidate.paragraphs:
+        for placed_item in [candidate.heading, *candidate.paragraphs]:
             placed_item.consumed = True
         found += _item_tasks(candidate, registry)
     return found
@@ -378,72 +374,3 @@ def _bullet_lead(text: str, registry: AgencyRegistry) -> Resolution:
     if not lead.named:
         return Resolution(unresolved=(clean(text),))
     return replace(lead, scopes=tuple((code, scope) for code in lead.named if scope))
-
-
-def _prose_duties(placed: Sequence[Placed], registry: AgencyRegistry) -> list[RawTask]:
-    found: list[RawTask] = []
-    for item in placed:
-        if item.consumed or item.paragraph.heading:
-            continue
-        text = item.paragraph.text
-        time = _DUTY_TIME.search(text)
-        if time is None:
-            continue
-        sentences = _sentences(text)
-        at = next(index for index, s in enumerate(sentences) if time.group() in s)
-        sentence = sentences[at]
-        if at and _EMBEDDED_TIME.match(fold(sentence)):
-            # "… có trách nhiệm …. Thời gian hoàn thành trước tháng 12 năm 2022." dates the
-            # sentence before it.
-            sentence = f"{sentences[at - 1]} {sentence}"
-        lead = _subject(sentence, registry) or _heading_agency(item.outline, registry)
-        if lead is None:
-            continue
-        found.append(
-            RawTask(
-                code=".".join(item.outline.path) or str(item.index),
-                section=item.outline.label(item.level),
-                title=clean(MARKER.sub("", sentence)),
-                source_kind=SourceKind.PROSE_DUTY,
-                lead=lead,
-                cooperating=_after(sentence, _WITH, registry),
-                recipients=_after(sentence, _TO, registry),
-                due_text=clean(time.group()),
-            )
-        )
-    return found
-
-
-def _sentences(text: str) -> list[str]:
-    return [part for part in _SENTENCE_END.split(text) if part.strip()]
-
-
-def _subject(sentence: str, registry: AgencyRegistry) -> Resolution | None:
-    """The agencies a sentence starts with (after a leading time), or that it "giao" work to."""
-    given = _GIVEN_TO.search(sentence)
-    if given is not None:
-        lead, _ = registry.leading(sentence, start=given.end())
-        if lead.named:
-            return lead
-    marker = MARKER.match(sentence)
-    start = marker.end() if marker else 0
-    time = _DUTY_TIME.match(sentence, start)
-    if time is not None:
-        start = time.end()
-    lead, _ = registry.leading(sentence, start=start)
-    return lead if lead.named else None
-
-
-def _heading_agency(outline: Outline, registry: AgencyRegistry) -> Resolution | None:
-    """The agencies a heading consists of, e.g. "3.19. Ủy ban nhân dân các quận, huyện:"."""
-    for heading in outline.headings():
-        text = heading.strip().rstrip(":.")
-        lead, end = registry.leading(text)
-        if lead.named and not text[end:].strip(" .:;,"):
-            return lead
-    return None
-
-
-def _after(sentence: str, verb: re.Pattern[str], registry: AgencyRegistry) -> Resolution:
-    found = [registry.leading(sentence, start=match.end())[0] for match in verb.finditer(sentence)]
-    return combine(found)
