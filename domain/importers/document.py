@@ -24,7 +24,7 @@ from domain.importers.outline import (
     place,
 )
 from domain.importers.prose import heading_agency, prose_duties, subject
-from domain.importers.tables import table_tasks
+from domain.importers.tables import table_tasks, unread_table
 from domain.plans import PlanDraft, SourceKind, TaskDraft, assignable, settle_task_leads
 from domain.problems import Problem
 from domain.text import clean, fold
@@ -43,13 +43,21 @@ _CHASES = re.compile(r"\b(?:don|đơn) doc\b")
 _NUMBER_LINE = re.compile(
     r"^(?:Số|So)\s*:?\s*(?P<number>\d+)?\s*/\s*(?P<kind>[A-ZĐ]+(?:-[A-ZĐ]+)+)", re.IGNORECASE
 )
-_PLACE_DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
+# "Hải Phòng, ngày 19 tháng 01 năm 2023", "Quảng Ninh, ngày 05 tháng 12 năm 2025".
+_PLACE_DATE = re.compile(
+    r"^[^\W\d][^,;:\d]{1,40},\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})",
+    re.IGNORECASE,
+)
 _CAPTION_REF = re.compile(
     r"kèm\s+theo\s+[^()]*?số\s*(?P<number>\d+)\s*/\s*(?P<kind>[A-ZĐ]+(?:-[A-ZĐ]+)+)\s*,?\s*"
     r"ngày\s*(?P<day>\d{1,2})\s*/\s*(?P<month>\d{1,2})\s*/\s*(?P<year>\d{4})",
     re.IGNORECASE,
 )
-_DOC_TYPE = re.compile(r"^(?:kế hoạch|chỉ thị|quyết định|chương trình)\b", re.IGNORECASE)
+_DOC_TYPE = re.compile(
+    r"^(?:kế hoạch|chỉ thị|quyết định|chương trình|thông báo|công văn)\b", re.IGNORECASE
+)
+# A công văn has no type line: its subject is the "V/v …" (về việc) line under its number.
+_SUBJECT = re.compile(r"^(?:V/v|Về việc)\b", re.IGNORECASE)
 _SIGNED_FOR = re.compile(r"^TM\.\s*(.+)$", re.IGNORECASE)
 _APPENDIX = re.compile(r"^phụ\s+lục\b\s*(?P<number>\d+|[IVX]+)?", re.IGNORECASE)
 
@@ -180,6 +188,10 @@ def _table(
         if match := _APPENDIX.match(block.text):
             prefix = f"PL{match['number']}." if match["number"] else ""
             break
+    unread = unread_table(table.rows)
+    if unread is not None:
+        problems.append(unread)
+        return []
     return table_tasks(
         table.rows,
         registry=registry,
@@ -202,7 +214,7 @@ def _identity(placed: Sequence[Placed]) -> tuple[str | None, date | None]:
         text = item.paragraph.text
         if ref is None and (match := _NUMBER_LINE.match(text)) and match["number"]:
             ref = f"{match['number']}/{match['kind'].upper()}"
-        place_date = _PLACE_DATE.search(text) if text.startswith(("Hải Phòng", "Hà Nội")) else None
+        place_date = _PLACE_DATE.match(text)
         if issued is None and place_date is not None:
             issued = _date(*place_date.groups())
     for item in placed:
@@ -225,7 +237,9 @@ def _date(day: str, month: str, year: str) -> date | None:
 def _title(placed: Sequence[Placed]) -> str:
     """The document type line ("KẾ HOẠCH", "CHỈ THỊ") and the subject lines under it."""
     for position, item in enumerate(placed[:15]):
-        if not _DOC_TYPE.match(item.paragraph.text):
+        kind = _DOC_TYPE.match(item.paragraph.text)
+        # The type line is set in capitals; "Kế hoạch số 12/KH-UBND …" in the text is a citation.
+        if kind is None or not kind.group().isupper():
             continue
         lines = [item.paragraph.text]
         for following in placed[position + 1 : position + 5]:
@@ -240,6 +254,9 @@ def _title(placed: Sequence[Placed]) -> str:
                 break
             lines.append(text)
         return clean(" ".join(lines))
+    for item in placed[:15]:
+        if _SUBJECT.match(item.paragraph.text):
+            return item.paragraph.text
     return ""
 
 

@@ -92,6 +92,8 @@ _ASKS = re.compile(r"\s*(?:giao|yeu cau|chi dao|de nghi)\s+(?:cho\s+)?")
 _OPENER = re.compile(r"(?:trong qua trinh|trong truong hop|truong hop|neu|khi)\b")
 _ADDRESS_BLOCK = re.compile(r"^(?:kinh gui|noi nhan)\b")
 _END_OF_TEXT = re.compile(r"^noi nhan\b")
+# After the signature an appendix may assign work again.
+_APPENDIX = re.compile(r"^phu luc\b")
 # The issuer does not assign work to itself: "Ủy ban nhân dân thành phố yêu cầu:".
 _ISSUERS = frozenset({"UBNDTP", "CT-UBNDTP", "PCT-UBNDTP"})
 
@@ -148,9 +150,11 @@ def prose_duties(
     """The tasks and the skipped duties of a document's prose, in document order."""
     reader = _Reader(_Names(registry))
     for item in placed:
-        if reader.finished:
-            break
-        reader.read(item)
+        if _APPENDIX.match(_fold(item.paragraph.text)):
+            reader.finished = False
+            reader.stack.clear()
+        if not reader.finished:
+            reader.read(item)
     return reader.result()
 
 
