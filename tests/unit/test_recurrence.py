@@ -199,6 +199,7 @@ def test_cadence_is_stored_as_its_value() -> None:
         "quarterly",
         "six-monthly",
         "yearly",
+        "weekly",
     ]
 
 
