@@ -49,6 +49,7 @@ class UnreadReason(StrEnum):
     NO_TIME_EXPRESSION = "no time expression"
     INVALID_RECURRENCE = "invalid recurrence"
     INVALID_TIME = "invalid time"
+    AMBIGUOUS = "ambiguous"
 
 
 class YearSource(StrEnum):
@@ -136,11 +137,13 @@ _BEFORE_DAY = re.compile(
     r"(?:\s*(?:/|-|\.|thang)\s*(?P<month>[0-9]{1,2})(?![0-9]))?"
     r"(?:(?:\s+cua)?\s+(?:"
     rf"(?P<next_year>nam\s+{_NEXT})"
-    rf"|(?P<next_month>thang\s+(?:dau\s+(?:cua\s+)?(?:qu[yi]|ky)\s+)?{_NEXT})"
+    rf"|(?P<next_month>thang\s+(?:dau\s+(?:cua\s+)?(?P<next_of>qu[yi]|ky)\s+)?{_NEXT})"
     r"|thang(?:\s+cuoi\s+(?:qu[yi]|ky|nam))?"
     r"))?\s*\)?"
 )
-_YEARLY_MONTH = re.compile(r"thang\s*(?P<month>[0-9]{1,2})\s+(?:hang|moi)\s+nam")
+_YEARLY_MONTH = re.compile(
+    r"(?P<before>truoc\s+)?thang\s*(?P<month>[0-9]{1,2})\s+(?:hang|moi)\s+nam"
+)
 _YEARLY_QUARTER = re.compile(r"qu[yi]\s*(?P<quarter>[ivx]+|[0-9])\s+(?:hang|moi)\s+nam")
 # "tháng 3, tháng 9 hằng năm", "Quý II và Quý IV hằng năm": one yearly rule per item.
 _YEARLY_LIST = re.compile(
@@ -218,6 +221,7 @@ _ANCHOR = re.compile(
     r"(?=(?:\s*(?:,|va)\s*(?:(?:thang|qu[yi])\s*)?[0-9ivx]{1,4})*\s+(?:hang|moi)\s+nam))\b"
 )
 # A sentence that opens with a time word ("Tháng 01/2026 (sau khi …)") may be read from there.
+_CADENCE_WORDS = re.compile(r"(?:hang|moi)\s+(?:tuan|thang|qu[yi]|nam)\b|dinh ky\b")
 _TIME_START = re.compile(r"(?:ngay|thang|qu[yi]|q\s*[0-9]|nam|cuoi|het)\b")
 _WORD_END = re.compile(r"(?=[\s(),;])")
 _MAX_CLAUSE_WORDS = 16
@@ -336,6 +340,11 @@ def _find_times(phrase: "_Phrase", context: _Context) -> list[Deadline]:
     for start in sorted(set(starts)):
         if start < reached or _overlaps(start, start + 1, cited):
             continue
+        adjacent = bool(found) and not text[reached:start].strip(_EDGE_PUNCTUATION + "()")
+        if adjacent and _CADENCE_WORDS.match(text, start):
+            # "trong tháng 01/2026 hằng tuần": a cadence right after a time changes what it
+            # means, even where the two do not read together.
+            return [_unread(UnreadReason.UNRECOGNISED)]
         words = islice(_WORD_END.finditer(text, start + 1), _MAX_CLAUSE_WORDS)
         ends = {*(match.start() for match in words), len(text)}
         for end in sorted(ends, reverse=True):
@@ -343,6 +352,11 @@ def _find_times(phrase: "_Phrase", context: _Context) -> list[Deadline]:
                 continue
             reading = _read_clause(phrase.cut(start, end), context.piece())
             if _is_time(reading):
+                if adjacent:
+                    # Two time clauses with nothing between them are one expression this
+                    # reader does not know ("trước tháng 02 | hằng năm": not a date and a
+                    # cadence).
+                    return [_unread(UnreadReason.UNRECOGNISED)]
                 found.append(reading)
                 reached = end
                 break
@@ -421,8 +435,9 @@ class _DayRule:
 
     before_day: int | None = None
     month: int | None = None
-    next_month: bool = False
-    next_year: bool = False
+    next_month: bool = False  # "của tháng liền kề": the month after the period
+    next_quarter: bool = False  # "của tháng đầu quý sau": a quarterly rule's next month
+    next_year: bool = False  # "năm liền kề": `month` of the year after
 
 
 def _read_recurring(text: str) -> Deadline | None:
@@ -443,6 +458,7 @@ def _read_recurring(text: str) -> Deadline | None:
                 before_day=int(before["day"]),
                 month=int(before["month"]) if before["month"] else None,
                 next_month=before["next_month"] is not None,
+                next_quarter=(before["next_of"] or "").startswith("qu"),
                 next_year=before["next_year"] is not None,
             )
             body = body[: before.start()] + " " + body[before.end() :]
@@ -468,6 +484,8 @@ def _recurrence(body: str, rule: _DayRule, *, periodic: bool) -> Recurrence | No
     if not body:
         # "trước ngày 05 của tháng liền kề", "trước ngày 31/01 năm liền kề": the day rule
         # itself says what is reported on (the month or the year before).
+        if rule.next_quarter:
+            return Recurrence(Cadence.QUARTERLY, before_day=rule.before_day, after_period=True)
         if rule.next_month and rule.month is None:
             return Recurrence(Cadence.MONTHLY, before_day=rule.before_day, after_period=True)
         if rule.next_year and rule.month is not None:
@@ -490,7 +508,13 @@ def _recurrence(body: str, rule: _DayRule, *, periodic: bool) -> Recurrence | No
         )
     if match := _YEARLY_MONTH.fullmatch(body):
         _no_next_period(rule)
-        return Recurrence(Cadence.YEARLY, month=int(match["month"]), before_day=rule.before_day)
+        before_day = rule.before_day
+        if match["before"]:
+            # "trước tháng 02 hằng năm" is due by the end of January: before its first day.
+            if before_day is not None:
+                raise ValueError("before a month and before a day")
+            before_day = 1
+        return Recurrence(Cadence.YEARLY, month=int(match["month"]), before_day=before_day)
     if match := _YEARLY_QUARTER.fullmatch(body):
         _no_next_period(rule)
         return Recurrence(
@@ -498,6 +522,8 @@ def _recurrence(body: str, rule: _DayRule, *, periodic: bool) -> Recurrence | No
         )
     if cadence is None:
         return None
+    if rule.next_quarter and cadence != Cadence.QUARTERLY:
+        raise ValueError(f"the first month of the next quarter with a {cadence} cadence")
     return Recurrence(cadence, before_day=rule.before_day, after_period=rule.next_month)
 
 
@@ -705,8 +731,9 @@ def _listed(text: str, context: _Context) -> list[_Period] | str | None:
     if reasons:
         return reasons[-1]
     if any(first.start >= then.start for first, then in pairwise(periods)):
-        # Out of order or repeated: the list means something this reader does not know.
-        return UnreadReason.UNRECOGNISED
+        # "tháng 9, tháng 3": September of this year and March of the next, or both of this
+        # year? Out of order or repeated, the list can be read more than one way.
+        return UnreadReason.AMBIGUOUS
     return periods
 
 

@@ -52,6 +52,7 @@ DEADLINE_REASONS: dict[str, str] = {
     UnreadReason.NO_TIME_EXPRESSION: N_("không có mốc thời gian"),
     UnreadReason.INVALID_RECURRENCE: N_("chu kỳ không hợp lệ"),
     UnreadReason.INVALID_TIME: N_("giờ không hợp lệ"),
+    UnreadReason.AMBIGUOUS: N_("có thể hiểu theo nhiều cách"),
 }
 
 # Why a deadline that names no year got one (Deadline.year_inferred_from).
