@@ -215,7 +215,7 @@ _YEAR = re.compile(r"(?:nam\s*)?(?P<year>[0-9]{4})")
 _ANCHOR = re.compile(
     r"\b(?:(?:cham|muon)\s+nhat|han\s+(?:chot|cuoi)|hoan thanh|xong|truoc"
     r"|trong(?!\s+(?:giai doan|truong hop)\b)|vao"
-    r"|tai\s+(?:cac\s+)?(?:phien|ky)\s+hop|dinh ky|(?:6|sau)\s+thang"
+    r"|tai\s+(?:cac\s+)?(?:phien|ky)\s+hop|dinh ky|(?<!ngay )(?:6|sau)\s+thang"
     r"|(?:hang|moi)\s+(?:tuan|thang|qu[yi]|nam)|thu\s*(?:hai|ba|tu|nam|sau|bay|[2-7])|chu nhat"
     r"|(?:thang|qu[yi])\s*[0-9ivx]{1,4}"
     r"(?=(?:\s*(?:,|va)\s*(?:(?:thang|qu[yi])\s*)?[0-9ivx]{1,4})*\s+(?:hang|moi)\s+nam))\b"
@@ -231,10 +231,17 @@ _CITED_DATE = (
     r"(?:\s*,?\s*(?:ngay\s*)?[0-9]{1,2}\s*(?:/|-|\.|thang)\s*[0-9]{1,2}"
     r"\s*(?:/|-|\.|nam)\s*[0-9]{4})?"
 )
+_DOCUMENT_KIND = (
+    r"(?:nghi dinh|nghi quyet|quyet dinh|thong tu|chi thi|ke hoach|cong van|van ban"
+    r"|thong bao|bao cao|luat|to trinh|huong dan)"
+)
 _CITATION = re.compile(
-    r"(?:\b[0-9]+(?:\s*/\s*[0-9]{4})?\s*/|\b[0-9]+-|\bso\s*:?\s*/)\s*[a-z]{2}[a-z0-9]*"
-    r"(?:[-/][a-z0-9]+)*" + _CITED_DATE + r"|\bso\s*:?\s*[0-9]+(?:\s*[/.-]\s*[0-9a-z]+)*"
-    r"(?![0-9])" + _CITED_DATE
+    # a number with a symbol: "52/2015/nd-cp", "40 /kh-ubnd", "57-nq/tw", "số: /kh-ubnd"
+    r"(?:(?:\b[0-9]+(?:\s*/\s*[0-9]{4})?\s*/|\b[0-9]+-|\bso\s*:?\s*/)\s*[a-z]{2}[a-z0-9]*"
+    r"(?:[-/][a-z0-9]+)*"
+    # a number after "số" or after a kind of document: "số 15/2026", "Thông tư 05/2026"
+    rf"|(?:\bso\s*:?\s*|\b{_DOCUMENT_KIND}\s+(?:so\s*:?\s*)?(?=[0-9]+\s*/))"
+    r"[0-9]+(?:\s*[/.-]\s*[0-9a-z]+)*(?![0-9]))" + _CITED_DATE
 )
 
 
@@ -340,8 +347,12 @@ def _find_times(phrase: "_Phrase", context: _Context) -> list[Deadline]:
     for start in sorted(set(starts)):
         if start < reached or _overlaps(start, start + 1, cited):
             continue
-        adjacent = bool(found) and not text[reached:start].strip(_EDGE_PUNCTUATION + "()")
-        if adjacent and _CADENCE_WORDS.match(text, start):
+        between = text[reached:start]
+        if (
+            found
+            and not between.strip(_EDGE_PUNCTUATION + "()")
+            and _CADENCE_WORDS.match(text, start)
+        ):
             # "trong tháng 01/2026 hằng tuần": a cadence right after a time changes what it
             # means, even where the two do not read together.
             return [_unread(UnreadReason.UNRECOGNISED)]
@@ -352,10 +363,10 @@ def _find_times(phrase: "_Phrase", context: _Context) -> list[Deadline]:
                 continue
             reading = _read_clause(phrase.cut(start, end), context.piece())
             if _is_time(reading):
-                if adjacent:
-                    # Two time clauses with nothing between them are one expression this
-                    # reader does not know ("trước tháng 02 | hằng năm": not a date and a
-                    # cadence).
+                if found and not between.strip(" ()"):
+                    # Two time clauses with only a space between them are one expression
+                    # this reader does not know ("trước tháng 02 | hằng năm": not a date and
+                    # a cadence); a comma or a word between them keeps them apart.
                     return [_unread(UnreadReason.UNRECOGNISED)]
                 found.append(reading)
                 reached = end
