@@ -220,8 +220,8 @@ _ANCHOR = re.compile(
     r"|(?:thang|qu[yi])\s*[0-9ivx]{1,4}"
     r"(?=(?:\s*(?:,|va)\s*(?:(?:thang|qu[yi])\s*)?[0-9ivx]{1,4})*\s+(?:hang|moi)\s+nam))\b"
 )
-# A sentence that opens with a time word ("Tháng 01/2026 (sau khi …)") may be read from there.
 _CADENCE_WORDS = re.compile(r"(?:hang|moi)\s+(?:tuan|thang|qu[yi]|nam)\b|dinh ky\b")
+# A sentence that opens with a time word ("Tháng 01/2026 (sau khi …)") may be read from there.
 _TIME_START = re.compile(r"(?:ngay|thang|qu[yi]|q\s*[0-9]|nam|cuoi|het)\b")
 _WORD_END = re.compile(r"(?=[\s(),;])")
 _MAX_CLAUSE_WORDS = 16
@@ -683,7 +683,7 @@ def _due(period: _Period, *, before: bool, by: bool) -> Deadline:
 
 
 def _read_timed(clock: re.Match[str], rest: str, context: _Context) -> Deadline:
-    """ "trước 17 giờ ngày 20/01/2026": due on that day, by that time."""
+    """A date with a time of day ("trước 17 giờ ngày 20/01/2026"): due that day, by then."""
     due_time = _clock(clock)
     if due_time is None:
         return _unread(UnreadReason.INVALID_TIME)
