@@ -17,6 +17,7 @@ from domain.importers.document import build_plan
 from domain.importers.docx import read_docx
 from domain.importers.duties import duty_plan, is_duty_table
 from domain.importers.sheet import read_csv_rows, read_xlsx, sheet_plan
+from domain.importers.tables import UNREAD_TABLE
 from domain.importers.text import decode, read_text
 from domain.plans import PlanDraft
 from domain.problems import Problem
@@ -109,9 +110,10 @@ def _nothing_found(name: str, draft: PlanDraft) -> Problem:
         ),
         name=name,
     )
-    if not draft.problems:
+    tables = [problem for problem in draft.problems if problem.text == UNREAD_TABLE]
+    if not tables:
         return refusal
-    return Problem.of(N_("{refusal} {details}"), refusal=refusal, details=draft.problems[0])
+    return Problem.of(N_("{refusal} {details}"), refusal=refusal, details=tables[0])
 
 
 def _kind(path: Path, data: bytes) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from domain.agencies import AgencyRegistry, Resolution, combine
-from domain.deadlines import Deadline, parse_deadline
+from domain.deadlines import ContextYear, Deadline, YearSource, parse_deadline
 from domain.importers.blocks import Block, RawTask, Table
 from domain.importers.outline import (
     DOTTED_HEADING,
@@ -137,11 +137,16 @@ def finish(draft: PlanDraft, raw: Sequence[RawTask], *, plan_year: int | None) -
 
 
 def _due(task: RawTask, plan_year: int | None) -> Deadline:
-    plan_year = task.year or plan_year
-    if task.due_context is not None:
-        deadline = parse_deadline(task.due_context, plan_year=plan_year)
-        return replace(deadline, original=task.due_text or "")
-    return parse_deadline(task.due_text, plan_year=plan_year)
+    return _read(task.due_context or task.due_text, task, plan_year, shown=task.due_text)
+
+
+def _read(
+    text: str | None, task: RawTask, plan_year: int | None, *, shown: str | None
+) -> Deadline:
+    """A time of the task, with the year its table header states for phrases that name none."""
+    header = ContextYear(task.year, YearSource.HEADER) if task.year is not None else None
+    deadline = parse_deadline(text, plan_year=plan_year, context_year=header)
+    return replace(deadline, original=shown or "") if text != shown else deadline
 
 
 def _draft(task: RawTask, code: str, plan_year: int | None) -> TaskDraft:
@@ -151,7 +156,7 @@ def _draft(task: RawTask, code: str, plan_year: int | None) -> TaskDraft:
         title=task.title,
         due=_due(task, plan_year),
         start=(
-            parse_deadline(task.start_text, plan_year=task.year or plan_year)
+            _read(task.start_text, task, plan_year, shown=task.start_text)
             if task.start_text
             else None
         ),
@@ -270,10 +275,11 @@ def _issuer(placed: Sequence[Placed], registry: AgencyRegistry) -> str | None:
 
 
 def _hub(placed: Sequence[Placed], registry: AgencyRegistry) -> str | None:
-    """The agency that chases the others ("đôn đốc") in the "Tổ chức thực hiện" part."""
-    for item in placed:
-        folded = fold(item.paragraph.text)
-        if not item.outline.in_organisation_part() or not _CHASES.search(folded):
+    """The agency that chases the others ("đôn đốc"): in the "Tổ chức thực hiện" part, or
+    anywhere in a document that has none (a conclusion: "Giao Văn phòng … theo dõi, đôn đốc")."""
+    part = [item for item in placed if item.outline.in_organisation_part()] or placed
+    for item in part:
+        if not _CHASES.search(fold(item.paragraph.text)):
             continue
         for sentence in _SENTENCE_END.split(item.paragraph.text):
             if _CHASES.search(fold(sentence)):

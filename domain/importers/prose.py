@@ -84,8 +84,10 @@ _GIVEN_TO = re.compile(r"(?<!duoc )(?<!ban )\bgiao\s+(?:cho\s+)?")
 _INVITED = re.compile(r"^(?:kinh moi|kinh de nghi|de nghi)\s+")
 _HEADING_PREFIX = re.compile(r"^(?:trach nhiem cua|nhiem vu cua|doi voi|giao)\s+")
 _WITH = re.compile(r"\b(?:phoi hop|chu tri)\s+(?:voi|cung)\s+")
-_TO = re.compile(r"\b(?:bao cao|gui|trinh)\s+(?:ve\s+|len\s+)?")
+_TO = re.compile(r"\b(?:(?:bao cao|gui|trinh)\s+(?:ve\s+|len\s+)?|ve\s+)")
 _DUTY_WORDS = re.compile(r"\s*(?:[,:]\s*)?(?:co trach nhiem|chiu trach nhiem)?\s*:?\s*")
+# "Văn phòng … thông báo để các cơ quan, đơn vị biết, thực hiện": the closing formula.
+_CLOSING = re.compile(r"\bthong bao\b.*\bbiet\b")
 _NARRATIVE = re.compile(r"\s*,?\s*(?:cung\s+|vua\s+)?(?:da|dang)\b")
 _DATED_NARRATIVE = re.compile(r"ngay\s+[0-9]{1,2}\s*[/-]")
 _ASKS = re.compile(r"\s*(?:giao|yeu cau|chi dao|de nghi)\s+(?:cho\s+)?")
@@ -102,6 +104,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])(?<!TP\.)(?<!Tp\.)\s+(?=[A-ZĐÀ-Ỹ])")
 _STRAY_PUNCTUATION = re.compile(r"\s*[,;:]+\s*(?=[,;:.]|$)|^[\s,;:.-]+")
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+(?=[,;.])")
 _TITLE_WORDS = 8
+_FEWEST_WORDS = 3
 _LONGEST_NAME = 90
 _WINDOW = _LONGEST_NAME + 60
 _KEY_WORDS = 12
@@ -283,7 +286,8 @@ class _Reader:
             self.stack.append(_Context(level, who))
             return clean(body[end:])
         own = _own(first, _times(first), self.names)
-        self.stack.append(_Context(level, own[0] if own is not None and not own[2] else None))
+        given = own is not None and own[2] in ("given", "subject")
+        self.stack.append(_Context(level, own[0] if own is not None and given else None))
         if _is_title(body):
             return ""
         return body
@@ -300,8 +304,8 @@ class _Reader:
         for sentence in _split_sentences(body):
             times = _times(sentence)
             own = _own(sentence, times, self.names)
-            if own is not None and own[2] is None:
-                continue  # narrative: "Sở X đã …", "Ngày 10/11/2025, …"
+            if (own is not None and own[2] is None) or _CLOSING.search(_fold(sentence)):
+                continue  # narrative ("Sở X đã …", "Ngày 10/11/2025, …") or the closing formula
             who = own[0] if own is not None else None
             span = own[1] if own is not None else None
             invitation = own is not None and own[2] == "invited"
@@ -371,8 +375,10 @@ def _outcome(unit: _Unit, names: "_Names") -> RawTask | SkippedSentence | None:
                 location, section, unit.text, SkipReason.NO_AGENCY, (), time_text
             )
         return None
-    if not action or (action.startswith("(") and action.endswith(")")):
-        return None
+    if len(re.findall(r"[^\W\d_]{2,}", action)) < _FEWEST_WORDS or (
+        action.startswith("(") and action.endswith(")")
+    ):
+        return None  # "Đơn vị tính: %", "(Chi tiết tại Phụ lục gửi kèm theo)"
     dated = [time for time in unit.times if not time.recurring]
     if not dated:
         folded = _fold(unit.text)

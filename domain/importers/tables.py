@@ -194,6 +194,12 @@ class _Position:
         return " / ".join(part for part in (self.group, self.sub) if part)
 
 
+UNREAD_TABLE = N_(
+    "Một bảng liệt kê công việc nhưng không có cột cơ quan chủ trì (Cơ quan chủ trì, Đơn vị "
+    "chủ trì, Trách nhiệm thực hiện…), nên không đọc được; tiêu đề bảng: {header}"
+)
+
+
 def unread_table(rows: Sequence[Sequence[Cell]]) -> Problem | None:
     """Why a table that lists work gave no tasks (it has no lead column), quoting its header."""
     found = find_header(rows)
@@ -201,10 +207,7 @@ def unread_table(rows: Sequence[Sequence[Cell]]) -> Problem | None:
         return None
     titles = [title for title in found[0].titles if title]
     return Problem.of(
-        N_(
-            "Một bảng liệt kê công việc nhưng không có cột cơ quan chủ trì (Cơ quan chủ trì, "
-            "Đơn vị chủ trì, Trách nhiệm thực hiện…), nên không đọc được; tiêu đề bảng: {header}"
-        ),
+        UNREAD_TABLE,
         header=" | ".join(f"«{title}»" for title in titles),
     )
 
