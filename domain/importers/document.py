@@ -38,6 +38,9 @@ _EMBEDDED_TIME = re.compile(r"\bthoi (?:gian|han) hoan thanh\b")
 _SUB_BULLET = re.compile(r"^[-\s]*\+\s*")
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ])")
+_THIS_DOCUMENT = re.compile(
+    r"\b(?:thong bao|ke hoach|chi thi|ket luan|cong van|van ban|quyet dinh|chuong trinh) nay\b"
+)
 _CHASES = re.compile(r"\b(?:don|đơn) doc\b")
 
 _NUMBER_LINE = re.compile(
@@ -275,19 +278,27 @@ def _issuer(placed: Sequence[Placed], registry: AgencyRegistry) -> str | None:
 
 
 def _hub(placed: Sequence[Placed], registry: AgencyRegistry) -> str | None:
-    """The agency that chases the others ("đôn đốc"): in the "Tổ chức thực hiện" part, or
-    anywhere in a document that has none (a conclusion: "Giao Văn phòng … theo dõi, đôn đốc")."""
-    part = [item for item in placed if item.outline.in_organisation_part()] or placed
-    for item in part:
+    """The agency that chases the others ("đôn đốc") in the "Tổ chức thực hiện" part.
+
+    A document without that part (a conclusion) is read whole, and there the one that chases
+    the document itself ("theo dõi, đôn đốc việc thực hiện Thông báo này") comes first.
+    """
+    part = [item for item in placed if item.outline.in_organisation_part()]
+    found: list[tuple[bool, str]] = []
+    for item in part or placed:
         if not _CHASES.search(fold(item.paragraph.text)):
             continue
         for sentence in _SENTENCE_END.split(item.paragraph.text):
-            if _CHASES.search(fold(sentence)):
-                lead = subject(sentence, registry) or heading_agency(item.outline, registry)
-                if lead is not None and len(lead.named) == 1:
-                    code = lead.named[0]
-                    return None if registry.is_group(code) else code
-    return None
+            folded = fold(sentence)
+            if not _CHASES.search(folded):
+                continue
+            lead = subject(sentence, registry) or heading_agency(item.outline, registry)
+            if lead is not None and len(lead.named) == 1:
+                code = lead.named[0]
+                found.append((bool(_THIS_DOCUMENT.search(folded)), code))
+    if not part:
+        found.sort(key=lambda pair: not pair[0])
+    return next((None if registry.is_group(code) else code for _, code in found), None)
 
 
 def _structured_items(placed: Sequence[Placed], registry: AgencyRegistry) -> list[RawTask]:

@@ -123,6 +123,8 @@ class _Time:
 class _Who:
     lead: Resolution
     cooperating: Resolution = field(default_factory=Resolution)
+    # "Kính mời Ủy ban Mặt trận …:": asked, not ordered.
+    invited: bool = False
 
 
 @dataclass
@@ -286,8 +288,10 @@ class _Reader:
             self.stack.append(_Context(level, who))
             return clean(body[end:])
         own = _own(first, _times(first), self.names)
-        given = own is not None and own[2] in ("given", "subject")
-        self.stack.append(_Context(level, own[0] if own is not None and given else None))
+        who = (
+            None if own is None or own[2] is None else replace(own[0], invited=own[2] == "invited")
+        )
+        self.stack.append(_Context(level, who))
         if _is_title(body):
             return ""
         return body
@@ -360,21 +364,20 @@ def _outcome(unit: _Unit, names: "_Names") -> RawTask | SkippedSentence | None:
     section = item.outline.label(item.level)
     time_text = "; ".join(_distinct(time.phrase for time in unit.times)) or None
     action = _action(unit.text, unit.times, unit.subject)
-    if unit.invitation:
-        named = unit.own.lead.named if unit.own else ()
-        return SkippedSentence(
-            location, section, unit.text, SkipReason.INVITATION, named, time_text
-        )
-    if unit.own is not None:
-        lead, cooperating = unit.own.lead, Resolution()
-    elif unit.context is not None and unit.context.who is not None:
-        lead, cooperating = unit.context.who.lead, unit.context.who.cooperating
-    else:
+    context = unit.context.who if unit.context is not None else None
+    who = unit.own or context
+    if who is None:
         if unit.given and action:
             return SkippedSentence(
                 location, section, unit.text, SkipReason.NO_AGENCY, (), time_text
             )
         return None
+    if unit.invitation or who.invited:
+        return SkippedSentence(
+            location, section, unit.text, SkipReason.INVITATION, who.lead.named, time_text
+        )
+    lead = who.lead
+    cooperating = who.cooperating if unit.own is None else Resolution()
     if len(re.findall(r"[^\W\d_]{2,}", action)) < _FEWEST_WORDS or (
         action.startswith("(") and action.endswith(")")
     ):
@@ -563,8 +566,10 @@ def _intro_who(text: str, names: "_Names") -> _Who | None:
         lead, _ = names.leading(text, start=prefix.end())
     else:
         own = _own(text, _times(text), names)
-        if own is None or own[2] not in ("given", "subject"):
+        if own is None or own[2] is None:
             return None
+        if own[2] == "invited":
+            return replace(own[0], invited=True)
         lead = own[0].lead
     if not lead.named:
         return None
