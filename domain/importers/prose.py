@@ -92,7 +92,7 @@ _NARRATIVE = re.compile(r"\s*,?\s*(?:cung\s+|vua\s+)?(?:da|dang)\b")
 _DATED_NARRATIVE = re.compile(r"ngay\s+[0-9]{1,2}\s*[/-]")
 _ASKS = re.compile(r"\s*(?:giao|yeu cau|chi dao|de nghi)\s+(?:cho\s+)?")
 _OPENER = re.compile(r"(?:trong qua trinh|trong truong hop|truong hop|neu|khi)\b")
-_ADDRESS_BLOCK = re.compile(r"^(?:kinh gui|noi nhan)\b")
+_ADDRESS_BLOCK = re.compile(r"^kinh gui\b")
 _END_OF_TEXT = re.compile(r"^noi nhan\b")
 # After the signature an appendix may assign work again.
 _APPENDIX = re.compile(r"^phu luc\b")
@@ -516,7 +516,8 @@ def _own(
         lead, end = names.leading(text, start=start + invited.end())
         if lead.named:
             return _Who(lead), (start, end), "invited"
-    for given in _GIVEN_TO.finditer(folded):
+    given = _GIVEN_TO.match(folded, start)
+    if given is not None:
         lead, end = names.leading(text, start=given.end())
         if lead.named:
             return _Who(lead), (given.start(), end), "given"
@@ -534,6 +535,12 @@ def _own(
             if lead.named:
                 return _Who(lead), (start, end), "given"
         return _Who(Resolution()), (start, end), None
+    if not lead.named:
+        # "Đối với các nhiệm vụ phải lập dự án, giao các cơ quan chủ trì nhiệm vụ lập …"
+        for given in _GIVEN_TO.finditer(folded, start):
+            lead, end = names.leading(text, start=given.end())
+            if lead.named:
+                return _Who(lead), (given.start(), end), "given"
     if not lead.named and _OPENER.match(folded, start):
         # "Trong quá trình thực hiện, nếu có khó khăn, vướng mắc, các cơ quan … kịp thời …"
         for comma in re.finditer(r",\s*", text):
