@@ -70,7 +70,6 @@ _COMPLETED = re.compile(
     r"(?P<connector>(?:hoan thanh|xong)\s+)"
     rf"(?P<phrase>ngay\s+(?:{_DAY})|{_FULL_DATE}|{_MONTH}|{_QUARTER}|(?:trong\s+)?nam\s+{_Y})"
 )
-_HOUR_PART = re.compile(rf"(?:{_HOUR})")
 # "Định kỳ …" anywhere; "hằng tháng" where it opens or closes a clause, not in "kế hoạch sử
 # dụng đất hàng năm".
 _RECURRING = re.compile(
@@ -471,27 +470,13 @@ def _times(text: str) -> tuple[_Time, ...]:
                     start=start,
                     end=end,
                     phrase=clean(phrase),
-                    readable=_readable(clean(text[match.start("connector") : phrase_end]))
+                    readable=clean(text[match.start("connector") : phrase_end])
                     if label
-                    else _readable(clean(phrase)),
+                    else clean(phrase),
                     recurring=recurring or _reads_recurring(phrase),
                 )
             )
     return tuple(sorted(found, key=lambda time: time.start))
-
-
-def _readable(phrase: str) -> str:
-    """The phrase itself, or without its hour ("trước 16 giờ ngày …") when only that is read."""
-    if parse_deadline(phrase, plan_year=2000).kind != DeadlineKind.UNREAD:
-        return phrase
-    folded = _fold(phrase)
-    hour = _HOUR_PART.search(folded)
-    if hour is None:
-        return phrase
-    shorter = clean(phrase[: hour.start()] + phrase[hour.end() :])
-    return (
-        shorter if parse_deadline(shorter, plan_year=2000).kind != DeadlineKind.UNREAD else phrase
-    )
 
 
 def _reads_recurring(phrase: str) -> bool:

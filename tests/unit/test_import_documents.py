@@ -7,7 +7,7 @@ that gives no task (and why), and the counts the import reports.
 
 import csv
 import tempfile
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import NamedTuple
 
@@ -223,7 +223,6 @@ DIRECTIVE_TASKS = [
         (),
         DeadlineKind.DATE,
         date(2025, 12, 30),
-        before=True,
     ),
     Expected(
         "5",
@@ -618,6 +617,15 @@ def test_an_unreadable_deadline_keeps_the_task_and_says_why(
     assert [str(problem) for problem in task.problems] == [
         "Thời hạn không đọc được: «trước ngày 31/11/2025» (ngày không có thật)"
     ]
+
+
+def test_a_deadline_with_an_hour_keeps_it(plans: dict[Path, PlanDraft]) -> None:
+    due = plans[DIRECTIVE].task("4").due
+    assert (due.original, due.due_date, due.due_time) == (
+        "trước 17 giờ ngày 30/12/2025",
+        date(2025, 12, 30),
+        time(17, 0),
+    )
 
 
 def test_a_deadline_sentence_of_its_own_dates_the_duty_before_it(
