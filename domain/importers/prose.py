@@ -102,6 +102,8 @@ _ISSUERS = frozenset({"UBNDTP", "CT-UBNDTP", "PCT-UBNDTP"})
 _SENTENCE_END = re.compile(r"(?<=[.!?])(?<!TP\.)(?<!Tp\.)\s+(?=[A-ZĐÀ-Ỹ])")
 _STRAY_PUNCTUATION = re.compile(r"\s*[,;:]+\s*(?=[,;:.]|$)|^[\s,;:.-]+")
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+(?=[,;.])")
+_POINT = re.compile(r"(?:^|(?<=[\s:;.]))([a-zđ])\)\s+")
+_LETTERS = "abcdđeghiklmnopqrstuvxy"
 _TITLE_WORDS = 8
 _FEWEST_WORDS = 3
 _LONGEST_NAME = 90
@@ -146,6 +148,8 @@ class _Unit:
     subject: tuple[int, int] | None
     invitation: bool = False
     given: bool = False
+    # "1. Sở Nội vụ: a) … b) …": the point a paragraph runs together with others.
+    letter: str | None = None
 
 
 def prose_duties(
@@ -257,7 +261,8 @@ class _Reader:
                 return
         if item.paragraph.heading:
             return
-        self._sentences(item, body)
+        for letter, text in _points(body):
+            self._sentences(item, text, letter)
 
     def _close(self, item: Placed, *, bullet: bool) -> None:
         level = 3 if item.paragraph.heading and item.level == 4 else item.level
@@ -301,7 +306,7 @@ class _Reader:
                 return context
         return None
 
-    def _sentences(self, item: Placed, body: str) -> None:
+    def _sentences(self, item: Placed, body: str, letter: str | None) -> None:
         context = self._context()
         carried: _Who | None = None
         for sentence in _split_sentences(body):
@@ -323,6 +328,7 @@ class _Reader:
                 subject=span,
                 invitation=invitation,
                 given=bool(_GIVEN_TO.match(_fold(sentence))),
+                letter=letter,
             )
             if not _action(sentence, times, span) and times:
                 self._attach(unit)
@@ -360,6 +366,8 @@ class _Reader:
 def _outcome(unit: _Unit, names: "_Names") -> RawTask | SkippedSentence | None:
     item = unit.placed
     location = ".".join(item.outline.path) or str(item.index)
+    if unit.letter is not None:
+        location = f"{location}.{unit.letter}"
     section = item.outline.label(item.level)
     time_text = "; ".join(_distinct(time.phrase for time in unit.times)) or None
     action = _action(unit.text, unit.times, unit.subject)
@@ -581,6 +589,19 @@ def _inline_who(text: str, names: "_Names") -> tuple[_Who, int] | None:
 def _is_title(text: str) -> bool:
     """A heading that names a topic ("a) Về hạ tầng số"), not a duty."""
     return not text.endswith((".", ";", "!")) and len(text.split()) <= _TITLE_WORDS
+
+
+def _points(body: str) -> list[tuple[str | None, str]]:
+    """A paragraph's points "a) … b) …" when it runs them together, each with its letter."""
+    markers = list(_POINT.finditer(body))
+    letters = [match.group(1) for match in markers]
+    if len(markers) < 2 or markers[0].start() != 0 or "".join(letters) != _LETTERS[: len(letters)]:
+        return [(None, body)]
+    ends = [match.start() for match in markers[1:]] + [len(body)]
+    return [
+        (match.group(1), clean(body[match.end() : end]))
+        for match, end in zip(markers, ends, strict=True)
+    ]
 
 
 def _split_sentences(text: str) -> list[str]:
