@@ -20,6 +20,7 @@ from domain.agencies import AgencyRegistry
 from domain.deadlines import DeadlineKind, YearSource
 from domain.importers import PlanImportError, import_file
 from domain.importers.blocks import Table
+from domain.importers.tables import role_of
 from domain.importers.text import read_text
 from domain.plans import PlanDraft, SkipReason, SourceKind, TaskDraft
 from domain.text import fold as _fold
@@ -827,3 +828,47 @@ def test_any_mix_of_duty_sentences_imports_without_inventing_dates(
         assert not any(cited in task.due.original for cited in ("05/6/2025", "28/5/2015"))
         assert task.due.kind != DeadlineKind.RECURRING
     assert plan.duties_found == len(plan.tasks) + sum(s.is_duty for s in plan.skipped)
+
+
+@pytest.mark.parametrize(
+    ("header", "role"),
+    [
+        ("Trách nhiệm thực hiện", "lead"),
+        ("Chủ trì thực hiện", "lead"),
+        ("Đơn vị chủ trì", "lead"),
+        ("Cơ quan thực hiện", "lead"),
+        ("Đơn vị phối hợp thực hiện", "coop"),
+        ("Thời gian thực hiện", "due"),
+        ("Thời hạn", "due"),
+        ("Thời gian (Năm 2026)", "due"),
+        ("Tiến độ thực hiện", "due"),
+        ("Kết thúc", "due"),
+        ("Nội dung công việc", "task"),
+        ("Sản phẩm", None),
+        ("Theo dõi", None),
+    ],
+)
+def test_2025_header_words_name_their_columns(header: str, role: str | None) -> None:
+    assert role_of(header) == role
+
+
+def test_a_two_row_header_in_2025_words_reads_leads_cooperating_and_times(
+    tmp_path: Path, registry: AgencyRegistry
+) -> None:
+    path = tmp_path / "phu-luc.txt"
+    path.write_text(
+        "Số: 12/KH-UBND\n\nHải Phòng, ngày 05 tháng 01 năm 2026\n\n"
+        "TT\tNội dung công việc\tTrách nhiệm thực hiện\t\tThời gian thực hiện\t\tSản phẩm\n"
+        "\t\tChủ trì\tPhối hợp\tBắt đầu\tKết thúc\t\n"
+        "1\tXây dựng cơ sở dữ liệu công chức\tSở Nội vụ\tSở Khoa học và Công nghệ\tQuý I/2026"
+        "\tQuý III/2026\tCơ sở dữ liệu\n",
+        encoding="utf-8",
+    )
+    task = import_file(path, registry=registry).task("1")
+    assert (task.lead_named, task.cooperating_named) == (
+        _codes(registry, ("SNV",)),
+        _codes(registry, ("SKHCN",)),
+    )
+    assert task.start is not None
+    assert (task.start.due_date, task.due.due_date) == (date(2026, 3, 31), date(2026, 9, 30))
+    assert task.extra == (("Sản phẩm", "Cơ sở dữ liệu"),)
