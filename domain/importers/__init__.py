@@ -1,8 +1,9 @@
 """Importing plans from files: one entry point that picks the reader by extension and content.
 
-.txt/.md plans (the seed documents), .docx plans, .xlsx/.csv task lists in the template of
-docs/import-template.md, and the reporting-duties .csv all become a PlanDraft. A file that is
-none of these raises PlanImportError with a message that tells the user what to send instead.
+.txt/.md plans (the seed documents, and conclusions, directives and prose plans alike), .docx
+documents, .xlsx/.csv task lists in the template of docs/import-template.md, and the
+reporting-duties .csv all become a PlanDraft. A file that is none of these, or in which no duty
+at all is found, raises PlanImportError with a message that says what was looked for.
 """
 
 import csv
@@ -21,6 +22,7 @@ from domain.importers.indicators import (
     read_workbook,
 )
 from domain.importers.sheet import read_csv_rows, read_xlsx, sheet_plan
+from domain.importers.tables import UNREAD_TABLE
 from domain.importers.text import decode, read_text
 from domain.indicators.model import IndicatorSet
 from domain.plans import PlanDraft
@@ -87,17 +89,8 @@ def import_file(
             plan_ref=plan_ref,
             plan_year=plan_year,
         )
-    if not draft.tasks:
-        raise PlanImportError(
-            Problem.of(
-                N_(
-                    "«{name}» không có nhiệm vụ nào nhận ra được: không có bảng nhiệm vụ (TT, "
-                    "Nhiệm vụ, Cơ quan chủ trì…), không có mục «Đơn vị chủ trì» và không có "
-                    "việc có thời hạn giao cho một cơ quan cụ thể."
-                ),
-                name=name,
-            )
-        )
+    if not draft.duties_found:
+        raise PlanImportError(_nothing_found(name, draft))
     return draft
 
 
@@ -136,6 +129,23 @@ def _read_bytes(path: Path) -> bytes:
     if not data.strip():
         raise PlanImportError(Problem.of(EMPTY_FILE, name=path.name))
     return data
+
+
+def _nothing_found(name: str, draft: PlanDraft) -> Problem:
+    """The refusal of a file with no duty at all: what was looked for, and what got in the way."""
+    refusal = Problem.of(
+        N_(
+            "«{name}» không có nhiệm vụ nào nhận ra được. Đã tìm: bảng nhiệm vụ (cột TT, Nhiệm "
+            "vụ hoặc Nội dung, Cơ quan chủ trì hoặc Trách nhiệm thực hiện, Thời hạn hoặc Thời "
+            "gian thực hiện); mục có dòng «Đơn vị chủ trì»; việc giao cho một cơ quan cụ thể "
+            "(«Giao Sở …», «Sở … chủ trì …», hoặc đề mục «1. Sở …:» với các ý bên dưới)."
+        ),
+        name=name,
+    )
+    tables = [problem for problem in draft.problems if problem.text == UNREAD_TABLE]
+    if not tables:
+        return refusal
+    return Problem.of(N_("{refusal} {details}"), refusal=refusal, details=tables[0])
 
 
 def _kind(path: Path, data: bytes) -> str:
