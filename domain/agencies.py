@@ -84,7 +84,8 @@ class Resolution:
     `codes` are the agencies to contact, with groups expanded to their members (a group with
     no known members stands for itself); `named` are the codes as written, before expansion;
     `scopes` pair a named code with the words the cell attached to it ("(các khu vực còn lại
-    trên địa bàn thành phố)", "chủ trì thí điểm trong lĩnh vực du lịch").
+    trên địa bàn thành phố)", "chủ trì thí điểm trong lĩnh vực du lịch"); `succeeded` notes,
+    when the cell was read as of a day, the named bodies that had ceased by then.
     """
 
     codes: tuple[str, ...] = ()
