@@ -15,6 +15,7 @@ then, groups expand to the members of that day, and a body that had already ceas
 returned, with a `Succession` note naming who took its work over.
 """
 
+import copy
 import csv
 import re
 import unicodedata
@@ -218,6 +219,8 @@ class AgencyRegistry:
 
     def __init__(self, agencies: Iterable[Agency]) -> None:
         self._agencies: list[Agency] = list(agencies)
+        # The day lookups without an `as_of` of their own are read on (see `on`).
+        self._day: date | None = None
         self._by_code: dict[str, Agency] = {agency.code: agency for agency in self._agencies}
         self._targets: set[str] = {code for a in self._agencies for code in a.member_of}
         self._root = _Node()
@@ -275,6 +278,21 @@ class AgencyRegistry:
                 return cls.from_rows(csv.DictReader(handle))
         return cls.from_rows(csv.DictReader(source))
 
+    def on(self, day: date | None) -> "AgencyRegistry":
+        """This registry read as of `day`: every lookup given no `as_of` of its own uses it.
+
+        A document is read on its own date, so its names mean the bodies of its time; the
+        view shares everything else with this registry.
+        """
+        view = copy.copy(self)
+        view._day = day
+        return view
+
+    @property
+    def day(self) -> date | None:
+        """The day lookups are read on by default (None: across every period)."""
+        return self._day
+
     def __iter__(self) -> Iterator[Agency]:
         return iter(self._agencies)
 
@@ -299,6 +317,7 @@ class AgencyRegistry:
         With `as_of`, only the members that existed that day; a group that had already
         ceased gives the members it had on its last day.
         """
+        as_of = self._day if as_of is None else as_of
         group = self._by_code.get(group_code)
         if as_of is not None and group is not None and group.ended_before(as_of):
             as_of = group.valid_to
@@ -339,6 +358,7 @@ class AgencyRegistry:
         With `as_of`, a name several bodies bore means the one existing that day; a body that
         had already ceased is still returned (see `succession`).
         """
+        as_of = self._day if as_of is None else as_of
         tokens, pieces = self._scan(name, as_of=as_of)
         matches = [piece for piece in pieces if piece.codes]
         if len(matches) != 1 or len(matches[0].codes) != 1:
@@ -360,6 +380,7 @@ class AgencyRegistry:
         `as_of` (the document's date) picks among bodies of different periods, expands groups
         to that day's members and notes in `succeeded` the named bodies that had ceased.
         """
+        as_of = self._day if as_of is None else as_of
         named: list[str] = []
         unresolved: list[str] = []
         scopes: list[tuple[str, str]] = []
@@ -379,6 +400,7 @@ class AgencyRegistry:
         that is not part of a name, so "Sở Xây dựng chủ trì, phối hợp…" yields SXD and the
         index of "chủ trì". `as_of` works as in `resolve_cell`.
         """
+        as_of = self._day if as_of is None else as_of
         text = unicodedata.normalize("NFC", text)
         tokens, pieces = self._scan(text, as_of=as_of)
         named: list[str] = []

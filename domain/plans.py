@@ -3,9 +3,10 @@
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
+from domain.agencies import AgencyRegistry, Succession
 from domain.deadlines import Deadline, DeadlineKind
 from domain.problems import Problem, deadline_reason
 from locales import N_
@@ -303,3 +304,93 @@ def restated_duties(plan: PlanDraft, duties: Iterable[TaskDraft]) -> dict[str, s
         for duty in duties
         if duty.section == plan.source_file and duty.obligation in keys
     }
+
+
+_ROMAN = ("I", "II", "III", "IV")
+
+
+def split_parts(task: TaskDraft) -> list[TaskDraft]:
+    """A task whose deadline lists several ("tháng 3, tháng 9", "Quý II và Quý IV/2026") as
+    one task per part, each reminded and reported on its own.
+
+    Each keeps the phrase as written; its code gains the part's number ("III.4(2)") and its
+    title the part's period ("… (quý IV/2026)").
+    """
+    parts = task.due.parts
+    if len(parts) < 2:
+        return [task]
+    return [
+        replace(
+            task,
+            code=f"{task.code}({number})",
+            title=f"{task.title} ({_part_label(part)})",
+            due=replace(part, original=task.due.original, parts=()),
+        )
+        for number, part in enumerate(parts, start=1)
+    ]
+
+
+def _part_label(part: Deadline) -> str:
+    """The period one part of a listed deadline stands for, as the documents write it."""
+    rule = part.recurrence
+    if rule is not None:
+        if rule.month is not None:
+            return f"tháng {rule.month} hằng năm"
+        if rule.quarter is not None:
+            return f"quý {_ROMAN[rule.quarter - 1]} hằng năm"
+        return rule.describe()
+    due = part.due_date
+    if due is None:
+        return part.kind.value
+    if part.strictly_before:
+        named = due + timedelta(days=1)
+        return f"trước ngày {named.day:02d}/{named.month:02d}/{named.year}"
+    if part.kind == DeadlineKind.MONTH:
+        return f"tháng {due.month}/{due.year}"
+    if part.kind == DeadlineKind.QUARTER:
+        return f"quý {_ROMAN[(due.month - 1) // 3]}/{due.year}"
+    if part.kind == DeadlineKind.YEAR:
+        return f"năm {due.year}"
+    return f"{due.day:02d}/{due.month:02d}/{due.year}"
+
+
+def succession_notes(notes: Iterable[Succession], registry: AgencyRegistry) -> list[Problem]:
+    """What to tell a coordinator of bodies a document names that had ceased by its date."""
+    found: list[Problem] = []
+    for note in notes:
+        name = _name(registry, note.code)
+        ceased = note.ended + timedelta(days=1)
+        day = f"{ceased.day:02d}/{ceased.month:02d}/{ceased.year}"
+        successors = ", ".join(_name(registry, code) for code in note.successors)
+        if not note.successors:
+            found.append(
+                Problem.of(
+                    N_("{name} không còn từ {day} và không có cơ quan kế thừa"),
+                    name=name,
+                    day=day,
+                )
+            )
+        elif note.needs_decision:
+            found.append(
+                Problem.of(
+                    N_("{name} không còn từ {day}; việc được chia cho {successors}: cần chọn"),
+                    name=name,
+                    day=day,
+                    successors=successors,
+                )
+            )
+        else:
+            found.append(
+                Problem.of(
+                    N_("{name} không còn từ {day}; việc nay thuộc {successors}"),
+                    name=name,
+                    day=day,
+                    successors=successors,
+                )
+            )
+    return found
+
+
+def _name(registry: AgencyRegistry, code: str) -> str:
+    agency = registry.get(code)
+    return agency.name if agency is not None else code

@@ -9,11 +9,13 @@ at all is found, raises PlanImportError with a message that says what was looked
 import csv
 import io
 import zipfile
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from domain.agencies import AgencyRegistry
 from domain.importers.blocks import EMPTY_FILE, PlanImportError
-from domain.importers.document import build_plan
+from domain.importers.document import build_plan, issue_date
 from domain.importers.docx import read_docx
 from domain.importers.duties import duty_plan, is_duty_table
 from domain.importers.indicators import (
@@ -29,7 +31,7 @@ from domain.plans import PlanDraft
 from domain.problems import Problem
 from locales import N_
 
-__all__ = ["PlanImportError", "import_file", "import_indicators"]
+__all__ = ["PlanImportError", "import_bytes", "import_file", "import_indicators"]
 
 _TEXT = {".txt", ".md", ".markdown"}
 _WORD = {".docx"}
@@ -44,54 +46,107 @@ def import_file(
     registry: AgencyRegistry,
     plan_ref: str | None = None,
     plan_year: int | None = None,
+    today: date | None = None,
 ) -> PlanDraft:
-    """Read a plan file; `plan_ref` and `plan_year` override what the document says."""
+    """Read a plan file; `plan_ref` and `plan_year` override what the document says.
+
+    Agency names are read as of the document's day (see `_dated`); `today` is the day for a
+    document that gives neither a date nor a year.
+    """
     path = Path(path)
-    data = _read_bytes(path)
-    name = path.name
-    kind = _kind(path, data)
-    if kind == "docx":
-        draft = build_plan(
-            read_docx(path),
-            registry=registry,
-            source_file=name,
-            plan_ref=plan_ref,
-            plan_year=plan_year,
+    return import_bytes(
+        _read_bytes(path),
+        name=path.name,
+        registry=registry,
+        plan_ref=plan_ref,
+        plan_year=plan_year,
+        today=today,
+    )
+
+
+def import_bytes(
+    data: bytes,
+    *,
+    name: str,
+    registry: AgencyRegistry,
+    plan_ref: str | None = None,
+    plan_year: int | None = None,
+    today: date | None = None,
+) -> PlanDraft:
+    """`import_file` for a file's content received some other way (a chat upload); `name`
+    is the file's name, which also says its kind when the content does not."""
+    if not data.strip():
+        raise PlanImportError(Problem.of(EMPTY_FILE, name=name))
+    kind = _kind(Path(name), data)
+    known = date(plan_year, 1, 1) if plan_year else None
+    read: Callable[[AgencyRegistry], PlanDraft]
+    if kind in ("docx", "text"):
+        blocks = (
+            read_docx(data, name=name)
+            if kind == "docx"
+            else read_text(decode(data, name), registry=registry)
         )
+        known = issue_date(blocks) or known
+
+        def read(dated: AgencyRegistry) -> PlanDraft:
+            return build_plan(
+                blocks, registry=dated, source_file=name, plan_ref=plan_ref, plan_year=plan_year
+            )
+
     elif kind == "xlsx":
-        draft = sheet_plan(
-            read_xlsx(path),
-            registry=registry,
-            source_file=name,
-            plan_ref=plan_ref,
-            plan_year=plan_year,
-        )
-    elif kind == "csv":
+        sheets = read_xlsx(data, name=name)
+
+        def read(dated: AgencyRegistry) -> PlanDraft:
+            return sheet_plan(
+                sheets, registry=dated, source_file=name, plan_ref=plan_ref, plan_year=plan_year
+            )
+
+    else:
         text = decode(data, name)
         if is_duty_table(next(csv.reader(io.StringIO(text)), [])):
             rows = list(csv.DictReader(io.StringIO(text)))
-            draft = duty_plan(
-                rows, registry=registry, source_file=name, plan_ref=plan_ref, plan_year=plan_year
-            )
+
+            def read(dated: AgencyRegistry) -> PlanDraft:
+                return duty_plan(
+                    rows, registry=dated, source_file=name, plan_ref=plan_ref, plan_year=plan_year
+                )
+
         else:
-            draft = sheet_plan(
-                [read_csv_rows(data, name)],
-                registry=registry,
-                source_file=name,
-                plan_ref=plan_ref,
-                plan_year=plan_year,
-            )
-    else:
-        draft = build_plan(
-            read_text(decode(data, name), registry=registry),
-            registry=registry,
-            source_file=name,
-            plan_ref=plan_ref,
-            plan_year=plan_year,
-        )
+            sheet = [read_csv_rows(data, name)]
+
+            def read(dated: AgencyRegistry) -> PlanDraft:
+                return sheet_plan(
+                    sheet, registry=dated, source_file=name, plan_ref=plan_ref, plan_year=plan_year
+                )
+
+    draft = _dated(read, registry, known=known, today=today)
     if not draft.duties_found:
         raise PlanImportError(_nothing_found(name, draft))
     return draft
+
+
+def _dated(
+    read: Callable[[AgencyRegistry], PlanDraft],
+    registry: AgencyRegistry,
+    *,
+    known: date | None,
+    today: date | None,
+) -> PlanDraft:
+    """The plan read with the agencies of its day: its date, else 1 January of its year,
+    else today.
+
+    Bodies merge and split (the 2025 reorganisation), so "Sở Thông tin và Truyền thông" of
+    a 2023 plan is the body of 2023 and "các Sở, ban, ngành" its departments of then. A
+    document that states no date is read once to learn the year most of its deadlines name,
+    then again as of that year.
+    """
+    if known is not None:
+        return read(registry.on(known))
+    draft = read(registry.on(today))
+    if draft.plan_year is None:
+        return draft
+    day = date(draft.plan_year, 1, 1)
+    return draft if day == today else read(registry.on(day))
 
 
 def import_indicators(path: str | Path, *, registry: AgencyRegistry) -> IndicatorSet:

@@ -25,8 +25,16 @@ from domain.importers.outline import (
 )
 from domain.importers.prose import heading_agency, prose_duties, subject
 from domain.importers.tables import table_tasks, unread_table
-from domain.plans import PlanDraft, SourceKind, TaskDraft, assignable, settle_task_leads
-from domain.problems import Problem
+from domain.plans import (
+    PlanDraft,
+    SourceKind,
+    TaskDraft,
+    assignable,
+    settle_task_leads,
+    split_parts,
+    succession_notes,
+)
+from domain.problems import Problem, year_inferred
 from domain.text import clean, fold
 from locales import N_
 
@@ -82,7 +90,7 @@ def build_plan(
     plan_ref: str | None = None,
     plan_year: int | None = None,
 ) -> PlanDraft:
-    """Read a plan from the blocks of a document."""
+    """Read a plan from the blocks of a document (names read as of `registry.day`)."""
     placed = place(blocks)
     problems: list[Problem] = []
     ref, issued = _identity(placed)
@@ -108,21 +116,44 @@ def build_plan(
         problems.append(
             Problem(N_("Văn bản không có số hiệu: các nhiệm vụ được đặt khóa theo tên tệp"))
         )
-    finish(draft, raw, plan_year=plan_year)
+    finish(draft, raw, plan_year=plan_year, registry=registry)
     return draft
 
 
-def finish(draft: PlanDraft, raw: Sequence[RawTask], *, plan_year: int | None) -> None:
-    """Read the deadlines with the plan's year and store the tasks, codes made unique."""
+def issue_date(blocks: Sequence[Block]) -> date | None:
+    """The date the document states for itself (its place-and-date line or an appendix
+    caption), without reading its tasks."""
+    return _identity(place(blocks))[1]
+
+
+def finish(
+    draft: PlanDraft,
+    raw: Sequence[RawTask],
+    *,
+    plan_year: int | None,
+    registry: AgencyRegistry,
+) -> None:
+    """Read the deadlines with the plan's year and store the tasks, codes made unique.
+
+    A deadline that names no year takes the table header's, else the plan's: silently when
+    the caller gave the year, with a problem saying so when it came from the document (its
+    date, or the year most of its deadlines name). A deadline listing several dates gives
+    one task per date.
+    """
     draft.plan_year = plan_year or (draft.issue_date.year if draft.issue_date else None)
     if draft.plan_year is None:
         years = Counter(
             deadline.due_date.year
             for task in raw
-            for deadline in [_due(task, None)]
+            for deadline in [_due(task, None, None)]
             if deadline.due_date is not None
         )
         draft.plan_year = years.most_common(1)[0][0] if years else None
+    document = (
+        ContextYear(draft.plan_year, YearSource.DOCUMENT)
+        if plan_year is None and draft.plan_year is not None
+        else None
+    )
     seen: Counter[str] = Counter()
     for task in raw:
         seen[task.code] += 1
@@ -135,31 +166,54 @@ def finish(draft: PlanDraft, raw: Sequence[RawTask], *, plan_year: int | None) -
                     new=code,
                 )
             )
-        draft.tasks.append(_draft(task, code, draft.plan_year))
+        draft.tasks += split_parts(_draft(task, code, draft.plan_year, document, registry))
     draft.tasks[:] = settle_task_leads(draft.tasks)
 
 
-def _due(task: RawTask, plan_year: int | None) -> Deadline:
-    return _read(task.due_context or task.due_text, task, plan_year, shown=task.due_text)
+def _due(task: RawTask, plan_year: int | None, document: ContextYear | None) -> Deadline:
+    return _read(task.due_context or task.due_text, task, plan_year, document, shown=task.due_text)
+
+
+def _context(task: RawTask, document: ContextYear | None) -> ContextYear | None:
+    """The year a phrase without one takes: its table header's, else the document's."""
+    return ContextYear(task.year, YearSource.HEADER) if task.year is not None else document
 
 
 def _read(
-    text: str | None, task: RawTask, plan_year: int | None, *, shown: str | None
+    text: str | None,
+    task: RawTask,
+    plan_year: int | None,
+    document: ContextYear | None,
+    *,
+    shown: str | None,
 ) -> Deadline:
     """A time of the task, with the year its table header states for phrases that name none."""
-    header = ContextYear(task.year, YearSource.HEADER) if task.year is not None else None
-    deadline = parse_deadline(text, plan_year=plan_year, context_year=header)
+    deadline = parse_deadline(text, plan_year=plan_year, context_year=_context(task, document))
     return replace(deadline, original=shown or "") if text != shown else deadline
 
 
-def _draft(task: RawTask, code: str, plan_year: int | None) -> TaskDraft:
+def _draft(
+    task: RawTask,
+    code: str,
+    plan_year: int | None,
+    document: ContextYear | None,
+    registry: AgencyRegistry,
+) -> TaskDraft:
+    due = _due(task, plan_year, document)
+    context = _context(task, document)
+    inferred = year_inferred(due, context) if context is not None else None
+    notes = (
+        *task.notes,
+        *([inferred] if inferred is not None else []),
+        *succession_notes(combine([task.lead, task.cooperating]).succeeded, registry),
+    )
     return TaskDraft(
         code=code,
         section=task.section,
         title=task.title,
-        due=_due(task, plan_year),
+        due=due,
         start=(
-            _read(task.start_text, task, plan_year, shown=task.start_text)
+            _read(task.start_text, task, plan_year, document, shown=task.start_text)
             if task.start_text
             else None
         ),
@@ -176,7 +230,7 @@ def _draft(task: RawTask, code: str, plan_year: int | None) -> TaskDraft:
         cooperating_named=task.cooperating.named,
         lead_scopes=task.lead.scopes,
         extra=task.extra,
-        notes=task.notes,
+        notes=notes,
         obligation=task.obligation,
     )
 

@@ -6,6 +6,7 @@ row "I | Đẩy mạnh …" merged over the whole width must not fill the lead c
 rows are kept (a funding cell shared by several tasks belongs to each of them).
 """
 
+import io
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,11 @@ from domain.text import clean
 from locales import N_
 
 
-def read_docx(path: Path) -> list[Block]:
-    """Paragraphs and tables of a .docx file, in document order."""
+def read_docx(source: Path | bytes, *, name: str | None = None) -> list[Block]:
+    """Paragraphs and tables of a .docx file (a path, or its bytes and `name`), in order."""
+    shown = name or (source.name if isinstance(source, Path) else "")
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(io.BytesIO(source) if isinstance(source, bytes) else str(source))
     except (zipfile.BadZipFile, OpcError, KeyError, ValueError) as error:
         raise PlanImportError(
             Problem.of(
@@ -33,7 +35,7 @@ def read_docx(path: Path) -> list[Block]:
                     "«{name}» không phải tệp Word mở được ({error}). "
                     "Hãy mở tệp bằng Word và lưu lại dạng .docx."
                 ),
-                name=path.name,
+                name=shown,
                 error=str(error),
             )
         ) from error

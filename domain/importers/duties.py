@@ -54,7 +54,8 @@ def duty_plan(
     plan_ref: str | None = None,
     plan_year: int | None = None,
 ) -> PlanDraft:
-    """Every reporting duty as a recurring (or one-off, or ad hoc) report task."""
+    """Every reporting duty as a recurring (or one-off, or ad hoc) report task (names read as
+    of `registry.day`)."""
     if not rows:
         raise PlanImportError(
             Problem.of(

@@ -645,13 +645,20 @@ def test_an_unnamed_lead_assigns_nobody_and_is_reported_once(
         "Chủ trì chỉ ghi «các cơ quan, đơn vị có liên quan», không nêu tên cơ quan nào: cần xác "
         "định cơ quan chủ trì"
     )
-    for plan, code in ((DIRECTIVE, "5"), (MIXED_PLAN, "5")):
+    # The appendix row also took its year from the column header, and says so.
+    header_year = "Thời hạn «Quý III» không ghi năm; lấy năm 2026 ở tiêu đề cột"
+    for plan, code, expected in (
+        (DIRECTIVE, "5", [unnamed]),
+        (MIXED_PLAN, "5", [unnamed, header_year]),
+    ):
         task = plans[plan].task(code)
         assert task.lead_codes == ()
-        assert [str(problem) for problem in task.problems] == [unnamed]
+        assert [str(problem) for problem in task.problems] == expected
     named_too = plans[MIXED_PLAN].task("4")
     assert named_too.lead_codes == (_code(registry, "STC"),)
-    assert named_too.problems == []
+    assert [str(problem) for problem in named_too.problems] == [
+        "Thời hạn «15/9» không ghi năm; lấy năm 2026 ở tiêu đề cột"
+    ]
 
 
 def test_the_leads_of_each_task_stand_in_for_the_task_leads_group(
@@ -659,11 +666,12 @@ def test_the_leads_of_each_task_stand_in_for_the_task_leads_group(
 ) -> None:
     # Mixed plan: the appendix rows' leads, not the prose duties' (row 5 names nobody).
     listed = _codes(registry, ("STP", "SNV", "STC"))
-    for code in ("6", "III.3"):
+    header_year = "Thời hạn «Tháng 11» không ghi năm; lấy năm 2026 ở tiêu đề cột"
+    for code, problems in (("6", [header_year]), ("III.3", [])):
         task = plans[MIXED_PLAN].task(code)
         assert task.lead_codes[:3] == listed
         assert set(task.lead_codes[3:]) == set(_members(registry, "XA"))
-        assert task.problems == []
+        assert [str(problem) for problem in task.problems] == problems
     # Prose plan, no table: the other tasks' leads.
     task = plans[PROSE_PLAN].task("III.6")
     assert task.lead_codes[:3] == _codes(registry, ("SKHCN", "SNV", "SNNMT"))
