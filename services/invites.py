@@ -36,6 +36,7 @@ async def lead_agencies(session: UnitOfWork, *, plan: str) -> list[Agency]:
                 .where(
                     col(Task.plan_id).in_(sorted(scope.plan_ids)),
                     col(Task.removed).is_(False),
+                    col(Task.same_as_task_id).is_(None),
                     col(Assignment.role) == AssignmentRole.LEAD.value,
                 )
             ),

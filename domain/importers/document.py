@@ -224,7 +224,7 @@ def _draft(
         unresolved_cooperating=task.cooperating.unresolved,
         groups=tuple(dict.fromkeys(task.lead.groups + task.cooperating.groups)),
         source_kind=task.source_kind,
-        recipients=task.recipients.codes,
+        recipients=assignable(task.recipients.codes),
         unresolved_recipients=task.recipients.unresolved,
         lead_named=task.lead.named,
         cooperating_named=task.cooperating.named,

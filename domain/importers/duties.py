@@ -112,7 +112,7 @@ def _duty(
         lead_named=reporters.named,
         groups=reporters.groups,
         source_kind=SourceKind.REPORT_DUTY,
-        recipients=recipients.codes,
+        recipients=assignable(recipients.codes),
         unresolved_recipients=recipients.unresolved,
         notes=tuple(notes),
         obligation=obligation_key(quote, reporters.named, registry) if quote else None,
