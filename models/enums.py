@@ -41,3 +41,13 @@ class OutboxKind(StrEnum):
     DELIVERY_NOTICE = "delivery-notice"
     MENU = "menu"
     SUMMARY = "summary"
+
+
+class UploadState(StrEnum):
+    """Where a plan file sent in chat is: previewed and waiting, then answered once."""
+
+    PENDING = "pending"
+    IMPORTED = "imported"
+    INVITED = "invited"
+    CANCELLED = "cancelled"
+    SUPERSEDED = "superseded"

@@ -14,7 +14,7 @@ from sqlmodel import Field, SQLModel
 
 from domain.access import Role
 from domain.status import Status
-from models.enums import AssignmentRole, OutboxState
+from models.enums import AssignmentRole, OutboxState, UploadState
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -321,7 +321,7 @@ class Upload(SQLModel, table=True):
     file_id: str = Field(max_length=300)
     name: str = Field(max_length=300)
     size: int | None = None
-    state: str = Field(max_length=20, default="pending")
+    state: str = Field(max_length=20, default=UploadState.PENDING.value)
     plan_key: str | None = Field(default=None, max_length=200)
     created_at: datetime = _when()
     decided_at: datetime | None = _when(nullable=True)

@@ -31,13 +31,28 @@ from domain.plans import PlanDraft
 from domain.problems import Problem
 from locales import N_
 
-__all__ = ["PlanImportError", "import_bytes", "import_file", "import_indicators"]
+__all__ = [
+    "PLAN_SUFFIXES",
+    "PlanImportError",
+    "import_bytes",
+    "import_file",
+    "import_indicators",
+    "readable_name",
+]
 
 _TEXT = {".txt", ".md", ".markdown"}
 _WORD = {".docx"}
 _EXCEL = {".xlsx", ".xlsm"}
 _CSV = {".csv"}
 _ZIP_MAGIC = b"PK\x03\x04"
+# What a plan file may be called: the readers' extensions, or none at all (plain text).
+PLAN_SUFFIXES = frozenset(_TEXT | _WORD | _EXCEL | _CSV)
+
+
+def readable_name(name: str) -> bool:
+    """Whether a file of this name may be a plan (decided before its content is fetched)."""
+    suffix = Path(name).suffix.lower()
+    return not suffix or suffix in PLAN_SUFFIXES
 
 
 def import_file(
