@@ -17,7 +17,7 @@ from sqlmodel import select
 from domain.access import AccessDenied, Actor
 from domain.replies import ReplyAction
 from handlers import lists, people, replies
-from handlers.context import Context, ConversationConfig
+from handlers.context import Context, ConversationConfig, FileSource
 from locales import gettext_for, normalise_locale
 from models.enums import OutboxKind
 from models.tables import HandledUpdate
@@ -85,8 +85,10 @@ class Conversation:
         config: ConversationConfig,
         clock: Clock,
         wake: Wake | None = None,
+        files: FileSource | None = None,
     ) -> None:
         self._sessions = sessions
+        self._files = files
         self._config = config
         self._clock = clock
         self._wake = wake
@@ -233,6 +235,7 @@ class Conversation:
             calendar=self._calendar,
             locale=locale,
             fresh=fresh,
+            files=self._files,
         )
         try:
             await route(ctx)
