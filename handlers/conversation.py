@@ -91,7 +91,6 @@ class Conversation:
     ) -> None:
         self._sessions = sessions
         self._files = files
-        self._postgres = sessions.kw["bind"].dialect.name == "postgresql"
         self._config = config
         self._clock = clock
         self._wake = wake
@@ -158,17 +157,11 @@ class Conversation:
     async def _answer_together(self, batch: list[Incoming]) -> bool:
         now = self._clock()
         async with transaction(self._sessions) as session:
-            # On SQLite the first write takes the store's write lock, so the records go out
-            # before anything is read; on PostgreSQL they join the batch's other inserts in
-            # one statement at the end.
-            if not self._postgres:
-                session.record_handled((i.source_id for i in batch), now=now)
+            session.record_handled((i.source_id for i in batch), now=now)
             actors = await identify_many(
                 session, chats=[(i.channel, i.chat_id) for i in batch], now=now
             )
             await _read_ahead(session, batch)
-            if self._postgres:
-                session.record_handled((i.source_id for i in batch), now=now)
             wrote = False
             for incoming in batch:
                 actor = actors.get((incoming.channel, incoming.chat_id))
