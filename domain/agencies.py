@@ -47,6 +47,8 @@ class Agency:
     valid_from: date | None = None
     valid_to: date | None = None
     successor_scopes: tuple[tuple[str, str], ...] = ()
+    # The act behind the body's history ("45/2025/NĐ-CP"), for the people who read it.
+    source: str | None = None
 
     def exists_on(self, day: date) -> bool:
         """Whether the body existed on that day."""
@@ -266,6 +268,7 @@ class AgencyRegistry:
                     valid_from=_date(row.get("valid_from") or ""),
                     valid_to=_date(row.get("valid_to") or ""),
                     successor_scopes=_scopes(row.get("successor_scopes") or ""),
+                    source=clean(row.get("source") or "") or None,
                 )
             )
         return cls(agencies)

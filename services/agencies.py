@@ -67,13 +67,8 @@ async def load_registry(
     registry: AgencyRegistry,
     now: datetime,
     actor: str,
-    sources: dict[str, str] | None = None,
 ) -> LoadResult:
-    """Insert or update every agency of the registry (matched by code); never delete.
-
-    `sources` gives, by code, the act behind a row's history (the CSV's `source` column).
-    """
-    sources = sources or {}
+    """Insert or update every agency of the registry (matched by code); never delete."""
     existing = {a.code: a for a in (await session.exec(select(Agency))).all()}
     added = updated = groups = 0
     for entry in registry:
@@ -91,7 +86,7 @@ async def load_registry(
         agency.successor_scopes = [list(pair) for pair in entry.successor_scopes]
         agency.valid_from = entry.valid_from
         agency.valid_to = entry.valid_to
-        agency.source = sources.get(entry.code)
+        agency.source = entry.source[:200] if entry.source else None
         agency.is_group = registry.is_group(entry.code)
         groups += agency.is_group
         session.add(agency)
@@ -131,6 +126,7 @@ async def registry_from_store(session: UnitOfWork) -> AgencyRegistry:
             successor_scopes=tuple(
                 (pair[0], pair[1]) for pair in a.successor_scopes if len(pair) == 2
             ),
+            source=a.source,
         )
         for a in rows
     )
@@ -142,15 +138,6 @@ async def group_members(
     """The agencies (not groups) that belong to a group, directly or through sub-groups
     (with `today`, those that still exist)."""
     return expand_groups(await list_agencies(session), [group_code], today=today)
-
-
-def read_sources(text: str) -> dict[str, str]:
-    """The `source` column of a registry CSV, by code (rows without one left out)."""
-    return {
-        (row.get("short_code") or "").strip(): (row.get("source") or "").strip()[:200]
-        for row in csv.DictReader(StringIO(text))
-        if (row.get("source") or "").strip()
-    }
 
 
 def expand_groups(

@@ -45,7 +45,6 @@ def agencies_load(
             else agency_service.SHIPPED_REGISTRY.read_text(encoding="utf-8")
         )
         registry = agency_service.read_registry(text)
-        sources = agency_service.read_sources(text)
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(_("Không đọc được tệp: {error}").format(error=exc)) from exc
     except agency_service.RegistryError as exc:
@@ -54,7 +53,7 @@ def agencies_load(
     async def load() -> agency_service.LoadResult:
         async with running_app(settings) as app, transaction(app.sessions) as session:
             return await agency_service.load_registry(
-                session, registry=registry, now=app.clock(), actor="cli", sources=sources
+                session, registry=registry, now=app.clock(), actor="cli"
             )
 
     result = run_async(load())
