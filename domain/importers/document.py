@@ -94,13 +94,15 @@ def build_plan(
     placed = place(blocks)
     problems: list[Problem] = []
     ref, issued = _identity(placed)
-    raw: list[RawTask] = []
-    for index, block in enumerate(blocks):
-        if isinstance(block, Table):
-            raw += _table(blocks, index, block, registry=registry, problems=problems)
-    raw += _structured_items(placed, registry)
+    tables = [
+        _table(blocks, index, block, registry=registry, problems=problems)
+        for index, block in enumerate(blocks)
+        if isinstance(block, Table)
+    ]
+    others = _structured_items(placed, registry)
     prose, skipped = prose_duties(placed, registry)
-    raw += prose
+    others += prose
+    raw = _appendix_codes(tables, taken={task.code for task in others}) + others
     draft = PlanDraft(
         ref=plan_ref or ref,
         title=_title(placed) or source_file,
@@ -242,8 +244,10 @@ def _table(
     *,
     registry: AgencyRegistry,
     problems: list[Problem],
-) -> list[RawTask]:
-    prefix = ""
+) -> tuple[str | None, list[RawTask]]:
+    """The tasks of one table, and its appendix's code prefix ("PL4."; "" for an appendix
+    without a number; None for a table in the body of the text)."""
+    prefix: str | None = None
     for block in reversed(blocks[max(0, index - 6) : index]):
         if isinstance(block, Table):
             break
@@ -253,14 +257,33 @@ def _table(
     unread = unread_table(table.rows)
     if unread is not None:
         problems.append(unread)
-        return []
-    return table_tasks(
+        return prefix, []
+    tasks = table_tasks(
         table.rows,
         registry=registry,
         source_kind=SourceKind.APPENDIX_TABLE,
-        prefix=prefix,
+        prefix=prefix or "",
         problems=problems,
     )
+    return prefix, tasks
+
+
+def _appendix_codes(
+    tables: Sequence[tuple[str | None, list[RawTask]]], *, taken: set[str]
+) -> list[RawTask]:
+    """The tables' tasks, numbered apart from the text's points where they would clash.
+
+    A conclusion's appendix numbered 1, 2, 3 beside its points 1, 2, 3 gives "PL.1", "PL.2"
+    (an appendix without a number) or "B1.1" (the first table in the text); a table whose
+    numbers clash with nothing keeps them, as the seeds' appendices do.
+    """
+    found: list[RawTask] = []
+    for number, (prefix, tasks) in enumerate(tables, start=1):
+        if not prefix and taken & {task.code for task in tasks}:
+            label = "PL." if prefix == "" else f"B{number}."
+            tasks = [replace(task, code=label + task.code) for task in tasks]
+        found += tasks
+    return found
 
 
 def _identity(placed: Sequence[Placed]) -> tuple[str | None, date | None]:

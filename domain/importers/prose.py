@@ -44,6 +44,8 @@ _DAY = (
 _FULL_DATE = rf"[0-9]{{1,2}}\s*[/.-]\s*[0-9]{{1,2}}\s*[/.-]\s*{_Y}"
 _MONTH = rf"thang\s*[0-9]{{1,2}}(?:\s*[/-]\s*{_Y}|\s+nam\s+{_Y})?"
 _QUARTER = rf"qu[yi]\s*(?:i{{1,3}}|iv|[1-4])\b(?:\s*[/-]\s*{_Y}|\s+nam\s+{_Y})?"
+# "trong tháng 6, tháng 12 năm 2026", "trong quý II và quý IV/2026": one phrase, one part each.
+_MORE_PERIODS = rf"\s*(?:,|va)\s*(?:{_MONTH}|{_QUARTER})"
 _HOUR = r"[0-9]{1,2}\s*(?:gio|h)(?:\s*[0-9]{2})?(?:\s*phut)?\s*,?\s*"
 _BY = r"truoc|cham nhat(?:\s+(?:la|vao))?|han chot(?:\s+la)?|den het|het|khong qua"
 _TIME = re.compile(
@@ -54,7 +56,7 @@ _TIME = re.compile(
     rf"|(?P<rule>truoc\s+(?:{_HOUR})?ngay\s+[0-9]{{1,2}}\s+(?:cua\s+)?(?:thang|quy|ky)\b"
     r"(?:\s+(?:cuoi\s+(?:quy|ky|nam)|lien ke|tiep theo|sau))?)"
     rf"|(?:truoc|cham nhat(?:\s+(?:la|vao))?(?:\s+trong)?|trong|den het|het)\s+"
-    rf"(?:{_MONTH}|{_QUARTER})"
+    rf"(?:{_MONTH}|{_QUARTER})(?:{_MORE_PERIODS})*"
     rf"|(?:den\s+)?het\s+nam\s+{_Y}"
     r")"
     r"(?P<repeat>\s*,?\s*(?:hang|moi)\s+(?:nam|quy|thang|tuan)\b"
