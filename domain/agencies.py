@@ -22,6 +22,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import TextIO
 
@@ -164,15 +165,27 @@ def _tokens(text: str) -> list[_Token]:
     position = 0
     found: list[_Token] = []
     for match in _WORD.finditer(text):
-        gap = text[position : match.start()]
-        depth = max(0, depth + gap.count("(") - gap.count(")"))
+        start = match.start()
+        if start > position:
+            gap = text[position:start]
+            depth = max(0, depth + gap.count("(") - gap.count(")"))
         position = match.end()
-        word = fold(match.group())
-        expansion = _EXPANSIONS.get(word)
-        marks = "" if expansion else _marks(match.group())
-        for key in expansion or (word,):
-            found.append(_Token(key, match.start(), match.end(), depth, marks))
+        keys, marks = _word_keys(match.group())
+        for key in keys:
+            found.append(_Token(key, start, position, depth, marks))
     return found
+
+
+@lru_cache(maxsize=65_536)
+def _word_keys(word: str) -> tuple[tuple[str, ...], str]:
+    """A word's folded keys (an abbreviation's expansion) and its marks.
+
+    Folding is most of the time a lookup takes, and documents repeat their words, so each
+    distinct word is folded once.
+    """
+    folded = fold(word)
+    expansion = _EXPANSIONS.get(folded)
+    return (expansion or (folded,)), ("" if expansion else _marks(word))
 
 
 def _marks(word: str) -> str:

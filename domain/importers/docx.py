@@ -40,16 +40,20 @@ def read_docx(source: Path | bytes, *, name: str | None = None) -> list[Block]:
             )
         ) from error
     blocks: list[Block] = []
+    # Style names by id, read once: python-docx looks a paragraph's style up by scanning
+    # every style of the document, which for a long plan took longer than reading it.
+    styles = {style.style_id: str(style.name) for style in document.styles}
     for child in document.element.body.iterchildren():
         if child.tag == qn("w:p"):
-            blocks += _paragraphs(WordParagraph(child, document))
+            blocks += _paragraphs(WordParagraph(child, document), styles)
         elif child.tag == qn("w:tbl"):
             blocks.append(_table(WordTable(child, document)))
     return blocks
 
 
-def _paragraphs(paragraph: Any) -> list[Paragraph]:
-    style = str(paragraph.style.name) if paragraph.style is not None else ""
+def _paragraphs(paragraph: Any, styles: dict[str, str]) -> list[Paragraph]:
+    style_id = paragraph._p.style
+    style = styles.get(style_id, "") if style_id else ""
     heading = style.startswith(("Heading", "Title")) or _bold(paragraph)
     return [
         Paragraph(clean(line), heading=heading)
