@@ -144,7 +144,12 @@ async def on_button(ctx: Context, press: UploadPress) -> None:
 
 async def _import(ctx: Context, upload: Upload) -> None:
     _ = ctx._
-    assert ctx.actor is not None and ctx.files is not None
+    assert ctx.actor is not None
+    if ctx.files is None:
+        # Only a channel that carries files shows this button; answer a replayed one plainly.
+        await uploads.release(ctx.session, upload=upload)
+        ctx.reply(wording.no_files_here(_))
+        return
     file = IncomingFile(
         file_id=upload.file_id, name=upload.name, size=upload.size, mime_type=None, kind="document"
     )
