@@ -4,9 +4,10 @@ Each command builds the app through bot.bootstrap, calls one service and prints 
 errors a user can cause are one translated line and exit code 1 (`support.friendly`).
 
 Modules: one per command group (`db`, `agencies`, `people` with `invite`, `importing`,
-`overdue`, `report`, `run`, `schedule`, `chat`, `demo`), each with `register(app)`, added
-below in the order `dondoc --help` lists them; `support` (settings, translation, friendly
-errors, running a coroutine) and `tables` (plain-text tables) are what they share.
+`overdue`, `report`, `run`, `schedule`, `calendar`, `chat`, `demo`), each with
+`register(app)`, added below in the order `dondoc --help` lists them; `support` (settings,
+translation, friendly errors, running a coroutine) and `tables` (plain-text tables) are what
+they share.
 
 Every command module is imported for every command, `--help` included, so at module level
 they import only what is light: typer, the standard library, `bot.settings`, `bot.errors`,
@@ -21,7 +22,19 @@ import sys
 
 import typer
 
-from bot.cli import agencies, chat, db, demo, importing, overdue, people, report, run, schedule
+from bot.cli import (
+    agencies,
+    calendar,
+    chat,
+    db,
+    demo,
+    importing,
+    overdue,
+    people,
+    report,
+    run,
+    schedule,
+)
 
 app = typer.Typer(
     name="dondoc",
@@ -41,6 +54,7 @@ overdue.register(app)
 report.register(app)
 run.register(app)
 schedule.register(app)
+calendar.register(app)
 
 
 def main() -> None:
