@@ -167,19 +167,27 @@ async def _start_telegram(context: ChannelContext) -> ChannelRuntime:
     return await start_telegram(context.app, context.conversation, context.http)
 
 
-async def _start_zalo(context: ChannelContext) -> ChannelRuntime:
-    from bot.channels.zalo.runtime import start_zalo
+def _zalo_starter(index: int) -> ChannelStarter:
+    """The starter of the `index`-th configured Zalo bot."""
 
-    return await start_zalo(context.app, context.conversation, context.http, wake=context.wake)
+    async def start(context: ChannelContext) -> ChannelRuntime:
+        from bot.channels.zalo.runtime import start_zalo
+
+        return await start_zalo(
+            context.app, context.conversation, context.http, index=index, wake=context.wake
+        )
+
+    return start
 
 
 def configured_channels(settings: Settings) -> dict[str, ChannelStarter]:
-    """The channels whose token is configured (DONDOC_TELEGRAM_TOKEN, DONDOC_ZALO_TOKEN)."""
+    """The channels whose token is configured (DONDOC_TELEGRAM_TOKEN, DONDOC_ZALO_TOKEN: one
+    channel per Zalo bot)."""
     channels: dict[str, ChannelStarter] = {}
     if settings.telegram_token is not None:
         channels[Channel.TELEGRAM] = _start_telegram
-    if settings.zalo_token is not None:
-        channels[Channel.ZALO] = _start_zalo
+    for index, bot in enumerate(settings.zalo_bots):
+        channels[bot.channel] = _zalo_starter(index)
     return channels
 
 

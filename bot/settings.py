@@ -4,7 +4,9 @@ This is the only module that reads the environment; everything else receives a
 `Settings` instance from the composition root.
 """
 
+import hashlib
 import re
+from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Literal
@@ -14,6 +16,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from domain.calendar import WorkCalendar, parse_weekdays
+from models.enums import zalo_channel
 
 ENV_PREFIX = "DONDOC_"
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -27,6 +30,20 @@ _WEEKLY_CRON = re.compile(rf"^({_CRON_DAY}(?:,{_CRON_DAY})*)\s+(\d{{1,2}}):(\d{{
 
 class ConfigError(Exception):
     """A configuration value is wrong; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class ZaloBot:
+    """One configured Zalo bot: its channel, token, and the name people find it by."""
+
+    channel: str
+    token: SecretStr
+    # The bot's id (the token's part before ":"), or a digest of the token when it has none.
+    key: str
+    name: str
+
+
+_BOT_ID = re.compile(r"^[A-Za-z0-9]{1,64}$")
 
 
 class Settings(BaseSettings):
@@ -46,7 +63,14 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
 
+    # One token, or several separated by commas: one bot per group of agencies, so that no
+    # bot passes its plan's user cap. Keep the order: the first is the channel "zalo".
     zalo_token: SecretStr | None = None
+    # The names people find the bots by in Zalo, in the order of the tokens.
+    zalo_bot_names: Annotated[tuple[str, ...], NoDecode] = ()
+    # The Zalo plan's limits per bot; defaults: the published Basic plan.
+    zalo_plan_users: int = Field(default=50, ge=1, le=10_000_000)
+    zalo_plan_messages: int = Field(default=3000, ge=1, le=1_000_000_000)
     zalo_api_base: str = "https://bot-api.zaloplatforms.com"
     zalo_webhook_secret: SecretStr | None = None
     zalo_webhook_url: str | None = None
@@ -136,6 +160,28 @@ class Settings(BaseSettings):
             raise ValueError("must be 8-256 characters")
         return value
 
+    @field_validator("zalo_token")
+    @classmethod
+    def _zalo_tokens(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        tokens = [t.strip() for t in value.get_secret_value().split(",")]
+        if not all(tokens):
+            return _fail("must be one token, or several separated by commas, none empty")
+        if len(set(tokens)) != len(tokens):
+            return _fail("the same token is given twice")
+        keys = [_bot_key(t) for t in tokens]
+        if len(set(keys)) != len(keys):
+            return _fail("two tokens belong to the same bot")
+        return SecretStr(",".join(tokens))
+
+    @field_validator("zalo_bot_names", mode="before")
+    @classmethod
+    def _names(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        return tuple(name.strip() for name in value.split(",") if name.strip())
+
     @field_validator("send_window", mode="before")
     @classmethod
     def _window(cls, value: object) -> object:
@@ -191,6 +237,29 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _names_fit_the_tokens(self) -> "Settings":
+        if len(self.zalo_bot_names) > len(self.zalo_bots):
+            raise ValueError(
+                f"{ENV_PREFIX}ZALO_BOT_NAMES names {len(self.zalo_bot_names)} bots but "
+                f"{ENV_PREFIX}ZALO_TOKEN has {len(self.zalo_bots)} token(s)"
+            )
+        return self
+
+    @property
+    def zalo_bots(self) -> tuple[ZaloBot, ...]:
+        """Every configured Zalo bot, in the order of DONDOC_ZALO_TOKEN."""
+        if self.zalo_token is None:
+            return ()
+        tokens = self.zalo_token.get_secret_value().split(",")
+        bots = []
+        for index, token in enumerate(tokens):
+            key = _bot_key(token)
+            names = self.zalo_bot_names
+            name = names[index] if index < len(names) else f"Zalo {index + 1} ({key})"
+            bots.append(ZaloBot(zalo_channel(index, key), SecretStr(token), key, name))
+        return tuple(bots)
+
     @property
     def tz(self) -> ZoneInfo:
         """The time zone reminders are planned and shown in."""
@@ -212,6 +281,18 @@ class Settings(BaseSettings):
     def describe_working_days(self) -> str:
         """Working weekdays as Mon,Tue,... for display."""
         return ",".join(_WEEKDAY_NAMES[d].capitalize() for d in sorted(self.working_days))
+
+
+def _bot_key(token: str) -> str:
+    """A bot's id from its token ("<id>:<secret>"), or a digest when it has no usable id."""
+    head = token.split(":", 1)[0]
+    if ":" in token and _BOT_ID.match(head):
+        return head
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def _fail(message: str) -> SecretStr:
+    raise ValueError(message)
 
 
 def parse_weekly_cron(value: str) -> tuple[str, int, int]:

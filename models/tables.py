@@ -289,6 +289,41 @@ class HandledUpdate(SQLModel, table=True):
     at: datetime = _when()
 
 
+class ChannelMonth(SQLModel, table=True):
+    """One month of one bot's sending, against its platform plan's monthly quota (Zalo)."""
+
+    __table_args__ = (sa.UniqueConstraint("channel", "month", name="uq_channel_month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=20)
+    # "2026-12", in UTC.
+    month: str = Field(max_length=7)
+    messages: int = 0
+    # When coordinators were warned that 80% of the month's messages were used.
+    warned_at: datetime | None = _when(nullable=True)
+    # When the platform said the quota was spent and coordinators were told; cleared when
+    # sending works again.
+    exhausted_at: datetime | None = _when(nullable=True)
+
+
+class InboundUpdate(SQLModel, table=True):
+    """An update a platform delivered (Zalo), stored before it is acknowledged and kept until
+    it is handled: a failure to handle it is retried from here, not by the platform."""
+
+    __table_args__ = (sa.Index("ix_inboundupdate_due", "handled_at", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=20)
+    source_id: str = Field(max_length=160, unique=True)
+    body: dict[str, Any] = _json({})
+    received_at: datetime = _when()
+    attempts: int = 0
+    next_attempt_at: datetime = _when()
+    claimed_until: datetime | None = _when(nullable=True)
+    handled_at: datetime | None = _when(nullable=True)
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+
+
 class SummarySnapshot(SQLModel, table=True):
     """The headline figures of one weekly summary, to show the change a week later."""
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.official_calendar import unannounced_coming_year
+from services import inbox
 from services.clock import Clock
 from services.housekeeping import (
     prune_handled_updates,
@@ -139,6 +140,7 @@ async def run_housekeeping(app: JobHost, *, now: datetime) -> int:
     forgotten."""
     check_coming_year(app.jobs.tz, now=now)
     pruned = await prune_handled_updates(app.sessions, now=now)
+    pruned += await inbox.prune(app.sessions, now=now)
     if pruned:
         log.info("housekeeping: forgot %d handled-update records", pruned)
     removed = await asyncio.to_thread(prune_report_files, app.jobs.data_dir, now=now)

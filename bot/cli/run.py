@@ -60,7 +60,8 @@ def run(
             _("Telegram từ chối DONDOC_TELEGRAM_TOKEN. Hãy kiểm tra lại token lấy từ BotFather.")
         ) from None
     except ZaloApiError as exc:
-        if exc.status not in (401, 403):
+        # 401 is Zalo's "token expired or invalid"; its 403 is a server error, not a refusal.
+        if 401 not in (exc.status, exc.code):
             raise
         raise UserError(
             _("Zalo từ chối DONDOC_ZALO_TOKEN. Hãy kiểm tra lại token của Zalo Bot.")
