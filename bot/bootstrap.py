@@ -38,6 +38,7 @@ from scheduler.jobs import JobConfig
 from scheduler.leader import Leadership
 from scheduler.wiring import build_scheduler
 from services.clock import Clock, system_clock
+from services.quotas import CappedBot
 from services.reminders.load import ReminderSettings
 from services.summary import ReportConfig
 from services.unit_of_work import Sessions, make_sessionmaker
@@ -53,6 +54,15 @@ def conversation_config(settings: Settings) -> ConversationConfig:
         default_locale=settings.default_locale,
         data_dir=settings.data_dir,
         report=ReportConfig.from_settings(settings),
+        capped_bots=capped_bots(settings),
+    )
+
+
+def capped_bots(settings: Settings) -> tuple[CappedBot, ...]:
+    """Every Zalo bot with its plan's user cap (DONDOC_ZALO_PLAN_USERS)."""
+    return tuple(
+        CappedBot(channel=bot.channel, name=bot.name, user_cap=settings.zalo_plan_users)
+        for bot in settings.zalo_bots
     )
 
 

@@ -10,6 +10,7 @@ from domain.access import Actor
 from domain.calendar import WorkCalendar
 from locales import Translate, gettext_for
 from models.tables import Person
+from services.quotas import CappedBot
 from services.summary import ReportConfig
 from services.unit_of_work import UnitOfWork
 from views.messages import Button, Incoming, MenuChange, Outgoing
@@ -24,6 +25,8 @@ class ConversationConfig:
     default_locale: str
     data_dir: Path
     report: ReportConfig
+    # Bots whose platform plan caps their users (each Zalo bot), in the configured order.
+    capped_bots: tuple[CappedBot, ...] = ()
 
 
 # Renders a notification in its recipient's language.

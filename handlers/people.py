@@ -60,6 +60,7 @@ async def register(ctx: Context, args: str) -> None:
         display_name=incoming.sender_name,
         locale=incoming.language or ctx.config.default_locale,
         now=ctx.now,
+        bots=ctx.config.capped_bots,
     )
     tz = ctx.config.tz
     if result.outcome is Outcome.ALREADY_REGISTERED:
@@ -77,8 +78,30 @@ async def register(ctx: Context, args: str) -> None:
         ctx.reply(_("Mã mời đã hết hạn. Vui lòng xin điều phối viên một mã mới."))
     elif result.outcome is Outcome.USED_UP:
         ctx.reply(_("Mã mời đã được dùng hết. Vui lòng xin điều phối viên một mã mới."))
+    elif result.outcome is Outcome.BOT_FULL:
+        _bot_full(ctx, result, code)
     else:
         _welcome(ctx, result)
+
+
+def _bot_full(ctx: Context, result: registration_service.RegistrationResult, code: str) -> None:
+    """The bot has all the users its Zalo plan allows: say so, and where to go instead."""
+    _ = ctx._
+    assert result.bot is not None
+    full = _(
+        "Xin lỗi, bot Zalo này đã đủ {cap} người dùng theo gói của Zalo nên chưa nhận thêm "
+        "người; mã mời của bạn vẫn dùng được."
+    ).format(cap=result.bot.user_cap)
+    if result.elsewhere is not None:
+        then = _("Vui lòng tìm bot Zalo «{bot}» và gửi cho bot đó: /start {code}").format(
+            bot=result.elsewhere.name, code=code
+        )
+    else:
+        then = _(
+            "Vui lòng báo điều phối viên: họ sẽ cấp mã mời dùng Telegram, hoặc thêm một bot "
+            "Zalo mới."
+        )
+    ctx.reply(f"{full} {then}")
 
 
 def _welcome(ctx: Context, result: registration_service.RegistrationResult) -> None:

@@ -8,6 +8,7 @@ when the platform refuses for quota, until a send works again.
 """
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -38,6 +39,15 @@ class PlanLimits:
     messages: int
 
 
+@dataclass(frozen=True)
+class CappedBot:
+    """A bot whose plan caps its users: its channel, the name people find it by, the cap."""
+
+    channel: str
+    name: str
+    user_cap: int
+
+
 def warn_at(limit: int) -> int:
     """The count at which coordinators hear that `limit` is nearly reached (80%)."""
     return max(1, -(-limit * 8 // 10))
@@ -57,6 +67,55 @@ async def users_on(session: UnitOfWork, *, channel: str) -> int:
         .where(col(ChatIdentity.channel) == channel, col(Person.active).is_(True))
     )
     return int(count.one())
+
+
+async def assign_bots(
+    session: UnitOfWork, *, agency_ids: Sequence[int | None], bots: Sequence[CappedBot]
+) -> list[CappedBot | None]:
+    """Which bot each new invite should name, one expected user per invite, in order: the bot
+    the agency's people are on while it has room, else the first bot with room; None when
+    every bot is full. So a group of agencies fills one bot, and the next group the next."""
+    if not bots:
+        return [None for _ in agency_ids]
+    seats = {bot.channel: await users_on(session, channel=bot.channel) for bot in bots}
+    homes = await _agency_bots(session, agency_ids=agency_ids, channels=list(seats))
+    chosen: list[CappedBot | None] = []
+    for agency_id in agency_ids:
+        with_room = [b for b in bots if seats[b.channel] < b.user_cap]
+        home = homes.get(agency_id) if agency_id is not None else None
+        bot = next((b for b in with_room if b.channel == home), None) or next(
+            iter(with_room), None
+        )
+        if bot is not None:
+            seats[bot.channel] += 1
+            if agency_id is not None:
+                homes.setdefault(agency_id, bot.channel)
+        chosen.append(bot)
+    return chosen
+
+
+async def _agency_bots(
+    session: UnitOfWork, *, agency_ids: Sequence[int | None], channels: list[str]
+) -> dict[int, str]:
+    """The bot each agency's registered people are on (the first found)."""
+    wanted = [a for a in agency_ids if a is not None]
+    if not wanted:
+        return {}
+    rows = await session.exec(
+        select(Person.agency_id, ChatIdentity.channel)
+        .join(ChatIdentity, col(ChatIdentity.person_id) == col(Person.id))
+        .where(
+            col(Person.agency_id).in_(wanted),
+            col(Person.active).is_(True),
+            col(ChatIdentity.channel).in_(channels),
+        )
+        .order_by(col(ChatIdentity.id))
+    )
+    homes: dict[int, str] = {}
+    for agency_id, channel in rows.all():
+        if agency_id is not None:
+            homes.setdefault(agency_id, channel)
+    return homes
 
 
 async def warn_if_nearly_full(

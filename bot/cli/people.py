@@ -1,7 +1,7 @@
 """`dondoc people list` and `dondoc invite`: who is registered, and inviting more."""
 
 from datetime import timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -9,6 +9,10 @@ from bot.cli.support import UserError, cli_settings, cli_translator, friendly, r
 from bot.cli.tables import render_table
 from bot.settings import Settings
 from domain.access import Role
+from locales import Translate
+
+if TYPE_CHECKING:
+    from services.quotas import CappedBot
 
 
 def register(app: typer.Typer) -> None:
@@ -79,8 +83,9 @@ def invite(
     ] = False,
 ) -> None:
     """Create an invite code for an agency, or one per lead agency of a plan (--plan)."""
-    from bot.bootstrap import running_app
+    from bot.bootstrap import capped_bots, running_app
     from services import people as people_service
+    from services.quotas import assign_bots
     from services.unit_of_work import transaction
 
     settings = cli_settings()
@@ -103,9 +108,9 @@ def invite(
         return
     assert agency_code is not None
 
-    async def create() -> people_service.CreatedInvite:
+    async def create() -> tuple[people_service.CreatedInvite, "CappedBot | None"]:
         async with running_app(settings) as app, transaction(app.sessions) as session:
-            return await people_service.create_invite(
+            created = await people_service.create_invite(
                 session,
                 agency_code=agency_code,
                 role=role,
@@ -114,9 +119,13 @@ def invite(
                 now=app.clock(),
                 created_by="cli",
             )
+            [bot] = await assign_bots(
+                session, agency_ids=[created.invite.agency_id], bots=capped_bots(settings)
+            )
+            return created, bot
 
     try:
-        created = run_async(create())
+        created, zalo_bot = run_async(create())
     except people_service.UnknownAgencyError:
         raise UserError(
             _("Không có cơ quan mã {code}. Xem danh sách: dondoc agencies list").format(
@@ -136,23 +145,41 @@ def invite(
         link = people_service.deep_link(settings.telegram_bot_username, created.code)
         typer.echo(_("Liên kết Telegram: {link}").format(link=link))
     typer.echo(_("Người được mời gửi cho bot: /start {code}").format(code=created.code))
+    if _names_bots(settings):
+        typer.echo(_zalo_line(zalo_bot, created.code, _))
+
+
+def _names_bots(settings: Settings) -> bool:
+    """Whether invites say which Zalo bot to message: when there are several, or named."""
+    return len(settings.zalo_bots) > 1 or bool(settings.zalo_bot_names)
+
+
+def _zalo_line(bot: "CappedBot | None", code: str, _: Translate) -> str:
+    """Which Zalo bot the invited person messages (or that every bot is full)."""
+    if bot is None:
+        return _(
+            "Các bot Zalo đều đã đủ người dùng theo gói của Zalo: người này hãy dùng Telegram, "
+            "hoặc thêm một bot Zalo (DONDOC_ZALO_TOKEN)."
+        )
+    return _("Trên Zalo: tìm bot «{bot}» rồi gửi /start {code}").format(bot=bot.name, code=code)
 
 
 def _invite_plan(
     settings: Settings, *, plan: str, uses: int, expires: int, everyone: bool
 ) -> None:
     """`dondoc invite --plan`: one officer invite per lead agency, printed as a table."""
-    from bot.bootstrap import running_app
+    from bot.bootstrap import capped_bots, running_app
     from services import invites as invite_service
     from services import people as people_service
     from services.queries.scope import UnknownPlanError
+    from services.quotas import assign_bots
     from services.unit_of_work import transaction
 
     _ = cli_translator(settings)
 
-    async def create() -> invite_service.PlanInvites:
+    async def create() -> tuple[invite_service.PlanInvites, list["CappedBot | None"]]:
         async with running_app(settings) as app, transaction(app.sessions) as session:
-            return await invite_service.invite_plan_leads(
+            result = await invite_service.invite_plan_leads(
                 session,
                 plan=plan,
                 uses=uses,
@@ -161,9 +188,13 @@ def _invite_plan(
                 created_by="cli",
                 include_staffed=everyone,
             )
+            agencies = [c.invite.agency_id for c in result.created]
+            return result, await assign_bots(
+                session, agency_ids=agencies, bots=capped_bots(settings)
+            )
 
     try:
-        result = run_async(create())
+        result, zalo_bots = run_async(create())
     except UnknownPlanError:
         raise UserError(
             _(
@@ -172,23 +203,25 @@ def _invite_plan(
             ).format(plan=plan)
         ) from None
     username = settings.telegram_bot_username
+    named = _names_bots(settings)
     if result.created:
-        typer.echo(
-            render_table(
-                [_("Mã CQ"), _("Cơ quan"), _("Mã mời"), _("Liên kết")],
-                [
-                    [
-                        created.agency.code if created.agency else "",
-                        created.agency.name if created.agency else "",
-                        created.code,
-                        people_service.deep_link(username, created.code)
-                        if username
-                        else f"/start {created.code}",
-                    ]
-                    for created in result.created
-                ],
-            )
-        )
+        headers = [_("Mã CQ"), _("Cơ quan"), _("Mã mời"), _("Liên kết")]
+        rows: list[list[object]] = [
+            [
+                created.agency.code if created.agency else "",
+                created.agency.name if created.agency else "",
+                created.code,
+                people_service.deep_link(username, created.code)
+                if username
+                else f"/start {created.code}",
+            ]
+            for created in result.created
+        ]
+        if named:
+            headers.append(_("Bot Zalo"))
+            for row, bot in zip(rows, zalo_bots, strict=True):
+                row.append(bot.name if bot is not None else _("(đều đã đủ người)"))
+        typer.echo(render_table(headers, rows))
     typer.echo(
         _(
             "Đã tạo {count} mã mời cán bộ đầu mối cho {plan} · {uses} lượt mỗi mã · "

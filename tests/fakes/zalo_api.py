@@ -125,6 +125,8 @@ class FakeZaloApi:
         self.quota: int | None = None
         self._faults: dict[str, deque[Fault]] = {}
         self._updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        # Further bots served at the same address, each a fake of its own, by token.
+        self._bots: dict[str, FakeZaloApi] = {}
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -153,6 +155,19 @@ class FakeZaloApi:
             await self._runner.cleanup()
 
     # -- programming the fake -------------------------------------------------
+
+    def another_bot(self, *, token: str, bot_id: str, account_name: str) -> "FakeZaloApi":
+        """A second bot at the same address (Zalo serves every bot at one base URL): requests
+        with its token are its own, with their own calls, webhook, quota and faults."""
+        bot = FakeZaloApi(
+            token=token,
+            long_poll_cap=self.long_poll_cap,
+            bot_id=bot_id,
+            account_name=account_name,
+        )
+        bot.port = self.port
+        self._bots[token] = bot
+        return bot
 
     def push_update(self, update: dict[str, Any]) -> None:
         """Queue an update for the next getUpdates call."""
@@ -201,6 +216,9 @@ class FakeZaloApi:
     # -- the API ----------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
+        other = self._bots.get(request.match_info["token"])
+        if other is not None:
+            return await other._handle(request)
         method = request.match_info["method"]
         raw = await request.read()
         try:
