@@ -8,7 +8,13 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.support import UserError, cli_settings, cli_translator, friendly
+from bot.cli.support import (
+    UserError,
+    cli_settings,
+    cli_translator,
+    database_problem,
+    friendly,
+)
 from bot.errors import NoChannelError
 
 
@@ -71,6 +77,9 @@ def run(
             _("Không dùng được khoá ký liên kết tệp báo cáo: {error}").format(error=exc)
         ) from None
     except OSError as exc:
+        problem = database_problem(exc, _)
+        if problem is not None:
+            raise UserError(problem) from None
         raise UserError(
             _("Không mở được máy chủ HTTP {host}:{port}: {error}").format(
                 host=settings.http_host, port=settings.http_port, error=exc.strerror or exc
