@@ -8,18 +8,12 @@ from services import registration as registration_service
 from services.registration import Outcome
 from views.commands import help_text
 from views.messages import Outgoing
-from views.text import moment
+from views.text import moment, role_label
 
 
 def role_name(role: Role, _: Translate) -> str:
     """A role in words."""
-    names = {
-        Role.OFFICER: _("cán bộ đầu mối"),
-        Role.COORDINATOR: _("điều phối viên"),
-        Role.LEADER: _("lãnh đạo"),
-        Role.ADMIN: _("quản trị"),
-    }
-    return names[role]
+    return role_label(role, _)
 
 
 def stranger(ctx: Context) -> None:

@@ -10,6 +10,7 @@ from bot.cli.tables import render_table
 from bot.settings import Settings
 from domain.access import Role
 from locales import Translate
+from views.text import role_label
 
 if TYPE_CHECKING:
     from services.quotas import CappedBot
@@ -47,7 +48,7 @@ def people_list() -> None:
                 [
                     row.person.id,
                     row.person.name,
-                    row.person.role,
+                    role_label(row.person.role, _),
                     row.agency.code if row.agency else "",
                     ", ".join(row.channels),
                     _("có") if row.person.active else _("không"),
@@ -70,7 +71,9 @@ def invite(
             "(its number, e.g. 40/KH-UBND, or its id or file name)."
         ),
     ] = None,
-    role: Annotated[Role, typer.Option(help="Role the invite grants.")] = Role.OFFICER,
+    role: Annotated[
+        str, typer.Option(help="Role the invite grants: officer, coordinator or leader.")
+    ] = Role.OFFICER.value,
     uses: Annotated[
         int, typer.Option(min=1, max=1000, help="How many people may use each invite.")
     ] = 1,
@@ -90,6 +93,7 @@ def invite(
 
     settings = cli_settings()
     _ = cli_translator(settings)
+    granted = _invited_role(role, _)
     if (agency_code is None) == (plan is None):
         raise UserError(
             _(
@@ -98,10 +102,10 @@ def invite(
             )
         )
     if plan is not None:
-        if role is not Role.OFFICER:
+        if granted is not Role.OFFICER:
             raise UserError(
                 _("--plan chỉ tạo mã mời cho cán bộ đầu mối; hãy bỏ --role {role}.").format(
-                    role=role.value
+                    role=role
                 )
             )
         _invite_plan(settings, plan=plan, uses=uses, expires=expires, everyone=include_staffed)
@@ -113,7 +117,7 @@ def invite(
             created = await people_service.create_invite(
                 session,
                 agency_code=agency_code,
-                role=role,
+                role=granted,
                 uses=uses,
                 expires_in=timedelta(days=expires),
                 now=app.clock(),
@@ -136,7 +140,7 @@ def invite(
     typer.echo(
         _("Cơ quan: {agency} · vai trò: {role} · {uses} lượt · hết hạn sau {days} ngày").format(
             agency=created.agency.name if created.agency else "",
-            role=role.value,
+            role=role_label(granted, _),
             uses=uses,
             days=expires,
         )
@@ -147,6 +151,24 @@ def invite(
     typer.echo(_("Người được mời gửi cho bot: /start {code}").format(code=created.code))
     if _names_bots(settings):
         typer.echo(_zalo_line(zalo_bot, created.code, _))
+
+
+# What `--role` takes: administrators are not made by invite.
+_INVITED_ROLES = (Role.OFFICER, Role.COORDINATOR, Role.LEADER)
+
+
+def _invited_role(value: str, _: Translate) -> Role:
+    """The role `--role` names, or a clear error listing the three it takes."""
+    wanted = value.strip().lower()
+    for role in _INVITED_ROLES:
+        if wanted == role.value:
+            return role
+    raise UserError(
+        _(
+            "--role nhận một trong: officer (cán bộ đầu mối), coordinator (điều phối viên), "
+            "leader (lãnh đạo); không nhận «{value}»."
+        ).format(value=value)
+    )
 
 
 def _names_bots(settings: Settings) -> bool:

@@ -44,7 +44,7 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except ConfigError as exc:
-            fail(_("Cấu hình sai: {problem}").format(problem=exc))
+            fail(_("Cấu hình sai: {problem}").format(problem=exc.describe(_)))
         except StoreNotReadyError:
             fail(_("Cơ sở dữ liệu chưa sẵn sàng. Hãy chạy: dondoc db upgrade"))
         except UserError as exc:
