@@ -89,6 +89,8 @@ class Invite(SQLModel, table=True):
     code_hash: str = Field(max_length=64, unique=True, index=True)
     agency_id: int | None = Field(default=None, foreign_key="agency.id")
     role: str = Field(max_length=20)
+    # The invited person's name, for channels that do not tell it (the terminal).
+    name: str | None = Field(default=None, max_length=200)
     uses_left: int = 1
     expires_at: datetime = _when()
     created_by_id: int | None = Field(default=None, foreign_key="person.id")

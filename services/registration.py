@@ -154,7 +154,9 @@ async def register(
     state.locked_until = None
     session.add(state)
     agency = await session.get(Agency, invite.agency_id) if invite.agency_id else None
-    name = " ".join((display_name or "").split())[:MAX_NAME_LENGTH] or f"{channel}:{chat_id}"
+    # The channel's name for the person, else the invite's; the chat only as a last resort.
+    given = display_name or invite.name or ""
+    name = " ".join(given.split())[:MAX_NAME_LENGTH] or f"{channel}:{chat_id}"
     person = Person(
         name=name,
         role=Role(invite.role).value,

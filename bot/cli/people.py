@@ -84,6 +84,10 @@ def invite(
             "--all", help="With --plan: also agencies that already have a registered officer."
         ),
     ] = False,
+    name: Annotated[
+        str | None,
+        typer.Option(help="The invited person's name (the terminal does not tell it)."),
+    ] = None,
 ) -> None:
     """Create an invite code for an agency, or one per lead agency of a plan (--plan)."""
     from bot.bootstrap import capped_bots, running_app
@@ -122,6 +126,7 @@ def invite(
                 expires_in=timedelta(days=expires),
                 now=app.clock(),
                 created_by="cli",
+                name=name,
             )
             [bot] = await assign_bots(
                 session, agency_ids=[created.invite.agency_id], bots=capped_bots(settings)

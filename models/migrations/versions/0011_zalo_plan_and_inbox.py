@@ -1,9 +1,10 @@
-"""Zalo as published: a monthly message count per bot, and updates stored before they are
-acknowledged
+"""Zalo as published: a monthly message count per bot, updates stored before they are
+acknowledged; and the invited person's name
 
 channelmonth counts each bot's messages of the month against its plan (and remembers the
 80% warning and a spent quota, so coordinators are told once); inboundupdate holds a
-webhook's update from before the 200 answer until it is handled.
+webhook's update from before the 200 answer until it is handled; invite.name names the person
+on channels that do not tell their name (the terminal).
 
 Revision ID: 0011
 Revises: 0007
@@ -23,6 +24,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.add_column("invite", sa.Column("name", sa.String(length=200), nullable=True))
     op.create_table(
         "channelmonth",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -58,3 +60,5 @@ def downgrade() -> None:
     op.drop_index("ix_inboundupdate_due", table_name="inboundupdate")
     op.drop_table("inboundupdate")
     op.drop_table("channelmonth")
+    with op.batch_alter_table("invite") as batch:
+        batch.drop_column("name")
