@@ -55,6 +55,7 @@ def conversation_config(settings: Settings) -> ConversationConfig:
         data_dir=settings.data_dir,
         report=ReportConfig.from_settings(settings),
         capped_bots=capped_bots(settings),
+        send_window=settings.send_window,
     )
 
 

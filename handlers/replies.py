@@ -250,6 +250,20 @@ def _source_id(ctx: Context, outcome: Outcome) -> str | None:
     return base if outcome.applied == 1 else f"{base}#{outcome.applied}"
 
 
+def snoozed_phrase(snoozed: status_service.Snoozed, days: int, ctx: Context) -> str:
+    """When the reminder comes back; if the day asked for was off (or the hour outside the
+    send window), that it was moved to the next working moment."""
+    _ = ctx._
+    local = snoozed.until.astimezone(ctx.config.tz)
+    when = day(local.date(), locale=ctx.locale)
+    if not snoozed.moved:
+        return _("⏰ sẽ nhắc lại từ {date}").format(date=when)
+    return _(
+        "⏰ sẽ nhắc lại từ {date} lúc {time}: sau {days} ngày là ngày nghỉ hoặc ngoài giờ gửi "
+        "nhắc, nên dời sang giờ làm việc kế tiếp"
+    ).format(date=when, time=f"{local:%H:%M}", days=days)
+
+
 async def _do(ctx: Context, target: Target, want: Want, outcome: Outcome) -> None:
     """Apply one update to one target and note what to say about it."""
     _ = ctx._
@@ -260,15 +274,14 @@ async def _do(ctx: Context, target: Target, want: Want, outcome: Outcome) -> Non
                 _follow_up(ctx, outcome, target, Expect.DAYS)
                 return
             snoozed = await status_service.snooze(
-                ctx.session, actor=actor, target=target, days=want.days, now=ctx.now
+                ctx.session,
+                actor=actor,
+                target=target,
+                days=want.days,
+                now=ctx.now,
+                hours=ctx.config.hours,
             )
-            until = snoozed.until.astimezone(ctx.config.tz).date()
-            outcome.changed.append(
-                (
-                    snoozed.view,
-                    _("⏰ sẽ nhắc lại từ {date}").format(date=day(until, locale=ctx.locale)),
-                )
-            )
+            outcome.changed.append((snoozed.view, snoozed_phrase(snoozed, want.days, ctx)))
             return
         applied = await status_service.apply_status(
             ctx.session,
