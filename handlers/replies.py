@@ -349,7 +349,7 @@ async def on_button(ctx: Context) -> None:
         if nav is not None and nav.kind == button_data.WHICH:
             question = await _pending(ctx)
             if not isinstance(question, WhichQuestion):
-                ctx.reply(_("Câu hỏi này đã hết hạn. Xin gửi lại cập nhật của bạn."))
+                _answered_already(ctx)
                 return
             outcome = Outcome()
             await _answer_number(ctx, question, nav.number, outcome)
@@ -358,6 +358,10 @@ async def on_button(ctx: Context) -> None:
         ctx.reply(_("Nút này không còn dùng được. Gõ /help để xem các lệnh."))
         return
     target = Target(press.assignment_id, press.occurrence_id)
+    if press.value is not None and not await _asked(ctx, press.action, target):
+        # A figure comes only from a follow-up question's buttons: that question is over.
+        _answered_already(ctx)
+        return
     outcome = Outcome()
     want = {
         ButtonAction.DONE: Want(ReplyAction.DONE),
@@ -369,6 +373,22 @@ async def on_button(ctx: Context) -> None:
         want = Want(ReplyAction.DONE)
     await _do(ctx, target, want, outcome)
     await _finish(ctx, outcome)
+
+
+async def _asked(ctx: Context, action: ButtonAction, target: Target) -> bool:
+    """Whether the chat's open question is the one whose button this is."""
+    expect = Expect.PERCENT if action is ButtonAction.PROGRESS else Expect.DAYS
+    question = await _pending(ctx)
+    return (
+        isinstance(question, FollowQuestion)
+        and question.expect is expect
+        and question.target == target
+    )
+
+
+def _answered_already(ctx: Context) -> None:
+    """A button of a question that was answered (or replaced, or forgotten) was pressed."""
+    ctx.reply(ctx._("Câu hỏi này đã được trả lời. Nếu cần thay đổi, xin gửi cập nhật mới."))
 
 
 async def by_handles(ctx: Context, args: str, action: ReplyAction) -> None:

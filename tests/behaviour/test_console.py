@@ -93,7 +93,11 @@ def test_an_invited_officer_registers_and_reports_in_the_terminal(
     invite = out.split("Mã mời: ")[1].split()[0]
 
     code, out = dondoc(
-        url, "chat", "--invite", invite, stdin=f"/viec\n#{late} 60%\n/tiendo {later}\n2\n"
+        url,
+        "chat",
+        "--invite",
+        invite,
+        stdin=f"/viec\n#{late} 60%\n/tiendo {later}\n2\n4\n1\n",
     )
 
     assert code == 0, out
@@ -103,7 +107,8 @@ def test_an_invited_officer_registers_and_reports_in_the_terminal(
     assert f"✅ Đã ghi nhận #{late} III.12" in out and "60%" in out
     # The follow-up buttons are numbered options; typing "2" pressed "50%".
     assert "[1] 25%  [2] 50%  [3] 75%  [4] ✅ Xong" in out
-    assert out.rstrip().endswith("Gõ /undo trong 10 phút nếu nhầm.")
+    # The question was answered by "2": a stray "4" or "1" afterwards presses nothing.
+    assert out.count("Câu hỏi này đã được trả lời") == 2
     assignments, changes, identities = asyncio.run(_stored(url))
     assert [(a.status, a.progress) for a in assignments[:2]] == [
         ("in_progress", 60),

@@ -367,3 +367,33 @@ async def test_a_snooze_lands_on_a_working_day_inside_the_send_window_and_says_s
     else:
         assert "sẽ nhắc lại từ Thứ Sáu, 24/11/2023" in confirmed
         assert "ngày nghỉ" not in confirmed
+
+
+async def test_an_answered_questions_buttons_stop_working_and_a_late_press_says_so(
+    sessions: Sessions,
+) -> None:
+    world = World(sessions)
+    await world.setup_agencies()
+    await world.person("Chị Lan", chat_id="lan")
+    plan = await world.plan()
+    handle = await world.task(plan, "III.12", due=date(2023, 12, 31))
+    await world.reminder("lan", [(handle, None)], provider_message_id="7")
+    [asked] = await world.send("lan", button=encode(ButtonPress(ButtonAction.PROGRESS, handle)))
+    quarter, half, _three_quarters, done = asked.buttons[0]
+    await world.send("lan", button=done.data)
+    assert (await world.assignment(handle)).status == "done"
+
+    # A stray press of the answered question's "50%" changes nothing.
+    late = await world.say("lan", button=half.data)
+    assert "Câu hỏi này đã được trả lời" in late
+    assert (await world.assignment(handle)).status == "done"
+    [when] = await world.send("lan", button=encode(ButtonPress(ButtonAction.SNOOZE, handle)))
+    await world.say("lan", "3 ngày")
+    assert "đã được trả lời" in await world.say("lan", button=when.buttons[0][0].data)
+    # Nor does a question replaced by another: its buttons are no longer the open question.
+    [asked] = await world.send("lan", button=encode(ButtonPress(ButtonAction.PROGRESS, handle)))
+    await world.send("lan", button=encode(ButtonPress(ButtonAction.SNOOZE, handle)))
+    assert "đã được trả lời" in await world.say("lan", button=asked.buttons[0][0].data)
+    stored = await world.assignment(handle)
+    assert (stored.status, stored.progress) == ("in_progress", 0)  # not the stale 25%
+    assert quarter.data != half.data
