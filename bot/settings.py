@@ -362,8 +362,9 @@ def load_settings(**overrides: object) -> Settings:
         raise ConfigError(problems) from None
 
 
-# pydantic's own checks, by error type, and what they say (with their ctx values).
-_PYDANTIC_MESSAGES = {
+# pydantic's own checks, by error type, and what they say (with their ctx values); the
+# command line reads its options' errors with them too (bot.cli.usage).
+PYDANTIC_MESSAGES = {
     "int_parsing": N_("phải là một số nguyên"),
     "int_type": N_("phải là một số nguyên"),
     "int_from_float": N_("phải là một số nguyên"),
@@ -383,7 +384,7 @@ def _problem(variable: str | None, error: Any) -> Problem:
     cause = context.get("error")
     if isinstance(cause, Invalid):
         return Problem(variable, cause.message, cause.params)
-    message = _PYDANTIC_MESSAGES.get(error["type"])
+    message = PYDANTIC_MESSAGES.get(error["type"])
     if message is not None:
         return Problem(variable, message, {k: str(v) for k, v in context.items()})
     return Problem(variable, N_("giá trị không hợp lệ ({detail})"), {"detail": error["msg"]})

@@ -8,7 +8,7 @@ from services import registration as registration_service
 from services.registration import Outcome
 from views.commands import help_text
 from views.messages import Outgoing
-from views.text import moment, role_label
+from views.text import channel_label, moment, role_label
 
 
 def role_name(role: Role, _: Translate) -> str:
@@ -122,7 +122,7 @@ def _welcome(ctx: Context, result: registration_service.RegistrationResult) -> N
                     name=person.name,
                     role=role_name(Role(person.role), _),
                     agency=agency.name if agency else _("toàn thành phố"),
-                    channel=ctx.incoming.channel,
+                    channel=channel_label(ctx.incoming.channel, _),
                     id=person.id,
                 )
             )

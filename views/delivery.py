@@ -5,8 +5,8 @@ named as people know it.
 """
 
 from locales import N_, gettext_for
-from models.enums import Channel
 from views.messages import Outgoing
+from views.text import channel_label
 
 _BLOCKED_NOTICE = N_(
     "⚠️ {who} đã chặn bot hoặc rời cuộc trò chuyện trên {channel} nên không nhận được tin nhắn "
@@ -52,16 +52,10 @@ def _notice(
     template: str, *, who: str, channel: str, locale: str, attempts: int = 0, excerpt: str = ""
 ) -> Outgoing:
     _ = gettext_for(locale)
-    text = _(template).format(who=who, channel=_channel_name(channel), attempts=attempts)
+    text = _(template).format(who=who, channel=channel_label(channel, _), attempts=attempts)
     if excerpt:
         text += "\n" + _(_EXCERPT).format(text=excerpt)
     return Outgoing(text=text)
-
-
-def _channel_name(channel: str) -> str:
-    # Every Zalo bot is "Zalo" to the reader ("zalo-…" channels are further bots).
-    names: dict[Channel | None, str] = {Channel.TELEGRAM: "Telegram", Channel.ZALO: "Zalo"}
-    return names.get(Channel.of(channel), channel)
 
 
 def quota_spent_notice(*, bot: str, locale: str) -> Outgoing:

@@ -15,6 +15,7 @@ from domain.access import Role
 from domain.deadlines import DeadlineKind
 from domain.status import Status
 from locales import N_, Translate, normalise_locale
+from models.enums import Channel
 from views.rows import AssignmentView
 
 TITLE_LENGTH = 70
@@ -90,6 +91,18 @@ _AGENCY_KIND_LABELS = {
     "group": N_("nhóm"),
     "other": N_("khác"),
 }
+
+
+def channel_label(channel: str, _: Translate) -> str:
+    """Where someone talks to the bot, as people know it: "Telegram", "Zalo", "dòng lệnh"."""
+    kind = Channel.of(channel)
+    if kind is Channel.TELEGRAM:
+        return "Telegram"
+    if kind is Channel.ZALO:
+        return "Zalo"
+    if kind is Channel.CONSOLE:
+        return _("dòng lệnh")
+    return channel
 
 
 def role_label(role: Role | str, _: Translate) -> str:

@@ -36,6 +36,7 @@ async def _chat(
     )
     async with service:
         app = service.app
+        sender.sessions = app.sessions
         if invite is not None and name is None:
             name = await _invited_name(app.sessions, code=invite, now=app.clock(), _=_)
         if person is not None:
