@@ -56,7 +56,7 @@ def test_a_plan_invites_each_lead_agency_once_and_skips_those_already_staffed(
         assert dondoc(url, *step)[0] == 0
     _, out = dondoc(url, "invite", "STTTT")
     code = out.split("Mã mời: ")[1].split()[0]
-    assert dondoc(url, "chat", "--invite", code, stdin="")[0] == 0
+    assert dondoc(url, "chat", "--invite", code, "--name", "Nguyễn Văn An", stdin="")[0] == 0
     before = len(asyncio.run(_invites(url)))
 
     status, out = dondoc(url, "invite", "--plan", "40/KH-UBND", "--uses", "2")
