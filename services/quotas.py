@@ -27,9 +27,6 @@ from views.delivery import (
 
 log = logging.getLogger(__name__)
 
-# Coordinators are warned when this share of a limit is used.
-WARN_SHARE = 0.8
-
 
 @dataclass(frozen=True)
 class PlanLimits:
@@ -49,7 +46,8 @@ class CappedBot:
 
 
 def warn_at(limit: int) -> int:
-    """The count at which coordinators hear that `limit` is nearly reached (80%)."""
+    """The count at which coordinators hear that `limit` is nearly reached: 80% of it,
+    rounded up."""
     return max(1, -(-limit * 8 // 10))
 
 
