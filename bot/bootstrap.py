@@ -38,6 +38,7 @@ from scheduler.jobs import JobConfig
 from scheduler.leader import Leadership
 from scheduler.wiring import build_scheduler
 from services.clock import Clock, system_clock
+from services.quotas import CappedBot
 from services.reminders.load import ReminderSettings
 from services.summary import ReportConfig
 from services.unit_of_work import Sessions, make_sessionmaker
@@ -54,6 +55,16 @@ def conversation_config(settings: Settings) -> ConversationConfig:
         data_dir=settings.data_dir,
         report=ReportConfig.from_settings(settings),
         bot_username=settings.telegram_bot_username,
+        capped_bots=capped_bots(settings),
+        send_window=settings.send_window,
+    )
+
+
+def capped_bots(settings: Settings) -> tuple[CappedBot, ...]:
+    """Every Zalo bot with its plan's user cap (DONDOC_ZALO_PLAN_USERS)."""
+    return tuple(
+        CappedBot(channel=bot.channel, name=bot.name, user_cap=settings.zalo_plan_users)
+        for bot in settings.zalo_bots
     )
 
 
@@ -183,19 +194,27 @@ async def _start_telegram(context: ChannelContext) -> ChannelRuntime:
     return await start_telegram(context.app, context.conversation, context.http)
 
 
-async def _start_zalo(context: ChannelContext) -> ChannelRuntime:
-    from bot.channels.zalo.runtime import start_zalo
+def _zalo_starter(index: int) -> ChannelStarter:
+    """The starter of the `index`-th configured Zalo bot."""
 
-    return await start_zalo(context.app, context.conversation, context.http, wake=context.wake)
+    async def start(context: ChannelContext) -> ChannelRuntime:
+        from bot.channels.zalo.runtime import start_zalo
+
+        return await start_zalo(
+            context.app, context.conversation, context.http, index=index, wake=context.wake
+        )
+
+    return start
 
 
 def configured_channels(settings: Settings) -> dict[str, ChannelStarter]:
-    """The channels whose token is configured (DONDOC_TELEGRAM_TOKEN, DONDOC_ZALO_TOKEN)."""
+    """The channels whose token is configured (DONDOC_TELEGRAM_TOKEN, DONDOC_ZALO_TOKEN: one
+    channel per Zalo bot)."""
     channels: dict[str, ChannelStarter] = {}
     if settings.telegram_token is not None:
         channels[Channel.TELEGRAM] = _start_telegram
-    if settings.zalo_token is not None:
-        channels[Channel.ZALO] = _start_zalo
+    for index, bot in enumerate(settings.zalo_bots):
+        channels[bot.channel] = _zalo_starter(index)
     return channels
 
 

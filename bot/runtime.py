@@ -13,6 +13,7 @@ import logging
 from bot.bootstrap import build
 from bot.errors import NoChannelError
 from bot.settings import Settings
+from scheduler.jobs import check_coming_year
 from services.clock import Clock, system_clock
 from services.report_files import load_writers
 
@@ -37,6 +38,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event, clock: Clock = syste
     if settings.telegram_token is None and settings.zalo_token is None:
         raise NoChannelError
     load_writers()
+    check_coming_year(settings.tz, now=clock())
     async with build(settings, clock=clock) as service:
         freeze_startup_objects()
         log.info(

@@ -4,16 +4,21 @@ This is the only module that reads the environment; everything else receives a
 `Settings` instance from the composition root.
 """
 
+import hashlib
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from domain.calendar import WorkCalendar, parse_weekdays
+from locales import N_, Translate, gettext_for
+from models.enums import zalo_channel
 
 ENV_PREFIX = "DONDOC_"
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -25,8 +30,53 @@ _CRON_DAY = r"(?:mon|tue|wed|thu|fri|sat|sun)(?:-(?:mon|tue|wed|thu|fri|sat|sun)
 _WEEKLY_CRON = re.compile(rf"^({_CRON_DAY}(?:,{_CRON_DAY})*)\s+(\d{{1,2}}):(\d{{2}})$")
 
 
+class Invalid(ValueError):
+    """A setting's value is wrong: why, as a msgid to translate, and its parameters."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One wrong setting: the variable (None for a rule across several) and why."""
+
+    variable: str | None
+    message: str
+    params: Mapping[str, object]
+
+    def describe(self, _: Translate) -> str:
+        """The problem in the reader's language, naming the variable."""
+        text = _(self.message).format(**self.params)
+        return f"{self.variable}: {text}" if self.variable else text
+
+
 class ConfigError(Exception):
-    """A configuration value is wrong; the message names the variable."""
+    """A configuration value is wrong; `describe` says which and why, naming the variable."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__(self.describe(gettext_for("en")))
+
+    def describe(self, _: Translate) -> str:
+        """Every problem, in the reader's language."""
+        return "; ".join(problem.describe(_) for problem in self.problems)
+
+
+@dataclass(frozen=True)
+class ZaloBot:
+    """One configured Zalo bot: its channel, token, and the name people find it by."""
+
+    channel: str
+    token: SecretStr
+    # The bot's id (the token's part before ":"), or a digest of the token when it has none.
+    key: str
+    name: str
+
+
+_BOT_ID = re.compile(r"^[A-Za-z0-9]{1,64}$")
 
 
 class Settings(BaseSettings):
@@ -46,7 +96,14 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
 
+    # One token, or several separated by commas: one bot per group of agencies, so that no
+    # bot passes its plan's user cap. Keep the order: the first is the channel "zalo".
     zalo_token: SecretStr | None = None
+    # The names people find the bots by in Zalo, in the order of the tokens.
+    zalo_bot_names: Annotated[tuple[str, ...], NoDecode] = ()
+    # The Zalo plan's limits per bot; defaults: the published Basic plan.
+    zalo_plan_users: int = Field(default=50, ge=1, le=10_000_000)
+    zalo_plan_messages: int = Field(default=3000, ge=1, le=1_000_000_000)
     zalo_api_base: str = "https://bot-api.zaloplatforms.com"
     zalo_webhook_secret: SecretStr | None = None
     zalo_webhook_url: str | None = None
@@ -90,7 +147,7 @@ class Settings(BaseSettings):
                 return driver + value[len(plain) :]
         if value.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
             return value
-        raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        raise Invalid(N_("phải là địa chỉ sqlite:/// hoặc postgresql://"))
 
     @field_validator("timezone")
     @classmethod
@@ -98,7 +155,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+            raise Invalid(N_("không có múi giờ «{value}»"), value=value) from exc
         return value
 
     @field_validator(
@@ -109,14 +166,14 @@ class Settings(BaseSettings):
         if value is None or value == "":
             return None
         if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
+            raise Invalid(N_("phải bắt đầu bằng http:// hoặc https://"))
         return value.rstrip("/")
 
     @field_validator("telegram_webhook_secret")
     @classmethod
     def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not _TELEGRAM_SECRET.match(value.get_secret_value()):
-            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+            raise Invalid(N_("phải gồm 1-256 ký tự A-Z, a-z, 0-9, _ và -"))
         return value
 
     @field_validator("zalo_webhook_url")
@@ -125,7 +182,7 @@ class Settings(BaseSettings):
         if value is None or value == "":
             return None
         if not value.startswith(("http://", "https://")):
-            raise ValueError("must be the public https:// URL of /zalo/webhook")
+            raise Invalid(N_("phải là địa chỉ https:// công khai của /zalo/webhook"))
         return value
 
     @field_validator("zalo_webhook_secret")
@@ -133,8 +190,32 @@ class Settings(BaseSettings):
     def _zalo_secret(cls, value: SecretStr | None) -> SecretStr | None:
         # Zalo's setWebhook takes a secret_token of 8-256 characters.
         if value is not None and not 8 <= len(value.get_secret_value()) <= 256:
-            raise ValueError("must be 8-256 characters")
+            raise Invalid(N_("phải dài 8-256 ký tự"))
         return value
+
+    @field_validator("zalo_token")
+    @classmethod
+    def _zalo_tokens(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        tokens = [t.strip() for t in value.get_secret_value().split(",")]
+        if not all(tokens):
+            raise Invalid(
+                N_("phải là một token, hoặc nhiều token cách nhau bằng dấu phẩy, không để trống")
+            )
+        if len(set(tokens)) != len(tokens):
+            raise Invalid(N_("có token được ghi hai lần"))
+        keys = [_bot_key(t) for t in tokens]
+        if len(set(keys)) != len(keys):
+            raise Invalid(N_("có hai token của cùng một bot"))
+        return SecretStr(",".join(tokens))
+
+    @field_validator("zalo_bot_names", mode="before")
+    @classmethod
+    def _names(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        return tuple(name.strip() for name in value.split(",") if name.strip())
 
     @field_validator("send_window", mode="before")
     @classmethod
@@ -143,20 +224,27 @@ class Settings(BaseSettings):
             return value
         match = _WINDOW.match(value)
         if not match:
-            raise ValueError("must look like 08:00-17:00")
+            raise Invalid(N_("phải có dạng 08:00-17:00"))
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         try:
             start, end = time(h1, m1), time(h2, m2)
         except ValueError as exc:
-            raise ValueError("must look like 08:00-17:00") from exc
+            raise Invalid(N_("phải có dạng 08:00-17:00")) from exc
         if start >= end:
-            raise ValueError("the window must end after it starts")
+            raise Invalid(N_("giờ kết thúc phải sau giờ bắt đầu"))
         return (start, end)
 
     @field_validator("working_days", mode="before")
     @classmethod
     def _weekdays(cls, value: object) -> object:
-        return parse_weekdays(value) if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        try:
+            return parse_weekdays(value)
+        except ValueError as exc:
+            raise Invalid(
+                N_("phải là các ngày trong tuần, ví dụ Mon-Fri, T2-T6 hoặc Mon,Tue,Thu")
+            ) from exc
 
     @field_validator("extra_days_off", "extra_working_days", mode="before")
     @classmethod
@@ -166,8 +254,8 @@ class Settings(BaseSettings):
         try:
             return tuple(date.fromisoformat(p.strip()) for p in value.split(",") if p.strip())
         except ValueError as exc:
-            raise ValueError(
-                "must be ISO dates separated by commas (2024-02-10,2024-02-17)"
+            raise Invalid(
+                N_("phải là các ngày YYYY-MM-DD cách nhau bằng dấu phẩy (2024-02-10,2024-02-17)")
             ) from exc
 
     @field_validator("weekly_summary_cron")
@@ -185,11 +273,38 @@ class Settings(BaseSettings):
     def _webhook_needs_its_secret(self) -> "Settings":
         # Without the secret anyone who finds the URL could post updates as Telegram.
         if self.telegram_webhook_url and self.telegram_webhook_secret is None:
-            raise ValueError(
-                f"{ENV_PREFIX}TELEGRAM_WEBHOOK_SECRET is required when "
-                f"{ENV_PREFIX}TELEGRAM_WEBHOOK_URL is set"
+            raise Invalid(
+                N_("cần đặt {secret} khi đã đặt {url}"),
+                secret=f"{ENV_PREFIX}TELEGRAM_WEBHOOK_SECRET",
+                url=f"{ENV_PREFIX}TELEGRAM_WEBHOOK_URL",
             )
         return self
+
+    @model_validator(mode="after")
+    def _names_fit_the_tokens(self) -> "Settings":
+        if len(self.zalo_bot_names) > len(self.zalo_bots):
+            raise Invalid(
+                N_("{names} có {count} tên bot nhưng {tokens} chỉ có {tokens_count} token"),
+                names=f"{ENV_PREFIX}ZALO_BOT_NAMES",
+                count=len(self.zalo_bot_names),
+                tokens=f"{ENV_PREFIX}ZALO_TOKEN",
+                tokens_count=len(self.zalo_bots),
+            )
+        return self
+
+    @property
+    def zalo_bots(self) -> tuple[ZaloBot, ...]:
+        """Every configured Zalo bot, in the order of DONDOC_ZALO_TOKEN."""
+        if self.zalo_token is None:
+            return ()
+        tokens = self.zalo_token.get_secret_value().split(",")
+        bots = []
+        for index, token in enumerate(tokens):
+            key = _bot_key(token)
+            names = self.zalo_bot_names
+            name = names[index] if index < len(names) else f"Zalo {index + 1} ({key})"
+            bots.append(ZaloBot(zalo_channel(index, key), SecretStr(token), key, name))
+        return tuple(bots)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -214,14 +329,22 @@ class Settings(BaseSettings):
         return ",".join(_WEEKDAY_NAMES[d].capitalize() for d in sorted(self.working_days))
 
 
+def _bot_key(token: str) -> str:
+    """A bot's id from its token ("<id>:<secret>"), or a digest when it has no usable id."""
+    head = token.split(":", 1)[0]
+    if ":" in token and _BOT_ID.match(head):
+        return head
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
 def parse_weekly_cron(value: str) -> tuple[str, int, int]:
     """Read "mon 07:30" or "mon-fri 16:00" into (cron day_of_week, hour, minute)."""
     match = _WEEKLY_CRON.match(value.strip().lower())
     if not match:
-        raise ValueError("must look like 'mon 07:30' (weekdays mon..sun, then HH:MM)")
+        raise Invalid(N_("phải có dạng 'mon 07:30' (các ngày mon..sun, rồi HH:MM)"))
     days, hour, minute = match.group(1), int(match.group(2)), int(match.group(3))
     if hour > 23 or minute > 59:
-        raise ValueError(f"{hour}:{minute:02d} is not a time of day")
+        raise Invalid(N_("{time} không phải giờ trong ngày"), time=f"{hour}:{minute:02d}")
     return days, hour, minute
 
 
@@ -233,7 +356,35 @@ def load_settings(**overrides: object) -> Settings:
         problems = []
         for error in exc.errors():
             field = ".".join(str(part) for part in error["loc"][:1])
-            message = error["msg"].removeprefix("Value error, ")
             # A rule across several variables names them in its own message.
-            problems.append(f"{ENV_PREFIX}{field.upper()}: {message}" if field else message)
-        raise ConfigError("; ".join(problems)) from None
+            variable = f"{ENV_PREFIX}{field.upper()}" if field else None
+            problems.append(_problem(variable, error))
+        raise ConfigError(problems) from None
+
+
+# pydantic's own checks, by error type, and what they say (with their ctx values); the
+# command line reads its options' errors with them too (bot.cli.usage).
+PYDANTIC_MESSAGES = {
+    "int_parsing": N_("phải là một số nguyên"),
+    "int_type": N_("phải là một số nguyên"),
+    "int_from_float": N_("phải là một số nguyên"),
+    "float_parsing": N_("phải là một số"),
+    "float_type": N_("phải là một số"),
+    "bool_parsing": N_("phải là true hoặc false"),
+    "greater_than_equal": N_("phải từ {ge} trở lên"),
+    "greater_than": N_("phải lớn hơn {gt}"),
+    "less_than_equal": N_("không được quá {le}"),
+    "less_than": N_("phải nhỏ hơn {lt}"),
+    "literal_error": N_("phải là một trong: {expected}"),
+}
+
+
+def _problem(variable: str | None, error: Any) -> Problem:
+    context = error.get("ctx") or {}
+    cause = context.get("error")
+    if isinstance(cause, Invalid):
+        return Problem(variable, cause.message, cause.params)
+    message = PYDANTIC_MESSAGES.get(error["type"])
+    if message is not None:
+        return Problem(variable, message, {k: str(v) for k, v in context.items()})
+    return Problem(variable, N_("giá trị không hợp lệ ({detail})"), {"detail": error["msg"]})

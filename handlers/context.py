@@ -2,15 +2,17 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from domain.access import Actor
 from domain.calendar import WorkCalendar
+from domain.reminders import OfficeHours
 from locales import Translate, gettext_for
 from models.tables import Person
+from services.quotas import CappedBot
 from services.summary import ReportConfig
 from services.unit_of_work import UnitOfWork
 from views.messages import Button, Incoming, MenuChange, Outgoing
@@ -27,6 +29,16 @@ class ConversationConfig:
     report: ReportConfig
     # The Telegram bot's username, for invite links (None: links are not offered).
     bot_username: str | None = None
+    # Bots whose platform plan caps their users (each Zalo bot), in the configured order.
+    capped_bots: tuple[CappedBot, ...] = ()
+    # When reminders may go out (DONDOC_SEND_WINDOW): a snooze ends inside it.
+    send_window: tuple[time, time] = (time(8, 0), time(17, 0))
+
+    @property
+    def hours(self) -> OfficeHours:
+        """The send window on the working days of the calendar, in the configured zone."""
+        start, end = self.send_window
+        return OfficeHours(self.calendar, start, end, self.tz)
 
 
 class FileTooLarge(Exception):

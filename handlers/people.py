@@ -8,18 +8,12 @@ from services import registration as registration_service
 from services.registration import Outcome
 from views.commands import help_text
 from views.messages import Outgoing
-from views.text import moment
+from views.text import channel_label, moment, role_label
 
 
 def role_name(role: Role, _: Translate) -> str:
     """A role in words."""
-    names = {
-        Role.OFFICER: _("cán bộ đầu mối"),
-        Role.COORDINATOR: _("điều phối viên"),
-        Role.LEADER: _("lãnh đạo"),
-        Role.ADMIN: _("quản trị"),
-    }
-    return names[role]
+    return role_label(role, _)
 
 
 def stranger(ctx: Context) -> None:
@@ -60,6 +54,7 @@ async def register(ctx: Context, args: str) -> None:
         display_name=incoming.sender_name,
         locale=incoming.language or ctx.config.default_locale,
         now=ctx.now,
+        bots=ctx.config.capped_bots,
     )
     tz = ctx.config.tz
     if result.outcome is Outcome.ALREADY_REGISTERED:
@@ -77,8 +72,30 @@ async def register(ctx: Context, args: str) -> None:
         ctx.reply(_("Mã mời đã hết hạn. Vui lòng xin điều phối viên một mã mới."))
     elif result.outcome is Outcome.USED_UP:
         ctx.reply(_("Mã mời đã được dùng hết. Vui lòng xin điều phối viên một mã mới."))
+    elif result.outcome is Outcome.BOT_FULL:
+        _bot_full(ctx, result, code)
     else:
         _welcome(ctx, result)
+
+
+def _bot_full(ctx: Context, result: registration_service.RegistrationResult, code: str) -> None:
+    """The bot has all the users its Zalo plan allows: say so, and where to go instead."""
+    _ = ctx._
+    assert result.bot is not None
+    full = _(
+        "Xin lỗi, bot Zalo này đã đủ {cap} người dùng theo gói của Zalo nên chưa nhận thêm "
+        "người; mã mời của bạn vẫn dùng được."
+    ).format(cap=result.bot.user_cap)
+    if result.elsewhere is not None:
+        then = _("Vui lòng tìm bot Zalo «{bot}» và gửi cho bot đó: /start {code}").format(
+            bot=result.elsewhere.name, code=code
+        )
+    else:
+        then = _(
+            "Vui lòng báo điều phối viên: họ sẽ cấp mã mời dùng Telegram, hoặc thêm một bot "
+            "Zalo mới."
+        )
+    ctx.reply(f"{full} {then}")
 
 
 def _welcome(ctx: Context, result: registration_service.RegistrationResult) -> None:
@@ -105,7 +122,7 @@ def _welcome(ctx: Context, result: registration_service.RegistrationResult) -> N
                     name=person.name,
                     role=role_name(Role(person.role), _),
                     agency=agency.name if agency else _("toàn thành phố"),
-                    channel=ctx.incoming.channel,
+                    channel=channel_label(ctx.incoming.channel, _),
                     id=person.id,
                 )
             )

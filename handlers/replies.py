@@ -250,6 +250,20 @@ def _source_id(ctx: Context, outcome: Outcome) -> str | None:
     return base if outcome.applied == 1 else f"{base}#{outcome.applied}"
 
 
+def snoozed_phrase(snoozed: status_service.Snoozed, days: int, ctx: Context) -> str:
+    """When the reminder comes back; if the day asked for was off (or the hour outside the
+    send window), that it was moved to the next working moment."""
+    _ = ctx._
+    local = snoozed.until.astimezone(ctx.config.tz)
+    when = day(local.date(), locale=ctx.locale)
+    if not snoozed.moved:
+        return _("⏰ sẽ nhắc lại từ {date}").format(date=when)
+    return _(
+        "⏰ sẽ nhắc lại từ {date} lúc {time}: sau {days} ngày là ngày nghỉ hoặc ngoài giờ gửi "
+        "nhắc, nên dời sang giờ làm việc kế tiếp"
+    ).format(date=when, time=f"{local:%H:%M}", days=days)
+
+
 async def _do(ctx: Context, target: Target, want: Want, outcome: Outcome) -> None:
     """Apply one update to one target and note what to say about it."""
     _ = ctx._
@@ -260,15 +274,14 @@ async def _do(ctx: Context, target: Target, want: Want, outcome: Outcome) -> Non
                 _follow_up(ctx, outcome, target, Expect.DAYS)
                 return
             snoozed = await status_service.snooze(
-                ctx.session, actor=actor, target=target, days=want.days, now=ctx.now
+                ctx.session,
+                actor=actor,
+                target=target,
+                days=want.days,
+                now=ctx.now,
+                hours=ctx.config.hours,
             )
-            until = snoozed.until.astimezone(ctx.config.tz).date()
-            outcome.changed.append(
-                (
-                    snoozed.view,
-                    _("⏰ sẽ nhắc lại từ {date}").format(date=day(until, locale=ctx.locale)),
-                )
-            )
+            outcome.changed.append((snoozed.view, snoozed_phrase(snoozed, want.days, ctx)))
             return
         applied = await status_service.apply_status(
             ctx.session,
@@ -336,7 +349,7 @@ async def on_button(ctx: Context) -> None:
         if nav is not None and nav.kind == button_data.WHICH:
             question = await _pending(ctx)
             if not isinstance(question, WhichQuestion):
-                ctx.reply(_("Câu hỏi này đã hết hạn. Xin gửi lại cập nhật của bạn."))
+                _answered_already(ctx)
                 return
             outcome = Outcome()
             await _answer_number(ctx, question, nav.number, outcome)
@@ -345,6 +358,10 @@ async def on_button(ctx: Context) -> None:
         ctx.reply(_("Nút này không còn dùng được. Gõ /help để xem các lệnh."))
         return
     target = Target(press.assignment_id, press.occurrence_id)
+    if press.value is not None and not await _asked(ctx, press.action, target):
+        # A figure comes only from a follow-up question's buttons: that question is over.
+        _answered_already(ctx)
+        return
     outcome = Outcome()
     want = {
         ButtonAction.DONE: Want(ReplyAction.DONE),
@@ -356,6 +373,22 @@ async def on_button(ctx: Context) -> None:
         want = Want(ReplyAction.DONE)
     await _do(ctx, target, want, outcome)
     await _finish(ctx, outcome)
+
+
+async def _asked(ctx: Context, action: ButtonAction, target: Target) -> bool:
+    """Whether the chat's open question is the one whose button this is."""
+    expect = Expect.PERCENT if action is ButtonAction.PROGRESS else Expect.DAYS
+    question = await _pending(ctx)
+    return (
+        isinstance(question, FollowQuestion)
+        and question.expect is expect
+        and question.target == target
+    )
+
+
+def _answered_already(ctx: Context) -> None:
+    """A button of a question that was answered (or replaced, or forgotten) was pressed."""
+    ctx.reply(ctx._("Câu hỏi này đã được trả lời. Nếu cần thay đổi, xin gửi cập nhật mới."))
 
 
 async def by_handles(ctx: Context, args: str, action: ReplyAction) -> None:

@@ -7,11 +7,37 @@ from enum import StrEnum
 
 
 class Channel(StrEnum):
-    """Where a person talks to the bot."""
+    """Where a person talks to the bot.
+
+    A deployment may run several Zalo bots (each plan's user cap is per bot): the first is
+    the channel "zalo", each further one "zalo-<its id>" (`zalo_channel`), so that ledger,
+    outbox, pacing and chat identities are per bot. `of` tells the kind of any channel name.
+    """
 
     TELEGRAM = "telegram"
     ZALO = "zalo"
     CONSOLE = "console"
+
+    @classmethod
+    def of(cls, name: str) -> "Channel | None":
+        """The kind of a channel name ("zalo-123" is a Zalo bot), or None for an unknown one."""
+        if name.startswith(f"{cls.ZALO.value}-"):
+            return cls.ZALO
+        try:
+            return cls(name)
+        except ValueError:
+            return None
+
+
+# Channel names are stored in 20 characters: "zalo-" and the end of the bot's id.
+_BOT_KEY_LENGTH = 15
+
+
+def zalo_channel(index: int, bot_key: str) -> str:
+    """The channel of the `index`-th configured Zalo bot (0: "zalo"), keyed by its id."""
+    if index == 0:
+        return Channel.ZALO.value
+    return f"{Channel.ZALO.value}-{bot_key[-_BOT_KEY_LENGTH:]}"
 
 
 class AssignmentRole(StrEnum):

@@ -97,6 +97,8 @@ class Invite(SQLModel, table=True):
     code_hash: str = Field(max_length=64, unique=True, index=True)
     agency_id: int | None = Field(default=None, foreign_key="agency.id")
     role: str = Field(max_length=20)
+    # The invited person's name, for channels that do not tell it (the terminal).
+    name: str | None = Field(default=None, max_length=200)
     uses_left: int = 1
     expires_at: datetime = _when()
     created_by_id: int | None = Field(default=None, foreign_key="person.id")
@@ -325,6 +327,41 @@ class Upload(SQLModel, table=True):
     plan_key: str | None = Field(default=None, max_length=200)
     created_at: datetime = _when()
     decided_at: datetime | None = _when(nullable=True)
+
+
+class ChannelMonth(SQLModel, table=True):
+    """One month of one bot's sending, against its platform plan's monthly quota (Zalo)."""
+
+    __table_args__ = (sa.UniqueConstraint("channel", "month", name="uq_channel_month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=20)
+    # "2026-12", in UTC.
+    month: str = Field(max_length=7)
+    messages: int = 0
+    # When coordinators were warned that 80% of the month's messages were used.
+    warned_at: datetime | None = _when(nullable=True)
+    # When the platform said the quota was spent and coordinators were told; cleared when
+    # sending works again.
+    exhausted_at: datetime | None = _when(nullable=True)
+
+
+class InboundUpdate(SQLModel, table=True):
+    """An update a platform delivered (Zalo), stored before it is acknowledged and kept until
+    it is handled: a failure to handle it is retried from here, not by the platform."""
+
+    __table_args__ = (sa.Index("ix_inboundupdate_due", "handled_at", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=20)
+    source_id: str = Field(max_length=160, unique=True)
+    body: dict[str, Any] = _json({})
+    received_at: datetime = _when()
+    attempts: int = 0
+    next_attempt_at: datetime = _when()
+    claimed_until: datetime | None = _when(nullable=True)
+    handled_at: datetime | None = _when(nullable=True)
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
 
 
 class SummarySnapshot(SQLModel, table=True):

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from domain.official_calendar import unannounced_coming_year
+from services import inbox
 from services.clock import Clock
 from services.housekeeping import (
     prune_handled_updates,
@@ -114,10 +116,31 @@ async def run_weekly_summary(
     return sent
 
 
+def check_coming_year(tz: ZoneInfo, *, now: datetime) -> int | None:
+    """Warn in the log, from 1 November on, while the shipped official calendar has no
+    schedule for the coming year; that year, or None."""
+    year = unannounced_coming_year(today=now.astimezone(tz).date())
+    if year is not None:
+        log.warning(
+            "the official calendar shipped with this version has no schedule of days off for "
+            "%d yet: %d follows the holidays package, which can be wrong about swapped days. "
+            "When the government announces the schedule, set DONDOC_EXTRA_DAYS_OFF and "
+            "DONDOC_EXTRA_WORKING_DAYS, or upgrade; `dondoc calendar %d` shows what the bot "
+            "believes",
+            year,
+            year,
+            year,
+        )
+    return year
+
+
 async def run_housekeeping(app: JobHost, *, now: datetime) -> int:
-    """Forget handled-update records too old to be redelivered, delete old report files and
-    refresh SQLite's statistics; how many records were forgotten."""
+    """Forget handled-update records too old to be redelivered, delete old report files,
+    refresh SQLite's statistics and check the coming year's calendar; how many records were
+    forgotten."""
+    check_coming_year(app.jobs.tz, now=now)
     pruned = await prune_handled_updates(app.sessions, now=now)
+    pruned += await inbox.prune(app.sessions, now=now)
     if pruned:
         log.info("housekeeping: forgot %d handled-update records", pruned)
     removed = await asyncio.to_thread(prune_report_files, app.jobs.data_dir, now=now)

@@ -24,7 +24,11 @@ class RegistryError(ValueError):
 
 
 class RegistryNotLoadedError(LookupError):
-    """The store has no agencies yet, or lacks codes that are needed."""
+    """The store has no agencies yet (`missing` empty), or lacks the `missing` codes."""
+
+    def __init__(self, missing: tuple[str, ...] = ()) -> None:
+        super().__init__(", ".join(missing) or "no agencies")
+        self.missing = missing
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,7 @@ async def registry_from_store(session: UnitOfWork) -> AgencyRegistry:
     """The agency registry as loaded into the store (what imports resolve names against)."""
     rows = (await session.exec(select(Agency))).all()
     if not rows:
-        raise RegistryNotLoadedError("no agencies")
+        raise RegistryNotLoadedError()
     return AgencyRegistry(
         RegistryAgency(
             code=a.code,

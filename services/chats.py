@@ -70,6 +70,17 @@ async def reader_locale(session: UnitOfWork, *, channel: str, chat_id: str, defa
     return locale or default
 
 
+async def chat_person_name(session: UnitOfWork, *, channel: str, chat_id: str) -> str | None:
+    """The name of the person registered on this chat, if anyone is."""
+    return (
+        await session.exec(
+            select(Person.name)
+            .join(ChatIdentity, col(ChatIdentity.person_id) == col(Person.id))
+            .where(col(ChatIdentity.channel) == channel, col(ChatIdentity.chat_id) == chat_id)
+        )
+    ).first()
+
+
 async def answer_once(
     sessions: Sessions,
     *,

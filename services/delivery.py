@@ -9,6 +9,7 @@ imports `bot`.
 import functools
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
@@ -109,28 +110,47 @@ async def _tell_coordinators(
 ) -> None:
     person = about or await _recipient(session, message)
     who = await _describe(session, person, message)
+    told = await tell_coordinators(
+        session,
+        render=lambda locale: notice(who=who, channel=message.channel, locale=locale),
+        now=now,
+        besides=person.id if person else None,
+    )
+    if not told:
+        log.error("nobody to tell that %s on %s gets no messages", who, message.channel)
+
+
+async def tell_coordinators(
+    session: UnitOfWork,
+    *,
+    render: Callable[[str], Outgoing],
+    now: datetime,
+    besides: int | None = None,
+) -> int:
+    """Queue a delivery notice, rendered in each reader's language, for every active
+    coordinator (but `besides`); how many were told."""
     coordinators = (
         await session.exec(
             select(Person).where(
                 Person.role == Role.COORDINATOR.value,
                 col(Person.active).is_(True),
-                Person.id != (person.id if person else None),
+                Person.id != besides,
             )
         )
     ).all()
-    if not coordinators:
-        log.error("nobody to tell that %s on %s gets no messages", who, message.channel)
-        return
+    told = 0
     for coordinator in coordinators:
         if coordinator.id is None:
             continue
         await enqueue_for_person(
             session,
             person_id=coordinator.id,
-            message=notice(who=who, channel=message.channel, locale=coordinator.locale),
+            message=render(coordinator.locale),
             now=now,
             kind=OutboxKind.DELIVERY_NOTICE,
         )
+        told += 1
+    return told
 
 
 async def _describe(session: UnitOfWork, person: Person | None, message: Undelivered) -> str:

@@ -49,8 +49,10 @@ async def create_invite(
     now: datetime,
     created_by: str,
     created_by_id: int | None = None,
+    name: str | None = None,
 ) -> CreatedInvite:
-    """Create an invite for an agency (officers need one; others may be city-wide)."""
+    """Create an invite for an agency (officers need one; others may be city-wide), naming
+    the invited person if `name` is given."""
     if uses < 1:
         raise ValueError("uses must be at least 1")
     if expires_in <= timedelta(0):
@@ -69,6 +71,7 @@ async def create_invite(
         code_hash=hash_code(code),
         agency_id=agency.id if agency else None,
         role=role.value,
+        name=" ".join((name or "").split())[:200] or None,
         uses_left=uses,
         expires_at=now + expires_in,
         created_by=created_by,
@@ -120,6 +123,16 @@ async def list_people(session: UnitOfWork) -> list[PersonRow]:
         )
         for p in people
     ]
+
+
+async def invite_name(session: UnitOfWork, *, code: str, now: datetime) -> tuple[bool, str | None]:
+    """Whether `code` is a usable invite, and the name it carries."""
+    invite = (
+        await session.exec(select(Invite).where(Invite.code_hash == hash_code(code)))
+    ).first()
+    if invite is None or invite.expires_at <= now or invite.uses_left < 1:
+        return False, None
+    return True, invite.name
 
 
 def deep_link(bot_username: str, code: str) -> str:

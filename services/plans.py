@@ -108,7 +108,7 @@ async def save_plan(
     needed = {code for t in draft.tasks for code in (*t.lead_codes, *t.cooperating_codes)}
     missing = sorted(needed - agencies.keys())
     if missing:
-        raise RegistryNotLoadedError(", ".join(missing))
+        raise RegistryNotLoadedError(tuple(missing))
 
     key = plan_key(draft)
     plan = (await session.exec(select(Plan).where(Plan.source_key == key))).first()

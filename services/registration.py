@@ -4,6 +4,7 @@ Codes are single-use unless created for N uses, expire, and are stored hashed. A
 that guesses wrong too often has to wait, longer each time, before it may try again.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -19,6 +20,7 @@ from models.tables import Agency, AuditLog, ChatIdentity, ChatState, Invite, Per
 from services.access import remember_chat_state, remembered_chat_state
 from services.people import PersonRow, hash_code
 from services.people import list_people as all_people
+from services.quotas import CappedBot, assign_bots, users_on, warn_if_nearly_full
 from services.unit_of_work import UnitOfWork
 
 # Five honest typos are free; after that each wrong code locks the chat 1, 2, 4 … minutes.
@@ -38,6 +40,8 @@ class Outcome(StrEnum):
     EXPIRED = "expired"
     USED_UP = "used_up"
     LOCKED = "locked"
+    # The bot has as many users as its plan allows (Zalo's user cap per bot).
+    BOT_FULL = "bot_full"
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,9 @@ class RegistrationResult:
     agency: Agency | None = None
     locked_until: datetime | None = None
     coordinators: tuple[Person, ...] = ()
+    # BOT_FULL: the full bot, and another with room for this agency (None: every bot is full).
+    bot: CappedBot | None = None
+    elsewhere: CappedBot | None = None
 
 
 # Built once: every reply and every registration attempt reads the chat's state.
@@ -98,8 +105,14 @@ async def register(
     display_name: str | None,
     locale: str,
     now: datetime,
+    bots: Sequence[CappedBot] = (),
 ) -> RegistrationResult:
-    """Bind a chat to a new person with the invite's agency and role, using up one use."""
+    """Bind a chat to a new person with the invite's agency and role, using up one use.
+
+    On a bot whose plan caps its users (`bots`), a registration past the cap is refused
+    without using the invite, naming another bot with room; the coordinators are warned
+    once when a bot reaches 80% of its cap.
+    """
     existing = (
         await session.exec(
             select(Person)
@@ -119,6 +132,13 @@ async def register(
         invite = (
             await session.exec(select(Invite).where(Invite.code_hash == hash_code(code)))
         ).first()
+    if invite is not None and invite.expires_at > now:
+        full = await _full(session, channel=channel, bots=bots)
+        if full is not None:
+            # Not the person's fault: no wrong guess is counted and the invite stays usable.
+            others = [b for b in bots if b.channel != channel]
+            [elsewhere] = await assign_bots(session, agency_ids=[invite.agency_id], bots=others)
+            return RegistrationResult(Outcome.BOT_FULL, bot=full, elsewhere=elsewhere)
     outcome: Outcome | None = None
     if invite is None:
         outcome = Outcome.WRONG_CODE
@@ -134,7 +154,9 @@ async def register(
     state.locked_until = None
     session.add(state)
     agency = await session.get(Agency, invite.agency_id) if invite.agency_id else None
-    name = " ".join((display_name or "").split())[:MAX_NAME_LENGTH] or f"{channel}:{chat_id}"
+    # The channel's name for the person, else the invite's; the chat only as a last resort.
+    given = display_name or invite.name or ""
+    name = " ".join(given.split())[:MAX_NAME_LENGTH] or f"{channel}:{chat_id}"
     person = Person(
         name=name,
         role=Role(invite.role).value,
@@ -178,9 +200,25 @@ async def register(
         )
     ).all()
     await session.flush()
+    bot = next((b for b in bots if b.channel == channel), None)
+    if bot is not None:
+        users = await users_on(session, channel=channel)
+        await warn_if_nearly_full(
+            session, channel=channel, bot=bot.name, users=users, cap=bot.user_cap, now=now
+        )
     return RegistrationResult(
         Outcome.REGISTERED, person=person, agency=agency, coordinators=tuple(coordinators)
     )
+
+
+async def _full(
+    session: UnitOfWork, *, channel: str, bots: Sequence[CappedBot]
+) -> CappedBot | None:
+    """The chat's bot, if its plan's user cap is reached."""
+    bot = next((b for b in bots if b.channel == channel), None)
+    if bot is None or await users_on(session, channel=channel) < bot.user_cap:
+        return None
+    return bot
 
 
 async def _use_once(session: UnitOfWork, invite: Invite) -> bool:

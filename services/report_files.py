@@ -33,7 +33,7 @@ from domain.summary import (
     short_agency_name,
 )
 from locales import N_, gettext_for, normalise_locale
-from views.text import short_date
+from views.text import STATUS_LABELS, short_date, status_label
 
 if TYPE_CHECKING:
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -41,19 +41,14 @@ if TYPE_CHECKING:
 
 CHART_TOP_AGENCIES = 15
 
-STATUS_LABELS: dict[Status, str] = {
-    Status.NOT_STARTED: N_("Chưa thực hiện"),
-    Status.IN_PROGRESS: N_("Đang thực hiện"),
-    Status.BLOCKED: N_("Vướng mắc"),
-    Status.DONE: N_("Hoàn thành"),
-    Status.CANCELLED: N_("Đã hủy"),
-}
+# The chart's legend names statuses in the chat's words (views.text), so that "Đang làm" in a
+# reply is "Đang làm" in the chart and the spreadsheet too.
 _BUCKET_LABELS: dict[Bucket, str] = {
     Bucket.OVERDUE: N_("Quá hạn"),
-    Bucket.BLOCKED: N_("Vướng mắc"),
-    Bucket.IN_PROGRESS: N_("Đang thực hiện"),
-    Bucket.NOT_STARTED: N_("Chưa thực hiện"),
-    Bucket.DONE: N_("Hoàn thành"),
+    Bucket.BLOCKED: STATUS_LABELS[Status.BLOCKED],
+    Bucket.IN_PROGRESS: STATUS_LABELS[Status.IN_PROGRESS],
+    Bucket.NOT_STARTED: STATUS_LABELS[Status.NOT_STARTED],
+    Bucket.DONE: STATUS_LABELS[Status.DONE],
 }
 _BUCKET_COLOURS: dict[Bucket, str] = {
     Bucket.OVERDUE: "#d62728",
@@ -368,7 +363,7 @@ def _item_cells(
         deadline.append(_("Kỳ {period}").format(period=row.period_label))
     if row.due_date:
         deadline.append(short_date(row.due_date, locale=locale))
-    status = _(STATUS_LABELS[state.status])
+    status = status_label(state.status, _)
     if state.is_overdue:
         status = _("{status}, quá hạn {days} ngày làm việc").format(
             status=status, days=state.overdue_days

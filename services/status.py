@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from domain.access import Actor, require_see, require_update
+from domain.reminders import OfficeHours
 from domain.replies import MAX_REASON_LENGTH, ReplyAction
 from domain.status import Status
 from domain.targets import Target
@@ -206,17 +207,28 @@ class Snoozed:
 
     view: AssignmentView
     until: datetime
+    # The moment `days` days on fell on a day off or outside the send window, and was moved
+    # to the next opening.
+    moved: bool = False
 
 
 async def snooze(
-    session: UnitOfWork, *, actor: Actor, target: Target, days: int, now: datetime
+    session: UnitOfWork,
+    *,
+    actor: Actor,
+    target: Target,
+    days: int,
+    now: datetime,
+    hours: OfficeHours | None = None,
 ) -> Snoozed:
-    """Ask the planner not to remind this person of the target for `days` days."""
+    """Ask the planner not to remind this person of the target for `days` days: until then,
+    or the next time reminders may go out (`hours`) if that falls on a day off or at night."""
     if not 1 <= days <= MAX_SNOOZE_DAYS:
         raise ValueError(f"snooze days must be 1-{MAX_SNOOZE_DAYS}")
     view = await _load(session, target)
     require_see(actor, agency_id=view.agency_id)
-    until = now + timedelta(days=days)
+    later = now + timedelta(days=days)
+    until = hours.next_open(later) if hours is not None else later
     existing = (
         await session.exec(
             select(Snooze).where(Snooze.person_id == actor.person_id, Snooze.target == target.key)
@@ -229,7 +241,7 @@ async def snooze(
     existing.until = until
     session.add(existing)
     await session.flush()
-    return Snoozed(view=view, until=until)
+    return Snoozed(view=view, until=until, moved=until != later)
 
 
 class UndoOutcome(StrEnum):

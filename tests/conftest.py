@@ -1,6 +1,8 @@
-"""Shared fixtures: a migrated store on SQLite and on a throw-away PostgreSQL database."""
+"""Shared fixtures: a migrated store on SQLite and on a throw-away PostgreSQL database (on the
+server at DONDOC_TEST_POSTGRES_URL, or on one the session starts itself: tests/databases.py)."""
 
 import asyncio
+import contextlib
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -13,7 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from models.db import make_engine
 from models.migrate import upgrade
 from services.unit_of_work import Sessions, make_sessionmaker
-from tests.databases import create_database, database_url, drop_database
+from tests.databases import (
+    ADMIN_DSN,
+    PostgresUnavailable,
+    admin_dsn,
+    create_database,
+    database_url,
+    drop_database,
+    postgres_server,
+)
 
 # No test depends on the machine's speed: hypothesis has no per-example deadline (a loaded
 # CI machine runs examples several times slower), and a slow generator is no failure.
@@ -22,9 +32,41 @@ hypothesis.settings.register_profile(
 )
 hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dondoc"))
 
-# Tests never read a developer's own configuration.
+# Tests never read a developer's own configuration (tests.databases has read its own).
 for _name in [n for n in os.environ if n.startswith("DONDOC_")]:
     del os.environ[_name]
+
+
+_SERVER = contextlib.ExitStack()
+
+
+def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.Item]) -> None:
+    """Find the PostgreSQL server before any test runs, if a selected test needs one: the
+    configured one, or a throw-away one started now (stopped at the end of the session)."""
+    if not any(item.get_closest_marker("postgres") for item in items):
+        return
+    try:
+        dsn = _SERVER.enter_context(postgres_server())
+    except PostgresUnavailable as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if dsn != ADMIN_DSN:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                f"PostgreSQL tests: nothing answers at {ADMIN_DSN}; "
+                "they run on a throw-away server started for this session"
+            )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stop the throw-away server, if the session started one."""
+    _SERVER.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> str:
+    """The admin DSN of the session's PostgreSQL server."""
+    return admin_dsn()
 
 
 @pytest.fixture
@@ -34,11 +76,12 @@ def store_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def empty_db_url(store_kind: str, tmp_path: Path) -> Iterator[str]:
+def empty_db_url(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """An empty database of the store kind."""
     if store_kind == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
         return
+    request.getfixturevalue("postgres_admin")
     name = asyncio.run(create_database())
     try:
         yield database_url(name)
@@ -63,7 +106,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_template() -> Iterator[str]:
+def postgres_template(postgres_admin: str) -> Iterator[str]:
     """A PostgreSQL database migrated once per test session, for tests to copy."""
     name = asyncio.run(create_database(prefix="dondoc_template"))
     try:

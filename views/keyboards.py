@@ -46,7 +46,12 @@ def progress_buttons(
             )
             for value in PROGRESS_CHOICES
         ),
-        Button(_("✅ Xong"), encode(ButtonPress(ButtonAction.DONE, assignment_id, occurrence_id))),
+        # 100%, not a plain "done": the answer to this question, so that once the question
+        # is answered a late press of it changes nothing (handlers.replies).
+        Button(
+            _("✅ Xong"),
+            encode(ButtonPress(ButtonAction.PROGRESS, assignment_id, occurrence_id, 100)),
+        ),
     )
 
 

@@ -11,13 +11,17 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
+from domain.access import Role
+from domain.deadlines import DeadlineKind
 from domain.status import Status
 from locales import N_, Translate, normalise_locale
+from models.enums import Channel
 from views.rows import AssignmentView
 
 TITLE_LENGTH = 70
 
-_STATUS_LABELS = {
+# The one name of each status, in chat, chart and spreadsheet alike.
+STATUS_LABELS = {
     Status.NOT_STARTED: N_("Chưa bắt đầu"),
     Status.IN_PROGRESS: N_("Đang làm"),
     Status.BLOCKED: N_("Vướng mắc"),
@@ -59,9 +63,67 @@ def number(value: int, *, locale: str) -> str:
     return format_decimal(value, locale=normalise_locale(locale))
 
 
+_ROLE_LABELS = {
+    Role.OFFICER: N_("cán bộ đầu mối"),
+    Role.COORDINATOR: N_("điều phối viên"),
+    Role.LEADER: N_("lãnh đạo"),
+    Role.ADMIN: N_("quản trị"),
+}
+_DEADLINE_KIND_LABELS = {
+    DeadlineKind.DATE: N_("ngày"),
+    DeadlineKind.MONTH: N_("tháng"),
+    DeadlineKind.QUARTER: N_("quý"),
+    DeadlineKind.YEAR: N_("năm"),
+    DeadlineKind.RECURRING: N_("định kỳ"),
+    DeadlineKind.ONGOING: N_("thường xuyên"),
+    DeadlineKind.CONDITIONAL: N_("có điều kiện"),
+    DeadlineKind.MILESTONE: N_("mốc"),
+    DeadlineKind.UNREAD: N_("chưa đọc được"),
+    DeadlineKind.EMPTY: N_("không ghi"),
+}
+# The kinds of agency in the registry (bot/data/agencies.csv, docs/registry-format.md).
+_AGENCY_KIND_LABELS = {
+    "so": N_("sở"),
+    "ban-nganh": N_("ban, ngành"),
+    "ubnd-quan-huyen": N_("UBND quận, huyện"),
+    "trung-uong": N_("cơ quan trung ương"),
+    "doanh-nghiep": N_("doanh nghiệp"),
+    "group": N_("nhóm"),
+    "other": N_("khác"),
+}
+
+
+def channel_label(channel: str, _: Translate) -> str:
+    """Where someone talks to the bot, as people know it: "Telegram", "Zalo", "dòng lệnh"."""
+    kind = Channel.of(channel)
+    if kind is Channel.TELEGRAM:
+        return "Telegram"
+    if kind is Channel.ZALO:
+        return "Zalo"
+    if kind is Channel.CONSOLE:
+        return _("dòng lệnh")
+    return channel
+
+
+def role_label(role: Role | str, _: Translate) -> str:
+    """A role in words: "điều phối viên" / "coordinator"."""
+    return _(_ROLE_LABELS[Role(role)])
+
+
+def deadline_kind_label(kind: DeadlineKind, _: Translate) -> str:
+    """What sort of deadline a task has, in words: "định kỳ" / "recurring"."""
+    return _(_DEADLINE_KIND_LABELS[kind])
+
+
+def agency_kind_label(kind: str, _: Translate) -> str:
+    """An agency's kind in words; a kind the registry invented is shown as written."""
+    label = _AGENCY_KIND_LABELS.get(kind)
+    return _(label) if label is not None else kind
+
+
 def status_label(status: Status, _: Translate) -> str:
     """The status in words."""
-    return _(_STATUS_LABELS[status])
+    return _(STATUS_LABELS[status])
 
 
 def status_phrase(

@@ -4,7 +4,8 @@ helpers.
 In: a channel turns each update into an `Incoming` and hands it to the `ConversationPort`,
 one chat at a time (`ChatLocks`). Out: a sender (`ChannelSender`) turns one `Outgoing` into
 one or more API calls. It raises one of the errors below so the dispatcher can decide: wait
-and retry, give up on the message, or mark the person inactive because they blocked the bot.
+and retry, pause the channel while its quota is spent, give up on the message, or mark the
+person inactive because they blocked the bot.
 A message sent as several parts remembers the parts already out (`PartialSends`), so a retry
 continues where it stopped.
 """
@@ -32,6 +33,17 @@ class RetryLater(DeliveryError):
     def __init__(self, message: str, *, retry_after: float) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class QuotaExhausted(DeliveryError):
+    """The platform's quota for the bot is spent (Zalo's 429 "Quota exceeded"): every message
+    of the channel waits `retry_after` seconds, the attempt is not counted, and coordinators
+    hear of it once (services.quotas); sending resumes by itself."""
+
+    def __init__(self, message: str, *, retry_after: float, bot: str) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.bot = bot
 
 
 class TemporaryFailure(DeliveryError):

@@ -17,7 +17,9 @@ from typing import Protocol, TextIO
 from bot.channels.base import ConversationPort
 from bot.channels.choices import chosen, in_reading_order
 from models.enums import Channel
+from services.chats import chat_person_name
 from services.clock import Clock
+from services.unit_of_work import Sessions
 from views.messages import Button, Incoming, Outgoing
 
 CHANNEL = Channel.CONSOLE
@@ -36,8 +38,10 @@ class ConsoleSender:
 
     channel = CHANNEL
 
-    def __init__(self, *, stream: TextIO, chat_id: str) -> None:
+    def __init__(self, *, stream: TextIO, chat_id: str, sessions: Sessions | None = None) -> None:
         self._stream = stream
+        # To name the person a message for another console chat is addressed to.
+        self.sessions = sessions
         # The terminal's own chat (the person may be chosen after the channel starts).
         self.chat_id = chat_id
         self._ids = itertools.count(1)
@@ -50,7 +54,7 @@ class ConsoleSender:
             return None
         message_id = f"c{next(self._ids)}"
         if chat_id != self.chat_id:
-            self._print(f"→ {chat_id}: {message.text}")
+            self._print(f"→ {await self._addressee(chat_id)}: {message.text}")
             return message_id
         self._print(message.text)
         for attachment in message.attachments:
@@ -60,6 +64,14 @@ class ConsoleSender:
             self.options = Options(message_id=message_id, buttons=buttons)
             self._print("  ".join(f"[{n}] {button.label}" for n, button in enumerate(buttons, 1)))
         return message_id
+
+    async def _addressee(self, chat_id: str) -> str:
+        if self.sessions is not None:
+            async with self.sessions() as session:
+                name = await chat_person_name(session, channel=CHANNEL, chat_id=chat_id)
+            if name:
+                return name
+        return chat_id
 
     def pick(self, line: str) -> tuple[str, str] | None:
         """The (button data, message id) a typed "2", "2." or "[2]" chooses, if any."""

@@ -8,6 +8,7 @@ import typer
 
 from bot.cli.support import UserError, cli_settings, cli_translator, friendly, run_async
 from bot.cli.tables import render_table
+from views.text import agency_kind_label
 
 if TYPE_CHECKING:
     from locales import Translate
@@ -76,7 +77,13 @@ def agencies_list() -> None:
     async def fetch() -> list[list[object]]:
         async with running_app(settings) as app, app.sessions() as session:
             return [
-                [a.code, a.name, a.kind, ", ".join(a.member_of), _history(a, _)]
+                [
+                    a.code,
+                    a.name,
+                    agency_kind_label(a.kind, _),
+                    ", ".join(a.member_of),
+                    _history(a, _),
+                ]
                 for a in await agency_service.list_agencies(session)
             ]
 

@@ -2,15 +2,23 @@
 
 import sys
 import uuid
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli.support import UserError, cli_settings, cli_translator, friendly, run_async
 from bot.settings import Settings
+from locales import Translate
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from services.unit_of_work import Sessions
 
 
-async def _chat(settings: Settings, *, person: str | None, invite: str | None) -> None:
+async def _chat(
+    settings: Settings, *, person: str | None, invite: str | None, name: str | None
+) -> None:
     from bot.bootstrap import build, sender_only
     from bot.channels.console import CHANNEL, ConsoleChat, ConsoleSender, LineFeed
     from services import registration
@@ -28,7 +36,9 @@ async def _chat(settings: Settings, *, person: str | None, invite: str | None) -
     )
     async with service:
         app = service.app
-        name: str | None = None
+        sender.sessions = app.sessions
+        if invite is not None and name is None:
+            name = await _invited_name(app.sessions, code=invite, now=app.clock(), _=_)
         if person is not None:
             try:
                 async with transaction(app.sessions) as session:
@@ -56,7 +66,7 @@ async def _chat(settings: Settings, *, person: str | None, invite: str | None) -
             dispatcher=service.dispatcher,
             sender=sender,
             chat_id=chat_id,
-            sender_name=name,
+            sender_name=name or None,
             language=settings.default_locale,
             clock=app.clock,
         )
@@ -68,6 +78,28 @@ async def _chat(settings: Settings, *, person: str | None, invite: str | None) -
             await chat.run(lines)
         finally:
             lines.close()
+
+
+async def _invited_name(sessions: "Sessions", *, code: str, now: "datetime", _: Translate) -> str:
+    """The name to register with: the invite's, else asked for (a terminal tells none)."""
+    from services import people
+
+    async with sessions() as session:
+        usable, named = await people.invite_name(session, code=code, now=now)
+    if named or not usable:
+        # An unusable code is the conversation's to explain.
+        return named or ""
+    if not sys.stdin.isatty():
+        raise UserError(
+            _(
+                'Mã mời này chưa ghi họ tên người được mời. Hãy thêm --name "Họ Tên" '
+                "(hoặc tạo mã với dondoc invite ... --name)."
+            )
+        )
+    while True:
+        answer = " ".join(typer.prompt(_("Họ và tên của bạn")).split())
+        if answer:
+            return answer
 
 
 def register(app: typer.Typer) -> None:
@@ -82,6 +114,10 @@ def register(app: typer.Typer) -> None:
         invite: Annotated[
             str | None, typer.Option("--invite", help="Register with this invite code first.")
         ] = None,
+        name: Annotated[
+            str | None,
+            typer.Option("--name", help="With --invite: your name, if the invite has none."),
+        ] = None,
     ) -> None:
         """Chat with the bot in this terminal (the same conversation as Telegram and Zalo)."""
         settings = cli_settings()
@@ -89,6 +125,6 @@ def register(app: typer.Typer) -> None:
         if (person is None) == (invite is None):
             raise UserError(_("Dùng một trong hai: --as NGƯỜI hoặc --invite MÃ_MỜI."))
         try:
-            run_async(_chat(settings, person=person, invite=invite))
+            run_async(_chat(settings, person=person, invite=invite, name=name))
         except KeyboardInterrupt:
             typer.echo("")

@@ -2,7 +2,7 @@
 
 import typer
 
-from bot.cli.support import UserError, cli_settings, cli_translator, friendly
+from bot.cli.support import UserError, cli_settings, cli_translator, database_problem, friendly
 
 
 def register(app: typer.Typer) -> None:
@@ -22,5 +22,8 @@ def db_upgrade() -> None:
     try:
         upgrade(settings.database_url)
     except OSError as exc:
+        problem = database_problem(exc, _)
+        if problem is not None:
+            raise UserError(problem) from None
         raise UserError(_("Không mở được cơ sở dữ liệu: {error}").format(error=exc)) from exc
     typer.echo(_("Cơ sở dữ liệu đã sẵn sàng."))

@@ -9,6 +9,7 @@ import typer
 
 from bot.cli.support import UserError, cli_settings, cli_translator, friendly, run_async
 from bot.cli.tables import render_table
+from views.text import deadline_kind_label
 
 if TYPE_CHECKING:
     from domain.plans import PlanDraft
@@ -80,9 +81,13 @@ def import_plan(
             )
         ) from None
     except RegistryNotLoadedError as exc:
+        if not exc.missing:
+            raise UserError(
+                _("Chưa có cơ quan nào trong cơ sở dữ liệu. Hãy chạy: dondoc agencies load")
+            ) from None
         raise UserError(
             _("Chưa nạp đủ danh mục cơ quan ({missing}). Hãy chạy: dondoc agencies load").format(
-                missing=exc
+                missing=", ".join(exc.missing)
             )
         ) from None
 
@@ -114,7 +119,7 @@ def _print_table(draft: "PlanDraft") -> None:
             _named(t.lead_named, t.lead_codes),
             _named(t.cooperating_named, t.cooperating_codes),
             _short(t.due.original, 30),
-            t.due.due_date.isoformat() if t.due.due_date else t.due.kind.value,
+            (t.due.due_date.isoformat() if t.due.due_date else deadline_kind_label(t.due.kind, _)),
             len(t.problems) or "",
         ]
         for t in draft.tasks

@@ -8,7 +8,13 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.support import UserError, cli_settings, cli_translator, friendly
+from bot.cli.support import (
+    UserError,
+    cli_settings,
+    cli_translator,
+    database_problem,
+    friendly,
+)
 from bot.errors import NoChannelError
 
 
@@ -60,7 +66,8 @@ def run(
             _("Telegram từ chối DONDOC_TELEGRAM_TOKEN. Hãy kiểm tra lại token lấy từ BotFather.")
         ) from None
     except ZaloApiError as exc:
-        if exc.status not in (401, 403):
+        # 401 is Zalo's "token expired or invalid"; its 403 is a server error, not a refusal.
+        if 401 not in (exc.status, exc.code):
             raise
         raise UserError(
             _("Zalo từ chối DONDOC_ZALO_TOKEN. Hãy kiểm tra lại token của Zalo Bot.")
@@ -70,6 +77,9 @@ def run(
             _("Không dùng được khoá ký liên kết tệp báo cáo: {error}").format(error=exc)
         ) from None
     except OSError as exc:
+        problem = database_problem(exc, _)
+        if problem is not None:
+            raise UserError(problem) from None
         raise UserError(
             _("Không mở được máy chủ HTTP {host}:{port}: {error}").format(
                 host=settings.http_host, port=settings.http_port, error=exc.strerror or exc

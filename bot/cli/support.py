@@ -44,14 +44,65 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except ConfigError as exc:
-            fail(_("Cấu hình sai: {problem}").format(problem=exc))
+            fail(_("Cấu hình sai: {problem}").format(problem=exc.describe(_)))
         except StoreNotReadyError:
             fail(_("Cơ sở dữ liệu chưa sẵn sàng. Hãy chạy: dondoc db upgrade"))
         except UserError as exc:
             fail(str(exc))
+        except Exception as exc:
+            problem = database_problem(exc, _)
+            if problem is None:
+                raise
+            fail(problem)
         raise AssertionError("unreachable")
 
     return wrapper
+
+
+# PostgreSQL's codes for "no such database" and "no such role" (or another login refusal).
+_NO_DATABASE = "3D000"
+_NO_ROLE = "28000"
+
+
+def database_problem(error: BaseException, _: Translate) -> str | None:
+    """One line for a store that cannot be opened (no server, no database, no role) and the
+    command that fixes it; None when the error is something else."""
+    chain: list[BaseException] = []
+    seen: BaseException | None = error
+    while seen is not None and seen not in chain:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    states = {getattr(e, "sqlstate", None) for e in chain}
+    url = _database_url()
+    if url is None:
+        return None
+    from sqlalchemy.engine import make_url
+
+    parts = make_url(url)
+    database, user = parts.database or "", parts.username or "postgres"
+    if _NO_DATABASE in states:
+        return _(
+            "Máy chủ PostgreSQL chưa có cơ sở dữ liệu «{database}». Hãy tạo nó: "
+            "sudo -u postgres createdb --owner {user} {database} rồi chạy dondoc db upgrade"
+        ).format(database=database, user=user)
+    if _NO_ROLE in states and any("role" in str(e) for e in chain):
+        return _(
+            "Máy chủ PostgreSQL chưa có vai trò (người dùng) «{user}». Hãy tạo nó: "
+            "sudo -u postgres createuser --pwprompt {user}"
+        ).format(user=user)
+    if url.startswith("postgresql") and any(isinstance(e, ConnectionError) for e in chain):
+        return _(
+            "Không kết nối được máy chủ PostgreSQL {host}:{port}. Hãy kiểm tra máy chủ đang "
+            "chạy và DONDOC_DATABASE_URL."
+        ).format(host=parts.host or "localhost", port=parts.port or 5432)
+    return None
+
+
+def _database_url() -> str | None:
+    try:
+        return load_settings().database_url
+    except ConfigError:
+        return None
 
 
 def run_async(coro: Coroutine[Any, Any, R]) -> R:

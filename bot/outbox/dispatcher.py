@@ -23,11 +23,14 @@ outcome:
   to share its commit). A crash after the API call and before that commit leaves the row
   "sending"; it is sent again once its lease expires. Only messages in flight at a crash, or
   delivered in the 50 ms before it, can be duplicated.
-* Failures: a 429 waits `retry_after` (the whole channel pauses, and the attempt is not counted);
-  timeouts, network errors and 5xx retry with capped exponential backoff and jitter, and give up
-  after `max_attempts`; a 400 fails the message at once; a 403 (the person blocked the bot) fails
-  it and marks the person inactive. Coordinators are told, in their own language, whenever
-  someone stops receiving messages, so nothing is lost silently.
+* Failures (as each channel's sender reads its platform): a rate limit (Telegram's 429) waits
+  `retry_after` (the whole channel pauses, and the attempt is not counted); a spent quota
+  (Zalo's 429) holds every message of that bot for a long wait, uncounted, and tells the
+  coordinators once; timeouts, network errors and server errors retry with capped exponential
+  backoff and jitter, and give up after `max_attempts`; a 400 fails the message at once; a
+  chat that refused us (Telegram's 403: the person blocked the bot) fails it and marks the
+  person inactive. Coordinators are told, in their own language, whenever someone stops
+  receiving messages, so nothing is lost silently.
 """
 
 import asyncio

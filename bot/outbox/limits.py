@@ -28,19 +28,22 @@ class ChannelLimits:
 
 
 def limits_from_settings(settings: Settings) -> dict[str, ChannelLimits]:
-    """The configured limits of every channel."""
-    return {
-        Channel.TELEGRAM: ChannelLimits(
+    """The configured limits of every channel (each Zalo bot is paced on its own)."""
+    zalo = ChannelLimits(
+        per_second=settings.zalo_rate_per_second,
+        private_chat_interval=settings.telegram_private_chat_interval,
+        group_per_minute=settings.telegram_group_per_minute,
+    )
+    limits = {
+        Channel.TELEGRAM.value: ChannelLimits(
             per_second=settings.telegram_rate_per_second,
             private_chat_interval=settings.telegram_private_chat_interval,
             group_per_minute=settings.telegram_group_per_minute,
         ),
-        Channel.ZALO: ChannelLimits(
-            per_second=settings.zalo_rate_per_second,
-            private_chat_interval=settings.telegram_private_chat_interval,
-            group_per_minute=settings.telegram_group_per_minute,
-        ),
+        Channel.ZALO.value: zalo,
     }
+    limits.update((bot.channel, zalo) for bot in settings.zalo_bots)
+    return limits
 
 
 # Used for a channel that has a sender but no configured limits (the console, tests).

@@ -1,10 +1,12 @@
 """What becomes of a claimed row after its send: each outcome is one transaction.
 
 A delivery becomes "sent" with the provider's id; a rate limit or a lapsed lease hands the row
-back without counting the attempt; a temporary failure retries with backoff until the policy
-gives up; a refusal fails the row; an unreachable chat fails it and stops writing to the
-person. Only rows still claimed by this instance are changed. Telling coordinators is
-`services.delivery`'s part.
+back without counting the attempt; a spent quota (Zalo's 429) does the same and holds every
+waiting message of the channel until the wait is over, telling the coordinators once; a
+temporary failure retries with backoff until the policy gives up; a refusal fails the row; an
+unreachable chat fails it and stops writing to the person. Only rows still claimed by this
+instance are changed. Telling coordinators is `services.delivery`'s (and `services.quotas`')
+part.
 """
 
 import logging
@@ -17,12 +19,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 
-from bot.channels.base import ChatUnreachable, PermanentFailure, RetryLater
+from bot.channels.base import ChatUnreachable, PermanentFailure, QuotaExhausted, RetryLater
 from bot.outbox.claims import OUTBOX, Claim, LeaseRanShort
 from bot.outbox.limits import RetryPolicy
 from models.enums import OutboxState
 from models.tables import Outbox
-from services import delivery
+from services import delivery, quotas
 from services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,8 @@ class Outcomes:
             return self._lapsed
         if isinstance(error, RetryLater):
             return self._rate_limited
+        if isinstance(error, QuotaExhausted):
+            return self._quota_exhausted
         if isinstance(error, ChatUnreachable):
             return self._unreachable
         if isinstance(error, PermanentFailure):
@@ -88,6 +92,40 @@ class Outcomes:
             error,
             attempts=claim.attempts - 1,
         )
+
+    async def _quota_exhausted(
+        self, session: UnitOfWork, claim: Claim, error: QuotaExhausted, now: datetime
+    ) -> None:
+        until = now + timedelta(seconds=error.retry_after)
+        # The whole bot waits, not only this message: its other messages would be refused
+        # alike, one request each. Rows another instance holds are left to its own refusal.
+        await session.exec(
+            sa.update(Outbox)
+            .where(
+                col(Outbox.channel) == claim.channel,
+                col(Outbox.state) == OutboxState.PENDING.value,
+                col(Outbox.next_attempt_at) < until,
+            )
+            .values(next_attempt_at=until)
+            .execution_options(synchronize_session=False)
+        )
+        # Not the message's fault: the attempt is given back, however long the wait.
+        await self._retry_at(session, claim, until, error, attempts=claim.attempts - 1)
+        if await quotas.quota_spent(session, channel=claim.channel, bot=error.bot, now=now):
+            log.error(
+                "Zalo bot %s: quota exceeded (429). Its messages wait and are retried from "
+                "%s on, the wait doubling while Zalo refuses; the coordinators were told. "
+                "Upgrade the plan in Zalo Bot Creator, or move people to another bot or to "
+                "Telegram",
+                error.bot,
+                until.isoformat(timespec="minutes"),
+            )
+        else:
+            log.warning(
+                "Zalo bot %s: quota still exceeded; its messages wait until %s",
+                error.bot,
+                until.isoformat(timespec="minutes"),
+            )
 
     async def _lapsed(
         self, session: UnitOfWork, claim: Claim, error: Exception, now: datetime

@@ -89,20 +89,26 @@ def test_an_invited_officer_registers_and_reports_in_the_terminal(
     store: tuple[str, list[int]],
 ) -> None:
     url, (late, later, _other) = store
-    code, out = dondoc(url, "invite", "STTTT")
+    code, out = dondoc(url, "invite", "STTTT", "--name", "Nguyễn Thị Hoa")
     invite = out.split("Mã mời: ")[1].split()[0]
 
     code, out = dondoc(
-        url, "chat", "--invite", invite, stdin=f"/viec\n#{late} 60%\n/tiendo {later}\n2\n"
+        url,
+        "chat",
+        "--invite",
+        invite,
+        stdin=f"/viec\n#{late} 60%\n/tiendo {later}\n2\n4\n1\n",
     )
 
     assert code == 0, out
-    assert "✅ Đăng ký thành công" in out
+    # The terminal tells no name: the invite's is taken, never "console:invite-…".
+    assert "✅ Đăng ký thành công: Nguyễn Thị Hoa, cán bộ đầu mối" in out
     assert f"#{late} III.12 Nhiệm vụ III.12 (hạn 30/06/2023)" in out
     assert f"✅ Đã ghi nhận #{late} III.12" in out and "60%" in out
     # The follow-up buttons are numbered options; typing "2" pressed "50%".
     assert "[1] 25%  [2] 50%  [3] 75%  [4] ✅ Xong" in out
-    assert out.rstrip().endswith("Gõ /undo trong 10 phút nếu nhầm.")
+    # The question was answered by "2": a stray "4" or "1" afterwards presses nothing.
+    assert out.count("Câu hỏi này đã được trả lời") == 2
     assignments, changes, identities = asyncio.run(_stored(url))
     assert [(a.status, a.progress) for a in assignments[:2]] == [
         ("in_progress", 60),
@@ -117,7 +123,14 @@ def test_speaking_as_a_registered_person_and_desk_overdue(store: tuple[str, list
     url, (late, _later, other) = store
     _, out = dondoc(url, "invite", "STTTT")
     invite = out.split("Mã mời: ")[1].split()[0]
-    dondoc(url, "chat", "--invite", invite, stdin="")
+    assert dondoc(url, "chat", "--invite", invite, stdin="") == (
+        1,
+        'Mã mời này chưa ghi họ tên người được mời. Hãy thêm --name "Họ Tên" '
+        "(hoặc tạo mã với dondoc invite ... --name).\n",
+    )
+    dondoc(url, "chat", "--invite", invite, "--name", "Trần Văn Nam", stdin="")
+    code, out = dondoc(url, "people", "list")
+    assert "Trần Văn Nam" in out and "cán bộ đầu mối" in out and "console:" not in out
     person = asyncio.run(_stored(url))[2][0].person_id
 
     code, out = dondoc(url, "chat", "--as", str(person), stdin=f"/whoami\n#{other} xong\n")

@@ -237,7 +237,7 @@ async def test_registration_by_deep_link_binds_the_chat_and_tells_the_coordinato
         [again] = texts(await tb.say(502, f"/start {invite.code}"))
     assert welcome.startswith("✅ Đăng ký thành công: Lan Nguyễn")
     assert "Sở Thông tin và Truyền thông" in welcome
-    assert "Lan Nguyễn" in notice and "telegram" in notice
+    assert "Lan Nguyễn" in notice and "(qua Telegram, " in notice
     assert "đã được dùng hết" in again
     async with sessions() as session:
         identity = (

@@ -5,7 +5,6 @@ the webhook (with its secret) to the real conversation; answers go out through t
 outbox dispatcher and ZaloSender. Nothing here is mocked but Zalo itself.
 """
 
-import asyncio
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -68,6 +67,7 @@ class ZaloStage:
     async def deliver(self, chat_id: str, text: str, **update: str) -> None:
         """Zalo posts the officer's message to the webhook; the bot's answers are then sent."""
         assert await self.api.deliver(text_update(chat_id, text, **update)) == 200
+        await self.zalo.inbound.settled()
         await self.drain()
 
     async def drain(self) -> None:
@@ -223,6 +223,7 @@ async def test_a_coordinators_file_on_zalo_is_pointed_to_telegram_or_dondoc_impo
     upload = event_update("zu-minh", "message.unsupported.received", message_id="doc-1")
 
     assert await stage.api.deliver(upload) == 200
+    await stage.zalo.inbound.settled()
     await stage.drain()
     [asked] = await stage.say("zu-minh", "/nhap")
 
@@ -274,6 +275,7 @@ async def test_a_replayed_update_is_applied_once(stage: ZaloStage) -> None:
 
     assert await stage.api.deliver(update) == 200
     assert await stage.api.deliver(update) == 200  # Zalo delivers it again
+    await stage.zalo.inbound.settled()
     another_instance = ZaloInbound(
         conversation=stage.conversation,
         sessions=stage.world.sessions,
@@ -326,27 +328,24 @@ async def test_webhook_calls_without_the_secret_change_nothing(
     assert await stage.world.count(HandledUpdate) == 0
 
 
-async def test_an_ok_false_answer_and_a_5xx_are_retried_by_the_outbox(stage: ZaloStage) -> None:
+async def test_a_403_and_a_5xx_are_retried_and_delivered_without_deactivating_anyone(
+    stage: ZaloStage,
+) -> None:
+    # Zalo's error table: 403 is "Internal server error", not a person who blocked the bot.
     [handle] = await _officer(stage, "zu-lan", "Chuyển đổi số")
+    await stage.world.person("Anh Minh", role=Role.COORDINATOR, chat_id="tg-minh")
     await stage.sweep()
-    stage.api.fail(
-        "sendMessage",
-        status=200,
-        error_code=429,
-        description="Too many requests",
-        retry_after=0.05,
-    )
+    stage.api.fail("sendMessage", status=403, error_code=403, description="Internal server error")
     stage.api.fail("sendMessage", status=502, body="<html>Bad Gateway</html>")
 
     await stage.deliver("zu-lan", "xong")
     [row] = [r for r in await stage.outbox() if r.kind == "message"]
-    assert (row.state, row.attempts) == (OutboxState.PENDING.value, 0)  # 429: wait, uncounted
-    assert "429" in (row.last_error or "")
-    stage.clock.advance(seconds=1)
-    await asyncio.sleep(0.1)  # the pause Zalo asked for
+    assert (row.state, row.attempts) == (OutboxState.PENDING.value, 1)  # counted, backs off
+    assert "403" in (row.last_error or "")
+    stage.clock.advance(minutes=5)
     await stage.drain()
     [row] = [r for r in await stage.outbox() if r.kind == "message"]
-    assert (row.state, row.attempts) == (OutboxState.PENDING.value, 1)  # 502: back off
+    assert (row.state, row.attempts) == (OutboxState.PENDING.value, 2)
     assert "502" in (row.last_error or "")
     stage.clock.advance(minutes=5)
     await stage.drain()
@@ -354,29 +353,57 @@ async def test_an_ok_false_answer_and_a_5xx_are_retried_by_the_outbox(stage: Zal
     [row] = [r for r in await stage.outbox() if r.kind == "message"]
     assert row.state == OutboxState.SENT.value
     failed = stage.api.calls_to("sendMessage", ok=False)
-    assert [(c.status, c.ok) for c in failed] == [(200, False), (502, False)]
+    assert [c.status for c in failed] == [403, 502]
     confirmations = [t for t in stage.api.texts("zu-lan") if t.startswith("✅")]
     assert len(confirmations) == 1
     assert (await stage.world.assignment(handle)).status == "done"
+    async with stage.world.sessions() as session:
+        lan = (await session.exec(select(Person).where(Person.name == "Chị Lan"))).one()
+    assert lan.active
+    assert stage.telegram.texts_to("tg-minh") == []  # nobody was reported blocked
 
 
-async def test_an_exhausted_quota_reaches_the_coordinator(stage: ZaloStage) -> None:
-    await _officer(stage, "zu-lan", "Chuyển đổi số")
+async def test_a_spent_quota_pauses_zalo_tells_coordinators_once_and_resumes_by_itself(
+    stage: ZaloStage,
+) -> None:
+    first, second = await _officer(stage, "zu-lan", "Chuyển đổi số", "Cải cách hành chính")
+    await stage.world.person("Chị Mai", chat_id="zu-mai", channel="zalo")
     await stage.world.person("Anh Minh", role=Role.COORDINATOR, chat_id="tg-minh")
-    await stage.sweep()
-    stage.api.fail(
-        "sendMessage", times=10, status=200, error_code=-32, description="Daily quota exceeded"
-    )
+    stage.api.quota = 0
+    await stage.sweep()  # two reminders, to Lan and Mai: both refused for quota
+    await stage.drain()  # and the coordinator's notice, on Telegram
 
-    await stage.deliver("zu-lan", "xong")
-    for _ in range(3):
-        stage.clock.advance(minutes=5)
-        await stage.drain()
-
-    [row] = [r for r in await stage.outbox() if r.kind == "message" and r.channel == "zalo"]
-    assert row.state == OutboxState.FAILED.value
+    rows = [r for r in await stage.outbox() if r.channel == "zalo"]
+    assert {r.state for r in rows} == {OutboxState.PENDING.value}
+    assert {r.attempts for r in rows} == {0}  # not the messages' fault: nothing counted
+    wait = min(r.next_attempt_at for r in rows) - stage.clock()
+    assert wait >= timedelta(minutes=10)  # a long wait, for every message of the bot
     [notice] = stage.telegram.texts_to("tg-minh")
-    assert "Zalo" in notice and "Chị Lan" in notice
+    assert "hết hạn mức" in notice and "tự thử lại" in notice
+    refused = len(stage.api.calls_to("sendMessage", ok=False))
+    assert 1 <= refused <= 2
+
+    await stage.drain()  # nothing is tried again before the wait is over
+    assert len(stage.api.calls_to("sendMessage", ok=False)) == refused
+
+    stage.clock.advance(seconds=wait.total_seconds() + 1)
+    await stage.drain()  # still spent: the wait doubles, the coordinator is not told again
+    assert len(stage.telegram.texts_to("tg-minh")) == 1
+    rows = [r for r in await stage.outbox() if r.channel == "zalo"]
+    assert {r.state for r in rows} == {OutboxState.PENDING.value}
+    longer = min(r.next_attempt_at for r in rows) - stage.clock()
+    assert longer > wait
+
+    stage.api.quota = 100  # the new month, or a bigger plan
+    stage.clock.advance(seconds=longer.total_seconds() + 1)
+    await stage.drain()
+
+    rows = [r for r in await stage.outbox() if r.channel == "zalo"]
+    assert {r.state for r in rows} == {OutboxState.SENT.value}
+    [reminder] = stage.api.texts("zu-lan")
+    assert f"#{first}" in reminder and f"#{second}" in reminder
+    assert len(stage.api.texts("zu-mai")) == 1
+    assert len(stage.telegram.texts_to("tg-minh")) == 1
 
 
 async def test_a_leader_reads_the_summary_on_zalo(stage: ZaloStage) -> None:
@@ -471,6 +498,7 @@ async def test_a_picture_is_answered_text_only_once(stage: ZaloStage) -> None:
 
     assert await stage.api.deliver(picture) == 200
     assert await stage.api.deliver(picture) == 200
+    await stage.zalo.inbound.settled()
     await stage.drain()
 
     assert stage.api.texts("zu-lan") == [

@@ -4,7 +4,7 @@ The conversation here is a recording fake; the end-to-end tests use the real one
 """
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -20,7 +20,7 @@ from bot.http import HttpServer
 from bot.settings import load_settings
 from locales import gettext_for
 from models.enums import OutboxState
-from models.tables import HandledUpdate, Outbox
+from models.tables import HandledUpdate, InboundUpdate, Outbox
 from services.outbox import enqueue
 from services.unit_of_work import Sessions, transaction
 from tests.conftest import BOTH_STORES
@@ -96,6 +96,13 @@ async def _post(http: HttpServer, body: Any, headers: dict[str, str]) -> int:
         return response.status
 
 
+async def _deliver(api: FakeZaloApi, zalo: ZaloRuntime, update: Any, **options: Any) -> int:
+    """Zalo posts the update; the answer comes once it is stored, and its handling follows."""
+    status = await api.deliver(update, **options)
+    await zalo.inbound.settled()
+    return status
+
+
 async def _rows(sessions: Sessions) -> tuple[int, int]:
     async with sessions() as session:
         outbox = (await session.exec(select(Outbox))).all()
@@ -116,7 +123,7 @@ async def test_webhook_mode_registers_the_url_and_secret_with_zalo(
 async def test_a_text_message_reaches_the_conversation_as_a_zalo_incoming(
     api: FakeZaloApi, zalo: ZaloRuntime, conversation: RecordingConversation
 ) -> None:
-    status = await api.deliver(text_update("chat-a", "1 xong, 2 50%", message_id="m1"))
+    status = await _deliver(api, zalo, text_update("chat-a", "1 xong, 2 50%", message_id="m1"))
     assert status == 200
     [incoming] = conversation.received
     assert (incoming.channel, incoming.chat_id, incoming.text) == (
@@ -152,8 +159,8 @@ async def test_a_webhook_call_without_the_right_secret_is_refused_and_changes_no
 async def test_the_secret_is_also_checked_through_the_fake_zalo(
     api: FakeZaloApi, zalo: ZaloRuntime, conversation: RecordingConversation
 ) -> None:
-    assert await api.deliver(text_update("chat-a", "xong"), secret="guess") == 401
-    assert await api.deliver(text_update("chat-a", "xong"), headers=False) == 401
+    assert await _deliver(api, zalo, text_update("chat-a", "xong"), secret="guess") == 401
+    assert await _deliver(api, zalo, text_update("chat-a", "xong"), headers=False) == 401
     assert conversation.received == []
 
 
@@ -185,8 +192,8 @@ async def test_the_same_message_delivered_twice_reaches_the_conversation_once(
     api: FakeZaloApi, zalo: ZaloRuntime, conversation: RecordingConversation
 ) -> None:
     update = text_update("chat-a", "xong", message_id="dup-1")
-    assert await api.deliver(update) == 200
-    assert await api.deliver(update) == 200
+    assert await _deliver(api, zalo, update) == 200
+    assert await _deliver(api, zalo, update) == 200
     assert len(conversation.received) == 1
 
 
@@ -197,8 +204,8 @@ async def test_a_picture_gets_one_polite_text_only_answer_even_if_redelivered(
     sessions: Sessions,
 ) -> None:
     update = event_update("chat-a", "message.image.received", message_id="img-1")
-    assert await api.deliver(update) == 200
-    assert await api.deliver(update) == 200
+    assert await _deliver(api, zalo, update) == 200
+    assert await _deliver(api, zalo, update) == 200
     another_instance = ZaloInbound(
         conversation=conversation, sessions=sessions, clock=lambda: NOW, default_locale="vi"
     )
@@ -220,8 +227,8 @@ async def test_typing_a_number_presses_that_option_of_the_last_message(
         text="Trang 1/2", buttons=((Button("Trang sau ▶", "o|2"), Button("Đóng", "o|x")),)
     )
     await _sent(sessions, "chat-a", pages)
-    await api.deliver(text_update("chat-a", "2"))
-    await api.deliver(text_update("chat-a", "7"))
+    await _deliver(api, zalo, text_update("chat-a", "2"))
+    await _deliver(api, zalo, text_update("chat-a", "7"))
     first, second = conversation.received
     assert (first.button, first.text) == ("o|x", None)
     assert (second.button, second.text) == (None, "7")
@@ -238,8 +245,8 @@ async def test_typing_a_label_presses_that_button_and_a_figure_stays_a_figure(
         buttons=(snooze_buttons(assignment_id=57, occurrence_id=None, _=gettext_for("vi")),),
     )
     await _sent(sessions, "chat-a", question)
-    await api.deliver(text_update("chat-a", "3 ngay"))
-    await api.deliver(text_update("chat-a", "3"))
+    await _deliver(api, zalo, text_update("chat-a", "3 ngay"))
+    await _deliver(api, zalo, text_update("chat-a", "3"))
     by_label, by_figure = conversation.received
     assert by_label.button == "s|z|57||3"
     assert (by_figure.button, by_figure.text) == (None, "3")
@@ -258,7 +265,7 @@ async def test_a_number_after_a_reminder_stays_text_for_the_conversation(
         reply_hint="Trả lời: xong",
     )
     await _sent(sessions, "chat-a", reminder)
-    await api.deliver(text_update("chat-a", "1"))
+    await _deliver(api, zalo, text_update("chat-a", "1"))
     [incoming] = conversation.received
     assert (incoming.button, incoming.text) == (None, "1")
 
@@ -268,3 +275,83 @@ async def _sent(sessions: Sessions, chat_id: str, message: Outgoing) -> None:
         row = await enqueue(session, channel="zalo", chat_id=chat_id, message=message, now=NOW)
         row.state, row.sent_at, row.provider_message_id = OutboxState.SENT.value, NOW, "out-1"
         session.add(row)
+
+
+class FailingOnce(RecordingConversation):
+    """A conversation whose first handling fails (the store went away for a moment)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures = 1
+
+    async def handle(self, incoming: Incoming) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("the store went away")
+        await super().handle(incoming)
+
+
+async def test_an_update_is_stored_before_the_200_and_a_failed_handling_is_retried_from_there(
+    api: FakeZaloApi,
+    http: HttpServer,
+    db_url: str,
+    engine: AsyncEngine,
+    sessions: Sessions,
+) -> None:
+    conversation = FailingOnce()
+    settings = load_settings(
+        database_url=db_url,
+        zalo_token=TOKEN,
+        zalo_api_base=api.url,
+        zalo_webhook_secret=SECRET,
+        zalo_webhook_url=f"{http.url}{WEBHOOK_PATH}",
+    )
+    clock = [NOW]
+    runtime = await start_zalo(
+        App(settings=settings, engine=engine, sessions=sessions, clock=lambda: clock[0]),
+        conversation,
+        http,
+    )
+    try:
+        # Zalo gets its 200 although the handling fails: the update is kept, not lost.
+        status = await _deliver(api, runtime, text_update("chat-a", "xong", message_id="m-7"))
+        assert status == 200
+        assert conversation.received == []
+        async with sessions() as session:
+            [stored] = (await session.exec(select(InboundUpdate))).all()
+        assert stored.source_id == "zalo:chat-a:m-7" and stored.handled_at is None
+        assert stored.attempts == 1 and "store went away" in (stored.last_error or "")
+
+        assert await runtime.inbound.retry_due() == 0  # it waits its backoff first
+        clock[0] = NOW + timedelta(minutes=1)
+        assert await runtime.inbound.retry_due() == 1
+
+        [incoming] = conversation.received
+        assert incoming.text == "xong"
+        async with sessions() as session:
+            [stored] = (await session.exec(select(InboundUpdate))).all()
+        assert stored.handled_at is not None and stored.attempts == 2
+        # Delivered again by Zalo: stored once, handled once.
+        assert await _deliver(api, runtime, text_update("chat-a", "xong", message_id="m-7")) == 200
+        assert len(conversation.received) == 1
+    finally:
+        await runtime.stop()
+
+
+async def test_an_unsupported_account_is_told_to_ask_for_telegram_or_an_entry_on_its_behalf(
+    api: FakeZaloApi, zalo: ZaloRuntime, conversation: RecordingConversation, sessions: Sessions
+) -> None:
+    withheld = event_update("chat-kid", "message.unsupported.received", message_id="u-1")
+    assert await _deliver(api, zalo, withheld) == 200
+    assert await _deliver(api, zalo, withheld) == 200
+    # Zalo may send it with no message at all: nobody to answer, and no error.
+    bare = {"ok": True, "result": {"event_name": "message.unsupported.received"}}
+    assert await _deliver(api, zalo, bare) == 200
+
+    assert conversation.received == []
+    async with sessions() as session:
+        [row] = (await session.exec(select(Outbox))).all()
+    assert (row.channel, row.chat_id) == ("zalo", "chat-kid")
+    text = row.payload["text"]
+    assert "Zalo không chuyển nội dung" in text
+    assert "Telegram" in text and "cập nhật thay bạn" in text

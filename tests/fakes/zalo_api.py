@@ -2,10 +2,14 @@
 
 It serves `POST /bot<TOKEN>/<method>` like the real one (getMe, getUpdates, setWebhook,
 deleteWebhook, getWebhookInfo, sendMessage, sendPhoto, sendChatAction), records every
-call in order, and can be told to misbehave: `ok: false` answers, 5xx, 429 with
-retry_after, slow answers, chats that refuse messages, a global rate limit. Updates
-pushed with `push_update` come out of getUpdates (one per call, HTTP 408 when the
-long poll ends empty) or, after setWebhook, are posted to the webhook with its secret.
+call in order, and can be told to misbehave: `ok: false` answers, error statuses, slow
+answers. Its own errors follow the Zalo Bot Platform's published table ("Bảng mã lỗi":
+400 bad request, 401 unauthorized, 403 internal server error, 404 not found, 408 request
+timeout, 429 quota exceeded); there is no "blocked by the user" error and no published rate
+limit. `quota` models the plan's message quota: once that many messages went out, sends
+answer 429 "Quota exceeded" until `quota` is raised again. Updates pushed with
+`push_update` come out of getUpdates (one per call, 408 "Request timeout" when the long poll
+ends empty) or, after setWebhook, are posted to the webhook with its secret.
 """
 
 import asyncio
@@ -107,18 +111,22 @@ class FakeZaloApi:
         *,
         token: str = TOKEN,
         long_poll_cap: float = 0.3,
-        rate_per_second: float | None = None,
+        bot_id: str = "1459232241454765289",
+        account_name: str = "bot.DonDoc",
     ) -> None:
         self.token = token
         self.long_poll_cap = long_poll_cap
-        self.rate_per_second = rate_per_second
+        self.bot_id = bot_id
+        self.account_name = account_name
         self.calls: list[Call] = []
         self.webhook_url = ""
         self.webhook_secret = ""
-        self.blocked_chats: set[str] = set()
+        # Messages the plan still allows this month (None: no limit).
+        self.quota: int | None = None
         self._faults: dict[str, deque[Fault]] = {}
         self._updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self._window: deque[float] = deque()
+        # Further bots served at the same address, each a fake of its own, by token.
+        self._bots: dict[str, FakeZaloApi] = {}
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -147,6 +155,19 @@ class FakeZaloApi:
             await self._runner.cleanup()
 
     # -- programming the fake -------------------------------------------------
+
+    def another_bot(self, *, token: str, bot_id: str, account_name: str) -> "FakeZaloApi":
+        """A second bot at the same address (Zalo serves every bot at one base URL): requests
+        with its token are its own, with their own calls, webhook, quota and faults."""
+        bot = FakeZaloApi(
+            token=token,
+            long_poll_cap=self.long_poll_cap,
+            bot_id=bot_id,
+            account_name=account_name,
+        )
+        bot.port = self.port
+        self._bots[token] = bot
+        return bot
 
     def push_update(self, update: dict[str, Any]) -> None:
         """Queue an update for the next getUpdates call."""
@@ -195,6 +216,9 @@ class FakeZaloApi:
     # -- the API ----------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
+        other = self._bots.get(request.match_info["token"])
+        if other is not None:
+            return await other._handle(request)
         method = request.match_info["method"]
         raw = await request.read()
         try:
@@ -212,22 +236,11 @@ class FakeZaloApi:
                 await asyncio.sleep(fault.delay)
             if fault.status:
                 return self._fault(call, fault)
-        if self.rate_per_second is not None and self._over_rate():
-            return self._error(call, 429, 429, "Too Many Requests", retry_after=1)
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return self._error(call, 404, 404, "Method not found")
         result: web.Response = await handler(call)
         return result
-
-    def _over_rate(self) -> bool:
-        now = time.monotonic()
-        while self._window and now - self._window[0] >= 1.0:
-            self._window.popleft()
-        if len(self._window) >= (self.rate_per_second or 0):
-            return True
-        self._window.append(now)
-        return False
 
     def _ok(self, result: Any) -> web.Response:
         return web.json_response({"ok": True, "result": result})
@@ -258,12 +271,23 @@ class FakeZaloApi:
         )
 
     def _sent(self, call: Call) -> web.Response:
+        if self.quota is not None:
+            if self.quota <= 0:
+                return self._error(
+                    call, 429, 429, "Quota exceeded - Vượt quá giới hạn sử dụng API cho phép"
+                )
+            self.quota -= 1
         call.result = {"message_id": f"out{next(_ids):08x}", "date": int(time.time() * 1000)}
         return self._ok(call.result)
 
     async def _m_getMe(self, call: Call) -> web.Response:
         return self._ok(
-            {"id": "1459232241454765289", "account_name": "bot.DonDoc", "account_type": "BASIC"}
+            {
+                "id": self.bot_id,
+                "account_name": self.account_name,
+                "account_type": "BASIC",
+                "can_join_groups": False,
+            }
         )
 
     async def _m_getUpdates(self, call: Call) -> web.Response:
@@ -302,8 +326,6 @@ class FakeZaloApi:
             return self._error(call, 400, 400, "chat_id is required")
         if not isinstance(text, str) or not 1 <= len(text) <= MAX_TEXT:
             return self._error(call, 400, 400, "text must be 1-2000 characters")
-        if chat_id in self.blocked_chats:
-            return self._error(call, 403, 403, "User has blocked the bot")
         return self._sent(call)
 
     async def _m_sendPhoto(self, call: Call) -> web.Response:
@@ -315,8 +337,6 @@ class FakeZaloApi:
             return self._error(call, 400, 400, "photo must be a URL")
         if caption is not None and (not isinstance(caption, str) or len(caption) > MAX_TEXT):
             return self._error(call, 400, 400, "caption must be at most 2000 characters")
-        if chat_id in self.blocked_chats:
-            return self._error(call, 403, 403, "User has blocked the bot")
         return self._sent(call)
 
     async def _m_sendChatAction(self, call: Call) -> web.Response:

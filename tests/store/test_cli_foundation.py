@@ -4,6 +4,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 from typer.testing import CliRunner
 
@@ -114,3 +115,33 @@ def test_every_command_has_help(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0
     assert "Usage" in result.output
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["people", "list"]])
+def test_a_missing_database_or_role_is_one_line_naming_it_and_how_to_create_it(
+    postgres_admin: str, command: list[str]
+) -> None:
+    server = sa.make_url(postgres_admin).set(drivername="postgresql")
+    no_database = server.set(database="dondoc_nowhere").render_as_string(hide_password=False)
+    no_role = server.set(username="dondoc_nobody").render_as_string(hide_password=False)
+
+    code, out = dondoc(no_database, *command)
+    assert code == 1
+    assert out == (
+        "Máy chủ PostgreSQL chưa có cơ sở dữ liệu «dondoc_nowhere». Hãy tạo nó: sudo -u postgres "
+        f"createdb --owner {server.username} dondoc_nowhere rồi chạy dondoc db upgrade\n"
+    )
+    code, out = dondoc(no_role, *command)
+    assert code == 1
+    assert out == (
+        "Máy chủ PostgreSQL chưa có vai trò (người dùng) «dondoc_nobody». Hãy tạo nó: "
+        "sudo -u postgres createuser --pwprompt dondoc_nobody\n"
+    )
+
+
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["people", "list"]])
+def test_a_closed_port_is_one_line(command: list[str]) -> None:
+    code, out = dondoc("postgresql://postgres@127.0.0.1:1/dondoc", *command)
+    assert code == 1
+    assert len(out.splitlines()) == 1 and "127.0.0.1:1" in out

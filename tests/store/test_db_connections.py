@@ -10,7 +10,7 @@ import models.db
 from services.unit_of_work import Sessions
 from tests.builders import World
 from tests.conftest import POSTGRES_ONLY
-from tests.databases import ADMIN_DSN
+from tests.databases import admin_dsn
 from views.messages import Incoming
 
 pytestmark = POSTGRES_ONLY
@@ -23,7 +23,7 @@ async def _backend(engine: AsyncEngine) -> int:
 
 async def _kill(pid: int) -> None:
     """What a server restart or a firewall dropping idle connections does to one of them."""
-    admin = await asyncpg.connect(ADMIN_DSN)
+    admin = await asyncpg.connect(admin_dsn())
     try:
         assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
     finally:

@@ -56,7 +56,7 @@ def test_a_plan_invites_each_lead_agency_once_and_skips_those_already_staffed(
         assert dondoc(url, *step)[0] == 0
     _, out = dondoc(url, "invite", "STTTT")
     code = out.split("Mã mời: ")[1].split()[0]
-    assert dondoc(url, "chat", "--invite", code, stdin="")[0] == 0
+    assert dondoc(url, "chat", "--invite", code, "--name", "Nguyễn Văn An", stdin="")[0] == 0
     before = len(asyncio.run(_invites(url)))
 
     status, out = dondoc(url, "invite", "--plan", "40/KH-UBND", "--uses", "2")
@@ -111,3 +111,30 @@ def test_an_unknown_plan_or_a_mixed_request_is_refused_and_creates_nothing(
         status, out = dondoc(url, "invite", *args)
         assert status == 1 and message in out, (args, out)
     assert asyncio.run(_invites(url)) == []
+
+
+def test_with_several_zalo_bots_each_invite_names_the_bot_to_message(empty_db_url: str) -> None:
+    url = empty_db_url
+    zalo = {
+        "DONDOC_ZALO_TOKEN": "111:first-token,222:second-token",
+        "DONDOC_ZALO_BOT_NAMES": "Đôn Đốc HP,Đôn Đốc HP 2",
+        "DONDOC_ZALO_PLAN_USERS": "3",
+    }
+    for step in (["db", "upgrade"], ["agencies", "load"], ["import", str(PLAN_40)]):
+        assert dondoc(url, *step)[0] == 0
+
+    status, out = dondoc(url, "invite", "STTTT", **zalo)
+    assert status == 0, out
+    code = out.split("Mã mời: ")[1].split()[0]
+    assert f"Trên Zalo: tìm bot «Đôn Đốc HP» rồi gửi /start {code}" in out
+
+    status, out = dondoc(url, "invite", "--plan", "40/KH-UBND", "--all", **zalo)
+    assert status == 0, out
+    lines = out.splitlines()
+    assert lines[0].split()[-2:] == ["Bot", "Zalo"]
+    rows = [line for line in lines[2:] if "  /start " in line]
+    bots = [line.rsplit("  ", 1)[-1].strip() for line in rows]
+    # One seat per invite: the first bot takes the first three agencies (STTTT's invite above
+    # is not a registered user yet), the second the next three, then both are full.
+    assert bots[:6] == ["Đôn Đốc HP"] * 3 + ["Đôn Đốc HP 2"] * 3
+    assert set(bots[6:]) == {"(đều đã đủ người)"}

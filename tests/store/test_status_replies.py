@@ -1,6 +1,6 @@
 """Every reply form of the issue, through the real conversation, on SQLite and PostgreSQL."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlmodel import select
@@ -334,3 +334,66 @@ async def test_bad_input_gets_an_answer_and_changes_nothing(sessions: Sessions, 
     assert answer
     assert (await world.assignment(handle)).status == "not_started"
     assert await world.count(StatusChange) == 0
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        # Thursday 23/11/2023 09:00 + 3 days is a Sunday: Monday at the window's opening.
+        ("3 ngày", datetime(2023, 11, 27, 1, 0, tzinfo=UTC)),
+        # + 1 day is Friday, a working day, inside the window: as asked.
+        ("1 ngày", datetime(2023, 11, 24, 2, 0, tzinfo=UTC)),
+    ],
+)
+async def test_a_snooze_lands_on_a_working_day_inside_the_send_window_and_says_so(
+    sessions: Sessions, typed: str, expected: datetime
+) -> None:
+    world = World(sessions)
+    world.later(days=3)  # Thursday 23/11/2023, 09:00 in Hanoi
+    await world.setup_agencies()
+    await world.person("Chị Lan", chat_id="lan")
+    plan = await world.plan()
+    handle = await world.task(plan, "III.12", due=date(2023, 12, 31))
+    await world.send("lan", button=encode(ButtonPress(ButtonAction.SNOOZE, handle)))
+
+    confirmed = await world.say("lan", typed)
+
+    async with sessions() as session:
+        [snooze] = (await session.exec(select(Snooze))).all()
+    assert snooze.until == expected
+    if expected.day == 27:
+        assert "sẽ nhắc lại từ Thứ Hai, 27/11/2023 lúc 08:00" in confirmed
+        assert "ngày nghỉ hoặc ngoài giờ gửi nhắc" in confirmed
+    else:
+        assert "sẽ nhắc lại từ Thứ Sáu, 24/11/2023" in confirmed
+        assert "ngày nghỉ" not in confirmed
+
+
+async def test_an_answered_questions_buttons_stop_working_and_a_late_press_says_so(
+    sessions: Sessions,
+) -> None:
+    world = World(sessions)
+    await world.setup_agencies()
+    await world.person("Chị Lan", chat_id="lan")
+    plan = await world.plan()
+    handle = await world.task(plan, "III.12", due=date(2023, 12, 31))
+    await world.reminder("lan", [(handle, None)], provider_message_id="7")
+    [asked] = await world.send("lan", button=encode(ButtonPress(ButtonAction.PROGRESS, handle)))
+    quarter, half, _three_quarters, done = asked.buttons[0]
+    await world.send("lan", button=done.data)
+    assert (await world.assignment(handle)).status == "done"
+
+    # A stray press of the answered question's "50%" changes nothing.
+    late = await world.say("lan", button=half.data)
+    assert "Câu hỏi này đã được trả lời" in late
+    assert (await world.assignment(handle)).status == "done"
+    [when] = await world.send("lan", button=encode(ButtonPress(ButtonAction.SNOOZE, handle)))
+    await world.say("lan", "3 ngày")
+    assert "đã được trả lời" in await world.say("lan", button=when.buttons[0][0].data)
+    # Nor does a question replaced by another: its buttons are no longer the open question.
+    [asked] = await world.send("lan", button=encode(ButtonPress(ButtonAction.PROGRESS, handle)))
+    await world.send("lan", button=encode(ButtonPress(ButtonAction.SNOOZE, handle)))
+    assert "đã được trả lời" in await world.say("lan", button=asked.buttons[0][0].data)
+    stored = await world.assignment(handle)
+    assert (stored.status, stored.progress) == ("in_progress", 0)  # not the stale 25%
+    assert quarter.data != half.data

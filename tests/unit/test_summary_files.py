@@ -12,6 +12,7 @@ from bot.settings import ConfigError, load_settings
 from domain.calendar import WorkCalendar
 from domain.status import Status
 from domain.summary import ChangeRow, ItemRow, WeeklySummary, summarise
+from locales import gettext_for
 from services.file_links import LINK_LIFETIME, FileLinks
 from services.report_files import ReportFiles, write_report_files
 from services.summary import ReportConfig, report_attachments
@@ -118,7 +119,7 @@ async def test_the_spreadsheet_lists_every_item_in_the_layout_officials_use(
         "Sở Xây dựng",
         "Sở Kế hoạch và Đầu tư; Sở Tài chính",
         "Quý I /2023\n31/03/2023",
-        "Đang thực hiện, quá hạn 62 ngày làm việc",
+        "Đang làm, quá hạn 62 ngày làm việc",
         0.6,
         None,
     )
@@ -212,3 +213,19 @@ def test_a_public_files_url_that_is_not_http_stops_start_up(
     monkeypatch.setenv("DONDOC_PUBLIC_FILES_URL", "files.example.vn")
     with pytest.raises(ConfigError, match="DONDOC_PUBLIC_FILES_URL"):
         load_settings(_env_file=None)
+
+
+@pytest.mark.parametrize("locale", ["vi", "en"])
+def test_status_names_are_the_same_words_in_chat_chart_and_spreadsheet(locale: str) -> None:
+    from services.report_files import _BUCKET_LABELS, Bucket
+    from views.text import status_label
+
+    _ = gettext_for(locale)
+    for status, bucket in (
+        (Status.NOT_STARTED, Bucket.NOT_STARTED),
+        (Status.IN_PROGRESS, Bucket.IN_PROGRESS),
+        (Status.BLOCKED, Bucket.BLOCKED),
+        (Status.DONE, Bucket.DONE),
+    ):
+        assert _(_BUCKET_LABELS[bucket]) == status_label(status, _)
+    assert status_label(Status.NOT_STARTED, gettext_for("vi")) == "Chưa bắt đầu"

@@ -1,18 +1,21 @@
-"""ZaloSender against the fake API: what it sends, and what each failure tells the dispatcher."""
+"""ZaloSender against the fake API: what it sends, and what each failure tells the dispatcher,
+read by the Zalo Bot Platform's published error table (403 is "Internal server error", 429
+"Quota exceeded"; there is no "blocked" code)."""
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 
 from bot.channels.base import (
-    ChatUnreachable,
     DeliveryError,
     PermanentFailure,
-    RetryLater,
+    QuotaExhausted,
     TemporaryFailure,
 )
 from bot.channels.zalo.client import ZaloApiError, ZaloClient, ZaloTransportError
-from bot.channels.zalo.sender import ZaloSender, delivery_error
+from bot.channels.zalo.sender import QUOTA_BACKOFF, ZaloSender, delivery_error
+from tests.fakes.clock import FakeClock
 from tests.fakes.zalo_api import TOKEN, FakeZaloApi
 from views.messages import Attachment, Outgoing, ReminderItem
 
@@ -38,19 +41,16 @@ def _api_error(status: int, error_code: int | None, description: str = "x") -> Z
 @pytest.mark.parametrize(
     ("error", "expected"),
     [
-        (_api_error(429, 429), RetryLater),
-        (_api_error(200, 429), RetryLater),
-        (_api_error(200, -32, "Daily quota exceeded"), TemporaryFailure),
-        (_api_error(200, 400, "Rate limit reached"), RetryLater),
+        (_api_error(429, 429, "Quota exceeded"), QuotaExhausted),
+        (_api_error(200, 429), QuotaExhausted),
+        (_api_error(403, 403, "Internal server error"), TemporaryFailure),
+        (_api_error(200, 403), TemporaryFailure),
         (_api_error(500, None), TemporaryFailure),
         (_api_error(503, 503), TemporaryFailure),
         (_api_error(200, 500), TemporaryFailure),
-        (_api_error(200, 408), TemporaryFailure),
-        (_api_error(401, 401), TemporaryFailure),
-        (_api_error(403, 403, "User has blocked the bot"), ChatUnreachable),
-        (_api_error(200, 403), ChatUnreachable),
+        (_api_error(408, 408, "Request timeout"), TemporaryFailure),
+        (_api_error(401, 401, "Unauthorized"), TemporaryFailure),
         (_api_error(400, 400, "text too long"), PermanentFailure),
-        (_api_error(200, -201, "Invalid parameter"), PermanentFailure),
         (_api_error(404, 404), PermanentFailure),
         (ZaloTransportError("timed out"), TemporaryFailure),
     ],
@@ -62,11 +62,32 @@ def test_each_zalo_failure_maps_to_what_the_dispatcher_should_do(
     assert type(delivery_error(error)) is expected
 
 
-def test_a_rate_limit_keeps_the_retry_after_zalo_asked_for() -> None:
-    limited = _api_error(429, 429)
-    limited.retry_after = 12
-    rate = delivery_error(limited)
-    assert isinstance(rate, RetryLater) and rate.retry_after == 12
+async def test_a_spent_quota_waits_long_and_longer_while_zalo_refuses(api: FakeZaloApi) -> None:
+    clock = FakeClock(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))
+    first, cap = QUOTA_BACKOFF
+    assert first >= 600 and cap >= 3600
+    async with ZaloClient(token=TOKEN, api_base=api.url, timeout=1.0) as client:
+        sender = ZaloSender(client, clock=clock)
+        api.quota = 0
+
+        async def refusal() -> float:
+            with pytest.raises(QuotaExhausted) as refused:
+                await sender.send("u1", Outgoing(text="xin chào"))
+            return refused.value.retry_after
+
+        assert await refusal() == first
+        clock.advance(seconds=60)
+        assert await refusal() == first - 60  # sent meanwhile: the same wait, not a longer one
+        clock.advance(seconds=first)
+        assert await refusal() == 2 * first  # the wait ended and Zalo still refuses
+        clock.advance(seconds=2 * first)
+        assert await refusal() == 4 * first
+
+        api.quota = 10
+        clock.advance(seconds=4 * first)
+        await sender.send("u1", Outgoing(text="xin chào"))
+        api.quota = 0
+        assert await refusal() == first  # a new episode starts from the first wait
 
 
 async def test_a_short_message_is_one_send_message_and_returns_its_id(
@@ -128,7 +149,11 @@ async def test_english_readers_get_english_attachment_lines(
 @pytest.mark.parametrize(
     ("fault", "expected"),
     [
-        ({"status": 200, "error_code": 429, "description": "Too many"}, RetryLater),
+        ({"status": 429, "error_code": 429, "description": "Quota exceeded"}, QuotaExhausted),
+        (
+            {"status": 403, "error_code": 403, "description": "Internal server error"},
+            TemporaryFailure,
+        ),
         ({"status": 503, "body": "unavailable"}, TemporaryFailure),
         ({"status": 200, "error_code": 400, "description": "Bad chat"}, PermanentFailure),
     ],
@@ -142,10 +167,14 @@ async def test_api_failures_reach_the_dispatcher_as_delivery_errors(
     assert TOKEN not in str(caught.value)
 
 
-async def test_a_blocked_chat_is_unreachable(api: FakeZaloApi, sender: ZaloSender) -> None:
-    api.blocked_chats.add("gone")
-    with pytest.raises(ChatUnreachable):
-        await sender.send("gone", Outgoing(text="xin chào"))
+async def test_a_403_is_a_server_fault_retried_later_never_a_blocked_chat(
+    api: FakeZaloApi, sender: ZaloSender
+) -> None:
+    api.fail("sendMessage", status=403, error_code=403, description="Internal server error")
+    with pytest.raises(TemporaryFailure):
+        await sender.send("u1", Outgoing(text="xin chào"))
+    await sender.send("u1", Outgoing(text="xin chào"))
+    assert api.texts("u1") == ["xin chào"]
 
 
 async def test_a_retry_after_a_failed_second_part_does_not_repeat_the_first(

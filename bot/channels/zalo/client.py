@@ -2,7 +2,9 @@
 
 Every method is `POST <base>/bot<TOKEN>/<method>` with a JSON body; every answer is
 `{"ok": true, "result": ...}` or `{"ok": false, "error_code": ..., "description": ...}`,
-and an `ok: false` answer is an error even when the HTTP status is 200.
+and an `ok: false` answer is an error even when the HTTP status is 200. The error codes are
+the docs' table ("Bảng mã lỗi"): 400, 401 (token), 403 (internal server error), 404, 408
+(request timeout; getUpdates' "nothing new"), 429 (quota exceeded).
 
 The token is part of the URL, so it would show up in httpx's request log and in
 transport errors. The client therefore builds every request with a placeholder
@@ -44,13 +46,11 @@ class ZaloApiError(ZaloError):
         status: int,
         error_code: int | None,
         description: str,
-        retry_after: float | None = None,
     ) -> None:
         self.method = method
         self.status = status
         self.error_code = error_code
         self.description = description
-        self.retry_after = retry_after
         code = "" if error_code is None else f" error_code={error_code}"
         super().__init__(f"Zalo {method} failed: HTTP {status}{code}: {description}")
 
@@ -172,17 +172,16 @@ class ZaloClient:
                 status=response.status_code,
                 error_code=None,
                 description=self.scrub(response.text[:200]) or "not a JSON answer",
-                retry_after=_retry_after(response, {}),
             )
         if response.is_success and body.get("ok") is True:
             return body.get("result")
-        error_code = body.get("error_code")
+        # The docs name it error_code; testWebhook's over-quota answer spells it errorCode.
+        error_code = body.get("error_code", body.get("errorCode"))
         raise ZaloApiError(
             method=method,
             status=response.status_code,
             error_code=error_code if isinstance(error_code, int) else None,
             description=self.scrub(str(body.get("description") or response.reason_phrase)),
-            retry_after=_retry_after(response, body),
         )
 
     async def get_me(self) -> BotInfo:
@@ -260,19 +259,3 @@ def _webhook(result: Any) -> WebhookInfo:
     return WebhookInfo(
         url=str(data.get("url") or ""), updated_at=updated if isinstance(updated, int) else None
     )
-
-
-def _retry_after(response: httpx.Response, body: dict[str, Any]) -> float | None:
-    """Seconds to wait, from `parameters.retry_after` (Telegram style) or a Retry-After header."""
-    parameters = body.get("parameters")
-    if isinstance(parameters, dict):
-        value = parameters.get("retry_after")
-        if isinstance(value, int | float) and value >= 0:
-            return float(value)
-    header = response.headers.get("Retry-After")
-    if header is not None:
-        try:
-            return max(0.0, float(header))
-        except ValueError:
-            return None
-    return None

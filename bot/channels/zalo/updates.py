@@ -10,6 +10,9 @@ from views.messages import Incoming
 
 CHANNEL = Channel.ZALO
 TEXT_EVENT = "message.text.received"
+# Sent instead of the content when the sender is in a group the law protects (children,
+# people with disabilities...): the bot never sees what they wrote (Zalo Bot docs, "cảnh báo").
+UNSUPPORTED_EVENT = "message.unsupported.received"
 # Zalo stamps messages in milliseconds since the epoch; anything below this is seconds.
 _MILLISECONDS_FROM = 10**11
 
@@ -23,6 +26,7 @@ class ZaloEvent:
     """One update: a text message, or something else (image, sticker...) from a chat."""
 
     event_name: str
+    channel: str
     chat_id: str
     message_id: str | None
     at: datetime
@@ -36,16 +40,21 @@ class ZaloEvent:
         return self.event_name == TEXT_EVENT and self.text is not None
 
     @property
+    def is_unsupported(self) -> bool:
+        """Whether Zalo withheld the content (a protected account, a file, a contact card)."""
+        return self.event_name == UNSUPPORTED_EVENT
+
+    @property
     def source_id(self) -> str | None:
         """The same key Incoming.source_id gives, so replays are recognised either way."""
         if self.message_id is None:
             return None
-        return f"{CHANNEL}:{self.chat_id}:{self.message_id}"
+        return f"{self.channel}:{self.chat_id}:{self.message_id}"
 
     def incoming(self, *, button: str | None = None) -> Incoming:
         """The conversation's view of this text message (Zalo has no reply-to)."""
         return Incoming(
-            channel=CHANNEL,
+            channel=self.channel,
             chat_id=self.chat_id,
             at=self.at,
             text=None if button is not None else self.text,
@@ -56,10 +65,17 @@ class ZaloEvent:
         )
 
 
-def parse_update(body: Any, *, received_at: datetime) -> ZaloEvent:
-    """Read an update, bare or wrapped in `{"ok": true, "result": ...}`; else BadUpdate."""
+def unwrap(body: Any) -> Any:
+    """The update itself, whether bare or wrapped in `{"ok": true, "result": ...}` (the docs
+    show it wrapped; integrations report live webhook bodies bare)."""
     if isinstance(body, Mapping) and body.get("ok") is True and "result" in body:
-        body = body["result"]
+        return body["result"]
+    return body
+
+
+def parse_update(body: Any, *, received_at: datetime, channel: str = CHANNEL) -> ZaloEvent:
+    """Read an update, bare or wrapped in `{"ok": true, "result": ...}`; else BadUpdate."""
+    body = unwrap(body)
     if not isinstance(body, Mapping):
         raise BadUpdate("an update must be a JSON object")
     event_name = body.get("event_name")
@@ -76,6 +92,7 @@ def parse_update(body: Any, *, received_at: datetime) -> ZaloEvent:
     text = message.get("text")
     return ZaloEvent(
         event_name=event_name,
+        channel=channel,
         chat_id=chat_id,
         message_id=_identifier(message.get("message_id")),
         at=_when(message.get("date"), received_at),

@@ -1,4 +1,8 @@
-"""The Zalo webhook: Zalo POSTs each update with the secret in `X-Bot-Api-Secret-Token`."""
+"""The Zalo webhook: Zalo POSTs each update with the secret in `X-Bot-Api-Secret-Token`.
+
+The update is stored before the 200 answer and handled after it: Zalo documents no retry of
+a webhook call that failed, so an update is never left to a redelivery (services.inbox).
+"""
 
 import hmac
 import json
@@ -14,6 +18,11 @@ log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 WEBHOOK_PATH = "/zalo/webhook"
+
+
+def webhook_path(index: int, bot_key: str) -> str:
+    """The path of a bot's webhook: the first bot's is WEBHOOK_PATH, the others' below it."""
+    return WEBHOOK_PATH if index == 0 else f"{WEBHOOK_PATH}/{bot_key}"
 
 
 def zalo_webhook_handler(
@@ -33,14 +42,16 @@ def zalo_webhook_handler(
             log.warning("zalo webhook got a body that is not JSON")
             return web.json_response({"ok": False, "description": "Bad JSON"}, status=400)
         try:
-            await inbound.process(body)
+            stored = await inbound.receive(body)
         except BadUpdate as exc:
             log.warning("zalo webhook got an unreadable update: %s", exc)
             return web.json_response({"ok": False, "description": str(exc)}, status=400)
         except Exception:
-            # Zalo delivers again after an error status, so nothing is lost.
-            log.exception("zalo webhook failed to handle an update")
+            # Not stored: whether Zalo tries again after an error status is not documented.
+            log.exception("zalo webhook could not store an update")
             return web.json_response({"ok": False, "description": "Try again"}, status=500)
+        if stored is not None:
+            inbound.handle_soon(stored)
         return web.json_response({"ok": True})
 
     return handle
