@@ -15,11 +15,7 @@ from domain.importers.blocks import EMPTY_FILE, PlanImportError
 from domain.importers.document import build_plan
 from domain.importers.docx import read_docx
 from domain.importers.duties import duty_plan, is_duty_table
-from domain.importers.indicators import (
-    indicators_from_blocks,
-    indicators_from_sheets,
-    read_workbook,
-)
+from domain.importers.indicators import indicators_from_blocks, indicators_from_sheets
 from domain.importers.sheet import read_csv_rows, read_xlsx, sheet_plan
 from domain.importers.text import decode, read_text
 from domain.indicators.model import IndicatorSet
@@ -114,7 +110,7 @@ def import_indicators(path: str | Path, *, registry: AgencyRegistry) -> Indicato
     if kind == "docx":
         return indicators_from_blocks(read_docx(path), registry=registry, source_file=name)
     if kind == "xlsx":
-        return indicators_from_sheets(read_workbook(path), registry=registry, source_file=name)
+        return indicators_from_sheets(read_xlsx(path), registry=registry, source_file=name)
     if kind == "csv":
         rows = [read_csv_rows(data, name)]
         return indicators_from_sheets(rows, registry=registry, source_file=name)
