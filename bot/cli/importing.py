@@ -11,7 +11,9 @@ from bot.cli.support import UserError, cli_settings, cli_translator, friendly, r
 from bot.cli.tables import render_table
 
 if TYPE_CHECKING:
+    from domain.indicators.model import IndicatorSet
     from domain.plans import PlanDraft
+    from services.indicators.store import IndicatorSaveResult
     from services.plans import SaveResult
 
 _TITLE_WIDTH = 60
@@ -45,10 +47,12 @@ def import_plan(
         OutputFormat, typer.Option("--format", help="table (default) or json.")
     ] = OutputFormat.TABLE,
 ) -> None:
-    """Import a plan: every task with its agencies and deadline, then store it (or --dry-run)."""
+    """Import a plan: every task with its agencies and deadline, and every indicator (chỉ
+    tiêu) with its owners and target, then store them (or --dry-run)."""
     from bot.bootstrap import running_app
-    from domain.importers import PlanImportError, import_file
+    from domain.importers import PlanImportError
     from services.agencies import RegistryNotLoadedError, registry_from_store
+    from services.indicators.store import read_plan_file, save_indicators
     from services.plans import save_plan, task_report
     from services.unit_of_work import transaction
 
@@ -57,16 +61,25 @@ def import_plan(
     if not file.is_file():
         raise UserError(_("Không tìm thấy tệp {file}.").format(file=file))
 
-    async def run() -> "tuple[PlanDraft, SaveResult | None]":
+    Stored = tuple["PlanDraft", "IndicatorSet", "SaveResult | None", "IndicatorSaveResult | None"]
+
+    async def run() -> Stored:
         async with running_app(settings) as app, transaction(app.sessions) as session:
             registry = await registry_from_store(session)
-            draft = import_file(file, registry=registry, plan_ref=plan_ref, plan_year=plan_year)
+            draft, found = read_plan_file(
+                file, registry=registry, plan_ref=plan_ref, plan_year=plan_year
+            )
             if dry_run:
-                return draft, None
-            return draft, await save_plan(session, draft=draft, now=app.clock(), actor="cli")
+                return draft, found, None, None
+            now = app.clock()
+            saved = await save_plan(session, draft=draft, now=now, actor="cli")
+            kept = await save_indicators(
+                session, plan=saved.plan, found=found, now=now, actor="cli"
+            )
+            return draft, found, saved, kept
 
     try:
-        draft, result = run_async(run())
+        draft, found, result, kept = run_async(run())
     except PlanImportError as exc:
         raise UserError(
             _("Tệp {file} không đọc được như một kế hoạch: {reason}").format(
@@ -89,8 +102,13 @@ def import_plan(
             )
         )
     else:
-        _print_table(draft)
+        if draft.tasks:
+            _print_table(draft)
+        if found.indicators:
+            _print_indicators(found)
     _print_outcome(draft, result, to_stderr=output is OutputFormat.JSON)
+    if found.indicators or found.problems:
+        _print_indicator_outcome(found, kept, to_stderr=output is OutputFormat.JSON)
 
 
 def _named(named: tuple[str, ...], expanded: tuple[str, ...], limit: int = 3) -> str:
@@ -123,6 +141,43 @@ def _print_table(draft: "PlanDraft") -> None:
         _("Vấn đề"),
     ]
     typer.echo(render_table(headers, rows))
+
+
+def _print_indicators(found: "IndicatorSet") -> None:
+    _ = cli_translator(cli_settings())
+    rows = [
+        [
+            indicator.key,
+            _short(indicator.name, 50),
+            _short(indicator.unit.text, 14),
+            _short(indicator.target.text, 16),
+            _named(indicator.owner_named, indicator.owner_codes),
+            len(indicator.problems) or "",
+        ]
+        for indicator in found.indicators
+    ]
+    headers = [_("Mã"), _("Chỉ tiêu"), _("Đơn vị"), _("Mục tiêu"), _("Theo dõi"), _("Vấn đề")]
+    typer.echo(render_table(headers, rows))
+
+
+def _print_indicator_outcome(
+    found: "IndicatorSet", kept: "IndicatorSaveResult | None", *, to_stderr: bool
+) -> None:
+    from services.indicators.store import describe
+
+    _ = cli_translator(cli_settings())
+    checked = [i for i in found.indicators if i.problems]
+    lines = [
+        _("{count} chỉ tiêu; {problems} chỉ tiêu cần kiểm tra.").format(
+            count=len(found.indicators), problems=len(checked)
+        )
+    ]
+    lines += [f"  {problem.render(_)}" for problem in found.problems]
+    for indicator in checked:
+        lines += [f"  {indicator.key}: {problem.render(_)}" for problem in indicator.problems]
+    if kept is not None:
+        lines.append(describe(kept, _))
+    typer.echo("\n".join(lines), err=to_stderr)
 
 
 def _print_outcome(draft: "PlanDraft", result: "SaveResult | None", *, to_stderr: bool) -> None:

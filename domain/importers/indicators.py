@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from domain.agencies import AgencyRegistry, Resolution
 from domain.importers.blocks import Block, Cell, Paragraph, Table
+from domain.indicators.collection import parse_cadence
 from domain.indicators.model import (
     Accumulation,
     IndicatorDraft,
@@ -94,6 +95,8 @@ def _role(header: str) -> str | None:
         return "accumulation"
     if key.startswith(("huong danh gia", "chieu", "huong")):
         return "direction"
+    if key.startswith(("ky bao cao", "tan suat", "dinh ky", "ky thu thap")):
+        return "cadence"
     return None
 
 
@@ -424,6 +427,7 @@ def _indicator(
         is_heading=target.is_empty and row.children > 0,
         checkpoint_targets=checkpoint_targets,
         notes=tuple(notes),
+        cadence=parse_cadence(cells.get("cadence", "")),
     )
 
 
