@@ -52,7 +52,8 @@ def import_plan(
     from bot.bootstrap import running_app
     from domain.importers import PlanImportError
     from services.agencies import RegistryNotLoadedError, registry_from_store
-    from services.indicators.store import read_plan_file, save_indicators
+    from services.indicators.importing import read_plan_file
+    from services.indicators.store import save_indicators
     from services.plans import save_plan, task_report
     from services.unit_of_work import transaction
 
