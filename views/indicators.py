@@ -11,13 +11,13 @@ from datetime import date
 from decimal import Decimal
 
 from domain.indicators.checkpoints import Verdict, checkpoint
-from domain.indicators.collection import Figure
+from domain.indicators.collection import Figure, Standing
 from domain.indicators.quantities import format_number
 from domain.indicators.targets import Comparison, Target
 from locales import N_, Translate
 from views.buttons import explain_request
-from views.messages import Button
-from views.text import shorten
+from views.messages import Button, IndicatorItem, Outgoing
+from views.text import short_day, shorten
 
 NAME_LENGTH = 80
 _VERDICT_ICONS = {
@@ -169,3 +169,147 @@ def explain_button(info: IndicatorInfo, *, _: Translate) -> tuple[Button, ...]:
     """The one button that asks an indicator's owners why its figure is short or missing."""
     data = explain_request(info.indicator_id, info.checkpoint_key)
     return (Button(_(EXPLAIN_BUTTON).format(key=info.key), data),)
+
+
+@dataclass(frozen=True)
+class FigureEcho:
+    """A figure just stored, as the confirmation shows it."""
+
+    key: str
+    name: str
+    unit: str
+    year: int
+    months: int
+    figure: Figure | None
+    verdict: Verdict
+    expected: Target | None = None
+    note: str | None = None
+    on_behalf_of: str | None = None
+
+
+def echo_figures(
+    echoes: Sequence[FigureEcho], questions: Sequence[tuple[str, str]], *, _: Translate
+) -> str:
+    """The confirmation of a reply with figures: each one stored (with its colour against the
+    checkpoint's target), each question asked back, and how to take it back."""
+    lines: list[str] = []
+    by_checkpoint: dict[tuple[int, int], list[FigureEcho]] = {}
+    for echo in echoes:
+        by_checkpoint.setdefault((echo.year, echo.months), []).append(echo)
+    for (year, months), group in by_checkpoint.items():
+        lines.append(
+            _("✅ Đã ghi số liệu {checkpoint}:").format(
+                checkpoint=checkpoint_name(year, months, _)
+            )
+        )
+        for echo in group:
+            shown = figure_phrase(echo.figure, echo.unit, _)
+            line = f"• {echo.key} {shorten(echo.name, NAME_LENGTH // 2)}: {shown}"
+            if echo.figure is not None and echo.figure.value is not None:
+                line += " · " + verdict_text(echo.verdict, _)
+                if echo.expected is not None and echo.expected.comparison is not None:
+                    line += " " + _("(mục tiêu kỳ này: {target})").format(
+                        target=expected_text(echo.expected, echo.unit)
+                    )
+            lines.append(line)
+            if echo.note:
+                lines.append("  " + echo.note)
+            if echo.on_behalf_of:
+                lines.append("  " + _("Ghi thay {agency}.").format(agency=echo.on_behalf_of))
+    for written, reason in questions:
+        lines.append(
+            _("❓ «{written}»: {reason}").format(written=shorten(written, 60), reason=reason)
+        )
+    if questions:
+        lines.append(_("Phần có dấu ❓ chưa được ghi; xin gửi lại, ví dụ «PL3.7: 3.700»."))
+    if echoes:
+        lines.append(_("Gõ /undo trong 10 phút nếu cần hoàn tác."))
+    return "\n".join(lines)
+
+
+def explain_request_message(
+    info: IndicatorInfo, found: Standing, *, item: IndicatorItem, requester: str, _: Translate
+) -> Outgoing:
+    """ "Yêu cầu giải trình" to an owner: which figure, against what, and how to answer."""
+    name = checkpoint_name(info.year, info.months, _)
+    lines = [
+        _("📨 Yêu cầu giải trình ({requester})").format(requester=requester),
+        indicator_line(info, number=None, _=_),
+    ]
+    figure = found.figure
+    if figure is not None and figure.value is not None:
+        lines.append(
+            _("Số liệu {checkpoint}: {figure} · {verdict} (mục tiêu kỳ này: {target}).").format(
+                checkpoint=name,
+                figure=figure_text(figure.value, info.unit, estimate=figure.estimate, _=_),
+                verdict=verdict_text(found.verdict, _),
+                target=expected_text(found.judgement.expected, info.unit),
+            )
+        )
+    else:
+        lines.append(
+            _("Chưa có số liệu {checkpoint} (hạn báo cáo {day}).").format(
+                checkpoint=name, day=short_day(info.report_by, locale="vi")
+            )
+        )
+    lines.append(_("Xin trả lời tin này bằng lý do và giải pháp khắc phục."))
+    return Outgoing(
+        text="\n".join(lines),
+        indicators=(item,),
+        reply_hint=_("Trả lời: lý do, ví dụ «do giá nhiên liệu tăng, đã đề xuất…»"),
+    )
+
+
+def explain_requested(
+    key: str, sent_to: Sequence[str], already: Sequence[str], _: Translate
+) -> str:
+    """The coordinator's confirmation of a request for an explanation."""
+    if sent_to:
+        text = _("📨 Đã gửi yêu cầu giải trình {key} tới: {people}.").format(
+            key=key, people=", ".join(sent_to)
+        )
+        if already:
+            text += " " + _("(Đã gửi trước đó: {people}.)").format(people=", ".join(already))
+        return text
+    if already:
+        return _("Yêu cầu giải trình {key} đã được gửi trước đó tới: {people}.").format(
+            key=key, people=", ".join(already)
+        )
+    return _(
+        "Cơ quan theo dõi chỉ tiêu {key} chưa có cán bộ đăng ký nhận tin; yêu cầu chưa gửi được."
+    ).format(key=key)
+
+
+def nothing_to_explain(key: str, verdict: Verdict, _: Translate) -> str:
+    """Refusal: the figure meets its target or is not due yet."""
+    return _("Chỉ tiêu {key} đang {verdict}: chưa cần giải trình.").format(
+        key=key, verdict=verdict_text(verdict, _)
+    )
+
+
+def explained(key: str, year: int, months: int, _: Translate) -> str:
+    """The owner's confirmation that the explanation is stored."""
+    return _(
+        "✅ Đã ghi giải trình chỉ tiêu {key} ({checkpoint}). "
+        "Gõ /undo trong 10 phút nếu cần hoàn tác."
+    ).format(key=key, checkpoint=checkpoint_name(year, months, _))
+
+
+def explanation_notice(
+    key: str, name: str, agency: str, text: str, year: int, months: int, _: Translate
+) -> Outgoing:
+    """Tell the coordinator who asked that the explanation has come."""
+    return Outgoing(
+        text=_("💬 {agency} giải trình chỉ tiêu {key} {name} ({checkpoint}): {text}").format(
+            agency=agency,
+            key=key,
+            name=shorten(name, NAME_LENGTH // 2),
+            checkpoint=checkpoint_name(year, months, _),
+            text=text,
+        )
+    )
+
+
+def figures_undone(keys: Sequence[str], _: Translate) -> str:
+    """/undo of figures."""
+    return _("↩️ Đã hoàn tác số liệu: {keys}.").format(keys=", ".join(keys))

@@ -20,6 +20,7 @@ from services.indicators.read import (
     Schedule,
     StoredIndicator,
     current_figures,
+    describe,
     load_indicators,
     load_plans,
 )
@@ -47,19 +48,7 @@ class Owed:
             indicator = self.indicators.get(indicator_id) if indicator_id is not None else None
             if indicator is None or checkpoint is None:
                 continue
-            found[target.key] = IndicatorInfo(
-                indicator_id=indicator.id,
-                key=indicator.key,
-                number=indicator.number,
-                name=indicator.name,
-                unit=indicator.unit.text,
-                target=indicator.target_text,
-                plan_label=self.plans[indicator.plan_id].label,
-                agency_name=agencies.get(indicator.lead or 0, ("", ""))[1],
-                year=checkpoint.year,
-                months=checkpoint.months,
-                report_by=checkpoint.report_by,
-            )
+            found[target.key] = describe(indicator, checkpoint, self.plans, agencies)
         return found
 
 

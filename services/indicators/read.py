@@ -37,6 +37,7 @@ from models.tables import (
 )
 from services.indicators.store import stored_target
 from services.unit_of_work import UnitOfWork
+from views.indicators import IndicatorInfo
 
 
 @dataclass(frozen=True)
@@ -270,6 +271,28 @@ async def agency_names(session: UnitOfWork) -> dict[int, tuple[str, str]]:
     """Every agency's (code, name) by id."""
     rows = await _rows(session, sa.select(col(Agency.id), col(Agency.code), col(Agency.name)))
     return {agency_id: (code, name) for agency_id, code, name in rows}
+
+
+def describe(
+    indicator: StoredIndicator,
+    at: Checkpoint,
+    plans: Mapping[int, PlanSettings],
+    agencies: Mapping[int, tuple[str, str]],
+) -> IndicatorInfo:
+    """What a message shows about an indicator asked for at checkpoint `at`."""
+    return IndicatorInfo(
+        indicator_id=indicator.id,
+        key=indicator.key,
+        number=indicator.number,
+        name=indicator.name,
+        unit=indicator.unit.text,
+        target=indicator.target_text,
+        plan_label=plans[indicator.plan_id].label,
+        agency_name=agencies.get(indicator.lead or 0, ("", ""))[1],
+        year=at.year,
+        months=at.months,
+        report_by=at.report_by,
+    )
 
 
 async def indicator_lines(
