@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from domain.access import AccessDenied, Actor
 from domain.replies import ReplyAction
-from handlers import lists, people, replies
+from handlers import indicator_lists, lists, people, replies
 from handlers.context import Context, ConversationConfig
 from locales import gettext_for, normalise_locale
 from models.enums import OutboxKind
@@ -59,6 +59,7 @@ HANDLERS: dict[str, Handler] = {
     "overdue": lists.overdue,
     "upcoming": lists.upcoming,
     "summary": lists.summary,
+    "indicators": indicator_lists.show,
     "undo": replies.undo,
     "cancel": replies.cancel,
     "done": _status_command(ReplyAction.DONE),

@@ -8,7 +8,7 @@ stay with the tasks, "4. 115,2" goes to item 4 of the reminder. A reply to a req
 explanation is the explanation, unless it is a status update or names an indicator.
 """
 
-from domain.indicators.answers import mentions_indicator, parse_indicator_reply
+from domain.indicators.answers import IndicatorReply, mentions_indicator, parse_indicator_reply
 from domain.replies import ParsedReply, parse_reply
 from handlers.context import Context
 from services import chat_context
@@ -76,13 +76,20 @@ async def on_text(ctx: Context, text: str) -> bool:
     reply = parse_indicator_reply(text, asking.asked, taken={str(t.number) for t in tasks})
     if reply.is_empty or (parsed.updates and not explicit and (tasks or not reply.answers)):
         return False
+    await record(ctx, reply, asking)
+    return True
+
+
+async def record(ctx: Context, reply: IndicatorReply, asking: values.Asking) -> None:
+    """Store a reply's figures and echo them back, with the questions it raised."""
+    assert ctx.actor is not None
     recorded = await values.record(
         ctx.session,
         actor=ctx.actor,
         reply=reply,
         asking=asking,
-        channel=incoming.channel,
-        source_message_id=incoming.source_id,
+        channel=ctx.incoming.channel,
+        source_message_id=ctx.incoming.source_id,
         now=ctx.now,
         today=ctx.today,
     )
@@ -104,7 +111,6 @@ async def on_text(ctx: Context, text: str) -> bool:
     ]
     questions = [(q.written, q.reason.render(_)) for q in reply.questions]
     ctx.reply(echo_figures(echoes, questions, _=_))
-    return True
 
 
 async def _explain(ctx: Context, item: IndicatorItem, text: str) -> None:

@@ -142,6 +142,19 @@ async def asking(
     return found
 
 
+async def asking_one(
+    session: UnitOfWork, *, indicator: StoredIndicator, today: date, calendar: WorkCalendar
+) -> Asking:
+    """One indicator at its open checkpoint (a figure typed after /chitieu PL1.12)."""
+    found = Asking(plans=await load_plans(session))
+    at = shown_checkpoint(
+        Schedule(calendar, today=today).of(indicator, found.plans[indicator.plan_id]), on=today
+    )
+    if at is not None:
+        found.add("1", indicator, at)
+    return found
+
+
 @dataclass(frozen=True)
 class Recorded:
     """A figure stored, and how it stands now."""

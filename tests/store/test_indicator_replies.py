@@ -256,3 +256,58 @@ async def test_undo_takes_back_a_task_update_made_after_figures(world: World) ->
     assert [v.undone for v in await _values(world)] == [False]
     async with world.sessions() as session:
         assert [c.undone for c in (await session.exec(select(StatusChange))).all()] == [True]
+
+
+async def test_an_officer_lists_their_indicators_with_what_is_due_first(world: World) -> None:
+    await _indicators(world)
+    await world.person("Chị Lan", chat_id="lan")
+    await world.say("lan", "PL3.7: 3.000")
+    text = await world.say("lan", "/chitieu")
+    lines = text.splitlines()
+    assert lines[0] == "📈 Chỉ tiêu của cơ quan bạn, 6 tháng 2023:"
+    assert lines[1] == "🔴 1 · 🟡 0 · ⚪ 2 · 🟢 0"
+    assert lines[3].startswith("⚪ PL1.3 Chỉ số sản xuất công nghiệp (IIP): chưa báo cáo, hạn")
+    assert lines[4] == "⚪ PL1.12 Tỷ lệ thất nghiệp ở thành thị: chưa báo cáo, hạn 20/06/2023"
+    assert lines[5].startswith("🔴 PL3.7 Thu hút khách du lịch: 3.000 1.000 lượt")
+    assert "PL3.9" not in text
+
+
+async def test_a_coordinator_sees_every_indicator_reds_first_with_a_button_to_chase_them(
+    world: World,
+) -> None:
+    ids = await _indicators(world)
+    await world.person("Chị Lan", chat_id="lan")
+    await world.person("Chị Bình", role=Role.COORDINATOR, agency=None, chat_id="binh")
+    await world.say("lan", "PL3.7: 3.000")
+    [listed] = await world.send("binh", "/chitieu")
+    lines = listed.text.splitlines()
+    assert lines[1] == "🔴 1 · 🟡 0 · ⚪ 3 · 🟢 0"
+    assert lines[3].startswith("🔴 PL3.7 Thu hút khách du lịch") and lines[3].endswith("· STTTT")
+    assert [row[0].data for row in listed.buttons] == [explain_request(ids["PL3.7"], "2023-06M")]
+    table = await world.say("binh", "/chitieu PL1")
+    assert "(PL1)" in table and "PL3.7 Thu hút" not in table and "PL1.12 Tỷ lệ" in table
+    agency = await world.say("binh", "/chitieu SXD")
+    assert "PL3.9 Diện tích" in agency and "PL3.7 Thu hút" not in agency
+    assert (await world.say("binh", "/chitieu XYZ")).startswith("Không tìm thấy «XYZ».")
+
+
+async def test_an_indicators_history_shows_each_checkpoint_and_every_figure(world: World) -> None:
+    await _indicators(world)
+    await world.person("Chị Lan", chat_id="lan")
+    await world.person("Chị Bình", role=Role.COORDINATOR, agency=None, chat_id="binh")
+    await world.say("binh", "/chitieu PL3.7 1.700")
+    world.later(minutes=20)
+    await world.say("lan", "PL3.7: 3.000")
+    text = await world.say("lan", "/chitieu PL3.7")
+    assert text.splitlines()[0] == "📈 PL3.7 Thu hút khách du lịch (1.000 lượt)"
+    assert "Kế hoạch 02/CT-UBND · mục tiêu 2023: 7.300" in text
+    assert "• Quý I 2023: chưa báo cáo, hạn 20/03/2023 · ⚪ chưa báo cáo" in text
+    assert "• 6 tháng 2023: 3.000 1.000 lượt (mục tiêu kỳ này: 3.650 1.000 lượt) · 🔴" in text
+    assert (
+        "· 6 tháng 2023 · 1.700 1.000 lượt (Chị Bình ghi thay Sở Thông tin và Truyền thông)"
+        in text
+    )
+    assert "15/06/2023 09:20 · 6 tháng 2023 · 3.000 1.000 lượt (Chị Lan, Sở Thông tin" in text
+    history = await world.send("binh", "/chitieu 7")
+    assert history[0].text == text
+    assert history[0].buttons  # red: the coordinator may ask why
