@@ -29,7 +29,7 @@ from bot.outbox.dispatcher import OutboxDispatcher
 from bot.outbox.limits import ChannelLimits, limits_from_settings
 from bot.settings import Settings
 from domain.reminders import OfficeHours
-from handlers.context import ConversationConfig
+from handlers.context import ConversationConfig, FileSource, FileUnavailable
 from handlers.conversation import Conversation
 from models.db import make_engine
 from models.enums import Channel
@@ -143,6 +143,21 @@ class ChannelContext:
 ChannelStarter = Callable[[ChannelContext], Awaitable[ChannelRuntime]]
 
 
+class ChannelFiles:
+    """The conversation's FileSource: each file is fetched by the started channel it came
+    from, if that channel's runtime can fetch files (it exposes `.files`)."""
+
+    def __init__(self, channels: Mapping[str, object]) -> None:
+        self._channels = channels
+
+    async def fetch(self, channel: str, file_id: str, *, limit: int) -> bytes:
+        """The file's bytes, from its channel (FileUnavailable when it cannot fetch)."""
+        source: FileSource | None = getattr(self._channels.get(channel), "files", None)
+        if source is None:
+            raise FileUnavailable(f"the {channel} channel does not fetch files")
+        return await source.fetch(channel, file_id, limit=limit)
+
+
 @dataclass(frozen=True)
 class _SenderOnly:
     sender: ChannelSender
@@ -217,11 +232,13 @@ class Service:
         owns_engine: bool,
     ) -> None:
         self.app = app
+        self.channels: dict[str, ChannelRuntime] = {}
         self.conversation = Conversation(
             sessions=app.sessions,
             config=conversation_config(app.settings),
             clock=app.clock,
             wake=self.wake,
+            files=ChannelFiles(self.channels),
         )
         settings = app.settings
         self.http = HttpServer(
@@ -232,7 +249,6 @@ class Service:
         if serve_http and settings.public_files_url is not None:
             # The summaries link their chart and spreadsheet here (services.file_links).
             serve_files(self.http, data_dir=settings.data_dir, clock=app.clock)
-        self.channels: dict[str, ChannelRuntime] = {}
         self.dispatcher: OutboxDispatcher | None = None
         self.scheduler: AsyncIOScheduler | None = None
         self.leadership = Leadership(app.engine)

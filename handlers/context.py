@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from domain.access import Actor
@@ -24,6 +25,30 @@ class ConversationConfig:
     default_locale: str
     data_dir: Path
     report: ReportConfig
+
+
+class FileTooLarge(Exception):
+    """The file is bigger than `limit` bytes (or than the channel serves); nothing was read."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the file is larger than {limit} bytes")
+        self.limit = limit
+
+
+class FileUnavailable(Exception):
+    """The file could not be fetched (expired, refused, the network); `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class FileSource(Protocol):
+    """Where the conversation fetches the content of a file sent to the bot."""
+
+    async def fetch(self, channel: str, file_id: str, *, limit: int) -> bytes:
+        """The file's bytes; FileTooLarge over `limit`, FileUnavailable when it cannot be had."""
+        ...
 
 
 # Renders a notification in its recipient's language.
@@ -51,6 +76,8 @@ class Context:
     locale: str
     # This update was recorded as handled in this unit of work: nothing can carry its id yet.
     fresh: bool = False
+    # Where the files people send are fetched from (None: no channel here can fetch them).
+    files: FileSource | None = None
     replies: list[Outgoing] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     # Messages to chats that no longer belong to a person (a revoked officer's last word).

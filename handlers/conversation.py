@@ -17,7 +17,7 @@ from sqlmodel import select
 from domain.access import AccessDenied, Actor
 from domain.replies import ReplyAction
 from handlers import indicator_lists, lists, people, replies
-from handlers.context import Context, ConversationConfig
+from handlers.context import Context, ConversationConfig, FileSource
 from locales import gettext_for, normalise_locale
 from models.enums import OutboxKind
 from models.tables import HandledUpdate
@@ -86,9 +86,10 @@ class Conversation:
         config: ConversationConfig,
         clock: Clock,
         wake: Wake | None = None,
+        files: FileSource | None = None,
     ) -> None:
         self._sessions = sessions
-        self._postgres = sessions.kw["bind"].dialect.name == "postgresql"
+        self._files = files
         self._config = config
         self._clock = clock
         self._wake = wake
@@ -155,17 +156,11 @@ class Conversation:
     async def _answer_together(self, batch: list[Incoming]) -> bool:
         now = self._clock()
         async with transaction(self._sessions) as session:
-            # On SQLite the first write takes the store's write lock, so the records go out
-            # before anything is read; on PostgreSQL they join the batch's other inserts in
-            # one statement at the end.
-            if not self._postgres:
-                session.record_handled((i.source_id for i in batch), now=now)
+            session.record_handled((i.source_id for i in batch), now=now)
             actors = await identify_many(
                 session, chats=[(i.channel, i.chat_id) for i in batch], now=now
             )
             await _read_ahead(session, batch)
-            if self._postgres:
-                session.record_handled((i.source_id for i in batch), now=now)
             wrote = False
             for incoming in batch:
                 actor = actors.get((incoming.channel, incoming.chat_id))
@@ -241,6 +236,7 @@ class Conversation:
             calendar=self._calendar,
             locale=locale,
             fresh=fresh,
+            files=self._files,
         )
         try:
             await route(ctx)

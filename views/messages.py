@@ -18,8 +18,23 @@ MAX_BUTTON_DATA_BYTES = 64
 
 
 @dataclass(frozen=True)
+class IncomingFile:
+    """A file sent to the bot: what the channel announced of it, not its content.
+
+    `file_id` is the channel's handle to fetch it with (handlers.context.FileSource); `kind`
+    is "document" or "photo"; `size` and `mime_type` are as the sender's app declared them.
+    """
+
+    file_id: str
+    name: str | None
+    size: int | None
+    mime_type: str | None
+    kind: str
+
+
+@dataclass(frozen=True)
 class Incoming:
-    """One message or button press from a chat."""
+    """One message or button press from a chat (a file's caption, if any, is its `text`)."""
 
     channel: str
     chat_id: str
@@ -31,6 +46,7 @@ class Incoming:
     button: str | None = None
     language: str | None = None
     is_private: bool = True
+    file: IncomingFile | None = None
 
     @property
     def source_id(self) -> str | None:

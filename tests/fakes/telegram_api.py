@@ -3,7 +3,9 @@
 It speaks enough of https://core.telegram.org/bots/api for the real aiogram client: getMe,
 getUpdates (long polling over a queue the test feeds), sendMessage, editMessageText,
 answerCallbackQuery, sendPhoto and sendDocument (multipart), setMyCommands, getMyCommands,
-deleteMyCommands, setWebhook, deleteWebhook, getWebhookInfo. Every request is recorded in order
+deleteMyCommands, setWebhook, deleteWebhook, getWebhookInfo, and getFile with the download path
+/file/bot<token>/<file_path> (files a test sends with `document_update`; over 20 MB getFile
+answers "Bad Request: file is too big", as Telegram does). Every request is recorded in order
 with its decoded parameters, so tests assert the real payloads.
 
 Faults are programmable: a rate limiter answering 429 with `retry_after` (global per second and
@@ -36,6 +38,8 @@ from typing import Any
 from aiohttp import ClientSession, ClientTimeout, web
 
 DEFAULT_TOKEN = "123456:TEST-fake-token_for-tests"
+# The largest file the Bot API lets a bot download (https://core.telegram.org/bots/api#getfile).
+DOWNLOAD_LIMIT = 20 * 1024 * 1024
 BOT_USERNAME = "dondoc_test_bot"
 # Methods that deliver something to a chat: these are rate limited, stormed and blocked.
 SENDING = frozenset({"sendMessage", "sendPhoto", "sendDocument", "editMessageText"})
@@ -80,6 +84,15 @@ class Call:
         return rows
 
 
+@dataclass(frozen=True)
+class _File:
+    """A file a user sent: its path for getFile, its content (None: too big to keep), size."""
+
+    path: str
+    content: bytes | None
+    size: int
+
+
 @dataclass
 class _Storm:
     status: int
@@ -111,6 +124,10 @@ class FakeTelegramAPI:
         self.webhook_secret: str | None = None
         self._message_ids = itertools.count(1)
         self._update_ids = itertools.count(1)
+        self._file_ids = itertools.count(1)
+        self._files: dict[str, _File] = {}
+        # The file paths downloaded, in order.
+        self.downloads: list[str] = []
         self._updates: list[dict[str, Any]] = []
         self._updates_changed = asyncio.Condition()
         self._confirmed = 0
@@ -134,6 +151,7 @@ class FakeTelegramAPI:
         """Listen on 127.0.0.1 (a free port unless one was given)."""
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         app.router.add_get("/_fake/calls", self._report)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -273,6 +291,44 @@ class FakeTelegramAPI:
             },
         }
 
+    def document_update(
+        self,
+        chat_id: int,
+        content: bytes | None,
+        *,
+        file_name: str | None,
+        mime_type: str | None = None,
+        size: int | None = None,
+        caption: str | None = None,
+        first_name: str = "Lan",
+        language_code: str | None = "vi",
+    ) -> dict[str, Any]:
+        """A message carrying a document (not queued); `size` announces a file the fake does
+        not keep (content None), such as one over the 20 MB a bot may download."""
+        number = next(self._file_ids)
+        file_id = f"BQACAgIAAxkBAAI{number:04d}"
+        announced = size if size is not None else len(content or b"")
+        suffix = file_name.rsplit(".", 1)[-1] if file_name and "." in file_name else "bin"
+        self._files[file_id] = _File(f"documents/file_{number}.{suffix}", content, announced)
+        document: dict[str, Any] = {
+            "file_id": file_id,
+            "file_unique_id": f"AgAD{number:04d}",
+            "file_size": announced,
+        }
+        if file_name is not None:
+            document["file_name"] = file_name
+        if mime_type is not None:
+            document["mime_type"] = mime_type
+        update = self.message_update(
+            chat_id, "", first_name=first_name, language_code=language_code
+        )
+        message = update["message"]
+        del message["text"]
+        message["document"] = document
+        if caption is not None:
+            message["caption"] = caption
+        return update
+
     async def send_to_webhook(
         self, update: dict[str, Any], *, secret: str | None = None
     ) -> tuple[int, str]:
@@ -339,7 +395,10 @@ class FakeTelegramAPI:
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return 404, _error_body(404, "Not Found: method not found"), None
-        result = await handler(params, files)
+        try:
+            result = await handler(params, files)
+        except _Refused as refused:
+            return refused.status, _error_body(refused.status, refused.description), None
         message_id = result.get("message_id") if isinstance(result, dict) else None
         return 200, {"ok": True, "result": result}, message_id
 
@@ -470,6 +529,29 @@ class FakeTelegramAPI:
         document = {"file_id": "d1", "file_unique_id": "ud1", "file_name": name}
         return self._message(params, document=document, caption=params.get("caption"))
 
+    async def _api_getFile(self, params: dict[str, Any], _files: Any) -> dict[str, Any]:
+        found = self._files.get(str(params.get("file_id", "")))
+        if found is None:
+            raise _Refused(400, "Bad Request: invalid file_id")
+        if found.size > DOWNLOAD_LIMIT:
+            raise _Refused(400, "Bad Request: file is too big")
+        return {
+            "file_id": params["file_id"],
+            "file_unique_id": "u" + str(params["file_id"]),
+            "file_size": found.size,
+            "file_path": found.path,
+        }
+
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        path = request.match_info["path"]
+        found = next((f for f in self._files.values() if f.path == path), None)
+        if found is None or found.content is None:
+            return _error(404, "Not Found")
+        self.downloads.append(path)
+        return web.Response(body=found.content, content_type="application/octet-stream")
+
     async def _api_answerCallbackQuery(self, _params: dict[str, Any], _files: Any) -> bool:
         return True
 
@@ -519,6 +601,15 @@ class FakeTelegramAPI:
                         timeout,
                     )
         return self._updates[:limit]
+
+
+class _Refused(Exception):
+    """An API method's error answer (status and description)."""
+
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
 
 
 def _commands_key(params: dict[str, Any]) -> tuple[str, str]:

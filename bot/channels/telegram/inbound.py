@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.channels.base import ChatLocks, ConversationPort
 from services.clock import Clock
-from views.messages import Incoming
+from views.messages import Incoming, IncomingFile
 
 from .client import CHANNEL
 
@@ -31,7 +31,33 @@ def incoming_from_message(message: Message, *, at: datetime) -> Incoming:
         reply_to_message_id=str(reply_to.message_id) if reply_to else None,
         language=user.language_code if user else None,
         is_private=message.chat.type == "private",
+        file=_file(message),
     )
+
+
+def _file(message: Message) -> IncomingFile | None:
+    """The document or photo a message carries (a photo's largest size), as announced."""
+    if message.document is not None:
+        document = message.document
+        return IncomingFile(
+            file_id=document.file_id,
+            name=document.file_name,
+            size=document.file_size,
+            mime_type=document.mime_type,
+            kind="document",
+        )
+    if message.photo:
+        largest = max(
+            message.photo, key=lambda size: (size.width * size.height, size.file_size or 0)
+        )
+        return IncomingFile(
+            file_id=largest.file_id,
+            name=None,
+            size=largest.file_size,
+            mime_type="image/jpeg",
+            kind="photo",
+        )
+    return None
 
 
 def incoming_from_button(query: CallbackQuery, *, at: datetime) -> Incoming | None:

@@ -16,6 +16,7 @@ from bot.channels.base import ChannelHost, ConversationPort
 from bot.http import HttpServer
 
 from .client import make_bot
+from .files import TelegramFiles
 from .inbound import setup_dispatcher
 from .menus import set_commands
 from .sender import TelegramSender
@@ -52,6 +53,8 @@ class TelegramRuntime:
         self.bot = bot
         self.dispatcher = dispatcher
         self.sender = TelegramSender(bot)
+        # What the conversation fetches the files people send through (bootstrap wires it).
+        self.files = TelegramFiles(bot)
         self.webhook_url = webhook_url
         self._secret = (webhook_secret or "").encode()
         self._polling_timeout = polling_timeout
