@@ -338,6 +338,8 @@ class Indicator(SQLModel, table=True):
     plan_id: int = Field(foreign_key="plan.id", index=True)
     key: str = Field(max_length=60)
     table_prefix: str = Field(max_length=20, default="")
+    # The title of its table ("PHỤ LỤC 1. CHỈ TIÊU CHỦ YẾU …"), for reports in its layout.
+    table_title: str = Field(sa_type=sa.Text, default="")
     group_name: str = Field(sa_type=sa.Text, default="")
     number: str = Field(max_length=20, default="")
     parent_key: str | None = Field(default=None, max_length=60)

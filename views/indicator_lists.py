@@ -218,7 +218,8 @@ def summary_section(overview: IndicatorOverview, *, locale: str, _: Translate) -
             found = line.standing
             shown = standing_phrase(found, line.unit, locale=locale, _=_)
             name = shorten(line.name, NAME_LENGTH)
-            lines.append(f"• {line.key} {name} ({line.agency_code}): {shown}")
+            owner = f" ({line.agency_code})" if line.agency_code else ""
+            lines.append(f"• {line.key} {name}{owner}: {shown}")
             why = found.figure.explanation if found.figure is not None else None
             lines.append(
                 "  "
@@ -236,7 +237,7 @@ def summary_section(overview: IndicatorOverview, *, locale: str, _: Translate) -
         for item in missing[:TOP_MISSING]:
             lines.append(
                 _("• {agency}: {count} chỉ tiêu (hạn {day})").format(
-                    agency=shorten(item.name, 40),
+                    agency=shorten(item.name, 40) if item.name else _("chưa có cơ quan theo dõi"),
                     count=number(item.count, locale=locale),
                     day=short_day(item.report_by, locale=locale),
                 )

@@ -214,8 +214,9 @@ class IndicatorLine:
     @property
     def group_label(self) -> str:
         """The group with its table, since PL1 and PL3 both have a group "I."."""
-        group = self.group or "-"
-        return f"{self.table} · {group}" if self.table else group
+        if not self.group:
+            return self.table or "-"
+        return f"{self.table} · {self.group}" if self.table else self.group
 
 
 def by_severity(lines: Iterable[IndicatorLine]) -> list[IndicatorLine]:

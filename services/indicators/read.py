@@ -59,6 +59,8 @@ class StoredIndicator:
     year: int | None
     cadence: Cadence | None
     position: int
+    is_heading: bool = False
+    table_title: str = ""
 
     @property
     def lead(self) -> int | None:
@@ -150,6 +152,8 @@ _INDICATOR_COLUMNS = (
     col(Indicator.year),
     col(Indicator.cadence),
     col(Indicator.position),
+    col(Indicator.is_heading),
+    col(Indicator.table_title),
 )
 
 
@@ -159,14 +163,15 @@ async def load_indicators(
     plan_ids: Many[int] = (),
     agency_ids: Many[int] = (),
     ids: Many[int] = (),
+    headings: bool = False,
 ) -> list[StoredIndicator]:
-    """The live indicators (not removed, not headings) in table order, narrowed to plans,
-    to indicators some of `agency_ids` own, or to `ids` when given."""
+    """The live indicators (not removed; headings only when asked) in table order, narrowed
+    to plans, to indicators some of `agency_ids` own, or to `ids` when given."""
     # Plain columns through the connection: building ORM objects costs more than the query
     # for thousands of indicators.
-    statement = sa.select(*_INDICATOR_COLUMNS).where(
-        col(Indicator.removed_at).is_(None), sa.not_(col(Indicator.is_heading))
-    )
+    statement = sa.select(*_INDICATOR_COLUMNS).where(col(Indicator.removed_at).is_(None))
+    if not headings:
+        statement = statement.where(sa.not_(col(Indicator.is_heading)))
     if plan_ids:
         statement = statement.where(col(Indicator.plan_id).in_(sorted(plan_ids)))
     if ids:
@@ -202,7 +207,7 @@ async def load_indicators(
     for row in rows:
         (iid, plan_id, key, number, name, group, prefix, unit_text, unit_base, scale) = row[:10]
         (text, comparison, low, high, reference, direction, accumulation) = row[10:17]
-        year, cadence, position = row[17:]
+        year, cadence, position, heading, title = row[17:]
         theirs = tuple(owners.get(iid, ()))
         if wanted and not wanted.intersection(theirs):
             continue
@@ -230,6 +235,8 @@ async def load_indicators(
                 year=year,
                 cadence=Cadence(cadence) if cadence in set(Cadence) else None,
                 position=position,
+                is_heading=heading,
+                table_title=title,
             )
         )
     return found

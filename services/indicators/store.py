@@ -148,6 +148,7 @@ async def save_indicators(
         else:
             result.updated.append(draft.key)
         _fill(row, draft, position=position, year=year)
+        row.table_title = found.tables.get(draft.table, "")
         row.source_file = found.source_file[:300]
         row.updated_at = now
         session.add(row)

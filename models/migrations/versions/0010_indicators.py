@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("plan_id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=60), nullable=False),
         sa.Column("table_prefix", sa.String(length=20), nullable=False),
+        sa.Column("table_title", sa.Text(), nullable=False),
         sa.Column("group_name", sa.Text(), nullable=False),
         sa.Column("number", sa.String(length=20), nullable=False),
         sa.Column("parent_key", sa.String(length=60), nullable=True),
