@@ -26,8 +26,14 @@ from views.indicators import (
 from views.messages import IndicatorItem
 
 
-def _targeted(parsed: ParsedReply) -> bool:
-    return any(u.handle is not None or u.item is not None or u.all_items for u in parsed.updates)
+def _named_task(parsed: ParsedReply) -> bool:
+    return any(u.handle is not None or u.all_items for u in parsed.updates)
+
+
+def _about_tasks(parsed: ParsedReply, tasks: set[int]) -> bool:
+    """Whether a status reply speaks of the message's tasks: a task's number, or no number
+    when the message has tasks."""
+    return any(u.item in tasks if u.item is not None else bool(tasks) for u in parsed.updates)
 
 
 async def on_text(ctx: Context, text: str) -> bool:
@@ -36,17 +42,19 @@ async def on_text(ctx: Context, text: str) -> bool:
     incoming = ctx.incoming
     explicit = mentions_indicator(text)
     parsed = parse_reply(text)
-    if parsed.updates and not explicit:
-        # A status for a numbered task or a handle, or one replying to a task reminder: the
-        # tasks' (and the path most replies take, so it reads nothing more).
-        if _targeted(parsed):
-            return False
-        if incoming.reply_to_message_id and await chat_context.replied_items(
+    status = bool(parsed.updates) and not explicit
+    if status and _named_task(parsed):
+        return False
+    if status and incoming.reply_to_message_id:
+        replied = await chat_context.replied_items(
             ctx.session,
             channel=incoming.channel,
             chat_id=incoming.chat_id,
             provider_message_id=incoming.reply_to_message_id,
-        ):
+        )
+        # Replying to a task reminder with a status: the path most replies take, so it
+        # reads nothing more.
+        if replied and _about_tasks(parsed, {item.number for item in replied}):
             return False
     if not explicit and await chat_context.pending(
         ctx.session, channel=incoming.channel, chat_id=incoming.chat_id, now=ctx.now
@@ -58,6 +66,9 @@ async def on_text(ctx: Context, text: str) -> bool:
         chat_id=incoming.chat_id,
         provider_message_id=incoming.reply_to_message_id,
     )
+    numbers = {task.number for task in tasks}
+    if status and _about_tasks(parsed, numbers):
+        return False
     explain = [item for item in items if item.explain]
     if explain and not explicit and not parsed.updates:
         await _explain(ctx, explain[0], text)
@@ -73,8 +84,8 @@ async def on_text(ctx: Context, text: str) -> bool:
         today=ctx.today,
         calendar=ctx.calendar,
     )
-    reply = parse_indicator_reply(text, asking.asked, taken={str(t.number) for t in tasks})
-    if reply.is_empty or (parsed.updates and not explicit and (tasks or not reply.answers)):
+    reply = parse_indicator_reply(text, asking.asked, taken={str(n) for n in numbers})
+    if reply.is_empty or (status and not reply.answers):
         return False
     await record(ctx, reply, asking)
     return True

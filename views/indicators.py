@@ -44,6 +44,8 @@ class IndicatorInfo:
     year: int
     months: int
     report_by: date
+    # Where it stands in its plan's tables: messages list indicators in table order.
+    order: tuple[int, int] = (0, 0)
 
     @property
     def checkpoint_key(self) -> str:

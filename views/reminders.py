@@ -167,7 +167,10 @@ def reminder_messages(
     _ = wording._
     indicators = indicators or {}
     tasks = [r for r in reminders if r.target.key in info]
-    asked = [r for r in reminders if r.target.key in indicators]
+    asked = sorted(
+        (r for r in reminders if r.target.key in indicators),
+        key=lambda r: indicators[r.target.key].order,
+    )
     parts = _parts(tasks, asked)
     messages = []
     for index, (part, wanted) in enumerate(parts, start=1):

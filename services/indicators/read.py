@@ -299,6 +299,7 @@ def describe(
         year=at.year,
         months=at.months,
         report_by=at.report_by,
+        order=(indicator.plan_id, indicator.position),
     )
 
 
