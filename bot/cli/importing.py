@@ -46,14 +46,39 @@ def import_plan(
     output: Annotated[
         OutputFormat, typer.Option("--format", help="table (default) or json.")
     ] = OutputFormat.TABLE,
+    cadence: Annotated[
+        str | None,
+        typer.Option(
+            "--indicator-cadence",
+            help="How often the plan's indicator figures are collected: quarterly (default), "
+            "monthly, six-monthly or yearly.",
+        ),
+    ] = None,
+    report_day: Annotated[
+        int | None,
+        typer.Option(
+            "--indicator-report-day",
+            min=1,
+            max=31,
+            help="Day of a checkpoint's last month by which figures are due (default 20).",
+        ),
+    ] = None,
+    margin: Annotated[
+        str | None,
+        typer.Option(
+            "--indicator-margin",
+            help="How far short of target still counts as 'gần đạt': 5% (default), 0.1…",
+        ),
+    ] = None,
 ) -> None:
     """Import a plan: every task with its agencies and deadline, and every indicator (chỉ
     tiêu) with its owners and target, then store them (or --dry-run)."""
     from bot.bootstrap import running_app
     from domain.importers import PlanImportError
+    from domain.indicators.collection import parse_cadence, parse_margin
     from services.agencies import RegistryNotLoadedError, registry_from_store
     from services.indicators.importing import read_plan_file
-    from services.indicators.store import save_indicators
+    from services.indicators.store import CollectionSettings, save_indicators
     from services.plans import save_plan, task_report
     from services.unit_of_work import transaction
 
@@ -61,6 +86,19 @@ def import_plan(
     _ = cli_translator(settings)
     if not file.is_file():
         raise UserError(_("Không tìm thấy tệp {file}.").format(file=file))
+    chosen = CollectionSettings(
+        cadence=parse_cadence(cadence) if cadence else None,
+        report_day=report_day,
+        margin=parse_margin(margin) if margin else None,
+    )
+    if cadence and chosen.cadence is None:
+        raise UserError(
+            _(
+                "Kỳ thu thập không hợp lệ: {value} (quarterly, monthly, six-monthly, yearly)."
+            ).format(value=cadence)
+        )
+    if margin and chosen.margin is None:
+        raise UserError(_("Ngưỡng gần đạt không hợp lệ: {value} (ví dụ 5%).").format(value=margin))
 
     Stored = tuple["PlanDraft", "IndicatorSet", "SaveResult | None", "IndicatorSaveResult | None"]
 
@@ -75,7 +113,7 @@ def import_plan(
             now = app.clock()
             saved = await save_plan(session, draft=draft, now=now, actor="cli")
             kept = await save_indicators(
-                session, plan=saved.plan, found=found, now=now, actor="cli"
+                session, plan=saved.plan, found=found, now=now, actor="cli", settings=chosen
             )
             return draft, found, saved, kept
 

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from domain.indicators.model import Accumulation, IndicatorDraft, IndicatorSet, compare
 from domain.indicators.quantities import Unit
 from domain.indicators.targets import Comparison, Direction, Target, parse_target
+from domain.recurrence import Cadence
 from locales import N_, Translate
 from models.tables import (
     Agency,
@@ -26,6 +27,15 @@ from models.tables import (
 )
 from services.agencies import RegistryNotLoadedError
 from services.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class CollectionSettings:
+    """A plan's indicator settings given on import; None leaves the stored one."""
+
+    cadence: Cadence | None = None
+    report_day: int | None = None
+    margin: Decimal | None = None
 
 
 @dataclass
@@ -91,11 +101,25 @@ def _fill(row: Indicator, draft: IndicatorDraft, *, position: int, year: int | N
 
 
 async def save_indicators(
-    session: UnitOfWork, *, plan: Plan, found: IndicatorSet, now: datetime, actor: str
+    session: UnitOfWork,
+    *,
+    plan: Plan,
+    found: IndicatorSet,
+    now: datetime,
+    actor: str,
+    settings: CollectionSettings | None = None,
 ) -> IndicatorSaveResult:
     """Insert or update a plan's indicators, owners and checkpoint targets in the caller's
-    transaction; mark those no longer in the file removed."""
+    transaction; mark those no longer in the file removed; store the plan's settings given."""
     assert plan.id is not None
+    if settings is not None:
+        if settings.cadence is not None:
+            plan.indicator_cadence = settings.cadence.value
+        if settings.report_day is not None:
+            plan.indicator_report_day = settings.report_day
+        if settings.margin is not None:
+            plan.indicator_margin = settings.margin
+        session.add(plan)
     agencies = {a.code: a for a in (await session.exec(select(Agency))).all()}
     needed = {code for draft in found.indicators for code in draft.owner_codes}
     missing = sorted(needed - agencies.keys())

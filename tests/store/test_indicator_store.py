@@ -195,3 +195,36 @@ def test_a_dry_run_lists_the_indicators_and_stores_none(tmp_path: Path) -> None:
     assert code == 0, out
     assert "PL1.12" in out and "130 chỉ tiêu" in out
     assert _query(url, select(Indicator)) == []
+
+
+def test_a_plans_collection_settings_are_set_on_import_and_bad_ones_refused(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+    _ready(url)
+    code, _, err = dondoc(url, "import", str(TEMPLATE), "--indicator-cadence", "weekly")
+    assert code == 1 and "Kỳ thu thập không hợp lệ: weekly" in err
+    code, _, err = dondoc(url, "import", str(TEMPLATE), "--indicator-margin", "150%")
+    assert code == 1 and "Ngưỡng gần đạt không hợp lệ: 150%" in err
+    assert _query(url, select(Plan)) == []
+    code, out, err = dondoc(
+        url,
+        "import",
+        str(TEMPLATE),
+        "--indicator-cadence",
+        "hằng tháng",
+        "--indicator-report-day",
+        "15",
+        "--indicator-margin",
+        "10%",
+    )
+    assert code == 0, out + err
+    [plan] = _query(url, select(Plan))
+    assert (plan.indicator_cadence, plan.indicator_report_day, plan.indicator_margin) == (
+        "monthly",
+        15,
+        Decimal("0.1"),
+    )
+    assert dondoc(url, "import", str(TEMPLATE))[0] == 0  # settings not given are kept
+    [plan] = _query(url, select(Plan))
+    assert plan.indicator_cadence == "monthly"
