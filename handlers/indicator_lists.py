@@ -69,6 +69,7 @@ async def show(ctx: Context, args: str) -> None:
         owner=listed.mine,
         locale=ctx.locale,
         _=_,
+        total=listed.total,
     )
     buttons = []
     if ctx.actor.role in (Role.COORDINATOR, Role.ADMIN):

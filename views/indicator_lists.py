@@ -77,8 +77,11 @@ def list_text(
     owner: bool,
     locale: str,
     _: Translate,
+    total: int | None = None,
 ) -> str:
-    """/chitieu: the counts by colour, then the indicators (the first MAX_LINES)."""
+    """/chitieu: the counts by colour, then the indicators (the first MAX_LINES of `total`,
+    which defaults to the lines given)."""
+    total = len(lines) if total is None else total
     if not lines:
         if owner:
             return _("Cơ quan của bạn không theo dõi chỉ tiêu nào.")
@@ -95,10 +98,10 @@ def list_text(
         head = _("📈 Chỉ tiêu, {checkpoint}:").format(checkpoint=when)
     out = [head, counts_text(counts, locale=locale), ""]
     out += [list_line(line, owner=owner, locale=locale, _=_) for line in lines[:MAX_LINES]]
-    if len(lines) > MAX_LINES:
+    if total > min(len(lines), MAX_LINES):
         out.append(
             _("… và {count} chỉ tiêu khác.").format(
-                count=number(len(lines) - MAX_LINES, locale=locale)
+                count=number(total - min(len(lines), MAX_LINES), locale=locale)
             )
         )
     out.append("")

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from domain.indicators.checkpoints import (
     DEFAULT_MARGIN,
@@ -146,8 +147,9 @@ def parse_checkpoint_name(text: str) -> tuple[int, int] | None:
     return (year, months) if 1 <= months <= 12 else None
 
 
-@dataclass(frozen=True)
-class Figure:
+# Figures, standings and lines are named tuples: /chitieu and the summary make one of each
+# per indicator, thousands at a time, and a frozen dataclass costs several times as much.
+class Figure(NamedTuple):
     """An indicator's current figure at one checkpoint; `value` None is "chưa có số liệu"."""
 
     value: Decimal | None
@@ -157,8 +159,7 @@ class Figure:
     on_behalf: bool = False
 
 
-@dataclass(frozen=True)
-class Standing:
+class Standing(NamedTuple):
     """How an indicator stands at a checkpoint."""
 
     checkpoint: Checkpoint
@@ -189,13 +190,15 @@ def standing(
 ) -> Standing:
     """Judge an indicator's current figure at checkpoint `at`."""
     value = figure.value if figure is not None else None
-    judgement = judge(rule, value, at=at, margin=margin)
-    late = value is None and today > at.report_by
-    return Standing(at, figure, judgement, late)
+    if value is None:
+        return Standing(at, figure, _UNREPORTED, today > at.report_by)
+    return Standing(at, figure, judge(rule, value, at=at, margin=margin), False)
 
 
-@dataclass(frozen=True)
-class IndicatorLine:
+_UNREPORTED = Judgement(Verdict.NOT_REPORTED)
+
+
+class IndicatorLine(NamedTuple):
     """One indicator as lists and reports show it, with its standing."""
 
     indicator_id: int

@@ -20,7 +20,6 @@ from domain.indicators.collection import (
     SEVERITY,
     IndicatorLine,
     Standing,
-    by_severity,
     shown_checkpoint,
     standing,
 )
@@ -32,13 +31,14 @@ from services.indicators.read import (
     StoredIndicator,
     agency_names,
     current_figures,
-    indicator_lines,
+    line_of,
     load_indicators,
     load_plans,
+    standings,
 )
 from services.queries.scope import resolve_scope
 from services.unit_of_work import UnitOfWork
-from views.indicator_lists import HistoryRow
+from views.indicator_lists import MAX_LINES, HistoryRow
 
 # Owners look for what they still have to report.
 _OWNER_ORDER = (Verdict.NOT_REPORTED, Verdict.MISSED, Verdict.NEAR, Verdict.UNJUDGED, Verdict.MET)
@@ -54,12 +54,14 @@ class UnknownIndicatorKeyError(LookupError):
 
 @dataclass(frozen=True)
 class IndicatorList:
-    """Indicators in a reader's scope with their standings, in the order to show them."""
+    """Indicators in a reader's scope: how many stand at each verdict, and the first `shown`
+    with their standings, in the order to show them, of `total`."""
 
     lines: list[IndicatorLine]
     counts: dict[Verdict, int]
     scope: str | None
     mine: bool
+    total: int
 
 
 async def _visible(
@@ -98,23 +100,24 @@ async def indicator_list(
     scope: str | None,
     today: date,
     calendar: WorkCalendar,
+    shown: int = MAX_LINES,
 ) -> IndicatorList:
     """The indicators an actor asked for, with their standings at the current checkpoint."""
     indicators, label = await _visible(session, actor=actor, scope=scope)
     plans = await load_plans(session)
-    lines = await indicator_lines(
+    found = await standings(
         session, indicators=indicators, plans=plans, calendar=calendar, today=today
     )
     counts = dict.fromkeys(SEVERITY, 0)
-    for line in lines:
-        counts[line.standing.verdict] += 1
+    for _indicator, standing_ in found:
+        counts[standing_.verdict] += 1
     mine = actor.role is Role.OFFICER
-    if mine:
-        rank = {verdict: index for index, verdict in enumerate(_OWNER_ORDER)}
-        ordered = sorted(lines, key=lambda line: rank[line.standing.verdict])
-    else:
-        ordered = by_severity(lines)
-    return IndicatorList(ordered, counts, label, mine)
+    rank = {verdict: index for index, verdict in enumerate(_OWNER_ORDER if mine else SEVERITY)}
+    # Sorted is stable: table order within each verdict. Only the lines shown are built.
+    ordered = sorted(found, key=lambda pair: rank[pair[1].verdict])[:shown]
+    names = await agency_names(session)
+    lines = [line_of(indicator, standing_, names) for indicator, standing_ in ordered]
+    return IndicatorList(lines, counts, label, mine, len(found))
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ A few set-based queries (indicators, owners, checkpoint targets, figures), then 
 domain code; reading every indicator of every plan costs the same few round trips as one.
 """
 
+from collections import OrderedDict
 from collections.abc import Collection as Many
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from domain.indicators.collection import (
     Collection,
     Figure,
     IndicatorLine,
+    Standing,
     shown_checkpoint,
     standing,
 )
@@ -85,20 +87,33 @@ class Schedule:
         self._calendar = calendar
         self._today = today
         self._found: dict[tuple[int, Cadence, int], list[Checkpoint]] = {}
+        self._shown: dict[tuple[int, Cadence, int], tuple[Checkpoint, str] | None] = {}
+
+    def _key(self, indicator: StoredIndicator, plan: PlanSettings) -> tuple[int, Cadence, int]:
+        year = indicator.year or plan.year or self._today.year
+        cadence = indicator.cadence or plan.collection.cadence
+        return (year, cadence, plan.collection.report_day)
 
     def of(self, indicator: StoredIndicator, plan: PlanSettings) -> list[Checkpoint]:
         """The checkpoints of an indicator's year, at its cadence (else its plan's)."""
-        year = indicator.year or plan.year or self._today.year
-        cadence = indicator.cadence or plan.collection.cadence
-        key = (year, cadence, plan.collection.report_day)
+        key = self._key(indicator, plan)
         if key not in self._found:
+            year, cadence, day = key
             self._found[key] = checkpoints(
-                year,
-                cadence=cadence,
-                report_day=plan.collection.report_day,
-                calendar=self._calendar,
+                year, cadence=cadence, report_day=day, calendar=self._calendar
             )
         return self._found[key]
+
+    def shown(
+        self, indicator: StoredIndicator, plan: PlanSettings
+    ) -> tuple[Checkpoint, str] | None:
+        """The checkpoint shown today for an indicator, with its key (worked out once for
+        all the indicators that share a year, cadence and report day)."""
+        key = self._key(indicator, plan)
+        if key not in self._shown:
+            found = shown_checkpoint(self.of(indicator, plan), on=self._today)
+            self._shown[key] = (found, found.key) if found is not None else None
+        return self._shown[key]
 
 
 async def _rows(session: UnitOfWork, statement: Any) -> Sequence[Any]:
@@ -131,6 +146,11 @@ async def load_plans(session: UnitOfWork) -> dict[int, PlanSettings]:
     }
 
 
+# Stored values to enumerations by lookup: calling an enumeration costs more than the row.
+_CADENCES = {cadence.value: cadence for cadence in Cadence}
+_DIRECTIONS = {direction.value: direction for direction in Direction}
+_ACCUMULATIONS = {accumulation.value: accumulation for accumulation in Accumulation}
+
 _INDICATOR_COLUMNS = (
     col(Indicator.id),
     col(Indicator.plan_id),
@@ -157,6 +177,48 @@ _INDICATOR_COLUMNS = (
 )
 
 
+class _Definitions:
+    """The stored indicators of each store this process uses, read again only when an import
+    changed them: every /chitieu, summary and sweep reads them all, and for thousands of
+    indicators reading and building them costs far more than asking whether they changed."""
+
+    SIZE = 8
+
+    def __init__(self) -> None:
+        self._found: OrderedDict[str, tuple[tuple[Any, ...], list[StoredIndicator]]] = (
+            OrderedDict()
+        )
+
+    async def every(self, session: UnitOfWork) -> list[StoredIndicator]:
+        """Every live indicator, headings included, in table order."""
+        version = tuple((await _rows(session, _VERSION))[0])
+        store = str((await session.connection()).engine.url)
+        cached = self._found.get(store)
+        if cached is not None and cached[0] == version:
+            self._found.move_to_end(store)
+            return cached[1]
+        found = await _read_all(session)
+        self._found[store] = (version, found)
+        self._found.move_to_end(store)
+        while len(self._found) > self.SIZE:
+            self._found.popitem(last=False)
+        return found
+
+
+# What changes whenever an import (or anything else) changes an indicator, its owners or its
+# checkpoint targets: imports stamp every indicator they touch with updated_at.
+_VERSION = sa.select(
+    sa.select(sa.func.count()).select_from(Indicator).scalar_subquery(),
+    sa.select(sa.func.max(col(Indicator.id))).scalar_subquery(),
+    sa.select(sa.func.max(col(Indicator.updated_at))).scalar_subquery(),
+    sa.select(sa.func.count()).select_from(IndicatorOwner).scalar_subquery(),
+    sa.select(sa.func.max(col(IndicatorOwner.id))).scalar_subquery(),
+    sa.select(sa.func.count()).select_from(IndicatorCheckpointTarget).scalar_subquery(),
+    sa.select(sa.func.max(col(IndicatorCheckpointTarget.id))).scalar_subquery(),
+)
+_DEFINITIONS = _Definitions()
+
+
 async def load_indicators(
     session: UnitOfWork,
     *,
@@ -167,17 +229,25 @@ async def load_indicators(
 ) -> list[StoredIndicator]:
     """The live indicators (not removed; headings only when asked) in table order, narrowed
     to plans, to indicators some of `agency_ids` own, or to `ids` when given."""
+    plans, agencies, wanted = set(plan_ids), set(agency_ids), set(ids)
+    return [
+        indicator
+        for indicator in await _DEFINITIONS.every(session)
+        if (headings or not indicator.is_heading)
+        and (not plans or indicator.plan_id in plans)
+        and (not wanted or indicator.id in wanted)
+        and (not agencies or not agencies.isdisjoint(indicator.owners))
+    ]
+
+
+async def _read_all(session: UnitOfWork) -> list[StoredIndicator]:
     # Plain columns through the connection: building ORM objects costs more than the query
     # for thousands of indicators.
-    statement = sa.select(*_INDICATOR_COLUMNS).where(col(Indicator.removed_at).is_(None))
-    if not headings:
-        statement = statement.where(sa.not_(col(Indicator.is_heading)))
-    if plan_ids:
-        statement = statement.where(col(Indicator.plan_id).in_(sorted(plan_ids)))
-    if ids:
-        statement = statement.where(col(Indicator.id).in_(sorted(ids)))
     rows = await _rows(
-        session, statement.order_by(col(Indicator.plan_id), col(Indicator.position))
+        session,
+        sa.select(*_INDICATOR_COLUMNS)
+        .where(col(Indicator.removed_at).is_(None))
+        .order_by(col(Indicator.plan_id), col(Indicator.position)),
     )
     owners: dict[int, list[int]] = {}
     for indicator_id, agency_id in await _rows(
@@ -187,7 +257,6 @@ async def load_indicators(
         ),
     ):
         owners.setdefault(indicator_id, []).append(agency_id)
-    wanted = set(agency_ids)
     targets: dict[int, list[tuple[int, Any]]] = {}
     for indicator_id, months, text, comparison, low, high in await _rows(
         session,
@@ -209,13 +278,11 @@ async def load_indicators(
         (text, comparison, low, high, reference, direction, accumulation) = row[10:17]
         year, cadence, position, heading, title = row[17:]
         theirs = tuple(owners.get(iid, ()))
-        if wanted and not wanted.intersection(theirs):
-            continue
         unit = Unit(unit_text, unit_base, scale)
         rule = IndicatorRule(
             target=stored_target(text, comparison, low, high, reference),
-            direction=Direction(direction),
-            accumulation=Accumulation(accumulation),
+            direction=_DIRECTIONS[direction],
+            accumulation=_ACCUMULATIONS[accumulation],
             checkpoint_targets=tuple(sorted(targets.get(iid, []), key=lambda t: t[0])),
             unit=unit,
         )
@@ -233,7 +300,7 @@ async def load_indicators(
                 rule=rule,
                 owners=theirs,
                 year=year,
-                cadence=Cadence(cadence) if cadence in set(Cadence) else None,
+                cadence=_CADENCES.get(cadence) if cadence else None,
                 position=position,
                 is_heading=heading,
                 table_title=title,
@@ -303,6 +370,63 @@ def describe(
     )
 
 
+async def standings(
+    session: UnitOfWork,
+    *,
+    indicators: Sequence[StoredIndicator],
+    plans: Mapping[int, PlanSettings],
+    calendar: WorkCalendar,
+    today: date,
+) -> list[tuple[StoredIndicator, Standing]]:
+    """The indicators with their standings at the checkpoint shown today, in the order given."""
+    schedule = Schedule(calendar, today=today)
+    chosen: dict[int, tuple[Checkpoint, str]] = {}
+    for indicator in indicators:
+        shown = schedule.shown(indicator, plans[indicator.plan_id])
+        if shown is not None:
+            chosen[indicator.id] = shown
+    figures = await current_figures(
+        session,
+        checkpoint_keys={key for _, key in chosen.values()},
+        indicator_ids={i.id for i in indicators},
+    )
+    found: list[tuple[StoredIndicator, Standing]] = []
+    for indicator in indicators:
+        if indicator.id not in chosen:
+            continue
+        checkpoint, key = chosen[indicator.id]
+        margin = plans[indicator.plan_id].collection.margin
+        figure = figures.get((indicator.id, key))
+        found.append(
+            (
+                indicator,
+                standing(indicator.rule, figure, at=checkpoint, margin=margin, today=today),
+            )
+        )
+    return found
+
+
+def line_of(
+    indicator: StoredIndicator, found: Standing, agencies: Mapping[int, tuple[str, str]]
+) -> IndicatorLine:
+    """An indicator and its standing as lists and reports show them."""
+    code, name = agencies.get(indicator.lead, ("", "")) if indicator.lead else ("", "")
+    return IndicatorLine(
+        indicator.id,
+        indicator.plan_id,
+        indicator.key,
+        indicator.number,
+        indicator.name,
+        indicator.group,
+        indicator.table,
+        indicator.unit.text,
+        indicator.target_text,
+        code,
+        name,
+        found,
+    )
+
+
 async def indicator_lines(
     session: UnitOfWork,
     *,
@@ -310,52 +434,10 @@ async def indicator_lines(
     plans: Mapping[int, PlanSettings],
     calendar: WorkCalendar,
     today: date,
-    at: Mapping[int, Checkpoint] | None = None,
 ) -> list[IndicatorLine]:
-    """The indicators with their standings at the checkpoint shown today (or at `at`'s, by
-    indicator id), in the order given."""
-    schedule = Schedule(calendar, today=today)
-    chosen: dict[int, Checkpoint] = {}
-    for indicator in indicators:
-        plan = plans[indicator.plan_id]
-        checkpoint = (at or {}).get(indicator.id) or shown_checkpoint(
-            schedule.of(indicator, plan), on=today
-        )
-        if checkpoint is not None:
-            chosen[indicator.id] = checkpoint
-    figures = await current_figures(
-        session,
-        checkpoint_keys={c.key for c in chosen.values()},
-        indicator_ids={i.id for i in indicators},
+    """The indicators with their standings at the checkpoint shown today, in the order given."""
+    found = await standings(
+        session, indicators=indicators, plans=plans, calendar=calendar, today=today
     )
     names = await agency_names(session)
-    lines = []
-    for indicator in indicators:
-        checkpoint = chosen.get(indicator.id)
-        if checkpoint is None:
-            continue
-        code, name = names.get(indicator.lead, ("", "")) if indicator.lead else ("", "")
-        plan = plans[indicator.plan_id]
-        lines.append(
-            IndicatorLine(
-                indicator_id=indicator.id,
-                plan_id=indicator.plan_id,
-                key=indicator.key,
-                number=indicator.number,
-                name=indicator.name,
-                group=indicator.group,
-                table=indicator.table,
-                unit=indicator.unit.text,
-                target=indicator.target_text,
-                agency_code=code,
-                agency_name=name,
-                standing=standing(
-                    indicator.rule,
-                    figures.get((indicator.id, checkpoint.key)),
-                    at=checkpoint,
-                    margin=plan.collection.margin,
-                    today=today,
-                ),
-            )
-        )
-    return lines
+    return [line_of(indicator, standing, names) for indicator, standing in found]

@@ -184,6 +184,7 @@ async def save_indicators(
     for key, row in existing.items():
         if key not in kept and row.removed_at is None:
             row.removed_at = now
+            row.updated_at = now
             session.add(row)
             result.removed.append(key)
     session.add(
@@ -250,6 +251,9 @@ async def _sync_targets(
             await session.delete(row)
 
 
+_COMPARISONS = {comparison.value: comparison for comparison in Comparison}
+
+
 def stored_target(
     text: str,
     comparison: str | None,
@@ -262,7 +266,7 @@ def stored_target(
     if comparison is None:
         # Unread (or empty): read again for its reason, which the reports show.
         return parse_target(text) if text else Target(text)
-    kind = Comparison(comparison)
+    kind = _COMPARISONS[comparison]
     unit = parse_target(text).unit if kind in (Comparison.INCREASE, Comparison.DECREASE) else None
     return Target(text, kind, low, high, unit, reference)
 
