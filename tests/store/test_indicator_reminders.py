@@ -12,6 +12,7 @@ import pytest
 
 from domain.access import Role
 from models.tables import IndicatorValue
+from services.reminders.preview import preview
 from services.reminders.sweep import escalate, sweep
 from services.unit_of_work import Sessions
 from tests.builders import SETTINGS, StoreWorld, ledger, local, message, outbox
@@ -173,3 +174,26 @@ async def test_a_monthly_indicator_is_asked_every_month_with_a_fresh_series(
     assert kinds == ["due@2023-04-20", "due@2023-05-19", "due@2023-06-20"]
     texts = [message(row).text for row in await outbox(sessions)]
     assert ["4 tháng 2023" in texts[0], "5 tháng 2023" in texts[1]] == [True, True]
+
+
+@BOTH_STORES
+async def test_the_schedule_preview_lists_the_checkpoint_reminders_too(
+    world: StoreWorld, sessions: Sessions
+) -> None:
+    plan = await world.plan()
+    await world.indicator(plan, "PL3.7")
+    await world.person("Chị Lan", "STTTT")
+    async with sessions() as session:
+        found = await preview(
+            session,
+            settings=SETTINGS,
+            start=date(2023, 6, 12),
+            end=date(2023, 6, 20),
+            now=local(date(2023, 6, 12), 7),
+        )
+    assert [(row.task_code, row.handle, row.period, row.kind) for row in found.rows] == [
+        ("PL3.7", None, "2023-06M", "before:7"),
+        ("PL3.7", None, "2023-06M", "before:3"),
+        ("PL3.7", None, "2023-06M", "before:1"),
+        ("PL3.7", None, "2023-06M", "due"),
+    ]
