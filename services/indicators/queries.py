@@ -37,6 +37,7 @@ from services.indicators.read import (
     standings,
 )
 from services.queries.scope import resolve_scope
+from services.reminders.write import COLLECTOR
 from services.unit_of_work import UnitOfWork
 from views.indicator_lists import MAX_LINES, HistoryRow
 
@@ -103,11 +104,14 @@ async def indicator_list(
     shown: int = MAX_LINES,
 ) -> IndicatorList:
     """The indicators an actor asked for, with their standings at the current checkpoint."""
-    indicators, label = await _visible(session, actor=actor, scope=scope)
-    plans = await load_plans(session)
-    found = await standings(
-        session, indicators=indicators, plans=plans, calendar=calendar, today=today
-    )
+    # A standing per indicator, thousands of them: with the collector paused (as sweeps do),
+    # a full collection does not walk them all, and the indicators kept, in mid-request.
+    with COLLECTOR.paused():
+        indicators, label = await _visible(session, actor=actor, scope=scope)
+        plans = await load_plans(session)
+        found = await standings(
+            session, indicators=indicators, plans=plans, calendar=calendar, today=today
+        )
     counts = dict.fromkeys(SEVERITY, 0)
     for _indicator, standing_ in found:
         counts[standing_.verdict] += 1
