@@ -8,6 +8,8 @@ stay with the tasks, "4. 115,2" goes to item 4 of the reminder. A reply to a req
 explanation is the explanation, unless it is a status update or names an indicator.
 """
 
+import re
+
 from domain.indicators.answers import IndicatorReply, mentions_indicator, parse_indicator_reply
 from domain.replies import ParsedReply, parse_reply
 from handlers.context import Context
@@ -24,6 +26,13 @@ from views.indicators import (
     nothing_to_explain,
 )
 from views.messages import IndicatorItem
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _is_prose(text: str) -> bool:
+    """Whether a message says something in words (an explanation), not just figures."""
+    return len(_WORD.findall(text)) >= 2
 
 
 def _named_task(parsed: ParsedReply) -> bool:
@@ -70,7 +79,7 @@ async def on_text(ctx: Context, text: str) -> bool:
     if status and _about_tasks(parsed, numbers):
         return False
     explain = [item for item in items if item.explain]
-    if explain and not explicit and not parsed.updates:
+    if explain and not explicit and not parsed.updates and _is_prose(text):
         await _explain(ctx, explain[0], text)
         return True
     asked_items = [item for item in items if not item.explain]

@@ -216,6 +216,8 @@ async def test_a_red_figure_is_explained_on_request_and_the_coordinator_told(wor
     assert again == "Yêu cầu giải trình PL3.7 đã được gửi trước đó tới: Chị Lan."
 
     told = await world.outbox("binh")
+    # Figures alone are no explanation: nothing is stored, and the explanation still waits.
+    assert not (await world.say("lan", "2. 3.100")).startswith("✅")
     said = await world.say("lan", "Do ảnh hưởng của mưa bão tháng 5, lượng khách giảm")
     assert said.startswith("✅ Đã ghi giải trình chỉ tiêu PL3.7 (6 tháng 2023).")
     latest = (await _values(world))[-1]
