@@ -53,6 +53,7 @@ def conversation_config(settings: Settings) -> ConversationConfig:
         default_locale=settings.default_locale,
         data_dir=settings.data_dir,
         report=ReportConfig.from_settings(settings),
+        bot_username=settings.telegram_bot_username,
     )
 
 

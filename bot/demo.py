@@ -169,13 +169,14 @@ async def prepare(app: App, *, now: datetime, locale: str) -> Prepared:
     )
     async with transaction(app.sessions) as session:
         await agency_service.load_registry(session, registry=registry, now=now, actor="demo")
-    year = now.astimezone(app.settings.tz).year
+    today = now.astimezone(app.settings.tz).date()
+    year = today.year
     returning = False
     refs: list[str] = []
     tasks = indicators = 0
     with seed_documents() as paths:
         for path in paths:
-            draft, found = read_plan_file(path, registry=registry)
+            draft, found = read_plan_file(path, registry=registry, today=today)
             # A plan of another year would be a year of backlog (or not started yet).
             if draft.plan_year not in (None, year):
                 continue
@@ -198,7 +199,8 @@ async def prepare(app: App, *, now: datetime, locale: str) -> Prepared:
                 people[persona.key] = actor.person_id
                 returning = True
     return Prepared(
-        agencies=len(registry),
+        # The bodies of the demo's day: the registry also holds those of other years.
+        agencies=len(registry.agencies_on(today)),
         plans=tuple(refs),
         tasks=tasks,
         people=people,

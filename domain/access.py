@@ -92,6 +92,11 @@ def can_manage(actor: Actor) -> bool:
     return actor.role in (Role.COORDINATOR, Role.ADMIN)
 
 
+def can_import(actor: Actor) -> bool:
+    """Whether the actor may import plans (coordinators and admins)."""
+    return actor.role in (Role.COORDINATOR, Role.ADMIN)
+
+
 def require_see(actor: Actor, *, agency_id: int) -> None:
     """Raise AccessDenied unless the actor may read this agency's work."""
     if not can_see(actor, agency_id=agency_id):
@@ -127,3 +132,9 @@ def require_manage(actor: Actor) -> None:
     """Raise AccessDenied unless the actor may manage people."""
     if not can_manage(actor):
         raise AccessDenied("manage")
+
+
+def require_import(actor: Actor) -> None:
+    """Raise AccessDenied unless the actor may import plans."""
+    if not can_import(actor):
+        raise AccessDenied("import")

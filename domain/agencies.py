@@ -7,13 +7,22 @@ cell separated by ",", ";", "và" or bullets, and names that themselves contain 
 Matching therefore works on folded word tokens, ignores punctuation, and takes the longest
 known name at each position; separators only matter for cutting the text that matched nothing
 into fragments, which are reported verbatim and never dropped.
+
+Bodies come and go (the 2025 reorganisation merged departments and abolished the districts),
+so an agency may carry the dates it existed and its successors. Every lookup takes an
+optional `as_of` day: a name shared by bodies of different periods picks the one that existed
+then, groups expand to the members of that day, and a body that had already ceased is still
+returned, with a `Succession` note naming who took its work over.
 """
 
+import copy
 import csv
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import TextIO
 
@@ -22,13 +31,54 @@ from domain.text import clean, fold
 
 @dataclass(frozen=True)
 class Agency:
-    """One body named by the documents; groups (GRP-*, UBND-QUAN-HUYEN, …) are agencies too."""
+    """One body named by the documents; groups (GRP-*, UBND-QUAN-HUYEN, …) are agencies too.
+
+    `valid_from`/`valid_to` are the first and last day the body existed (None: open-ended).
+    `successors` took its work over from the day after `valid_to`: one successor is a merger
+    or a rename, several are a split whose `successor_scopes` say which part of the work
+    (a domain, a territory) each one took.
+    """
 
     code: str
     name: str
     kind: str
     aliases: tuple[str, ...] = ()
     member_of: tuple[str, ...] = ()
+    successors: tuple[str, ...] = ()
+    valid_from: date | None = None
+    valid_to: date | None = None
+    successor_scopes: tuple[tuple[str, str], ...] = ()
+    # The act behind the body's history ("45/2025/NĐ-CP"), for the people who read it.
+    source: str | None = None
+
+    def exists_on(self, day: date) -> bool:
+        """Whether the body existed on that day."""
+        started = self.valid_from is None or self.valid_from <= day
+        return started and (self.valid_to is None or day <= self.valid_to)
+
+    def ended_before(self, day: date) -> bool:
+        """Whether the body had ceased to exist by that day."""
+        return self.valid_to is not None and self.valid_to < day
+
+
+@dataclass(frozen=True)
+class Succession:
+    """What became of a body that had ceased to exist by a given day.
+
+    `successors` are the bodies holding its work on that day (chains of mergers followed);
+    none means it was dissolved without a successor. More than one means the work was split
+    and a coordinator must choose; `scopes` pair a successor with the part it took over.
+    """
+
+    code: str
+    ended: date
+    successors: tuple[str, ...] = ()
+    scopes: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def needs_decision(self) -> bool:
+        """Whether a coordinator must choose among several successors."""
+        return len(self.successors) > 1
 
 
 @dataclass(frozen=True)
@@ -38,7 +88,8 @@ class Resolution:
     `codes` are the agencies to contact, with groups expanded to their members (a group with
     no known members stands for itself); `named` are the codes as written, before expansion;
     `scopes` pair a named code with the words the cell attached to it ("(các khu vực còn lại
-    trên địa bàn thành phố)", "chủ trì thí điểm trong lĩnh vực du lịch").
+    trên địa bàn thành phố)", "chủ trì thí điểm trong lĩnh vực du lịch"); `succeeded` notes,
+    when the cell was read as of a day, the named bodies that had ceased by then.
     """
 
     codes: tuple[str, ...] = ()
@@ -46,6 +97,7 @@ class Resolution:
     groups: tuple[str, ...] = ()
     unresolved: tuple[str, ...] = ()
     scopes: tuple[tuple[str, str], ...] = ()
+    succeeded: tuple[Succession, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,12 +106,15 @@ class _Token:
     start: int
     end: int
     depth: int
+    # The word's diacritics, sorted: "Giàng" and "Giang" fold alike but differ here.
+    marks: str = ""
 
 
 @dataclass
 class _Node:
     children: dict[str, "_Node"] = field(default_factory=dict)
     codes: tuple[str, ...] = ()
+    marks: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -110,16 +165,41 @@ def _tokens(text: str) -> list[_Token]:
     position = 0
     found: list[_Token] = []
     for match in _WORD.finditer(text):
-        gap = text[position : match.start()]
-        depth = max(0, depth + gap.count("(") - gap.count(")"))
+        start = match.start()
+        if start > position:
+            gap = text[position:start]
+            depth = max(0, depth + gap.count("(") - gap.count(")"))
         position = match.end()
-        for key in _EXPANSIONS.get(fold(match.group()), (fold(match.group()),)):
-            found.append(_Token(key, match.start(), match.end(), depth))
+        keys, marks = _word_keys(match.group())
+        for key in keys:
+            found.append(_Token(key, start, position, depth, marks))
     return found
 
 
+@lru_cache(maxsize=65_536)
+def _word_keys(word: str) -> tuple[tuple[str, ...], str]:
+    """A word's folded keys (an abbreviation's expansion) and its marks.
+
+    Folding is most of the time a lookup takes, and documents repeat their words, so each
+    distinct word is folded once.
+    """
+    folded = fold(word)
+    expansion = _EXPANSIONS.get(folded)
+    return (expansion or (folded,)), ("" if expansion else _marks(word))
+
+
+def _marks(word: str) -> str:
+    decomposed = unicodedata.normalize("NFD", word.lower())
+    marks = [ch for ch in decomposed if unicodedata.category(ch) == "Mn"]
+    return "".join(sorted(marks)) + ("đ" if "đ" in decomposed else "")
+
+
+def _name_tokens(text: str) -> list[_Token]:
+    return _tokens(unicodedata.normalize("NFC", text))
+
+
 def _keys(text: str) -> tuple[str, ...]:
-    return tuple(token.key for token in _tokens(unicodedata.normalize("NFC", text)))
+    return tuple(token.key for token in _name_tokens(text))
 
 
 def _initialisms(name: str) -> list[tuple[str, ...]]:
@@ -154,6 +234,8 @@ class AgencyRegistry:
 
     def __init__(self, agencies: Iterable[Agency]) -> None:
         self._agencies: list[Agency] = list(agencies)
+        # The day lookups without an `as_of` of their own are read on (see `on`).
+        self._day: date | None = None
         self._by_code: dict[str, Agency] = {agency.code: agency for agency in self._agencies}
         self._targets: set[str] = {code for a in self._agencies for code in a.member_of}
         self._root = _Node()
@@ -161,29 +243,48 @@ class AgencyRegistry:
         for agency in self._agencies:
             names = [agency.name, *agency.aliases]
             for name in [*names, agency.code.replace("-", " ")]:
-                self._add(_keys(name), agency.code)
+                tokens = _name_tokens(name)
+                self._add(tuple(t.key for t in tokens), tuple(t.marks for t in tokens), agency)
             for name in names:
                 for form in _initialisms(name):
                     generated.setdefault(form, set()).add(agency.code)
-        # A made-up short form that two agencies share ("Sở NV": Nội vụ, Ngoại vụ) means nothing.
+        # A made-up short form that two agencies of one period share ("Sở NV": Nội vụ, Ngoại
+        # vụ) means nothing; shared across periods ("Sở VHTT&DL" of 2023 and of 2025) it
+        # names each in its time.
         for form, codes in generated.items():
-            if len(codes) == 1:
-                self._add(form, codes.pop())
+            for agency in (self._by_code[code] for code in codes):
+                if not any(_overlap(agency, self._by_code[o]) for o in codes - {agency.code}):
+                    self._add(form, ("",) * len(form), agency)
 
     @classmethod
     def from_rows(cls, rows: Iterable[Mapping[str, str]]) -> "AgencyRegistry":
-        """Build from rows with the columns of agencies.csv."""
-        return cls(
-            Agency(
-                code=row["short_code"].strip(),
-                name=clean(row["canonical_name"]),
-                kind=row.get("kind", "").strip(),
-                aliases=_split_list(row.get("aliases", "")),
-                member_of=_split_list(row.get("member_of", "")),
+        """Build from rows with the columns of agencies.csv.
+
+        Raises ValueError for a malformed history column (run `row_problems` first for
+        messages tied to a line).
+        """
+        agencies: list[Agency] = []
+        for row in rows:
+            if not row.get("short_code", "").strip():
+                continue
+            problems = row_problems(row)
+            if problems:
+                raise ValueError(problems[0])
+            agencies.append(
+                Agency(
+                    code=row["short_code"].strip(),
+                    name=clean(row["canonical_name"]),
+                    kind=row.get("kind", "").strip(),
+                    aliases=_split_list(row.get("aliases", "")),
+                    member_of=_split_list(row.get("member_of", "")),
+                    successors=_split_list(row.get("successor") or ""),
+                    valid_from=_date(row.get("valid_from") or ""),
+                    valid_to=_date(row.get("valid_to") or ""),
+                    successor_scopes=_scopes(row.get("successor_scopes") or ""),
+                    source=clean(row.get("source") or "") or None,
+                )
             )
-            for row in rows
-            if row.get("short_code", "").strip()
-        )
+        return cls(agencies)
 
     @classmethod
     def from_csv(cls, source: str | Path | TextIO) -> "AgencyRegistry":
@@ -192,6 +293,21 @@ class AgencyRegistry:
             with Path(source).open(encoding="utf-8-sig", newline="") as handle:
                 return cls.from_rows(csv.DictReader(handle))
         return cls.from_rows(csv.DictReader(source))
+
+    def on(self, day: date | None) -> "AgencyRegistry":
+        """This registry read as of `day`: every lookup given no `as_of` of its own uses it.
+
+        A document is read on its own date, so its names mean the bodies of its time; the
+        view shares everything else with this registry.
+        """
+        view = copy.copy(self)
+        view._day = day
+        return view
+
+    @property
+    def day(self) -> date | None:
+        """The day lookups are read on by default (None: across every period)."""
+        return self._day
 
     def __iter__(self) -> Iterator[Agency]:
         return iter(self._agencies)
@@ -203,19 +319,63 @@ class AgencyRegistry:
         """The agency with this short code, if any."""
         return self._by_code.get(code)
 
+    def agencies_on(self, day: date) -> list[Agency]:
+        """The agencies (groups included) that existed on that day, in registry order."""
+        return [agency for agency in self._agencies if agency.exists_on(day)]
+
     def is_group(self, code: str) -> bool:
         """Whether the code stands for a set of agencies (GRP-* or a member_of target)."""
         return code.startswith("GRP-") or code in self._targets
 
-    def members(self, group_code: str) -> list[Agency]:
-        """The agencies in a group, nested groups expanded, in registry order."""
+    def members(self, group_code: str, *, as_of: date | None = None) -> list[Agency]:
+        """The agencies in a group, nested groups expanded, in registry order.
+
+        With `as_of`, only the members that existed that day; a group that had already
+        ceased gives the members it had on its last day.
+        """
+        as_of = self._day if as_of is None else as_of
+        group = self._by_code.get(group_code)
+        if as_of is not None and group is not None and group.ended_before(as_of):
+            as_of = group.valid_to
         found: list[Agency] = []
-        self._collect(group_code, found, {group_code})
+        self._collect(group_code, found, {group_code}, as_of)
         return found
 
-    def resolve(self, name: str) -> Agency | None:
-        """The one agency a name denotes, tolerating spelling variants, or None."""
-        tokens, pieces = self._scan(name)
+    def succession(self, code: str, *, on: date) -> Succession | None:
+        """Who held a body's work on `on`, if the body had ceased by then (else None)."""
+        agency = self._by_code.get(code)
+        if agency is None or agency.valid_to is None or not agency.ended_before(on):
+            return None
+        found: dict[str, list[str]] = {}
+        self._follow(agency, on=on, scope=None, found=found, seen={code})
+        return Succession(
+            code=code,
+            ended=agency.valid_to,
+            successors=tuple(found),
+            scopes=tuple((successor, "; ".join(t)) for successor, t in found.items() if t),
+        )
+
+    def problems(self) -> list[str]:
+        """What is inconsistent across rows: unknown or circular successors, bad periods."""
+        found: list[str] = []
+        for agency in self._agencies:
+            for successor in agency.successors:
+                if successor not in self._by_code:
+                    found.append(f"{agency.code}: successor {successor} is not in the registry")
+            if agency.successors and agency.valid_to is None:
+                found.append(f"{agency.code}: has a successor but no valid_to")
+            if self._circular(agency.code, agency.successors, {agency.code}):
+                found.append(f"{agency.code}: its successors lead back to it")
+        return found
+
+    def resolve(self, name: str, *, as_of: date | None = None) -> Agency | None:
+        """The one agency a name denotes, tolerating spelling variants, or None.
+
+        With `as_of`, a name several bodies bore means the one existing that day; a body that
+        had already ceased is still returned (see `succession`).
+        """
+        as_of = self._day if as_of is None else as_of
+        tokens, pieces = self._scan(name, as_of=as_of)
         matches = [piece for piece in pieces if piece.codes]
         if len(matches) != 1 or len(matches[0].codes) != 1:
             return None
@@ -228,29 +388,37 @@ class AgencyRegistry:
 
     def split_cell(self, text: str) -> list[str]:
         """The agency names in a cell, verbatim, in order, without breaking names at commas."""
-        return [part for part, _ in self._parts(text)]
+        return [part for part, _ in self._parts(text, as_of=None)]
 
-    def resolve_cell(self, text: str) -> Resolution:
-        """Agency codes (groups expanded), groups used and unresolved fragments of a cell."""
+    def resolve_cell(self, text: str, *, as_of: date | None = None) -> Resolution:
+        """Agency codes (groups expanded), groups used and unresolved fragments of a cell.
+
+        `as_of` (the document's date) picks among bodies of different periods, expands groups
+        to that day's members and notes in `succeeded` the named bodies that had ceased.
+        """
+        as_of = self._day if as_of is None else as_of
         named: list[str] = []
         unresolved: list[str] = []
         scopes: list[tuple[str, str]] = []
-        for part, codes in self._parts(text, with_scopes=scopes):
+        for part, codes in self._parts(text, as_of=as_of, with_scopes=scopes):
             if codes:
                 named.extend(code for code in codes if code not in named)
             else:
                 unresolved.append(part)
-        return self._expand(named, unresolved, scopes)
+        return self._expand(named, unresolved, scopes, as_of=as_of)
 
-    def leading(self, text: str, *, start: int = 0) -> tuple[Resolution, int]:
+    def leading(
+        self, text: str, *, start: int = 0, as_of: date | None = None
+    ) -> tuple[Resolution, int]:
         """The run of agency names at the start of `text[start:]` and where that run ends.
 
         Names may be separated by ",", ";", ":", "-" or "và"; the run stops at the first word
         that is not part of a name, so "Sở Xây dựng chủ trì, phối hợp…" yields SXD and the
-        index of "chủ trì".
+        index of "chủ trì". `as_of` works as in `resolve_cell`.
         """
+        as_of = self._day if as_of is None else as_of
         text = unicodedata.normalize("NFC", text)
-        tokens, pieces = self._scan(text)
+        tokens, pieces = self._scan(text, as_of=as_of)
         named: list[str] = []
         end = cursor = start
         for piece in pieces:
@@ -265,62 +433,113 @@ class AgencyRegistry:
                 end = cursor
             elif fold(_span(text, tokens, piece)) not in ("va", "cac"):
                 break
-        return self._expand(named, [], []), end
+        return self._expand(named, [], [], as_of=as_of), end
 
     def name_length(self, text: str) -> int:
         """How many characters of `text` the longest name starting at its first word covers."""
         text = unicodedata.normalize("NFC", text)
-        tokens, pieces = self._scan(text)
+        tokens, pieces = self._scan(text, as_of=None)
         if not pieces or not pieces[0].codes or pieces[0].first != 0:
             return 0
         return tokens[pieces[0].last - 1].end
 
     def _expand(
-        self, named: Sequence[str], unresolved: Sequence[str], scopes: Sequence[tuple[str, str]]
+        self,
+        named: Sequence[str],
+        unresolved: Sequence[str],
+        scopes: Sequence[tuple[str, str]],
+        *,
+        as_of: date | None,
     ) -> Resolution:
         codes: list[str] = []
         groups: list[str] = []
+        succeeded: list[Succession] = []
         for code in named:
             if self.is_group(code):
                 groups.append(code)
-                expanded = [member.code for member in self.members(code)] or [code]
+                members = self.members(code, as_of=as_of)
+                expanded = [member.code for member in members] or [code]
             else:
                 expanded = [code]
             codes.extend(member for member in expanded if member not in codes)
+            note = None if as_of is None else self.succession(code, on=as_of)
+            if note is not None:
+                succeeded.append(note)
         return Resolution(
             codes=tuple(codes),
             named=tuple(named),
             groups=tuple(groups),
             unresolved=tuple(unresolved),
             scopes=tuple(scopes),
+            succeeded=tuple(succeeded),
         )
 
-    def _collect(self, group_code: str, found: list[Agency], seen: set[str]) -> None:
+    def _collect(
+        self, group_code: str, found: list[Agency], seen: set[str], day: date | None
+    ) -> None:
         for agency in self._agencies:
             if group_code not in agency.member_of or agency.code in seen:
                 continue
+            if day is not None and not agency.exists_on(day):
+                continue
             seen.add(agency.code)
             if agency.code in self._targets:
-                self._collect(agency.code, found, seen)
+                self._collect(agency.code, found, seen, day)
             else:
                 found.append(agency)
 
-    def _add(self, keys: tuple[str, ...], code: str) -> None:
+    def _follow(
+        self,
+        agency: Agency,
+        *,
+        on: date,
+        scope: str | None,
+        found: dict[str, list[str]],
+        seen: set[str],
+    ) -> None:
+        own = dict(agency.successor_scopes)
+        for code in agency.successors:
+            # A successor's part of the work stays with whoever later took that successor over.
+            note = own.get(code) or scope
+            successor = self._by_code.get(code)
+            if successor is not None and successor.ended_before(on):
+                if code not in seen:
+                    self._follow(successor, on=on, scope=note, found=found, seen=seen | {code})
+                continue
+            notes = found.setdefault(code, [])
+            if note and note not in notes:
+                notes.append(note)
+
+    def _circular(self, origin: str, successors: Iterable[str], seen: set[str]) -> bool:
+        for code in successors:
+            if code == origin:
+                return True
+            successor = self._by_code.get(code)
+            if (
+                successor is not None
+                and code not in seen
+                and self._circular(origin, successor.successors, seen | {code})
+            ):
+                return True
+        return False
+
+    def _add(self, keys: tuple[str, ...], marks: tuple[str, ...], agency: Agency) -> None:
         if not keys:
             return
         node = self._root
         for key in keys:
             node = node.children.setdefault(key, _Node())
-        if code not in node.codes:
-            node.codes = (*node.codes, code)
+        if agency.code not in node.codes:
+            node.codes = (*node.codes, agency.code)
+        node.marks.setdefault(agency.code, set()).add(marks)
 
-    def _scan(self, text: str) -> tuple[list[_Token], list[_Piece]]:
+    def _scan(self, text: str, *, as_of: date | None) -> tuple[list[_Token], list[_Piece]]:
         text = unicodedata.normalize("NFC", text)
         tokens = _tokens(text)
         pieces: list[_Piece] = []
         index = 0
         while index < len(tokens):
-            end, codes = self._longest(tokens, index)
+            end, codes = self._longest(tokens, index, as_of=as_of)
             if codes:
                 pieces.append(_Piece(index, end, codes))
                 index = end
@@ -332,9 +551,11 @@ class AgencyRegistry:
             index += 1
         return tokens, pieces
 
-    def _longest(self, tokens: Sequence[_Token], index: int) -> tuple[int, tuple[str, ...]]:
+    def _longest(
+        self, tokens: Sequence[_Token], index: int, *, as_of: date | None
+    ) -> tuple[int, tuple[str, ...]]:
         node = self._root
-        best_end, best_codes = index, tuple[str, ...]()
+        best_end, best = index, None
         position = index
         while position < len(tokens) and tokens[position].key in node.children:
             node = node.children[tokens[position].key]
@@ -342,14 +563,42 @@ class AgencyRegistry:
             # An expanded abbreviation ("UBND") must be matched whole, never half.
             whole = position == len(tokens) or tokens[position].start != tokens[position - 1].start
             if node.codes and whole:
-                best_end, best_codes = position, node.codes
-        return best_end, best_codes
+                best_end, best = position, node
+        if best is None:
+            return index, ()
+        return best_end, self._pick(best, tokens[index:best_end], as_of=as_of)
+
+    def _pick(self, node: _Node, span: Sequence[_Token], *, as_of: date | None) -> tuple[str, ...]:
+        """Of the bodies bearing one name, those the date and the written diacritics mean."""
+        codes = list(node.codes)
+        if as_of is not None and len(codes) > 1:
+            agencies = [self._by_code[code] for code in codes]
+            existing = [a.code for a in agencies if a.exists_on(as_of)]
+            ended = [a.code for a in agencies if a.ended_before(as_of)]
+            codes = existing or ended or codes
+        # Folding makes "xã Cẩm Giang" and "xã Cẩm Giàng" one name; text written with
+        # diacritics tells them apart, text without them cannot.
+        if len(codes) > 1 and any(token.marks for token in span):
+
+            def agreement(code: str) -> int:
+                return max(
+                    sum(mark == token.marks for mark, token in zip(marks, span, strict=False))
+                    for marks in node.marks[code]
+                )
+
+            best = max(agreement(code) for code in codes)
+            codes = [code for code in codes if agreement(code) == best]
+        return tuple(codes)
 
     def _parts(
-        self, text: str, *, with_scopes: list[tuple[str, str]] | None = None
+        self,
+        text: str,
+        *,
+        as_of: date | None,
+        with_scopes: list[tuple[str, str]] | None = None,
     ) -> list[tuple[str, tuple[str, ...]]]:
         text = unicodedata.normalize("NFC", text)
-        tokens, pieces = self._scan(text)
+        tokens, pieces = self._scan(text, as_of=as_of)
         # Words that matched nothing but touch a name (no separator between) describe it:
         # "(các khu vực còn lại…)", "Cảng biển:", "chủ trì thí điểm…".
         owner: list[int | None] = [None] * len(pieces)
@@ -410,6 +659,51 @@ def _split_list(value: str) -> tuple[str, ...]:
     return tuple(clean(item) for item in value.split(";") if item.strip())
 
 
+def _date(value: str) -> date | None:
+    return date.fromisoformat(value.strip()) if value.strip() else None
+
+
+def _scopes(value: str) -> tuple[tuple[str, str], ...]:
+    pairs = (item.partition(":") for item in _split_list(value))
+    return tuple((code.strip(), clean(text)) for code, _, text in pairs)
+
+
+def _overlap(first: Agency, second: Agency) -> bool:
+    """Whether two bodies existed at the same time (open-ended periods reach forever)."""
+    return not (
+        _ends_before(first.valid_to, second.valid_from)
+        or _ends_before(second.valid_to, first.valid_from)
+    )
+
+
+def _ends_before(end: date | None, start: date | None) -> bool:
+    return end is not None and start is not None and end < start
+
+
+def row_problems(row: Mapping[str, str]) -> list[str]:
+    """What is wrong with the history columns of one registry row (empty when nothing is)."""
+    code = (row.get("short_code") or "").strip()
+    found: list[str] = []
+    periods: dict[str, date | None] = {}
+    for column in ("valid_from", "valid_to"):
+        value = (row.get(column) or "").strip()
+        try:
+            periods[column] = _date(value)
+        except ValueError:
+            found.append(f"{code}: {column} «{value}» is not a date written YYYY-MM-DD")
+    start, end = periods.get("valid_from"), periods.get("valid_to")
+    if start is not None and end is not None and end < start:
+        found.append(f"{code}: valid_to {end} is before valid_from {start}")
+    successors = _split_list(row.get("successor") or "")
+    for item in _split_list(row.get("successor_scopes") or ""):
+        scoped, colon, text = item.partition(":")
+        if not colon or not text.strip():
+            found.append(f"{code}: successor_scopes item «{item}» is not written CODE: scope")
+        elif scoped.strip() not in successors:
+            found.append(f"{code}: successor_scopes names {scoped.strip()}, not a successor")
+    return found
+
+
 def combine(resolutions: Iterable[Resolution]) -> Resolution:
     """Several resolutions as one, order kept and codes de-duplicated."""
     parts = list(resolutions)
@@ -423,4 +717,52 @@ def combine(resolutions: Iterable[Resolution]) -> Resolution:
         groups=merged(code for part in parts for code in part.groups),
         unresolved=tuple(fragment for part in parts for fragment in part.unresolved),
         scopes=tuple(scope for part in parts for scope in part.scopes),
+        succeeded=tuple(dict.fromkeys(note for part in parts for note in part.succeeded)),
+    )
+
+
+@dataclass(frozen=True)
+class SuccessionPlan:
+    """Where the open work of bodies that had ceased by a day should go.
+
+    `moves` have one successor each and can be applied as they stand; `decisions` are splits
+    a coordinator must settle by choosing among the successors; `dissolved` had no successor
+    (the work must be reassigned by hand or closed); `current` still existed; `unknown` are
+    codes the registry does not hold.
+    """
+
+    on: date
+    moves: tuple[Succession, ...] = ()
+    decisions: tuple[Succession, ...] = ()
+    dissolved: tuple[Succession, ...] = ()
+    current: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()
+
+
+def plan_succession(registry: AgencyRegistry, *, codes: Iterable[str], on: date) -> SuccessionPlan:
+    """Sort the agency codes of open assignments by what their succession on `on` requires."""
+    moves: list[Succession] = []
+    decisions: list[Succession] = []
+    dissolved: list[Succession] = []
+    current: list[str] = []
+    unknown: list[str] = []
+    for code in dict.fromkeys(codes):
+        note = registry.succession(code, on=on)
+        if registry.get(code) is None:
+            unknown.append(code)
+        elif note is None:
+            current.append(code)
+        elif not note.successors:
+            dissolved.append(note)
+        elif note.needs_decision:
+            decisions.append(note)
+        else:
+            moves.append(note)
+    return SuccessionPlan(
+        on=on,
+        moves=tuple(moves),
+        decisions=tuple(decisions),
+        dissolved=tuple(dissolved),
+        current=tuple(current),
+        unknown=tuple(unknown),
     )

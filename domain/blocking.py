@@ -13,6 +13,7 @@ flagged. "cơ sở", "trụ sở" and the number word "số" are not "Sở".
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from domain.agencies import AgencyRegistry
 from domain.text import fold
@@ -83,16 +84,23 @@ class _Named:
 
 
 def read_blocked_by(
-    text: str, *, registry: AgencyRegistry, own_agency: str | None = None
+    text: str,
+    *,
+    registry: AgencyRegistry,
+    own_agency: str | None = None,
+    as_of: date | None = None,
 ) -> BlockedBy:
-    """The reason of a blocked reply and the agency it waits on ("vướng:" may lead)."""
+    """The reason of a blocked reply and the agency it waits on ("vướng:" may lead).
+
+    `as_of` (the day of the reply) picks among bodies that bore one name in different periods.
+    """
     message = Message.of(text)
     body = _body_start(message)
     reason = trim(message.text[body:].replace("\n", " "))[:MAX_REASON_LENGTH].rstrip() or None
     if reason is None:
         return BlockedBy(reason=None)
     scanned = Message.of(reason[:_MAX_SCANNED])
-    every, covered = _names(scanned, registry)
+    every, covered = _names(scanned, registry, as_of=as_of)
     names = [name for name in every if own_agency is None or name.code != own_agency]
     known = [name for name in names if name.code is not None]
     codes = tuple(dict.fromkeys(name.code for name in known if name.code is not None))
@@ -130,7 +138,7 @@ def _typed_words_before(message: Message, position: int, count: int) -> list[str
 
 
 def _names(
-    message: Message, registry: AgencyRegistry
+    message: Message, registry: AgencyRegistry, *, as_of: date | None
 ) -> tuple[list[_Named], list[tuple[int, int]]]:
     """Known agency names in the text, longest at each word, left to right (groups left
     out), and the spans of every name matched, groups included."""
@@ -145,7 +153,7 @@ def _names(
         if not length or not _is_agency_word(message, start):
             continue
         span = message.text[start : start + length]
-        agency = registry.resolve(span)
+        agency = registry.resolve(span, as_of=as_of)
         cursor = start + length
         covered.append((start, cursor))
         if agency is not None and registry.is_group(agency.code):

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Union
 
-from domain.deadlines import UnreadReason
+from domain.deadlines import ContextYear, Deadline, UnreadReason, YearSource
 from locales import N_
 
 Value = Union[str, int, "Problem"]
@@ -51,6 +51,14 @@ DEADLINE_REASONS: dict[str, str] = {
     UnreadReason.UNRECOGNISED: N_("không nhận ra cách viết"),
     UnreadReason.NO_TIME_EXPRESSION: N_("không có mốc thời gian"),
     UnreadReason.INVALID_RECURRENCE: N_("chu kỳ không hợp lệ"),
+    UnreadReason.INVALID_TIME: N_("giờ không hợp lệ"),
+    UnreadReason.AMBIGUOUS: N_("có thể hiểu theo nhiều cách"),
+}
+
+# Why a deadline that names no year got one (Deadline.year_inferred_from).
+YEAR_SOURCES: dict[str, str] = {
+    YearSource.HEADER: N_("Thời hạn «{phrase}» không ghi năm; lấy năm {year} ở tiêu đề cột"),
+    YearSource.DOCUMENT: N_("Thời hạn «{phrase}» không ghi năm; lấy năm {year} theo văn bản"),
 }
 
 
@@ -58,3 +66,12 @@ def deadline_reason(reason: str | None) -> Value:
     """A deadline reader's reason, as a translatable value (unknown ones as they are)."""
     known = DEADLINE_REASONS.get(reason or "")
     return Problem(known) if known is not None else (reason or "")
+
+
+def year_inferred(deadline: Deadline, context: ContextYear) -> Problem | None:
+    """What to tell a coordinator when a deadline read with `context` took its year."""
+    if deadline.year_inferred_from is None:
+        return None
+    return Problem.of(
+        YEAR_SOURCES[deadline.year_inferred_from], phrase=deadline.original, year=context.year
+    )

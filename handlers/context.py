@@ -25,6 +25,8 @@ class ConversationConfig:
     default_locale: str
     data_dir: Path
     report: ReportConfig
+    # The Telegram bot's username, for invite links (None: links are not offered).
+    bot_username: str | None = None
 
 
 class FileTooLarge(Exception):

@@ -14,9 +14,9 @@ from datetime import datetime
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import select
 
-from domain.access import AccessDenied, Actor
+from domain.access import AccessDenied, Actor, can_import
 from domain.replies import ReplyAction
-from handlers import indicator_lists, lists, people, replies
+from handlers import documents, indicator_lists, lists, people, replies
 from handlers.context import Context, ConversationConfig, FileSource
 from locales import gettext_for, normalise_locale
 from models.enums import OutboxKind
@@ -27,6 +27,7 @@ from services.clock import Clock
 from services.outbox import Wake, enqueue_for_person, enqueue_later
 from services.status import prefetch_views
 from services.unit_of_work import Sessions, UnitOfWork, transaction
+from views.buttons import decode_upload
 from views.commands import SPECS, parse_command
 from views.messages import Incoming, Outgoing
 
@@ -66,6 +67,7 @@ HANDLERS: dict[str, Handler] = {
     "progress": _status_command(ReplyAction.PROGRESS),
     "blocked": _status_command(ReplyAction.BLOCKED),
     "snooze": _status_command(ReplyAction.SNOOZE),
+    "import": documents.import_command,
 }
 
 
@@ -310,10 +312,20 @@ async def route(ctx: Context) -> None:
     incoming = ctx.incoming
     _ = ctx._
     if incoming.button is not None:
+        upload = decode_upload(incoming.button)
         if ctx.actor is None:
             people.stranger(ctx)
+        elif upload is not None:
+            await documents.on_button(ctx, upload)
         else:
             await replies.on_button(ctx)
+        return
+    if incoming.file is not None and (
+        incoming.file.kind == "document" or (ctx.actor is not None and can_import(ctx.actor))
+    ):
+        # A document is a plan sent to be imported; a photo is one only from a coordinator
+        # (from anyone else it is answered as any message without text is).
+        await documents.on_file(ctx)
         return
     text = (incoming.text or "").strip()
     if not text:
@@ -349,9 +361,12 @@ async def route(ctx: Context) -> None:
 
 def _batchable(incoming: Incoming) -> bool:
     """Status replies and buttons are answered in batches; commands (registration, lists,
-    reports, /undo) each in a unit of work of their own."""
+    reports, /undo), files and the buttons under a file's preview each in a unit of work of
+    their own."""
+    if incoming.file is not None:
+        return False
     if incoming.button is not None:
-        return True
+        return decode_upload(incoming.button) is None
     text = (incoming.text or "").strip()
     return bool(text) and parse_command(text) is None
 

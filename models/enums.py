@@ -43,3 +43,13 @@ class OutboxKind(StrEnum):
     SUMMARY = "summary"
     # A coordinator's "yêu cầu giải trình" to an indicator's owners; the reply explains.
     INDICATOR_REQUEST = "indicator-request"
+
+
+class UploadState(StrEnum):
+    """Where a plan file sent in chat is: previewed and waiting, then answered once."""
+
+    PENDING = "pending"
+    IMPORTED = "imported"
+    INVITED = "invited"
+    CANCELLED = "cancelled"
+    SUPERSEDED = "superseded"

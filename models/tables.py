@@ -5,7 +5,7 @@ Enumerations are stored as their string values so a new value never needs a
 database type migration.
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +15,7 @@ from sqlmodel import Field, SQLModel
 
 from domain.access import Role
 from domain.status import Status
-from models.enums import AssignmentRole, OutboxState
+from models.enums import AssignmentRole, OutboxState, UploadState
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -76,6 +76,14 @@ class Agency(SQLModel, table=True):
     aliases: list[str] = _json([])
     member_of: list[str] = _json([])
     is_group: bool = False
+    # Its history (domain.agencies.Agency): the days it existed, who took its work over
+    # (several: a split, each successor's part in successor_scopes as [code, scope] pairs),
+    # and the act that made the change.
+    successors: list[str] = _json([])
+    successor_scopes: list[list[str]] = _json([])
+    valid_from: date | None = None
+    valid_to: date | None = None
+    source: str | None = Field(default=None, max_length=200)
 
 
 class Person(SQLModel, table=True):
@@ -165,6 +173,14 @@ class Task(SQLModel, table=True):
     recipients: list[str] = _json([])
     problems: list[str] = _json([])
     removed: bool = False
+    # The time of due_date it is due by ("trước 16 giờ …"), and where the year of a deadline
+    # written without one came from ("header", "document"; domain.deadlines.YearSource).
+    due_time: time | None = None
+    year_inferred_from: str | None = Field(default=None, max_length=16)
+    # The duty it states, shared with its restatements (domain.plans.TaskDraft.obligation);
+    # a reporting-duty row restating a plan's task points at it and is assigned to nobody.
+    obligation: str | None = Field(default=None, max_length=16, index=True)
+    same_as_task_id: int | None = Field(default=None, foreign_key="task.id")
 
 
 class Assignment(SQLModel, table=True):
@@ -313,6 +329,28 @@ class HandledUpdate(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     source_id: str = Field(max_length=160, unique=True)
     at: datetime = _when()
+
+
+class Upload(SQLModel, table=True):
+    """A plan file sent in chat, previewed and waiting for its sender to import it or not.
+
+    `token` is what its buttons carry; `state` moves once from "pending" to "imported",
+    "cancelled" or "superseded" (a newer file in the same chat), so a button works once.
+    The content is not kept: the channel serves it again by `file_id` when it is imported.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(max_length=16, unique=True)
+    channel: str = Field(max_length=20)
+    chat_id: str = Field(max_length=64, index=True)
+    person_id: int = Field(foreign_key="person.id")
+    file_id: str = Field(max_length=300)
+    name: str = Field(max_length=300)
+    size: int | None = None
+    state: str = Field(max_length=20, default=UploadState.PENDING.value)
+    plan_key: str | None = Field(default=None, max_length=200)
+    created_at: datetime = _when()
+    decided_at: datetime | None = _when(nullable=True)
 
 
 class SummarySnapshot(SQLModel, table=True):

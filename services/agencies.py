@@ -3,7 +3,7 @@
 import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from io import StringIO
@@ -11,7 +11,7 @@ from io import StringIO
 from sqlmodel import col, select
 
 from domain.agencies import Agency as RegistryAgency
-from domain.agencies import AgencyRegistry
+from domain.agencies import AgencyRegistry, row_problems
 from models.tables import Agency, AuditLog
 from services.unit_of_work import UnitOfWork
 
@@ -37,7 +37,7 @@ class LoadResult:
 
 
 def read_registry(text: str) -> AgencyRegistry:
-    """Check and parse a registry CSV (the columns of shared/data/agencies.csv)."""
+    """Check and parse a registry CSV (the columns of docs/agency-registry.md)."""
     reader = csv.DictReader(StringIO(text))
     missing = _REQUIRED - set(reader.fieldnames or ())
     if missing:
@@ -51,11 +51,22 @@ def read_registry(text: str) -> AgencyRegistry:
         if code in seen:
             raise RegistryError(f"line {line}: code {code} appears twice")
         seen.add(code)
-    return AgencyRegistry.from_rows(rows)
+        problems = row_problems(raw)
+        if problems:
+            raise RegistryError(f"line {line}: {problems[0]}")
+    registry = AgencyRegistry.from_rows(rows)
+    across = registry.problems()
+    if across:
+        raise RegistryError("; ".join(across))
+    return registry
 
 
 async def load_registry(
-    session: UnitOfWork, *, registry: AgencyRegistry, now: datetime, actor: str
+    session: UnitOfWork,
+    *,
+    registry: AgencyRegistry,
+    now: datetime,
+    actor: str,
 ) -> LoadResult:
     """Insert or update every agency of the registry (matched by code); never delete."""
     existing = {a.code: a for a in (await session.exec(select(Agency))).all()}
@@ -71,6 +82,11 @@ async def load_registry(
         agency.kind = entry.kind
         agency.aliases = list(entry.aliases)
         agency.member_of = list(entry.member_of)
+        agency.successors = list(entry.successors)
+        agency.successor_scopes = [list(pair) for pair in entry.successor_scopes]
+        agency.valid_from = entry.valid_from
+        agency.valid_to = entry.valid_to
+        agency.source = entry.source[:200] if entry.source else None
         agency.is_group = registry.is_group(entry.code)
         groups += agency.is_group
         session.add(agency)
@@ -104,19 +120,37 @@ async def registry_from_store(session: UnitOfWork) -> AgencyRegistry:
             kind=a.kind,
             aliases=tuple(a.aliases),
             member_of=tuple(a.member_of),
+            successors=tuple(a.successors),
+            valid_from=a.valid_from,
+            valid_to=a.valid_to,
+            successor_scopes=tuple(
+                (pair[0], pair[1]) for pair in a.successor_scopes if len(pair) == 2
+            ),
+            source=a.source,
         )
         for a in rows
     )
 
 
-async def group_members(session: UnitOfWork, *, group_code: str) -> list[Agency]:
-    """The agencies (not groups) that belong to a group, directly or through sub-groups."""
-    return expand_groups(await list_agencies(session), [group_code])
+async def group_members(
+    session: UnitOfWork, *, group_code: str, today: date | None = None
+) -> list[Agency]:
+    """The agencies (not groups) that belong to a group, directly or through sub-groups
+    (with `today`, those that still exist)."""
+    return expand_groups(await list_agencies(session), [group_code], today=today)
 
 
-def expand_groups(agencies: Iterable[Agency], codes: Iterable[str]) -> list[Agency]:
-    """Replace each group code by its member agencies, recursively, without duplicates."""
-    by_code = {a.code: a for a in agencies}
+def expand_groups(
+    agencies: Iterable[Agency], codes: Iterable[str], *, today: date | None = None
+) -> list[Agency]:
+    """Replace each group code by its member agencies, recursively, without duplicates.
+
+    With `today`, members that had ceased to exist by then are left out (their work passes
+    to their successors: `dondoc agencies succession`).
+    """
+    by_code = {
+        a.code: a for a in agencies if today is None or a.valid_to is None or a.valid_to >= today
+    }
     members: dict[str, list[Agency]] = {}
     for agency in by_code.values():
         for group in agency.member_of:

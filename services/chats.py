@@ -42,6 +42,22 @@ async def last_sent(session: UnitOfWork, *, channel: str, chat_id: str) -> Outgo
         return None
 
 
+async def reader_role(session: UnitOfWork, *, channel: str, chat_id: str) -> Role | None:
+    """The role of the active person registered on this chat, else None."""
+    role = (
+        await session.exec(
+            select(Person.role)
+            .join(ChatIdentity, col(ChatIdentity.person_id) == col(Person.id))
+            .where(
+                col(ChatIdentity.channel) == channel,
+                col(ChatIdentity.chat_id) == chat_id,
+                col(Person.active).is_(True),
+            )
+        )
+    ).first()
+    return Role(role) if role else None
+
+
 async def reader_locale(session: UnitOfWork, *, channel: str, chat_id: str, default: str) -> str:
     """The language of the person registered on this chat, else the default."""
     locale = (

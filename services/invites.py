@@ -36,6 +36,7 @@ async def lead_agencies(session: UnitOfWork, *, plan: str) -> list[Agency]:
                 .where(
                     col(Task.plan_id).in_(sorted(scope.plan_ids)),
                     col(Task.removed).is_(False),
+                    col(Task.same_as_task_id).is_(None),
                     col(Assignment.role) == AssignmentRole.LEAD.value,
                 )
             ),
@@ -44,6 +45,30 @@ async def lead_agencies(session: UnitOfWork, *, plan: str) -> list[Agency]:
         .order_by(col(Agency.code))
     )
     return list(rows.all())
+
+
+async def _staffed(session: UnitOfWork, agencies: list[Agency]) -> set[int | None]:
+    """The ids of those agencies that have an active officer."""
+    return set(
+        (
+            await session.exec(
+                select(Person.agency_id)
+                .distinct()
+                .where(
+                    col(Person.role) == Role.OFFICER.value,
+                    col(Person.active).is_(True),
+                    col(Person.agency_id).in_([a.id for a in agencies]),
+                )
+            )
+        ).all()
+    )
+
+
+async def unstaffed_leads(session: UnitOfWork, *, plan: str) -> list[Agency]:
+    """The lead agencies of a plan that have no officer to receive its reminders, by code."""
+    agencies = await lead_agencies(session, plan=plan)
+    staffed = await _staffed(session, agencies)
+    return [agency for agency in agencies if agency.id not in staffed]
 
 
 async def invite_plan_leads(
@@ -62,19 +87,7 @@ async def invite_plan_leads(
     so running it again after some have registered invites only those still missing.
     """
     agencies = await lead_agencies(session, plan=plan)
-    staffed_ids = set(
-        (
-            await session.exec(
-                select(Person.agency_id)
-                .distinct()
-                .where(
-                    col(Person.role) == Role.OFFICER.value,
-                    col(Person.active).is_(True),
-                    col(Person.agency_id).in_([a.id for a in agencies]),
-                )
-            )
-        ).all()
-    )
+    staffed_ids = await _staffed(session, agencies)
     created: list[CreatedInvite] = []
     staffed: list[Agency] = []
     for agency in agencies:

@@ -9,7 +9,7 @@ ON CONFLICT DO NOTHING, also holds when two instances race.
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,15 +31,23 @@ _OPEN = tuple(s.value for s in Status if s.is_open)
 
 
 def recurrence_from_json(data: Mapping[str, Any]) -> Recurrence:
-    """The rule stored in Task.recurrence (see services.plans); ValueError if unreadable."""
+    """The rule stored in Task.recurrence (see services.plans); ValueError if unreadable.
+
+    Rules stored before weekly and after-period rules existed lack those keys: their
+    defaults (not after the period, no weekday, no time) are what those rules meant.
+    """
     try:
+        stored_time = data.get("due_time")
         return Recurrence(
             cadence=Cadence(data["cadence"]),
             month=data.get("month"),
             quarter=data.get("quarter"),
             before_day=data.get("before_day"),
+            after_period=bool(data.get("after_period", False)),
+            weekday=data.get("weekday"),
+            due_time=time.fromisoformat(stored_time) if stored_time else None,
         )
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"not a recurrence rule: {data!r}") from exc
 
 
@@ -62,6 +70,7 @@ async def generate_occurrences(
             .join(Assignment, col(Assignment.task_id) == col(Task.id))
             .where(
                 sa.not_(col(Task.removed)),
+                col(Task.same_as_task_id).is_(None),
                 col(Task.recurrence).is_not(None),
                 col(Assignment.status).in_(_OPEN),
                 col(Assignment.role) == AssignmentRole.LEAD.value,

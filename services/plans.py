@@ -15,13 +15,14 @@ from typing import Any
 from sqlmodel import col, select
 
 from domain.deadlines import Deadline
-from domain.plans import PlanDraft, TaskDraft
+from domain.plans import PlanDraft, TaskDraft, assignable
 from domain.recurrence import Recurrence
 from domain.status import Status
 from locales import Translate
 from models.enums import AssignmentRole
 from models.tables import Agency, Assignment, AuditLog, Plan, Task
 from services.agencies import RegistryNotLoadedError
+from services.obligations import Restated, adopt_recipients, link_plan, restated_by_drafts
 from services.unit_of_work import UnitOfWork
 
 
@@ -37,6 +38,8 @@ class SaveResult:
     assignments_added: int = 0
     assignments_cancelled: int = 0
     due_changed: list[str] = field(default_factory=list)
+    # Reporting-duty rows found to restate a plan's own task (assigned to nobody).
+    restated: list[Restated] = field(default_factory=list)
 
 
 def plan_key(draft: PlanDraft) -> str:
@@ -45,7 +48,8 @@ def plan_key(draft: PlanDraft) -> str:
 
 
 def recurrence_json(rule: Recurrence | None) -> dict[str, Any] | None:
-    """A recurrence rule as stored in Task.recurrence."""
+    """A recurrence rule as stored in Task.recurrence (read back by
+    services.occurrences.recurrence_from_json)."""
     if rule is None:
         return None
     return {
@@ -53,6 +57,9 @@ def recurrence_json(rule: Recurrence | None) -> dict[str, Any] | None:
         "month": rule.month,
         "quarter": rule.quarter,
         "before_day": rule.before_day,
+        "after_period": rule.after_period,
+        "weekday": rule.weekday,
+        "due_time": rule.due_time.strftime("%H:%M") if rule.due_time is not None else None,
         "description": rule.describe(),
     }
 
@@ -68,6 +75,10 @@ def _apply_deadlines(task: Task, *, start: Deadline | None, due: Deadline) -> No
     task.open_ended = due.open_ended
     task.recurrence = recurrence_json(due.recurrence)
     task.condition = due.condition
+    task.due_time = due.due_time
+    task.year_inferred_from = (
+        due.year_inferred_from.value if due.year_inferred_from is not None else None
+    )
 
 
 def _fill_task(task: Task, draft: TaskDraft) -> None:
@@ -79,11 +90,13 @@ def _fill_task(task: Task, draft: TaskDraft) -> None:
     task.recipients = list(draft.recipients)
     task.problems = [str(problem) for problem in draft.problems]
     task.removed = False
+    task.obligation = draft.obligation
 
 
 def _wanted_roles(draft: TaskDraft) -> dict[str, AssignmentRole]:
-    roles = {code: AssignmentRole.COOPERATING for code in draft.cooperating_codes}
-    roles.update({code: AssignmentRole.LEAD for code in draft.lead_codes})
+    # Groups that name nobody ("các cơ quan có liên quan") are never assigned.
+    roles = {code: AssignmentRole.COOPERATING for code in assignable(draft.cooperating_codes)}
+    roles.update({code: AssignmentRole.LEAD for code in assignable(draft.lead_codes)})
     return roles
 
 
@@ -127,6 +140,7 @@ async def save_plan(
         ).all()
     }
 
+    restating = await restated_by_drafts(session, draft.tasks)
     seen: set[str] = set()
     for task_draft in draft.tasks:
         seen.add(task_draft.code)
@@ -142,20 +156,34 @@ async def save_plan(
             ):
                 result.due_changed.append(task_draft.code)
         _fill_task(task, task_draft)
+        same = restating.get(task_draft.code)
+        task.same_as_task_id = same[0].id if same is not None else None
         session.add(task)
         await session.flush()
         assert task.id is not None
+        if same is not None:
+            adopt_recipients(same[0], task_draft)
+            session.add(same[0])
+            result.restated.append(Restated(task_draft.code, same[1], same[0].code))
         wanted = _wanted_roles(task_draft)
         for code, role in wanted.items():
             agency_id = agencies[code].id
             assert agency_id is not None
             assignment = assignments.get((task.id, agency_id))
             if assignment is None:
-                session.add(Assignment(task_id=task.id, agency_id=agency_id, role=role.value))
-                result.assignments_added += 1
+                # A restated row's agencies are kept, cancelled: the plan's task assigns them.
+                status = Status.CANCELLED if same is not None else Status.NOT_STARTED
+                session.add(
+                    Assignment(
+                        task_id=task.id, agency_id=agency_id, role=role.value, status=status.value
+                    )
+                )
+                result.assignments_added += same is None
                 continue
             assignment.role = role.value
-            if assignment.status == Status.CANCELLED.value:
+            if same is not None:
+                result.assignments_cancelled += _cancel(assignment, session)
+            elif assignment.status == Status.CANCELLED.value:
                 assignment.status = Status.NOT_STARTED.value
             session.add(assignment)
         wanted_ids = {agencies[code].id for code in wanted}
@@ -172,6 +200,10 @@ async def save_plan(
         for (task_id, _agency_id), assignment in assignments.items():
             if task_id == task.id:
                 result.assignments_cancelled += _cancel(assignment, session)
+    await session.flush()
+    linked, cancelled = await link_plan(session, plan=plan)
+    result.restated += linked
+    result.assignments_cancelled += cancelled
 
     session.add(
         AuditLog(
@@ -185,6 +217,7 @@ async def save_plan(
                 "tasks_updated": result.tasks_updated,
                 "tasks_removed": result.tasks_removed,
                 "due_changed": result.due_changed,
+                "restated": [f"{r.duty}={r.plan}:{r.task}" for r in result.restated],
             },
         )
     )

@@ -152,6 +152,7 @@ def _scope_filters(scope: SummaryScope) -> list[Any]:
     filters: list[Any] = [
         col(Assignment.role) == AssignmentRole.LEAD.value,
         col(Task.removed).is_(False),
+        col(Task.same_as_task_id).is_(None),
     ]
     if scope.plan_ids:
         filters.append(col(Task.plan_id).in_(sorted(scope.plan_ids)))
@@ -188,7 +189,11 @@ async def _load_items(session: UnitOfWork, *, scope: SummaryScope, today: date) 
         select(Assignment.task_id, Agency.name)
         .join(Task, col(Task.id) == col(Assignment.task_id))
         .join(Agency, col(Agency.id) == col(Assignment.agency_id))
-        .where(*partner_filter, col(Task.removed).is_(False))
+        .where(
+            *partner_filter,
+            col(Task.removed).is_(False),
+            col(Task.same_as_task_id).is_(None),
+        )
         .order_by(col(Assignment.task_id), col(Agency.code)),
     ):
         cooperating.setdefault(task_id, []).append(name)

@@ -3,9 +3,10 @@
 Status buttons under a reminder item: "s|<action>|<assignment id>|<occurrence id or
 empty>|<value or empty>", e.g. "s|d|57||" (done), "s|p|57||50" (50%), "s|z|57|3|7" (snooze
 occurrence 3 for 7 days). Navigation buttons: "n|o|<page>|<scope token or empty>" (a page of
-/overdue) and "n|w|<option>" (an answer to "which task?"). A request for an explanation of an
-indicator's figure at a checkpoint: "x|<indicator id>|<checkpoint key>" ("x|57|2023-06M").
-Always well under Telegram's 64 bytes.
+/overdue) and "n|w|<option>" (an answer to "which task?"). Upload buttons under a plan file's
+preview: "u|<action>|<token>" (i: import it, c: do not, v: invite its leads' officers). A
+request for an explanation of an indicator's figure at a checkpoint: "x|<indicator id>|
+<checkpoint key>" ("x|57|2023-06M"). Always well under Telegram's 64 bytes.
 """
 
 from dataclasses import dataclass
@@ -13,6 +14,9 @@ from enum import StrEnum
 
 _STATUS = "s"
 _NAV = "n"
+_UPLOAD = "u"
+# The longest upload token a button carries (services.uploads makes 12-character ones).
+_TOKEN_LENGTH = 16
 _SEP = "|"
 OVERDUE = "o"
 WHICH = "w"
@@ -100,6 +104,43 @@ def decode_nav(data: str | None) -> Nav | None:
     if parts[1] == WHICH and len(parts) == 3:
         return Nav(WHICH, int(parts[2]))
     return None
+
+
+class UploadAction(StrEnum):
+    """What a button under a plan file's preview asks for."""
+
+    IMPORT = "i"
+    CANCEL = "c"
+    INVITE = "v"
+
+
+@dataclass(frozen=True)
+class UploadPress:
+    """A decoded upload button: the action and the upload's token."""
+
+    action: UploadAction
+    token: str
+
+
+def upload_button(action: UploadAction, token: str) -> str:
+    """Data of a button acting on the upload with this token."""
+    return _SEP.join([_UPLOAD, action.value, token])
+
+
+def decode_upload(data: str | None) -> UploadPress | None:
+    """Read an upload button; None for anything else (never raises)."""
+    if not data:
+        return None
+    parts = data.split(_SEP)
+    if len(parts) != 3 or parts[0] != _UPLOAD:
+        return None
+    token = parts[2]
+    if not token or len(token) > _TOKEN_LENGTH or not token.isalnum() or not token.isascii():
+        return None
+    try:
+        return UploadPress(UploadAction(parts[1]), token)
+    except ValueError:
+        return None
 
 
 _EXPLAIN = "x"

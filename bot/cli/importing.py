@@ -106,7 +106,11 @@ def import_plan(
         async with running_app(settings) as app, transaction(app.sessions) as session:
             registry = await registry_from_store(session)
             draft, found = read_plan_file(
-                file, registry=registry, plan_ref=plan_ref, plan_year=plan_year
+                file,
+                registry=registry,
+                plan_ref=plan_ref,
+                plan_year=plan_year,
+                today=app.clock().astimezone(settings.tz).date(),
             )
             if dry_run:
                 return draft, found, None, None
@@ -232,6 +236,12 @@ def _print_outcome(draft: "PlanDraft", result: "SaveResult | None", *, to_stderr
     lines += [f"  {problem.render(_)}" for problem in draft.problems]
     for task in draft.tasks:
         lines += [f"  {task.code}: {problem.render(_)}" for problem in task.problems]
+    lines.append(draft.accounting().render(_))
+    if draft.skipped:
+        lines.append(
+            _("Câu giao việc chưa thành nhiệm vụ ({count}):").format(count=len(draft.skipped))
+        )
+        lines += [f"  {sentence.problem().render(_)}" for sentence in draft.skipped]
     if result is None:
         lines.append(_("Chạy thử: chưa lưu gì."))
     else:
@@ -250,6 +260,12 @@ def _print_outcome(draft: "PlanDraft", result: "SaveResult | None", *, to_stderr
             lines.append(
                 _("Thời hạn thay đổi: {codes}").format(codes=", ".join(result.due_changed))
             )
+        lines += [
+            _("{duty} là nhiệm vụ {task} của {plan}: giao một lần, theo nhiệm vụ đó.").format(
+                duty=restated.duty, task=restated.task, plan=restated.plan
+            )
+            for restated in result.restated
+        ]
     typer.echo("\n".join(lines), err=to_stderr)
 
 

@@ -1,35 +1,54 @@
 """Importing plans from files: one entry point that picks the reader by extension and content.
 
-.txt/.md plans (the seed documents), .docx plans, .xlsx/.csv task lists in the template of
-docs/import-template.md, and the reporting-duties .csv all become a PlanDraft. A file that is
-none of these raises PlanImportError with a message that tells the user what to send instead.
+.txt/.md plans (the seed documents, and conclusions, directives and prose plans alike), .docx
+documents, .xlsx/.csv task lists in the template of docs/import-template.md, and the
+reporting-duties .csv all become a PlanDraft. A file that is none of these, or in which no duty
+at all is found, raises PlanImportError with a message that says what was looked for.
 """
 
 import csv
 import io
 import zipfile
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from domain.agencies import AgencyRegistry
 from domain.importers.blocks import EMPTY_FILE, PlanImportError
-from domain.importers.document import build_plan
+from domain.importers.document import build_plan, issue_date
 from domain.importers.docx import read_docx
 from domain.importers.duties import duty_plan, is_duty_table
 from domain.importers.indicators import indicators_from_blocks, indicators_from_sheets
 from domain.importers.sheet import read_csv_rows, read_xlsx, sheet_plan
+from domain.importers.tables import UNREAD_TABLE
 from domain.importers.text import decode, read_text
 from domain.indicators.model import IndicatorSet
 from domain.plans import PlanDraft
 from domain.problems import Problem
 from locales import N_
 
-__all__ = ["PlanImportError", "import_file", "import_indicators"]
+__all__ = [
+    "PLAN_SUFFIXES",
+    "PlanImportError",
+    "import_bytes",
+    "import_file",
+    "import_indicators",
+    "readable_name",
+]
 
 _TEXT = {".txt", ".md", ".markdown"}
 _WORD = {".docx"}
 _EXCEL = {".xlsx", ".xlsm"}
 _CSV = {".csv"}
 _ZIP_MAGIC = b"PK\x03\x04"
+# What a plan file may be called: the readers' extensions, or none at all (plain text).
+PLAN_SUFFIXES = frozenset(_TEXT | _WORD | _EXCEL | _CSV)
+
+
+def readable_name(name: str) -> bool:
+    """Whether a file of this name may be a plan (decided before its content is fetched)."""
+    suffix = Path(name).suffix.lower()
+    return not suffix or suffix in PLAN_SUFFIXES
 
 
 def import_file(
@@ -38,63 +57,107 @@ def import_file(
     registry: AgencyRegistry,
     plan_ref: str | None = None,
     plan_year: int | None = None,
+    today: date | None = None,
 ) -> PlanDraft:
-    """Read a plan file; `plan_ref` and `plan_year` override what the document says."""
+    """Read a plan file; `plan_ref` and `plan_year` override what the document says.
+
+    Agency names are read as of the document's day (see `_dated`); `today` is the day for a
+    document that gives neither a date nor a year.
+    """
     path = Path(path)
-    data = _read_bytes(path)
-    name = path.name
-    kind = _kind(path, data)
-    if kind == "docx":
-        draft = build_plan(
-            read_docx(path),
-            registry=registry,
-            source_file=name,
-            plan_ref=plan_ref,
-            plan_year=plan_year,
+    return import_bytes(
+        _read_bytes(path),
+        name=path.name,
+        registry=registry,
+        plan_ref=plan_ref,
+        plan_year=plan_year,
+        today=today,
+    )
+
+
+def import_bytes(
+    data: bytes,
+    *,
+    name: str,
+    registry: AgencyRegistry,
+    plan_ref: str | None = None,
+    plan_year: int | None = None,
+    today: date | None = None,
+) -> PlanDraft:
+    """`import_file` for a file's content received some other way (a chat upload); `name`
+    is the file's name, which also says its kind when the content does not."""
+    if not data.strip():
+        raise PlanImportError(Problem.of(EMPTY_FILE, name=name))
+    kind = _kind(Path(name), data)
+    known = date(plan_year, 1, 1) if plan_year else None
+    read: Callable[[AgencyRegistry], PlanDraft]
+    if kind in ("docx", "text"):
+        blocks = (
+            read_docx(data, name=name)
+            if kind == "docx"
+            else read_text(decode(data, name), registry=registry)
         )
+        known = issue_date(blocks) or known
+
+        def read(dated: AgencyRegistry) -> PlanDraft:
+            return build_plan(
+                blocks, registry=dated, source_file=name, plan_ref=plan_ref, plan_year=plan_year
+            )
+
     elif kind == "xlsx":
-        draft = sheet_plan(
-            read_xlsx(path),
-            registry=registry,
-            source_file=name,
-            plan_ref=plan_ref,
-            plan_year=plan_year,
-        )
-    elif kind == "csv":
+        sheets = read_xlsx(data, name=name)
+
+        def read(dated: AgencyRegistry) -> PlanDraft:
+            return sheet_plan(
+                sheets, registry=dated, source_file=name, plan_ref=plan_ref, plan_year=plan_year
+            )
+
+    else:
         text = decode(data, name)
         if is_duty_table(next(csv.reader(io.StringIO(text)), [])):
             rows = list(csv.DictReader(io.StringIO(text)))
-            draft = duty_plan(
-                rows, registry=registry, source_file=name, plan_ref=plan_ref, plan_year=plan_year
-            )
+
+            def read(dated: AgencyRegistry) -> PlanDraft:
+                return duty_plan(
+                    rows, registry=dated, source_file=name, plan_ref=plan_ref, plan_year=plan_year
+                )
+
         else:
-            draft = sheet_plan(
-                [read_csv_rows(data, name)],
-                registry=registry,
-                source_file=name,
-                plan_ref=plan_ref,
-                plan_year=plan_year,
-            )
-    else:
-        draft = build_plan(
-            read_text(decode(data, name), registry=registry),
-            registry=registry,
-            source_file=name,
-            plan_ref=plan_ref,
-            plan_year=plan_year,
-        )
-    if not draft.tasks:
-        raise PlanImportError(
-            Problem.of(
-                N_(
-                    "«{name}» không có nhiệm vụ nào nhận ra được: không có bảng nhiệm vụ (TT, "
-                    "Nhiệm vụ, Cơ quan chủ trì…), không có mục «Đơn vị chủ trì» và không có "
-                    "việc có thời hạn giao cho một cơ quan cụ thể."
-                ),
-                name=name,
-            )
-        )
+            sheet = [read_csv_rows(data, name)]
+
+            def read(dated: AgencyRegistry) -> PlanDraft:
+                return sheet_plan(
+                    sheet, registry=dated, source_file=name, plan_ref=plan_ref, plan_year=plan_year
+                )
+
+    draft = _dated(read, registry, known=known, today=today)
+    if not draft.duties_found:
+        raise PlanImportError(_nothing_found(name, draft))
     return draft
+
+
+def _dated(
+    read: Callable[[AgencyRegistry], PlanDraft],
+    registry: AgencyRegistry,
+    *,
+    known: date | None,
+    today: date | None,
+) -> PlanDraft:
+    """The plan read with the agencies of its day: its date, else 1 January of its year,
+    else today.
+
+    Bodies merge and split (the 2025 reorganisation), so "Sở Thông tin và Truyền thông" of
+    a 2023 plan is the body of 2023 and "các Sở, ban, ngành" its departments of then. A
+    document that states no date is read once to learn the year most of its deadlines name,
+    then again as of that year.
+    """
+    if known is not None:
+        return read(registry.on(known))
+    draft = read(registry.on(today))
+    if draft.plan_year is None:
+        return draft
+    day = date(draft.plan_year, 1, 1)
+    return draft if day == today else read(registry.on(day))
 
 
 def import_indicators(path: str | Path, *, registry: AgencyRegistry) -> IndicatorSet:
@@ -132,6 +195,23 @@ def _read_bytes(path: Path) -> bytes:
     if not data.strip():
         raise PlanImportError(Problem.of(EMPTY_FILE, name=path.name))
     return data
+
+
+def _nothing_found(name: str, draft: PlanDraft) -> Problem:
+    """The refusal of a file with no duty at all: what was looked for, and what got in the way."""
+    refusal = Problem.of(
+        N_(
+            "«{name}» không có nhiệm vụ nào nhận ra được. Đã tìm: bảng nhiệm vụ (cột TT, Nhiệm "
+            "vụ hoặc Nội dung, Cơ quan chủ trì hoặc Trách nhiệm thực hiện, Thời hạn hoặc Thời "
+            "gian thực hiện); mục có dòng «Đơn vị chủ trì»; việc giao cho một cơ quan cụ thể "
+            "(«Giao Sở …», «Sở … chủ trì …», hoặc đề mục «1. Sở …:» với các ý bên dưới)."
+        ),
+        name=name,
+    )
+    tables = [problem for problem in draft.problems if problem.text == UNREAD_TABLE]
+    if not tables:
+        return refusal
+    return Problem.of(N_("{refusal} {details}"), refusal=refusal, details=tables[0])
 
 
 def _kind(path: Path, data: bytes) -> str:

@@ -63,3 +63,7 @@ class RawTask:
     # The text parse_deadline reads when it needs a label the stored phrase leaves out
     # ("Thời gian hoàn thành, chính thức … trước ngày 01/7/2022").
     due_context: str | None = None
+    # The year of deadlines written without one, when the table says it ("Thời gian (Năm
+    # 2026)"); otherwise the plan's.
+    year: int | None = None
+    obligation: str | None = None

@@ -2,9 +2,8 @@
 
 Tasks come from three places: appendix tables (see `tables`), the structured prose items of
 plans like 001 ("a) …" followed by "- Thời gian hoàn thành:", "- Đơn vị chủ trì:", "- Đơn vị
-phối hợp:" lines), and the few prose sentences elsewhere that name both an agency and a dated
-time ("… trước tháng 6 năm 2023", "Trong Quý II/2023, các cơ quan …"). Undated prose duties
-are left alone: without a time they give the bot nothing to remind about.
+phối hợp:" lines), and the duties the rest of the prose assigns (see `prose`): dated ones
+become tasks, the others are counted and listed on the plan as skipped sentences.
 """
 
 import re
@@ -14,19 +13,30 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from domain.agencies import AgencyRegistry, Resolution, combine
-from domain.deadlines import Deadline, parse_deadline
-from domain.importers.blocks import Block, Paragraph, RawTask, Table
-from domain.importers.tables import table_tasks
-from domain.plans import PlanDraft, SourceKind, TaskDraft
-from domain.problems import Problem
+from domain.deadlines import ContextYear, Deadline, YearSource, parse_deadline
+from domain.importers.blocks import Block, RawTask, Table
+from domain.importers.outline import (
+    DOTTED_HEADING,
+    LETTER_HEADING,
+    NUMBER_HEADING,
+    ROMAN_HEADING,
+    Placed,
+    place,
+)
+from domain.importers.prose import heading_agency, prose_duties, subject
+from domain.importers.tables import table_tasks, unread_table
+from domain.plans import (
+    PlanDraft,
+    SourceKind,
+    TaskDraft,
+    assignable,
+    settle_task_leads,
+    split_parts,
+    succession_notes,
+)
+from domain.problems import Problem, year_inferred
 from domain.text import clean, fold
 from locales import N_
-
-_ROMAN_HEADING = re.compile(r"([IVX]+)\.\s+(.+)")
-_DOTTED_HEADING = re.compile(r"(\d+(?:\.\d+)+)\.?\s+(.+)")
-_NUMBER_HEADING = re.compile(r"(\d+)\.\s+(.+)")
-_LETTER_HEADING = re.compile(r"([a-zđ])\)\s*(.*)")
-_MARKER = re.compile(r"^(?:[-+•]\s+|(?:\d+(?:\.\d+)*\.|[IVX]+\.|[a-zđ]\))\s*)+")
 
 _FIELD = re.compile(
     r"^[-–+\s]*(?P<label>thoi gian hoan thanh|thoi han hoan thanh|don vi chu tri|co quan chu tri"
@@ -35,120 +45,32 @@ _FIELD = re.compile(
 _EMBEDDED_TIME = re.compile(r"\bthoi (?:gian|han) hoan thanh\b")
 _SUB_BULLET = re.compile(r"^[-\s]*\+\s*")
 
-# Dated phrases that make a prose sentence a task. Each names a year, so "trước ngày 19 của
-# tháng" (a reporting rule) and "đến năm 2025" (a target) are left out on purpose.
-_DUTY_TIME = re.compile(
-    r"(?:trước\s+ngày\s+\d{1,2}(?:\s*/\s*\d{1,2}\s*/\s*\d{4}|\s+tháng\s+\d{1,2}\s+năm\s+\d{4})"
-    r"|trước\s+tháng\s+\d{1,2}\s+năm\s+\d{4}"
-    r"|trong\s+quý\s+[IVX]+\s*(?:/\s*|\s+năm\s+)\d{4}"
-    r"|trong\s+tháng\s+\d{1,2}\s*(?:/\s*|\s+năm\s+)\d{4}"
-    r"|(?:đến\s+)?hết\s+năm\s+\d{4})",
-    re.IGNORECASE,
-)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ])")
-_GIVEN_TO = re.compile(r"\bgiao\s+", re.IGNORECASE)
-_WITH = re.compile(r"\bphối\s+hợp\s+(?:với|cùng)\s+", re.IGNORECASE)
-_TO = re.compile(r"\b(?:báo\s+cáo|gửi)\s+(?:về\s+)?", re.IGNORECASE)
+_THIS_DOCUMENT = re.compile(
+    r"\b(?:thong bao|ke hoach|chi thi|ket luan|cong van|van ban|quyet dinh|chuong trinh) nay\b"
+)
 _CHASES = re.compile(r"\b(?:don|đơn) doc\b")
 
 _NUMBER_LINE = re.compile(
     r"^(?:Số|So)\s*:?\s*(?P<number>\d+)?\s*/\s*(?P<kind>[A-ZĐ]+(?:-[A-ZĐ]+)+)", re.IGNORECASE
 )
-_PLACE_DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
+# "Hải Phòng, ngày 19 tháng 01 năm 2023", "Quảng Ninh, ngày 05 tháng 12 năm 2025".
+_PLACE_DATE = re.compile(
+    r"^[^\W\d][^,;:\d]{1,40},\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})",
+    re.IGNORECASE,
+)
 _CAPTION_REF = re.compile(
     r"kèm\s+theo\s+[^()]*?số\s*(?P<number>\d+)\s*/\s*(?P<kind>[A-ZĐ]+(?:-[A-ZĐ]+)+)\s*,?\s*"
     r"ngày\s*(?P<day>\d{1,2})\s*/\s*(?P<month>\d{1,2})\s*/\s*(?P<year>\d{4})",
     re.IGNORECASE,
 )
-_DOC_TYPE = re.compile(r"^(?:kế hoạch|chỉ thị|quyết định|chương trình)\b", re.IGNORECASE)
+_DOC_TYPE = re.compile(
+    r"^(?:kế hoạch|chỉ thị|quyết định|chương trình|thông báo|công văn)\b", re.IGNORECASE
+)
+# A công văn has no type line: its subject is the "V/v …" (về việc) line under its number.
+_SUBJECT = re.compile(r"^(?:V/v|Về việc)\b", re.IGNORECASE)
 _SIGNED_FOR = re.compile(r"^TM\.\s*(.+)$", re.IGNORECASE)
 _APPENDIX = re.compile(r"^phụ\s+lục\b\s*(?P<number>\d+|[IVX]+)?", re.IGNORECASE)
-_ORGANISE = "to chuc thuc hien"
-
-
-@dataclass
-class _Outline:
-    """Where a paragraph sits: the numbered headings above it."""
-
-    roman: str | None = None
-    roman_text: str = ""
-    number: str | None = None
-    number_text: str = ""
-    sub: str | None = None
-    sub_text: str = ""
-    letter: str | None = None
-    letter_text: str = ""
-
-    def advance(self, paragraph: Paragraph) -> int:
-        """Move past a paragraph; the outline level it opens (0-3), or 4 for plain text."""
-        text = paragraph.text
-        if match := _ROMAN_HEADING.fullmatch(text):
-            self.roman, self.roman_text = match.group(1), match.group(2)
-            self.number = self.sub = self.letter = None
-            return 0
-        if match := _DOTTED_HEADING.fullmatch(text):
-            self.sub, self.sub_text = match.group(1), match.group(2)
-            number = self.sub.split(".")[0]
-            if number != self.number:
-                self.number, self.number_text = number, ""
-            self.letter = None
-            return 2
-        if match := _NUMBER_HEADING.fullmatch(text):
-            self.number, self.number_text = match.group(1), match.group(2)
-            self.sub = self.letter = None
-            return 1
-        if match := _LETTER_HEADING.fullmatch(text):
-            self.letter, self.letter_text = match.group(1), match.group(2)
-            return 3
-        if paragraph.heading:
-            self.letter = None
-        return 4
-
-    @property
-    def path(self) -> tuple[str, ...]:
-        parts = (self.roman, self.sub or self.number, self.letter)
-        return tuple(part for part in parts if part)
-
-    def headings(self) -> list[str]:
-        """Heading texts from the nearest up, for finding the agency a section is about."""
-        found = [self.letter_text if self.letter else ""]
-        found += [self.sub_text if self.sub else "", self.number_text if self.number else ""]
-        return [text for text in found if text]
-
-    def label(self, level: int) -> str:
-        """The heading above a paragraph of outline `level`, as a reader would cite it."""
-        slots = [
-            (self.roman, self.roman_text),
-            (self.number, self.number_text),
-            (self.sub, self.sub_text),
-            (self.letter, self.letter_text),
-        ]
-        for depth in range(min(level, 4) - 1, -1, -1):
-            number, text = slots[depth]
-            if number and text:
-                middle = self.sub if depth >= 2 and self.sub else self.number
-                parts = (
-                    self.roman,
-                    middle if depth >= 1 else None,
-                    number if depth == 3 else None,
-                )
-                path = ".".join(part for part in parts if part)
-                return f"{path}. {text.strip().rstrip(':')}"
-        return ""
-
-    def in_organisation_part(self) -> bool:
-        """Whether the paragraph is under "Tổ chức thực hiện", where duties are assigned."""
-        texts = (self.roman_text if self.roman else "", self.number_text if self.number else "")
-        return any(_ORGANISE in fold(text) for text in texts)
-
-
-@dataclass
-class _Placed:
-    paragraph: Paragraph
-    outline: _Outline
-    index: int
-    level: int
-    consumed: bool = False
 
 
 @dataclass
@@ -156,7 +78,8 @@ class _Item:
     code: str
     section: str
     title: str
-    paragraphs: list[_Placed] = field(default_factory=list)
+    heading: Placed
+    paragraphs: list[Placed] = field(default_factory=list)
 
 
 def build_plan(
@@ -167,16 +90,19 @@ def build_plan(
     plan_ref: str | None = None,
     plan_year: int | None = None,
 ) -> PlanDraft:
-    """Read a plan from the blocks of a document."""
-    placed = _place(blocks)
+    """Read a plan from the blocks of a document (names read as of `registry.day`)."""
+    placed = place(blocks)
     problems: list[Problem] = []
     ref, issued = _identity(placed)
-    raw: list[RawTask] = []
-    for index, block in enumerate(blocks):
-        if isinstance(block, Table):
-            raw += _table(blocks, index, block, registry=registry, problems=problems)
-    raw += _structured_items(placed, registry)
-    raw += _prose_duties(placed, registry)
+    tables = [
+        _table(blocks, index, block, registry=registry, problems=problems)
+        for index, block in enumerate(blocks)
+        if isinstance(block, Table)
+    ]
+    others = _structured_items(placed, registry)
+    prose, skipped = prose_duties(placed, registry)
+    others += prose
+    raw = _appendix_codes(tables, taken={task.code for task in others}) + others
     draft = PlanDraft(
         ref=plan_ref or ref,
         title=_title(placed) or source_file,
@@ -186,26 +112,50 @@ def build_plan(
         source_file=source_file,
         plan_year=None,
         problems=problems,
+        skipped=skipped,
     )
     if draft.ref is None:
         problems.append(
             Problem(N_("Văn bản không có số hiệu: các nhiệm vụ được đặt khóa theo tên tệp"))
         )
-    finish(draft, raw, plan_year=plan_year)
+    finish(draft, raw, plan_year=plan_year, registry=registry)
     return draft
 
 
-def finish(draft: PlanDraft, raw: Sequence[RawTask], *, plan_year: int | None) -> None:
-    """Read the deadlines with the plan's year and store the tasks, codes made unique."""
+def issue_date(blocks: Sequence[Block]) -> date | None:
+    """The date the document states for itself (its place-and-date line or an appendix
+    caption), without reading its tasks."""
+    return _identity(place(blocks))[1]
+
+
+def finish(
+    draft: PlanDraft,
+    raw: Sequence[RawTask],
+    *,
+    plan_year: int | None,
+    registry: AgencyRegistry,
+) -> None:
+    """Read the deadlines with the plan's year and store the tasks, codes made unique.
+
+    A deadline that names no year takes the table header's, else the plan's: silently when
+    the caller gave the year, with a problem saying so when it came from the document (its
+    date, or the year most of its deadlines name). A deadline listing several dates gives
+    one task per date.
+    """
     draft.plan_year = plan_year or (draft.issue_date.year if draft.issue_date else None)
     if draft.plan_year is None:
         years = Counter(
             deadline.due_date.year
             for task in raw
-            for deadline in [_due(task, None)]
+            for deadline in [_due(task, None, None)]
             if deadline.due_date is not None
         )
         draft.plan_year = years.most_common(1)[0][0] if years else None
+    document = (
+        ContextYear(draft.plan_year, YearSource.DOCUMENT)
+        if plan_year is None and draft.plan_year is not None
+        else None
+    )
     seen: Counter[str] = Counter()
     for task in raw:
         seen[task.code] += 1
@@ -218,48 +168,73 @@ def finish(draft: PlanDraft, raw: Sequence[RawTask], *, plan_year: int | None) -
                     new=code,
                 )
             )
-        draft.tasks.append(_draft(task, code, draft.plan_year))
+        draft.tasks += split_parts(_draft(task, code, draft.plan_year, document, registry))
+    draft.tasks[:] = settle_task_leads(draft.tasks)
 
 
-def _due(task: RawTask, plan_year: int | None) -> Deadline:
-    if task.due_context is not None:
-        deadline = parse_deadline(task.due_context, plan_year=plan_year)
-        return replace(deadline, original=task.due_text or "")
-    return parse_deadline(task.due_text, plan_year=plan_year)
+def _due(task: RawTask, plan_year: int | None, document: ContextYear | None) -> Deadline:
+    return _read(task.due_context or task.due_text, task, plan_year, document, shown=task.due_text)
 
 
-def _draft(task: RawTask, code: str, plan_year: int | None) -> TaskDraft:
+def _context(task: RawTask, document: ContextYear | None) -> ContextYear | None:
+    """The year a phrase without one takes: its table header's, else the document's."""
+    return ContextYear(task.year, YearSource.HEADER) if task.year is not None else document
+
+
+def _read(
+    text: str | None,
+    task: RawTask,
+    plan_year: int | None,
+    document: ContextYear | None,
+    *,
+    shown: str | None,
+) -> Deadline:
+    """A time of the task, with the year its table header states for phrases that name none."""
+    deadline = parse_deadline(text, plan_year=plan_year, context_year=_context(task, document))
+    return replace(deadline, original=shown or "") if text != shown else deadline
+
+
+def _draft(
+    task: RawTask,
+    code: str,
+    plan_year: int | None,
+    document: ContextYear | None,
+    registry: AgencyRegistry,
+) -> TaskDraft:
+    due = _due(task, plan_year, document)
+    context = _context(task, document)
+    inferred = year_inferred(due, context) if context is not None else None
+    notes = (
+        *task.notes,
+        *([inferred] if inferred is not None else []),
+        *succession_notes(combine([task.lead, task.cooperating]).succeeded, registry),
+    )
     return TaskDraft(
         code=code,
         section=task.section,
         title=task.title,
-        due=_due(task, plan_year),
-        start=parse_deadline(task.start_text, plan_year=plan_year) if task.start_text else None,
+        due=due,
+        start=(
+            _read(task.start_text, task, plan_year, document, shown=task.start_text)
+            if task.start_text
+            else None
+        ),
         funding=task.funding,
-        lead_codes=task.lead.codes,
-        cooperating_codes=task.cooperating.codes,
+        lead_codes=assignable(task.lead.codes),
+        cooperating_codes=assignable(task.cooperating.codes),
         unresolved_leads=task.lead.unresolved,
         unresolved_cooperating=task.cooperating.unresolved,
         groups=tuple(dict.fromkeys(task.lead.groups + task.cooperating.groups)),
         source_kind=task.source_kind,
-        recipients=task.recipients.codes,
+        recipients=assignable(task.recipients.codes),
         unresolved_recipients=task.recipients.unresolved,
         lead_named=task.lead.named,
         cooperating_named=task.cooperating.named,
         lead_scopes=task.lead.scopes,
         extra=task.extra,
-        notes=task.notes,
+        notes=notes,
+        obligation=task.obligation,
     )
-
-
-def _place(blocks: Sequence[Block]) -> list[_Placed]:
-    outline = _Outline()
-    placed: list[_Placed] = []
-    for index, block in enumerate(blocks):
-        if isinstance(block, Paragraph):
-            level = outline.advance(block)
-            placed.append(_Placed(block, replace(outline), index, level))
-    return placed
 
 
 def _table(
@@ -269,24 +244,49 @@ def _table(
     *,
     registry: AgencyRegistry,
     problems: list[Problem],
-) -> list[RawTask]:
-    prefix = ""
+) -> tuple[str | None, list[RawTask]]:
+    """The tasks of one table, and its appendix's code prefix ("PL4."; "" for an appendix
+    without a number; None for a table in the body of the text)."""
+    prefix: str | None = None
     for block in reversed(blocks[max(0, index - 6) : index]):
         if isinstance(block, Table):
             break
         if match := _APPENDIX.match(block.text):
             prefix = f"PL{match['number']}." if match["number"] else ""
             break
-    return table_tasks(
+    unread = unread_table(table.rows)
+    if unread is not None:
+        problems.append(unread)
+        return prefix, []
+    tasks = table_tasks(
         table.rows,
         registry=registry,
         source_kind=SourceKind.APPENDIX_TABLE,
-        prefix=prefix,
+        prefix=prefix or "",
         problems=problems,
     )
+    return prefix, tasks
 
 
-def _identity(placed: Sequence[_Placed]) -> tuple[str | None, date | None]:
+def _appendix_codes(
+    tables: Sequence[tuple[str | None, list[RawTask]]], *, taken: set[str]
+) -> list[RawTask]:
+    """The tables' tasks, numbered apart from the text's points where they would clash.
+
+    A conclusion's appendix numbered 1, 2, 3 beside its points 1, 2, 3 gives "PL.1", "PL.2"
+    (an appendix without a number) or "B1.1" (the first table in the text); a table whose
+    numbers clash with nothing keeps them, as the seeds' appendices do.
+    """
+    found: list[RawTask] = []
+    for number, (prefix, tasks) in enumerate(tables, start=1):
+        if not prefix and taken & {task.code for task in tasks}:
+            label = "PL." if prefix == "" else f"B{number}."
+            tasks = [replace(task, code=label + task.code) for task in tasks]
+        found += tasks
+    return found
+
+
+def _identity(placed: Sequence[Placed]) -> tuple[str | None, date | None]:
     """The plan's number and date, from its header lines or an appendix caption.
 
     Other documents are cited with the same shapes ("Kế hoạch số 12/KH-UBND ngày
@@ -299,7 +299,7 @@ def _identity(placed: Sequence[_Placed]) -> tuple[str | None, date | None]:
         text = item.paragraph.text
         if ref is None and (match := _NUMBER_LINE.match(text)) and match["number"]:
             ref = f"{match['number']}/{match['kind'].upper()}"
-        place_date = _PLACE_DATE.search(text) if text.startswith(("Hải Phòng", "Hà Nội")) else None
+        place_date = _PLACE_DATE.match(text)
         if issued is None and place_date is not None:
             issued = _date(*place_date.groups())
     for item in placed:
@@ -319,10 +319,12 @@ def _date(day: str, month: str, year: str) -> date | None:
         return None
 
 
-def _title(placed: Sequence[_Placed]) -> str:
+def _title(placed: Sequence[Placed]) -> str:
     """The document type line ("KẾ HOẠCH", "CHỈ THỊ") and the subject lines under it."""
     for position, item in enumerate(placed[:15]):
-        if not _DOC_TYPE.match(item.paragraph.text):
+        kind = _DOC_TYPE.match(item.paragraph.text)
+        # The type line is set in capitals; "Kế hoạch số 12/KH-UBND …" in the text is a citation.
+        if kind is None or not kind.group().isupper():
             continue
         lines = [item.paragraph.text]
         for following in placed[position + 1 : position + 5]:
@@ -331,16 +333,19 @@ def _title(placed: Sequence[_Placed]) -> str:
                 len(text) > 300
                 or text.endswith((".", ":", ";"))
                 or fold(text).startswith("can cu")
-                or _NUMBER_HEADING.fullmatch(text)
-                or _ROMAN_HEADING.fullmatch(text)
+                or NUMBER_HEADING.fullmatch(text)
+                or ROMAN_HEADING.fullmatch(text)
             ):
                 break
             lines.append(text)
         return clean(" ".join(lines))
+    for item in placed[:15]:
+        if _SUBJECT.match(item.paragraph.text):
+            return item.paragraph.text
     return ""
 
 
-def _issuer(placed: Sequence[_Placed], registry: AgencyRegistry) -> str | None:
+def _issuer(placed: Sequence[Placed], registry: AgencyRegistry) -> str | None:
     for item in placed:
         if match := _SIGNED_FOR.match(item.paragraph.text):
             body = clean(match.group(1))
@@ -349,36 +354,46 @@ def _issuer(placed: Sequence[_Placed], registry: AgencyRegistry) -> str | None:
     return None
 
 
-def _hub(placed: Sequence[_Placed], registry: AgencyRegistry) -> str | None:
-    """The agency that chases the others ("đôn đốc") in the "Tổ chức thực hiện" part."""
-    for item in placed:
-        folded = fold(item.paragraph.text)
-        if not item.outline.in_organisation_part() or not _CHASES.search(folded):
+def _hub(placed: Sequence[Placed], registry: AgencyRegistry) -> str | None:
+    """The agency that chases the others ("đôn đốc") in the "Tổ chức thực hiện" part.
+
+    A document without that part (a conclusion) is read whole, and there the one that chases
+    the document itself ("theo dõi, đôn đốc việc thực hiện Thông báo này") comes first.
+    """
+    part = [item for item in placed if item.outline.in_organisation_part()]
+    found: list[tuple[bool, str]] = []
+    for item in part or placed:
+        if not _CHASES.search(fold(item.paragraph.text)):
             continue
-        for sentence in _sentences(item.paragraph.text):
-            if _CHASES.search(fold(sentence)):
-                lead = _subject(sentence, registry) or _heading_agency(item.outline, registry)
-                if lead is not None and len(lead.named) == 1:
-                    code = lead.named[0]
-                    return None if registry.is_group(code) else code
-    return None
+        for sentence in _SENTENCE_END.split(item.paragraph.text):
+            folded = fold(sentence)
+            if not _CHASES.search(folded):
+                continue
+            lead = subject(sentence, registry) or heading_agency(item.outline, registry)
+            if lead is not None and len(lead.named) == 1:
+                code = lead.named[0]
+                found.append((bool(_THIS_DOCUMENT.search(folded)), code))
+    if not part:
+        found.sort(key=lambda pair: not pair[0])
+    return next((None if registry.is_group(code) else code for _, code in found), None)
 
 
-def _structured_items(placed: Sequence[_Placed], registry: AgencyRegistry) -> list[RawTask]:
+def _structured_items(placed: Sequence[Placed], registry: AgencyRegistry) -> list[RawTask]:
     items: list[_Item] = []
     current: _Item | None = None
     for item in placed:
         text = item.paragraph.text
         outline = item.outline
-        if _LETTER_HEADING.fullmatch(text) and outline.letter:
+        if LETTER_HEADING.fullmatch(text) and outline.letter:
             number = outline.sub or outline.number
             current = _Item(
                 code=f"{number}.{outline.letter}" if number else outline.letter,
                 section=outline.label(item.level),
                 title=outline.letter_text,
+                heading=item,
             )
             items.append(current)
-        elif item.paragraph.heading or _NUMBER_HEADING.fullmatch(text) or _is_heading(text):
+        elif item.paragraph.heading or NUMBER_HEADING.fullmatch(text) or _is_heading(text):
             current = None
         elif current is not None:
             current.paragraphs.append(item)
@@ -387,14 +402,14 @@ def _structured_items(placed: Sequence[_Placed], registry: AgencyRegistry) -> li
         fields = [_FIELD.match(fold(p.paragraph.text)) for p in candidate.paragraphs]
         if not any(m and "chu tri" in m["label"] for m in fields):
             continue
-        for placed_item in candidate.paragraphs:
+        for placed_item in [candidate.heading, *candidate.paragraphs]:
             placed_item.consumed = True
         found += _item_tasks(candidate, registry)
     return found
 
 
 def _is_heading(text: str) -> bool:
-    return bool(_ROMAN_HEADING.fullmatch(text) or _DOTTED_HEADING.fullmatch(text))
+    return bool(ROMAN_HEADING.fullmatch(text) or DOTTED_HEADING.fullmatch(text))
 
 
 def _item_tasks(item: _Item, registry: AgencyRegistry) -> list[RawTask]:
@@ -470,72 +485,3 @@ def _bullet_lead(text: str, registry: AgencyRegistry) -> Resolution:
     if not lead.named:
         return Resolution(unresolved=(clean(text),))
     return replace(lead, scopes=tuple((code, scope) for code in lead.named if scope))
-
-
-def _prose_duties(placed: Sequence[_Placed], registry: AgencyRegistry) -> list[RawTask]:
-    found: list[RawTask] = []
-    for item in placed:
-        if item.consumed or item.paragraph.heading:
-            continue
-        text = item.paragraph.text
-        time = _DUTY_TIME.search(text)
-        if time is None:
-            continue
-        sentences = _sentences(text)
-        at = next(index for index, s in enumerate(sentences) if time.group() in s)
-        sentence = sentences[at]
-        if at and _EMBEDDED_TIME.match(fold(sentence)):
-            # "… có trách nhiệm …. Thời gian hoàn thành trước tháng 12 năm 2022." dates the
-            # sentence before it.
-            sentence = f"{sentences[at - 1]} {sentence}"
-        lead = _subject(sentence, registry) or _heading_agency(item.outline, registry)
-        if lead is None:
-            continue
-        found.append(
-            RawTask(
-                code=".".join(item.outline.path) or str(item.index),
-                section=item.outline.label(item.level),
-                title=clean(_MARKER.sub("", sentence)),
-                source_kind=SourceKind.PROSE_DUTY,
-                lead=lead,
-                cooperating=_after(sentence, _WITH, registry),
-                recipients=_after(sentence, _TO, registry),
-                due_text=clean(time.group()),
-            )
-        )
-    return found
-
-
-def _sentences(text: str) -> list[str]:
-    return [part for part in _SENTENCE_END.split(text) if part.strip()]
-
-
-def _subject(sentence: str, registry: AgencyRegistry) -> Resolution | None:
-    """The agencies a sentence starts with (after a leading time), or that it "giao" work to."""
-    given = _GIVEN_TO.search(sentence)
-    if given is not None:
-        lead, _ = registry.leading(sentence, start=given.end())
-        if lead.named:
-            return lead
-    marker = _MARKER.match(sentence)
-    start = marker.end() if marker else 0
-    time = _DUTY_TIME.match(sentence, start)
-    if time is not None:
-        start = time.end()
-    lead, _ = registry.leading(sentence, start=start)
-    return lead if lead.named else None
-
-
-def _heading_agency(outline: _Outline, registry: AgencyRegistry) -> Resolution | None:
-    """The agencies a heading consists of, e.g. "3.19. Ủy ban nhân dân các quận, huyện:"."""
-    for heading in outline.headings():
-        text = heading.strip().rstrip(":.")
-        lead, end = registry.leading(text)
-        if lead.named and not text[end:].strip(" .:;,"):
-            return lead
-    return None
-
-
-def _after(sentence: str, verb: re.Pattern[str], registry: AgencyRegistry) -> Resolution:
-    found = [registry.leading(sentence, start=match.end())[0] for match in verb.finditer(sentence)]
-    return combine(found)

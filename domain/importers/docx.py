@@ -6,6 +6,7 @@ row "I | Đẩy mạnh …" merged over the whole width must not fill the lead c
 rows are kept (a funding cell shared by several tasks belongs to each of them).
 """
 
+import io
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,11 @@ from domain.text import clean
 from locales import N_
 
 
-def read_docx(path: Path) -> list[Block]:
-    """Paragraphs and tables of a .docx file, in document order."""
+def read_docx(source: Path | bytes, *, name: str | None = None) -> list[Block]:
+    """Paragraphs and tables of a .docx file (a path, or its bytes and `name`), in order."""
+    shown = name or (source.name if isinstance(source, Path) else "")
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(io.BytesIO(source) if isinstance(source, bytes) else str(source))
     except (zipfile.BadZipFile, OpcError, KeyError, ValueError) as error:
         raise PlanImportError(
             Problem.of(
@@ -33,21 +35,25 @@ def read_docx(path: Path) -> list[Block]:
                     "«{name}» không phải tệp Word mở được ({error}). "
                     "Hãy mở tệp bằng Word và lưu lại dạng .docx."
                 ),
-                name=path.name,
+                name=shown,
                 error=str(error),
             )
         ) from error
     blocks: list[Block] = []
+    # Style names by id, read once: python-docx looks a paragraph's style up by scanning
+    # every style of the document, which for a long plan took longer than reading it.
+    styles = {style.style_id: str(style.name) for style in document.styles}
     for child in document.element.body.iterchildren():
         if child.tag == qn("w:p"):
-            blocks += _paragraphs(WordParagraph(child, document))
+            blocks += _paragraphs(WordParagraph(child, document), styles)
         elif child.tag == qn("w:tbl"):
             blocks.append(_table(WordTable(child, document)))
     return blocks
 
 
-def _paragraphs(paragraph: Any) -> list[Paragraph]:
-    style = str(paragraph.style.name) if paragraph.style is not None else ""
+def _paragraphs(paragraph: Any, styles: dict[str, str]) -> list[Paragraph]:
+    style_id = paragraph._p.style
+    style = styles.get(style_id, "") if style_id else ""
     heading = style.startswith(("Heading", "Title")) or _bold(paragraph)
     return [
         Paragraph(clean(line), heading=heading)

@@ -3,7 +3,9 @@
 Columns: doc, who_reports, reports_to, cadence, day_rule_text, explicit_dates_if_derivable,
 quote. Text in "[…]" is an annotation by whoever compiled the table, not document text, so it
 is left out when agencies are read. Each row becomes one task coded by its document ("000.BC1")
-whose section is the document's file name, so the store can attach it to that plan.
+whose section is the document's file name, so the store can attach it to that plan. The quote
+is the plan's own sentence, so a row and the prose duty of the plan it restates share an
+`obligation` key (see `domain.plans.restated_duties`): one obligation, one task per agency.
 """
 
 import re
@@ -15,7 +17,8 @@ from datetime import date
 from domain.agencies import AgencyRegistry
 from domain.deadlines import Deadline, DeadlineKind, parse_deadline
 from domain.importers.blocks import PlanImportError
-from domain.plans import PlanDraft, SourceKind, TaskDraft
+from domain.importers.prose import obligation_key
+from domain.plans import PlanDraft, SourceKind, TaskDraft, assignable
 from domain.problems import Problem
 from domain.recurrence import Cadence
 from domain.text import clean
@@ -51,7 +54,8 @@ def duty_plan(
     plan_ref: str | None = None,
     plan_year: int | None = None,
 ) -> PlanDraft:
-    """Every reporting duty as a recurring (or one-off, or ad hoc) report task."""
+    """Every reporting duty as a recurring (or one-off, or ad hoc) report task (names read as
+    of `registry.day`)."""
     if not rows:
         raise PlanImportError(
             Problem.of(
@@ -92,6 +96,7 @@ def _duty(
         _document_text(_VIA.sub(r", \1", row.get("reports_to", "")))
     )
     cadence = clean(row.get("cadence", ""))
+    quote = clean(row.get("quote", ""))
     notes = (
         []
         if recipients.codes or recipients.unresolved
@@ -100,16 +105,17 @@ def _duty(
     return TaskDraft(
         code=code,
         section=doc,
-        title=clean(row.get("quote", "")) or clean(row.get("day_rule_text", "")),
+        title=quote or clean(row.get("day_rule_text", "")),
         due=_deadline(row, cadence, year),
-        lead_codes=reporters.codes,
+        lead_codes=assignable(reporters.codes),
         unresolved_leads=reporters.unresolved,
         lead_named=reporters.named,
         groups=reporters.groups,
         source_kind=SourceKind.REPORT_DUTY,
-        recipients=recipients.codes,
+        recipients=assignable(recipients.codes),
         unresolved_recipients=recipients.unresolved,
         notes=tuple(notes),
+        obligation=obligation_key(quote, reporters.named, registry) if quote else None,
     )
 
 

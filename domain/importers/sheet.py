@@ -52,11 +52,15 @@ _REQUIRED = {
 }
 
 
-def read_xlsx(path: Path) -> list[list[list[Cell]]]:
-    """The rows of every worksheet of a workbook, merged cells filled down, numbers written
-    the Vietnamese way (the one workbook reader: task lists and indicator tables alike)."""
+def read_xlsx(source: Path | bytes, *, name: str | None = None) -> list[list[list[Cell]]]:
+    """The rows of every worksheet of a workbook (a path, or its bytes and `name`), merged
+    cells filled down, numbers written the Vietnamese way (the one workbook reader: task
+    lists and indicator tables alike)."""
+    shown = name or (source.name if isinstance(source, Path) else "")
     try:
-        workbook = openpyxl.load_workbook(path, data_only=True)
+        workbook = openpyxl.load_workbook(
+            io.BytesIO(source) if isinstance(source, bytes) else source, data_only=True
+        )
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as error:
         raise PlanImportError(
             Problem.of(
@@ -64,7 +68,7 @@ def read_xlsx(path: Path) -> list[list[list[Cell]]]:
                     "«{name}» không phải tệp Excel mở được: tệp bị hỏng hoặc không thật sự là "
                     ".xlsx. Hãy mở tệp bằng Excel, lưu lại dạng .xlsx rồi thử lại."
                 ),
-                name=path.name,
+                name=shown,
             )
         ) from error
     return [_worksheet(sheet) for sheet in workbook.worksheets]
@@ -169,7 +173,7 @@ def sheet_plan(
                     name=source_file,
                 )
             )
-        finish(draft, raw, plan_year=plan_year)
+        finish(draft, raw, plan_year=plan_year, registry=registry)
         return draft
     raise PlanImportError(_missing_columns(sheets, source_file))
 

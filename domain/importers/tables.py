@@ -43,17 +43,38 @@ _ROLES: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "thoi han hoan thanh",
             "thoi gian hoan thanh",
+            "thoi gian thuc hien",
             "thoi han",
             "han hoan thanh",
             "hoan thanh",
+            "ket thuc",
+            "tien do",
+            "tien do thuc hien",
+            "tien do hoan thanh",
         ),
     ),
     ("funding", ("nguon von", "nguon kinh phi", "kinh phi")),
-    ("lead", ("co quan chu tri", "don vi chu tri", "chu tri")),
+    (
+        "lead",
+        (
+            "co quan chu tri",
+            "don vi chu tri",
+            "chu tri",
+            "chu tri thuc hien",
+            "trach nhiem thuc hien",
+            "co quan thuc hien",
+            "don vi thuc hien",
+            "co quan, don vi chu tri",
+            "co quan, don vi thuc hien",
+        ),
+    ),
     ("coop", ("co quan phoi hop", "don vi phoi hop", "phoi hop")),
 )
 # Labels spanning sub-columns in a two-row header; alone they mean nothing but "time".
 _SPANNING = {"thoi gian": "due", "phan cong trach nhiem": None, "phan cong": None}
+# "Thời gian (Năm 2026)": the year of the column's "Tháng 3", "Quý II".
+_HEADER_YEAR = re.compile(r"\bnam\s+([0-9]{4})\b")
+_PARENTHESES = re.compile(r"\([^()]*\)")
 
 _ROMAN = re.compile(r"[IVXL]+\.?")
 _SUB_GROUP = re.compile(r"[IVXL]+\.\d+\.?")
@@ -64,7 +85,7 @@ _BULLETS = re.compile(r"(?:^|\s)[-–•]\s")
 
 def role_of(header: str) -> str | None:
     """The column role a header names, tolerating case, marks and wording variants."""
-    key = fold(re.sub(r"[()\[\]:*]", " ", header)).strip(" .")
+    key = fold(re.sub(r"[()\[\]:*]", " ", _PARENTHESES.sub(" ", header))).strip(" .")
     key = re.sub(r"\s+", " ", key)
     if not key:
         return None
@@ -86,6 +107,7 @@ class Header:
     roles: tuple[str | None, ...]
     titles: tuple[str, ...]
     signatures: frozenset[tuple[str, ...]]
+    year: int | None = None
 
     def column(self, role: str) -> int | None:
         """Index of the first column with this role."""
@@ -119,7 +141,16 @@ def find_header(rows: Sequence[Sequence[Cell]], *, search: int = 30) -> tuple[He
             None if column and role in ("start", "due") and roles[column - 1] == role else role
             for column, role in enumerate(roles)
         ]
-        return Header(tuple(roles), tuple(titles), frozenset(signatures)), end
+        header_cells = [*row, *(rows[index + 1] if end > index + 1 else ())]
+        years = [
+            int(match.group(1))
+            for cell in header_cells
+            if role_of(cell.text) in ("due", "start")
+            for match in [_HEADER_YEAR.search(fold(cell.text))]
+            if match is not None
+        ]
+        year = years[0] if years else None
+        return Header(tuple(roles), tuple(titles), frozenset(signatures), year), end
     return None
 
 
@@ -161,6 +192,24 @@ class _Position:
         if self.section_override is not None:
             return self.section_override
         return " / ".join(part for part in (self.group, self.sub) if part)
+
+
+UNREAD_TABLE = N_(
+    "Một bảng liệt kê công việc nhưng không có cột cơ quan chủ trì (Cơ quan chủ trì, Đơn vị "
+    "chủ trì, Trách nhiệm thực hiện…), nên không đọc được; tiêu đề bảng: {header}"
+)
+
+
+def unread_table(rows: Sequence[Sequence[Cell]]) -> Problem | None:
+    """Why a table that lists work gave no tasks (it has no lead column), quoting its header."""
+    found = find_header(rows)
+    if found is None or found[0].is_task_table or "indicator" in found[0].roles:
+        return None
+    titles = [title for title in found[0].titles if title]
+    return Problem.of(
+        UNREAD_TABLE,
+        header=" | ".join(f"«{title}»" for title in titles),
+    )
 
 
 def table_tasks(
@@ -235,6 +284,7 @@ def _task(
         funding=values.get("funding") or None,
         extra=tuple(row.extra),
         notes=tuple(notes),
+        year=header.year,
     )
 
 

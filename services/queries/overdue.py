@@ -50,7 +50,8 @@ def _overdue_union(
     costs SQLite a materialized subquery and PostgreSQL an append node on every count.
     """
     lead = col(Assignment.role) == AssignmentRole.LEAD.value
-    alive = col(Task.removed).is_(False)
+    # A reporting-duty row restating a plan's task is that task (services.obligations).
+    alive = sa.and_(col(Task.removed).is_(False), col(Task.same_as_task_id).is_(None))
     direct: Any = (
         select(
             col(Assignment.id).label("aid"),

@@ -167,6 +167,7 @@ async def my_open_assignments(
             col(Assignment.agency_id) == agency_id,
             col(Assignment.status).in_(OPEN_STATUSES),
             col(Task.removed).is_(False),
+            col(Task.same_as_task_id).is_(None),
             col(Assignment.id).not_in(recurring),
         )
         .order_by(*due_order())
@@ -182,6 +183,7 @@ async def my_open_assignments(
                 col(Occurrence.status).in_(OPEN_STATUSES),
                 col(Occurrence.period_start) <= today,
                 col(Task.removed).is_(False),
+                col(Task.same_as_task_id).is_(None),
             )
         )
     ).all()

@@ -291,6 +291,7 @@ async def _load_targets(
         .join(Task, col(Task.id) == col(Assignment.task_id))
         .where(
             sa.not_(col(Task.removed)),
+            col(Task.same_as_task_id).is_(None),
             col(Assignment.status).in_(_OPEN),
             col(Assignment.role).in_(roles),
             dated,
@@ -334,6 +335,7 @@ async def _load_targets(
         .join(Task, col(Task.id) == col(Assignment.task_id))
         .where(
             sa.not_(col(Task.removed)),
+            col(Task.same_as_task_id).is_(None),
             col(Occurrence.status).in_(_OPEN),
             _wanted(col(Occurrence.due_date), col(Occurrence.status), due_by, blocked_any),
             col(Assignment.status) != Status.CANCELLED.value,

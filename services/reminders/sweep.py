@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
 
+from domain.plans import PSEUDO_GROUPS
 from domain.reminders import (
     NO_OFFICER,
     Escalation,
@@ -115,6 +116,10 @@ async def _sweep(
     indicators = store.owed.info((r.target for r in decided.reminders), agencies=store.agencies)
     notices: dict[int, list[Notice]] = {}
     for notice in decided.notices:
+        # A group that names nobody has no officer to find; a store imported before such
+        # groups were left unassigned may still hold work of theirs (re-importing cancels it).
+        if store.agencies.get(notice.agency_id, ("", ""))[0] in PSEUDO_GROUPS:
+            continue
         notices.setdefault(notice.person_id, []).append(notice)
     notice_bundles = []
     for person_id, theirs in sorted(notices.items()):

@@ -113,7 +113,8 @@ def test_a_newcomer_runs_the_demo_with_piped_input_and_sees_the_bot_work(
     assert run.returncode == 0, run.stderr
     assert run.stderr == ""  # the log goes to a file, not into the chat
     store = tmp_path / "dondoc-demo.db"
-    assert "Đã nạp 112 cơ quan của Hải Phòng và 4 kế hoạch mẫu năm 2023" in out
+    # The bodies of 2023 in the 2025 registry: the 112 of the old one and UBND tỉnh Hải Dương.
+    assert "Đã nạp 113 cơ quan của Hải Phòng và 4 kế hoạch mẫu năm 2023" in out
     assert "Hôm nay (giả lập) là Thứ Hai, 12/06/2023 08:00." in out
     assert "👤 Bạn đang là Nguyễn Văn An, cán bộ đầu mối Sở Thông tin và Truyền thông." in out
     # Piped lines are echoed, so the transcript reads as a chat.
@@ -198,6 +199,30 @@ def test_running_the_demo_again_duplicates_nothing_and_sends_nothing_twice(
     assert "Chưa có nhắc việc nào đến lúc gửi. Thử /tick 7d." in again
 
 
+def test_the_demo_shows_each_obligation_once_and_no_pseudo_agency_waiting_for_an_officer(
+    tmp_path: Path,
+) -> None:
+    store = tmp_path / "demo.db"
+    code, out = _demo("--db", str(store), stdin="/tasks\n/tick 3d\n/as coordinator\n")
+
+    assert code == 0, out
+    tasks = out.split("› /tasks", 1)[1].split("› /tick", 1)[0]
+    # Chỉ thị 02's III.1.2 and the reporting-duties row 004.BC1 are one obligation.
+    assert " III.1.2 " in tasks and "004.BC1" not in tasks
+    assert " III.1.4 " in tasks and "004.BC3" not in tasks
+    reminder = out.split("🔔 Nhắc việc", 1)[1].split("› /as coordinator", 1)[0]
+    assert " III.1.2 " in reminder and "004.BC1" not in reminder
+    waiting = out.split("⚠️ Cơ quan chưa có cán bộ nhận nhắc việc", 1)[1].split("\n\n", 1)[0]
+    assert "Sở Xây dựng (SXD)" in waiting
+    for pseudo in ("GRP-CQ-CHUTRI", "GRP-LIENQUAN", "nhóm, không nêu tên", "theo từng nhiệm vụ"):
+        assert pseudo not in waiting
+    # Nor an agency of the 2025 structure in a 2023 plan's lists.
+    assert "SNNMT" not in waiting and "UBND-PHUONG-" not in waiting
+    restated = _rows(store, select(Task.code).where(col(Task.same_as_task_id).is_not(None)))
+    # (003.BC5 restates the 2022 plan's V.5.b, which the demo of 2023 does not load.)
+    assert sorted(restated) == ["000.BC7", "004.BC1", "004.BC3"]
+
+
 def test_tick_lands_in_the_next_send_window_and_bad_demo_commands_are_explained(
     tmp_path: Path,
 ) -> None:
@@ -225,7 +250,7 @@ def test_the_demo_speaks_english_when_asked(tmp_path: Path) -> None:
     code, out = _demo("--db", str(tmp_path / "demo.db"), "--lang", "en", stdin="/tick 3d\n")
 
     assert code == 0, out
-    assert "Đôn Đốc demo. Loaded 112 Hai Phong agencies and 4 sample plans of 2023" in out
+    assert "Đôn Đốc demo. Loaded 113 Hai Phong agencies and 4 sample plans of 2023" in out
     assert "⏩ It is now Thursday, 15/06/2023 08:00." in out
     assert "🔔 Reminder" in out
     assert "Goodbye! The demo data stays in" in out

@@ -215,6 +215,28 @@ async def test_a_coordinator_asks_for_overdue_on_zalo(stage: ZaloStage) -> None:
     assert "I.5" not in answer
 
 
+async def test_a_coordinators_file_on_zalo_is_pointed_to_telegram_or_dondoc_import(
+    stage: ZaloStage,
+) -> None:
+    await stage.world.person("Anh Minh", role=Role.COORDINATOR, chat_id="zu-minh", channel="zalo")
+    # Zalo delivers a file to a bot as an unsupported message, without the file.
+    upload = event_update("zu-minh", "message.unsupported.received", message_id="doc-1")
+
+    assert await stage.api.deliver(upload) == 200
+    await stage.drain()
+    [asked] = await stage.say("zu-minh", "/nhap")
+
+    use_telegram = (
+        "Kênh này không gửi được tệp. Để nhập kế hoạch, hãy gửi tệp cho bot trên Telegram, "
+        "hoặc nhờ quản trị viên chạy lệnh: dondoc import TỆP"
+    )
+    assert stage.api.texts("zu-minh")[0] == (
+        "Xin lỗi, Đôn Đốc chỉ đọc được tin nhắn chữ. Vui lòng gõ câu trả lời, "
+        "ví dụ: xong, 50% hoặc vướng <lý do>.\n" + use_telegram
+    )
+    assert asked == use_telegram
+
+
 async def test_a_reply_that_fits_two_tasks_is_answered_with_a_question(
     stage: ZaloStage,
 ) -> None:

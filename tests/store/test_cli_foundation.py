@@ -27,14 +27,15 @@ def test_upgrade_load_and_list_agencies(empty_db_url: str) -> None:
     assert dondoc(empty_db_url, "db", "upgrade") == (0, "Cơ sở dữ liệu đã sẵn sàng.\n")
     code, out = dondoc(empty_db_url, "agencies", "load")
     assert code == 0, out
-    assert "112 cơ quan (112 mới, 0 cập nhật" in out
+    # The 2023 registry's 112 bodies and those of the 2025 reorganisation.
+    assert "230 cơ quan (230 mới, 0 cập nhật" in out
     code, out = dondoc(empty_db_url, "agencies", "list")
     assert code == 0, out
     assert "STTTT" in out and "Sở Thông tin và Truyền thông" in out
     assert "UBND-QUAN-HUYEN" in out
     # Loading again updates in place: nothing new, nothing duplicated.
     code, out = dondoc(empty_db_url, "agencies", "load")
-    assert "(0 mới, 112 cập nhật" in out
+    assert "(0 mới, 230 cập nhật" in out
     # Running the upgrade again is harmless.
     assert dondoc(empty_db_url, "db", "upgrade")[0] == 0
 

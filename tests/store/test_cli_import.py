@@ -119,3 +119,38 @@ def test_importing_before_the_registry_is_loaded_says_what_to_do(tmp_path: Path)
     code, _, err = dondoc(url, "import", str(PLAN_000))
     assert code == 1
     assert "dondoc agencies load" in err
+
+
+@BOTH_STORES
+def test_the_import_accounts_for_every_duty_and_lists_those_that_gave_no_task(
+    empty_db_url: str,
+) -> None:
+    _ready(empty_db_url)
+    conclusion = Path(__file__).resolve().parents[1] / "data" / "documents"
+    code, out, _ = dondoc(empty_db_url, "import", str(conclusion / "thong-bao-ket-luan.txt"))
+
+    assert code == 0, out
+    assert (
+        "Tìm thấy 10 nhiệm vụ: 5 thành việc cần nhắc, 5 chưa (2 không ghi thời hạn, 1 thường "
+        "xuyên, 1 định kỳ, 1 không nêu cơ quan); 0 thời hạn không đọc được; 1 lời mời, đề nghị."
+    ) in out
+    assert "Câu giao việc chưa thành nhiệm vụ (6):" in out
+    assert (
+        "  6: «Giao nhiệm vụ rà soát danh mục cơ sở dữ liệu dùng chung của thành phố, hoàn "
+        "thành trong quý I/2026.»: giao việc nhưng không nêu cơ quan nào"
+    ) in out
+    assert "5 nhiệm vụ mới" in out
+
+
+@BOTH_STORES
+def test_importing_the_duties_after_the_directive_says_which_rows_are_assigned_once(
+    empty_db_url: str,
+) -> None:
+    _ready(empty_db_url)
+    assert dondoc(empty_db_url, "import", str(SEEDS / "004_4586af99ec588dbe.txt"))[0] == 0
+    duties = SEEDS.parent / "seed_reporting_duties.csv"
+    code, out, _ = dondoc(empty_db_url, "import", str(duties))
+
+    assert code == 0, out
+    assert "004.BC1 là nhiệm vụ III.1.2 của 02/CT-UBND: giao một lần, theo nhiệm vụ đó." in out
+    assert "004.BC3 là nhiệm vụ III.1.4 của 02/CT-UBND: giao một lần, theo nhiệm vụ đó." in out

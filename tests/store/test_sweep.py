@@ -180,6 +180,26 @@ async def test_an_agency_with_nobody_registered_is_reported_once_to_the_hub_coor
 
 
 @BOTH_STORES
+async def test_a_group_that_names_nobody_is_never_reported_as_waiting_for_an_officer(
+    world: StoreWorld, sessions: Sessions
+) -> None:
+    # As a store imported before such groups were left unassigned may still hold.
+    plan = await world.plan(hub="STTTT")
+    await world.task(plan, "I.1", date(2023, 11, 20), lead="SXD")
+    await world.task(plan, "I.2", date(2023, 11, 20), lead="GRP-LIENQUAN")
+    await world.task(plan, "I.3", date(2023, 11, 20), lead="GRP-CQ-CHUTRI")
+    await world.person("Anh Hùng", "STTTT", role=Role.COORDINATOR)
+
+    result = await sweep(sessions, settings=SETTINGS, now=local(date(2023, 11, 17)))
+
+    assert result.notices == 1
+    [row] = await outbox(sessions)
+    text = message(row).text
+    assert "Sở SXD (SXD)" in text
+    assert "GRP-LIENQUAN" not in text and "GRP-CQ-CHUTRI" not in text
+
+
+@BOTH_STORES
 async def test_reminders_are_written_in_the_persons_language(
     world: StoreWorld, sessions: Sessions
 ) -> None:

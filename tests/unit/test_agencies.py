@@ -232,3 +232,19 @@ def test_a_registry_can_be_built_from_rows_in_a_stream() -> None:
     )
     assert [agency.code for agency in registry.members("GRP-X")] == ["SXD", "SYT"]
     assert registry.resolve("sxd hai phong") == registry.get("SXD")
+
+
+@pytest.mark.parametrize(
+    ("name", "named"),
+    [
+        ("xã Cẩm Giang", ("UBND-XA-CAMGIANG-10888",)),
+        ("xã Cẩm Giàng", ("UBND-XA-CAMGIANG-10903",)),
+        ("UBND xã Cẩm Giàng", ("UBND-XA-CAMGIANG-10903",)),
+        # Written without any diacritics the two names cannot be told apart: both are named.
+        ("xa Cam Giang", ("UBND-XA-CAMGIANG-10903", "UBND-XA-CAMGIANG-10888")),
+    ],
+)
+def test_names_that_fold_alike_are_told_apart_by_their_written_diacritics(
+    registry: AgencyRegistry, name: str, named: tuple[str, ...]
+) -> None:
+    assert registry.resolve_cell(name).named == named

@@ -1,6 +1,7 @@
 """The reporting-duties table (chế độ báo cáo) as report tasks."""
 
 import csv
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 from domain.agencies import AgencyRegistry
 from domain.deadlines import DeadlineKind
 from domain.importers import import_file
-from domain.plans import PlanDraft, SourceKind
+from domain.plans import PlanDraft, SourceKind, restated_duties
 from domain.recurrence import Cadence
 
 DATA = Path(__file__).resolve().parents[2] / "bot" / "data"
@@ -113,3 +114,66 @@ def test_reports_due_at_a_city_meeting_are_due_by_that_meeting(duties: PlanDraft
     year_end = duties.task("004.BC4").due
     assert (february.kind, february.due_date) == (DeadlineKind.MONTH, date(2023, 2, 28))
     assert (year_end.kind, year_end.due_date) == (DeadlineKind.YEAR, date(2023, 12, 31))
+
+
+# --- one obligation, one task per agency ---------------------------------------------------
+
+SEEDS = {path.name[:3]: path for path in sorted((DATA / "seeds").glob("*.txt"))}
+
+
+@pytest.fixture(scope="module")
+def seed_plans() -> dict[str, PlanDraft]:
+    registry = AgencyRegistry.from_csv(DATA / "agencies.csv")
+    return {key: import_file(path, registry=registry) for key, path in SEEDS.items()}
+
+
+def test_rows_that_quote_a_dated_prose_duty_of_their_plan_are_paired_with_it(
+    duties: PlanDraft, seed_plans: dict[str, PlanDraft]
+) -> None:
+    pairs = {key: restated_duties(plan, duties.tasks) for key, plan in seed_plans.items()}
+    assert pairs == {
+        "000": {"000.BC7": "3.19"},
+        "001": {},
+        "002": {},
+        "003": {"003.BC5": "V.5.b"},
+        "004": {"004.BC1": "III.1.2", "004.BC3": "III.1.4"},
+    }
+
+
+def test_plan_and_duty_table_together_give_each_agency_one_task_per_obligation(
+    duties: PlanDraft, seed_plans: dict[str, PlanDraft]
+) -> None:
+    plan = seed_plans["004"]
+    pairs = restated_duties(plan, duties.tasks)
+    rows = [task for task in duties.tasks if task.section == plan.source_file]
+    # What the store keeps: every plan task, and the rows that restate none of them.
+    kept = plan.tasks + [row for row in rows if row.code not in pairs]
+    for code in ("III.1.2", "III.1.4"):
+        obligation = plan.task(code).obligation
+        holders = Counter(
+            agency for task in kept if task.obligation == obligation for agency in task.lead_codes
+        )
+        assert len(holders) == len(plan.task(code).lead_codes) > 1
+        assert set(holders.values()) == {1}
+    # Without the pairing, each Sở and district would get III.1.2 twice.
+    both = Counter(
+        agency
+        for task in (plan.task("III.1.2"), duties.task("004.BC1"))
+        for agency in task.lead_codes
+    )
+    assert set(both.values()) == {2}
+    # VP UBND's own report on the same sentence (004.BC2) is another obligation and stays.
+    assert duties.task("004.BC2").obligation != plan.task("III.1.2").obligation
+    assert "004.BC2" not in pairs
+
+
+def test_obligation_keys_are_the_same_on_every_import(duties: PlanDraft) -> None:
+    again = import_file(DUTIES, registry=AgencyRegistry.from_csv(DATA / "agencies.csv"))
+    keys = [task.obligation for task in duties.tasks]
+    assert keys == [task.obligation for task in again.tasks]
+    assert all(key is not None and len(key) == 16 for key in keys)
+    # The store keeps these keys: a change of how they are made unpairs stored duties.
+    assert (duties.task("004.BC1").obligation, duties.task("000.BC7").obligation) == (
+        "33287c19d450a569",
+        "35d1652e88b5999c",
+    )

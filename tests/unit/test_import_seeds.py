@@ -9,7 +9,7 @@ import pytest
 from domain.agencies import AgencyRegistry
 from domain.deadlines import DeadlineKind
 from domain.importers import import_file
-from domain.plans import PlanDraft, SourceKind
+from domain.plans import PlanDraft, SkipReason, SourceKind
 from domain.recurrence import Cadence
 
 DATA = Path(__file__).resolve().parents[2] / "bot" / "data"
@@ -155,7 +155,9 @@ def test_000_generic_leads_expand_and_are_flagged(
     plans: dict[str, PlanDraft], registry: AgencyRegistry
 ) -> None:
     task = plans["000"].task("III.8")
-    assert task.lead_codes == tuple(agency.code for agency in registry.members("GRP-SBN"))
+    # The departments of the plan's day (13/02/2023), not those the 2025 reorganisation made.
+    members = registry.members("GRP-SBN", as_of=plans["000"].issue_date)
+    assert task.lead_codes == tuple(agency.code for agency in members)
     assert "GRP-SBN" in task.groups
     assert any("chỉ là một nhóm chung" in str(problem) for problem in task.problems)
     swapped = plans["000"].task("III.32")
@@ -469,3 +471,88 @@ def test_an_explicit_plan_year_and_reference_win(registry: AgencyRegistry) -> No
     assert plan.ref == "99/CT-UBND"
     assert plan.task("PL4.1").due.due_date == date(2024, 6, 30)
     assert plan.task("PL4.45").due.due_date == date(2023, 12, 31)
+
+
+# --- duties that give no task --------------------------------------------------------------
+
+
+def test_undated_prose_duties_are_counted_and_listed_not_made_tasks(
+    plans: dict[str, PlanDraft],
+) -> None:
+    accounts = {
+        key: (
+            len(plan.tasks),
+            plan.duties_found,
+            plan.deadlines_unread,
+            dict(Counter(s.reason for s in plan.skipped)),
+        )
+        for key, plan in plans.items()
+    }
+    assert accounts == {
+        "000": (
+            59,
+            134,
+            0,
+            {
+                SkipReason.ONGOING: 1,
+                SkipReason.RECURRING: 6,
+                SkipReason.UNDATED: 68,
+                SkipReason.INVITATION: 1,
+            },
+        ),
+        "001": (46, 59, 0, {SkipReason.UNDATED: 10, SkipReason.RECURRING: 3}),
+        "002": (3, 60, 0, {SkipReason.UNDATED: 55, SkipReason.RECURRING: 2}),
+        "003": (2, 26, 0, {SkipReason.UNDATED: 22, SkipReason.RECURRING: 2}),
+        "004": (75, 81, 0, {SkipReason.UNDATED: 5, SkipReason.ONGOING: 1}),
+    }
+
+
+def test_000_every_agency_of_its_organisation_part_has_its_duties_listed(
+    plans: dict[str, PlanDraft],
+) -> None:
+    skipped = plans["000"].skipped
+    assert {s.location for s in skipped} == {f"3.{number}" for number in range(1, 21)}
+    assert [s.agencies for s in skipped if s.location == "3.2"] == [("SXD",)] * 5
+    # "Thường xuyên đôn đốc …" is ongoing; "Định kỳ 6 tháng … báo cáo" recurs.
+    assert [s.reason for s in skipped if s.location == "3.1"] == [
+        SkipReason.ONGOING,
+        SkipReason.RECURRING,
+    ]
+    # "3.16. Kính mời Ủy ban Mặt trận …": an invitation, not an order.
+    assert [(s.reason, s.agencies) for s in skipped if s.location == "3.16"] == [
+        (SkipReason.INVITATION, ("UBMTTQ", "GRP-DOANTHE"))
+    ]
+
+
+def test_the_task_leads_group_stands_for_the_leads_of_the_plans_task_list(
+    plans: dict[str, PlanDraft],
+) -> None:
+    plan = plans["000"]
+    appendix = {
+        code
+        for task in plan.tasks
+        if task.source_kind == SourceKind.APPENDIX_TABLE
+        for code in task.lead_codes
+    }
+    task = plan.task("3.19")
+    assert task.lead_named == ("GRP-CQ-CHUTRI",)
+    assert set(task.lead_codes) == appendix
+    assert task.problems == []
+
+
+def test_prose_duty_titles_say_what_is_to_be_done(plans: dict[str, PlanDraft]) -> None:
+    titles = {
+        (key, task.code): task.title
+        for key, plan in plans.items()
+        for task in plan.tasks
+        if task.source_kind == SourceKind.PROSE_DUTY
+    }
+    assert titles[("004", "III.1.2")].startswith(
+        "Xây dựng, ban hành và triển khai ngay kế hoạch, chương trình hành động cụ thể"
+    )
+    # "… Thời gian hoàn thành trước tháng 12 năm 2022." is the deadline, not the task.
+    assert titles[("001", "VI.4.b")] == (
+        "Làm việc với Tập đoàn/Tổng Công ty để thực hiện phổ cập điện thoại thông minh giá rẻ "
+        "cho 100% người dân trên toàn thành phố"
+    )
+    assert not [title for title in titles.values() if "trước" in title.split()[:2]]

@@ -1,6 +1,9 @@
-from datetime import date
+from datetime import date, time, timedelta
+from itertools import pairwise
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.recurrence import Cadence, Occurrence, Recurrence, month_end, occurrences
 
@@ -199,6 +202,7 @@ def test_cadence_is_stored_as_its_value() -> None:
         "quarterly",
         "six-monthly",
         "yearly",
+        "weekly",
     ]
 
 
@@ -209,3 +213,216 @@ def test_month_end_is_the_last_calendar_day_of_the_month() -> None:
         date(2023, 4, 30),
         date(2023, 12, 31),
     ]
+
+
+# --- weekly rules and rules due after their period --------------------------------------------
+
+FRIDAY_BY_4PM = Recurrence(Cadence.WEEKLY, weekday=4, due_time=time(16))
+
+
+def test_weekly_rule_is_due_on_its_weekday_of_each_iso_week_across_the_year_end() -> None:
+    found = occurrences(FRIDAY_BY_4PM, start=date(2025, 12, 22), end=date(2026, 1, 11))
+
+    assert found == [
+        Occurrence("2025-W52", date(2025, 12, 22), date(2025, 12, 28), date(2025, 12, 26)),
+        Occurrence("2026-W01", date(2025, 12, 29), date(2026, 1, 4), date(2026, 1, 2)),
+        Occurrence("2026-W02", date(2026, 1, 5), date(2026, 1, 11), date(2026, 1, 9)),
+    ]
+
+
+def test_weekly_window_keeps_only_the_due_days_inside_it() -> None:
+    sunday = Recurrence(Cadence.WEEKLY, weekday=6)
+
+    assert occurrences(FRIDAY_BY_4PM, start=date(2026, 1, 3), end=date(2026, 1, 8)) == []
+    assert [
+        o.due_date for o in occurrences(sunday, start=date(2026, 1, 4), end=date(2026, 1, 4))
+    ] == [date(2026, 1, 4)]
+
+
+@pytest.mark.parametrize(
+    ("rule", "start", "end", "expected"),
+    [
+        pytest.param(
+            Recurrence(Cadence.MONTHLY, before_day=5, after_period=True),
+            date(2025, 12, 1),
+            date(2026, 2, 28),
+            [
+                ("2025-11", date(2025, 12, 4)),
+                ("2025-12", date(2026, 1, 4)),
+                ("2026-01", date(2026, 2, 4)),
+            ],
+            id="trước ngày 05 của tháng liền kề",
+        ),
+        pytest.param(
+            Recurrence(Cadence.QUARTERLY, before_day=10, after_period=True),
+            date(2025, 10, 1),
+            date(2026, 4, 30),
+            [
+                ("2025-Q3", date(2025, 10, 9)),
+                ("2025-Q4", date(2026, 1, 9)),
+                ("2026-Q1", date(2026, 4, 9)),
+            ],
+            id="trước ngày 10 của tháng đầu quý sau",
+        ),
+        pytest.param(
+            Recurrence(Cadence.SIX_MONTHLY, after_period=True),
+            date(2025, 7, 1),
+            date(2026, 1, 31),
+            [("2025-H1", date(2025, 7, 31)), ("2025-H2", date(2026, 1, 31))],
+            id="six-monthly, by the end of the month after",
+        ),
+        pytest.param(
+            Recurrence(Cadence.YEARLY, month=1, before_day=31, after_period=True),
+            date(2026, 1, 1),
+            date(2027, 12, 31),
+            [("2025", date(2026, 1, 30)), ("2026", date(2027, 1, 30))],
+            id="trước ngày 31/01 năm liền kề",
+        ),
+        pytest.param(
+            Recurrence(Cadence.YEARLY, quarter=1, after_period=True),
+            date(2026, 1, 1),
+            date(2026, 12, 31),
+            [("2025", date(2026, 3, 31))],
+            id="by the end of the first quarter of the next year",
+        ),
+        pytest.param(
+            Recurrence(Cadence.YEARLY, month=12, before_day=15),
+            date(2025, 6, 1),
+            date(2026, 12, 31),
+            [("2025", date(2025, 12, 14)), ("2026", date(2026, 12, 14))],
+            id="trước ngày 15/12 hằng năm",
+        ),
+        pytest.param(
+            Recurrence(Cadence.YEARLY, month=2, before_day=1),
+            date(2025, 1, 1),
+            date(2026, 12, 31),
+            [("2025", date(2025, 1, 31)), ("2026", date(2026, 1, 31))],
+            id="trước tháng 02 hằng năm",
+        ),
+    ],
+)
+def test_rules_due_after_their_period_fall_in_the_next_month_or_year(
+    rule: Recurrence, start: date, end: date, expected: list[tuple[str, date]]
+) -> None:
+    found = occurrences(rule, start=start, end=end)
+
+    assert [(o.period_label, o.due_date) for o in found] == expected
+    assert all(o.period_end < o.due_date for o in found if rule.after_period)
+
+
+def test_a_yearly_rule_due_the_next_year_reports_on_the_whole_previous_year() -> None:
+    rule = Recurrence(Cadence.YEARLY, month=1, before_day=31, after_period=True)
+
+    assert occurrences(rule, start=date(2026, 1, 1), end=date(2026, 12, 31)) == [
+        Occurrence("2025", date(2025, 1, 1), date(2025, 12, 31), date(2026, 1, 30))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rule", "description"),
+    [
+        (FRIDAY_BY_4PM, "weekly, on Friday by 16:00"),
+        (Recurrence(Cadence.WEEKLY, weekday=0), "weekly, on Monday"),
+        (
+            Recurrence(Cadence.MONTHLY, before_day=5, after_period=True),
+            "monthly, before day 5 of the following month",
+        ),
+        (
+            Recurrence(Cadence.QUARTERLY, before_day=10, after_period=True),
+            "quarterly, before day 10 of the month after the quarter",
+        ),
+        (
+            Recurrence(Cadence.YEARLY, month=1, before_day=31, after_period=True),
+            "yearly, before day 31 of January of the following year",
+        ),
+        (
+            Recurrence(Cadence.YEARLY, quarter=1, after_period=True),
+            "yearly, at the end of quarter 1 of the following year",
+        ),
+    ],
+)
+def test_describe_says_the_new_rules_in_short_stable_english(
+    rule: Recurrence, description: str
+) -> None:
+    assert rule.describe() == description
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"cadence": Cadence.WEEKLY},
+        {"cadence": Cadence.WEEKLY, "weekday": 7},
+        {"cadence": Cadence.WEEKLY, "weekday": -1},
+        {"cadence": Cadence.WEEKLY, "weekday": 4, "before_day": 5},
+        {"cadence": Cadence.WEEKLY, "weekday": 4, "after_period": True},
+        {"cadence": Cadence.WEEKLY, "weekday": 4, "month": 2},
+        {"cadence": Cadence.MONTHLY, "weekday": 4},
+        {"cadence": Cadence.MONTHLY, "due_time": time(16)},
+        {"cadence": Cadence.YEARLY, "after_period": True},
+    ],
+)
+def test_an_impossible_new_rule_is_refused(arguments: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        Recurrence(**arguments)  # type: ignore[arg-type]
+
+
+@settings(deadline=None)
+@given(
+    weekday=st.integers(min_value=0, max_value=6),
+    at=st.none() | st.times(),
+    start=st.dates(date(1990, 1, 1), date(2090, 12, 31)),
+    days=st.integers(min_value=0, max_value=800),
+)
+def test_a_weekly_occurrence_always_falls_on_its_weekday_inside_its_week(
+    weekday: int, at: time | None, start: date, days: int
+) -> None:
+    end = start + timedelta(days=days)
+
+    found = occurrences(
+        Recurrence(Cadence.WEEKLY, weekday=weekday, due_time=at), start=start, end=end
+    )
+
+    assert all(o.due_date.weekday() == weekday for o in found)
+    assert all(start <= o.due_date <= end for o in found)
+    assert all(o.period_start <= o.due_date <= o.period_end for o in found)
+    assert all(o.period_start.weekday() == 0 for o in found)
+    assert all((b.due_date - a.due_date).days == 7 for a, b in pairwise(found))
+    assert len(found) in (days // 7, days // 7 + 1)
+
+
+CADENCES_WITH_DAY_RULES = st.builds(
+    Recurrence,
+    cadence=st.sampled_from([Cadence.MONTHLY, Cadence.QUARTERLY, Cadence.SIX_MONTHLY]),
+    before_day=st.none() | st.integers(min_value=1, max_value=31),
+    after_period=st.booleans(),
+) | st.builds(
+    Recurrence,
+    cadence=st.just(Cadence.YEARLY),
+    month=st.integers(min_value=1, max_value=12),
+    before_day=st.none() | st.integers(min_value=1, max_value=31),
+    after_period=st.booleans(),
+)
+
+
+@settings(deadline=None)
+@given(
+    rule=CADENCES_WITH_DAY_RULES,
+    start=st.dates(date(1990, 1, 1), date(2090, 12, 31)),
+    days=st.integers(min_value=0, max_value=1500),
+)
+def test_occurrences_are_unique_in_order_and_inside_the_window(
+    rule: Recurrence, start: date, days: int
+) -> None:
+    end = start + timedelta(days=days)
+
+    found = occurrences(rule, start=start, end=end)
+
+    labels = [o.period_label for o in found]
+    assert len(labels) == len(set(labels))
+    assert all(start <= o.due_date <= end for o in found)
+    assert [o.due_date for o in found] == sorted(o.due_date for o in found)
+    if rule.after_period:
+        # "trước ngày 1" of the month after is the period's own last day.
+        assert all(o.period_end <= o.due_date for o in found)
+    else:
+        assert all(o.due_date <= o.period_end for o in found)

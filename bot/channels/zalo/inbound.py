@@ -7,10 +7,12 @@ from typing import Any
 
 from bot.channels.base import ChatLocks, ConversationPort
 from bot.channels.choices import chosen, numbered, options
+from domain.access import Role
 from locales import gettext_for
-from services.chats import answer_once, last_sent, reader_locale
+from services.chats import answer_once, last_sent, reader_locale, reader_role
 from services.clock import Clock
 from services.unit_of_work import Sessions
+from views.documents import no_files_here
 from views.messages import Incoming, Outgoing
 
 from .updates import CHANNEL, ZaloEvent, parse_update
@@ -85,13 +87,16 @@ class ZaloInbound:
             locale = await reader_locale(
                 session, channel=CHANNEL, chat_id=event.chat_id, default=self._default_locale
             )
+            role = await reader_role(session, channel=CHANNEL, chat_id=event.chat_id)
         _ = gettext_for(locale)
-        message = Outgoing(
-            text=_(
-                "Xin lỗi, Đôn Đốc chỉ đọc được tin nhắn chữ. Vui lòng gõ câu trả lời, "
-                "ví dụ: xong, 50% hoặc vướng <lý do>."
-            )
+        text = _(
+            "Xin lỗi, Đôn Đốc chỉ đọc được tin nhắn chữ. Vui lòng gõ câu trả lời, "
+            "ví dụ: xong, 50% hoặc vướng <lý do>."
         )
+        if role in (Role.COORDINATOR, Role.ADMIN):
+            # Zalo delivers no files to bots: a coordinator's plan may be what was sent.
+            text += "\n" + no_files_here(_)
+        message = Outgoing(text=text)
         queued = await answer_once(
             self._sessions,
             source_id=event.source_id,

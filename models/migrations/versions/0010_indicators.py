@@ -1,7 +1,7 @@
 """indicators: the plans' chỉ tiêu, their owners, checkpoint targets and reported values
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-24 09:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
