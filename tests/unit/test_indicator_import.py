@@ -13,7 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.agencies import AgencyRegistry
-from domain.importers import PlanImportError, import_file, import_indicators
+from domain.importers import (
+    PlanImportError,
+    import_file,
+    import_indicators,
+    indicators_from_bytes,
+)
 from domain.importers.blocks import Cell
 from domain.importers.indicators import indicators_from_sheets
 from domain.indicators.model import Accumulation, IndicatorSet, compare
@@ -447,3 +452,14 @@ def test_a_cadence_column_sets_how_often_an_indicator_is_collected(
     workbook.save(path)
     found = import_indicators(path, registry=registry)
     assert [i.cadence for i in found.indicators] == [Cadence.MONTHLY, None]
+
+
+def test_a_files_content_received_in_chat_reads_to_the_same_indicators(
+    tmp_path: Path, registry: AgencyRegistry, seed: IndicatorSet
+) -> None:
+    word = _word(tmp_path)
+    for path in (SEED_004, word):
+        found = indicators_from_bytes(path.read_bytes(), name=path.name, registry=registry)
+        assert [i.key for i in found.indicators] == [i.key for i in seed.indicators]
+    with pytest.raises(PlanImportError, match="trống"):
+        indicators_from_bytes(b"  ", name="x.txt", registry=registry)
