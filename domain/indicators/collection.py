@@ -66,12 +66,15 @@ class Collection:
         cls, *, cadence: str | None, report_day: int | None, margin: Decimal | None
     ) -> "Collection":
         """A plan's stored settings; what is missing or out of range takes the default."""
-        chosen = Cadence(cadence) if cadence in set(Cadence) else Cadence.QUARTERLY
+        chosen = _BY_VALUE.get(cadence or "", Cadence.QUARTERLY)
         day = report_day if report_day is not None and 1 <= report_day <= 31 else None
         share = margin if margin is not None and Decimal(0) <= margin < Decimal(1) else None
         return cls(chosen, day or DEFAULT_REPORT_DAY, DEFAULT_MARGIN if share is None else share)
 
 
+# The cadences checkpoints are made for (a week is no checkpoint of a year's figures).
+CHECKPOINT_CADENCES = (Cadence.MONTHLY, Cadence.QUARTERLY, Cadence.SIX_MONTHLY, Cadence.YEARLY)
+_BY_VALUE = {cadence.value: cadence for cadence in CHECKPOINT_CADENCES}
 _CADENCE_WORDS = {
     Cadence.MONTHLY: ("monthly", "thang", "hang thang"),
     Cadence.QUARTERLY: ("quarterly", "quy", "hang quy"),

@@ -18,6 +18,7 @@ from domain.calendar import WorkCalendar
 from domain.indicators.answers import AnswerKind
 from domain.indicators.checkpoints import Checkpoint, checkpoints
 from domain.indicators.collection import (
+    CHECKPOINT_CADENCES,
     Collection,
     Figure,
     IndicatorLine,
@@ -147,7 +148,7 @@ async def load_plans(session: UnitOfWork) -> dict[int, PlanSettings]:
 
 
 # Stored values to enumerations by lookup: calling an enumeration costs more than the row.
-_CADENCES = {cadence.value: cadence for cadence in Cadence}
+_CADENCES = {cadence.value: cadence for cadence in CHECKPOINT_CADENCES}
 _DIRECTIONS = {direction.value: direction for direction in Direction}
 _ACCUMULATIONS = {accumulation.value: accumulation for accumulation in Accumulation}
 
