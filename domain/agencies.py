@@ -28,6 +28,9 @@ from typing import TextIO
 
 from domain.text import clean, fold
 
+# Catch-all groups ("Các Sở, ban, ngành", "Nhà đầu tư") carry this code prefix.
+CATCH_ALL_PREFIX = "GRP-"
+
 
 @dataclass(frozen=True)
 class Agency:
@@ -340,6 +343,11 @@ class AgencyRegistry:
         found: list[Agency] = []
         self._collect(group_code, found, {group_code}, as_of)
         return found
+
+    def names_nobody(self, code: str) -> bool:
+        """Whether a code is a catch-all group with nobody in it on the registry's day ("Nhà
+        đầu tư", "các cơ quan có liên quan"): no one can be assigned or reminded as it."""
+        return code.startswith(CATCH_ALL_PREFIX) and not self.members(code)
 
     def succession(self, code: str, *, on: date) -> Succession | None:
         """Who held a body's work on `on`, if the body had ceased by then (else None)."""

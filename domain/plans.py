@@ -6,14 +6,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
-from domain.agencies import AgencyRegistry, Succession
+from domain.agencies import CATCH_ALL_PREFIX, AgencyRegistry, Succession
 from domain.deadlines import Deadline, DeadlineKind
 from domain.problems import Problem, deadline_reason
 from locales import N_
 
 # Catch-all groups ("Các Sở, ban, ngành", "các cơ quan chủ trì nhiệm vụ", …) carry this prefix;
 # named sets such as UBND-QUAN-HUYEN do not.
-GENERIC_GROUP_PREFIX = "GRP-"
+GENERIC_GROUP_PREFIX = CATCH_ALL_PREFIX
 # Two groups name nobody by themselves, so nobody is assigned through them: "Các cơ quan chủ
 # trì nhiệm vụ" means each task's own leads (the plan's leads are put in its place), and "Các
 # cơ quan, tổ chức, đơn vị có liên quan" whoever turns out to be concerned.
@@ -253,9 +253,14 @@ class PlanDraft:
         )
 
 
-def assignable(codes: Iterable[str]) -> tuple[str, ...]:
-    """The codes that stand for agencies someone can be assigned as (no pseudo-groups)."""
-    return tuple(code for code in codes if code not in PSEUDO_GROUPS)
+def assignable(codes: Iterable[str], registry: AgencyRegistry | None = None) -> tuple[str, ...]:
+    """The codes that stand for agencies someone can be assigned as: no pseudo-groups and,
+    given the registry, no catch-all group that has nobody in it ("Nhà đầu tư")."""
+    return tuple(
+        code
+        for code in codes
+        if code not in PSEUDO_GROUPS and not (registry is not None and registry.names_nobody(code))
+    )
 
 
 def settle_task_leads(tasks: Sequence[TaskDraft]) -> list[TaskDraft]:

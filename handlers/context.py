@@ -58,6 +58,14 @@ Render = Callable[[Translate], Outgoing]
 
 
 @dataclass(frozen=True)
+class Fetched:
+    """A file fetched for a message, or why it could not be (FileTooLarge, FileUnavailable)."""
+
+    content: bytes | None = None
+    error: Exception | None = None
+
+
+@dataclass(frozen=True)
 class Notice:
     """A message for someone other than the sender, rendered in their own language."""
 
@@ -80,6 +88,9 @@ class Context:
     fresh: bool = False
     # Where the files people send are fetched from (None: no channel here can fetch them).
     files: FileSource | None = None
+    # The file this message brought (or the one its button names), fetched before this unit
+    # of work began (handlers.documents.fetch_first); None when there was none to fetch.
+    fetched: "Fetched | None" = None
     replies: list[Outgoing] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     # Messages to chats that no longer belong to a person (a revoked officer's last word).

@@ -17,7 +17,7 @@ from sqlmodel import select
 from domain.access import AccessDenied, Actor, can_import
 from domain.replies import ReplyAction
 from handlers import documents, indicator_lists, lists, people, replies
-from handlers.context import Context, ConversationConfig, FileSource
+from handlers.context import Context, ConversationConfig, Fetched, FileSource
 from locales import gettext_for, normalise_locale
 from models.enums import OutboxKind
 from models.tables import HandledUpdate
@@ -174,7 +174,10 @@ class Conversation:
 
     async def _answer_alone(self, incoming: Incoming) -> None:
         try:
-            wrote = await self._answer_reconnecting(incoming)
+            fetched = await documents.fetch_first(
+                self._sessions, incoming, files=self._files, now=self._clock()
+            )
+            wrote = await self._answer_reconnecting(incoming, fetched)
         except IntegrityError:
             if await self._was_handled(incoming):
                 log.info("replayed update %s ignored", incoming.source_id)
@@ -192,18 +195,18 @@ class Conversation:
         if wrote and self._wake is not None:
             self._wake()
 
-    async def _answer_reconnecting(self, incoming: Incoming) -> bool:
+    async def _answer_reconnecting(self, incoming: Incoming, fetched: Fetched | None) -> bool:
         """`_answer`, once more if the store's connection turned out to be dead (a database
         restart): the pool has connected afresh by then, and nothing was stored."""
         try:
-            return await self._answer(incoming)
+            return await self._answer(incoming, fetched)
         except DBAPIError as error:
             if not error.connection_invalidated:
                 raise
             log.info("the store's connection was lost; answering %s again", incoming.source_id)
-            return await self._answer(incoming)
+            return await self._answer(incoming, fetched)
 
-    async def _answer(self, incoming: Incoming) -> bool:
+    async def _answer(self, incoming: Incoming, fetched: Fetched | None = None) -> bool:
         now = self._clock()
         async with transaction(self._sessions) as session:
             session.record_handled([incoming.source_id], now=now)
@@ -211,7 +214,12 @@ class Conversation:
                 session, channel=incoming.channel, chat_id=incoming.chat_id, now=now
             )
             return await self._answer_in(
-                session, incoming, actor, now=now, fresh=incoming.source_id is not None
+                session,
+                incoming,
+                actor,
+                now=now,
+                fresh=incoming.source_id is not None,
+                fetched=fetched,
             )
 
     async def _answer_in(
@@ -222,6 +230,7 @@ class Conversation:
         *,
         now: datetime,
         fresh: bool,
+        fetched: Fetched | None = None,
     ) -> bool:
         """Answer one message inside the caller's unit of work; whether it wrote messages."""
         locale = (
@@ -239,6 +248,7 @@ class Conversation:
             locale=locale,
             fresh=fresh,
             files=self._files,
+            fetched=fetched,
         )
         try:
             await route(ctx)

@@ -7,19 +7,22 @@ console) point to Telegram and `dondoc import`.
 """
 
 import logging
+from datetime import datetime
 
 from domain.access import can_import
 from domain.importers import PlanImportError, readable_name
 from handlers import people
-from handlers.context import Context, FileTooLarge, FileUnavailable
+from handlers.context import Context, Fetched, FileSource, FileTooLarge, FileUnavailable
 from models.enums import Channel, UploadState
 from models.tables import Upload
 from services import uploads
+from services.access import identify
 from services.people import deep_link
+from services.unit_of_work import Sessions
 from views import documents as wording
-from views.buttons import UploadAction, UploadPress
+from views.buttons import UploadAction, UploadPress, decode_upload
 from views.documents import ImportFigures
-from views.messages import IncomingFile
+from views.messages import Incoming, IncomingFile
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +63,7 @@ async def on_file(ctx: Context) -> None:
     if not readable_name(name):
         ctx.reply(wording.not_a_plan_file(name, _))
         return
-    content = await _fetch(ctx, file)
+    content = _fetched(ctx)
     if content is None:
         return
     try:
@@ -88,26 +91,71 @@ async def on_file(ctx: Context) -> None:
     )
 
 
-async def _fetch(ctx: Context, file: IncomingFile) -> bytes | None:
-    """The file's content, or None when the sender has been told why it cannot be had."""
-    _ = ctx._
+async def fetch_first(
+    sessions: Sessions, incoming: Incoming, *, files: FileSource | None, now: datetime
+) -> Fetched | None:
+    """Fetch the plan a message brings (or the one its «Nhập» button names) before the unit
+    of work that answers it begins: a download may take seconds, and that unit of work holds
+    the store's write lock on SQLite. Only for someone who may import, so nobody else's file
+    is ever downloaded; the answer itself checks everything again."""
+    if files is None:
+        return None
+    press = decode_upload(incoming.button)
+    if incoming.file is None and (press is None or press.action is not UploadAction.IMPORT):
+        return None
+    async with sessions() as session:
+        actor = await identify(
+            session,
+            channel=incoming.channel,
+            chat_id=incoming.chat_id,
+            now=now,
+            reactivate=False,
+        )
+        if actor is None or not can_import(actor):
+            return None
+        file = incoming.file
+        if press is not None:
+            upload = await uploads.find(
+                session, channel=incoming.channel, chat_id=incoming.chat_id, token=press.token
+            )
+            if upload is None:
+                return None
+            file = upload_file(upload)
+    if file is None or file.kind != "document" or not readable_name(uploads.file_name(file)):
+        return None
     limit = uploads.MAX_PLAN_BYTES
     if file.size is not None and file.size > limit:
-        ctx.reply(wording.too_large(limit, _))
-        return None
-    assert ctx.files is not None
+        return Fetched(error=FileTooLarge(limit))
     try:
-        return await ctx.files.fetch(ctx.incoming.channel, file.file_id, limit=limit)
-    except FileTooLarge as error:
+        return Fetched(content=await files.fetch(incoming.channel, file.file_id, limit=limit))
+    except (FileTooLarge, FileUnavailable) as error:
+        return Fetched(error=error)
+
+
+def upload_file(upload: Upload) -> IncomingFile:
+    """The file a stored preview was made from."""
+    return IncomingFile(
+        file_id=upload.file_id, name=upload.name, size=upload.size, mime_type=None, kind="document"
+    )
+
+
+def _fetched(ctx: Context) -> bytes | None:
+    """The file fetched for this message, or None when the sender has been told why not."""
+    _ = ctx._
+    fetched = ctx.fetched
+    if fetched is not None and fetched.content is not None:
+        return fetched.content
+    error = fetched.error if fetched is not None else None
+    if isinstance(error, FileTooLarge):
         ctx.reply(wording.too_large(error.limit, _))
-    except FileUnavailable as error:
-        log.warning(
-            "file from %s chat %s not fetched: %s",
-            ctx.incoming.channel,
-            ctx.incoming.chat_id,
-            error.reason,
-        )
-        ctx.reply(wording.unavailable(_))
+        return None
+    log.warning(
+        "file from %s chat %s not fetched: %s",
+        ctx.incoming.channel,
+        ctx.incoming.chat_id,
+        error.reason if isinstance(error, FileUnavailable) else "nothing fetched",
+    )
+    ctx.reply(wording.unavailable(_))
     return None
 
 
@@ -150,10 +198,7 @@ async def _import(ctx: Context, upload: Upload) -> None:
         await uploads.release(ctx.session, upload=upload)
         ctx.reply(wording.no_files_here(_))
         return
-    file = IncomingFile(
-        file_id=upload.file_id, name=upload.name, size=upload.size, mime_type=None, kind="document"
-    )
-    content = await _fetch(ctx, file)
+    content = _fetched(ctx)
     if content is None:
         await uploads.release(ctx.session, upload=upload)
         return

@@ -41,19 +41,31 @@ _IDENTIFY: Any = (
 
 
 async def identify(
-    session: UnitOfWork, *, channel: str, chat_id: str, now: datetime
+    session: UnitOfWork,
+    *,
+    channel: str,
+    chat_id: str,
+    now: datetime,
+    reactivate: bool = True,
 ) -> Actor | None:
     """The person behind a chat, or None for a stranger.
 
     A person marked inactive because they had blocked the bot is active again as soon as
-    they write: writing proves the chat is open. (A revoked person has no chat left.)
+    they write: writing proves the chat is open. (A revoked person has no chat left.) With
+    `reactivate` false nothing is written: for a look that answers nothing.
     """
-    actors = await identify_many(session, chats=[(channel, chat_id)], now=now)
+    actors = await identify_many(
+        session, chats=[(channel, chat_id)], now=now, reactivate=reactivate
+    )
     return actors.get((channel, chat_id))
 
 
 async def identify_many(
-    session: UnitOfWork, *, chats: Iterable[tuple[str, str]], now: datetime
+    session: UnitOfWork,
+    *,
+    chats: Iterable[tuple[str, str]],
+    now: datetime,
+    reactivate: bool = True,
 ) -> dict[tuple[str, str], Actor]:
     """`identify` for several (channel, chat id) pairs in one round trip per channel;
     strangers are left out."""
@@ -74,7 +86,7 @@ async def identify_many(
                 agency_id=agency_id,
                 locale=locale,
             )
-            if not active:
+            if not active and reactivate:
                 await _reactivate(session, actor, channel=channel, now=now)
             actors[(channel, chat_id)] = actor
     return actors

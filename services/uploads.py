@@ -123,6 +123,14 @@ def file_name(file: IncomingFile) -> str:
     return (file.name or "").strip() or "ke-hoach.txt"
 
 
+async def find(session: UnitOfWork, *, channel: str, chat_id: str, token: str) -> Upload | None:
+    """The chat's upload with this token, if any (read only)."""
+    upload = (await session.exec(select(Upload).where(Upload.token == token))).first()
+    if upload is None or (upload.channel, upload.chat_id) != (channel, chat_id):
+        return None
+    return upload
+
+
 async def claim(
     session: UnitOfWork,
     *,

@@ -387,11 +387,15 @@ def _outcome(unit: _Unit, names: "_Names") -> RawTask | SkippedSentence | None:
         )
     lead = who.lead
     cooperating = who.cooperating if unit.own is None else Resolution()
-    if len(re.findall(r"[^\W\d_]{2,}", action)) < _FEWEST_WORDS or (
-        action.startswith("(") and action.endswith(")")
-    ):
-        return None  # "Đơn vị tính: %", "(Chi tiết tại Phụ lục gửi kèm theo)"
     dated = [time for time in unit.times if not time.recurring]
+    fragment = len(re.findall(r"[^\W\d_]{2,}", action)) < _FEWEST_WORDS or (
+        action.startswith("(") and action.endswith(")")
+    )
+    # "Đơn vị tính: %", "(Chi tiết tại Phụ lục gửi kèm theo)" under an agency's heading are no
+    # duties; but a sentence that names its own agency and a time is one, however short its
+    # action ("Giao Sở Tài chính rà soát, hoàn thành trong tháng 6/2026").
+    if fragment and not (dated and unit.own is not None and action):
+        return None
     if not dated:
         folded = _fold(unit.text)
         if unit.times or _RECURRING.search(folded):

@@ -21,7 +21,7 @@ from bot.outbox.limits import ChannelLimits
 from bot.settings import load_settings
 from domain.access import Role
 from handlers.conversation import Conversation
-from models.tables import Agency, Assignment, Invite, Outbox, Plan, Task, Upload
+from models.tables import Agency, Assignment, HandledUpdate, Invite, Outbox, Plan, Task, Upload
 from services import agencies as agency_service
 from services.unit_of_work import Sessions, transaction
 from tests.builders import NOW, World
@@ -245,6 +245,30 @@ async def test_a_coordinator_previews_a_plan_then_imports_it_once_and_invites_it
     assert f"https://t.me/{BOT_USERNAME}?start=" in first
     assert stored_invites == 116
     assert text(invited_again) == "Mã mời cho kế hoạch này đã được tạo rồi."
+
+
+async def test_the_store_takes_writes_while_a_plan_is_being_downloaded(
+    sessions: Sessions,
+) -> None:
+    # The file is fetched before the unit of work that answers it begins, so a slow download
+    # never holds the store's write lock (SQLite) while everyone else's replies wait.
+    async with desk(sessions) as tb:
+        tb.api.hold_downloads()
+        handled = tb.conversation.handled + 1
+        tb.api.push_update(tb.api.document_update(COORDINATOR, CONCLUSION, file_name="TB-512.txt"))
+        for _ in range(6000):
+            if tb.api.downloads:
+                break
+            await asyncio.sleep(0.01)
+        assert tb.api.downloads, "the plan was never downloaded"
+        async with transaction(sessions) as session:
+            session.add(HandledUpdate(source_id="another chat's reply", at=NOW))
+        written = await tb.count(
+            HandledUpdate, col(HandledUpdate.source_id) == "another chat's reply"
+        )
+        tb.api.release_downloads()
+        await tb._settle(handled)
+    assert written == 1
 
 
 async def test_not_importing_stores_nothing_and_the_import_button_then_says_so(

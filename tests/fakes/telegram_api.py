@@ -128,6 +128,8 @@ class FakeTelegramAPI:
         self._files: dict[str, _File] = {}
         # The file paths downloaded, in order.
         self.downloads: list[str] = []
+        # Set by hold_downloads(): file downloads wait for it (a slow network, under control).
+        self._downloads_open: asyncio.Event | None = None
         self._updates: list[dict[str, Any]] = []
         self._updates_changed = asyncio.Condition()
         self._confirmed = 0
@@ -211,6 +213,15 @@ class FakeTelegramAPI:
     def block(self, chat_id: str | int) -> None:
         """This chat blocked the bot: sending to it answers 403."""
         self._blocked.add(str(chat_id))
+
+    def hold_downloads(self) -> None:
+        """Hold every file download (after it is counted in `downloads`) until released."""
+        self._downloads_open = asyncio.Event()
+
+    def release_downloads(self) -> None:
+        """Let the held downloads (and later ones) through."""
+        if self._downloads_open is not None:
+            self._downloads_open.set()
 
     def slow_down(self, seconds: float, *, methods: Iterable[str] | None = None) -> None:
         """Wait this long before answering (all methods, or only these)."""
@@ -550,6 +561,8 @@ class FakeTelegramAPI:
         if found is None or found.content is None:
             return _error(404, "Not Found")
         self.downloads.append(path)
+        if self._downloads_open is not None:
+            await self._downloads_open.wait()
         return web.Response(body=found.content, content_type="application/octet-stream")
 
     async def _api_answerCallbackQuery(self, _params: dict[str, Any], _files: Any) -> bool:

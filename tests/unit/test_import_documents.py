@@ -638,6 +638,27 @@ def test_a_deadline_sentence_of_its_own_dates_the_duty_before_it(
     assert not task.title.startswith(("Thời hạn", "Hoàn thành"))
 
 
+def test_a_short_duty_that_names_its_agency_and_a_time_is_a_task_not_dropped(
+    registry: AgencyRegistry, tmp_path: Path
+) -> None:
+    source = tmp_path / "tb-12.txt"
+    source.write_text(
+        "ỦY BAN NHÂN DÂN THÀNH PHỐ HẢI PHÒNG\nSố: 12/TB-UBND\n"
+        "Hải Phòng, ngày 10 tháng 11 năm 2025\nTHÔNG BÁO\nKết luận của Chủ tịch UBND thành phố\n"
+        "1. Giao Sở Tài chính rà soát, hoàn thành trong tháng 6/2026.\n"
+        "2. Đơn vị tính: %\n",
+        encoding="utf-8",
+    )
+    plan = import_file(source, registry=registry)
+    task = plan.task("1")
+    assert (task.title, task.lead_codes, task.due.due_date) == (
+        "Rà soát",
+        (_code(registry, "STC"),),
+        date(2026, 6, 30),
+    )
+    assert plan.duties_found == 1
+
+
 def test_an_unnamed_lead_assigns_nobody_and_is_reported_once(
     plans: dict[Path, PlanDraft], registry: AgencyRegistry
 ) -> None:

@@ -151,6 +151,17 @@ def test_000_open_ended_rows_keep_and_the_following_years(plans: dict[str, PlanD
     assert plans["000"].task("I.12").due.original == "Quý IV /2023 và các năm tiếp theo"
 
 
+def test_a_catch_all_group_with_nobody_in_it_is_never_assigned(
+    plans: dict[str, PlanDraft], registry: AgencyRegistry
+) -> None:
+    # I.12's lead cell names "Nhà đầu tư": investors are nobody the bot can register.
+    task = plans["000"].task("I.12")
+    assert "GRP-NHADAUTU" in task.lead_named
+    assert "GRP-NHADAUTU" not in task.lead_codes and "SXD" in task.lead_codes
+    assert registry.names_nobody("GRP-NHADAUTU") and registry.names_nobody("GRP-LIENQUAN")
+    assert not registry.names_nobody("GRP-CHUDAUTU") and not registry.names_nobody("SXD")
+
+
 def test_000_generic_leads_expand_and_are_flagged(
     plans: dict[str, PlanDraft], registry: AgencyRegistry
 ) -> None:
