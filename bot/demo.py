@@ -1,13 +1,14 @@
 """The demo: the real bot on a throw-away SQLite store, with a clock the user moves.
 
-`prepare` loads the shipped agency registry and the seed plans of the demo's year (through
-the real importer and `save_plan`) and registers three demo people by invite, each bound to a
-console chat; every step is idempotent, so a second run updates in place and duplicates
-nothing. `Demo.converse` then runs the console chat (`ConsoleChat`) as one of them. What
-belongs to the demo alone: the clock (`/tick` moves it into the next send window and runs
-the sweep and the escalation there), the persona (`/as`; what the bot sends the others waits
-in their inbox), and echoing piped input so a transcript reads as a chat. The demo's data
-directory sits next to its store, so /summary's chart and spreadsheet land there."""
+`prepare` loads the shipped agency registry and the seed plans of the demo's year with their
+indicators (through the real importer, `save_plan` and `save_indicators`) and registers three
+demo people by invite, each bound to a console chat; every step is idempotent, so a second
+run updates in place and duplicates nothing. `Demo.converse` then runs the console chat
+(`ConsoleChat`) as one of them. What belongs to the demo alone: the clock (`/tick` moves it
+into the next send window and runs the sweep and the escalation there), the persona (`/as`;
+what the bot sends the others waits in their inbox), and echoing piped input so a transcript
+reads as a chat. The demo's data directory sits next to its store, so /summary's chart and
+spreadsheet land there."""
 
 import itertools
 import re
@@ -25,7 +26,6 @@ from bot.bootstrap import App, Service, reminder_settings
 from bot.channels.console import CHANNEL, ConsoleChat, ConsoleSender, LineSource
 from bot.outbox.dispatcher import OutboxDispatcher
 from domain.access import Role
-from domain.importers import import_file
 from domain.text import fold
 from locales import N_, gettext_for
 from scheduler.jobs import run_escalation, run_sweep
@@ -33,6 +33,8 @@ from services import agencies as agency_service
 from services import people as people_service
 from services import registration
 from services.access import identify
+from services.indicators.importing import read_plan_file
+from services.indicators.store import save_indicators
 from services.plans import save_plan
 from services.unit_of_work import UnitOfWork, transaction
 from views.commands import parse_command
@@ -147,6 +149,7 @@ class Prepared:
     plans: tuple[str, ...]
     tasks: int
     people: Mapping[str, int]
+    indicators: int
     # The store was used by an earlier run: what it sent then is not sent again.
     returning: bool
 
@@ -170,17 +173,19 @@ async def prepare(app: App, *, now: datetime, locale: str) -> Prepared:
     year = today.year
     returning = False
     refs: list[str] = []
-    tasks = 0
+    tasks = indicators = 0
     with seed_documents() as paths:
         for path in paths:
-            draft = import_file(path, registry=registry, today=today)
+            draft, found = read_plan_file(path, registry=registry, today=today)
             # A plan of another year would be a year of backlog (or not started yet).
             if draft.plan_year not in (None, year):
                 continue
             async with transaction(app.sessions) as session:
-                await save_plan(session, draft=draft, now=now, actor="demo")
+                saved = await save_plan(session, draft=draft, now=now, actor="demo")
+                await save_indicators(session, plan=saved.plan, found=found, now=now, actor="demo")
             refs.append(draft.ref or draft.source_file)
             tasks += len(draft.tasks)
+            indicators += len(found.indicators)
     people: dict[str, int] = {}
     async with transaction(app.sessions) as session:
         for persona in PERSONAS:
@@ -199,6 +204,7 @@ async def prepare(app: App, *, now: datetime, locale: str) -> Prepared:
         plans=tuple(refs),
         tasks=tasks,
         people=people,
+        indicators=indicators,
         returning=returning,
     )
 

@@ -1,10 +1,13 @@
 """Who may see, update and manage what: the role matrix every service enforces.
 
-An officer sees and updates only their own agency's assignments; a coordinator (and an
-admin) sees and updates everything and manages people; a leader reads everything and
-changes nothing. Handlers render; these checks decide, so no channel can skip them.
+An officer sees and updates only their own agency's assignments, and reports the figures of
+the indicators their agency owns; a coordinator (and an admin) sees and updates everything,
+enters figures on an owner's behalf, asks owners to explain a figure and manages people; a
+leader reads everything and changes nothing. Handlers render; these checks decide, so no
+channel can skip them.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -104,6 +107,25 @@ def require_update(actor: Actor, *, agency_id: int) -> None:
     """Raise AccessDenied unless the actor may change this agency's work."""
     if not can_update(actor, agency_id=agency_id):
         raise AccessDenied("update")
+
+
+def can_report(actor: Actor, *, owners: Collection[int]) -> bool:
+    """Whether the actor may report a figure of an indicator owned by these agencies."""
+    return any(can_update(actor, agency_id=owner) for owner in owners) or (
+        actor.role in (Role.COORDINATOR, Role.ADMIN)
+    )
+
+
+def require_report(actor: Actor, *, owners: Collection[int]) -> None:
+    """Raise AccessDenied unless the actor may report this indicator's figures."""
+    if not can_report(actor, owners=owners):
+        raise AccessDenied("report")
+
+
+def require_chase(actor: Actor) -> None:
+    """Raise AccessDenied unless the actor may ask owners to explain a figure."""
+    if actor.role not in (Role.COORDINATOR, Role.ADMIN):
+        raise AccessDenied("chase")
 
 
 def require_manage(actor: Actor) -> None:

@@ -19,7 +19,7 @@ from domain.binding import (
 from domain.replies import MAX_REASON_LENGTH, ParsedReply, ReplyAction, parse_delay, parse_reply
 from domain.targets import Target
 from domain.text import clean
-from handlers import lists
+from handlers import indicators, lists
 from handlers.context import Context
 from services import chat_context, queries
 from services import status as status_service
@@ -54,7 +54,10 @@ def _items_as_targets(items: tuple[ReminderItem, ...]) -> dict[int, Target]:
 
 
 async def on_text(ctx: Context, text: str) -> None:
-    """A free-text message from a registered person."""
+    """A free-text message from a registered person (figures for indicators go to
+    handlers.indicators)."""
+    if await indicators.on_text(ctx, text):
+        return
     question = await _pending(ctx)
     outcome = Outcome()
     bare = _BARE_NUMBER.match(text.strip())
@@ -340,6 +343,9 @@ async def on_button(ctx: Context) -> None:
     """A status or navigation button pressed by a registered person."""
     _ = ctx._
     data = ctx.incoming.button
+    if (explain := button_data.decode_explain(data)) is not None:
+        await indicators.on_explain(ctx, explain)
+        return
     press = decode(data)
     if press is None:
         nav = button_data.decode_nav(data)
@@ -450,6 +456,8 @@ async def by_handles(ctx: Context, args: str, action: ReplyAction) -> None:
 async def undo(ctx: Context, args: str) -> None:
     """/undo: take back the last reply, within 10 minutes."""
     _ = ctx._
+    if await indicators.undo(ctx):
+        return
     result = await status_service.undo_last(ctx.session, actor=_actor(ctx), now=ctx.now)
     if result.outcome is UndoOutcome.NOTHING:
         ctx.reply(_("Không có cập nhật nào để hoàn tác."))

@@ -67,6 +67,8 @@ class OutboxKind(StrEnum):
     DELIVERY_NOTICE = "delivery-notice"
     MENU = "menu"
     SUMMARY = "summary"
+    # A coordinator's "yêu cầu giải trình" to an indicator's owners; the reply explains.
+    INDICATOR_REQUEST = "indicator-request"
 
 
 class UploadState(StrEnum):

@@ -6,6 +6,7 @@ database type migration.
 """
 
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,6 +36,26 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class DecimalText(sa.types.TypeDecorator[Decimal]):
+    """An exact decimal stored as its text ("116442.134"): the same on SQLite, which has no
+    decimal type, as on PostgreSQL; figures are never summed in SQL."""
+
+    impl = sa.String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return format(Decimal(value), "f")
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+
+def _decimal(*, nullable: bool = True) -> Any:
+    return Field(default=None, sa_type=DecimalText, nullable=nullable)
 
 
 def _when(*, nullable: bool = False, index: bool = False) -> Any:
@@ -119,6 +140,11 @@ class Plan(SQLModel, table=True):
     source_file: str | None = Field(default=None, max_length=300)
     plan_year: int | None = None
     reminder_policy: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    # How the plan's indicators are collected (None: the defaults of
+    # domain.indicators.checkpoints: quarterly, by the 20th, 5 % margin for "gần đạt").
+    indicator_cadence: str | None = Field(default=None, max_length=20)
+    indicator_report_day: int | None = None
+    indicator_margin: Decimal | None = _decimal()
     created_at: datetime = _when()
     updated_at: datetime = _when()
 
@@ -374,3 +400,100 @@ class SummarySnapshot(SQLModel, table=True):
     scope: str = Field(max_length=200, default="all")
     figures: dict[str, Any] = _json({})
     created_at: datetime = _when()
+
+
+class Indicator(SQLModel, table=True):
+    """One indicator (chỉ tiêu) of a plan, as its table states it; `key` ("PL1.12") stays the
+    same across re-imports, so values keep pointing at it. The target is kept as written and
+    as read (comparison and bounds, in the indicator's unit)."""
+
+    __table_args__ = (sa.UniqueConstraint("plan_id", "key", name="uq_indicator_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    key: str = Field(max_length=60)
+    table_prefix: str = Field(max_length=20, default="")
+    # The title of its table ("PHỤ LỤC 1. CHỈ TIÊU CHỦ YẾU …"), for reports in its layout.
+    table_title: str = Field(sa_type=sa.Text, default="")
+    group_name: str = Field(sa_type=sa.Text, default="")
+    number: str = Field(max_length=20, default="")
+    parent_key: str | None = Field(default=None, max_length=60)
+    position: int = 0
+    name: str = Field(sa_type=sa.Text)
+    year: int | None = None
+    source_file: str | None = Field(default=None, max_length=300)
+    unit_text: str = Field(max_length=120, default="")
+    unit_base: str = Field(max_length=120, default="")
+    unit_scale: Decimal = Field(default=Decimal(1), sa_type=DecimalText, nullable=False)
+    target_text: str = Field(sa_type=sa.Text, default="")
+    comparison: str | None = Field(default=None, max_length=20)
+    target_low: Decimal | None = _decimal()
+    target_high: Decimal | None = _decimal()
+    target_reference: str | None = Field(default=None, max_length=200)
+    direction: str = Field(max_length=10, default="higher")
+    direction_inferred: bool = False
+    accumulation: str = Field(max_length=12, default="level")
+    accumulation_inferred: bool = False
+    # None: the plan's cadence.
+    cadence: str | None = Field(default=None, max_length=20)
+    is_heading: bool = False
+    owner_text: str = Field(sa_type=sa.Text, default="")
+    unresolved_owners: list[str] = _json([])
+    notes: list[str] = _json([])
+    removed_at: datetime | None = _when(nullable=True)
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class IndicatorOwner(SQLModel, table=True):
+    """An agency that monitors and reports an indicator; position 0 is the lead."""
+
+    __table_args__ = (sa.UniqueConstraint("indicator_id", "agency_id", name="uq_indicator_owner"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    indicator_id: int = Field(foreign_key="indicator.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    position: int = 0
+    inherited: bool = False
+
+
+class IndicatorCheckpointTarget(SQLModel, table=True):
+    """A target the plan sets for one checkpoint (PHỤ LỤC 2's Quý I, 6 tháng, 9 tháng)."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("indicator_id", "months", name="uq_indicator_checkpoint"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    indicator_id: int = Field(foreign_key="indicator.id", index=True)
+    months: int
+    target_text: str = Field(sa_type=sa.Text, default="")
+    comparison: str | None = Field(default=None, max_length=20)
+    low: Decimal | None = _decimal()
+    high: Decimal | None = _decimal()
+
+
+class IndicatorValue(SQLModel, table=True):
+    """Append-only history of every figure reported for an indicator at a checkpoint
+    ("2023-06M"): the newest row not undone is the current one. A coordinator's entry for an
+    owner is marked `on_behalf`; an explanation (giải trình) is a new row with the figure
+    repeated and `explanation` set."""
+
+    __table_args__ = (sa.Index("ix_indicatorvalue_checkpoint", "indicator_id", "checkpoint_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    indicator_id: int = Field(foreign_key="indicator.id")
+    checkpoint_key: str = Field(max_length=12)
+    kind: str = Field(max_length=20)
+    value: Decimal | None = _decimal()
+    estimate: bool = False
+    written: str = Field(sa_type=sa.Text, default="")
+    note: str | None = Field(default=None, sa_type=sa.Text)
+    explanation: str | None = Field(default=None, sa_type=sa.Text)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    reported_by_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    on_behalf: bool = False
+    channel: str = Field(max_length=20, default="")
+    reported_at: datetime = _when()
+    source_message_id: str | None = Field(default=None, max_length=120, unique=True)
+    undone: bool = False

@@ -16,7 +16,7 @@ from models.enums import OutboxKind
 from models.tables import Outbox
 from services.registration import chat_state, existing_chat_state
 from services.unit_of_work import ReadAhead, UnitOfWork
-from views.messages import ReminderItem, reminder_items
+from views.messages import IndicatorItem, ReminderItem, indicator_items, reminder_items
 
 # A question left unanswered this long is forgotten rather than applied to a stale context.
 PENDING_TTL = timedelta(hours=24)
@@ -104,6 +104,50 @@ async def latest_reminder_items(
         await session.exec(_LATEST_REMINDER, params={"channel": channel, "chat_id": chat_id})
     ).first()
     return _items(payload)
+
+
+_LATEST_ASKING = (
+    select(Outbox.payload)
+    .where(
+        col(Outbox.channel) == sa.bindparam("channel"),
+        col(Outbox.chat_id) == sa.bindparam("chat_id"),
+        col(Outbox.kind).in_([OutboxKind.REMINDER, OutboxKind.INDICATOR_REQUEST]),
+    )
+    .order_by(col(Outbox.id).desc())
+    .limit(1)
+)
+_REPLIED_ONE = (
+    select(Outbox.payload)
+    .where(
+        col(Outbox.channel) == sa.bindparam("channel"),
+        col(Outbox.chat_id) == sa.bindparam("chat_id"),
+        col(Outbox.provider_message_id) == sa.bindparam("message_id"),
+    )
+    .order_by(col(Outbox.id).desc())
+    .limit(1)
+)
+
+
+async def asking_message(
+    session: UnitOfWork, *, channel: str, chat_id: str, provider_message_id: str | None
+) -> tuple[tuple[ReminderItem, ...], tuple[IndicatorItem, ...]]:
+    """The numbered tasks and indicators of the message a reply answers: the one replied
+    to, else the chat's newest reminder or request for an explanation."""
+    payload = None
+    if provider_message_id:
+        payload = (
+            await session.exec(
+                _REPLIED_ONE,
+                params={"channel": channel, "chat_id": chat_id, "message_id": provider_message_id},
+            )
+        ).first()
+    if payload is None:
+        payload = (
+            await session.exec(_LATEST_ASKING, params={"channel": channel, "chat_id": chat_id})
+        ).first()
+    if payload is None:
+        return (), ()
+    return reminder_items(payload), indicator_items(payload)
 
 
 async def pending(

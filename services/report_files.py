@@ -33,6 +33,12 @@ from domain.summary import (
     short_agency_name,
 )
 from locales import N_, gettext_for, normalise_locale
+from services.indicators.files import (
+    IndicatorSummary,
+    append_indicator_sheets,
+    indicator_stem,
+    write_indicator_chart,
+)
 from views.text import STATUS_LABELS, short_date, status_label
 
 if TYPE_CHECKING:
@@ -121,31 +127,64 @@ def load_writers() -> None:
 
 @dataclass(frozen=True)
 class ReportFiles:
-    """Where a summary's chart and spreadsheet were written."""
+    """Where a summary's chart and spreadsheet were written, and its indicators' chart."""
 
     chart: Path
     spreadsheet: Path
+    indicator_chart: Path | None = None
 
 
 async def write_report_files(
-    summary: WeeklySummary, *, out_dir: Path, stem: str, locale: str
+    summary: WeeklySummary,
+    *,
+    out_dir: Path,
+    stem: str,
+    locale: str,
+    indicators: IndicatorSummary | None = None,
 ) -> ReportFiles:
-    """Write `<stem>.png` and `<stem>.xlsx` into `out_dir` (off the event loop)."""
+    """Write `<stem>.png` and `<stem>.xlsx` into `out_dir` (off the event loop); with
+    indicators, their chart `<stem>-indicators.png` and their sheets in the workbook."""
     return await asyncio.to_thread(
-        write_report_files_now, summary, out_dir=out_dir, stem=stem, locale=locale
+        write_report_files_now,
+        summary,
+        out_dir=out_dir,
+        stem=stem,
+        locale=locale,
+        indicators=indicators,
     )
 
 
 def write_report_files_now(
-    summary: WeeklySummary, *, out_dir: Path, stem: str, locale: str
+    summary: WeeklySummary,
+    *,
+    out_dir: Path,
+    stem: str,
+    locale: str,
+    indicators: IndicatorSummary | None = None,
 ) -> ReportFiles:
-    """Write both files in this thread; the async version runs this in a worker thread."""
+    """Write the files in this thread; the async version runs this in a worker thread."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    files = ReportFiles(chart=out_dir / f"{stem}.png", spreadsheet=out_dir / f"{stem}.xlsx")
-    _atomic_write(files.chart, lambda path: write_chart(summary, path=path, locale=locale))
-    _atomic_write(
-        files.spreadsheet, lambda path: write_spreadsheet(summary, path=path, locale=locale)
+    files = ReportFiles(
+        chart=out_dir / f"{stem}.png",
+        spreadsheet=out_dir / f"{stem}.xlsx",
+        indicator_chart=out_dir / f"{indicator_stem(stem)}.png" if indicators else None,
     )
+    _atomic_write(files.chart, lambda path: write_chart(summary, path=path, locale=locale))
+
+    def sheets(workbook: Any) -> None:
+        if indicators is not None:
+            append_indicator_sheets(workbook, indicators.report, locale=locale)
+
+    _atomic_write(
+        files.spreadsheet,
+        lambda path: write_spreadsheet(summary, path=path, locale=locale, extra=sheets),
+    )
+    if indicators is not None and files.indicator_chart is not None:
+        overview = indicators.overview
+        _atomic_write(
+            files.indicator_chart,
+            lambda path: write_indicator_chart(overview, path=path, locale=locale),
+        )
     return files
 
 
@@ -255,8 +294,15 @@ def _week_number(summary: WeeklySummary) -> str:
     return f"{week}/{year}"
 
 
-def write_spreadsheet(summary: WeeklySummary, *, path: Path, locale: str) -> None:
-    """Every item in scope on the sheet "Tổng hợp", and the per-agency figures on a second."""
+def write_spreadsheet(
+    summary: WeeklySummary,
+    *,
+    path: Path,
+    locale: str,
+    extra: Callable[[Any], None] | None = None,
+) -> None:
+    """Every item in scope on the sheet "Tổng hợp", the per-agency figures on a second, and
+    whatever sheets `extra` adds to the workbook (the indicators')."""
     from openpyxl import Workbook
 
     _ = gettext_for(locale)
@@ -287,6 +333,8 @@ def write_spreadsheet(summary: WeeklySummary, *, path: Path, locale: str) -> Non
             ]
         )
     _finish_sheet(agencies, columns=len(_AGENCY_COLUMNS), rows=len(summary.agencies))
+    if extra is not None:
+        extra(workbook)
     workbook.save(path)
 
 

@@ -52,9 +52,12 @@ from models.tables import (
     Task,
 )
 from services.file_links import FileLinks
+from services.indicators.files import IndicatorSummary, summary_checkpoint
+from services.indicators.report import indicator_overview, indicator_report
 from services.outbox import enqueue_for_person
 from services.report_files import ReportFiles, write_report_files
 from services.unit_of_work import Sessions, UnitOfWork, transaction
+from views.indicator_lists import summary_section
 from views.messages import Attachment, Outgoing
 from views.summary import render_summary_text, summary_attachments, summary_refused
 
@@ -355,8 +358,39 @@ def report_attachments(
         return links.url(path.name, now=now) if links else None
 
     return summary_attachments(
-        chart=files.chart, spreadsheet=files.spreadsheet, locale=locale, url=url
+        chart=files.chart,
+        spreadsheet=files.spreadsheet,
+        locale=locale,
+        url=url,
+        indicator_chart=files.indicator_chart,
     )
+
+
+async def summary_indicators(
+    session: UnitOfWork, *, scope: SummaryScope, as_of: datetime, config: ReportConfig
+) -> IndicatorSummary | None:
+    """The indicators of a summary's scope at their current checkpoints (None: none)."""
+    today = as_of.astimezone(config.tz).date()
+    overview = await indicator_overview(
+        session,
+        plan_ids=scope.plan_ids,
+        agency_codes=scope.agency_codes,
+        today=today,
+        calendar=config.calendar,
+    )
+    at = summary_checkpoint(overview)
+    if at is None:
+        return None
+    report = await indicator_report(
+        session,
+        year=at[0],
+        months=at[1],
+        plan_ids=scope.plan_ids,
+        agency_codes=scope.agency_codes,
+        today=today,
+        calendar=config.calendar,
+    )
+    return IndicatorSummary(overview, report)
 
 
 async def _summary_outgoing(
@@ -367,15 +401,22 @@ async def _summary_outgoing(
     out_dir: Path,
     config: ReportConfig,
     now: datetime,
+    indicators: IndicatorSummary | None = None,
 ) -> Outgoing:
     files = await write_report_files(
         summary,
         out_dir=out_dir,
         stem=report_stem(summary, kind=kind, locale=locale),
         locale=locale,
+        indicators=indicators,
+    )
+    extra = (
+        summary_section(indicators.overview, locale=locale, _=gettext_for(locale))
+        if indicators
+        else []
     )
     return Outgoing(
-        text=render_summary_text(summary, locale=locale),
+        text=render_summary_text(summary, locale=locale, extra=extra),
         attachments=report_attachments(files, locale=locale, links=config.links, now=now),
     )
 
@@ -399,8 +440,15 @@ async def summary_message(
         return Outgoing(text=summary_refused(gettext_for(person.locale)))
     config = config or ReportConfig()
     summary = await build_weekly_summary(session, as_of=now, scope=scope, config=config)
+    indicators = await summary_indicators(session, scope=summary.scope, as_of=now, config=config)
     return await _summary_outgoing(
-        summary, kind="now", locale=person.locale, out_dir=out_dir, config=config, now=now
+        summary,
+        kind="now",
+        locale=person.locale,
+        out_dir=out_dir,
+        config=config,
+        now=now,
+        indicators=indicators,
     )
 
 
@@ -450,6 +498,9 @@ async def send_weekly_summaries(
     config = config or ReportConfig()
     async with sessions() as session:
         summary = await build_weekly_summary(session, as_of=now, config=config)
+        indicators = await summary_indicators(
+            session, scope=summary.scope, as_of=now, config=config
+        )
         target = weekly_target(summary)
         already = select(ReminderLedger.recipient_id).where(
             ReminderLedger.target == target, ReminderLedger.kind == LEDGER_KIND
@@ -474,7 +525,13 @@ async def send_weekly_summaries(
         locale = normalise_locale(person.locale)
         if locale not in messages:
             messages[locale] = await _summary_outgoing(
-                summary, kind="weekly", locale=locale, out_dir=out_dir, config=config, now=now
+                summary,
+                kind="weekly",
+                locale=locale,
+                out_dir=out_dir,
+                config=config,
+                now=now,
+                indicators=indicators,
             )
         try:
             async with transaction(sessions) as session:

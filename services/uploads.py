@@ -16,11 +16,12 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from domain.access import Actor, require_import
-from domain.importers import import_bytes
+from domain.importers import import_bytes, indicators_from_bytes
 from domain.plans import PlanDraft
 from models.enums import UploadState
 from models.tables import Agency, Plan, Upload
 from services.agencies import registry_from_store
+from services.indicators.store import save_indicators
 from services.invites import PlanInvites, invite_plan_leads, unstaffed_leads
 from services.plans import SaveResult, plan_key, save_plan
 from services.unit_of_work import UnitOfWork
@@ -200,9 +201,11 @@ async def import_upload(
     require_import(actor)
     registry = await registry_from_store(session)
     draft = import_bytes(content, name=upload.name, registry=registry, today=today)
-    result = await save_plan(
-        session, draft=draft, now=now, actor=f"{upload.channel}:{actor.person_id}"
-    )
+    who = f"{upload.channel}:{actor.person_id}"
+    result = await save_plan(session, draft=draft, now=now, actor=who)
+    # The plan's indicator tables too, as `dondoc import` stores them.
+    found = indicators_from_bytes(content, name=upload.name, registry=registry)
+    await save_indicators(session, plan=result.plan, found=found, now=now, actor=who)
     upload.plan_key = plan_key(draft)
     session.add(upload)
     await session.flush()

@@ -20,6 +20,8 @@ from bot.bootstrap import build
 from bot.settings import Settings
 from domain.access import Role
 from domain.calendar import WorkCalendar
+from domain.indicators.quantities import parse_unit
+from domain.indicators.targets import parse_target
 from domain.reminders import OfficeHours
 from domain.status import Status
 from locales import gettext_for
@@ -28,6 +30,8 @@ from models.tables import (
     Agency,
     Assignment,
     ChatIdentity,
+    Indicator,
+    IndicatorOwner,
     Occurrence,
     Outbox,
     Person,
@@ -441,6 +445,56 @@ class StoreWorld:
                 )
             )
         return handle
+
+    async def indicator(
+        self,
+        plan_id: int,
+        key: str,
+        *,
+        owners: tuple[str, ...] = ("STTTT",),
+        name: str = "Thu hút khách du lịch",
+        unit: str = "1.000 lượt",
+        target: str = "7.300",
+        accumulation: str = "cumulative",
+        direction: str = "higher",
+        year: int = 2023,
+        position: int = 0,
+        cadence: str | None = None,
+    ) -> int:
+        """An indicator owned by `owners` (the first leads), its target read as the importer
+        reads it; returns its id."""
+        parsed_unit = parse_unit(unit)
+        parsed = parse_target(target)
+        indicator_id = await self.add(
+            Indicator(
+                plan_id=plan_id,
+                key=key,
+                table_prefix=key.split(".")[0],
+                number=key.rsplit(".", 1)[-1],
+                position=position,
+                name=name,
+                year=year,
+                unit_text=unit,
+                unit_base=parsed_unit.base,
+                unit_scale=parsed_unit.scale,
+                target_text=target,
+                comparison=parsed.comparison.value if parsed.comparison else None,
+                target_low=parsed.low,
+                target_high=parsed.high,
+                accumulation=accumulation,
+                direction=direction,
+                cadence=cadence,
+                created_at=EPOCH,
+                updated_at=EPOCH,
+            )
+        )
+        for index, code in enumerate(owners):
+            await self.add(
+                IndicatorOwner(
+                    indicator_id=indicator_id, agency_id=await self.agency(code), position=index
+                )
+            )
+        return indicator_id
 
     async def person(
         self,

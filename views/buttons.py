@@ -4,8 +4,9 @@ Status buttons under a reminder item: "s|<action>|<assignment id>|<occurrence id
 empty>|<value or empty>", e.g. "s|d|57||" (done), "s|p|57||50" (50%), "s|z|57|3|7" (snooze
 occurrence 3 for 7 days). Navigation buttons: "n|o|<page>|<scope token or empty>" (a page of
 /overdue) and "n|w|<option>" (an answer to "which task?"). Upload buttons under a plan file's
-preview: "u|<action>|<token>" (i: import it, c: do not, v: invite its leads' officers). Always
-well under Telegram's 64 bytes.
+preview: "u|<action>|<token>" (i: import it, c: do not, v: invite its leads' officers). A
+request for an explanation of an indicator's figure at a checkpoint: "x|<indicator id>|
+<checkpoint key>" ("x|57|2023-06M"). Always well under Telegram's 64 bytes.
 """
 
 from dataclasses import dataclass
@@ -140,3 +141,34 @@ def decode_upload(data: str | None) -> UploadPress | None:
         return UploadPress(UploadAction(parts[1]), token)
     except ValueError:
         return None
+
+
+_EXPLAIN = "x"
+
+
+@dataclass(frozen=True)
+class ExplainPress:
+    """A decoded "yêu cầu giải trình" button."""
+
+    indicator_id: int
+    checkpoint: str
+
+
+def explain_request(indicator_id: int, checkpoint: str) -> str:
+    """Data of a button that asks an indicator's owners why its figure is short or missing."""
+    return _SEP.join([_EXPLAIN, str(indicator_id), checkpoint])
+
+
+def decode_explain(data: str | None) -> ExplainPress | None:
+    """Read an explanation-request button; None for anything else (never raises)."""
+    if not data:
+        return None
+    parts = data.split(_SEP)
+    if len(parts) != 3 or parts[0] != _EXPLAIN or not parts[1].isdigit() or len(parts[1]) > 12:
+        return None
+    year, dash, months = parts[2].partition("-")
+    if not (dash and year.isdigit() and len(year) == 4 and months[:-1].isdigit()):
+        return None
+    if not months.endswith("M") or not 1 <= int(months[:-1]) <= 12:
+        return None
+    return ExplainPress(int(parts[1]), parts[2])

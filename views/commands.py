@@ -74,6 +74,16 @@ CATALOGUE: tuple[CommandSpec, ...] = (
         help=N_("/quahan — việc quá hạn"),
     ),
     CommandSpec(
+        "indicators",
+        "chitieu",
+        ("ct", "chitieuso"),
+        description=N_("Chỉ tiêu và số liệu"),
+        help=N_(
+            "/chitieu — chỉ tiêu và số liệu kỳ này; /chitieu PL3.7 — lịch sử một chỉ tiêu; "
+            "/chitieu PL3.7 3.700 — báo số liệu"
+        ),
+    ),
+    CommandSpec(
         "undo",
         "hoantac",
         description=N_("Hoàn tác cập nhật vừa gửi"),
@@ -177,6 +187,9 @@ _STRANGER_HELP = N_(
     "mời mà điều phối viên đã cấp cho bạn."
 )
 _SCOPED_OVERDUE = N_("/quahan STTTT hoặc /quahan 40/KH-UBND — lọc theo cơ quan hoặc kế hoạch")
+_SCOPED_INDICATORS = N_(
+    "/chitieu STTTT, /chitieu PL3 — lọc chỉ tiêu; /chitieu PL1.12 3,4 — nhập số liệu thay cơ quan"
+)
 
 
 def help_text(role: Role | None, _: Translate) -> str:
@@ -187,4 +200,5 @@ def help_text(role: Role | None, _: Translate) -> str:
     lines.extend(_(spec.help) for spec in CATALOGUE if spec.help and role in spec.roles)
     if role in READERS:
         lines.append(_(_SCOPED_OVERDUE))
+        lines.append(_(_SCOPED_INDICATORS))
     return "\n".join(lines)

@@ -92,6 +92,34 @@ class ReminderItem:
         return Target(self.assignment_id, self.occurrence_id)
 
 
+@dataclass(frozen=True)
+class IndicatorItem:
+    """One numbered indicator of a reminder or request: the figure a reply such as "4. 7,5"
+    gives goes to this indicator at this checkpoint ("2023-06M"). `explain`: the message asks
+    why the figure is short or missing (yêu cầu giải trình), and a reply explains."""
+
+    number: int
+    indicator_id: int
+    checkpoint: str
+    explain: bool = False
+    # Who asked for the explanation, told when it comes.
+    requested_by: int | None = None
+
+
+def indicator_items(payload: Mapping[str, Any]) -> tuple[IndicatorItem, ...]:
+    """The numbered indicators of a message's outbox JSON."""
+    return tuple(
+        IndicatorItem(
+            number=item["number"],
+            indicator_id=item["indicator"],
+            checkpoint=item["checkpoint"],
+            explain=bool(item.get("explain")),
+            requested_by=item.get("requested_by"),
+        )
+        for item in payload.get("indicators", [])
+    )
+
+
 def reminder_items(payload: Mapping[str, Any]) -> tuple[ReminderItem, ...]:
     """The numbered items of a message's outbox JSON, without rebuilding the whole message."""
     return tuple(
@@ -121,6 +149,7 @@ class Outgoing:
     buttons: tuple[tuple[Button, ...], ...] = ()
     attachments: tuple[Attachment, ...] = ()
     items: tuple[ReminderItem, ...] = ()
+    indicators: tuple[IndicatorItem, ...] = ()
     reply_hint: str | None = None
     reply_to_message_id: str | None = None
     edit_message_id: str | None = None
@@ -139,6 +168,22 @@ class Outgoing:
                 {"number": i.number, "assignment": i.assignment_id, "occurrence": i.occurrence_id}
                 for i in self.items
             ],
+            **(
+                {
+                    "indicators": [
+                        {
+                            "number": i.number,
+                            "indicator": i.indicator_id,
+                            "checkpoint": i.checkpoint,
+                            **({"explain": True} if i.explain else {}),
+                            **({"requested_by": i.requested_by} if i.requested_by else {}),
+                        }
+                        for i in self.indicators
+                    ]
+                }
+                if self.indicators
+                else {}
+            ),
             "reply_hint": self.reply_hint,
             "reply_to": self.reply_to_message_id,
             "edit": self.edit_message_id,
@@ -177,6 +222,7 @@ class Outgoing:
                 for a in payload.get("attachments", [])
             ),
             items=reminder_items(payload),
+            indicators=indicator_items(payload),
             reply_hint=payload.get("reply_hint"),
             reply_to_message_id=payload.get("reply_to"),
             edit_message_id=payload.get("edit"),

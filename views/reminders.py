@@ -10,16 +10,26 @@ from datetime import date
 from functools import lru_cache
 from typing import TypeVar
 
+from domain.indicators.collection import indicator_of
 from domain.reminders import Escalation, EscalationReason, Notice, OfficeHours, Reason, Reminder
 from domain.status import Status
 from locales import Translate, gettext_for
+from views.indicators import (
+    IndicatorInfo,
+    escalation_line,
+    explain_button,
+    reminder_hint,
+    reminder_section,
+)
 from views.keyboards import status_buttons
-from views.messages import Outgoing, ReminderItem
+from views.messages import IndicatorItem, Outgoing, ReminderItem
 from views.text import day, render_item_line, shorten, status_phrase
 
 # Telegram allows 4096 characters a message; 15 items of about 200 stay well inside, and
 # 15 rows of 4 buttons inside its keyboard limits.
 MAX_ITEMS_PER_MESSAGE = 15
+# Indicators are one line each and have no buttons: a source owner's twenty fit one message.
+MAX_INDICATORS_PER_MESSAGE = 25
 REASON_LENGTH = 120
 
 T = TypeVar("T")
@@ -131,20 +141,49 @@ def _reminder_line(
     return "\n".join(lines)
 
 
+def _parts(
+    tasks: Sequence[Reminder], indicators: Sequence[Reminder]
+) -> list[tuple[Sequence[Reminder], Sequence[Reminder]]]:
+    """Tasks and indicators split into messages: at most MAX_ITEMS_PER_MESSAGE tasks (their
+    buttons) and MAX_INDICATORS_PER_MESSAGE indicators (one line each) in any one."""
+    task_parts = list(_chunks(tasks, MAX_ITEMS_PER_MESSAGE)) or [()]
+    indicator_parts = list(_chunks(indicators, MAX_INDICATORS_PER_MESSAGE)) or [()]
+    count = max(len(task_parts), len(indicator_parts))
+    task_parts += [()] * (count - len(task_parts))
+    # The indicators go with the last messages, after the tasks.
+    indicator_parts = [()] * (count - len(indicator_parts)) + indicator_parts
+    return list(zip(task_parts, indicator_parts, strict=True))
+
+
 def reminder_messages(
-    reminders: Sequence[Reminder], *, info: Mapping[str, TargetInfo], wording: ReminderWording
+    reminders: Sequence[Reminder],
+    *,
+    info: Mapping[str, TargetInfo],
+    wording: ReminderWording,
+    indicators: Mapping[str, IndicatorInfo] | None = None,
 ) -> list[tuple[Outgoing, list[Reminder]]]:
-    """One person's reminders as numbered messages (several only past the size limit)."""
+    """One person's reminders as numbered messages (several only past the size limits): the
+    tasks first, then the indicators whose figures are due, numbered on from the tasks."""
     _ = wording._
-    shown = [r for r in reminders if r.target.key in info]
-    parts = list(_chunks(shown, MAX_ITEMS_PER_MESSAGE))
+    indicators = indicators or {}
+    tasks = [r for r in reminders if r.target.key in info]
+    asked = sorted(
+        (r for r in reminders if r.target.key in indicators),
+        key=lambda r: indicators[r.target.key].order,
+    )
+    parts = _parts(tasks, asked)
     messages = []
-    for index, part in enumerate(parts, start=1):
-        many = len(part) > 1
-        if many:
-            header = _("🔔 Nhắc việc: {count} nhiệm vụ").format(count=len(part))
+    for index, (part, wanted) in enumerate(parts, start=1):
+        size = len(part) + len(wanted)
+        many = size > 1
+        if part:
+            header = (
+                _("🔔 Nhắc việc: {count} nhiệm vụ").format(count=len(part))
+                if len(part) > 1
+                else _("🔔 Nhắc việc")
+            )
         else:
-            header = _("🔔 Nhắc việc")
+            header = _("🔔 Nhắc báo cáo số liệu: {count} chỉ tiêu").format(count=len(wanted))
         if len(parts) > 1:
             header += " " + _("(phần {part}/{parts})").format(part=index, parts=len(parts))
         lines = [header]
@@ -158,20 +197,59 @@ def reminder_messages(
             item = ReminderItem(number, target.assignment_id, target.occurrence_id)
             items.append(item)
             buttons.append(status_buttons(item=item, _=_, numbered=many))
-        if many:
-            hint = _("Trả lời: {a} xong · {b} 50% · {c} vướng <lý do>").format(
-                a=1, b=2, c=min(3, len(part))
+        numbered = list(enumerate(wanted, start=len(part) + 1))
+        lines += _indicator_lines(numbered, indicators=indicators, wording=wording)
+        hints = []
+        if len(part) > 1:
+            hints.append(
+                _("Trả lời: {a} xong · {b} 50% · {c} vướng <lý do>").format(
+                    a=1, b=2, c=min(3, len(part))
+                )
             )
-        else:
-            hint = _("Trả lời: xong · 50% · vướng <lý do> · nhắc sau 3 ngày")
+        elif part:
+            hints.append(
+                _("Trả lời: {a} xong · {a} 50% · {a} vướng <lý do>").format(a=1)
+                if many
+                else _("Trả lời: xong · 50% · vướng <lý do> · nhắc sau 3 ngày")
+            )
+        if wanted:
+            hints.append(reminder_hint([n for n, _r in numbered], tasks=bool(part), _=_))
         message = Outgoing(
             text="\n".join(lines),
             items=tuple(items),
+            indicators=tuple(
+                IndicatorItem(
+                    number, r.target.assignment_id, indicators[r.target.key].checkpoint_key
+                )
+                for number, r in numbered
+            ),
             buttons=tuple(buttons),
-            reply_hint=hint,
+            reply_hint="\n".join(hints),
         )
-        messages.append((message, list(part)))
+        messages.append((message, [*part, *wanted]))
     return messages
+
+
+def _indicator_lines(
+    numbered: Sequence[tuple[int, Reminder]],
+    *,
+    indicators: Mapping[str, IndicatorInfo],
+    wording: ReminderWording,
+) -> list[str]:
+    """The indicators of a reminder, grouped by checkpoint under its report day."""
+    groups: dict[tuple[str, date], list[tuple[int, Reminder]]] = {}
+    for number, reminder in numbered:
+        shown = indicators[reminder.target.key]
+        groups.setdefault((shown.checkpoint_key, shown.report_by), []).append((number, reminder))
+    lines = []
+    for (_key, due), group in groups.items():
+        lines += reminder_section(
+            [(number, indicators[r.target.key]) for number, r in group],
+            deadline=wording.deadline(due),
+            overdue=any(r.reason is Reason.CHECK for _n, r in group),
+            _=wording._,
+        )
+    return lines
 
 
 def notice_message(
@@ -182,14 +260,24 @@ def notice_message(
     lines = [_("⚠️ Cơ quan chưa có cán bộ nhận nhắc việc")]
     for notice in notices:
         code, name = agencies.get(notice.agency_id, ("?", "?"))
-        handles = ", ".join(f"#{t.assignment_id}" for t in notice.targets[:5])
-        if len(notice.targets) > 5:
-            handles += ", …"
-        lines.append(
-            _("• {agency} ({code}): {count} nhiệm vụ đang chờ nhắc ({handles})").format(
-                agency=name, code=code, count=len(notice.targets), handles=handles
+        tasks = [t for t in notice.targets if indicator_of(t.key) is None]
+        figures = len(notice.targets) - len(tasks)
+        if tasks:
+            handles = ", ".join(f"#{t.assignment_id}" for t in tasks[:5])
+            if len(tasks) > 5:
+                handles += ", …"
+            lines.append(
+                _("• {agency} ({code}): {count} nhiệm vụ đang chờ nhắc ({handles})").format(
+                    agency=name, code=code, count=len(tasks), handles=handles
+                )
             )
-        )
+        if figures:
+            lines.append(
+                _(
+                    "• {agency} ({code}): {count} chỉ tiêu chờ báo cáo số liệu "
+                    "(điều phối viên có thể nhập thay: /chitieu MÃ SỐ_LIỆU)"
+                ).format(agency=name, code=code, count=figures)
+            )
     lines.append(_("Đề nghị cơ quan cử cán bộ đầu mối đăng ký bằng mã mời (dondoc invite MÃ)."))
     return Outgoing(text="\n".join(lines))
 
@@ -202,8 +290,11 @@ def escalation_messages(
     locale: str,
     escalate_after_days: int,
     long_overdue_days: int,
+    indicators: Mapping[str, IndicatorInfo] | None = None,
 ) -> list[tuple[Outgoing, list[Escalation]]]:
-    """A coordinator's or leader's digest: blocked, overdue and long-overdue sections."""
+    """A coordinator's or leader's digest: blocked, overdue and long-overdue sections, then
+    the indicators whose figures are late (with a "yêu cầu giải trình" button each for a
+    coordinator)."""
     _ = gettext_for(locale)
     headers = {
         EscalationReason.BLOCKED: _("⚠️ Nhiệm vụ báo vướng ({count})"),
@@ -244,4 +335,46 @@ def escalation_messages(
                         )
                     )
             messages.append((Outgoing(text="\n".join(lines)), list(part)))
+    messages += _late_figures(
+        escalations, indicators=indicators or {}, agencies=agencies, locale=locale, limits=limits
+    )
+    return messages
+
+
+def _late_figures(
+    escalations: Sequence[Escalation],
+    *,
+    indicators: Mapping[str, IndicatorInfo],
+    agencies: Mapping[int, tuple[str, str]],
+    locale: str,
+    limits: Mapping[EscalationReason, int],
+) -> list[tuple[Outgoing, list[Escalation]]]:
+    _ = gettext_for(locale)
+    headers = {
+        EscalationReason.OVERDUE: _(
+            "📈 Chỉ tiêu chưa báo cáo số liệu, quá hạn từ {days} ngày làm việc ({count})"
+        ),
+        EscalationReason.LONG_OVERDUE: _(
+            "📈 Chỉ tiêu chưa báo cáo số liệu kéo dài, từ {days} ngày làm việc ({count})"
+        ),
+    }
+    messages = []
+    for reason, header in headers.items():
+        late = [e for e in escalations if e.reason is reason and e.target.key in indicators]
+        for part in _chunks(late, MAX_ITEMS_PER_MESSAGE):
+            lines = [header.format(count=len(part), days=limits.get(reason, 0))]
+            buttons = []
+            for number, escalation in enumerate(part, start=1):
+                shown = indicators[escalation.target.key]
+                lines += escalation_line(
+                    shown,
+                    number=number,
+                    agency=agencies.get(escalation.target.agency_id, ("?", "?"))[1],
+                    day=_long_day(shown.report_by, locale),
+                    late=escalation.overdue_days,
+                    _=_,
+                )
+                if reason is EscalationReason.OVERDUE:
+                    buttons.append(explain_button(shown, _=_))
+            messages.append((Outgoing(text="\n".join(lines), buttons=tuple(buttons)), list(part)))
     return messages

@@ -1,6 +1,6 @@
 """The weekly summary as a short phone message, and the files that go with it."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from babel.dates import format_datetime
@@ -53,8 +53,9 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def render_summary_text(summary: WeeklySummary, *, locale: str) -> str:
-    """The summary as a short message that fits a phone screen, in the reader's language."""
+def render_summary_text(summary: WeeklySummary, *, locale: str, extra: Sequence[str] = ()) -> str:
+    """The summary as a short message that fits a phone screen, in the reader's language;
+    `extra` lines (the indicators' section) come before the closing line."""
     locale = normalise_locale(locale)
     _ = gettext_for(locale)
     figures, deltas = summary.figures, summary.deltas
@@ -76,7 +77,7 @@ def render_summary_text(summary: WeeklySummary, *, locale: str) -> str:
             )
         lines.append(_("Phạm vi: {scope}").format(scope=scope))
     if not summary.items:
-        lines += ["", _("Chưa có nhiệm vụ nào trong phạm vi này.")]
+        lines += ["", _("Chưa có nhiệm vụ nào trong phạm vi này."), *extra]
         return "\n".join(lines)
 
     percent = figures.on_time_percent
@@ -153,16 +154,33 @@ def render_summary_text(summary: WeeklySummary, *, locale: str) -> str:
         hidden = len(summary.silent) - TOP_SILENT
         if hidden > 0:
             lines.append(_("và {count} cơ quan khác.").format(count=_number(hidden, locale)))
-    lines += ["", _("Chi tiết trong biểu đồ và tệp Excel kèm theo.")]
+    lines += [*extra, "", _("Chi tiết trong biểu đồ và tệp Excel kèm theo.")]
     return "\n".join(lines)
 
 
 def summary_attachments(
-    *, chart: Path, spreadsheet: Path, locale: str, url: Callable[[Path], str | None]
+    *,
+    chart: Path,
+    spreadsheet: Path,
+    locale: str,
+    url: Callable[[Path], str | None],
+    indicator_chart: Path | None = None,
 ) -> tuple[Attachment, ...]:
-    """The chart as a photo and the spreadsheet as a document, with captions and the public
-    link `url` gives each (None: it has none)."""
+    """The chart (and the indicators' chart) as photos and the spreadsheet as a document,
+    with captions and the public link `url` gives each (None: it has none)."""
     _ = gettext_for(locale)
+    indicators = (
+        (
+            Attachment(
+                kind="photo",
+                path=str(indicator_chart.resolve()),
+                caption=_("Chỉ tiêu so với mục tiêu, theo nhóm"),
+                public_url=url(indicator_chart),
+            ),
+        )
+        if indicator_chart is not None
+        else ()
+    )
     return (
         Attachment(
             kind="photo",
@@ -170,6 +188,7 @@ def summary_attachments(
             caption=_("Tình trạng nhiệm vụ theo cơ quan"),
             public_url=url(chart),
         ),
+        *indicators,
         Attachment(
             kind="document",
             path=str(spreadsheet.resolve()),

@@ -73,16 +73,17 @@ async def _run(settings: Settings, *, start: date, store: Path) -> None:
         demo.print(
             _(
                 "Đôn Đốc — bản demo. Đã nạp {agencies} cơ quan của Hải Phòng và {count} kế "
-                "hoạch mẫu năm {year} ({tasks} nhiệm vụ). Hôm nay (giả lập) là {now}. Thử: "
-                "/tick 3d cho thời gian trôi 3 ngày để nhận nhắc việc; trả lời «1 xong», "
-                "«2 50%» hoặc «3 vướng: chưa có kinh phí», hoặc gõ số để bấm nút; "
-                "/as coordinator rồi /overdue; /as leader rồi /summary; /help xem mọi lệnh. "
-                "Ctrl-D để thoát."
+                "hoạch mẫu năm {year} ({tasks} nhiệm vụ, {indicators} chỉ tiêu). Hôm nay (giả "
+                "lập) là {now}. Thử: /tick 3d cho thời gian trôi 3 ngày để nhận nhắc việc; trả "
+                "lời «1 xong», «2 50%» hoặc «3 vướng: chưa có kinh phí», hoặc gõ số để bấm nút; "
+                "báo số liệu chỉ tiêu như «PL3.21: 25,3» và xem /chitieu; /as coordinator rồi "
+                "/overdue; /as leader rồi /summary; /help xem mọi lệnh. Ctrl-D để thoát."
             ).format(
                 agencies=prepared.agencies,
                 count=len(prepared.plans),
                 year=clock().astimezone(settings.tz).year,
                 tasks=prepared.tasks,
+                indicators=prepared.indicators,
                 now=demo.now_line(),
             )
         )

@@ -12,7 +12,9 @@ from bot.cli.tables import render_table
 from views.text import deadline_kind_label
 
 if TYPE_CHECKING:
+    from domain.indicators.model import IndicatorSet
     from domain.plans import PlanDraft
+    from services.indicators.store import IndicatorSaveResult
     from services.plans import SaveResult
 
 _TITLE_WIDTH = 60
@@ -45,11 +47,39 @@ def import_plan(
     output: Annotated[
         OutputFormat, typer.Option("--format", help="table (default) or json.")
     ] = OutputFormat.TABLE,
+    cadence: Annotated[
+        str | None,
+        typer.Option(
+            "--indicator-cadence",
+            help="How often the plan's indicator figures are collected: quarterly (default), "
+            "monthly, six-monthly or yearly.",
+        ),
+    ] = None,
+    report_day: Annotated[
+        int | None,
+        typer.Option(
+            "--indicator-report-day",
+            min=1,
+            max=31,
+            help="Day of a checkpoint's last month by which figures are due (default 20).",
+        ),
+    ] = None,
+    margin: Annotated[
+        str | None,
+        typer.Option(
+            "--indicator-margin",
+            help="How far short of target still counts as 'gần đạt': 5% (default), 0.1…",
+        ),
+    ] = None,
 ) -> None:
-    """Import a plan: every task with its agencies and deadline, then store it (or --dry-run)."""
+    """Import a plan: every task with its agencies and deadline, and every indicator (chỉ
+    tiêu) with its owners and target, then store them (or --dry-run)."""
     from bot.bootstrap import running_app
-    from domain.importers import PlanImportError, import_file
+    from domain.importers import PlanImportError
+    from domain.indicators.collection import parse_cadence, parse_margin
     from services.agencies import RegistryNotLoadedError, registry_from_store
+    from services.indicators.importing import read_plan_file
+    from services.indicators.store import CollectionSettings, save_indicators
     from services.plans import save_plan, task_report
     from services.unit_of_work import transaction
 
@@ -57,11 +87,26 @@ def import_plan(
     _ = cli_translator(settings)
     if not file.is_file():
         raise UserError(_("Không tìm thấy tệp {file}.").format(file=file))
+    chosen = CollectionSettings(
+        cadence=parse_cadence(cadence) if cadence else None,
+        report_day=report_day,
+        margin=parse_margin(margin) if margin else None,
+    )
+    if cadence and chosen.cadence is None:
+        raise UserError(
+            _(
+                "Kỳ thu thập không hợp lệ: {value} (quarterly, monthly, six-monthly, yearly)."
+            ).format(value=cadence)
+        )
+    if margin and chosen.margin is None:
+        raise UserError(_("Ngưỡng gần đạt không hợp lệ: {value} (ví dụ 5%).").format(value=margin))
 
-    async def run() -> "tuple[PlanDraft, SaveResult | None]":
+    Stored = tuple["PlanDraft", "IndicatorSet", "SaveResult | None", "IndicatorSaveResult | None"]
+
+    async def run() -> Stored:
         async with running_app(settings) as app, transaction(app.sessions) as session:
             registry = await registry_from_store(session)
-            draft = import_file(
+            draft, found = read_plan_file(
                 file,
                 registry=registry,
                 plan_ref=plan_ref,
@@ -69,11 +114,16 @@ def import_plan(
                 today=app.clock().astimezone(settings.tz).date(),
             )
             if dry_run:
-                return draft, None
-            return draft, await save_plan(session, draft=draft, now=app.clock(), actor="cli")
+                return draft, found, None, None
+            now = app.clock()
+            saved = await save_plan(session, draft=draft, now=now, actor="cli")
+            kept = await save_indicators(
+                session, plan=saved.plan, found=found, now=now, actor="cli", settings=chosen
+            )
+            return draft, found, saved, kept
 
     try:
-        draft, result = run_async(run())
+        draft, found, result, kept = run_async(run())
     except PlanImportError as exc:
         raise UserError(
             _("Tệp {file} không đọc được như một kế hoạch: {reason}").format(
@@ -100,8 +150,13 @@ def import_plan(
             )
         )
     else:
-        _print_table(draft)
+        if draft.tasks:
+            _print_table(draft)
+        if found.indicators:
+            _print_indicators(found)
     _print_outcome(draft, result, to_stderr=output is OutputFormat.JSON)
+    if found.indicators or found.problems:
+        _print_indicator_outcome(found, kept, to_stderr=output is OutputFormat.JSON)
 
 
 def _named(named: tuple[str, ...], expanded: tuple[str, ...], limit: int = 3) -> str:
@@ -134,6 +189,43 @@ def _print_table(draft: "PlanDraft") -> None:
         _("Vấn đề"),
     ]
     typer.echo(render_table(headers, rows))
+
+
+def _print_indicators(found: "IndicatorSet") -> None:
+    _ = cli_translator(cli_settings())
+    rows = [
+        [
+            indicator.key,
+            _short(indicator.name, 50),
+            _short(indicator.unit.text, 14),
+            _short(indicator.target.text, 16),
+            _named(indicator.owner_named, indicator.owner_codes),
+            len(indicator.problems) or "",
+        ]
+        for indicator in found.indicators
+    ]
+    headers = [_("Mã"), _("Chỉ tiêu"), _("Đơn vị"), _("Mục tiêu"), _("Theo dõi"), _("Vấn đề")]
+    typer.echo(render_table(headers, rows))
+
+
+def _print_indicator_outcome(
+    found: "IndicatorSet", kept: "IndicatorSaveResult | None", *, to_stderr: bool
+) -> None:
+    from services.indicators.store import describe
+
+    _ = cli_translator(cli_settings())
+    checked = [i for i in found.indicators if i.problems]
+    lines = [
+        _("{count} chỉ tiêu; {problems} chỉ tiêu cần kiểm tra.").format(
+            count=len(found.indicators), problems=len(checked)
+        )
+    ]
+    lines += [f"  {problem.render(_)}" for problem in found.problems]
+    for indicator in checked:
+        lines += [f"  {indicator.key}: {problem.render(_)}" for problem in indicator.problems]
+    if kept is not None:
+        lines.append(describe(kept, _))
+    typer.echo("\n".join(lines), err=to_stderr)
 
 
 def _print_outcome(draft: "PlanDraft", result: "SaveResult | None", *, to_stderr: bool) -> None:

@@ -1,4 +1,5 @@
-"""`dondoc report weekly`: the weekly summary on demand, as a spreadsheet, a chart and text.
+"""`dondoc report weekly`: the weekly summary on demand, as a spreadsheet, a chart and text;
+`dondoc report indicators`: the indicators at a checkpoint, in the layout of PHỤ LỤC 1/3.
 
 An on-demand report stores no snapshot: only the scheduled weekly job does, so running this
 for any date never changes the "since last week" figures leadership is sent.
@@ -21,6 +22,7 @@ def register(app: typer.Typer) -> None:
     """Add `dondoc report ...` to the command line."""
     report_app = typer.Typer(help="Reports for leadership.", no_args_is_help=True)
     report_app.command("weekly")(weekly)
+    report_app.command("indicators")(indicators)
     app.add_typer(report_app, name="report")
 
 
@@ -99,3 +101,76 @@ def weekly(
     typer.echo("")
     typer.echo(_("Đã ghi bảng tính: {path}").format(path=files.spreadsheet))
     typer.echo(_("Đã ghi biểu đồ: {path}").format(path=files.chart))
+
+
+@friendly
+def indicators(
+    checkpoint: Annotated[
+        str,
+        typer.Option(
+            "--checkpoint", help="The checkpoint: 2023-Q1..Q4, 2023-H1, 2023-06M or 2023."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="The .xlsx file to write.")],
+    plans: Annotated[
+        list[str] | None,
+        typer.Option("--plan", help="Only this plan (id, number or key); repeatable."),
+    ] = None,
+) -> None:
+    """Write the indicators at a checkpoint: target, each checkpoint's figure, the
+    judgement and the explanation, table by table as the plans lay them out."""
+    from bot.bootstrap import running_app
+    from domain.indicators.checkpoints import Verdict
+    from domain.indicators.collection import parse_checkpoint_name
+    from services.indicators.files import write_indicator_workbook
+    from services.indicators.report import IndicatorReport, indicator_report
+    from services.queries.scope import UnknownPlanError, summary_scope
+
+    settings = cli_settings()
+    _ = cli_translator(settings)
+    if out.suffix.lower() != ".xlsx":
+        raise UserError(_("Tệp kết quả phải có đuôi .xlsx, ví dụ: bao-cao.xlsx"))
+    wanted = parse_checkpoint_name(checkpoint)
+    if wanted is None:
+        raise UserError(
+            _(
+                "Kỳ không hợp lệ: {value}. Ví dụ: 2023-Q2 (6 tháng), 2023-Q1, 2023-06M, 2023."
+            ).format(value=checkpoint)
+        )
+    year, months = wanted
+
+    async def build() -> IndicatorReport:
+        async with running_app(settings) as app, app.sessions() as session:
+            scope = await summary_scope(session, plans=plans or ())
+            today = app.clock().astimezone(settings.tz).date()
+            report = await indicator_report(
+                session,
+                year=year,
+                months=months,
+                plan_ids=scope.plan_ids,
+                today=today,
+                calendar=settings.work_calendar(),
+            )
+        write_indicator_workbook(report, path=out, locale=settings.default_locale)
+        return report
+
+    try:
+        report = run_async(build())
+    except UnknownPlanError as exc:
+        raise UserError(_("Không có kế hoạch {plan}.").format(plan=exc.args[0])) from None
+    except OSError as exc:
+        raise UserError(_("Không ghi được tệp: {error}").format(error=exc)) from exc
+    judged = [row.standing.verdict for row in report.rows if row.standing is not None]
+    typer.echo(
+        _(
+            "{count} chỉ tiêu: {met} đạt, {near} gần đạt, {missed} chưa đạt, "
+            "{missing} chưa báo cáo."
+        ).format(
+            count=len(judged),
+            met=judged.count(Verdict.MET),
+            near=judged.count(Verdict.NEAR),
+            missed=judged.count(Verdict.MISSED),
+            missing=judged.count(Verdict.NOT_REPORTED) + judged.count(Verdict.UNJUDGED),
+        )
+    )
+    typer.echo(_("Đã ghi bảng tính: {path}").format(path=out))

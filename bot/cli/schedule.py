@@ -139,7 +139,7 @@ def register(app: typer.Typer) -> None:
                             row.agency,
                             row.plan_ref,
                             row.task_code,
-                            row.handle,
+                            row.handle if row.handle is not None else "",
                             row.period,
                             _kind_label(row.kind, _),
                         ]

@@ -18,11 +18,7 @@ from domain.importers.blocks import EMPTY_FILE, PlanImportError
 from domain.importers.document import build_plan, issue_date
 from domain.importers.docx import read_docx
 from domain.importers.duties import duty_plan, is_duty_table
-from domain.importers.indicators import (
-    indicators_from_blocks,
-    indicators_from_sheets,
-    read_workbook,
-)
+from domain.importers.indicators import indicators_from_blocks, indicators_from_sheets
 from domain.importers.sheet import read_csv_rows, read_xlsx, sheet_plan
 from domain.importers.tables import UNREAD_TABLE
 from domain.importers.text import decode, read_text
@@ -37,6 +33,7 @@ __all__ = [
     "import_bytes",
     "import_file",
     "import_indicators",
+    "indicators_from_bytes",
     "readable_name",
 ]
 
@@ -171,13 +168,21 @@ def import_indicators(path: str | Path, *, registry: AgencyRegistry) -> Indicato
     import_file reads.
     """
     path = Path(path)
-    data = _read_bytes(path)
-    name = path.name
-    kind = _kind(path, data)
+    return indicators_from_bytes(_read_bytes(path), name=path.name, registry=registry)
+
+
+def indicators_from_bytes(data: bytes, *, name: str, registry: AgencyRegistry) -> IndicatorSet:
+    """`import_indicators` for a file's content received some other way (a chat upload)."""
+    if not data.strip():
+        raise PlanImportError(Problem.of(EMPTY_FILE, name=name))
+    kind = _kind(Path(name), data)
     if kind == "docx":
-        return indicators_from_blocks(read_docx(path), registry=registry, source_file=name)
+        return indicators_from_blocks(
+            read_docx(data, name=name), registry=registry, source_file=name
+        )
     if kind == "xlsx":
-        return indicators_from_sheets(read_workbook(path), registry=registry, source_file=name)
+        sheets = read_xlsx(data, name=name)
+        return indicators_from_sheets(sheets, registry=registry, source_file=name)
     if kind == "csv":
         rows = [read_csv_rows(data, name)]
         return indicators_from_sheets(rows, registry=registry, source_file=name)

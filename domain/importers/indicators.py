@@ -14,19 +14,13 @@ above, cut by a page break. A sub-row with an empty owner cell inherits its pare
 """
 
 import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
-
-import openpyxl
-from openpyxl.utils.exceptions import InvalidFileException
 
 from domain.agencies import AgencyRegistry, Resolution
-from domain.importers.blocks import Block, Cell, Paragraph, PlanImportError, Table
+from domain.importers.blocks import Block, Cell, Paragraph, Table
+from domain.indicators.collection import parse_cadence
 from domain.indicators.model import (
     Accumulation,
     IndicatorDraft,
@@ -101,6 +95,8 @@ def _role(header: str) -> str | None:
         return "accumulation"
     if key.startswith(("huong danh gia", "chieu", "huong")):
         return "direction"
+    if key.startswith(("ky bao cao", "tan suat", "dinh ky", "ky thu thap")):
+        return "cadence"
     return None
 
 
@@ -431,6 +427,7 @@ def _indicator(
         is_heading=target.is_empty and row.children > 0,
         checkpoint_targets=checkpoint_targets,
         notes=tuple(notes),
+        cadence=parse_cadence(cells.get("cadence", "")),
     )
 
 
@@ -484,48 +481,3 @@ def _accumulation(cell: str) -> Accumulation | None:
     if any(word in folded for word in _LEVEL_WORDS):
         return Accumulation.LEVEL
     return None
-
-
-def read_workbook(path: Path) -> list[list[list[Cell]]]:
-    """The rows of every worksheet, numbers written the Vietnamese way, merged cells filled down.
-
-    domain.importers.sheet writes a numeric cell 116.442 as "116.442", which an indicator
-    table would read as 116442; here it becomes "116,442" so the target keeps its value.
-    """
-    try:
-        workbook = openpyxl.load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as error:
-        raise PlanImportError(
-            Problem.of(
-                N_(
-                    "«{name}» không phải tệp Excel mở được: tệp bị hỏng hoặc không thật sự là "
-                    ".xlsx. Hãy mở tệp bằng Excel, lưu lại dạng .xlsx rồi thử lại."
-                ),
-                name=path.name,
-            )
-        ) from error
-    return [_worksheet(sheet) for sheet in workbook.worksheets]
-
-
-def _worksheet(sheet: Any) -> list[list[Cell]]:
-    rows = [[Cell(_cell_text(cell.value)) for cell in row] for row in sheet.iter_rows()]
-    for merged in sheet.merged_cells.ranges:
-        top, column = merged.min_row - 1, merged.min_col - 1
-        if merged.max_row == merged.min_row or top >= len(rows) or column >= len(rows[top]):
-            continue
-        for index in range(merged.min_row, min(merged.max_row, len(rows))):
-            if column < len(rows[index]):
-                rows[index][column] = rows[top][column]
-    return rows
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, int):  # bool too
-        return str(value)
-    if isinstance(value, float):
-        return format(Decimal(repr(value)), "f").replace(".", ",")
-    if isinstance(value, datetime | date):
-        return value.strftime("%d/%m/%Y")
-    return clean(str(value))

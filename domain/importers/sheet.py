@@ -29,6 +29,7 @@ import io
 import zipfile
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,8 @@ _REQUIRED = {
 
 def read_xlsx(source: Path | bytes, *, name: str | None = None) -> list[list[list[Cell]]]:
     """The rows of every worksheet of a workbook (a path, or its bytes and `name`), merged
-    cells filled down."""
+    cells filled down, numbers written the Vietnamese way (the one workbook reader: task
+    lists and indicator tables alike)."""
     shown = name or (source.name if isinstance(source, Path) else "")
     try:
         workbook = openpyxl.load_workbook(
@@ -91,25 +93,48 @@ def _worksheet(sheet: Any) -> list[list[Cell]]:
 
 
 def _cell_text(value: object) -> str:
+    """A cell's value as an official would write it: a number the Vietnamese way.
+
+    A float cell 116.442 (typed "116,442" in a Vietnamese Excel) becomes "116,442", so that
+    readers of Vietnamese figures ("116.442" is a hundred and sixteen thousand) keep its
+    value; a whole number has no grouping mark ("7300").
+    """
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, int):  # bool too
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return format(Decimal(repr(value)), "f").replace(".", ",")
     if isinstance(value, datetime | date):
         return value.strftime("%d/%m/%Y")
     return clean(str(value))
 
 
+_DELIMITERS = (";", "\t", ",")
+
+
+def _delimiter(text: str) -> str:
+    """The separator that splits the most rows into the same number of fields.
+
+    csv.Sniffer gives up on (or misreads) a file whose first lines are a title without any
+    separator, as Excel writes a sheet with a title row; counting whole rows does not.
+    """
+    lines = [line for line in text.splitlines()[:200] if line.strip()]
+
+    def score(delimiter: str) -> int:
+        counts = [len(row) for row in csv.reader(lines, delimiter=delimiter) if len(row) > 1]
+        return max((counts.count(n) for n in set(counts)), default=0)
+
+    return max(_DELIMITERS, key=score)  # ties: the first, ";" as Vietnamese Excel writes
+
+
 def read_csv_rows(data: bytes, name: str) -> list[list[Cell]]:
     """The rows of a .csv file, whichever of ",", ";" or tab separates its fields."""
     text = decode(data, name)
-    try:
-        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return [
-        [Cell(clean(value)) for value in row] for row in csv.reader(io.StringIO(text), dialect)
-    ]
+    rows = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
+    return [[Cell(clean(value)) for value in row] for row in rows]
 
 
 def sheet_plan(

@@ -3,9 +3,11 @@
 Officers answer one indicator or several at once, with or without diacritics:
 
 * "7,5%" or "ước đạt 7,5" when one indicator was asked;
-* "CT12: 7,5%", "chỉ tiêu 12 đạt 7,5", "PL3.47: 1,4" naming an indicator by its number;
+* "CT12: 7,5%", "chỉ tiêu 12 đạt 7,5", "PL3.47: 1,4" naming an indicator by its number in the
+  plan's table (or, when no indicator asked has that number, by its place in the reminder);
 * "1. 115,2  2. 7,4%  3. chưa có số liệu" against the reminder's numbered list, or one answer a
-  line in the list's order;
+  line in the list's order; a bare number the reminder gave to something else (a task of the
+  same message, `taken`) names no indicator;
 * "ước", "ước đạt", "ước tính", "dự kiến", "khoảng", "sơ bộ" mark the figure as an estimate;
 * "chưa có số liệu" (and "chưa có", "đang tổng hợp") says the figure is not there yet.
 
@@ -18,7 +20,7 @@ Numbers after "quý", "tháng", "năm" and dates are periods, not figures.
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -152,11 +154,16 @@ class _Marker:
     reason: str
 
 
-def parse_indicator_reply(text: str, asked: Sequence[AskedIndicator]) -> IndicatorReply:
-    """Read an officer's reply to a reminder about `asked`; never raises."""
+def parse_indicator_reply(
+    text: str, asked: Sequence[AskedIndicator], *, taken: Collection[str] = ()
+) -> IndicatorReply:
+    """Read an officer's reply to a reminder about `asked`; never raises.
+
+    `taken` holds the item numbers the same reminder gave to tasks: "2 xong" is theirs.
+    """
     text = _prepare(text)
     folded = fold_chars(text)
-    markers = _markers(folded, asked)
+    markers = _markers(folded, asked, taken)
     answers: list[IndicatorAnswer] = []
     questions: list[IndicatorQuestion] = []
     if not markers:
@@ -199,21 +206,29 @@ def _has_number(folded: str) -> bool:
     return bool(_figures(folded))
 
 
-def _markers(folded: str, asked: Sequence[AskedIndicator]) -> list[_Marker]:
+def mentions_indicator(text: str) -> bool:
+    """Whether a message names an indicator itself ("CT12", "chỉ tiêu 12", "PL3.47")."""
+    folded = fold_chars(_prepare(text))
+    return bool(_CT.search(folded) or _PL.search(folded))
+
+
+def _markers(
+    folded: str, asked: Sequence[AskedIndicator], taken: Collection[str]
+) -> list[_Marker]:
     found: list[_Marker] = []
     for match in _PL.finditer(folded):
         key = f"PL{match.group(1)}.{match.group(2)}"
         item = next((a for a in asked if a.key.lower() == key.lower()), None)
         found.append(_Marker(match.start(), match.end(), key.upper(), item, _NOT_ASKED))
     for match in _CT.finditer(folded):
-        item, reason = _resolve(match.group(1), asked)
+        item, reason = _resolve(match.group(1), asked, table_first=True)
         found.append(_Marker(match.start(), match.end(), match.group(1), item, reason))
     bare = [*_BARE.finditer(folded)]
     if len(asked) > 1:
         bare += [*_LINE_NUMBER.finditer(folded)]
     for match in bare:
         before = folded[: match.start()].split()
-        if before and before[-1] in _PERIOD_WORDS:
+        if (before and before[-1] in _PERIOD_WORDS) or match.group(1).lstrip("0") in taken:
             continue
         item, reason = _resolve(match.group(1), asked)
         if item is not None:
@@ -226,17 +241,18 @@ def _markers(folded: str, asked: Sequence[AskedIndicator]) -> list[_Marker]:
     return kept
 
 
-def _resolve(ref: str, asked: Sequence[AskedIndicator]) -> tuple[AskedIndicator | None, str]:
-    """The asked indicator a number names (its place in the reminder, else its table number),
-    and the reason to give when it names none."""
+def _resolve(
+    ref: str, asked: Sequence[AskedIndicator], *, table_first: bool = False
+) -> tuple[AskedIndicator | None, str]:
+    """The asked indicator a number names (its place in the reminder, else its table number;
+    the other way round after "CT" / "chỉ tiêu"), and the reason to give when it names none."""
     by_ref = [item for item in asked if item.ref == ref.lstrip("0") or item.ref == ref]
-    if len(by_ref) == 1:
-        return by_ref[0], _NOT_ASKED
     by_number = [item for item in asked if item.number and item.number == ref]
-    if len(by_number) == 1:
-        return by_number[0], _NOT_ASKED
-    if len(by_ref) > 1 or len(by_number) > 1:
-        return None, _AMBIGUOUS
+    for found in (by_number, by_ref) if table_first else (by_ref, by_number):
+        if len(found) == 1:
+            return found[0], _NOT_ASKED
+        if len(found) > 1:
+            return None, _AMBIGUOUS
     return None, _NOT_ASKED
 
 

@@ -13,6 +13,7 @@ from enum import StrEnum
 from domain.indicators.quantities import NO_UNIT, Unit
 from domain.indicators.targets import Direction, Target
 from domain.problems import Problem
+from domain.recurrence import Cadence
 from domain.text import fold
 from locales import N_
 
@@ -74,6 +75,8 @@ class IndicatorDraft:
     is_heading: bool = False
     checkpoint_targets: tuple[tuple[int, Target], ...] = ()
     notes: tuple[Problem, ...] = ()
+    # How often its figures are collected, when the table says ("Kỳ báo cáo"); None: the plan's.
+    cadence: Cadence | None = None
 
     @property
     def lead_code(self) -> str | None:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from domain.access import Role
+from domain.indicators.collection import indicator_of
 from domain.reminders import (
     DEFAULT_POLICY,
     LedgerKey,
@@ -35,6 +36,7 @@ from models.tables import (
     Snooze,
     Task,
 )
+from services.indicators.collect import Owed, owed_indicators
 from services.unit_of_work import UnitOfWork
 from views.reminders import (
     TargetInfo,
@@ -87,6 +89,8 @@ class Store:
     leaders: list[int]
     agencies: dict[int, tuple[str, str]]
     snoozes: dict[tuple[int, str], datetime] = field(default_factory=dict)
+    # The indicators among `targets` (services.indicators.collect).
+    owed: Owed = field(default_factory=Owed)
 
 
 async def _rows(session: UnitOfWork, statement: sa.Executable) -> Sequence[Any]:
@@ -217,21 +221,27 @@ async def load_store(
         )
         if agency_id is not None
     }
+    today = settings.hours.today(now)
+    due_by = (
+        today
+        if remind_through is None
+        else reach(
+            [DEFAULT_POLICY, *policies.values()],
+            calendar=settings.hours.calendar,
+            day=remind_through,
+        )
+    )
     targets = await _load_targets(
         session,
         policies=policies,
         remind_cooperating=settings.remind_cooperating,
-        due_by=(
-            settings.hours.today(now)
-            if remind_through is None
-            else reach(
-                [DEFAULT_POLICY, *policies.values()],
-                calendar=settings.hours.calendar,
-                day=remind_through,
-            )
-        ),
+        due_by=due_by,
         blocked_any=blocked_any,
     )
+    owed = await owed_indicators(
+        session, policies=policies, calendar=settings.hours.calendar, through=due_by, today=today
+    )
+    targets.extend(owed.targets)
     snoozes = {
         (person_id, target): until
         for person_id, target, until in (
@@ -251,6 +261,7 @@ async def load_store(
         leaders=sorted(c.person_id for c in contacts.values() if c.role == Role.LEADER),
         agencies=agencies,
         snoozes=snoozes,
+        owed=owed,
     )
 
 
@@ -371,7 +382,8 @@ async def ledger_rows(
 
 
 async def target_info(session: UnitOfWork, targets: Iterable[OpenTarget]) -> dict[str, TargetInfo]:
-    wanted = {t.key: t for t in targets}
+    """What messages show about task targets (indicators: Store.owed.info)."""
+    wanted = {t.key: t for t in targets if indicator_of(t.key) is None}
     assignment_ids = sorted({t.assignment_id for t in wanted.values()})
     occurrence_ids = sorted({t.occurrence_id for t in wanted.values() if t.occurrence_id})
     base: dict[int, tuple[Any, ...]] = {}

@@ -22,8 +22,9 @@ class PreviewRow:
     person: str
     agency: str
     plan_ref: str
+    # A task's code and handle, or an indicator's key (no handle) and checkpoint ("2023-06M").
     task_code: str
-    handle: int
+    handle: int | None
     period: str | None
     kind: str
 
@@ -56,11 +57,27 @@ async def preview(
         end=end,
     )
     info = await target_info(session, [p.reminder.target for p in planned])
+    indicators = store.owed.info((p.reminder.target for p in planned), agencies=store.agencies)
     rows = []
     for item in planned:
         reminder = item.reminder
         shown = info.get(reminder.target.key)
-        if shown is None:
+        asked = indicators.get(reminder.target.key)
+        if shown is not None:
+            plan_ref, code, handle, period = (
+                shown.plan_label,
+                shown.task_code,
+                shown.handle,
+                shown.period,
+            )
+        elif asked is not None:
+            plan_ref, code, handle, period = (
+                asked.plan_label,
+                asked.key,
+                None,
+                asked.checkpoint_key,
+            )
+        else:
             continue
         contact = store.contacts[reminder.person_id]
         rows.append(
@@ -69,10 +86,10 @@ async def preview(
                 person_id=contact.person_id,
                 person=contact.name,
                 agency=store.agencies.get(reminder.target.agency_id, ("?", ""))[0],
-                plan_ref=shown.plan_label,
-                task_code=shown.task_code,
-                handle=shown.handle,
-                period=shown.period,
+                plan_ref=plan_ref,
+                task_code=code,
+                handle=handle,
+                period=period,
                 kind=reminder.label,
             )
         )

@@ -29,6 +29,7 @@ from services.outbox import Wake
 from services.reminders.load import ReminderSettings, Store, ledger_rows, load_store, target_info
 from services.reminders.write import COLLECTOR, Bundle, write_bundles
 from services.unit_of_work import Sessions
+from views.indicators import IndicatorInfo
 from views.messages import Outgoing
 from views.reminders import (
     ReminderWording,
@@ -112,6 +113,7 @@ async def _sweep(
             now=now,
         )
         info = await target_info(session, [r.target for r in decided.reminders])
+    indicators = store.owed.info((r.target for r in decided.reminders), agencies=store.agencies)
     notices: dict[int, list[Notice]] = {}
     for notice in decided.notices:
         # A group that names nobody has no officer to find; a store imported before such
@@ -129,7 +131,14 @@ async def _sweep(
         )
     # Reminders are rendered batch by batch as they are written (see _write).
     bundles = chain(
-        _reminder_bundles(decided.by_person(), store=store, info=info, settings=settings, now=now),
+        _reminder_bundles(
+            decided.by_person(),
+            store=store,
+            info=info,
+            indicators=indicators,
+            settings=settings,
+            now=now,
+        ),
         notice_bundles,
     )
     written, conflicts = await write_bundles(
@@ -156,13 +165,16 @@ def _reminder_bundles(
     *,
     store: Store,
     info: Mapping[str, TargetInfo],
+    indicators: Mapping[str, IndicatorInfo],
     settings: ReminderSettings,
     now: datetime,
 ) -> Iterator[Bundle]:
     today = settings.hours.today(now)
     wordings: dict[str, ReminderWording] = {}
-    # The officers of one agency usually get the same items: render each text once.
-    rendered: dict[tuple[str, tuple[tuple[str, Reason], ...]], list[tuple[Outgoing, int]]] = {}
+    # The officers of one agency usually get the same items: render each text once, and
+    # remember which targets each message carries.
+    rendered: dict[tuple[str, tuple[tuple[str, Reason], ...]], list[tuple[Outgoing, list[str]]]]
+    rendered = {}
     for person_id, reminders in by_person.items():
         contact = store.contacts[person_id]
         signature = (contact.locale, tuple((r.target.key, r.reason) for r in reminders))
@@ -172,16 +184,19 @@ def _reminder_bundles(
                 ReminderWording(contact.locale, today=today, hours=settings.hours),
             )
             rendered[signature] = [
-                (message, len(part))
-                for message, part in reminder_messages(reminders, info=info, wording=wording)
+                (message, [r.target.key for r in part])
+                for message, part in reminder_messages(
+                    reminders, info=info, wording=wording, indicators=indicators
+                )
             ]
-        shown = [r for r in reminders if r.target.key in info]
+        theirs = {r.target.key: r for r in reminders}
         messages = []
-        start = 0
-        for message, size in rendered[signature]:
-            part, start = shown[start : start + size], start + size
-            keys = [(r.target.key, kind) for r in part for kind in (r.kind, *r.covers)]
-            messages.append((message, keys))
+        for message, keys in rendered[signature]:
+            part = [theirs[key] for key in keys]
+            messages.append(
+                (message, [(r.target.key, k) for r in part for k in (r.kind, *r.covers)])
+            )
+        shown = [theirs[key] for _message, keys in rendered[signature] for key in keys]
         skipped = [(r.target.key, kind) for r in shown for kind in r.skipped]
         yield Bundle(contact, OutboxKind.REMINDER, messages, skipped, len(shown))
 
@@ -230,6 +245,7 @@ async def _escalate(
             recorded=recorded,
         )
         info = await target_info(session, [e.target for e in escalations])
+    indicators = store.owed.info((e.target for e in escalations), agencies=store.agencies)
     by_person: dict[int, list[Escalation]] = {}
     for escalation in sorted(
         escalations, key=lambda e: (-e.overdue_days, e.target.key, e.person_id)
@@ -245,6 +261,7 @@ async def _escalate(
             locale=contact.locale,
             escalate_after_days=settings.escalate_after_days,
             long_overdue_days=settings.long_overdue_days,
+            indicators=indicators,
         )
         keyed = [(m, [(e.target.key, e.kind) for e in part]) for m, part in messages]
         bundles.append(

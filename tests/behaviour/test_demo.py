@@ -91,6 +91,8 @@ def test_a_newcomer_runs_the_demo_with_piped_input_and_sees_the_bot_work(
             "/tick 3d",
             "1 xong",
             "3 vướng: chưa có kinh phí",
+            "8. 25,3  9. ước 80,1  10. chưa có số liệu",
+            "/chitieu",
             "/as coordinator",
             "/overdue",
             "/as leader",
@@ -121,6 +123,15 @@ def test_a_newcomer_runs_the_demo_with_piped_input_and_sees_the_bot_work(
     assert len(items) >= 3
     assert f"✅ Đã ghi nhận #{items[1]} " in out
     assert f"✅ Đã ghi nhận #{items[3]} " in out and "Vướng mắc: chưa có kinh phí" in out
+    # The same reminder asks for Sở TTTT's figures, numbered after its tasks (the README's
+    # tour answers 8, 9 and 10, the seeds' reminder having seven tasks that day).
+    assert "📈 Số liệu chỉ tiêu 6 tháng 2023" in out
+    assert "\n8. PL3.21 Số thuê bao băng rộng cố định trên 100 dân" in out
+    assert "✅ Đã ghi số liệu 6 tháng 2023:" in out
+    assert "80,1 Thuê bao (ước)" in out
+    listed = out.split("› /chitieu", 1)[1]
+    assert listed.lstrip().startswith("📈 Chỉ tiêu của cơ quan bạn, 6 tháng 2023:")
+    assert "🔴 0 · 🟡 0 · ⚪ 19 · 🟢 2" in listed
     # What the bot sent the coordinator and the leader waited for them.
     assert "📨 Trần Thị Bình (điều phối viên của thành phố) có" in out
     coordinator = out.split("› /as coordinator", 1)[1]
@@ -129,9 +140,12 @@ def test_a_newcomer_runs_the_demo_with_piped_input_and_sees_the_bot_work(
     leader = out.split("› /as leader", 1)[1]
     assert "📊 Tổng hợp tiến độ nhiệm vụ, tuần 24/2023" in leader
     files = tmp_path / "dondoc-demo-files"
-    chart, sheet = sorted(files.glob("*.png")), sorted(files.glob("*.xlsx"))
-    assert len(chart) == 1 and len(sheet) == 1
-    assert f"📎 Tình trạng nhiệm vụ theo cơ quan {chart[0]}" in leader
+    # The tasks' chart and, since the summary has indicators, theirs.
+    charts, sheet = sorted(files.glob("*.png")), sorted(files.glob("*.xlsx"))
+    assert len(charts) == 2 and len(sheet) == 1
+    [chart] = [c for c in charts if "-indicators-" not in c.name]
+    assert f"📎 Tình trạng nhiệm vụ theo cơ quan {chart}" in leader
+    assert "📈 Chỉ tiêu: 🔴 0 · 🟡 0 · ⚪ 124 · 🟢 2" in leader
     assert f"📎 Danh sách nhiệm vụ (Excel) {sheet[0]}" in leader
     assert out.rstrip().endswith(
         f"Tạm biệt! Dữ liệu demo vẫn ở {store}: chạy lại dondoc demo để tiếp tục."

@@ -302,12 +302,22 @@ async def test_menus_are_published_per_language_and_per_role(
         "viec",
         "chitiet",
         "sapden",
+        "chitieu",
         "hoantac",
         "toila",
         "ngonngu",
         "trogiup",
     ]
-    assert names(default, "en") == ["tasks", "task", "upcoming", "undo", "whoami", "lang", "help"]
+    assert names(default, "en") == [
+        "tasks",
+        "task",
+        "upcoming",
+        "indicators",
+        "undo",
+        "whoami",
+        "lang",
+        "help",
+    ]
     assert "overdue" in names({"type": "chat", "chat_id": 900})
     assert "people" in names({"type": "chat", "chat_id": 900})
     leader = names({"type": "chat", "chat_id": 901})

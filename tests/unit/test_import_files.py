@@ -12,6 +12,7 @@ from docx.shared import Pt
 from domain.agencies import AgencyRegistry
 from domain.importers import PlanImportError, import_file
 from domain.importers.blocks import Paragraph
+from domain.importers.sheet import read_xlsx
 from domain.importers.text import read_text
 from domain.plans import PlanDraft, SourceKind, TaskDraft
 from locales import gettext_for
@@ -301,3 +302,53 @@ def test_a_refusal_reads_in_english_for_an_english_reader(
         "«ke-hoach.pdf» is not a kind of file we read (.pdf). "
         "Send the plan as .docx, .txt, .md, .xlsx or .csv."
     )
+
+
+def test_a_csv_whose_title_row_has_no_separators_is_split_by_its_real_separator(
+    tmp_path: Path, registry: AgencyRegistry
+) -> None:
+    # csv.Sniffer gives up on the title row and the "," inside the cells used to win.
+    path = tmp_path / "nhiem-vu.csv"
+    path.write_text(
+        "Danh sách nhiệm vụ năm 2023\n"
+        "TT;Nhiệm vụ;Thời hạn;Cơ quan chủ trì;Kinh phí\n"
+        "1;Rà soát, cập nhật quy hoạch;Tháng 6;Sở Xây dựng;1,5\n"
+        "2;Số hóa hồ sơ, tài liệu;Quý IV/2023;Sở TTTT;2,25\n",
+        encoding="utf-8",
+    )
+    plan = import_file(path, registry=registry, plan_year=2023)
+    assert plan.title == "Danh sách nhiệm vụ năm 2023"
+    assert [(t.code, t.title, t.lead_codes, t.funding) for t in plan.tasks] == [
+        ("1", "Rà soát, cập nhật quy hoạch", ("SXD",), "1,5"),
+        ("2", "Số hóa hồ sơ, tài liệu", ("STTTT",), "2,25"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [(116.442, "116,442"), (7300.0, "7300"), (7300, "7300"), (0.5, "0,5"), (1e-05, "0,00001")],
+)
+def test_a_number_in_a_workbook_cell_is_written_the_vietnamese_way(
+    tmp_path: Path, value: float, written: str
+) -> None:
+    # "116.442" would read as a hundred and sixteen thousand wherever figures are parsed.
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["Kinh phí", value])
+    path = tmp_path / "so.xlsx"
+    workbook.save(path)
+    [rows] = read_xlsx(path)
+    assert [cell.text for cell in rows[0]] == ["Kinh phí", written]
+
+
+def test_a_float_funding_cell_keeps_its_value_in_a_task_sheet(
+    tmp_path: Path, registry: AgencyRegistry
+) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["TT", "Nhiệm vụ", "Thời hạn", "Cơ quan chủ trì", "Kinh phí (tỷ đồng)"])
+    sheet.append([1, "Nâng cấp trung tâm dữ liệu", "Quý IV/2023", "Sở TTTT", 116.442])
+    path = tmp_path / "nhiem-vu.xlsx"
+    workbook.save(path)
+    plan = import_file(path, registry=registry, plan_year=2023)
+    assert plan.tasks[0].code == "1"
+    assert plan.tasks[0].funding == "116,442"

@@ -10,6 +10,7 @@ from domain.indicators.answers import (
     AnswerKind,
     AskedIndicator,
     IndicatorReply,
+    mentions_indicator,
     parse_indicator_reply,
 )
 from domain.indicators.quantities import format_number, parse_unit
@@ -275,3 +276,44 @@ def test_numbered_figures_read_back_to_themselves(
         (f"K{i}", value, estimate) for i, value in enumerate(values, start=1)
     ]
     assert reply.questions == ()
+
+
+# A reminder of two tasks (items 1, 2) and two indicators (items 3, 4).
+_BUNDLED = [_asked("3", *IIP), _asked("4", *JOBLESS)]
+
+
+@pytest.mark.parametrize(
+    ("text", "answers", "questions"),
+    [
+        ("3. 115,2  4. 3,4", [IIP_115, JOBLESS_34], []),
+        ("2. 7,4", [], [None]),  # item 2 is a task: not the indicator numbered 2 or 3
+        # One line per indicator, but two figures on each: asked back, nothing recorded.
+        ("1 115,2\n2 3,4", [], ["PL1.3", "PL1.12"]),
+        ("CT12: 3,4", [JOBLESS_34], []),
+        ("chỉ tiêu 3: 115,2", [IIP_115], []),  # table number 3 before item 3
+    ],
+)
+def test_numbers_a_bundled_reminder_gave_its_tasks_name_no_indicator(
+    text: str, answers: list[tuple[str, AnswerKind, str, bool]], questions: list[str | None]
+) -> None:
+    reply = parse_indicator_reply(text, _BUNDLED, taken={"1", "2"})
+    got = [(answer.key, answer.kind, answer.value, answer.estimate) for answer in reply.answers]
+    assert got == [(k, kind, Decimal(v), e) for k, kind, v, e in answers]
+    assert [question.key for question in reply.questions] == questions
+
+
+def test_ct_names_the_table_number_before_the_place_in_the_reminder() -> None:
+    # Item 12 of the reminder is the port; "CT12" is the jobless rate, table number 12.
+    asked = [_asked("1", *IIP), _asked("12", *PORT[:1], "47", *PORT[2:]), _asked("3", *JOBLESS)]
+    reply = parse_indicator_reply("CT12: 3,4", asked)
+    assert [(a.key, a.value) for a in reply.answers] == [("PL1.12", Decimal("3.4"))]
+
+
+@pytest.mark.parametrize(
+    ("text", "mentions"),
+    [("CT12: 7,5%", True), ("chi tieu 3 dat 5", True), ("PL3.47: 1,4", True), ("1. 7,5", False)],
+)
+def test_a_message_that_names_an_indicator_is_told_from_one_that_does_not(
+    text: str, mentions: bool
+) -> None:
+    assert mentions_indicator(text) is mentions

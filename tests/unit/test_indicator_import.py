@@ -13,11 +13,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.agencies import AgencyRegistry
-from domain.importers import PlanImportError, import_file, import_indicators
+from domain.importers import (
+    PlanImportError,
+    import_file,
+    import_indicators,
+    indicators_from_bytes,
+)
 from domain.importers.blocks import Cell
 from domain.importers.indicators import indicators_from_sheets
 from domain.indicators.model import Accumulation, IndicatorSet, compare
 from domain.indicators.targets import Comparison, Direction
+from domain.recurrence import Cadence
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "bot" / "data"
@@ -432,3 +438,28 @@ def test_any_grid_of_cells_reads_without_raising_and_keys_are_unique(
     found = indicators_from_sheets([rows], registry=_REGISTRY, source_file="grid.xlsx")
     keys = [indicator.key for indicator in found.indicators]
     assert len(keys) == len(set(keys))
+
+
+def test_a_cadence_column_sets_how_often_an_indicator_is_collected(
+    tmp_path: Path, registry: AgencyRegistry
+) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["TT", "Chỉ tiêu", "ĐVT", "Kế hoạch năm 2024", "Đơn vị chủ trì", "Kỳ báo cáo"])
+    sheet.append([1, "Số thuê bao băng rộng", "Thuê bao", 500000, "Sở TTTT", "Hằng tháng"])
+    sheet.append([2, "Tỷ lệ hộ có cáp quang", "%", "≥ 90", "Sở TTTT", None])
+    path = tmp_path / "ky-bao-cao.xlsx"
+    workbook.save(path)
+    found = import_indicators(path, registry=registry)
+    assert [i.cadence for i in found.indicators] == [Cadence.MONTHLY, None]
+
+
+def test_a_files_content_received_in_chat_reads_to_the_same_indicators(
+    tmp_path: Path, registry: AgencyRegistry, seed: IndicatorSet
+) -> None:
+    word = _word(tmp_path)
+    for path in (SEED_004, word):
+        found = indicators_from_bytes(path.read_bytes(), name=path.name, registry=registry)
+        assert [i.key for i in found.indicators] == [i.key for i in seed.indicators]
+    with pytest.raises(PlanImportError, match="trống"):
+        indicators_from_bytes(b"  ", name="x.txt", registry=registry)

@@ -7,7 +7,7 @@ webhook's update from before the 200 answer until it is handled; invite.name nam
 on channels that do not tell their name (the terminal).
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-06 10:00:00.000000
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 
 
 revision: str = "0011"
-down_revision: str | None = "0008"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
