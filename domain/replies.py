@@ -29,7 +29,7 @@ from domain.text import clean, fold, strip_tags
 MAX_REASON_LENGTH = 500
 _MAX_DIGITS = 9  # int() refuses very long digit strings, and no real item or handle is that big
 _MAX_ITEMS = 50
-_MAX_SNOOZE_DAYS = 365
+MAX_SNOOZE_DAYS = 365
 
 
 class ReplyAction(StrEnum):
@@ -609,7 +609,7 @@ def _delay(tokens: list[_Token], i: int, end: int) -> tuple[int | None, bool, in
         return None, True, i
     else:
         days, j = count, i + 1
-    if days is None or not 1 <= days <= _MAX_SNOOZE_DAYS:
+    if days is None or not 1 <= days <= MAX_SNOOZE_DAYS:
         return None, False, j
     return days, True, j
 

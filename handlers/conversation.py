@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from domain.access import AccessDenied, Actor, can_import
 from domain.replies import ReplyAction
+from domain.text import readable
 from handlers import documents, indicator_lists, lists, people, replies
 from handlers.context import Context, ConversationConfig, Fetched, FileSource
 from locales import gettext_for, normalise_locale
@@ -337,7 +338,7 @@ async def route(ctx: Context) -> None:
         # (from anyone else it is answered as any message without text is).
         await documents.on_file(ctx)
         return
-    text = (incoming.text or "").strip()
+    text = readable(incoming.text or "")
     if not text:
         ctx.reply(_("Tôi chỉ đọc được tin nhắn chữ. Gõ /help để xem cách trả lời."))
         return
@@ -377,7 +378,7 @@ def _batchable(incoming: Incoming) -> bool:
         return False
     if incoming.button is not None:
         return decode_upload(incoming.button) is None
-    text = (incoming.text or "").strip()
+    text = readable(incoming.text or "")
     return bool(text) and parse_command(text) is None
 
 

@@ -1,6 +1,7 @@
 """Registration, help, language and people management."""
 
 from domain.access import Role
+from domain.text import MAX_ID, read_int
 from handlers.context import Context
 from locales import Translate, gettext_for
 from services import queries
@@ -189,12 +190,13 @@ async def revoke(ctx: Context, args: str) -> None:
     assert ctx.actor is not None
     _ = ctx._
     digits = args.lstrip("#")
-    if not digits.isdigit() or len(digits) > 9:
+    person_id = read_int(digits, high=MAX_ID)
+    if person_id is None:
         ctx.reply(_("Cách dùng: /revoke SỐ_NGƯỜI (xem số bằng /people)."))
         return
     try:
         result = await registration_service.revoke(
-            ctx.session, actor=ctx.actor, person_id=int(digits), now=ctx.now
+            ctx.session, actor=ctx.actor, person_id=person_id, now=ctx.now
         )
     except registration_service.UnknownPersonError:
         ctx.reply(_("Không có người mang số #{id}.").format(id=digits))
