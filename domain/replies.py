@@ -214,6 +214,8 @@ _NEARLY = _Words("sắp", "gần", "almost", "nearly")
 _QUESTION_WORDS = _Words("chưa", "không", "ko", "k", "chứ", "hả", "hông", "hok")
 # Words that may open an item's status in a numbered reply, besides the keywords themselves.
 _STARTERS = _Words("đã", "đang", "vẫn", "sắp", "gần", "sẽ", "ok", "okay")
+# Words that may stand between a status and the number of the item it is about: "xong mục 2".
+_ITEM_WORDS = _Words("mục", "số", "việc", "item", "task")
 _AND = _Words("và", "and")
 _ALL_FIRST: tuple[_Phrase, ...] = (("tất", "cả"), ("toàn", "bộ"), ("all",), ("everything",))
 _ALL_AFTER: tuple[_Phrase, ...] = (("hết",), ("cả",), ("tất", "cả"), ("toàn", "bộ"), ("all",))
@@ -258,13 +260,22 @@ def parse_reply(text: str) -> ParsedReply:
     tokens = _tokenize(cleaned)
     updates: list[StatusReply] = []
     unclear: list[str] = []
-    for segment in _segments(tokens):
+    segments = _segments(tokens)
+    numbered = any(segment.target is not None for segment in segments)
+    for segment in segments:
         read = _read_segment(tokens, cleaned, segment)
+        if read and numbered and all(_loose(update) for update in read):
+            # "xong #57 60%": in a numbered reply, a status naming no item is not guessed at.
+            read = None
         if read is None:
             unclear.append(_fragment(tokens, cleaned, segment))
         else:
             updates.extend(read)
     return ParsedReply(updates=tuple(updates), unclear=tuple(unclear))
+
+
+def _loose(update: StatusReply) -> bool:
+    return update.item is None and update.handle is None and not update.all_items
 
 
 def parse_delay(text: str) -> int | None:
@@ -445,11 +456,13 @@ def _target_at(tokens: list[_Token], i: int) -> _Target | None:
         else:
             numbers.extend(range(low + 1, value + 1))
         k = m + 1
+    # "1.5" is a decimal and "2 -50%" a negative percent: a "." or "-" touching the
+    # number after it separates nothing.
     separated = (
         k < n
         and tokens[k].text in _ITEM_SEPARATORS
         and not (
-            tokens[k].text == "."
+            tokens[k].text in {".", "-"}
             and k + 1 < n
             and tokens[k + 1].kind == "num"
             and _adjacent(tokens[k], tokens[k + 1])
@@ -536,6 +549,8 @@ class _Findings:
     snooze_days: int | None = None
     all_items: bool = False
     unreadable: bool = False  # said something impossible: "150%", "nhắc lại sau 2 tháng"
+    # Items or handles named after a status: "xong 2" (False, 2), "xong #57" (True, 57).
+    targets: set[tuple[bool, int | None]] = field(default_factory=set)
     doubtful: bool = False  # a status word negated, asked about or only planned
 
 
@@ -664,7 +679,7 @@ class _Reader:
                     found.doubtful = True
                 else:
                     found.blocked = True
-                    self._reason(after)
+                    self._reason(self._trailing(after))
                     break
             elif action is ReplyAction.SNOOZE:
                 after = self._snooze(j, phrase)
@@ -677,6 +692,7 @@ class _Reader:
                     found.progress = True
                 if _first_match(tokens, after, end, _ALL_AFTER):
                     found.all_items = True
+                after = self._trailing(after)
             j = after
         return found
 
@@ -695,7 +711,27 @@ class _Reader:
             self.found.unreadable = True
         else:
             self.found.percents.add(value)
+            return self._trailing(after)
         return after
+
+    def _trailing(self, i: int) -> int:
+        """Read a number right after a status or a percent as the item (or handle) it is
+        about: "xong 2", "xong #2", "Xong mục 2", "50% 2", "đang làm 1 60%". Only a clause
+        end, a percent or another status may follow it; any other number there ("xong 2
+        việc") makes the segment unclear rather than dropped. Returns where reading goes on."""
+        tokens, end = self.tokens, self.end
+        j = i + 1 if i < end and tokens[i] in _ITEM_WORDS else i
+        handle = _handle_number_at(tokens, j)
+        k = j + 1 if handle else j
+        if k >= end or tokens[k].kind != "num" or _is_quantity(tokens, k):
+            return i
+        number = _number(tokens[k])
+        k += 1
+        if k >= end or tokens[k].text in _CLAUSE_ENDS or _status_starts(tokens, k):
+            self.found.targets.add((handle, number))
+        else:
+            self.found.unreadable = True
+        return k
 
     def _snooze(self, i: int, phrase: _Phrase) -> int:
         """Record the snooze whose words start at i; return where it ends."""
@@ -744,8 +780,14 @@ def _read_segment(
             return None
         aims = [(None, n) if target.handle else (n, None) for n in target.numbers]
     found = _Reader(tokens, cleaned, segment.body, segment.end).scan()
-    if found.unreadable or len(found.percents) > 1:
+    if found.unreadable or len(found.percents) > 1 or len(found.targets) > 1:
         return None
+    if found.targets:
+        [(is_handle, number)] = found.targets
+        named = (None, number) if is_handle else (number, None)
+        if number is None or found.all_items or (target is not None and aims != [named]):
+            return None  # "xong 2" with a number too big, after "tất cả", or after "3 …"
+        aims = [named]
     percent = next(iter(found.percents), None)
     action: ReplyAction | None = None
     if found.blocked:

@@ -45,8 +45,8 @@ def readable(text: str) -> str:
     return unwrapped if unwrapped.startswith("/") else text
 
 
-# The largest id or handle read from a message or a button: well inside PostgreSQL's int4.
-MAX_ID = 999_999_999
+# The largest id or handle read from a message or a button: PostgreSQL's int4 holds it.
+MAX_ID = 2**31 - 1
 
 
 def read_int(text: str, *, low: int = 0, high: int) -> int | None:

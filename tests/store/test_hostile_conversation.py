@@ -150,3 +150,85 @@ async def test_item2_the_store_refuses_progress_outside_0_to_100(sessions: Sessi
                 now=world.now,
             )
     assert await _state(world, handle) == ("not_started", 0)
+
+
+async def _seven_items_six_done(world: World) -> list[int]:
+    plan = await world.plan(key="seven")
+    handles = [await world.task(plan, f"IV.{n}", due=date(2023, 12, 31)) for n in range(1, 8)]
+    await world.reminder("lan", [(h, None) for h in handles], provider_message_id="r7")
+    await world.say("lan", "1-6 xong")
+    assert [(await world.assignment(h)).status for h in handles] == ["done"] * 6 + ["not_started"]
+    return handles
+
+
+@pytest.mark.parametrize(
+    ("typed", "item", "state"),
+    [
+        ("xong 2", 2, ("done", 100)),
+        ("xong #2", None, None),
+        ("Xong mục 2", 2, ("done", 100)),
+        ("hoàn thành 1", 1, ("done", 100)),
+        ("50% 2", 2, ("in_progress", 50)),
+        ("đang làm 1 60%", 1, ("in_progress", 60)),
+        ("\u200bxong 2", 2, ("done", 100)),
+        ("<b>xong</b> 2", 2, ("done", 100)),
+    ],
+)
+async def test_item3_a_number_after_the_status_word_names_the_item(
+    sessions: Sessions, typed: str, item: int | None, state: tuple[str, int] | None
+) -> None:
+    world, _ = await _officer_world(sessions)
+    handles = await _seven_items_six_done(world)
+
+    said = await world.say("lan", typed)
+
+    assert await _state(world, handles[6]) == ("not_started", 0), said
+    if item is not None:
+        assert await _state(world, handles[item - 1]) == state, said
+        assert f"#{handles[item - 1]}" in said
+
+
+async def test_item3_a_status_word_with_a_stray_number_is_asked_back(sessions: Sessions) -> None:
+    world, _ = await _officer_world(sessions)
+    handles = await _seven_items_six_done(world)
+
+    said = await world.say("lan", "xong 2 việc")
+
+    assert "❓ Chưa rõ: «xong 2 việc»" in said
+    assert await _state(world, handles[6]) == ("not_started", 0)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["<b>/xong {h}</b>", "\u200b/xong {h}", "\ufeff/xong {h}", "\u202e/xong {h}", "*/xong {h}*"],
+)
+async def test_item3_a_command_wrapped_in_markup_or_invisible_marks_is_read_as_a_command(
+    sessions: Sessions, typed: str
+) -> None:
+    world, handle = await _officer_world(sessions)
+    plan = await world.plan(key="other")
+    decoy = await world.task(plan, "I.1", due=date(2023, 12, 31))
+    await world.reminder("lan", [(decoy, None)], provider_message_id="decoy")
+
+    said = await world.say("lan", typed.format(h=handle))
+
+    assert said.startswith(f"✅ Đã ghi nhận #{handle}"), said
+    assert await _state(world, handle) == ("done", 100)
+    assert await _state(world, decoy) == ("not_started", 0)
+
+
+@pytest.mark.parametrize("typed", ["#{h} -90%", "2 -50%", "#{h} −90%", "1 xong\n2 -50%"])
+async def test_item4_a_negative_percent_after_an_item_or_handle_is_refused(
+    sessions: Sessions, typed: str
+) -> None:
+    world, handle = await _officer_world(sessions)
+    plan = await world.plan(key="two")
+    other = await world.task(plan, "II.2", due=date(2023, 12, 31))
+    await world.reminder("lan", [(handle, None), (other, None)], provider_message_id="two")
+
+    said = await world.say("lan", typed.format(h=handle))
+
+    assert "50%" not in said.replace("-50%", "") and "90%" not in said.replace("-90%", "")
+    assert await _state(world, handle) in {("not_started", 0), ("done", 100)}
+    assert await _state(world, other) == ("not_started", 0)
+    assert "❓ Chưa rõ: «" in said and "-" in said, said
