@@ -161,12 +161,12 @@ class Conversation:
         async with transaction(self._sessions) as session:
             session.record_handled((i.source_id for i in batch), now=now)
             actors = await identify_many(
-                session, chats=[(i.channel, i.chat_id) for i in batch], now=now
+                session, chats=[(i.channel, i.sender) for i in batch if i.sender], now=now
             )
             await _read_ahead(session, batch)
             wrote = False
             for incoming in batch:
-                actor = actors.get((incoming.channel, incoming.chat_id))
+                actor = actors.get((incoming.channel, incoming.sender or ""))
                 fresh = incoming.source_id is not None
                 wrote |= await self._answer_in(
                     session, incoming, actor, now=self._clock(), fresh=fresh
@@ -211,8 +211,10 @@ class Conversation:
         now = self._clock()
         async with transaction(self._sessions) as session:
             session.record_handled([incoming.source_id], now=now)
-            actor = await identify(
-                session, channel=incoming.channel, chat_id=incoming.chat_id, now=now
+            actor = (
+                await identify(session, channel=incoming.channel, chat_id=incoming.sender, now=now)
+                if incoming.sender
+                else None
             )
             return await self._answer_in(
                 session,

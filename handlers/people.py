@@ -47,6 +47,11 @@ async def register(ctx: Context, args: str) -> None:
         ctx.reply(_("Hãy gửi kèm mã mời, ví dụ: /register ABCD234567"))
         return
     incoming = ctx.incoming
+    if not incoming.is_private:
+        # A chat several people share is nobody's identity: a code sent here is refused
+        # before it is even looked at.
+        ctx.reply(_("Xin đăng ký trong tin nhắn riêng với bot, không phải trong nhóm."))
+        return
     result = await registration_service.register(
         ctx.session,
         channel=incoming.channel,
