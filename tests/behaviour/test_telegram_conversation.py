@@ -238,7 +238,7 @@ async def test_registration_by_deep_link_binds_the_chat_and_tells_the_coordinato
     assert welcome.startswith("✅ Đăng ký thành công: Lan Nguyễn")
     assert "Sở Thông tin và Truyền thông" in welcome
     assert "Lan Nguyễn" in notice and "(qua Telegram, " in notice
-    assert "đã được dùng hết" in again
+    assert "không dùng được" in again
     async with sessions() as session:
         identity = (
             await session.exec(select(ChatIdentity).where(ChatIdentity.chat_id == "501"))
