@@ -170,6 +170,7 @@ async def _apply_parsed(
     _ = ctx._
     numbered, replied = await _context_items(ctx, question)
     loose: list[Want] = []
+    bound: list[tuple[Target, Want]] = []
     for update in parsed.updates:
         want = Want.of(update)
         if update.handle is not None:
@@ -183,7 +184,7 @@ async def _apply_parsed(
             except AccessDenied:
                 outcome.problems.append(denied(update.handle, _))
                 continue
-            await _do(ctx, target, want, outcome)
+            bound.append((target, want))
         elif update.all_items:
             if not numbered:
                 outcome.problems.append(_("Không có lời nhắc nào để áp dụng «tất cả»."))
@@ -191,7 +192,7 @@ async def _apply_parsed(
             for target in await status_service.open_targets(
                 ctx.session, targets=list(numbered.values())
             ) or list(numbered.values()):
-                await _do(ctx, target, want, outcome)
+                bound.append((target, want))
         elif update.item is not None:
             target_or_none = numbered.get(update.item)
             if target_or_none is None:
@@ -199,12 +200,25 @@ async def _apply_parsed(
                     _("Không có mục số {number} trong lời nhắc.").format(number=update.item)
                 )
                 continue
-            await _do(ctx, target_or_none, want, outcome)
+            bound.append((target_or_none, want))
         else:
             loose.append(want)
+    for target, want in _last_per_target(bound):
+        await _do(ctx, target, want, outcome)
     outcome.unclear = parsed.unclear
     if loose:
         await _bind_loose(ctx, loose, numbered, replied, question, outcome)
+
+
+def _last_per_target(bound: list[tuple[Target, Want]]) -> list[tuple[Target, Want]]:
+    """One status and one snooze per task: of several in one reply ("1 30%" … "1 60%"), the
+    last one written is the one meant, and it alone goes into the history."""
+    last: dict[tuple[tuple[int, int | None], bool], tuple[Target, Want]] = {}
+    for target, want in bound:
+        key = (target.pair, want.action is ReplyAction.SNOOZE)
+        last.pop(key, None)
+        last[key] = (target, want)
+    return list(last.values())
 
 
 async def _bind_loose(

@@ -1,17 +1,20 @@
 """Issue 18, "Conversation and roles": what a hostile sender tried, through the real
 conversation, on SQLite and PostgreSQL. Each test is named after the item it covers."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
 
 from domain.access import Actor, Role
 from domain.replies import ReplyAction
 from domain.targets import Target
-from models.tables import Assignment
+from models.tables import Assignment, Invite, Outbox, Person
+from services import registration
 from services import status as status_service
+from services.people import create_invite
 from services.unit_of_work import Sessions, transaction
 from tests.builders import World
 from tests.conftest import BOTH_STORES
@@ -232,3 +235,155 @@ async def test_item4_a_negative_percent_after_an_item_or_handle_is_refused(
     assert await _state(world, handle) in {("not_started", 0), ("done", 100)}
     assert await _state(world, other) == ("not_started", 0)
     assert "❓ Chưa rõ: «" in said and "-" in said, said
+
+
+async def _invite(world: World, *, uses: int = 1, days: int = 14) -> str:
+    async with transaction(world.sessions) as session:
+        created = await create_invite(
+            session,
+            agency_code="STTTT",
+            role=Role.OFFICER,
+            uses=uses,
+            expires_in=timedelta(days=days),
+            now=world.now,
+            created_by="test",
+        )
+    return created.code
+
+
+async def _mark(world: World) -> int:
+    """The newest outbox row now: what is queued later has a bigger id."""
+    async with world.sessions() as session:
+        newest = (await session.exec(select(sa.func.max(Outbox.id)))).one()
+    return int(newest or 0)
+
+
+async def _person_named(world: World, name: str) -> int:
+    async with world.sessions() as session:
+        [person] = (await session.exec(select(Person).where(Person.name == name))).all()
+    assert person.id is not None
+    return person.id
+
+
+async def test_item5_a_revoked_person_cannot_come_back_with_an_invite_they_used(
+    sessions: Sessions,
+) -> None:
+    world, _ = await _officer_world(sessions)
+    code = await _invite(world, uses=5)
+    assert "thành công" in await world.say("new", f"/start {code}")
+    revoked = await _person_named(world, "Nguyễn Văn An")
+    assert "Đã thu hồi" in await world.say("boss", f"/thuhoi {revoked}")
+    world.later(minutes=5)
+    mark = await _mark(world)
+
+    again = await world.say("new", f"/start {code}")
+    [told] = await world.outbox("boss", after=mark)
+    newer = await world.say("new", f"/start {await _invite(world, uses=1)}")
+
+    assert "không dùng được" in again, again
+    assert f"Nguyễn Văn An (#{revoked})" in told.text and "mã mời cũ" in told.text
+    assert "thành công" in newer  # a code issued after the revocation lets them back
+    async with sessions() as session:
+        invites = (await session.exec(select(Invite).order_by(col(Invite.id)))).all()
+    assert [i.uses_left for i in invites] == [4, 0]
+
+
+async def test_item7_only_an_admin_revokes_coordinators_and_admins(sessions: Sessions) -> None:
+    world, _ = await _officer_world(sessions)
+    other_boss = await world.person("Chị Hai", role=Role.COORDINATOR, agency=None, chat_id="c2")
+    admin = await world.person("Quản trị", role=Role.ADMIN, agency=None, chat_id="admin")
+    await world.person("Lãnh đạo", role=Role.LEADER, agency=None, chat_id="lead")
+    second_admin = await world.person("Quản trị 2", role=Role.ADMIN, agency=None, chat_id="a2")
+
+    by_coordinator_on_admin = await world.say("boss", f"/thuhoi {admin}")
+    by_coordinator_on_coordinator = await world.say("boss", f"/thuhoi {other_boss}")
+    by_leader = await world.say("lead", f"/thuhoi {other_boss}")
+    by_admin_on_coordinator = await world.say("admin", f"/thuhoi {other_boss}")
+    by_admin_on_admin = await world.say("admin", f"/thuhoi {second_admin}")
+
+    assert "Chỉ quản trị viên" in by_coordinator_on_admin
+    assert "Chỉ quản trị viên" in by_coordinator_on_coordinator
+    assert "không có quyền" in by_leader
+    assert "Đã thu hồi quyền của Chị Hai" in by_admin_on_coordinator
+    assert "Đã thu hồi quyền của Quản trị 2" in by_admin_on_admin
+    async with sessions() as session:
+        active = {p.name for p in (await session.exec(select(Person))).all() if p.active}
+    assert active == {"Chị Lan", "Anh Điều", "Quản trị", "Lãnh đạo"}
+
+
+async def test_item7_the_last_active_admin_cannot_be_revoked(sessions: Sessions) -> None:
+    world, _ = await _officer_world(sessions)
+    last = await world.person("Quản trị", role=Role.ADMIN, agency=None, chat_id="admin")
+    gone = await world.person("Quản trị cũ", role=Role.ADMIN, agency=None, chat_id="old")
+    assert "Đã thu hồi" in await world.say("admin", f"/thuhoi {gone}")
+    # Whoever asks (here the admin just revoked, acting from the desk), the last one stays.
+    acting = Actor(
+        person_id=gone, name="Quản trị cũ", role=Role.ADMIN, agency_id=None, locale="vi"
+    )
+
+    with pytest.raises(registration.LastAdminError):
+        async with transaction(sessions) as session:
+            await registration.revoke(session, actor=acting, person_id=last, now=world.now)
+    assert "Bạn không thể tự thu hồi" in await world.say("admin", f"/thuhoi {last}")
+    assert (await _active(world, last)) is True
+
+
+async def _active(world: World, person_id: int) -> bool:
+    async with world.sessions() as session:
+        person = await session.get(Person, person_id)
+    assert person is not None
+    return person.active
+
+
+async def test_item9_a_reason_typed_with_bidi_controls_is_stored_without_them(
+    sessions: Sessions,
+) -> None:
+    world, handle = await _officer_world(sessions)
+
+    await world.say("lan", f"#{handle} vướng: \u202echưa có\u202c kinh \u2066phí\u2069\u200b")
+
+    stored = await world.assignment(handle)
+    assert stored.blocked_reason == "chưa có kinh phí"
+    [change] = await world.history(handle)
+    assert change.note == "chưa có kinh phí"
+
+
+async def test_item9_two_updates_to_one_item_in_one_reply_write_one_history_row(
+    sessions: Sessions,
+) -> None:
+    world, handle = await _officer_world(sessions)
+    plan = await world.plan(key="two")
+    other = await world.task(plan, "II.2", due=date(2023, 12, 31))
+    await world.reminder("lan", [(handle, None), (other, None)], provider_message_id="two")
+
+    said = await world.say("lan", f"1 30%\n2 xong\n1 60%\n#{handle} 70%")
+
+    assert await _state(world, handle) == ("in_progress", 70)
+    assert [c.to_progress for c in await world.history(handle)] == [70]
+    assert [c.to_status for c in await world.history(other)] == ["done"]
+    assert "30%" not in said and "60%" not in said
+
+
+ONE_ANSWER = (
+    "Mã mời này không dùng được. Vui lòng kiểm tra lại mã, hoặc xin điều phối viên một mã mới."
+)
+
+
+@pytest.mark.parametrize("kind", ["wrong", "expired", "used up", "revoked"])
+async def test_item9_every_code_that_cannot_be_used_gets_the_same_answer(
+    sessions: Sessions, kind: str
+) -> None:
+    world, _ = await _officer_world(sessions)
+    code = await _invite(world, uses=2, days=1)
+    if kind == "wrong":
+        code = "ABCDEFGHJK"
+    elif kind == "expired":
+        world.later(days=2)
+    elif kind == "used up":
+        await world.say("first", f"/start {code}")
+        await world.say("second", f"/start {code}")
+    else:
+        await world.say("someone", f"/start {code}")
+        await world.say("boss", f"/thuhoi {await _person_named(world, 'Nguyễn Văn An')}")
+
+    assert await world.say("someone", f"/start {code}") == ONE_ANSWER
