@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from domain.access import Actor, Role, require_manage
@@ -81,9 +82,15 @@ async def chat_state(session: UnitOfWork, *, channel: str, chat_id: str) -> Chat
     """The chat's state row, created (and flushed) on first use."""
     state = await existing_chat_state(session, channel=channel, chat_id=chat_id)
     if state is None:
-        state = ChatState(channel=channel, chat_id=chat_id)
-        session.add(state)
-        await session.flush()
+        try:
+            # Guesses sent in parallel (to several instances) may create it at the same
+            # moment: then use the one that won.
+            async with session.begin_nested():
+                state = ChatState(channel=channel, chat_id=chat_id)
+                session.add(state)
+        except IntegrityError:
+            params = {"channel": channel, "chat_id": chat_id}
+            state = (await session.exec(_CHAT_STATE, params=params)).one()
         remember_chat_state(session, state, channel=channel, chat_id=chat_id)
     return state
 
