@@ -92,6 +92,20 @@ class Hostile:
             text = "".join(alphabet)
         elif roll < 0.35:
             text = f"{rng.choice(COMMANDS)} {self.number()} {self.number()}"
+        elif roll < 0.55:
+            # Nearly right: the forms officers use, with hostile numbers in them.
+            text = rng.choice(
+                [
+                    f"{self.number()} xong",
+                    f"#{self.number()} {self.number()}%",
+                    f"{self.number()} vướng: \u202echưa có kinh phí",
+                    f"/tiendo {self.number()} {self.number()}",
+                    f"xong {self.number()}",
+                    f"{self.number()}% {self.number()}",
+                    f"/xong {self.number()}",
+                    f"/nhaclai {self.number()} {self.number()}",
+                ]
+            )
         else:
             parts = [rng.choice(WORDS) if rng.random() < 0.6 else self.number()]
             parts += [
@@ -154,6 +168,7 @@ async def test_hostile_messages_keep_every_invariant(sessions: Sessions) -> None
     await world.reminder("b", [(h, None) for h in theirs], provider_message_id="rb")
     english = _english_fragments()
     hostile = Hostile(rng, mine + theirs)
+    changes = 0
 
     for step in range(count):
         chat = rng.choice(["a", "a", "b"])
@@ -171,13 +186,14 @@ async def test_hostile_messages_keep_every_invariant(sessions: Sessions) -> None
         assert APOLOGY not in text, where
         assert all(0 <= progress <= 100 for _, _, progress, _ in after.values()), where
         changed = [h for h in after if after[h] != before.get(h)]
+        changes += len(changed)
         for handle in changed:
             assert after[handle][0] == world.agencies[senders[chat]], (where, handle)
             assert f"#{handle}" in text, (where, handle, text)
         assert await _history(world) - written <= len(changed) or "/hoantac" in sent, where
         leaked = [piece for piece in english if piece in text]
         assert not leaked, (where, leaked, text)
-    assert count == 0 or step == count - 1
+    print(f"fuzz seed {seed}: {changes} task changes in {count} messages, invariants held")
 
 
 @pytest.mark.parametrize("given", ["12345", "", "not-a-number"])
