@@ -4,7 +4,10 @@ The parser would rather ask again than guess. These make their fragment *unclear
 back by the bot, nothing changed): a status word that is negated, asked about or only planned
 ("chưa xong", "xong chưa?", "sẽ xong"), a percent above 100, negative or decimal, a snooze in
 months, "xong" and "vướng" in one breath, and an item number or handle with nothing readable
-after it ("2", "2 ???"). Text with no status word at all ("cảm ơn", "ok", "chưa có kinh phí")
+after it ("2", "2 ???"), a number after a status that is followed by anything but a clause
+end, a percent or another status ("xong 2 việc"), and, in a numbered reply, a status that
+names no item ("xong #57 60%"). A number right after a status names the item it is about:
+"xong 2", "xong #2", "Xong mục 2", "50% 2", "đang làm 1 60%". Text with no status word at all ("cảm ơn", "ok", "chưa có kinh phí")
 is neither an update nor unclear.
 
 A percent outranks "xong" ("hoàn thành 80%" is 80% done); "sắp xong" is progress; "vướng"
