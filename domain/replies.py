@@ -7,8 +7,8 @@ months, "xong" and "vướng" in one breath, and an item number or handle with n
 after it ("2", "2 ???"), a number after a status that is followed by anything but a clause
 end, a percent or another status ("xong 2 việc"), and, in a numbered reply, a status that
 names no item ("xong #57 60%"). A number right after a status names the item it is about:
-"xong 2", "xong #2", "Xong mục 2", "50% 2", "đang làm 1 60%". Text with no status word at all ("cảm ơn", "ok", "chưa có kinh phí")
-is neither an update nor unclear.
+"xong 2", "xong #2", "Xong mục 2", "50% 2", "đang làm 1 60%". Text with no status word at
+all ("cảm ơn", "ok", "chưa có kinh phí") is neither an update nor unclear.
 
 A percent outranks "xong" ("hoàn thành 80%" is 80% done); "sắp xong" is progress; "vướng"
 with no reason after it is BLOCKED with reason None. A reply whose first status is numbered
