@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from domain.access import AccessDenied, Actor, can_import
 from domain.replies import ReplyAction
+from domain.text import readable
 from handlers import documents, indicator_lists, lists, people, replies
 from handlers.context import Context, ConversationConfig, Fetched, FileSource
 from locales import gettext_for, normalise_locale
@@ -160,12 +161,12 @@ class Conversation:
         async with transaction(self._sessions) as session:
             session.record_handled((i.source_id for i in batch), now=now)
             actors = await identify_many(
-                session, chats=[(i.channel, i.chat_id) for i in batch], now=now
+                session, chats=[(i.channel, i.sender) for i in batch if i.sender], now=now
             )
             await _read_ahead(session, batch)
             wrote = False
             for incoming in batch:
-                actor = actors.get((incoming.channel, incoming.chat_id))
+                actor = actors.get((incoming.channel, incoming.sender or ""))
                 fresh = incoming.source_id is not None
                 wrote |= await self._answer_in(
                     session, incoming, actor, now=self._clock(), fresh=fresh
@@ -210,8 +211,10 @@ class Conversation:
         now = self._clock()
         async with transaction(self._sessions) as session:
             session.record_handled([incoming.source_id], now=now)
-            actor = await identify(
-                session, channel=incoming.channel, chat_id=incoming.chat_id, now=now
+            actor = (
+                await identify(session, channel=incoming.channel, chat_id=incoming.sender, now=now)
+                if incoming.sender
+                else None
             )
             return await self._answer_in(
                 session,
@@ -337,7 +340,7 @@ async def route(ctx: Context) -> None:
         # (from anyone else it is answered as any message without text is).
         await documents.on_file(ctx)
         return
-    text = (incoming.text or "").strip()
+    text = readable(incoming.text or "")
     if not text:
         ctx.reply(_("Tôi chỉ đọc được tin nhắn chữ. Gõ /help để xem cách trả lời."))
         return
@@ -377,7 +380,7 @@ def _batchable(incoming: Incoming) -> bool:
         return False
     if incoming.button is not None:
         return decode_upload(incoming.button) is None
-    text = (incoming.text or "").strip()
+    text = readable(incoming.text or "")
     return bool(text) and parse_command(text) is None
 
 

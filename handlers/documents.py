@@ -103,11 +103,13 @@ async def fetch_first(
     press = decode_upload(incoming.button)
     if incoming.file is None and (press is None or press.action is not UploadAction.IMPORT):
         return None
+    if incoming.sender is None:
+        return None
     async with sessions() as session:
         actor = await identify(
             session,
             channel=incoming.channel,
-            chat_id=incoming.chat_id,
+            chat_id=incoming.sender,
             now=now,
             reactivate=False,
         )

@@ -1,5 +1,6 @@
 """Queries people ask: /tasks, /task, /overdue, /upcoming."""
 
+from domain.text import MAX_ID, read_int
 from handlers.context import Context
 from models.enums import AssignmentRole
 from services import queries
@@ -63,10 +64,14 @@ async def task(ctx: Context, args: str) -> None:
     if not wanted:
         ctx.reply(_("Cách dùng: /task 57 (số hiệu việc) hoặc /task III.12 (mã nhiệm vụ)."))
         return
-    if wanted.isdigit() and len(wanted) <= 9:
+    if wanted.isascii() and wanted.isdigit():
+        handle = read_int(wanted, high=MAX_ID)
+        if handle is None:
+            ctx.reply(_("Không tìm thấy việc #{handle}.").format(handle=wanted[:12]))
+            return
         try:
             detail = await queries.assignment_detail(
-                ctx.session, actor=ctx.actor, assignment_id=int(wanted)
+                ctx.session, actor=ctx.actor, assignment_id=handle
             )
         except UnknownAssignmentError:
             ctx.reply(_("Không tìm thấy việc #{handle}.").format(handle=wanted))
@@ -219,10 +224,11 @@ async def upcoming(ctx: Context, args: str) -> None:
     _ = ctx._
     days = DEFAULT_UPCOMING_DAYS
     if args:
-        if not args.isdigit() or not 1 <= int(args[:4]) <= MAX_UPCOMING_DAYS:
+        asked = read_int(args, low=1, high=MAX_UPCOMING_DAYS)
+        if asked is None:
             ctx.reply(_("Cách dùng: /upcoming 14 (số ngày, từ 1 đến 366)."))
             return
-        days = int(args)
+        days = asked
     found = await queries.upcoming(ctx.session, actor=ctx.actor, today=ctx.today, days=days)
     if not found.views:
         ctx.reply(_("Không có việc nào đến hạn trong {days} ngày tới.").format(days=days))

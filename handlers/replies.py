@@ -16,9 +16,16 @@ from domain.binding import (
     fixed_target,
     load_question,
 )
-from domain.replies import MAX_REASON_LENGTH, ParsedReply, ReplyAction, parse_delay, parse_reply
+from domain.replies import (
+    MAX_REASON_LENGTH,
+    MAX_SNOOZE_DAYS,
+    ParsedReply,
+    ReplyAction,
+    parse_delay,
+    parse_reply,
+)
 from domain.targets import Target
-from domain.text import clean
+from domain.text import MAX_ID, clean, read_int
 from handlers import indicators, lists
 from handlers.context import Context
 from services import chat_context, queries
@@ -46,7 +53,7 @@ from views.text import day
 
 MAX_TEXT_LENGTH = 1000
 MAX_OPTIONS = 10
-_BARE_NUMBER = re.compile(r"^#?\s*(\d{1,3})\s*%?$")
+_BARE_NUMBER = re.compile(r"^#?\s*([0-9]{1,3})\s*%?$")
 
 
 def _items_as_targets(items: tuple[ReminderItem, ...]) -> dict[int, Target]:
@@ -108,7 +115,7 @@ async def _answer_number(ctx: Context, question: Question, value: int, outcome: 
     if expect is Expect.PERCENT and 0 <= value <= 100:
         action = ReplyAction.DONE if value == 100 else ReplyAction.PROGRESS
         await _do(ctx, target, Want(action, percent=None if value == 100 else value), outcome)
-    elif expect is Expect.DAYS and 1 <= value <= status_service.MAX_SNOOZE_DAYS:
+    elif expect is Expect.DAYS and 1 <= value <= MAX_SNOOZE_DAYS:
         await _do(ctx, target, Want(ReplyAction.SNOOZE, days=value), outcome)
     elif expect is Expect.REASON:
         await _do(ctx, target, Want(ReplyAction.BLOCKED, reason=str(value)), outcome)
@@ -163,6 +170,7 @@ async def _apply_parsed(
     _ = ctx._
     numbered, replied = await _context_items(ctx, question)
     loose: list[Want] = []
+    bound: list[tuple[Target, Want]] = []
     for update in parsed.updates:
         want = Want.of(update)
         if update.handle is not None:
@@ -176,7 +184,7 @@ async def _apply_parsed(
             except AccessDenied:
                 outcome.problems.append(denied(update.handle, _))
                 continue
-            await _do(ctx, target, want, outcome)
+            bound.append((target, want))
         elif update.all_items:
             if not numbered:
                 outcome.problems.append(_("Không có lời nhắc nào để áp dụng «tất cả»."))
@@ -184,7 +192,7 @@ async def _apply_parsed(
             for target in await status_service.open_targets(
                 ctx.session, targets=list(numbered.values())
             ) or list(numbered.values()):
-                await _do(ctx, target, want, outcome)
+                bound.append((target, want))
         elif update.item is not None:
             target_or_none = numbered.get(update.item)
             if target_or_none is None:
@@ -192,12 +200,25 @@ async def _apply_parsed(
                     _("Không có mục số {number} trong lời nhắc.").format(number=update.item)
                 )
                 continue
-            await _do(ctx, target_or_none, want, outcome)
+            bound.append((target_or_none, want))
         else:
             loose.append(want)
+    for target, want in _last_per_target(bound):
+        await _do(ctx, target, want, outcome)
     outcome.unclear = parsed.unclear
     if loose:
         await _bind_loose(ctx, loose, numbered, replied, question, outcome)
+
+
+def _last_per_target(bound: list[tuple[Target, Want]]) -> list[tuple[Target, Want]]:
+    """One status and one snooze per task: of several in one reply ("1 30%" … "1 60%"), the
+    last one written is the one meant, and it alone goes into the history."""
+    last: dict[tuple[tuple[int, int | None], bool], tuple[Target, Want]] = {}
+    for target, want in bound:
+        key = (target.pair, want.action is ReplyAction.SNOOZE)
+        last.pop(key, None)
+        last[key] = (target, want)
+    return list(last.values())
 
 
 async def _bind_loose(
@@ -402,8 +423,9 @@ async def by_handles(ctx: Context, args: str, action: ReplyAction) -> None:
     _ = ctx._
     words = args.split(" ") if args else []
     handles = []
-    while words and words[0].lstrip("#").isdigit() and len(words[0]) <= 10:
-        handles.append(int(words.pop(0).lstrip("#")))
+    while words and (handle := read_int(words[0].removeprefix("#"), high=MAX_ID)) is not None:
+        handles.append(handle)
+        words.pop(0)
     rest = " ".join(words)
     if action in (ReplyAction.PROGRESS, ReplyAction.SNOOZE) and len(handles) > 1 and not rest:
         rest = str(handles.pop())  # "/tiendo 57 60": the last number is the figure
@@ -422,18 +444,19 @@ async def by_handles(ctx: Context, args: str, action: ReplyAction) -> None:
         return
     want = Want(action)
     if action is ReplyAction.PROGRESS and rest:
-        value = rest.rstrip("%").strip()
-        if not value.isdigit() or int(value) > 100:
+        percent = read_int(rest.removesuffix("%"), high=100)
+        if percent is None:
             ctx.reply(usage(action, _))
             return
-        want = Want(ReplyAction.DONE) if int(value) == 100 else Want(action, percent=int(value))
+        want = Want(ReplyAction.DONE) if percent == 100 else Want(action, percent=percent)
     elif action is ReplyAction.BLOCKED and rest:
         want = Want(action, reason=clean(rest)[:MAX_REASON_LENGTH])
     elif action is ReplyAction.SNOOZE and rest:
-        if not rest.isdigit() or not 1 <= int(rest[:4]) <= status_service.MAX_SNOOZE_DAYS:
+        days = read_int(rest, low=1, high=MAX_SNOOZE_DAYS)
+        if days is None:
             ctx.reply(usage(action, _))
             return
-        want = Want(action, days=int(rest))
+        want = Want(action, days=days)
     elif rest:
         ctx.reply(usage(action, _))
         return

@@ -111,6 +111,18 @@ class ChatIdentity(SQLModel, table=True):
     created_at: datetime = _when()
 
 
+class Revocation(SQLModel, table=True):
+    """A chat of a revoked person: no invite issued before `revoked_at` registers it again."""
+
+    __table_args__ = (sa.Index("ix_revocation_chat", "channel", "chat_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    channel: str = Field(max_length=20)
+    chat_id: str = Field(max_length=64)
+    revoked_at: datetime = _when()
+
+
 class Invite(SQLModel, table=True):
     """A registration code; only its hash is stored."""
 
@@ -191,6 +203,7 @@ class Assignment(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("task_id", "agency_id", name="uq_assignment"),
         sa.Index("ix_assignment_open_due", "status", "agency_id"),
+        sa.CheckConstraint("progress BETWEEN 0 AND 100", name="ck_assignment_progress"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -209,6 +222,7 @@ class Occurrence(SQLModel, table=True):
 
     __table_args__ = (
         sa.UniqueConstraint("assignment_id", "period_label", name="uq_occurrence_period"),
+        sa.CheckConstraint("progress BETWEEN 0 AND 100", name="ck_occurrence_progress"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -225,6 +239,13 @@ class Occurrence(SQLModel, table=True):
 
 class StatusChange(SQLModel, table=True):
     """Append-only history of every status change; a replayed message is refused by source id."""
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "from_progress BETWEEN 0 AND 100", name="ck_statuschange_from_progress"
+        ),
+        sa.CheckConstraint("to_progress BETWEEN 0 AND 100", name="ck_statuschange_to_progress"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     assignment_id: int = Field(foreign_key="assignment.id", index=True)

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 
 from domain.access import Actor, require_see, require_update
 from domain.reminders import OfficeHours
-from domain.replies import MAX_REASON_LENGTH, ReplyAction
+from domain.replies import MAX_REASON_LENGTH, MAX_SNOOZE_DAYS, ReplyAction
 from domain.status import Status
 from domain.targets import Target
 from models.bulk import bulk_insert, bulk_update
@@ -25,7 +25,6 @@ from services.unit_of_work import ReadAhead, UnitOfWork
 from views.rows import AssignmentView
 
 UNDO_WINDOW = timedelta(minutes=10)
-MAX_SNOOZE_DAYS = 365
 
 
 class ClosedError(ValueError):
@@ -132,6 +131,8 @@ async def apply_status(
     status = action.status
     if status is None:
         raise ValueError(f"{action} does not change a status")
+    if percent is not None and not 0 <= percent <= 100:
+        raise ValueError(f"a percent must be 0-100, not {percent}")
     view = await _load(session, target)
     require_update(actor, agency_id=view.agency_id)
     if source_message_id is not None and not unseen:

@@ -12,6 +12,9 @@ request for an explanation of an indicator's figure at a checkpoint: "x|<indicat
 from dataclasses import dataclass
 from enum import StrEnum
 
+from domain.replies import MAX_SNOOZE_DAYS
+from domain.text import MAX_ID, read_int
+
 _STATUS = "s"
 _NAV = "n"
 _UPLOAD = "u"
@@ -29,6 +32,10 @@ class ButtonAction(StrEnum):
     PROGRESS = "p"
     BLOCKED = "b"
     SNOOZE = "z"
+
+
+# The figure each action's button may carry (done and blocked carry none).
+_VALUES = {ButtonAction.PROGRESS: (0, 100), ButtonAction.SNOOZE: (1, MAX_SNOOZE_DAYS)}
 
 
 @dataclass(frozen=True)
@@ -63,14 +70,19 @@ def decode(data: str | None) -> ButtonPress | None:
         return None
     _, action, assignment, occurrence, value = parts
     try:
-        return ButtonPress(
-            action=ButtonAction(action),
-            assignment_id=int(assignment),
-            occurrence_id=int(occurrence) if occurrence else None,
-            value=int(value) if value else None,
-        )
+        kind = ButtonAction(action)
     except ValueError:
         return None
+    # Data comes back from the client as typed input does: a forged press is read as
+    # strictly as a typed one, and the handler checks the presser's right to its target.
+    assignment_id = read_int(assignment, low=1, high=MAX_ID)
+    occurrence_id = read_int(occurrence, low=1, high=MAX_ID) if occurrence else None
+    low, high = _VALUES.get(kind, (0, -1))
+    figure = read_int(value, low=low, high=high) if value else None
+    unreadable = (occurrence and occurrence_id is None) or (value and figure is None)
+    if assignment_id is None or unreadable:
+        return None
+    return ButtonPress(kind, assignment_id, occurrence_id, figure)
 
 
 @dataclass(frozen=True)
@@ -97,12 +109,13 @@ def decode_nav(data: str | None) -> Nav | None:
     if not data:
         return None
     parts = data.split(_SEP)
-    if len(parts) < 3 or parts[0] != _NAV or not parts[2].isdigit() or len(parts[2]) > 6:
+    number = read_int(parts[2], low=1, high=999_999) if len(parts) >= 3 else None
+    if parts[0] != _NAV or number is None:
         return None
     if parts[1] == OVERDUE and len(parts) == 4:
-        return Nav(OVERDUE, int(parts[2]), parts[3] or None)
+        return Nav(OVERDUE, number, parts[3] or None)
     if parts[1] == WHICH and len(parts) == 3:
-        return Nav(WHICH, int(parts[2]))
+        return Nav(WHICH, number)
     return None
 
 
@@ -164,11 +177,12 @@ def decode_explain(data: str | None) -> ExplainPress | None:
     if not data:
         return None
     parts = data.split(_SEP)
-    if len(parts) != 3 or parts[0] != _EXPLAIN or not parts[1].isdigit() or len(parts[1]) > 12:
+    if len(parts) != 3 or parts[0] != _EXPLAIN:
         return None
+    indicator_id = read_int(parts[1], low=1, high=MAX_ID)
     year, dash, months = parts[2].partition("-")
-    if not (dash and year.isdigit() and len(year) == 4 and months[:-1].isdigit()):
+    if indicator_id is None or not dash or len(year) != 4 or read_int(year, high=9999) is None:
         return None
-    if not months.endswith("M") or not 1 <= int(months[:-1]) <= 12:
+    if not months.endswith("M") or read_int(months[:-1], low=1, high=12) is None:
         return None
-    return ExplainPress(int(parts[1]), parts[2])
+    return ExplainPress(indicator_id, parts[2])

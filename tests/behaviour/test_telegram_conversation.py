@@ -238,7 +238,7 @@ async def test_registration_by_deep_link_binds_the_chat_and_tells_the_coordinato
     assert welcome.startswith("✅ Đăng ký thành công: Lan Nguyễn")
     assert "Sở Thông tin và Truyền thông" in welcome
     assert "Lan Nguyễn" in notice and "(qua Telegram, " in notice
-    assert "đã được dùng hết" in again
+    assert "không dùng được" in again
     async with sessions() as session:
         identity = (
             await session.exec(select(ChatIdentity).where(ChatIdentity.chat_id == "501"))
@@ -445,3 +445,60 @@ async def test_a_webhook_request_with_a_wrong_secret_changes_nothing(
     assert tb.conversation.handled == 0
     assert stored.status == "not_started" and outbox == 0
     assert tb.sent_to(501) == []
+
+
+GROUP = -100500
+
+
+async def test_item6_in_a_group_every_action_is_the_senders_not_the_chats(
+    sessions: Sessions,
+) -> None:
+    async with bench(sessions) as tb:
+        boss = await tb.world.person(
+            "Anh Điều Phối", role=Role.COORDINATOR, agency=None, chat_id="900"
+        )
+        # Registered in the group by the code before identity was the user's.
+        await tb.world.person("Chị Cũ", role=Role.COORDINATOR, agency=None, chat_id=str(GROUP))
+        plan = await tb.world.plan()
+        handle = await tb.world.task(plan, "III.12", due=DUE)
+        async with transaction(sessions) as session:
+            invite = await create_invite(
+                session,
+                agency_code="STTTT",
+                role=Role.OFFICER,
+                uses=1,
+                expires_in=timedelta(days=14),
+                now=NOW,
+                created_by="cli",
+            )
+
+        async def in_group(user: int, text: str) -> list[str]:
+            update = tb.api.message_update(GROUP, text, chat_type="supergroup", user_id=user)
+            return texts(await tb.exchange(GROUP, update))
+
+        async def press_in_group(user: int, data: str) -> list[str]:
+            update = tb.api.callback_update(
+                GROUP, data, message_id=1, chat_type="supergroup", user_id=user
+            )
+            return texts(await tb.exchange(GROUP, update))
+
+        [stranger_people] = await in_group(901, "/canbo")
+        [stranger_revoke] = await in_group(901, f"/thuhoi {boss}")
+        [stranger_done] = await in_group(901, f"#{handle} xong")
+        [stranger_button] = await press_in_group(901, f"s|d|{handle}||")
+        [group_register] = await in_group(901, f"/start {invite.code}")
+        unchanged = await tb.world.assignment(handle)
+        [boss_people] = await in_group(900, "/canbo")
+        [boss_button] = await press_in_group(900, f"s|d|{handle}||")
+
+    for answer in (stranger_people, stranger_revoke, stranger_done, stranger_button):
+        assert "chưa đăng ký" in answer and "Anh Điều Phối" not in answer, answer
+    assert "tin nhắn riêng" in group_register
+    assert unchanged.status == "not_started"
+    assert "Anh Điều Phối" in boss_people
+    assert boss_button.startswith(f"✅ Đã ghi nhận #{handle}")
+    async with sessions() as session:
+        people = (await session.exec(select(Person))).all()
+        changes = (await session.exec(select(StatusChange))).all()
+    assert len(people) == 2 and all(p.active for p in people)
+    assert [c.person_id for c in changes] == [boss]
