@@ -34,7 +34,7 @@ async def _done(world: StoreWorld, handle: int, on: datetime, **values: Any) -> 
     await _set(world, handle, status=Status.DONE.value, progress=100, completed_at=on, **values)
 
 
-async def _store(world: StoreWorld) -> None:
+async def hand_computed_store(world: StoreWorld) -> None:
     """The hand-computed table: (agency, due, extended, state) → bucket on each deadline."""
     plan = await world.plan("40/KH-UBND")
     # SXD: on time, late, and on time by 30 minutes past local midnight on 01/04.
@@ -87,7 +87,7 @@ async def _figures(world: StoreWorld, actor: Actor) -> PeriodStatistics:
 
 async def test_the_four_buckets_match_the_hand_computed_table(sessions: Sessions) -> None:
     world = StoreWorld(sessions)
-    await _store(world)
+    await hand_computed_store(world)
     leader = Actor(1, "Lãnh đạo", Role.LEADER, None, "vi")
 
     found = await _figures(world, leader)
@@ -109,7 +109,7 @@ async def test_the_four_buckets_match_the_hand_computed_table(sessions: Sessions
 
 async def test_an_officer_counts_only_their_own_agency(sessions: Sessions) -> None:
     world = StoreWorld(sessions)
-    await _store(world)
+    await hand_computed_store(world)
     person_id = await world.person("Chị Lan", "SNN")
     async with sessions() as session:
         person = (await session.exec(select(Person).where(Person.id == person_id))).one()
@@ -124,7 +124,7 @@ async def test_a_quarter_not_over_counts_work_due_later_in_it_as_in_time(
     sessions: Sessions,
 ) -> None:
     world = StoreWorld(sessions)
-    await _store(world)
+    await hand_computed_store(world)
     leader = Actor(1, "Lãnh đạo", Role.LEADER, None, "vi")
     async with sessions() as session:
         found = await period_statistics(
