@@ -12,9 +12,8 @@ everybody. Until the office confirms completions, work marked done counts as con
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -22,6 +21,7 @@ from sqlmodel import col, select
 from domain.access import Actor
 from domain.statistics import AssignmentRow, Basis, Bucket, Period, classify, compute
 from domain.status import Status
+from domain.summary import SummaryScope
 from models.enums import AssignmentRole
 from models.tables import Agency, Assignment, Occurrence, Plan, Task
 from services.queries.overdue import any_occurrence
@@ -32,7 +32,7 @@ from views.statistics import PeriodStatistics
 
 
 def _counting(
-    *, status: Any, due: Any, extended: Any, completed_at: Any, period: Period, tz: ZoneInfo
+    *, status: Any, due: Any, extended: Any, completed_at: Any, period: Period, tz: tzinfo
 ) -> Any:
     """The rows that can count in the period (domain.statistics.classify), in SQL."""
     end = period.end
@@ -53,10 +53,11 @@ def _rows_statement(
     *,
     actor: Actor,
     period: Period,
-    tz: ZoneInfo,
+    tz: tzinfo,
     scope: Scope | None,
     periodic: bool,
     detail: bool = False,
+    within: SummaryScope | None = None,
 ) -> Any:
     """The rows that can count; with `detail`, what the report's sheets show of each too."""
     lead = col(Assignment.role) == AssignmentRole.LEAD.value
@@ -69,6 +70,11 @@ def _rows_statement(
         filters.append(col(Assignment.agency_id).in_(scope.agency_ids or (-1,)))
     if scope is not None and scope.kind == "plan":
         filters.append(col(Task.plan_id) == scope.key)
+    if within is not None and within.plan_ids:
+        filters.append(col(Task.plan_id).in_(within.plan_ids))
+    if within is not None and within.agency_codes:
+        named = select(col(Agency.id)).where(col(Agency.code).in_(within.agency_codes))
+        filters.append(col(Assignment.agency_id).in_(named))
 
     def columns(row: Any, due: Any, period_label: Any) -> list[Any]:
         shown = [
@@ -152,13 +158,20 @@ async def _read(
     *,
     actor: Actor,
     period: Period,
-    tz: ZoneInfo,
+    tz: tzinfo,
     scope: Scope | None,
     detail: bool,
+    within: SummaryScope | None = None,
 ) -> _Read:
     periodic = await any_occurrence(session)
     statement = _rows_statement(
-        actor=actor, period=period, tz=tz, scope=scope, periodic=periodic, detail=detail
+        actor=actor,
+        period=period,
+        tz=tz,
+        scope=scope,
+        periodic=periodic,
+        detail=detail,
+        within=within,
     )
     raw: Sequence[Any] = (await session.exec(statement)).all()
     agencies, plans = await _names(
@@ -200,12 +213,15 @@ async def period_statistics(
     actor: Actor,
     period: Period,
     as_of: date,
-    tz: ZoneInfo,
+    tz: tzinfo,
     scope: Scope | None = None,
+    within: SummaryScope | None = None,
 ) -> PeriodStatistics:
     """The four buckets of a period as of a day, overall, by agency and by plan, over what
-    the actor may see (and the scope, if any)."""
-    read = await _read(session, actor=actor, period=period, tz=tz, scope=scope, detail=False)
+    the actor may see (and the scope, or a summary's plans and agencies, if any)."""
+    read = await _read(
+        session, actor=actor, period=period, tz=tz, scope=scope, detail=False, within=within
+    )
     return _figures(read, actor=actor, period=period, as_of=as_of, scope=scope)
 
 
@@ -245,7 +261,7 @@ async def period_report(
     actor: Actor,
     period: Period,
     as_of: date,
-    tz: ZoneInfo,
+    tz: tzinfo,
     scope: Scope | None = None,
 ) -> PeriodReport:
     """The period's figures and, for each bucket, the assignments in it (against the extended
@@ -313,10 +329,7 @@ async def _cooperating(session: UnitOfWork, *, task_ids: set[int]) -> dict[int, 
     return {task_id: tuple(names) for task_id, names in found.items()}
 
 
-def _local_day(moment: datetime | None, tz: ZoneInfo) -> date | None:
+def _local_day(moment: datetime | None, tz: tzinfo) -> date | None:
     if moment is None:
         return None
-    # SQLite hands back a union's timestamps as naive UTC, past the column's type.
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
     return moment.astimezone(tz).date()

@@ -1,6 +1,7 @@
 """The official statistics read from a real store, against a table worked out by hand."""
 
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import select
@@ -10,6 +11,7 @@ from domain.statistics import Basis, Tally, quarter
 from domain.status import Status
 from models.tables import Assignment, Occurrence, Person
 from services.statistics import period_statistics
+from services.summary import summary_message
 from services.unit_of_work import Sessions, transaction
 from tests.builders import HANOI, StoreWorld, local
 from tests.conftest import BOTH_STORES
@@ -135,3 +137,22 @@ async def test_a_quarter_not_over_counts_work_due_later_in_it_as_in_time(
     # in time; F overdue since Q1; I overdue on its original deadline only (extended to 15/06).
     assert found.statistics.overall.original == Tally(2, 0, 4, 3)
     assert found.statistics.overall.extended == Tally(2, 0, 4, 2)
+
+
+async def test_the_weekly_summary_adds_the_quarters_four_buckets_so_far(
+    sessions: Sessions, tmp_path: Path
+) -> None:
+    world = StoreWorld(sessions)
+    await hand_computed_store(world)
+    leader_id = await world.person("Lãnh đạo", None, role=Role.LEADER)
+    async with sessions() as session:
+        leader = await session.get(Person, leader_id)
+        assert leader is not None
+        message = await summary_message(
+            session, person=leader, now=local(date(2023, 6, 30), 17), out_dir=tmp_path
+        )
+
+    assert (
+        "📊 Quý II/2023 đến nay: 4 đúng hạn · 1 HT quá hạn · 1 trong hạn · 3 chưa HT quá hạn; "
+        "tỷ lệ hoàn thành đúng hạn 50%"
+    ) in message.text
