@@ -339,9 +339,7 @@ def classify(row: AssignmentRow, *, basis: Basis, period: Period, as_of: date) -
 
 def compute(rows: Iterable[AssignmentRow], *, period: Period, as_of: date) -> Statistics:
     """The four buckets for a period as of a day: overall, by agency and by plan."""
-    overall = Figures()
-    agencies: dict[str, Figures] = {}
-    plans: dict[str, Figures] = {}
+    counted: list[Counted] = []
     no_deadline = cancelled = undated = 0
     for row in rows:
         if row.status is Status.CANCELLED:
@@ -353,31 +351,62 @@ def compute(rows: Iterable[AssignmentRow], *, period: Period, as_of: date) -> St
         if row.status is Status.DONE and row.confirmed and row.completed_on is None:
             undated += 1
             continue
-        buckets = {
-            basis: classify(row, basis=basis, period=period, as_of=as_of) for basis in Basis
-        }
-        if all(bucket is None for bucket in buckets.values()):
-            continue
-        overall = _add(overall, buckets)
-        agencies[row.agency_code] = _add(agencies.get(row.agency_code, Figures()), buckets)
-        plans[row.plan_ref] = _add(plans.get(row.plan_ref, Figures()), buckets)
-    return Statistics(
+        original = classify(row, basis=Basis.ORIGINAL, period=period, as_of=as_of)
+        extended = classify(row, basis=Basis.EXTENDED, period=period, as_of=as_of)
+        if original is not None or extended is not None:
+            counted.append(Counted(row.agency_code, row.plan_ref, original, extended))
+    return tally(
+        counted,
         period=period,
         as_of=as_of,
-        overall=overall,
-        by_agency=dict(sorted(agencies.items())),
-        by_plan=dict(sorted(plans.items())),
         excluded=Excluded(
             no_deadline=no_deadline, cancelled=cancelled, undated_completion=undated
         ),
     )
 
 
-def _add(figures: Figures, buckets: Mapping[Basis, Bucket | None]) -> Figures:
-    original, extended = buckets[Basis.ORIGINAL], buckets[Basis.EXTENDED]
-    return Figures(
-        original=figures.original.plus(original) if original else figures.original,
-        extended=figures.extended.plus(extended) if extended else figures.extended,
+@dataclass(frozen=True)
+class Counted:
+    """Rows of one agency and plan that fell in the same bucket against each deadline (as a
+    store that classifies in its query hands them over, `count` at a time)."""
+
+    agency_code: str
+    plan_ref: str
+    original: Bucket | None
+    extended: Bucket | None
+    count: int = 1
+
+
+_ORDER = {bucket: index for index, bucket in enumerate(Bucket)}
+
+
+def tally(
+    counted: Iterable[Counted], *, period: Period, as_of: date, excluded: Excluded = Excluded()
+) -> Statistics:
+    """The statistics of classified rows: their counts summed overall, by agency, by plan."""
+    # Mutable counters while adding up: thousands of rows, one small list each key.
+    totals: dict[tuple[str, str], list[int]] = {}
+    for entry in counted:
+        for key in (("", ""), ("a", entry.agency_code), ("p", entry.plan_ref)):
+            figures = totals.get(key)
+            if figures is None:
+                figures = totals[key] = [0] * 8
+            if entry.original is not None:
+                figures[_ORDER[entry.original]] += entry.count
+            if entry.extended is not None:
+                figures[4 + _ORDER[entry.extended]] += entry.count
+
+    def figures_of(key: tuple[str, str]) -> Figures:
+        found = totals.get(key, [0] * 8)
+        return Figures(original=Tally(*found[:4]), extended=Tally(*found[4:]))
+
+    return Statistics(
+        period=period,
+        as_of=as_of,
+        overall=figures_of(("", "")),
+        by_agency={key[1]: figures_of(key) for key in sorted(k for k in totals if k[0] == "a")},
+        by_plan={key[1]: figures_of(key) for key in sorted(k for k in totals if k[0] == "p")},
+        excluded=excluded,
     )
 
 
