@@ -367,11 +367,13 @@ def compute(rows: Iterable[AssignmentRow], *, period: Period, as_of: date) -> St
 
 @dataclass(frozen=True)
 class Counted:
-    """Rows of one agency and plan that fell in the same bucket against each deadline (as a
-    store that classifies in its query hands them over, `count` at a time)."""
+    """Rows that fell in the same buckets against each deadline, `count` at a time, for an
+    agency and a plan. A store that counts by agency and by plan apart hands every row over
+    twice: once with its agency and no plan, once with its plan and no agency; the overall
+    figures add up the entries that name an agency."""
 
-    agency_code: str
-    plan_ref: str
+    agency_code: str | None
+    plan_ref: str | None
     original: Bucket | None
     extended: Bucket | None
     count: int = 1
@@ -387,7 +389,12 @@ def tally(
     # Mutable counters while adding up: thousands of rows, one small list each key.
     totals: dict[tuple[str, str], list[int]] = {}
     for entry in counted:
-        for key in (("", ""), ("a", entry.agency_code), ("p", entry.plan_ref)):
+        keys = []
+        if entry.agency_code is not None:
+            keys += [("", ""), ("a", entry.agency_code)]
+        if entry.plan_ref is not None:
+            keys.append(("p", entry.plan_ref))
+        for key in keys:
             figures = totals.get(key)
             if figures is None:
                 figures = totals[key] = [0] * 8

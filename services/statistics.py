@@ -222,20 +222,26 @@ async def period_statistics(
     ask = await _ask(
         session, actor=actor, period=period, as_of=as_of, tz=tz, scope=scope, within=within
     )
-    rows = _rows_statement(ask, periodic=await any_occurrence(session), detail=False).subquery()
-    keys = (rows.c.agency_id, rows.c.plan_id, rows.c.original, rows.c.extended)
-    counts: Sequence[Any] = (
-        await session.exec(sa.select(*keys, sa.func.count()).group_by(*keys))  # type: ignore[call-overload]
-    ).all()
+    rows = _rows_statement(ask, periodic=await any_occurrence(session), detail=False).cte()
+    buckets = (rows.c.original, rows.c.extended)
+    # By agency and by plan apart: together they would be nearly one group a row.
+    none = sa.cast(sa.null(), sa.Integer)
+    by_agency = sa.select(rows.c.agency_id, none, *buckets, sa.func.count()).group_by(
+        rows.c.agency_id, *buckets
+    )
+    by_plan = sa.select(none, rows.c.plan_id, *buckets, sa.func.count()).group_by(
+        rows.c.plan_id, *buckets
+    )
+    counts: Sequence[Any] = (await session.exec(sa.union_all(by_agency, by_plan))).all()  # type: ignore[call-overload]
     agencies, plans = await _names(
         session,
-        agency_ids={row[0] for row in counts},
-        plan_ids={row[1] for row in counts},
+        agency_ids={row[0] for row in counts if row[0] is not None},
+        plan_ids={row[1] for row in counts if row[1] is not None},
     )
     counted = [
         Counted(
-            agencies[agency_id][0],
-            plans[plan_id][0],
+            agencies[agency_id][0] if agency_id is not None else None,
+            plans[plan_id][0] if plan_id is not None else None,
             _bucket_of(original),
             _bucket_of(extended),
             count,
