@@ -60,11 +60,10 @@ def _local_day(moment: Any, ask: _Ask) -> Any:
     return sa.func.date(moment, f"{int(offset.total_seconds()):+d} seconds", type_=sa.Date)
 
 
-def _bucket(*, due: Any, status: Any, completed_at: Any, ask: _Ask) -> Any:
+def _bucket(*, due: Any, status: Any, completed_at: Any, completed_on: Any, ask: _Ask) -> Any:
     """The bucket of a row against `due` (domain.statistics.classify), NULL when it does not
     count."""
     done = status == Status.DONE.value
-    completed_on = _local_day(completed_at, ask)
     completed = sa.and_(done, completed_on <= ask.cutoff)
     return sa.case(
         (due.is_(None), sa.null()),
@@ -116,23 +115,19 @@ def _rows_statement(ask: _Ask, *, periodic: bool, detail: bool) -> Any:
         filters.append(col(Assignment.agency_id).in_(named))
 
     def columns(row: Any, due: Any, period_label: Any) -> list[Any]:
-        extended = sa.func.coalesce(col(row.extended_due_date), due)
-        status, completed_at = col(row.status), col(row.completed_at)
         shown = [
             col(Assignment.agency_id).label("agency_id"),
             col(Task.plan_id).label("plan_id"),
-            _bucket(due=due, status=status, completed_at=completed_at, ask=ask).label("original"),
-            _bucket(due=extended, status=status, completed_at=completed_at, ask=ask).label(
-                "extended"
-            ),
+            due.label("due"),
+            col(row.extended_due_date).label("extended_due"),
+            col(row.status).label("status"),
+            col(row.completed_at).label("completed_at"),
+            # Worked out once a row here; the buckets compare it several times.
+            _local_day(col(row.completed_at), ask).label("completed_on"),
         ]
         if detail:
             shown += [
                 col(Assignment.id).label("aid"),
-                due.label("due"),
-                col(row.extended_due_date).label("extended_due"),
-                status.label("status"),
-                completed_at.label("completed_at"),
                 col(Task.id).label("task_id"),
                 col(Task.code).label("task_code"),
                 col(Task.title).label("title"),
@@ -158,16 +153,32 @@ def _rows_statement(ask: _Ask, *, periodic: bool, detail: bool) -> Any:
         .join(Task, col(Task.id) == col(Assignment.task_id))
         .where(*filters, counting(Assignment, col(Task.due_date)))
     )
-    if not periodic:
-        return direct
-    periods: Any = (
-        sa.select(*columns(Occurrence, col(Occurrence.due_date), col(Occurrence.period_label)))
-        .select_from(Occurrence)
-        .join(Assignment, col(Assignment.id) == col(Occurrence.assignment_id))
-        .join(Task, col(Task.id) == col(Assignment.task_id))
-        .where(*filters, counting(Occurrence, col(Occurrence.due_date)))
+    if periodic:
+        periods: Any = (
+            sa.select(*columns(Occurrence, col(Occurrence.due_date), col(Occurrence.period_label)))
+            .select_from(Occurrence)
+            .join(Assignment, col(Assignment.id) == col(Occurrence.assignment_id))
+            .join(Task, col(Task.id) == col(Assignment.task_id))
+            .where(*filters, counting(Occurrence, col(Occurrence.due_date)))
+        )
+        base = sa.union_all(direct, periods).subquery("counting")
+    else:
+        base = direct.subquery("counting")
+    row = base.c
+
+    def bucket(due: Any) -> Any:
+        return _bucket(
+            due=due,
+            status=row.status,
+            completed_at=row.completed_at,
+            completed_on=row.completed_on,
+            ask=ask,
+        )
+
+    extended = sa.func.coalesce(row.extended_due, row.due)
+    return sa.select(
+        *base.c, bucket(row.due).label("original"), bucket(extended).label("extended")
     )
-    return sa.union_all(direct, periods)
 
 
 async def _names(
