@@ -221,7 +221,8 @@ def test_the_demo_shows_each_obligation_once_and_no_pseudo_agency_waiting_for_an
     assert " III.1.4 " in tasks and "004.BC3" not in tasks
     reminder = out.split("🔔 Nhắc việc", 1)[1].split("› /as coordinator", 1)[0]
     assert " III.1.2 " in reminder and "004.BC1" not in reminder
-    waiting = out.split("⚠️ Cơ quan chưa có cán bộ nhận nhắc việc", 1)[1].split("\n\n", 1)[0]
+    waiting = out.split("⚠️ Cơ quan chưa có cán bộ nhận nhắc việc", 1)[1]
+    waiting = waiting.split("Đề nghị cơ quan cử cán bộ đầu mối", 1)[0]
     assert "Sở Xây dựng (SXD)" in waiting
     for pseudo in ("GRP-CQ-CHUTRI", "GRP-LIENQUAN", "nhóm, không nêu tên", "theo từng nhiệm vụ"):
         assert pseudo not in waiting
