@@ -21,6 +21,7 @@ import tempfile
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import sqlalchemy as sa
@@ -39,10 +40,10 @@ from services.report_files import load_writers
 from services.statistics import period_report, period_statistics
 from services.statistics_files import write_period_workbook
 from services.unit_of_work import make_sessionmaker
-from tests.builders import HANOI
 from tests.databases import throwaway_database
 from views.statistics import render_statistics
 
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 READER = Actor(person_id=1, name="bench", role=Role.COORDINATOR, agency_id=None, locale="vi")
 
 
