@@ -218,6 +218,22 @@ async def _ask(
     return _Ask(actor, period, as_of, tz, dialect, scope, within)
 
 
+def _figures(
+    ask: _Ask,
+    counted: Sequence[Counted],
+    *,
+    agencies: Mapping[int, tuple[str, str]],
+    plans: Mapping[int, tuple[str, str]],
+) -> PeriodStatistics:
+    return PeriodStatistics(
+        statistics=tally(counted, period=ask.period, as_of=ask.as_of),
+        agency_names=dict(agencies.values()),
+        plan_titles=dict(plans.values()),
+        scope=ask.scope,
+        own_agency=not ask.actor.sees_everything,
+    )
+
+
 async def period_statistics(
     session: UnitOfWork,
     *,
@@ -260,13 +276,7 @@ async def period_statistics(
         for agency_id, plan_id, original, extended, count in counts
         if original is not None or extended is not None
     ]
-    return PeriodStatistics(
-        statistics=tally(counted, period=period, as_of=as_of),
-        agency_names=dict(agencies.values()),
-        plan_titles=dict(plans.values()),
-        scope=scope,
-        own_agency=not actor.sees_everything,
-    )
+    return _figures(ask, counted, agencies=agencies, plans=plans)
 
 
 @dataclass(frozen=True)
@@ -350,15 +360,8 @@ async def period_report(
         )
         key = (code, row.extended_due or row.due or date.max, row.aid)
         lines[extended].append((key, line))
-    figures = PeriodStatistics(
-        statistics=tally(counted, period=period, as_of=as_of),
-        agency_names=dict(agencies.values()),
-        plan_titles=dict(plans.values()),
-        scope=scope,
-        own_agency=not actor.sees_everything,
-    )
     return PeriodReport(
-        figures=figures,
+        figures=_figures(ask, counted, agencies=agencies, plans=plans),
         lines={
             bucket: tuple(line for _key, line in sorted(found, key=lambda e: e[0]))
             for bucket, found in lines.items()
