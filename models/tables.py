@@ -215,6 +215,11 @@ class Assignment(SQLModel, table=True):
     blocked_reason: str | None = Field(default=None, sa_type=sa.Text)
     last_update_at: datetime | None = _when(nullable=True)
     last_update_by_id: int | None = Field(default=None, foreign_key="person.id")
+    # The deadline an approved extension set (the task's due_date stays the original one),
+    # how many extensions were approved, and when the work was reported complete.
+    extended_due_date: date | None = None
+    extension_count: int = 0
+    completed_at: datetime | None = _when(nullable=True)
 
 
 class Occurrence(SQLModel, table=True):
@@ -235,6 +240,9 @@ class Occurrence(SQLModel, table=True):
     progress: int = 0
     blocked_reason: str | None = Field(default=None, sa_type=sa.Text)
     last_update_at: datetime | None = _when(nullable=True)
+    extended_due_date: date | None = None
+    extension_count: int = 0
+    completed_at: datetime | None = _when(nullable=True)
 
 
 class StatusChange(SQLModel, table=True):

@@ -27,6 +27,7 @@ from sqlmodel import col, select
 
 from domain.access import AccessDenied, Actor, Role
 from domain.calendar import WorkCalendar
+from domain.statistics import quarter_of
 from domain.status import Status
 from domain.summary import (
     ChangeRow,
@@ -56,9 +57,11 @@ from services.indicators.files import IndicatorSummary, summary_checkpoint
 from services.indicators.report import indicator_overview, indicator_report
 from services.outbox import enqueue_for_person
 from services.report_files import ReportFiles, write_report_files
+from services.statistics import period_statistics
 from services.unit_of_work import Sessions, UnitOfWork, transaction
 from views.indicator_lists import summary_section
 from views.messages import Attachment, Outgoing
+from views.statistics import PeriodStatistics, summary_lines
 from views.summary import render_summary_text, summary_attachments, summary_refused
 
 log = logging.getLogger(__name__)
@@ -393,6 +396,21 @@ async def summary_indicators(
     return IndicatorSummary(overview, report)
 
 
+async def quarter_so_far(
+    session: UnitOfWork, *, scope: SummaryScope, as_of: datetime, config: ReportConfig
+) -> PeriodStatistics:
+    """The official four buckets of the quarter up to `as_of`, over a summary's scope."""
+    today = as_of.astimezone(config.tz).date()
+    return await period_statistics(
+        session,
+        actor=Actor.desk(),
+        period=quarter_of(today),
+        as_of=today,
+        tz=config.tz,
+        within=scope,
+    )
+
+
 async def _summary_outgoing(
     summary: WeeklySummary,
     *,
@@ -402,6 +420,7 @@ async def _summary_outgoing(
     config: ReportConfig,
     now: datetime,
     indicators: IndicatorSummary | None = None,
+    quarter: PeriodStatistics | None = None,
 ) -> Outgoing:
     files = await write_report_files(
         summary,
@@ -410,11 +429,10 @@ async def _summary_outgoing(
         locale=locale,
         indicators=indicators,
     )
-    extra = (
-        summary_section(indicators.overview, locale=locale, _=gettext_for(locale))
-        if indicators
-        else []
-    )
+    _ = gettext_for(locale)
+    extra = summary_lines(quarter, locale=locale, _=_) if quarter else []
+    if indicators:
+        extra += summary_section(indicators.overview, locale=locale, _=_)
     return Outgoing(
         text=render_summary_text(summary, locale=locale, extra=extra),
         attachments=report_attachments(files, locale=locale, links=config.links, now=now),
@@ -441,6 +459,7 @@ async def summary_message(
     config = config or ReportConfig()
     summary = await build_weekly_summary(session, as_of=now, scope=scope, config=config)
     indicators = await summary_indicators(session, scope=summary.scope, as_of=now, config=config)
+    quarter = await quarter_so_far(session, scope=summary.scope, as_of=now, config=config)
     return await _summary_outgoing(
         summary,
         kind="now",
@@ -449,6 +468,7 @@ async def summary_message(
         config=config,
         now=now,
         indicators=indicators,
+        quarter=quarter,
     )
 
 
@@ -501,6 +521,7 @@ async def send_weekly_summaries(
         indicators = await summary_indicators(
             session, scope=summary.scope, as_of=now, config=config
         )
+        quarter = await quarter_so_far(session, scope=summary.scope, as_of=now, config=config)
         target = weekly_target(summary)
         already = select(ReminderLedger.recipient_id).where(
             ReminderLedger.target == target, ReminderLedger.kind == LEDGER_KIND
@@ -532,6 +553,7 @@ async def send_weekly_summaries(
                 config=config,
                 now=now,
                 indicators=indicators,
+                quarter=quarter,
             )
         try:
             async with transaction(sessions) as session:

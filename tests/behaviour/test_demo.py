@@ -95,6 +95,7 @@ def test_a_newcomer_runs_the_demo_with_piped_input_and_sees_the_bot_work(
             "/chitieu",
             "/as coordinator",
             "/overdue",
+            "/thongke quý",
             "/as leader",
             "/summary",
         ]
@@ -137,7 +138,15 @@ def test_a_newcomer_runs_the_demo_with_piped_input_and_sees_the_bot_work(
     coordinator = out.split("› /as coordinator", 1)[1]
     assert "📬 Tin nhắn đến trong lúc bạn vắng mặt" in coordinator
     assert "⏰ Việc quá hạn tính đến Thứ Năm, 15/06/2023" in coordinator
+    # What waited for each of them reads in at most two messages: digests, not floods.
     leader = out.split("› /as leader", 1)[1]
+    for first_view in (coordinator, leader):
+        waiting = re.search(r"📬 Tin nhắn đến trong lúc bạn vắng mặt \((\d+)\)", first_view)
+        assert waiting is not None and int(waiting[1]) <= 2, first_view[:300]
+    assert "• III.1.2 Xây dựng, ban hành và triển khai ngay kế hoạch" in coordinator
+    statistics = coordinator.split("› /thongke quý", 1)[1]
+    assert statistics.lstrip().startswith("📊 Kết quả thực hiện nhiệm vụ · Quý II/2023")
+    assert "Tỷ lệ hoàn thành đúng hạn:" in statistics
     assert "📊 Tổng hợp tiến độ nhiệm vụ, tuần 24/2023" in leader
     files = tmp_path / "dondoc-demo-files"
     # The tasks' chart and, since the summary has indicators, theirs.
@@ -212,7 +221,8 @@ def test_the_demo_shows_each_obligation_once_and_no_pseudo_agency_waiting_for_an
     assert " III.1.4 " in tasks and "004.BC3" not in tasks
     reminder = out.split("🔔 Nhắc việc", 1)[1].split("› /as coordinator", 1)[0]
     assert " III.1.2 " in reminder and "004.BC1" not in reminder
-    waiting = out.split("⚠️ Cơ quan chưa có cán bộ nhận nhắc việc", 1)[1].split("\n\n", 1)[0]
+    waiting = out.split("⚠️ Cơ quan chưa có cán bộ nhận nhắc việc", 1)[1]
+    waiting = waiting.split("Đề nghị cơ quan cử cán bộ đầu mối", 1)[0]
     assert "Sở Xây dựng (SXD)" in waiting
     for pseudo in ("GRP-CQ-CHUTRI", "GRP-LIENQUAN", "nhóm, không nêu tên", "theo từng nhiệm vụ"):
         assert pseudo not in waiting
