@@ -7,6 +7,7 @@ import re
 
 from domain.access import AccessDenied, Actor
 from domain.binding import (
+    DecisionQuestion,
     Expect,
     FollowQuestion,
     Question,
@@ -16,10 +17,11 @@ from domain.binding import (
     fixed_target,
     load_question,
 )
+from domain.extensions import read_extension_request
 from domain.replies import MAX_REASON_LENGTH, ParsedReply, ReplyAction, parse_delay, parse_reply
 from domain.targets import Target
 from domain.text import clean
-from handlers import indicators, lists
+from handlers import extensions, indicators, lists
 from handlers.context import Context
 from services import chat_context, queries
 from services import status as status_service
@@ -59,6 +61,19 @@ async def on_text(ctx: Context, text: str) -> None:
     if await indicators.on_text(ctx, text):
         return
     question = await _pending(ctx)
+    if isinstance(question, DecisionQuestion):
+        await _decision_answer(ctx, question, text)
+        return
+    if isinstance(question, FollowQuestion) and question.expect is Expect.EXTENSION:
+        await extensions.on_follow(ctx, question.target, text)
+        return
+    request = read_extension_request(text)
+    if request is not None:
+        numbered, replied = await _context_items(ctx, question)
+        await extensions.on_request(
+            ctx, request, numbered=numbered, replied=replied, question=question
+        )
+        return
     outcome = Outcome()
     bare = _BARE_NUMBER.match(text.strip())
     if question is not None and bare is not None and "%" not in text:
@@ -73,6 +88,11 @@ async def on_text(ctx: Context, text: str) -> None:
         else:
             await _apply_parsed(ctx, parsed, question, outcome)
     await _finish(ctx, outcome)
+
+
+async def _decision_answer(ctx: Context, question: DecisionQuestion, text: str) -> None:
+    """The words a coordinator's decision waited for (a date, a reason)."""
+    await extensions.on_answer(ctx, question, text)
 
 
 def _targeted(parsed: ParsedReply) -> bool:
@@ -90,7 +110,9 @@ async def _pending(ctx: Context) -> Question | None:
     return load_question(data)
 
 
-async def _answer_number(ctx: Context, question: Question, value: int, outcome: Outcome) -> None:
+async def _answer_number(
+    ctx: Context, question: WhichQuestion | FollowQuestion, value: int, outcome: Outcome
+) -> None:
     _ = ctx._
     if isinstance(question, WhichQuestion):
         chosen = question.option(value)
@@ -346,6 +368,9 @@ async def on_button(ctx: Context) -> None:
     if (explain := button_data.decode_explain(data)) is not None:
         await indicators.on_explain(ctx, explain)
         return
+    if (decision := button_data.decode_decision(data)) is not None:
+        await extensions.on_button(ctx, decision)
+        return
     press = decode(data)
     if press is None:
         nav = button_data.decode_nav(data)
@@ -364,6 +389,9 @@ async def on_button(ctx: Context) -> None:
         ctx.reply(_("Nút này không còn dùng được. Gõ /help để xem các lệnh."))
         return
     target = Target(press.assignment_id, press.occurrence_id)
+    if press.action is ButtonAction.EXTEND:
+        await extensions.ask(ctx, target)
+        return
     if press.value is not None and not await _asked(ctx, press.action, target):
         # A figure comes only from a follow-up question's buttons: that question is over.
         _answered_already(ctx)

@@ -40,6 +40,8 @@ from domain.summary import (
 from locales import gettext_for, normalise_locale
 from models.enums import AssignmentRole, OutboxKind
 from models.tables import (
+    ASSIGNMENT_DUE,
+    PERIOD_DUE,
     Agency,
     Assignment,
     ChatIdentity,
@@ -108,7 +110,7 @@ _ITEM_COLUMNS: tuple[Any, ...] = (
 )
 _DIRECT_COLUMNS: tuple[Any, ...] = (
     *_ITEM_COLUMNS,
-    Task.due_date,
+    ASSIGNMENT_DUE,
     Task.due_text,
     Agency.code,
     Agency.name,
@@ -119,7 +121,7 @@ _DIRECT_COLUMNS: tuple[Any, ...] = (
 )
 _PERIODIC_COLUMNS: tuple[Any, ...] = (
     *_ITEM_COLUMNS,
-    Occurrence.due_date,
+    PERIOD_DUE,
     Task.due_text,
     Agency.code,
     Agency.name,

@@ -23,7 +23,7 @@ from bot.settings import Settings, load_settings
 from domain.access import Role
 from handlers.conversation import Conversation
 from locales import gettext_for
-from models.tables import ChatIdentity, Outbox, Person, StatusChange
+from models.tables import ChatIdentity, ExtensionRequest, Outbox, Person, StatusChange
 from services.outbox import enqueue
 from services.people import create_invite
 from services.unit_of_work import Sessions, transaction
@@ -445,3 +445,118 @@ async def test_a_webhook_request_with_a_wrong_secret_changes_nothing(
     assert tb.conversation.handled == 0
     assert stored.status == "not_started" and outbox == 0
     assert tb.sent_to(501) == []
+
+
+async def _request_and_notice(tb: Bench, handle: int, text: str) -> tuple[str, Call]:
+    """The officer (501) asks for more time; what they read and the coordinator's (504) copy."""
+    mark = len(tb.api.calls)
+    [answer] = texts(await tb.say(501, text))
+    [notice] = tb.sent_to(504, since=mark)
+    return answer, notice
+
+
+async def _workflow(tb: Bench) -> int:
+    await tb.world.person("Chị Lan", chat_id="501", agency="STTTT")
+    await tb.world.person("Lãnh đạo", chat_id="503", role=Role.LEADER, agency=None)
+    await tb.world.person("Điều phối", chat_id="504", role=Role.COORDINATOR, agency=None)
+    plan = await tb.world.plan()
+    return await tb.world.task(plan, "III.12", due=date(2023, 11, 30), lead="STTTT")
+
+
+async def test_an_extension_asked_in_words_is_approved_and_the_officer_told(
+    sessions: Sessions,
+) -> None:
+    async with bench(sessions) as tb:
+        handle = await _workflow(tb)
+        answer, notice = await _request_and_notice(
+            tb, handle, f"gia hạn #{handle} đến 29/12: chờ phê duyệt dự toán"
+        )
+        labels = [b["text"] for b in notice.buttons[0]]
+        mark = len(tb.api.calls)
+        [decided] = texts(await tb.press(504, notice.buttons[0][0]["callback_data"], under=notice))
+        [told] = texts(tb.sent_to(501, since=mark))
+        stored = await tb.world.assignment(handle)
+        [again] = texts(await tb.press(504, notice.buttons[0][2]["callback_data"], under=notice))
+        history = await tb.world.history(handle)
+    assert answer.startswith(f"⏳ Đã gửi đề nghị gia hạn #{handle} III.12")
+    assert "29/12/2023" in answer and "chờ phê duyệt dự toán" in answer
+    assert "30/11/2023 → đề nghị: 29/12/2023" in html.unescape(notice.text or "")
+    assert labels == ["✅ Duyệt", "📅 Duyệt đến ngày khác", "✖ Từ chối"]
+    assert decided.startswith(f"✅ Đã duyệt gia hạn việc #{handle} đến 29/12/2023")
+    assert "hạn mới 29/12/2023" in told and "Hạn gốc: 30/11/2023" in told
+    assert (stored.extended_due_date, stored.extension_count) == (date(2023, 12, 29), 1)
+    assert "đã được duyệt trước đó" in again
+    assert [h.event for h in history] == ["extension-requested", "extension-approved"]
+
+
+async def test_an_extension_approved_to_another_date_and_one_refused_with_a_reason(
+    sessions: Sessions,
+) -> None:
+    async with bench(sessions) as tb:
+        handle = await _workflow(tb)
+        _, notice = await _request_and_notice(tb, handle, f"#{handle} xin gia hạn thêm 20 ngày")
+        [question] = await tb.press(504, notice.buttons[0][1]["callback_data"], under=notice)
+        mark = len(tb.api.calls)
+        [decided] = texts(await tb.say(504, "15/12"))
+        [told] = texts(tb.sent_to(501, since=mark))
+        moved = await tb.world.assignment(handle)
+        _, second = await _request_and_notice(tb, handle, f"gia hạn #{handle} đến cuối quý")
+        [why] = texts(await tb.press(504, second.buttons[0][2]["callback_data"], under=second))
+        mark = len(tb.api.calls)
+        [refused] = texts(await tb.say(504, "đã gia hạn một lần"))
+        [told_refused] = texts(tb.sent_to(501, since=mark))
+        final = await tb.world.assignment(handle)
+    assert "đến ngày nào" in html.unescape(question.text or "")
+    assert decided.startswith(f"✅ Đã duyệt gia hạn việc #{handle} đến 15/12/2023")
+    assert "hạn mới 15/12/2023" in told
+    assert (moved.extended_due_date, moved.extension_count) == (date(2023, 12, 15), 1)
+    assert "lý do" in why
+    assert refused.startswith(f"✖ Đã từ chối đề nghị gia hạn việc #{handle}")
+    assert "không được duyệt" in told_refused and "đã gia hạn một lần" in told_refused
+    assert (final.extended_due_date, final.extension_count) == (date(2023, 12, 15), 1)
+
+
+async def test_the_reminder_button_asks_for_a_date_and_a_leader_reads_but_cannot_decide(
+    sessions: Sessions,
+) -> None:
+    async with bench(sessions) as tb:
+        handle = await _workflow(tb)
+        reminder = await tb.remind(501, handle)
+        extend = reminder.buttons[0][4]
+        [question] = await tb.press(501, extend["callback_data"], under=reminder)
+        mark = len(tb.api.calls)
+        [answer] = texts(await tb.say(501, "đến 20/12 vì chờ ý kiến Bộ"))
+        [notice] = tb.sent_to(504, since=mark)
+        [listed] = texts(await tb.say(503, "/giahan"))
+        [denied] = texts(await tb.press(503, notice.buttons[0][0]["callback_data"], under=notice))
+        [coordinator_list] = await tb.say(504, "/giahan")
+        stored = await tb.world.assignment(handle)
+    assert extend["text"] == "⏳ Xin gia hạn"
+    assert "đến ngày nào" in html.unescape(question.text or "")
+    assert answer.startswith("⏳ Đã gửi đề nghị gia hạn") and "20/12/2023" in answer
+    assert "chờ ý kiến Bộ" in html.unescape(notice.text or "")
+    assert f"#{handle}" in listed and "Lãnh đạo xem để biết" in listed
+    assert "không có quyền" in denied
+    assert len(coordinator_list.buttons) == 1
+    assert stored.extended_due_date is None and stored.extension_count == 0
+
+
+async def test_an_unclear_extension_is_asked_again_and_its_answer_is_sent(
+    sessions: Sessions,
+) -> None:
+    async with bench(sessions) as tb:
+        handle = await _workflow(tb)
+        [no_task] = texts(await tb.say(501, "gia hạn đến 30/12"))
+        [past] = texts(await tb.say(501, f"gia hạn #{handle} đến 1/11/2023"))
+        [vague] = texts(await tb.say(501, f"gia hạn #{handle} đến đầu tháng 12"))
+        # The question stays open: the date alone now answers it.
+        [answered] = texts(await tb.say(501, "30/12: chờ thẩm định"))
+        async with sessions() as session:
+            requests = (await session.exec(select(ExtensionRequest))).all()
+    assert "ngày đề nghị đã qua" in past and "Ví dụ" in past
+    assert "chưa rõ ngày cụ thể" in vague
+    assert "Xin gia hạn việc nào?" in no_task
+    assert answered.startswith(f"⏳ Đã gửi đề nghị gia hạn #{handle}")
+    assert [(r.requested_due, r.reason) for r in requests] == [
+        (date(2023, 12, 30), "chờ thẩm định")
+    ]
