@@ -118,6 +118,8 @@ class ItemRow:
     blocked_reason: str | None = None
     last_update_at: datetime | None = None
     cooperating: tuple[str, ...] = ()
+    # The code of the agency blocked work waits on ("chờ STC"), as stored now.
+    blocked_by: str | None = None
 
     @property
     def key(self) -> tuple[int, int | None]:

@@ -4,6 +4,7 @@ How a reply binds to a task is domain.binding's rule; what the bot says is views
 """
 
 import re
+from collections.abc import Callable
 
 from domain.access import AccessDenied, Actor
 from domain.binding import (
@@ -17,21 +18,24 @@ from domain.binding import (
     fixed_target,
     load_question,
 )
+from domain.blocking import BlockedBy
 from domain.extensions import read_extension_request
 from domain.replies import MAX_REASON_LENGTH, ParsedReply, ReplyAction, parse_delay, parse_reply
 from domain.targets import Target
 from domain.text import clean
 from handlers import extensions, indicators, lists
-from handlers.context import Context
-from services import chat_context, queries
+from handlers.context import Context, Render
+from services import blocking, chat_context, queries
 from services import status as status_service
 from services.queries import UnknownAssignmentError
 from services.status import UndoOutcome
 from views import buttons as button_data
 from views.buttons import ButtonAction, decode
-from views.messages import ReminderItem
+from views.messages import Outgoing, ReminderItem
 from views.replies import (
     Outcome,
+    blocked_for_coordinator,
+    blocker_told,
     cancelled,
     denied,
     follow_up,
@@ -41,9 +45,12 @@ from views.replies import (
     phrase,
     render_outcome,
     undone,
+    unknown_blocker,
     usage,
+    waits_on_you,
     which_question,
 )
+from views.rows import AssignmentView
 from views.text import day
 
 MAX_TEXT_LENGTH = 1000
@@ -308,6 +315,12 @@ async def _do(ctx: Context, target: Target, want: Want, outcome: Outcome) -> Non
             )
             outcome.changed.append((snoozed.view, snoozed_phrase(snoozed, want.days, ctx)))
             return
+        blocker = None
+        if want.action is ReplyAction.BLOCKED and want.reason:
+            current = await status_service.current_view(ctx.session, target=target)
+            blocker = await blocking.read_blocker(
+                ctx.session, reason=want.reason, agency_id=current.agency_id, as_of=ctx.today
+            )
         applied = await status_service.apply_status(
             ctx.session,
             actor=actor,
@@ -319,6 +332,7 @@ async def _do(ctx: Context, target: Target, want: Want, outcome: Outcome) -> Non
             source_message_id=_source_id(ctx, outcome),
             now=ctx.now,
             unseen=ctx.fresh,
+            blocked_by=blocker.agency if blocker else None,
         )
     except UnknownAssignmentError:
         outcome.problems.append(not_found(target.assignment_id, _))
@@ -331,13 +345,40 @@ async def _do(ctx: Context, target: Target, want: Want, outcome: Outcome) -> Non
         return
     view = applied.view
     if applied.changed:
-        outcome.changed.append((view, phrase(view, locale=ctx.locale, _=_)))
+        said = phrase(view, locale=ctx.locale, _=_)
+        if blocker is not None:
+            said += await _tell_blocker(ctx, view, blocker)
+        outcome.changed.append((view, said))
     elif not applied.replayed:
         outcome.unchanged.append(view)
     if want.action is ReplyAction.BLOCKED and not view.blocked_reason:
         _follow_up(ctx, outcome, target, Expect.REASON)
     elif want.action is ReplyAction.PROGRESS and want.percent is None:
         _follow_up(ctx, outcome, target, Expect.PERCENT)
+
+
+async def _tell_blocker(ctx: Context, view: AssignmentView, blocker: BlockedBy) -> str:
+    """Tell the agency blocked work waits on and the coordinators; what to add to the
+    confirmation about it."""
+    _ = ctx._
+    if blocker.agency is None:
+        return " " + unknown_blocker(blocker.unknown, _) if blocker.flagged else ""
+    actor = _actor(ctx)
+    waiting = await blocking.who_to_tell(
+        ctx.session, assignment_id=view.handle, code=blocker.agency, besides=actor.person_id
+    )
+    if waiting is None:
+        return ""
+    reporter = actor.name
+
+    def notice(words: Callable[..., str], locale: str) -> Render:
+        return lambda t: Outgoing(text=words(view, reporter=reporter, locale=locale, _=t))
+
+    for person in waiting.officers:
+        ctx.notify(person, notice(waits_on_you, person.locale))
+    for person in waiting.coordinators:
+        ctx.notify(person, notice(blocked_for_coordinator, person.locale))
+    return " " + blocker_told(waiting.code, bool(waiting.officers), _)
 
 
 def _follow_up(ctx: Context, outcome: Outcome, target: Target, expect: Expect) -> None:

@@ -46,6 +46,8 @@ class HistoryEntry:
     note: str | None
     period_label: str | None
     undone: bool
+    # The workflow step it records (models.enums.HistoryEvent), None for a status change.
+    event: str | None = None
 
 
 @dataclass(frozen=True)

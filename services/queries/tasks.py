@@ -244,6 +244,7 @@ async def assignment_detail(
             note=change.note,
             period_label=period,
             undone=change.undone,
+            event=change.event,
         )
         for change, name, period in history_rows
     )

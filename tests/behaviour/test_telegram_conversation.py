@@ -23,7 +23,14 @@ from bot.settings import Settings, load_settings
 from domain.access import Role
 from handlers.conversation import Conversation
 from locales import gettext_for
-from models.tables import ChatIdentity, ExtensionRequest, Outbox, Person, StatusChange
+from models.tables import (
+    Agency,
+    ChatIdentity,
+    ExtensionRequest,
+    Outbox,
+    Person,
+    StatusChange,
+)
 from services.outbox import enqueue
 from services.people import create_invite
 from services.unit_of_work import Sessions, transaction
@@ -478,6 +485,7 @@ async def test_an_extension_asked_in_words_is_approved_and_the_officer_told(
         stored = await tb.world.assignment(handle)
         [again] = texts(await tb.press(504, notice.buttons[0][2]["callback_data"], under=notice))
         history = await tb.world.history(handle)
+        [detail] = texts(await tb.say(501, f"/chitiet {handle}"))
     assert answer.startswith(f"⏳ Đã gửi đề nghị gia hạn #{handle} III.12")
     assert "29/12/2023" in answer and "chờ phê duyệt dự toán" in answer
     assert "30/11/2023 → đề nghị: 29/12/2023" in html.unescape(notice.text or "")
@@ -487,6 +495,9 @@ async def test_an_extension_asked_in_words_is_approved_and_the_officer_told(
     assert (stored.extended_due_date, stored.extension_count) == (date(2023, 12, 29), 1)
     assert "đã được duyệt trước đó" in again
     assert [h.event for h in history] == ["extension-requested", "extension-approved"]
+    assert "29/12/2023" in detail and "Đã gia hạn 1 lần; hạn gốc 30/11/2023" in detail
+    assert "⏳ đề nghị gia hạn: 29/12/2023: chờ phê duyệt dự toán" in detail
+    assert "✅ duyệt gia hạn: 29/12/2023" in detail
 
 
 async def test_an_extension_approved_to_another_date_and_one_refused_with_a_reason(
@@ -560,3 +571,34 @@ async def test_an_unclear_extension_is_asked_again_and_its_answer_is_sent(
     assert [(r.requested_due, r.reason) for r in requests] == [
         (date(2023, 12, 30), "chờ thẩm định")
     ]
+
+
+async def test_a_blocked_reply_naming_another_agency_is_routed_to_it_and_shown_in_overdue(
+    sessions: Sessions,
+) -> None:
+    async with bench(sessions) as tb:
+        async with transaction(sessions) as session:
+            session.add(Agency(code="STC", name="Sở Tài chính", kind="so"))
+        tb.world.agencies["STC"] = await _agency_id(sessions, "STC")
+        await _workflow(tb)
+        await tb.world.person("Anh Tài", chat_id="505", agency="STC")
+        plan = await tb.world.plan(key="late")
+        handle = await tb.world.task(plan, "II.3", due=date(2023, 10, 31), lead="STTTT")
+        mark = len(tb.api.calls)
+        [answer] = texts(await tb.say(501, f"#{handle} vướng: chờ Sở Tài chính thẩm định"))
+        [to_agency] = texts(tb.sent_to(505, since=mark))
+        [to_coordinator] = texts(tb.sent_to(504, since=mark))
+        [overdue] = texts(await tb.say(504, "/quahan"))
+        stored = await tb.world.assignment(handle)
+    assert "(đã báo STC và điều phối viên)" in answer
+    assert "đang chờ cơ quan anh/chị" in to_agency and "chờ Sở Tài chính thẩm định" in to_agency
+    assert "chờ STC" in to_coordinator
+    assert "(chờ STC)" in overdue
+    assert stored.blocked_by == "STC"
+
+
+async def _agency_id(sessions: Sessions, code: str) -> int:
+    async with sessions() as session:
+        found = (await session.exec(select(Agency.id).where(Agency.code == code))).one()
+    assert found is not None
+    return found
