@@ -551,7 +551,7 @@ def bucket(state: ItemState) -> Bucket | None:
         return Bucket.OVERDUE
     if state.status is Status.BLOCKED:
         return Bucket.BLOCKED
-    if state.status is Status.IN_PROGRESS:
+    if state.status in (Status.IN_PROGRESS, Status.AWAITING):
         return Bucket.IN_PROGRESS
     return Bucket.NOT_STARTED
 

@@ -16,7 +16,15 @@ from sqlmodel import select
 
 from domain.access import AccessDenied, Actor, can_import
 from domain.replies import ReplyAction
-from handlers import documents, extensions, indicator_lists, lists, people, replies
+from handlers import (
+    completions,
+    documents,
+    extensions,
+    indicator_lists,
+    lists,
+    people,
+    replies,
+)
 from handlers.context import Context, ConversationConfig, Fetched, FileSource
 from locales import gettext_for, normalise_locale
 from models.enums import OutboxKind
@@ -331,6 +339,12 @@ async def route(ctx: Context) -> None:
         else:
             await replies.on_button(ctx)
         return
+    if incoming.file is not None and ctx.actor is not None:
+        asked = await completions.answering(ctx)
+        if asked is not None:
+            # The result of work reported done, asked for after "xong".
+            await completions.on_file(ctx, asked.target)
+            return
     if incoming.file is not None and (
         incoming.file.kind == "document" or (ctx.actor is not None and can_import(ctx.actor))
     ):

@@ -23,14 +23,14 @@ from domain.extensions import read_extension_request
 from domain.replies import MAX_REASON_LENGTH, ParsedReply, ReplyAction, parse_delay, parse_reply
 from domain.targets import Target
 from domain.text import clean
-from handlers import extensions, indicators, lists
+from handlers import completions, extensions, indicators, lists
 from handlers.context import Context, Render
 from services import blocking, chat_context, queries
 from services import status as status_service
 from services.queries import UnknownAssignmentError
 from services.status import UndoOutcome
 from views import buttons as button_data
-from views.buttons import ButtonAction, decode
+from views.buttons import ButtonAction, DecisionAction, decode
 from views.messages import Outgoing, ReminderItem
 from views.replies import (
     Outcome,
@@ -55,6 +55,8 @@ from views.text import day
 
 MAX_TEXT_LENGTH = 1000
 MAX_OPTIONS = 10
+# Follow-up questions answered in words of their own (a date, a result, a cause).
+_WORDS_ASKED = (Expect.EXTENSION, Expect.EVIDENCE, Expect.CAUSE)
 _BARE_NUMBER = re.compile(r"^#?\s*(\d{1,3})\s*%?$")
 
 
@@ -71,8 +73,18 @@ async def on_text(ctx: Context, text: str) -> None:
     if isinstance(question, DecisionQuestion):
         await _decision_answer(ctx, question, text)
         return
-    if isinstance(question, FollowQuestion) and question.expect is Expect.EXTENSION:
-        await extensions.on_follow(ctx, question.target, text)
+    if (
+        isinstance(question, FollowQuestion)
+        and question.expect in _WORDS_ASKED
+        and not _targeted(parse_reply(text))
+    ):
+        # An answer in words; a reply naming a task ("3 vướng: …") is a new reply.
+        if question.expect is Expect.EXTENSION:
+            await extensions.on_follow(ctx, question.target, text)
+        elif question.expect is Expect.EVIDENCE:
+            await completions.on_evidence(ctx, question.target, text)
+        else:
+            await completions.on_cause(ctx, question.target, text)
         return
     request = read_extension_request(text)
     if request is not None:
@@ -99,7 +111,10 @@ async def on_text(ctx: Context, text: str) -> None:
 
 async def _decision_answer(ctx: Context, question: DecisionQuestion, text: str) -> None:
     """The words a coordinator's decision waited for (a date, a reason)."""
-    await extensions.on_answer(ctx, question, text)
+    if question.subject == completions.COMPLETION:
+        await completions.on_answer(ctx, question, text)
+    else:
+        await extensions.on_answer(ctx, question, text)
 
 
 def _targeted(parsed: ParsedReply) -> bool:
@@ -316,6 +331,15 @@ async def _do(ctx: Context, target: Target, want: Want, outcome: Outcome) -> Non
             outcome.changed.append((snoozed.view, snoozed_phrase(snoozed, want.days, ctx)))
             return
         blocker = None
+        if want.action is ReplyAction.DONE:
+            current = await status_service.current_view(ctx.session, target=target)
+            if await completions.wants_confirmation(ctx, target, current):
+                view, question, expect = await completions.report_done(ctx, target)
+                outcome.changed.append((view, phrase(view, locale=ctx.locale, _=_)))
+                if outcome.question is None:
+                    outcome.question = question
+                    outcome.pending = FollowQuestion(expect, target) if expect else None
+                return
         if want.action is ReplyAction.BLOCKED and want.reason:
             current = await status_service.current_view(ctx.session, target=target)
             blocker = await blocking.read_blocker(
@@ -410,7 +434,10 @@ async def on_button(ctx: Context) -> None:
         await indicators.on_explain(ctx, explain)
         return
     if (decision := button_data.decode_decision(data)) is not None:
-        await extensions.on_button(ctx, decision)
+        if decision.action in (DecisionAction.CONFIRM, DecisionAction.RETURN):
+            await completions.on_button(ctx, decision)
+        else:
+            await extensions.on_button(ctx, decision)
         return
     press = decode(data)
     if press is None:

@@ -19,7 +19,9 @@ from domain.replies import MAX_REASON_LENGTH, ReplyAction
 from domain.status import Status
 from domain.targets import Target
 from models.bulk import bulk_insert, bulk_update
+from models.enums import HistoryEvent
 from models.tables import Assignment, Occurrence, Snooze, StatusChange
+from services import completions
 from services.queries import OPEN_STATUSES, UnknownAssignmentError, views
 from services.unit_of_work import ReadAhead, UnitOfWork
 from views.rows import AssignmentView
@@ -273,6 +275,20 @@ async def snooze(
     return Snoozed(view=view, until=until, moved=until != later)
 
 
+# Requests for more time and their decisions are history, not replies: /undo passes them by
+# (a request is withdrawn by the office's refusal, a decision stands).
+_UNDOABLE = sa.or_(
+    col(StatusChange.event).is_(None),
+    col(StatusChange.event).not_in(
+        [
+            HistoryEvent.EXTENSION_REQUESTED.value,
+            HistoryEvent.EXTENSION_APPROVED.value,
+            HistoryEvent.EXTENSION_REFUSED.value,
+        ]
+    ),
+)
+
+
 class UndoOutcome(StrEnum):
     """How an /undo ended."""
 
@@ -298,7 +314,11 @@ async def undo_last(
     latest = (
         await session.exec(
             select(StatusChange)
-            .where(StatusChange.person_id == actor.person_id, col(StatusChange.undone).is_(False))
+            .where(
+                StatusChange.person_id == actor.person_id,
+                col(StatusChange.undone).is_(False),
+                _UNDOABLE,
+            )
             .order_by(col(StatusChange.at).desc(), col(StatusChange.id).desc())
         )
     ).first()
@@ -313,6 +333,7 @@ async def undo_last(
                 StatusChange.person_id == actor.person_id,
                 StatusChange.at == latest.at,
                 col(StatusChange.undone).is_(False),
+                _UNDOABLE,
             )
         )
     ).all()
@@ -372,3 +393,5 @@ async def _restore(session: UnitOfWork, change: StatusChange) -> None:
     if isinstance(row, Assignment):
         row.last_update_by_id = previous.person_id if previous else None
     session.add(row)
+    if change.event is not None:
+        await completions.undo_step(session, change)

@@ -25,6 +25,7 @@ STATUS_LABELS = {
     Status.NOT_STARTED: N_("Chưa bắt đầu"),
     Status.IN_PROGRESS: N_("Đang làm"),
     Status.BLOCKED: N_("Vướng mắc"),
+    Status.AWAITING: N_("Chờ xác nhận"),
     Status.DONE: N_("Hoàn thành"),
     Status.CANCELLED: N_("Đã hủy"),
 }
@@ -32,6 +33,7 @@ _STATUS_ICONS = {
     Status.NOT_STARTED: "⚪",
     Status.IN_PROGRESS: "🔄",
     Status.BLOCKED: "⚠️",
+    Status.AWAITING: "📝",
     Status.DONE: "✅",
     Status.CANCELLED: "✖️",
 }

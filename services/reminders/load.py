@@ -51,7 +51,8 @@ SNOOZE_MEMORY = timedelta(days=60)
 # Values per IN list. They are written into the SQL (see _among), so SQLite's limit on bound
 # parameters does not apply; chunks only keep a statement's text a reasonable size.
 _CHUNK = 5000
-_OPEN = tuple(s.value for s in Status if s.is_open)
+# Work waiting for the office to confirm its completion is not reminded.
+_OPEN = tuple(s.value for s in Status if s.is_reminded)
 _STATUSES = {s.value: s for s in Status}
 
 T = TypeVar("T")

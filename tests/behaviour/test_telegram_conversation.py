@@ -5,10 +5,12 @@ received; what changed is read from the store.
 
 import asyncio
 import html
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from aiogram import Bot
@@ -26,11 +28,14 @@ from locales import gettext_for
 from models.tables import (
     Agency,
     ChatIdentity,
+    CompletionReport,
     ExtensionRequest,
     Outbox,
     Person,
+    Plan,
     StatusChange,
 )
+from services.completions import EVIDENCE_FILE_NAME
 from services.outbox import enqueue
 from services.people import create_invite
 from services.unit_of_work import Sessions, transaction
@@ -153,12 +158,18 @@ class Bench:
 
 
 @asynccontextmanager
-async def bench(sessions: Sessions, *, webhook: bool = False) -> AsyncIterator[Bench]:
+async def bench(
+    sessions: Sessions, *, webhook: bool = False, data_dir: Path | None = None
+) -> AsyncIterator[Bench]:
     world = World(sessions)
     await world.setup_agencies()
     clock = FakeClock(NOW)
     settings: Settings = load_settings(
-        _env_file=None, database_url="sqlite:///unused.db", http_host="127.0.0.1", http_port=0
+        _env_file=None,
+        database_url="sqlite:///unused.db",
+        http_host="127.0.0.1",
+        http_port=0,
+        data_dir=data_dir or Path(tempfile.gettempdir()) / "dondoc-bench",
     )
     async with FakeTelegramAPI() as api:
         bot: Bot = make_bot(
@@ -602,3 +613,112 @@ async def _agency_id(sessions: Sessions, code: str) -> int:
         found = (await session.exec(select(Agency.id).where(Agency.code == code))).one()
     assert found is not None
     return found
+
+
+async def _confirming(tb: Bench, *, due: date) -> int:
+    """An officer, a coordinator and a task of a plan whose office confirms completions."""
+    await tb.world.person("Chị Lan", chat_id="501", agency="STTTT")
+    await tb.world.person("Điều phối", chat_id="504", role=Role.COORDINATOR, agency=None)
+    plan_id = await tb.world.plan()
+    async with transaction(tb.sessions) as session:
+        plan = await session.get(Plan, plan_id)
+        assert plan is not None
+        plan.confirm_completion = True
+        session.add(plan)
+    return await tb.world.task(plan_id, "III.12", due=due, lead="STTTT")
+
+
+async def test_a_completion_with_a_document_reference_is_confirmed_by_the_office(
+    sessions: Sessions,
+) -> None:
+    async with bench(sessions) as tb:
+        handle = await _confirming(tb, due=DUE)
+        [asked] = texts(await tb.say(501, f"#{handle} xong"))
+        waiting = await tb.world.assignment(handle)
+        mark = len(tb.api.calls)
+        [shown] = texts(await tb.say(501, "đã ban hành Kế hoạch số 123/KH-STTTT ngày 05/6/2023"))
+        [notice] = tb.sent_to(504, since=mark)
+        mark = len(tb.api.calls)
+        [confirmed] = texts(
+            await tb.press(504, notice.buttons[0][0]["callback_data"], under=notice)
+        )
+        [told] = texts(tb.sent_to(501, since=mark))
+        done = await tb.world.assignment(handle)
+        history = await tb.world.history(handle)
+    assert "→ 📝 Chờ xác nhận" in asked and "Xin gửi kết quả trong một tin" in asked
+    assert (waiting.status, waiting.completed_at) == ("awaiting", None)
+    assert "📄 Kế hoạch số 123/KH-STTTT ngày 05/06/2023" in shown
+    assert "Kế hoạch số 123/KH-STTTT ngày 05/06/2023" in html.unescape(notice.text or "")
+    assert [b["text"] for b in notice.buttons[0]] == ["✅ Xác nhận", "↩ Trả lại"]
+    assert confirmed.startswith(f"✅ Đã xác nhận hoàn thành việc #{handle}")
+    assert "đã được xác nhận" in told
+    assert (done.status, done.progress, done.completed_at) == ("done", 100, NOW)
+    assert [h.event for h in history] == ["completion-reported", "completion-confirmed"]
+
+
+async def test_a_returned_result_puts_the_task_back_and_tells_the_officer_why(
+    sessions: Sessions,
+) -> None:
+    async with bench(sessions) as tb:
+        handle = await _confirming(tb, due=DUE)
+        await tb.say(501, f"#{handle} 60%")
+        await tb.say(501, f"#{handle} xong")
+        mark = len(tb.api.calls)
+        await tb.say(501, "đã gửi dự thảo")
+        [notice] = tb.sent_to(504, since=mark)
+        [why] = texts(await tb.press(504, notice.buttons[0][1]["callback_data"], under=notice))
+        mark = len(tb.api.calls)
+        [returned] = texts(await tb.say(504, "chưa có văn bản ban hành"))
+        [told] = texts(tb.sent_to(501, since=mark))
+        back = await tb.world.assignment(handle)
+        [again] = texts(await tb.press(504, notice.buttons[0][0]["callback_data"], under=notice))
+    assert "Ghi chú: đã gửi dự thảo" in html.unescape(notice.text or "")
+    assert "Vì sao trả lại" in why
+    assert returned.startswith(f"↩ Đã trả lại kết quả việc #{handle}")
+    assert "bị trả lại: chưa có văn bản ban hành" in told
+    assert (back.status, back.progress) == ("in_progress", 60)
+    assert "đã được xử lý trước đó" in again
+
+
+async def test_a_late_completion_asks_the_cause_and_undo_takes_the_report_back(
+    sessions: Sessions,
+) -> None:
+    async with bench(sessions) as tb:
+        handle = await _confirming(tb, due=date(2023, 10, 31))
+        await tb.say(501, f"#{handle} xong")
+        [cause] = texts(await tb.say(501, "theo Báo cáo số 45/BC-STTTT ngày 15/11/2023"))
+        [unclear] = texts(await tb.say(501, "chờ ý kiến của Bộ"))
+        mark = len(tb.api.calls)
+        [sent] = texts(await tb.say(501, "khách quan: chờ ý kiến của Bộ"))
+        [notice] = texts(tb.sent_to(504, since=mark))
+        async with sessions() as session:
+            report = (await session.exec(select(CompletionReport))).one()
+        [undone] = texts(await tb.say(501, "/hoantac"))
+        back = await tb.world.assignment(handle)
+        async with sessions() as session:
+            left = (await session.exec(select(CompletionReport))).all()
+    assert "sau hạn 31/10/2023" in cause and "khách quan" in cause
+    assert "«khách quan» hay «chủ quan»" in unclear
+    assert "điều phối viên sẽ xác nhận" in sent
+    assert "nguyên nhân (khách quan): khách quan: chờ ý kiến của Bộ" in notice
+    assert (report.late, report.objective, report.state) == (True, True, "awaiting")
+    assert undone.startswith("↩️ Đã hoàn tác")
+    assert back.status == "not_started" and left == []
+
+
+async def test_a_file_sent_as_the_result_is_stored_and_linked_only_by_name(
+    sessions: Sessions, tmp_path: Path
+) -> None:
+    async with bench(sessions, data_dir=tmp_path) as tb:
+        handle = await _confirming(tb, due=DUE)
+        await tb.say(501, f"#{handle} xong")
+        mark = len(tb.api.calls)
+        update = tb.api.document_update(501, b"%PDF-1.4 ket qua", file_name="bao-cao.pdf")
+        [shown] = texts(await tb.exchange(501, update))
+        [notice] = texts(tb.sent_to(504, since=mark))
+        async with sessions() as session:
+            report = (await session.exec(select(CompletionReport))).one()
+    assert "📎 Tệp: bao-cao.pdf" in shown and "📎 Tệp: bao-cao.pdf" in notice
+    assert report.file_name == "bao-cao.pdf" and report.file_path is not None
+    assert EVIDENCE_FILE_NAME.fullmatch(report.file_path)
+    assert (tmp_path / report.file_path).read_bytes() == b"%PDF-1.4 ket qua"
