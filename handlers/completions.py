@@ -133,7 +133,7 @@ async def _evidence(
 async def on_cause(ctx: Context, target: Target, text: str) -> None:
     """Why late work was late, and whether it was outside the agency's control."""
     _ = ctx._
-    objective = service.read_cause(text)
+    objective, cause = service.read_cause(clean(text))
     if objective is None:
         ctx.reply(words.cause_unclear(_))
         return
@@ -142,7 +142,7 @@ async def on_cause(ctx: Context, target: Target, text: str) -> None:
             ctx.session,
             actor=_actor(ctx),
             target=target,
-            cause=clean(text),
+            cause=cause,
             objective=objective,
             now=ctx.now,
         )

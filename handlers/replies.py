@@ -67,7 +67,8 @@ def _items_as_targets(items: tuple[ReminderItem, ...]) -> dict[int, Target]:
 async def on_text(ctx: Context, text: str) -> None:
     """A free-text message from a registered person (figures for indicators go to
     handlers.indicators)."""
-    if await indicators.on_text(ctx, text):
+    request = read_extension_request(text)
+    if request is None and await indicators.on_text(ctx, text):
         return
     question = await _pending(ctx)
     if isinstance(question, DecisionQuestion):
@@ -86,7 +87,6 @@ async def on_text(ctx: Context, text: str) -> None:
         else:
             await completions.on_cause(ctx, question.target, text)
         return
-    request = read_extension_request(text)
     if request is not None:
         numbered, replied = await _context_items(ctx, question)
         await extensions.on_request(

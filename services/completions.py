@@ -53,6 +53,10 @@ _OPEN_STATES = (
     CompletionState.AWAITING.value,
 )
 _OBJECTIVE = re.compile(r"(?<!khong )(?<!không )\b(khach quan|khách quan|objective)\b")
+_LEADING_KIND = re.compile(
+    r"^\s*(?:khách quan|khach quan|chủ quan|chu quan|objective|subjective)\s*[:,.-]?\s*",
+    re.IGNORECASE,
+)
 _SUBJECTIVE = re.compile(r"\b(chu quan|chủ quan|subjective)\b")
 
 
@@ -274,19 +278,20 @@ async def add_evidence(
     return await _advance(session, report, view=view, actor=actor, now=now)
 
 
-def read_cause(text: str) -> bool | None:
+def read_cause(text: str) -> tuple[bool | None, str]:
     """Whether a late completion's cause says it was outside the agency's control
-    ("khách quan": True; "chủ quan": False); None when it says neither."""
-    lowered = " ".join(text.lower().split())
+    ("khách quan": True; "chủ quan": False; None when it says neither), and the cause
+    without that leading word ("khách quan: chờ Bộ hướng dẫn" → "chờ Bộ hướng dẫn")."""
+    flat = " ".join(text.split())
+    lowered = flat.lower()
+    words = _LEADING_KIND.sub("", flat, count=1).strip() or flat
     if _OBJECTIVE.search(lowered):
-        return True
-    if (
-        _SUBJECTIVE.search(lowered)
-        or "không khách quan" in lowered
-        or "khong khach quan" in (lowered)
-    ):
-        return False
-    return None
+        return True, words
+    if _SUBJECTIVE.search(lowered) or "không khách quan" in lowered:
+        return False, words
+    if "khong khach quan" in lowered:
+        return False, words
+    return None, words
 
 
 async def add_cause(

@@ -700,7 +700,7 @@ async def test_a_late_completion_asks_the_cause_and_undo_takes_the_report_back(
     assert "sau hạn 31/10/2023" in cause and "khách quan" in cause
     assert "«khách quan» hay «chủ quan»" in unclear
     assert "điều phối viên sẽ xác nhận" in sent
-    assert "nguyên nhân (khách quan): khách quan: chờ ý kiến của Bộ" in notice
+    assert "nguyên nhân (khách quan): chờ ý kiến của Bộ" in notice
     assert (report.late, report.objective, report.state) == (True, True, "awaiting")
     assert undone.startswith("↩️ Đã hoàn tác")
     assert back.status == "not_started" and left == []
