@@ -3,6 +3,7 @@ after "xong", a file or photo as the result on Telegram, and the coordinator's â
 
 from domain.access import AccessDenied, Actor, can_decide
 from domain.binding import DecisionQuestion, Expect, FollowQuestion, Question, load_question
+from domain.causes import read_cause
 from domain.references import DocumentReference, parse_reference
 from domain.targets import Target
 from domain.text import clean
@@ -133,7 +134,7 @@ async def _evidence(
 async def on_cause(ctx: Context, target: Target, text: str) -> None:
     """Why late work was late, and whether it was outside the agency's control."""
     _ = ctx._
-    objective, cause = service.read_cause(clean(text))
+    objective, cause = read_cause(clean(text))
     if objective is None:
         ctx.reply(words.cause_unclear(_))
         return
