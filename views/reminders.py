@@ -198,6 +198,7 @@ def reminder_messages(
         lines += _indicator_lines(numbered, indicators=indicators, wording=wording)
         hints = []
         if len(part) > 1:
+            hints.append(_("Xin gia hạn: {a} gia hạn đến <ngày>: <lý do>").format(a=1))
             hints.append(
                 _("Trả lời: {a} xong · {b} 50% · {c} vướng <lý do>").format(
                     a=1, b=2, c=min(3, len(part))
@@ -207,7 +208,10 @@ def reminder_messages(
             hints.append(
                 _("Trả lời: {a} xong · {a} 50% · {a} vướng <lý do>").format(a=1)
                 if many
-                else _("Trả lời: xong · 50% · vướng <lý do> · nhắc sau 3 ngày")
+                else _(
+                    "Trả lời: xong · 50% · vướng <lý do> · nhắc sau 3 ngày · "
+                    "gia hạn đến <ngày>: <lý do>"
+                )
             )
         if wanted:
             hints.append(reminder_hint([n for n, _r in numbered], tasks=bool(part), _=_))
