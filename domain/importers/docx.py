@@ -18,6 +18,7 @@ from docx.table import Table as WordTable
 from docx.text.paragraph import Paragraph as WordParagraph
 
 from domain.importers.blocks import Block, Cell, Paragraph, PlanImportError, Table
+from domain.importers.limits import check_archive
 from domain.problems import Problem
 from domain.text import clean
 from locales import N_
@@ -26,9 +27,12 @@ from locales import N_
 def read_docx(source: Path | bytes, *, name: str | None = None) -> list[Block]:
     """Paragraphs and tables of a .docx file (a path, or its bytes and `name`), in order."""
     shown = name or (source.name if isinstance(source, Path) else "")
+    data = source if isinstance(source, bytes) else source.read_bytes()
+    check_archive(data, name=shown)
     try:
-        document = docx.Document(io.BytesIO(source) if isinstance(source, bytes) else str(source))
-    except (zipfile.BadZipFile, OpcError, KeyError, ValueError) as error:
+        document = docx.Document(io.BytesIO(data))
+    # SyntaxError: damaged XML inside the zip (lxml's XMLSyntaxError is one).
+    except (zipfile.BadZipFile, OpcError, KeyError, ValueError, SyntaxError, EOFError) as error:
         raise PlanImportError(
             Problem.of(
                 N_(
@@ -36,7 +40,7 @@ def read_docx(source: Path | bytes, *, name: str | None = None) -> list[Block]:
                     "Hãy mở tệp bằng Word và lưu lại dạng .docx."
                 ),
                 name=shown,
-                error=str(error),
+                error=" ".join(str(error).split()),
             )
         ) from error
     blocks: list[Block] = []
