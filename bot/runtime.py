@@ -10,6 +10,7 @@ import asyncio
 import gc
 import logging
 
+from bot import redaction
 from bot.bootstrap import build
 from bot.errors import NoChannelError
 from bot.settings import Settings
@@ -35,6 +36,7 @@ def freeze_startup_objects() -> None:
 
 async def serve(settings: Settings, *, stop: asyncio.Event, clock: Clock = system_clock) -> None:
     """Run every part of the service until `stop` is set, then shut down in order."""
+    redaction.install()
     if settings.telegram_token is None and settings.zalo_token is None:
         raise NoChannelError
     load_writers()

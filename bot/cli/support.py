@@ -9,6 +9,7 @@ from typing import Any, ParamSpec, TypeVar
 import typer
 
 from bot.errors import StoreNotReadyError
+from bot.redaction import redact
 from bot.settings import ConfigError, Settings, load_settings
 from locales import Translate, gettext_for
 
@@ -31,8 +32,8 @@ def cli_translator(settings: Settings | None = None) -> Translate:
 
 
 def fail(message: str) -> None:
-    """Print one line to stderr and exit with status 1."""
-    typer.echo(message, err=True)
+    """Print one line to stderr (without any secret) and exit with status 1."""
+    typer.echo(redact(message), err=True)
     raise typer.Exit(1)
 
 
