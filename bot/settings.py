@@ -128,6 +128,11 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     # 0: any free port (tests).
     http_port: int = Field(default=8080, ge=0, le=65535)
+    # How long a client may take to send its headers, then its body; how many connections one
+    # address may hold (behind a reverse proxy every client is the proxy's address).
+    http_header_seconds: float = Field(default=10.0, gt=0, le=3600)
+    http_body_seconds: float = Field(default=30.0, gt=0, le=3600)
+    http_connections_per_client: int = Field(default=50, ge=1, le=100_000)
 
     # Delivery limits: https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this
     telegram_rate_per_second: float = Field(default=30.0, gt=0, le=10_000)
