@@ -226,3 +226,15 @@ def test_one_process_keeps_one_key_until_it_restarts(tmp_path: Path) -> None:
 def test_garbage_expiries_are_refused_without_error(expires: str) -> None:
     links = FileLinks(b"k" * 32)
     assert not links.admits(CHART, expires=expires, signature="0" * 32, now=NOW)
+
+
+async def test_item17_a_report_with_a_second_name_is_not_served(
+    served: Served, tmp_path: Path
+) -> None:
+    # Whoever can write in the folder could name a file of theirs as a report.
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(b"\x89PNG someone else's")
+    linked = "weekly-2023-W46-all-vi.png"
+    os.link(outside, served.data_dir / linked)
+    status, body, _ = await served.get(served.links.url(linked, now=NOW))
+    assert status == 404 and b"someone" not in body
