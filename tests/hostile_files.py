@@ -221,3 +221,22 @@ REFUSED: tuple[tuple[Callable[[Path], Path], str], ...] = (
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+def tcvn3_word_and_workbook(folder: Path) -> tuple[Path, Path]:
+    """The TCVN3 plan as Word and Excel files typed in a .VnTime font: the font's bytes stored
+    as the Latin-1 characters Windows shows for them."""
+    lines = TCVN3_PLAN.decode("latin-1").splitlines()
+    rows = [line.split(";") for line in lines[1:]]
+    document = docx.Document()
+    document.add_paragraph(lines[0])
+    table = document.add_table(rows=len(rows), cols=len(rows[0]))
+    for cells, row in zip(table.rows, rows, strict=True):
+        for cell, text in zip(cells.cells, row, strict=True):
+            cell.text = text
+    word = io.BytesIO()
+    document.save(word)
+    return (
+        _write(folder / "tcvn3.docx", word.getvalue()),
+        _write(folder / "tcvn3.xlsx", workbook([[lines[0]], *rows])),
+    )

@@ -18,6 +18,7 @@ from docx.table import Table as WordTable
 from docx.text.paragraph import Paragraph as WordParagraph
 
 from domain.importers.blocks import Block, Cell, Paragraph, PlanImportError, Table
+from domain.importers.encodings import from_legacy_font
 from domain.importers.limits import check_archive
 from domain.problems import Problem
 from domain.text import clean
@@ -61,7 +62,7 @@ def _paragraphs(paragraph: Any, styles: dict[str, str]) -> list[Paragraph]:
     heading = style.startswith(("Heading", "Title")) or _bold(paragraph)
     return [
         Paragraph(clean(line), heading=heading)
-        for line in str(paragraph.text).split("\n")
+        for line in from_legacy_font(str(paragraph.text)).split("\n")
         if line.strip()
     ]
 
@@ -76,7 +77,7 @@ def _table(table: Any) -> Table:
                 cells.append(Cell(""))
                 continue
             previous = cell._tc
-            text = clean(" ".join(str(p.text) for p in cell.paragraphs))
+            text = clean(from_legacy_font(" ".join(str(p.text) for p in cell.paragraphs)))
             cells.append(Cell(text, bold=bool(text) and all(map(_bold, cell.paragraphs))))
         rows.append(tuple(cells))
     return Table(tuple(rows))

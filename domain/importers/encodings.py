@@ -36,7 +36,10 @@ _TCVN3_TABLE = {code: _TCVN3_LETTERS.get(code, "\ufffd") for code in range(0x80,
 _TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
 # The tones, and the marks of â ê ô, ă, ơ ư.
 _MARKS = _TONES | frozenset("\u0302\u0306\u031b")
-_WORD = re.compile(r"[^\W\d_]+")
+_VOWELS = frozenset("aeiouyAEIOUY")
+# Spaces, ASCII digits and punctuation: no TCVN3 letter is among them (they are all above
+# 0x7F), so they split words in every reading.
+_SEPARATORS = re.compile(r"[\s!-@\[-`{-~]+")
 # Enough accented words must be Vietnamese syllables for a reading to be believed: TCVN3 read
 # as Windows-1258 gives symbols in words ("X©y"), other code pages several tones in one.
 _BELIEVED = 0.8
@@ -62,22 +65,56 @@ def decode_vietnamese(data: bytes) -> tuple[str, str] | None:
     return (text, encoding) if share >= _BELIEVED else None
 
 
+def from_legacy_font(text: str) -> str:
+    """Text from Word or Excel typed in a TCVN3 font (.VnTime, .VnTimeH), which stores the
+    font's bytes as Latin-1 characters ("X©y dùng"), in Unicode; any other text unchanged.
+
+    Only text made wholly of Latin-1 characters can be such, and it is converted only when it
+    reads as Vietnamese through TCVN3 and not as it stands ("Tài chính" stays).
+    """
+    if text.isascii() or max(map(ord, text)) > 0xFF:
+        return text
+    as_typed = unicodedata.normalize("NFC", text)
+    converted = _capitals(text.translate(_TCVN3_TABLE))
+    share = _vietnamese_share(converted)
+    return converted if share >= _BELIEVED and share > _vietnamese_share(as_typed) else text
+
+
 def _vietnamese_share(text: str) -> float:
     """The share of the words with accented characters in `text` that could be Vietnamese
-    syllables: Vietnamese letters only, at most one tone mark."""
-    words = [word for word in _WORD.findall(text) if not word.isascii()]
+    syllables: letters only (no symbol such as "©" or "×" inside), marks on vowels only, at
+    most one tone."""
+    words = [word for word in map(_bare, _SEPARATORS.split(text)) if word and not word.isascii()]
     if not words:
         return 1.0
     return sum(map(_syllable, words)) / len(words)
 
 
+def _bare(token: str) -> str:
+    """A word without the punctuation around it ("(dữ", "liệu)," "“Nhiệm")."""
+    start, end = 0, len(token)
+    while start < end and unicodedata.category(token[start]).startswith("P"):
+        start += 1
+    while end > start and unicodedata.category(token[end - 1]).startswith("P"):
+        end -= 1
+    return token[start:end]
+
+
 @cache
 def _syllable(word: str) -> bool:
     letters = unicodedata.normalize("NFD", word.replace("đ", "d").replace("Đ", "D"))
-    tones = sum(char in _TONES for char in letters)
-    return tones <= 1 and all(
-        (char.isascii() and char.isalpha()) or char in _MARKS for char in letters
-    )
+    tones = 0
+    previous = ""
+    for char in letters:
+        if char in _MARKS:
+            if previous not in _VOWELS:
+                return False
+            tones += char in _TONES
+        elif char.isascii() and char.isalpha():
+            previous = char
+        else:
+            return False
+    return tones <= 1
 
 
 def _capitals(text: str) -> str:

@@ -41,6 +41,7 @@ from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 from domain.agencies import AgencyRegistry
 from domain.importers.blocks import Cell, PlanImportError
 from domain.importers.document import finish
+from domain.importers.encodings import from_legacy_font
 from domain.importers.limits import (
     MAX_CELLS,
     MAX_COLUMNS,
@@ -253,7 +254,7 @@ def _cell_text(value: object) -> str:
         return format(Decimal(repr(value)), "f").replace(".", ",")
     if isinstance(value, datetime | date):
         return value.strftime("%d/%m/%Y")
-    return clean(str(value))
+    return clean(from_legacy_font(str(value)))
 
 
 _DELIMITERS = (";", "\t", ",")

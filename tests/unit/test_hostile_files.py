@@ -155,3 +155,12 @@ def test_item13_a_formula_without_a_value_is_a_problem_of_its_row(
         "Dòng 3, cột «Nhiệm vụ»: công thức chưa có giá trị (tệp chưa được lưu bằng Excel), "
         "đã đọc như ô trống. Hãy mở tệp bằng Excel, lưu lại rồi nhập lại"
     ]
+
+
+def test_item12_word_and_excel_typed_in_a_tcvn3_font_are_read_as_vietnamese(
+    tmp_path: Path, registry: AgencyRegistry
+) -> None:
+    for path in hostile_files.tcvn3_word_and_workbook(tmp_path):
+        draft = import_file(path, registry=registry)
+        assert tuple(task.title for task in draft.tasks) == hostile_files.TCVN3_TITLES, path
+        assert all(task.lead_codes for task in draft.tasks)
