@@ -203,18 +203,27 @@ def uncomputed_formula(folder: Path) -> Path:
     return _write(folder / "formula.xlsx", data)
 
 
-# The corpus a memory-capped import must refuse, each in one line: maker, and a phrase of
-# the refusal.
-REFUSED: tuple[tuple[Callable[[Path], Path], str], ...] = (
-    (merged_range_bomb, "Tệp quá lớn"),
-    (cells_bomb, "Tệp quá lớn"),
-    (rows_over_limit, "Tệp quá lớn"),
-    (word_bomb, "Tệp quá lớn"),
-    (long_line, "Tệp quá lớn"),
-    (huge_csv_field, "Tệp quá lớn"),
-    (billion_laughs, "DOCTYPE"),
-    (damaged_word, "không phải tệp Word mở được"),
+def long_text(folder: Path) -> Path:
+    """A text file of 5 MB: over the text cap, under the file cap."""
+    return long_line(folder, size=5 * 1024 * 1024, name="long-text.txt")
+
+
+# The corpus, each file with a phrase of its one-line refusal. Import bombs only in a child
+# process under a memory cap (tests/unit/test_hostile_files.py): a regression would take the
+# memory of whatever process reads them.
+BOMBS: tuple[tuple[Callable[[Path], Path], str], ...] = (
+    (merged_range_bomb, "có vùng gộp ô A1:XFD1048576, giới hạn là 20000 dòng, 256 cột"),
+    (cells_bomb, "giải nén ra 286,3 MB, giới hạn là 64 MB"),
+    (rows_over_limit, "có dữ liệu ở dòng 20001, giới hạn là 20000"),
+    (word_bomb, "giải nén ra 300,8 MB, giới hạn là 64 MB"),
+    (long_line, "dài 26 MB, giới hạn là 20 MB"),
+    (long_text, "dài 5 MB, giới hạn là 4 MB"),
+)
+DAMAGED: tuple[tuple[Callable[[Path], Path], str], ...] = (
+    (billion_laughs, "phần word/document.xml khai báo DOCTYPE/ENTITY"),
+    (damaged_word, "không phải tệp Word mở được (Couldn't find end of Start Tag"),
     (damaged_workbook, "không phải tệp Excel mở được"),
+    (huge_csv_field, "có một ô dài hơn 128 KB, giới hạn là 128 KB"),
 )
 
 
