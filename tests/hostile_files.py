@@ -149,6 +149,21 @@ def word_bomb(folder: Path, *, size: int = 300 * 1024 * 1024) -> Path:
     return _write(folder / "word-bomb.docx", _deflated(data))
 
 
+def paragraphs_bomb(folder: Path, *, paragraphs: int = 400_000) -> Path:
+    """A Word file whose document.xml, under the size limit, holds `paragraphs` short
+    paragraphs: python-docx builds the whole tree, some 360 bytes a tag."""
+    paragraph = b"<w:p><w:r><w:t>Giao S\xe1\xbb\x9f T\xc3\xa0i ch\xc3\xadnh</w:t></w:r></w:p>"
+
+    def chunks() -> Iterator[bytes]:
+        yield _WORD_OPEN
+        for _ in range(paragraphs):
+            yield paragraph
+        yield _WORD_CLOSE
+
+    data = replace_part(word_document(["x"]), DOCUMENT, chunks)
+    return _write(folder / "paragraphs-bomb.docx", _deflated(data))
+
+
 def billion_laughs(folder: Path) -> Path:
     """A Word file whose document.xml defines entities that expand a billion times."""
     entities = b'<!ENTITY lol0 "lol">' + b"".join(
@@ -216,6 +231,7 @@ BOMBS: tuple[tuple[Callable[[Path], Path], str], ...] = (
     (cells_bomb, "giải nén ra 286,3 MB, giới hạn là 64 MB"),
     (rows_over_limit, "có dữ liệu ở dòng 20001, giới hạn là 20000"),
     (word_bomb, "giải nén ra 300,8 MB, giới hạn là 64 MB"),
+    (paragraphs_bomb, "có phần word/document.xml gồm 2400005 thẻ XML, giới hạn là 500000"),
     (long_line, "dài 26 MB, giới hạn là 20 MB"),
     (long_text, "dài 5 MB, giới hạn là 4 MB"),
 )

@@ -23,6 +23,11 @@ MAX_ENTRIES = 2_000
 MAX_UNPACKED_BYTES = 64 * MIB
 # One part of a .docx or .xlsx: Word's document.xml and Excel's shared strings are read whole.
 MAX_PART_BYTES = 24 * MIB
+# Tags in one part read whole (Word's document.xml, Excel's workbook and styles): python-docx
+# holds the whole tree, some 360 bytes a tag, so 23 MB of short paragraphs took 690 MB.
+MAX_XML_TAGS = 500_000
+# Worksheets (domain.importers.sheet) and shared strings (openpyxl) are streamed.
+_STREAMED = ("xl/worksheets/", "xl/sharedStrings.xml")
 MAX_ROWS = 20_000
 MAX_COLUMNS = 256
 MAX_CELLS = 200_000
@@ -94,7 +99,20 @@ def check_archive(data: bytes, *, name: str) -> None:
                         megabytes(MAX_PART_BYTES),
                     )
             for info in infos:
-                if info.filename.endswith((".xml", ".rels")) and _declares_dtd(archive, info):
+                if not info.filename.endswith((".xml", ".rels")):
+                    continue
+                dtd, tags = _scan(archive, info)
+                if tags > MAX_XML_TAGS and not info.filename.startswith(_STREAMED):
+                    raise too_large(
+                        name,
+                        Problem.of(
+                            N_("có phần {part} gồm {count} thẻ XML"),
+                            part=info.filename,
+                            count=tags,
+                        ),
+                        MAX_XML_TAGS,
+                    )
+                if dtd:
                     raise PlanImportError(
                         Problem.of(
                             N_(
@@ -110,13 +128,16 @@ def check_archive(data: bytes, *, name: str) -> None:
         return
 
 
-def _declares_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    """Whether an XML part holds a DTD; read in chunks, never whole."""
+def _scan(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[bool, int]:
+    """Whether an XML part holds a DTD, and about how many tags it has (its "<"); read in
+    chunks, never whole."""
     tail = b""
+    dtd = False
+    tags = 0
     with archive.open(info) as part:
         while chunk := part.read(_CHUNK):
             window = tail + chunk
-            if any(mark in window for mark in _DTD_MARKS):
-                return True
+            dtd = dtd or any(mark in window for mark in _DTD_MARKS)
+            tags += chunk.count(b"<")
             tail = window[-32:]
-    return False
+    return dtd, tags
