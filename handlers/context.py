@@ -33,6 +33,8 @@ class ConversationConfig:
     capped_bots: tuple[CappedBot, ...] = ()
     # When reminders may go out (DONDOC_SEND_WINDOW): a snooze ends inside it.
     send_window: tuple[time, time] = (time(8, 0), time(17, 0))
+    # The dashboard's public address (DONDOC_DASHBOARD_URL; None: no dashboard).
+    dashboard_url: str | None = None
 
     @property
     def hours(self) -> OfficeHours:

@@ -505,3 +505,27 @@ class IndicatorValue(SQLModel, table=True):
     reported_at: datetime = _when()
     source_message_id: str | None = Field(default=None, max_length=120, unique=True)
     undone: bool = False
+
+
+class DashboardLink(SQLModel, table=True):
+    """A sign-in link to the dashboard the bot gave a coordinator or leader: usable once,
+    until `expires_at`; only a hash of its nonce is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    nonce_hash: str = Field(max_length=64, unique=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    created_at: datetime = _when()
+    expires_at: datetime = _when()
+    used_at: datetime | None = _when(nullable=True)
+
+
+class DashboardSession(SQLModel, table=True):
+    """A signed-in browser: its cookie's hash, whose it is, until when; `ended_at` is set
+    by signing out or by revoking the person."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    created_at: datetime = _when()
+    expires_at: datetime = _when()
+    ended_at: datetime | None = _when(nullable=True)

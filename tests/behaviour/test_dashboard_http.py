@@ -1,0 +1,306 @@
+"""The dashboard over HTTP: who gets in, what every answer carries, what nobody can reach.
+
+The browser tests (test_dashboard_browser.py) walk the same pages in chromium; these check
+the rules one request at a time with aiohttp's client.
+"""
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from aiohttp import ClientSession, CookieJar
+from sqlmodel import select
+
+from bot.dashboard import COOKIE
+from domain.access import Role
+from models.tables import DashboardSession, Person
+from services.dashboard.auth import LINK_LIFETIME, SESSION_LIFETIME
+from services.unit_of_work import Sessions, transaction
+from tests.builders import DashboardWorld, dashboard_world
+
+PAGES = ["", "agency/{agency}", "plan/{plan}", "task/{task}", "pending"]
+
+
+@pytest.fixture
+async def city(sessions: Sessions, tmp_path: Path) -> AsyncIterator[DashboardWorld]:
+    world = await dashboard_world(sessions, tmp_path)
+    try:
+        yield world
+    finally:
+        await world.stop()
+
+
+def _page(city: DashboardWorld, page: str) -> str:
+    return f"{city.base}/" + page.format(
+        agency=city.world.agencies["STTTT"],
+        plan=city.plans["40"],
+        task=city.handles["blocked"],
+    )
+
+
+def _browser(**cookies: str) -> ClientSession:
+    """A client that keeps cookies as a browser does (this server is at an IP address)."""
+    jar = CookieJar(unsafe=True)
+    jar.update_cookies(cookies)
+    return ClientSession(cookie_jar=jar)
+
+
+async def _signed_in(city: DashboardWorld, who: str) -> ClientSession:
+    """A client holding `who`'s session cookie (the caller closes it)."""
+    client = _browser()
+    async with client.get(await city.link(who)) as response:
+        assert response.status == 200, await response.text()
+        assert str(response.url) == f"{city.base}/"
+    return client
+
+
+async def test_a_coordinator_signs_in_through_the_link_the_bot_sends(city: DashboardWorld) -> None:
+    link = await city.link("coordinator")
+    assert link.startswith(f"{city.base}/signin?")
+    async with _browser() as client:
+        async with client.get(link, allow_redirects=False) as response:
+            assert response.status == 303
+            assert response.headers["Location"] == "/dashboard/"
+            cookie = response.headers["Set-Cookie"]
+        async with client.get(f"{city.base}/") as response:
+            page = await response.text()
+    assert response.status == 200
+    assert "Trần Thị Bình" in page and "Tổng quan" in page
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/dashboard" in cookie
+    assert f"Max-Age={int(SESSION_LIFETIME.total_seconds())}" in cookie
+    # Served over plain HTTP here, so the cookie cannot insist on HTTPS.
+    assert "Secure" not in cookie
+
+
+async def test_the_cookie_is_secure_when_the_dashboard_is_reached_over_https(
+    sessions: Sessions, tmp_path: Path
+) -> None:
+    from bot.dashboard import Dashboard, DashboardConfig
+
+    city = await dashboard_world(sessions, tmp_path)
+    try:
+        https = Dashboard(
+            sessions=sessions,
+            config=DashboardConfig(
+                base_url="https://dondoc.example.gov.vn/dashboard",
+                data_dir=tmp_path,
+                tz=city.world.settings.tz,
+                calendar=city.world.settings.work_calendar(),
+            ),
+            clock=lambda: city.world.now,
+        )
+        from aiohttp.test_utils import make_mocked_request
+
+        query = urlsplit(await city.link("leader")).query
+        response = await https.get(make_mocked_request("GET", f"/dashboard/signin?{query}"))
+        cookie = response.cookies[COOKIE]
+        assert cookie["secure"] is True and cookie["httponly"] is True
+        assert cookie["samesite"] == "Strict"
+    finally:
+        await city.stop()
+
+
+async def test_an_officer_asking_for_the_dashboard_is_refused_politely(
+    city: DashboardWorld,
+) -> None:
+    answer = await city.world.say(city.chats["officer"], "/dashboard")
+    assert "dành cho điều phối viên và lãnh đạo" in answer
+    assert "http" not in answer
+
+
+@pytest.mark.parametrize("page", PAGES)
+async def test_no_page_is_shown_without_a_session(city: DashboardWorld, page: str) -> None:
+    async with _browser() as client, client.get(_page(city, page)) as response:
+        body = await response.text()
+    assert response.status == 401
+    assert "/dashboard" in body and "Sở Xây dựng" not in body and "kinh phí" not in body
+    # A made-up cookie is no session either.
+    async with (
+        _browser(**{COOKIE: "forged"}) as client,
+        client.get(_page(city, page)) as response,
+    ):
+        assert response.status == 401
+
+
+async def test_a_link_works_once(city: DashboardWorld) -> None:
+    link = await city.link("leader")
+    async with _browser() as client, client.get(link) as response:
+        assert response.status == 200
+    async with _browser() as client, client.get(link) as response:
+        body = await response.text()
+    assert response.status == 403
+    assert "đã được dùng" in body and "has been used" in body
+
+
+async def test_a_link_expires(city: DashboardWorld) -> None:
+    link = await city.link("leader")
+    city.world.later(seconds=LINK_LIFETIME.total_seconds() + 1)
+    async with _browser() as client, client.get(link) as response:
+        assert response.status == 403
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda q: {**q, "s": ["0" * 32]},
+        lambda q: {**q, "e": [str(int(q["e"][0]) + 3600)]},
+        lambda q: {**q, "n": [q["n"][0][:-1] + ("A" if q["n"][0][-1] != "A" else "B")]},
+        lambda q: {"n": q["n"]},
+    ],
+)
+async def test_a_link_that_was_not_signed_as_it_stands_is_refused(
+    city: DashboardWorld, tamper: object
+) -> None:
+    link = await city.link("coordinator")
+    query = parse_qs(urlsplit(link).query)
+    changed = tamper(query)  # type: ignore[operator]
+    async with (
+        _browser() as client,
+        client.get(
+            f"{city.base}/signin", params={k: v[0] for k, v in changed.items()}
+        ) as response,
+    ):
+        assert response.status == 403
+
+
+async def test_a_session_ends_after_a_working_day(city: DashboardWorld) -> None:
+    client = await _signed_in(city, "coordinator")
+    try:
+        city.world.later(seconds=SESSION_LIFETIME.total_seconds() + 1)
+        async with client.get(f"{city.base}/") as response:
+            assert response.status == 401
+    finally:
+        await client.close()
+
+
+async def test_revoking_a_coordinator_ends_their_sessions(city: DashboardWorld) -> None:
+    client = await _signed_in(city, "leader")
+    try:
+        async with client.get(f"{city.base}/") as response:
+            assert response.status == 200
+        # Another coordinator revokes the leader in chat.
+        other = await city.world.person("Phạm Văn Dũng", role=Role.COORDINATOR, agency=None)
+        await city.world.send(f"chat-{other}", f"/revoke {city.people['leader']}")
+        async with client.get(f"{city.base}/") as response:
+            assert response.status == 401
+        async with city.world.sessions() as session:
+            rows = (await session.exec(select(DashboardSession))).all()
+        assert rows and all(row.ended_at is not None for row in rows)
+    finally:
+        await client.close()
+
+
+async def test_a_person_demoted_to_officer_loses_the_dashboard_at_once(
+    city: DashboardWorld,
+) -> None:
+    client = await _signed_in(city, "leader")
+    try:
+        async with transaction(city.world.sessions) as session:
+            person = await session.get(Person, city.people["leader"])
+            assert person is not None
+            person.role = Role.OFFICER.value
+            session.add(person)
+        async with client.get(f"{city.base}/") as response:
+            assert response.status == 401
+    finally:
+        await client.close()
+
+
+@pytest.mark.parametrize("page", [*PAGES, "static/dashboard.css", "nothing-here"])
+async def test_every_answer_forbids_inline_script_framing_and_referrers(
+    city: DashboardWorld, page: str
+) -> None:
+    client = await _signed_in(city, "coordinator")
+    try:
+        async with client.get(_page(city, page)) as response:
+            headers = response.headers
+            body = await response.text()
+    finally:
+        await client.close()
+    policy = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy and "default-src 'none'" in policy
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    # No inline script or inline style anywhere: the policy would block it.
+    assert "<script>" not in body and "onclick" not in body and 'style="' not in body
+
+
+async def test_pages_change_nothing_and_signing_out_needs_the_form_token(
+    city: DashboardWorld,
+) -> None:
+    client = await _signed_in(city, "coordinator")
+    try:
+        # Every page refuses a POST: reading changes nothing, so there is nothing to forge.
+        for page in PAGES:
+            async with client.post(_page(city, page)) as response:
+                assert response.status == 405
+        # A forged sign-out (another site cannot know the token) is refused.
+        async with client.post(f"{city.base}/signout", data={"csrf": "guess"}) as response:
+            assert response.status == 403
+        async with client.get(f"{city.base}/") as response:
+            page = await response.text()
+            assert response.status == 200
+        token = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        async with client.post(f"{city.base}/signout", data={"csrf": token}) as response:
+            assert response.status == 200
+        async with client.get(f"{city.base}/") as response:
+            assert response.status == 401
+    finally:
+        await client.close()
+
+
+async def test_an_id_that_names_nothing_shows_nothing(city: DashboardWorld) -> None:
+    client = await _signed_in(city, "coordinator")
+    try:
+        for page in ["agency/999999", "plan/999999", "task/999999", "task/abc", "agency/-1"]:
+            async with client.get(f"{city.base}/{page}") as response:
+                assert response.status == 404, page
+    finally:
+        await client.close()
+
+
+async def test_a_leader_cannot_open_the_coordinators_pending_list(city: DashboardWorld) -> None:
+    client = await _signed_in(city, "leader")
+    try:
+        async with client.get(f"{city.base}/pending") as response:
+            body = await response.text()
+        assert response.status == 403
+        assert "kho dữ liệu" not in body
+    finally:
+        await client.close()
+
+
+async def test_a_list_exports_to_a_spreadsheet(city: DashboardWorld) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    client = await _signed_in(city, "coordinator")
+    try:
+        url = _page(city, "agency/{agency}") + "?format=xlsx"
+        async with client.get(url) as response:
+            body = await response.read()
+            assert response.headers["Content-Disposition"].endswith('.xlsx"')
+    finally:
+        await client.close()
+    sheet = load_workbook(BytesIO(body)).active
+    assert sheet is not None
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0][:3] == ["TT", "Nhiệm vụ", "Cơ quan chủ trì"]
+    titles = [row[1] for row in rows[1:]]
+    assert any("kho dữ liệu" in str(title) for title in titles)
+    assert any("quy hoạch chung" in str(title) for title in titles)  # where it cooperates
+
+
+async def test_a_session_lasts_no_longer_than_the_link_allowed(city: DashboardWorld) -> None:
+    client = await _signed_in(city, "coordinator")
+    try:
+        city.world.later(seconds=(SESSION_LIFETIME - timedelta(minutes=1)).total_seconds())
+        async with client.get(f"{city.base}/") as response:
+            assert response.status == 200
+    finally:
+        await client.close()
