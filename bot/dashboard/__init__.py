@@ -357,6 +357,7 @@ class Dashboard:
                 "chart": chart,
                 "indicator_chart": indicator_chart,
                 "verdicts": verdicts,
+                "indicator_total": sum(count for _v, _l, count, _c in verdicts),
                 **self._filter_context(filters, actor, data.plans),
             },
         )

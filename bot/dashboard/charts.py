@@ -54,7 +54,7 @@ def stacked_bars(bars: Sequence[Bar], *, title: str, legend: Sequence[Segment]) 
             f'<rect x="{x}" y="4" width="12" height="12" fill="{escape(item.colour)}"/>'
             f'<text x="{x + 16}" y="14" font-size="12">{escape(item.label)}</text>'
         )
-        x += 22 + 7 * len(item.label)
+        x += 30 + 8 * len(item.label)
     for row, bar in enumerate(bars):
         y = legend_height + row * (BAR_HEIGHT + GAP)
         parts.append(
