@@ -400,3 +400,15 @@ def rank_agencies(by_agency: Mapping[str, Figures], *, basis: Basis) -> tuple[Ra
         ranked.append(Ranked(code, rank, tally))
     ranked.extend(Ranked(code, None, by_agency[code].of(basis)) for code in unrated)
     return tuple(ranked)
+
+
+def split_period(text: str, *, today: date) -> tuple[Period | None, str]:
+    """A period named at the start or the end of what was typed, and the rest ("quý 3
+    STTTT", "STTTT năm 2025"); (None, text) when it names none."""
+    words = text.split()
+    for size in range(len(words), 0, -1):
+        if (found := parse_period(" ".join(words[:size]), today=today)) is not None:
+            return found, " ".join(words[size:])
+        if (found := parse_period(" ".join(words[-size:]), today=today)) is not None:
+            return found, " ".join(words[:-size])
+    return None, text.strip()

@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from domain.access import AccessDenied, Actor, can_import
 from domain.replies import ReplyAction
-from handlers import dashboard, documents, indicator_lists, lists, people, replies
+from handlers import dashboard, documents, indicator_lists, lists, people, replies, statistics
 from handlers.context import Context, ConversationConfig, Fetched, FileSource
 from locales import gettext_for, normalise_locale
 from models.enums import OutboxKind
@@ -61,6 +61,7 @@ HANDLERS: dict[str, Handler] = {
     "upcoming": lists.upcoming,
     "summary": lists.summary,
     "dashboard": dashboard.sign_in_link,
+    "statistics": statistics.show,
     "indicators": indicator_lists.show,
     "undo": replies.undo,
     "cancel": replies.cancel,

@@ -54,7 +54,7 @@ _VIEWS: ReadAhead[tuple[int, int | None], AssignmentView] = ReadAhead(
 )
 
 
-_STATUS_COLUMNS = ("status", "progress", "blocked_reason", "last_update_at")
+_STATUS_COLUMNS = ("status", "progress", "blocked_reason", "last_update_at", "completed_at")
 # Built once, so that `defer` groups the rows of many replies into one statement each.
 _UPDATE_OCCURRENCE = bulk_update(Occurrence, key="id", columns=_STATUS_COLUMNS)
 _UPDATE_ASSIGNMENT = bulk_update(
@@ -161,6 +161,8 @@ async def apply_status(
         "progress": progress,
         "blocked_reason": note,
         "last_update_at": now,
+        # When the work was completed: set as it becomes done, cleared as it reopens.
+        "completed_at": now if status is Status.DONE else None,
     }
     if target.occurrence_id is None:
         values["last_update_by_id"] = actor.person_id
@@ -340,6 +342,14 @@ async def _restore(session: UnitOfWork, change: StatusChange) -> None:
         previous.note if previous and change.from_status == Status.BLOCKED.value else None
     )
     row.last_update_at = previous.at if previous else None
+    # Back to done: completed when the change that made it done was made.
+    row.completed_at = (
+        previous.at
+        if previous is not None
+        and change.from_status == Status.DONE.value
+        and previous.to_status == Status.DONE.value
+        else None
+    )
     if isinstance(row, Assignment):
         row.last_update_by_id = previous.person_id if previous else None
     session.add(row)

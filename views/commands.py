@@ -74,6 +74,13 @@ CATALOGUE: tuple[CommandSpec, ...] = (
         help=N_("/quahan — việc quá hạn"),
     ),
     CommandSpec(
+        "statistics",
+        "thongke",
+        description=N_("Thống kê kết quả theo quý, 6 tháng, năm"),
+        menu_roles=READERS,
+        help=N_("/thongke quý — kết quả thực hiện nhiệm vụ: đúng hạn, quá hạn, xếp hạng cơ quan"),
+    ),
+    CommandSpec(
         "indicators",
         "chitieu",
         ("ct", "chitieuso"),

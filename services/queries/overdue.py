@@ -100,7 +100,8 @@ def _overdue_union(
     return sa.union_all(direct.where(*filters), periods.where(*filters)).subquery("overdue")
 
 
-async def _any_occurrence(session: UnitOfWork) -> bool:
+async def any_occurrence(session: UnitOfWork) -> bool:
+    """Whether any recurring duty has periods (else queries read assignments alone)."""
     found = await session.exec(select(Occurrence.id).limit(1))
     return found.first() is not None
 
@@ -119,7 +120,7 @@ async def overdue_page(
 
     Officers see their own agency's list; coordinators and leaders everybody's.
     """
-    periodic = await _any_occurrence(session)
+    periodic = await any_occurrence(session)
     union = _overdue_union(actor=actor, as_of=as_of, scope=scope, periodic=periodic)
     # Grouping by "agency_id + 0" keeps SQLite from walking the agency index to avoid a sort:
     # that reads ~30,000 rows at random instead of scanning the table (bench/overdue.py).
@@ -179,7 +180,7 @@ async def overdue_all(
     scope: Scope | None = None,
 ) -> tuple[OverdueRow, ...]:
     """Everything overdue on `as_of`, by agency code then due date (for exports)."""
-    periodic = await _any_occurrence(session)
+    periodic = await any_occurrence(session)
     union = _overdue_union(actor=actor, as_of=as_of, scope=scope, periodic=periodic)
     return await _overdue_rows(session, overdue=union, as_of=as_of, calendar=calendar)
 
