@@ -17,6 +17,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -26,6 +27,7 @@ from bot.http import HttpServer
 from domain.access import AccessDenied, Actor, Role
 from domain.calendar import WorkCalendar
 from domain.indicators.checkpoints import Verdict
+from domain.statistics import BUCKET_NAMES, Bucket
 from domain.status import Status
 from locales import LOCALES, N_, gettext_for, normalise_locale
 from services.clock import Clock
@@ -35,6 +37,7 @@ from services.dashboard.overview import overview, plan_choices
 from services.dashboard.pages import NotFound
 from services.file_links import FileLinks
 from services.unit_of_work import Sessions, transaction
+from views.statistics import rate_text
 from views.text import channel_label, moment, number, role_label, short_day, status_label
 
 log = logging.getLogger(__name__)
@@ -68,6 +71,12 @@ VERDICT_COLOURS = {
     Verdict.NOT_REPORTED: "#9e9e9e",
     Verdict.UNJUDGED: "#607d8b",
 }
+BUCKET_COLOURS = {
+    Bucket.DONE_ON_TIME: "#2e7d32",
+    Bucket.DONE_LATE: "#f9a825",
+    Bucket.OPEN_IN_TIME: "#1565c0",
+    Bucket.OPEN_OVERDUE: "#c62828",
+}
 # How many agencies the overview's chart shows (the table shows them all).
 CHART_AGENCIES = 15
 
@@ -78,7 +87,7 @@ class DashboardConfig:
 
     base_url: str
     data_dir: Path
-    tz: tzinfo
+    tz: ZoneInfo
     calendar: WorkCalendar
 
     @property
@@ -245,7 +254,7 @@ class Dashboard:
             return short_day(value, locale=locale) if value else ""
 
         def when(value: datetime | None) -> str:
-            return moment(value, locale=locale, tz=tz) if value else ""  # type: ignore[arg-type]
+            return moment(value, locale=locale, tz=tz) if value else ""
 
         body = self._env.get_template(template).render(
             _=gettext_for(locale),
@@ -300,12 +309,33 @@ class Dashboard:
             )
         _ = gettext_for(actor.locale)
         if request.query.get("format") == "xlsx":
-            return _workbook(
-                export.agencies_workbook(
-                    data.agencies, title=_("Theo cơ quan"), locale=actor.locale
-                ),
-                name=f"dondoc-agencies-{period_key(filters.period)}.xlsx",
+            async with self._sessions() as session:
+                body = await export.period_workbook(
+                    session,
+                    actor=actor,
+                    period=filters.period,
+                    plan_id=filters.plan_id,
+                    now=self._clock(),
+                    tz=self._config.tz,
+                    locale=actor.locale,
+                )
+            return _workbook(body, name=f"dondoc-{period_key(filters.period)}.xlsx")
+        buckets = [
+            (
+                bucket,
+                _(BUCKET_NAMES[bucket]),
+                data.statistics.statistics.overall.extended.count(bucket),
             )
+            for bucket in Bucket
+        ]
+        bucket_chart = stacked_bars(
+            [
+                Bar(name, (Segment(count, BUCKET_COLOURS[bucket], name),))
+                for bucket, name, count in buckets
+            ],
+            title=_("Kết quả thực hiện nhiệm vụ trong kỳ"),
+            legend=(),
+        )
         legend = (
             Segment(0, STATUS_COLOURS["overdue"], _("Quá hạn")),
             Segment(0, STATUS_COLOURS[Status.BLOCKED.value], status_label(Status.BLOCKED, _)),
@@ -354,6 +384,12 @@ class Dashboard:
             token,
             {
                 "data": data,
+                "buckets": buckets,
+                "bucket_chart": bucket_chart,
+                "rate": rate_text(
+                    data.statistics.statistics.overall.extended.on_time_rate, locale=actor.locale
+                ),
+                "rate_of": lambda tally: rate_text(tally.on_time_rate, locale=actor.locale),
                 "chart": chart,
                 "indicator_chart": indicator_chart,
                 "verdicts": verdicts,

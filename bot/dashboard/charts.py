@@ -41,7 +41,7 @@ def stacked_bars(bars: Sequence[Bar], *, title: str, legend: Sequence[Segment]) 
     """Horizontal stacked bars, one per row, scaled to the longest, with a legend."""
     longest = max((bar.total for bar in bars), default=0) or 1
     span = CHART_WIDTH - LABEL_WIDTH - 50
-    legend_height = 26
+    legend_height = 26 if legend else 4
     height = legend_height + len(bars) * (BAR_HEIGHT + GAP) + GAP
     parts = [
         f'<svg class="chart" viewBox="0 0 {CHART_WIDTH} {height}" role="img" '

@@ -1,31 +1,31 @@
 """Any list of the dashboard as the .xlsx officials use: the weekly summary's layout
 (services.report_files), one row per item, or one per agency for the overview."""
 
+import asyncio
+import tempfile
 from collections.abc import Iterable, Sequence
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from io import BytesIO
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import col
 
-from locales import N_, gettext_for
+from domain.access import Actor, require_dashboard
+from domain.statistics import Period
+from locales import gettext_for
 from models.enums import AssignmentRole
 from models.tables import Agency, Assignment
 from services.dashboard.items import ItemLine
-from services.dashboard.overview import AgencyCounts
 from services.report_files import _ITEM_COLUMNS as ITEM_COLUMNS
 from services.report_files import _Cells, _finish_sheet, _start_sheet
+from services.statistics import period_report
+from services.statistics_files import write_period_workbook
 from services.unit_of_work import UnitOfWork
+from views.rows import Scope
 from views.text import short_date, status_label
-
-AGENCY_COLUMNS: tuple[tuple[str, int], ...] = (
-    (N_("Cơ quan"), 45),
-    (N_("Mã"), 16),
-    (N_("Chưa hoàn thành"), 14),
-    (N_("Quá hạn"), 12),
-    (N_("Vướng mắc"), 12),
-)
 
 
 async def cooperating_names(
@@ -101,21 +101,30 @@ def items_workbook(
     return _saved(workbook)
 
 
-def agencies_workbook(agencies: Sequence[AgencyCounts], *, title: str, locale: str) -> bytes:
-    """The agencies' open, overdue and blocked work on one sheet."""
-    from openpyxl import Workbook
-
-    _ = gettext_for(locale)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31] or _("Theo cơ quan"))
-    _start_sheet(sheet, [(_(header), width) for header, width in AGENCY_COLUMNS])
-    cell = _Cells(sheet)
-    for agency in agencies:
-        sheet.append(
-            [cell(agency.name), cell(agency.code), agency.open, agency.overdue, agency.blocked]
-        )
-    _finish_sheet(sheet, columns=len(AGENCY_COLUMNS), rows=len(agencies))
-    return _saved(workbook)
+async def period_workbook(
+    session: UnitOfWork,
+    *,
+    actor: Actor,
+    period: Period,
+    plan_id: int | None,
+    now: datetime,
+    tz: ZoneInfo,
+    locale: str,
+) -> bytes:
+    """The office's period report (`dondoc report period`'s spreadsheet) for the overview."""
+    require_dashboard(actor)
+    report = await period_report(
+        session,
+        actor=actor,
+        period=period,
+        as_of=now.astimezone(tz).date(),
+        tz=tz,
+        scope=None if plan_id is None else Scope("plan", plan_id, ""),
+    )
+    with tempfile.TemporaryDirectory(prefix="dondoc-export-") as folder:
+        path = Path(folder) / "report.xlsx"
+        await asyncio.to_thread(write_period_workbook, report, path=path, locale=locale)
+        return path.read_bytes()
 
 
 def _saved(workbook: Any) -> bytes:

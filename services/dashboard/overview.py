@@ -4,6 +4,7 @@ indicators by colour, in the filters' scope."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -13,6 +14,7 @@ from domain.access import (
     require_dashboard,
 )
 from domain.indicators.checkpoints import Verdict
+from domain.statistics import Basis, Tally
 from domain.status import Status
 from models.enums import AssignmentRole
 from models.tables import (
@@ -26,7 +28,10 @@ from models.tables import (
 from services.dashboard.items import OPEN, Filters, live_task, plan_filter, rows
 from services.indicators.report import indicator_overview
 from services.queries.tasks import plan_label
+from services.statistics import period_statistics
 from services.unit_of_work import UnitOfWork
+from views.rows import Scope
+from views.statistics import PeriodStatistics
 
 # ---- overview -------------------------------------------------------------------------------
 
@@ -184,6 +189,45 @@ class Overview:
     agencies: tuple[AgencyCounts, ...]
     indicators: dict[Verdict, int]
     plans: tuple[tuple[int, str], ...]
+    statistics: PeriodStatistics
+    # Every agency's id by code, for links from the ranking.
+    agency_ids: dict[str, int]
+
+    def ranking(self) -> list["RankedAgency"]:
+        """Agencies by on-time rate in the period (the official ranking, against the extended
+        deadline), then those with open work but nothing counted in it."""
+        now = {a.code: a for a in self.agencies}
+        names = self.statistics.agency_names
+        ranked = [
+            RankedAgency(
+                entry.agency_code,
+                names.get(entry.agency_code, entry.agency_code),
+                self.agency_ids.get(entry.agency_code),
+                entry.rank,
+                entry.tally,
+                now.get(entry.agency_code),
+            )
+            for entry in self.statistics.statistics.ranking(Basis.EXTENDED)
+        ]
+        counted = {entry.code for entry in ranked}
+        ranked.extend(
+            RankedAgency(a.code, a.name, a.agency_id, None, None, a)
+            for a in self.agencies
+            if a.code not in counted
+        )
+        return ranked
+
+
+@dataclass(frozen=True)
+class RankedAgency:
+    """One line of the overview's table: the period's figures and the work open now."""
+
+    code: str
+    name: str
+    agency_id: int | None
+    rank: int | None
+    tally: Tally | None
+    now: AgencyCounts | None
 
 
 async def plan_choices(session: UnitOfWork) -> tuple[tuple[int, str], ...]:
@@ -204,7 +248,7 @@ async def overview(
     actor: Actor,
     filters: Filters,
     now: datetime,
-    tz: tzinfo,
+    tz: ZoneInfo,
     calendar: Any,
 ) -> Overview:
     """The overview page's figures."""
@@ -225,7 +269,18 @@ async def overview(
         today=today,
         calendar=calendar,
     )
+    statistics = await period_statistics(
+        session,
+        actor=actor,
+        period=filters.period,
+        as_of=today,
+        tz=tz,
+        scope=None if filters.plan_id is None else Scope("plan", filters.plan_id, ""),
+    )
+    codes = (await session.exec(select(Agency.code, Agency.id))).all()
     return Overview(
+        statistics=statistics,
+        agency_ids={code: agency_id for code, agency_id in codes if agency_id is not None},
         filters=filters,
         today=today,
         counts=counts,

@@ -47,12 +47,19 @@ def screenshots(request: pytest.FixtureRequest) -> Iterator[Path]:
     chosen = os.environ.get("DASHBOARD_SCREENSHOTS")
     folder = Path(chosen or tempfile.mkdtemp(prefix="dondoc-shots-"))
     folder.mkdir(parents=True, exist_ok=True)
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"\ndashboard screenshots: {folder}")
+    _say(request, f"dashboard screenshots: {folder}")
     yield folder
-    if reporter is not None:
-        reporter.write_line(f"dashboard screenshots: {folder}")
+    _say(request, f"dashboard screenshots: {folder}")
+
+
+def _say(request: pytest.FixtureRequest, line: str) -> None:
+    """A line on the terminal, past pytest's capture."""
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if capture is None or reporter is None:
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line("\n" + line)
 
 
 @pytest.fixture

@@ -304,3 +304,30 @@ async def test_a_session_lasts_no_longer_than_the_link_allowed(city: DashboardWo
             assert response.status == 200
     finally:
         await client.close()
+
+
+async def test_the_overview_exports_the_offices_period_report(city: DashboardWorld) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    client = await _signed_in(city, "leader")
+    try:
+        async with client.get(f"{city.base}/?period=2023-Q4&format=xlsx") as response:
+            assert response.status == 200
+            assert response.headers["Content-Disposition"] == (
+                'attachment; filename="dondoc-2023-Q4.xlsx"'
+            )
+            body = await response.read()
+        async with client.get(f"{city.base}/?period=2023-Q4") as response:
+            page = await response.text()
+    finally:
+        await client.close()
+    workbook = load_workbook(BytesIO(body))
+    summary = workbook.worksheets[0]
+    cells = [str(cell.value) for row in summary.iter_rows() for cell in row if cell.value]
+    assert "Sở Xây dựng" in cells and "UBND quận Hồng Bàng" in cells
+    # Both overdue leads (due 31/10 and 30/06) count as not done and overdue in Q4.
+    assert 'id="bucket-open_overdue"' in page
+    overdue_card = page.split('id="bucket-open_overdue"', 1)[1].split("</div>", 1)[0]
+    assert overdue_card.endswith('<div class="figure">2')
