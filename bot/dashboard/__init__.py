@@ -12,7 +12,7 @@ inline script, framing and referrers.
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
