@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -27,6 +28,7 @@ from sqlmodel import col, select
 
 from domain.access import AccessDenied, Actor, Role
 from domain.calendar import WorkCalendar
+from domain.statistics import quarter_of
 from domain.status import Status
 from domain.summary import (
     ChangeRow,
@@ -51,6 +53,7 @@ from models.tables import (
     SummarySnapshot,
     Task,
 )
+from services.dashboard.items import period_key
 from services.file_links import FileLinks
 from services.indicators.files import IndicatorSummary, summary_checkpoint
 from services.indicators.report import indicator_overview, indicator_report
@@ -59,7 +62,12 @@ from services.report_files import ReportFiles, write_report_files
 from services.unit_of_work import Sessions, UnitOfWork, transaction
 from views.indicator_lists import summary_section
 from views.messages import Attachment, Outgoing
-from views.summary import render_summary_text, summary_attachments, summary_refused
+from views.summary import (
+    dashboard_line,
+    render_summary_text,
+    summary_attachments,
+    summary_refused,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +84,8 @@ class _SettingsLike(Protocol):
     def public_files_url(self) -> str | None: ...
     @property
     def data_dir(self) -> Path: ...
+    @property
+    def dashboard_url(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,8 @@ class ReportConfig:
     tz: tzinfo = field(default_factory=lambda: ZoneInfo("Asia/Ho_Chi_Minh"))
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     links: FileLinks | None = None
+    # The dashboard's public address (None: summaries carry no link to it).
+    dashboard_url: str | None = None
 
     @classmethod
     def from_settings(cls, settings: _SettingsLike) -> "ReportConfig":
@@ -95,6 +107,7 @@ class ReportConfig:
             tz=settings.tz,
             calendar=settings.work_calendar(),
             links=FileLinks.of(settings.data_dir, base_url=public) if public else None,
+            dashboard_url=settings.dashboard_url,
         )
 
 
@@ -415,6 +428,10 @@ async def _summary_outgoing(
         if indicators
         else []
     )
+    if config.dashboard_url:
+        period = period_key(quarter_of(summary.local_date))
+        link = f"{config.dashboard_url}/?{urlencode({'period': period})}"
+        extra = [*extra, "", dashboard_line(link, gettext_for(locale))]
     return Outgoing(
         text=render_summary_text(summary, locale=locale, extra=extra),
         attachments=report_attachments(files, locale=locale, links=config.links, now=now),

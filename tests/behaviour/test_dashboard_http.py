@@ -331,3 +331,28 @@ async def test_the_overview_exports_the_offices_period_report(city: DashboardWor
     assert 'id="bucket-open_overdue"' in page
     overdue_card = page.split('id="bucket-open_overdue"', 1)[1].split("</div>", 1)[0]
     assert overdue_card.endswith('<div class="figure">2')
+
+
+async def test_the_weekly_summary_links_to_the_dashboard_at_its_period(
+    city: DashboardWorld, tmp_path: Path
+) -> None:
+    from services.summary import ReportConfig, summary_message
+
+    config = ReportConfig(
+        tz=city.world.settings.tz,
+        calendar=city.world.settings.work_calendar(),
+        dashboard_url=city.base,
+    )
+    async with city.world.sessions() as session:
+        leader = await session.get(Person, city.people["english"])
+        assert leader is not None
+        message = await summary_message(
+            session, person=leader, now=city.world.now, out_dir=tmp_path, config=config
+        )
+    assert (
+        f"See it on the dashboard (send /dashboard for a sign-in link): {city.base}/?period=2023-Q4"
+        in message.text
+    )
+    # The link itself signs nobody in: it opens the page that says how to.
+    async with _browser() as client, client.get(f"{city.base}/?period=2023-Q4") as response:
+        assert response.status == 401
