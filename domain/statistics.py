@@ -339,9 +339,12 @@ def classify(row: AssignmentRow, *, basis: Basis, period: Period, as_of: date) -
 
 def compute(rows: Iterable[AssignmentRow], *, period: Period, as_of: date) -> Statistics:
     """The four buckets for a period as of a day: overall, by agency and by plan."""
-    overall = Figures()
-    agencies: dict[str, Figures] = {}
-    plans: dict[str, Figures] = {}
+    # Counted in plain lists, one per deadline, in Bucket order, and made Figures at the end:
+    # a report of a year reads tens of thousands of rows, and a new Tally per row cost
+    # seconds (bench/dashboard.py).
+    overall = _counts()
+    agencies: dict[str, list[list[int]]] = {}
+    plans: dict[str, list[list[int]]] = {}
     no_deadline = cancelled = undated = 0
     for row in rows:
         if row.status is Status.CANCELLED:
@@ -353,32 +356,43 @@ def compute(rows: Iterable[AssignmentRow], *, period: Period, as_of: date) -> St
         if row.status is Status.DONE and row.confirmed and row.completed_on is None:
             undated += 1
             continue
-        buckets = {
-            basis: classify(row, basis=basis, period=period, as_of=as_of) for basis in Basis
-        }
-        if all(bucket is None for bucket in buckets.values()):
+        original = classify(row, basis=Basis.ORIGINAL, period=period, as_of=as_of)
+        extended = classify(row, basis=Basis.EXTENDED, period=period, as_of=as_of)
+        if original is None and extended is None:
             continue
-        overall = _add(overall, buckets)
-        agencies[row.agency_code] = _add(agencies.get(row.agency_code, Figures()), buckets)
-        plans[row.plan_ref] = _add(plans.get(row.plan_ref, Figures()), buckets)
+        agency = agencies.get(row.agency_code)
+        if agency is None:
+            agency = agencies[row.agency_code] = _counts()
+        plan = plans.get(row.plan_ref)
+        if plan is None:
+            plan = plans[row.plan_ref] = _counts()
+        for counts in (overall, agency, plan):
+            if original is not None:
+                counts[0][_POSITION[original]] += 1
+            if extended is not None:
+                counts[1][_POSITION[extended]] += 1
     return Statistics(
         period=period,
         as_of=as_of,
-        overall=overall,
-        by_agency=dict(sorted(agencies.items())),
-        by_plan=dict(sorted(plans.items())),
+        overall=_figures(overall),
+        by_agency={code: _figures(counts) for code, counts in sorted(agencies.items())},
+        by_plan={ref: _figures(counts) for ref, counts in sorted(plans.items())},
         excluded=Excluded(
             no_deadline=no_deadline, cancelled=cancelled, undated_completion=undated
         ),
     )
 
 
-def _add(figures: Figures, buckets: Mapping[Basis, Bucket | None]) -> Figures:
-    original, extended = buckets[Basis.ORIGINAL], buckets[Basis.EXTENDED]
-    return Figures(
-        original=figures.original.plus(original) if original else figures.original,
-        extended=figures.extended.plus(extended) if extended else figures.extended,
-    )
+# A bucket's place among Tally's fields, which follow Bucket's order.
+_POSITION = {bucket: index for index, bucket in enumerate(Bucket)}
+
+
+def _counts() -> list[list[int]]:
+    return [[0] * len(Bucket), [0] * len(Bucket)]
+
+
+def _figures(counts: list[list[int]]) -> Figures:
+    return Figures(original=Tally(*counts[0]), extended=Tally(*counts[1]))
 
 
 def rank_agencies(by_agency: Mapping[str, Figures], *, basis: Basis) -> tuple[Ranked, ...]:
