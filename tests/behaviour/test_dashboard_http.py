@@ -349,10 +349,8 @@ async def test_the_weekly_summary_links_to_the_dashboard_at_its_period(
         message = await summary_message(
             session, person=leader, now=city.world.now, out_dir=tmp_path, config=config
         )
-    assert (
-        f"See it on the dashboard (send /dashboard for a sign-in link): {city.base}/?period=2023-Q4"
-        in message.text
-    )
+    link = f"{city.base}/?period=2023-Q4"
+    assert f"See it on the dashboard (send /dashboard for a sign-in link): {link}" in message.text
     # The link itself signs nobody in: it opens the page that says how to.
     async with _browser() as client, client.get(f"{city.base}/?period=2023-Q4") as response:
         assert response.status == 401
