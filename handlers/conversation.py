@@ -16,7 +16,17 @@ from sqlmodel import select
 
 from domain.access import AccessDenied, Actor, can_import
 from domain.replies import ReplyAction
-from handlers import dashboard, documents, indicator_lists, lists, people, replies, statistics
+from handlers import (
+    completions,
+    dashboard,
+    documents,
+    extensions,
+    indicator_lists,
+    lists,
+    people,
+    replies,
+    statistics,
+)
 from handlers.context import Context, ConversationConfig, Fetched, FileSource
 from locales import gettext_for, normalise_locale
 from models.enums import OutboxKind
@@ -63,6 +73,7 @@ HANDLERS: dict[str, Handler] = {
     "dashboard": dashboard.sign_in_link,
     "statistics": statistics.show,
     "indicators": indicator_lists.show,
+    "extensions": extensions.pending,
     "undo": replies.undo,
     "cancel": replies.cancel,
     "done": _status_command(ReplyAction.DONE),
@@ -332,6 +343,12 @@ async def route(ctx: Context) -> None:
         else:
             await replies.on_button(ctx)
         return
+    if incoming.file is not None and ctx.actor is not None:
+        asked = await completions.answering(ctx)
+        if asked is not None:
+            # The result of work reported done, asked for after "xong".
+            await completions.on_file(ctx, asked.target)
+            return
     if incoming.file is not None and (
         incoming.file.kind == "document" or (ctx.actor is not None and can_import(ctx.actor))
     ):

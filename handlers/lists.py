@@ -10,12 +10,15 @@ from views.messages import Button
 from views.rows import AssignmentDetail, AssignmentView
 from views.text import (
     day,
+    event_label,
+    extended_line,
     moment,
     number,
     short_day,
     status_label,
     status_phrase,
     view_line,
+    waiting_on,
 )
 
 DEFAULT_UPCOMING_DAYS = 14
@@ -23,9 +26,10 @@ MAX_UPCOMING_DAYS = 366
 
 
 def _status(ctx: Context, view: AssignmentView) -> str:
-    return status_phrase(
+    said = status_phrase(
         view.status, view.progress, view.blocked_reason, _=ctx._, locale=ctx.locale
     )
+    return said + waiting_on(view, ctx._)
 
 
 def _more(ctx: Context, more: int) -> str:
@@ -111,6 +115,8 @@ def _detail_text(ctx: Context, detail: AssignmentDetail) -> str:
             _("Hạn: {date}").format(date=day(view.due_date, locale=ctx.locale))
             + (f" ({view.due_text})" if view.due_text else "")
         )
+        if view.extension_count and view.original_due is not None:
+            lines.append(extended_line(view, locale=ctx.locale, _=_))
     elif view.due_text:
         lines.append(_("Hạn: {text}").format(text=view.due_text))
     lines.append(_("Trạng thái: {status}").format(status=_status(ctx, view)))
@@ -118,7 +124,9 @@ def _detail_text(ctx: Context, detail: AssignmentDetail) -> str:
         lines.append(_("Lịch sử:"))
         for entry in detail.history:
             change = f"{status_label(entry.from_status, _)} → {status_label(entry.to_status, _)}"
-            if entry.to_progress and entry.to_progress < 100:
+            if entry.event is not None:
+                change = event_label(entry.event, _)
+            elif entry.to_progress and entry.to_progress < 100:
                 change += f" {entry.to_progress}%"
             if entry.note:
                 change += f": {entry.note}"

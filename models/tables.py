@@ -145,6 +145,9 @@ class Plan(SQLModel, table=True):
     indicator_cadence: str | None = Field(default=None, max_length=20)
     indicator_report_day: int | None = None
     indicator_margin: Decimal | None = _decimal()
+    # Whether an officer's "xong" waits for the hub's confirmation with evidence (on for
+    # plans imported from documents).
+    confirm_completion: bool = False
     created_at: datetime = _when()
     updated_at: datetime = _when()
 
@@ -207,6 +210,8 @@ class Assignment(SQLModel, table=True):
     extended_due_date: date | None = None
     extension_count: int = 0
     completed_at: datetime | None = _when(nullable=True)
+    # The code of the agency a blocked assignment waits on ("vướng: chờ Sở Tài chính").
+    blocked_by: str | None = Field(default=None, max_length=40)
 
 
 class Occurrence(SQLModel, table=True):
@@ -229,6 +234,7 @@ class Occurrence(SQLModel, table=True):
     extended_due_date: date | None = None
     extension_count: int = 0
     completed_at: datetime | None = _when(nullable=True)
+    blocked_by: str | None = Field(default=None, max_length=40)
 
 
 class StatusChange(SQLModel, table=True):
@@ -247,6 +253,64 @@ class StatusChange(SQLModel, table=True):
     note: str | None = Field(default=None, sa_type=sa.Text)
     source_message_id: str | None = Field(default=None, max_length=120, unique=True)
     undone: bool = False
+    # A step of the office's workflow this row records (models.enums.HistoryEvent); None
+    # for a plain status change.
+    event: str | None = Field(default=None, max_length=30)
+
+
+class ExtensionRequest(SQLModel, table=True):
+    """An officer's request for more time on an assignment (or one period), and its decision.
+
+    An approval sets the assignment's (or period's) extended_due_date; the task's due_date
+    stays the original deadline.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(foreign_key="assignment.id", index=True)
+    occurrence_id: int | None = Field(default=None, foreign_key="occurrence.id")
+    requested_by_id: int | None = Field(default=None, foreign_key="person.id")
+    channel: str = Field(max_length=20)
+    requested_at: datetime = _when()
+    # The deadline in force when it was asked (an earlier extension's, if any).
+    current_due: date | None = None
+    requested_due: date
+    reason: str | None = Field(default=None, sa_type=sa.Text)
+    state: str = Field(max_length=20, default="pending", index=True)
+    decided_by_id: int | None = Field(default=None, foreign_key="person.id")
+    decided_at: datetime | None = _when(nullable=True)
+    approved_due: date | None = None
+    refusal_reason: str | None = Field(default=None, sa_type=sa.Text)
+    source_message_id: str | None = Field(default=None, max_length=120, unique=True)
+
+
+class CompletionReport(SQLModel, table=True):
+    """An officer's "xong" on a plan whose completions the office confirms: the evidence,
+    the cause when late, and the confirmation or return."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(foreign_key="assignment.id", index=True)
+    occurrence_id: int | None = Field(default=None, foreign_key="occurrence.id")
+    reported_by_id: int | None = Field(default=None, foreign_key="person.id")
+    channel: str = Field(max_length=20)
+    reported_at: datetime = _when()
+    # Where the work stood before "xong": a return puts it back there.
+    from_status: str = Field(max_length=20)
+    from_progress: int = 0
+    due: date | None = None
+    late: bool = False
+    state: str = Field(max_length=20, default="evidence", index=True)
+    # A document reference as read (domain.references.DocumentReference's fields).
+    reference: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    note: str | None = Field(default=None, sa_type=sa.Text)
+    # A file stored under the data directory, relative to it, and its name as sent.
+    file_path: str | None = Field(default=None, max_length=300)
+    file_name: str | None = Field(default=None, max_length=300)
+    late_cause: str | None = Field(default=None, sa_type=sa.Text)
+    # Whether the delay was outside the agency's control ("khách quan").
+    objective: bool | None = None
+    decided_by_id: int | None = Field(default=None, foreign_key="person.id")
+    decided_at: datetime | None = _when(nullable=True)
+    return_reason: str | None = Field(default=None, sa_type=sa.Text)
 
 
 class ReminderLedger(SQLModel, table=True):
@@ -507,24 +571,23 @@ class IndicatorValue(SQLModel, table=True):
     undone: bool = False
 
 
-class DashboardLink(SQLModel, table=True):
-    """A sign-in link to the dashboard the bot gave a coordinator or leader: usable once,
-    until `expires_at`; only a hash of its nonce is stored."""
+# The deadline in force: an approved extension's (0012), else the original one. Every query
+# that plans, lists or counts against a deadline reads these, never Task.due_date alone.
+ASSIGNMENT_DUE: Any = sa.func.coalesce(
+    sa.inspect(Assignment).columns["extended_due_date"], sa.inspect(Task).columns["due_date"]
+)
+PERIOD_DUE: Any = sa.func.coalesce(
+    sa.inspect(Occurrence).columns["extended_due_date"], sa.inspect(Occurrence).columns["due_date"]
+)
+
+
+class DashboardGrant(SQLModel, table=True):
+    """A dashboard sign-in link (kind "link", used once) or a browser's session ("session"),
+    by a hash of its secret; `ended_at`: used, signed out or revoked."""
 
     id: int | None = Field(default=None, primary_key=True)
-    nonce_hash: str = Field(max_length=64, unique=True)
-    person_id: int = Field(foreign_key="person.id", index=True)
-    created_at: datetime = _when()
-    expires_at: datetime = _when()
-    used_at: datetime | None = _when(nullable=True)
-
-
-class DashboardSession(SQLModel, table=True):
-    """A signed-in browser: its cookie's hash, whose it is, until when; `ended_at` is set
-    by signing out or by revoking the person."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    token_hash: str = Field(max_length=64, unique=True)
+    kind: str = Field(max_length=10)
+    secret_hash: str = Field(max_length=64, unique=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     created_at: datetime = _when()
     expires_at: datetime = _when()

@@ -19,7 +19,9 @@ from domain.replies import MAX_REASON_LENGTH, ReplyAction
 from domain.status import Status
 from domain.targets import Target
 from models.bulk import bulk_insert, bulk_update
+from models.enums import HistoryEvent
 from models.tables import Assignment, Occurrence, Snooze, StatusChange
+from services import completions
 from services.queries import OPEN_STATUSES, UnknownAssignmentError, views
 from services.unit_of_work import ReadAhead, UnitOfWork
 from views.rows import AssignmentView
@@ -60,6 +62,13 @@ _UPDATE_OCCURRENCE = bulk_update(Occurrence, key="id", columns=_STATUS_COLUMNS)
 _UPDATE_ASSIGNMENT = bulk_update(
     Assignment, key="id", columns=(*_STATUS_COLUMNS, "last_update_by_id")
 )
+# A blocked reply with a reason also names (or clears) the agency it waits on.
+_UPDATE_OCCURRENCE_BLOCKED = bulk_update(
+    Occurrence, key="id", columns=(*_STATUS_COLUMNS, "blocked_by")
+)
+_UPDATE_ASSIGNMENT_BLOCKED = bulk_update(
+    Assignment, key="id", columns=(*_STATUS_COLUMNS, "last_update_by_id", "blocked_by")
+)
 _INSERT_CHANGE = bulk_insert(StatusChange)
 
 
@@ -70,6 +79,11 @@ async def prefetch_views(session: UnitOfWork, *, targets: Iterable[Target]) -> N
     read = session.read_ahead(_VIEWS)
     read.clear()
     read.update(found)
+
+
+async def current_view(session: UnitOfWork, *, target: Target) -> AssignmentView:
+    """The target's view as a reply sees it (read ahead for a batch, else read now)."""
+    return await _load(session, target)
 
 
 async def _load(session: UnitOfWork, target: Target) -> AssignmentView:
@@ -123,11 +137,14 @@ async def apply_status(
     source_message_id: str | None,
     now: datetime,
     unseen: bool = False,
+    blocked_by: str | None = None,
 ) -> Applied:
     """Move an assignment (or occurrence) to done, in progress or blocked, with history.
 
     `unseen` says the caller recorded the update carrying `source_message_id` as new in
     this transaction, so no change can carry that id yet and the replay check is skipped.
+    A blocked reply with a reason records `blocked_by` (the agency it waits on, or None);
+    otherwise the agency last named is kept, shown only while the work is blocked.
     """
     status = action.status
     if status is None:
@@ -166,9 +183,18 @@ async def apply_status(
     }
     if target.occurrence_id is None:
         values["last_update_by_id"] = actor.person_id
-    session.defer(
-        _UPDATE_ASSIGNMENT if target.occurrence_id is None else _UPDATE_OCCURRENCE, values
-    )
+    names_blocker = status is Status.BLOCKED and bool(reason)
+    waits_on = blocked_by if names_blocker else view.blocked_by
+    if names_blocker:
+        values["blocked_by"] = blocked_by
+        statement = (
+            _UPDATE_ASSIGNMENT_BLOCKED
+            if target.occurrence_id is None
+            else _UPDATE_OCCURRENCE_BLOCKED
+        )
+    else:
+        statement = _UPDATE_ASSIGNMENT if target.occurrence_id is None else _UPDATE_OCCURRENCE
+    session.defer(statement, values)
     session.defer(
         _INSERT_CHANGE,
         {
@@ -187,7 +213,12 @@ async def apply_status(
         },
     )
     after = replace(
-        view, status=status, progress=progress, blocked_reason=note, last_update_at=now
+        view,
+        status=status,
+        progress=progress,
+        blocked_reason=note,
+        last_update_at=now,
+        blocked_by=waits_on,
     )
     if (read := session.read_ahead_if_any(_VIEWS)) is not None:
         read[target.pair] = after
@@ -246,6 +277,20 @@ async def snooze(
     return Snoozed(view=view, until=until, moved=until != later)
 
 
+# Requests for more time and their decisions are history, not replies: /undo passes them by
+# (a request is withdrawn by the office's refusal, a decision stands).
+_UNDOABLE = sa.or_(
+    col(StatusChange.event).is_(None),
+    col(StatusChange.event).not_in(
+        [
+            HistoryEvent.EXTENSION_REQUESTED.value,
+            HistoryEvent.EXTENSION_APPROVED.value,
+            HistoryEvent.EXTENSION_REFUSED.value,
+        ]
+    ),
+)
+
+
 class UndoOutcome(StrEnum):
     """How an /undo ended."""
 
@@ -271,7 +316,11 @@ async def undo_last(
     latest = (
         await session.exec(
             select(StatusChange)
-            .where(StatusChange.person_id == actor.person_id, col(StatusChange.undone).is_(False))
+            .where(
+                StatusChange.person_id == actor.person_id,
+                col(StatusChange.undone).is_(False),
+                _UNDOABLE,
+            )
             .order_by(col(StatusChange.at).desc(), col(StatusChange.id).desc())
         )
     ).first()
@@ -286,6 +335,7 @@ async def undo_last(
                 StatusChange.person_id == actor.person_id,
                 StatusChange.at == latest.at,
                 col(StatusChange.undone).is_(False),
+                _UNDOABLE,
             )
         )
     ).all()
@@ -353,3 +403,5 @@ async def _restore(session: UnitOfWork, change: StatusChange) -> None:
     if isinstance(row, Assignment):
         row.last_update_by_id = previous.person_id if previous else None
     session.add(row)
+    if change.event is not None:
+        await completions.undo_step(session, change)

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -42,6 +41,8 @@ from domain.summary import (
 from locales import gettext_for, normalise_locale
 from models.enums import AssignmentRole, OutboxKind
 from models.tables import (
+    ASSIGNMENT_DUE,
+    PERIOD_DUE,
     Agency,
     Assignment,
     ChatIdentity,
@@ -121,7 +122,7 @@ _ITEM_COLUMNS: tuple[Any, ...] = (
 )
 _DIRECT_COLUMNS: tuple[Any, ...] = (
     *_ITEM_COLUMNS,
-    Task.due_date,
+    ASSIGNMENT_DUE,
     Task.due_text,
     Agency.code,
     Agency.name,
@@ -129,10 +130,11 @@ _DIRECT_COLUMNS: tuple[Any, ...] = (
     Assignment.progress,
     Assignment.blocked_reason,
     Assignment.last_update_at,
+    Assignment.blocked_by,
 )
 _PERIODIC_COLUMNS: tuple[Any, ...] = (
     *_ITEM_COLUMNS,
-    Occurrence.due_date,
+    PERIOD_DUE,
     Task.due_text,
     Agency.code,
     Agency.name,
@@ -142,6 +144,7 @@ _PERIODIC_COLUMNS: tuple[Any, ...] = (
     Occurrence.last_update_at,
     Occurrence.id,
     Occurrence.period_label,
+    Occurrence.blocked_by,
 )
 _CHANGE_COLUMNS: tuple[Any, ...] = (
     StatusChange.id,
@@ -211,7 +214,9 @@ async def _load_items(session: UnitOfWork, *, scope: SummaryScope, today: date) 
     ):
         cooperating.setdefault(task_id, []).append(name)
 
-    def item(row: Sequence[Any], occurrence_id: int | None, period: str | None) -> ItemRow:
+    def item(
+        row: Sequence[Any], occurrence_id: int | None, period: str | None, blocked_by: str | None
+    ) -> ItemRow:
         (aid, task_id, plan_id, code, title, due, due_text, a_code, a_name) = row[:9]
         status, progress, reason, updated = row[9:13]
         return ItemRow(
@@ -230,10 +235,11 @@ async def _load_items(session: UnitOfWork, *, scope: SummaryScope, today: date) 
             blocked_reason=reason,
             last_update_at=updated,
             cooperating=tuple(cooperating.get(task_id, ())),
+            blocked_by=blocked_by if Status(status) is Status.BLOCKED else None,
         )
 
-    return [item(row, None, None) for row in direct] + [
-        item(row, row[13], row[14]) for row in periodic
+    return [item(row, None, None, row[13]) for row in direct] + [
+        item(row, row[13], row[14], row[15]) for row in periodic
     ]
 
 
@@ -429,8 +435,7 @@ async def _summary_outgoing(
         else []
     )
     if config.dashboard_url:
-        period = period_key(quarter_of(summary.local_date))
-        link = f"{config.dashboard_url}/?{urlencode({'period': period})}"
+        link = f"{config.dashboard_url}/?period={period_key(quarter_of(summary.local_date))}"
         extra = [*extra, "", dashboard_line(link, gettext_for(locale))]
     return Outgoing(
         text=render_summary_text(summary, locale=locale, extra=extra),

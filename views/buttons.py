@@ -6,7 +6,9 @@ occurrence 3 for 7 days). Navigation buttons: "n|o|<page>|<scope token or empty>
 /overdue) and "n|w|<option>" (an answer to "which task?"). Upload buttons under a plan file's
 preview: "u|<action>|<token>" (i: import it, c: do not, v: invite its leads' officers). A
 request for an explanation of an indicator's figure at a checkpoint: "x|<indicator id>|
-<checkpoint key>" ("x|57|2023-06M"). Always well under Telegram's 64 bytes.
+<checkpoint key>" ("x|57|2023-06M"). A coordinator's decision on an extension request or a
+completion report: "g|<action>|<id>" ("g|a|12": approve request 12). Always well under
+Telegram's 64 bytes.
 """
 
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ class ButtonAction(StrEnum):
     PROGRESS = "p"
     BLOCKED = "b"
     SNOOZE = "z"
+    EXTEND = "e"
 
 
 @dataclass(frozen=True)
@@ -172,3 +175,42 @@ def decode_explain(data: str | None) -> ExplainPress | None:
     if not months.endswith("M") or not 1 <= int(months[:-1]) <= 12:
         return None
     return ExplainPress(int(parts[1]), parts[2])
+
+
+_DECIDE = "g"
+
+
+class DecisionAction(StrEnum):
+    """What a coordinator's button under a request or a completion decides."""
+
+    APPROVE = "a"
+    OTHER_DATE = "d"
+    REFUSE = "r"
+    CONFIRM = "c"
+    RETURN = "t"
+
+
+@dataclass(frozen=True)
+class DecisionPress:
+    """A decoded decision button: the action and the request's (or report's) id."""
+
+    action: DecisionAction
+    record: int
+
+
+def decision_button(action: DecisionAction, record: int) -> str:
+    """Data of a button deciding on extension request (or completion report) `record`."""
+    return _SEP.join([_DECIDE, action.value, str(record)])
+
+
+def decode_decision(data: str | None) -> DecisionPress | None:
+    """Read a decision button; None for anything else (never raises)."""
+    if not data:
+        return None
+    parts = data.split(_SEP)
+    if len(parts) != 3 or parts[0] != _DECIDE or not parts[2].isdigit() or len(parts[2]) > 12:
+        return None
+    try:
+        return DecisionPress(DecisionAction(parts[1]), int(parts[2]))
+    except ValueError:
+        return None

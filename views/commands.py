@@ -91,6 +91,14 @@ CATALOGUE: tuple[CommandSpec, ...] = (
         ),
     ),
     CommandSpec(
+        "extensions",
+        "giahan",
+        ("denghigiahan",),
+        description=N_("Đề nghị gia hạn đang chờ"),
+        menu_roles=READERS,
+        help=N_("«gia hạn #57 đến 30/9: lý do» — xin gia hạn; /giahan — đề nghị gia hạn đang chờ"),
+    ),
+    CommandSpec(
         "undo",
         "hoantac",
         description=N_("Hoàn tác cập nhật vừa gửi"),

@@ -16,7 +16,7 @@ SNOOZE_CHOICES = (1, 3, 7)
 def status_buttons(
     *, item: ReminderItem, _: Translate, numbered: bool = False
 ) -> tuple[Button, ...]:
-    """✅ Xong · 🔄 Đang làm · ⚠️ Vướng mắc · ⏰ Nhắc lại sau, for one item.
+    """✅ Xong · 🔄 Đang làm · ⚠️ Vướng mắc · ⏰ Nhắc lại sau · ⏳ Xin gia hạn, for one item.
 
     With `numbered`, each label starts with the item number, for reminders of several items.
     """
@@ -31,6 +31,7 @@ def status_buttons(
         button(ButtonAction.PROGRESS, _("🔄 Đang làm")),
         button(ButtonAction.BLOCKED, _("⚠️ Vướng mắc")),
         button(ButtonAction.SNOOZE, _("⏰ Nhắc lại sau")),
+        button(ButtonAction.EXTEND, _("⏳ Xin gia hạn")),
     )
 
 

@@ -210,7 +210,10 @@ def reminder_messages(
             hints.append(
                 _("Trả lời: {a} xong · {a} 50% · {a} vướng <lý do>").format(a=1)
                 if many
-                else _("Trả lời: xong · 50% · vướng <lý do> · nhắc sau 3 ngày")
+                else _(
+                    "Trả lời: xong · 50% · vướng <lý do> · nhắc sau 3 ngày · "
+                    "gia hạn đến <ngày>: <lý do>"
+                )
             )
         if wanted:
             hints.append(reminder_hint([n for n, _r in numbered], tasks=bool(part), _=_))

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from domain.access import Actor, Role, require_dashboard
-from models.tables import ChatIdentity, DashboardLink, DashboardSession, Person
+from models.tables import ChatIdentity, DashboardGrant, Person
 from services.file_links import FileLinks
 from services.unit_of_work import UnitOfWork
 
@@ -32,6 +32,7 @@ LINK_LIFETIME = timedelta(minutes=15)
 # A working day, from the first look in the morning to the end of office hours.
 SESSION_LIFETIME = timedelta(hours=9)
 SIGN_IN_PATH = "signin"
+LINK, SESSION = "link", "session"
 _READERS = [Role.COORDINATOR.value, Role.LEADER.value, Role.ADMIN.value]
 
 
@@ -52,8 +53,9 @@ async def issue_link(
     nonce = secrets.token_urlsafe(24)
     expires = now + LINK_LIFETIME
     session.add(
-        DashboardLink(
-            nonce_hash=_digest(nonce),
+        DashboardGrant(
+            kind=LINK,
+            secret_hash=_digest(nonce),
             person_id=actor.person_id,
             created_at=now,
             expires_at=expires,
@@ -88,16 +90,20 @@ async def sign_in(
     if not links.admits(_signed_name(nonce), expires=expires, signature=signature, now=now):
         return None
     link = (
-        await session.exec(select(DashboardLink).where(DashboardLink.nonce_hash == _digest(nonce)))
+        await session.exec(
+            select(DashboardGrant).where(
+                DashboardGrant.kind == LINK, DashboardGrant.secret_hash == _digest(nonce)
+            )
+        )
     ).first()
-    if link is None or link.expires_at <= now or link.used_at is not None:
+    if link is None or link.expires_at <= now or link.ended_at is not None:
         return None
     # Used once, even by two tabs racing: only the update that finds it unused wins.
     used = await _rows(
         session,
-        sa.update(DashboardLink)
-        .where(col(DashboardLink.id) == link.id, col(DashboardLink.used_at).is_(None))
-        .values(used_at=now),
+        sa.update(DashboardGrant)
+        .where(col(DashboardGrant.id) == link.id, col(DashboardGrant.ended_at).is_(None))
+        .values(ended_at=now),
     )
     if used.rowcount != 1:
         return None
@@ -107,8 +113,9 @@ async def sign_in(
     token = secrets.token_urlsafe(32)
     expires_at = now + SESSION_LIFETIME
     session.add(
-        DashboardSession(
-            token_hash=_digest(token),
+        DashboardGrant(
+            kind=SESSION,
+            secret_hash=_digest(token),
             person_id=actor.person_id,
             created_at=now,
             expires_at=expires_at,
@@ -151,11 +158,12 @@ async def session_actor(session: UnitOfWork, *, token: str, now: datetime) -> Ac
         await _rows(
             session,
             _reader_query()
-            .join(DashboardSession, col(DashboardSession.person_id) == col(Person.id))
+            .join(DashboardGrant, col(DashboardGrant.person_id) == col(Person.id))
             .where(
-                col(DashboardSession.token_hash) == _digest(token),
-                col(DashboardSession.ended_at).is_(None),
-                col(DashboardSession.expires_at) > now,
+                col(DashboardGrant.kind) == SESSION,
+                col(DashboardGrant.secret_hash) == _digest(token),
+                col(DashboardGrant.ended_at).is_(None),
+                col(DashboardGrant.expires_at) > now,
             ),
         )
     ).first()
@@ -166,23 +174,24 @@ async def sign_out(session: UnitOfWork, *, token: str, now: datetime) -> None:
     """End the session this cookie holds (nothing happens for an unknown one)."""
     await _rows(
         session,
-        sa.update(DashboardSession)
+        sa.update(DashboardGrant)
         .where(
-            col(DashboardSession.token_hash) == _digest(token),
-            col(DashboardSession.ended_at).is_(None),
+            col(DashboardGrant.kind) == SESSION,
+            col(DashboardGrant.secret_hash) == _digest(token),
+            col(DashboardGrant.ended_at).is_(None),
         )
         .values(ended_at=now),
     )
 
 
 async def end_sessions(session: UnitOfWork, *, person_id: int, now: datetime) -> None:
-    """End every open session of a person (they were revoked)."""
+    """End every open session of a person, and void their unused links (they were revoked)."""
     await _rows(
         session,
-        sa.update(DashboardSession)
+        sa.update(DashboardGrant)
         .where(
-            col(DashboardSession.person_id) == person_id,
-            col(DashboardSession.ended_at).is_(None),
+            col(DashboardGrant.person_id) == person_id,
+            col(DashboardGrant.ended_at).is_(None),
         )
         .values(ended_at=now),
     )

@@ -18,6 +18,8 @@ from domain.access import Actor
 from domain.calendar import WorkCalendar
 from models.enums import AssignmentRole
 from models.tables import (
+    ASSIGNMENT_DUE,
+    PERIOD_DUE,
     Agency,
     Assignment,
     Occurrence,
@@ -57,7 +59,7 @@ def _overdue_union(
             col(Assignment.id).label("aid"),
             sa.cast(sa.null(), sa.Integer).label("oid"),
             col(Assignment.agency_id).label("agency_id"),
-            col(Task.due_date).label("due"),
+            ASSIGNMENT_DUE.label("due"),
         )
         .join(Task, col(Task.id) == col(Assignment.task_id))
         .where(
@@ -66,7 +68,7 @@ def _overdue_union(
             # "|| ''" keeps SQLite off the status index: most assignments are open, and a
             # sequential scan beats ~30,000 random row lookups (see bench/overdue.py).
             (col(Assignment.status) + "").in_(OPEN_STATUSES),
-            col(Task.due_date) < as_of,
+            as_of > ASSIGNMENT_DUE,
         )
     )
     filters: list[Any] = []
@@ -85,7 +87,7 @@ def _overdue_union(
             col(Assignment.id).label("aid"),
             col(Occurrence.id).label("oid"),
             col(Assignment.agency_id).label("agency_id"),
-            col(Occurrence.due_date).label("due"),
+            PERIOD_DUE.label("due"),
         )
         .select_from(Occurrence)
         .join(Assignment, col(Assignment.id) == col(Occurrence.assignment_id))
@@ -94,7 +96,7 @@ def _overdue_union(
             lead,
             alive,
             col(Occurrence.status).in_(OPEN_STATUSES),
-            col(Occurrence.due_date) < as_of,
+            as_of > PERIOD_DUE,
         )
     )
     return sa.union_all(direct.where(*filters), periods.where(*filters)).subquery("overdue")

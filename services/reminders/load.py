@@ -26,6 +26,8 @@ from domain.status import Status
 from domain.targets import target_key
 from models.enums import AssignmentRole
 from models.tables import (
+    ASSIGNMENT_DUE,
+    PERIOD_DUE,
     Agency,
     Assignment,
     ChatIdentity,
@@ -49,7 +51,8 @@ SNOOZE_MEMORY = timedelta(days=60)
 # Values per IN list. They are written into the SQL (see _among), so SQLite's limit on bound
 # parameters does not apply; chunks only keep a statement's text a reasonable size.
 _CHUNK = 5000
-_OPEN = tuple(s.value for s in Status if s.is_open)
+# Work waiting for the office to confirm its completion is not reminded.
+_OPEN = tuple(s.value for s in Status if s.is_reminded)
 _STATUSES = {s.value: s for s in Status}
 
 T = TypeVar("T")
@@ -276,7 +279,7 @@ async def _load_targets(
     roles = [AssignmentRole.LEAD.value]
     if remind_cooperating:
         roles.append(AssignmentRole.COOPERATING.value)
-    dated = _wanted(col(Task.due_date), col(Assignment.status), due_by, blocked_any)
+    dated = _wanted(ASSIGNMENT_DUE, col(Assignment.status), due_by, blocked_any)
     rows = await _rows(
         session,
         sa.select(
@@ -286,7 +289,7 @@ async def _load_targets(
             col(Assignment.status),
             _blocked_since(col(Assignment.status), col(Assignment.last_update_at)),
             col(Task.plan_id),
-            col(Task.due_date),
+            ASSIGNMENT_DUE,
         )
         .join(Task, col(Task.id) == col(Assignment.task_id))
         .where(
@@ -324,7 +327,7 @@ async def _load_targets(
         sa.select(
             col(Occurrence.id),
             col(Occurrence.assignment_id),
-            col(Occurrence.due_date),
+            PERIOD_DUE,
             col(Occurrence.status),
             _blocked_since(col(Occurrence.status), col(Occurrence.last_update_at)),
             col(Assignment.agency_id),
@@ -337,7 +340,7 @@ async def _load_targets(
             sa.not_(col(Task.removed)),
             col(Task.same_as_task_id).is_(None),
             col(Occurrence.status).in_(_OPEN),
-            _wanted(col(Occurrence.due_date), col(Occurrence.status), due_by, blocked_any),
+            _wanted(PERIOD_DUE, col(Occurrence.status), due_by, blocked_any),
             col(Assignment.status) != Status.CANCELLED.value,
             col(Assignment.role).in_(roles),
         ),

@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from bot.dashboard import COOKIE
 from domain.access import Role
-from models.tables import DashboardSession, Person
+from models.tables import DashboardGrant, Person
 from services.dashboard.auth import LINK_LIFETIME, SESSION_LIFETIME
 from services.unit_of_work import Sessions, transaction
 from tests.builders import DashboardWorld, dashboard_world
@@ -186,7 +186,7 @@ async def test_revoking_a_coordinator_ends_their_sessions(city: DashboardWorld) 
         async with client.get(f"{city.base}/") as response:
             assert response.status == 401
         async with city.world.sessions() as session:
-            rows = (await session.exec(select(DashboardSession))).all()
+            rows = (await session.exec(select(DashboardGrant))).all()
         assert rows and all(row.ended_at is not None for row in rows)
     finally:
         await client.close()
@@ -353,4 +353,10 @@ async def test_the_weekly_summary_links_to_the_dashboard_at_its_period(
     assert f"See it on the dashboard (send /dashboard for a sign-in link): {link}" in message.text
     # The link itself signs nobody in: it opens the page that says how to.
     async with _browser() as client, client.get(f"{city.base}/?period=2023-Q4") as response:
+        assert response.status == 401
+
+
+async def test_a_sign_in_links_secret_is_no_session_cookie(city: DashboardWorld) -> None:
+    nonce = parse_qs(urlsplit(await city.link("coordinator")).query)["n"][0]
+    async with _browser(**{COOKIE: nonce}) as client, client.get(f"{city.base}/") as response:
         assert response.status == 401

@@ -26,7 +26,7 @@ from bot.settings import Settings, load_settings
 from domain.access import Role
 from handlers.conversation import Conversation
 from models.enums import OutboxState
-from models.tables import ChatIdentity, HandledUpdate, Outbox, Person
+from models.tables import ChatIdentity, ExtensionRequest, HandledUpdate, Outbox, Person
 from scheduler.jobs import run_sweep
 from services.file_links import FileLinks
 from services.people import create_invite
@@ -505,3 +505,51 @@ async def test_a_picture_is_answered_text_only_once(stage: ZaloStage) -> None:
         "Xin lỗi, Đôn Đốc chỉ đọc được tin nhắn chữ. Vui lòng gõ câu trả lời, "
         "ví dụ: xong, 50% hoặc vướng <lý do>."
     ]
+
+
+async def test_an_extension_asked_by_number_on_zalo_is_approved_by_typing_an_option(
+    stage: ZaloStage,
+) -> None:
+    await stage.world.person(
+        "Anh Minh", role=Role.COORDINATOR, agency=None, chat_id="zu-minh", channel="zalo"
+    )
+    [handle] = await _officer(stage, "zu-lan", "Chuyển đổi số")
+    await stage.sweep()
+    before = len(stage.api.texts("zu-minh"))
+    update = text_update("zu-lan", "1 gia hạn đến 15/12: chờ kinh phí", message_id="zalo-ext-1")
+    assert await stage.api.deliver(update) == 200
+    assert await stage.api.deliver(update) == 200  # delivered twice: asked once
+    await stage.zalo.inbound.settled()
+    await stage.drain()
+    [notice] = stage.api.texts("zu-minh")[before:]
+    asked = [t for t in stage.api.texts("zu-lan") if t.startswith("⏳")]
+
+    [approved] = await stage.say("zu-minh", "1")
+    told = stage.api.texts("zu-lan")[-1]
+    stored = await stage.world.assignment(handle)
+    async with stage.world.sessions() as session:
+        requests = (await session.exec(select(ExtensionRequest))).all()
+
+    assert len(asked) == 1 and "15/12/2023" in asked[0]
+    assert "chờ kinh phí" in notice and "✅ Duyệt" in notice and "✖ Từ chối" in notice
+    assert approved.startswith(f"✅ Đã duyệt gia hạn việc #{handle} đến 15/12/2023")
+    assert "hạn mới 15/12/2023" in told
+    assert stored.extended_due_date == date(2023, 12, 15)
+    assert [r.state for r in requests] == ["approved"]
+
+
+async def test_a_refusal_on_zalo_asks_the_reason_and_tells_the_officer(stage: ZaloStage) -> None:
+    await stage.world.person(
+        "Anh Minh", role=Role.COORDINATOR, agency=None, chat_id="zu-minh", channel="zalo"
+    )
+    [handle] = await _officer(stage, "zu-lan", "Chuyển đổi số")
+    await stage.say("zu-lan", f"gia hạn #{handle} thêm 10 ngày")
+    [why] = await stage.say("zu-minh", "3")
+    [refused] = await stage.say("zu-minh", "quá nhiều lần gia hạn")
+    told = stage.api.texts("zu-lan")[-1]
+    stored = await stage.world.assignment(handle)
+
+    assert "lý do" in why
+    assert refused.startswith(f"✖ Đã từ chối đề nghị gia hạn việc #{handle}")
+    assert "không được duyệt" in told and "quá nhiều lần gia hạn" in told
+    assert stored.extended_due_date is None and stored.extension_count == 0

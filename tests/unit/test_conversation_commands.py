@@ -7,7 +7,18 @@ import pytest
 from domain.access import Role
 from handlers.conversation import HANDLERS
 from locales import gettext_for
-from views.buttons import ButtonAction, Nav, decode, decode_nav, overdue_page, which_option
+from views.buttons import (
+    ButtonAction,
+    DecisionAction,
+    DecisionPress,
+    Nav,
+    decision_button,
+    decode,
+    decode_decision,
+    decode_nav,
+    overdue_page,
+    which_option,
+)
 from views.commands import CATALOGUE, help_text, parse_command
 from views.keyboards import progress_buttons, snooze_buttons, status_buttons
 from views.messages import ReminderItem
@@ -64,6 +75,7 @@ def test_status_buttons_carry_the_data_the_conversation_decodes() -> None:
         "2. 🔄 Đang làm",
         "2. ⚠️ Vướng mắc",
         "2. ⏰ Nhắc lại sau",
+        "2. ⏳ Xin gia hạn",
     ]
     presses = [decode(b.data) for b in buttons]
     assert [(p.action, p.assignment_id, p.occurrence_id, p.value) for p in presses if p] == [
@@ -71,9 +83,16 @@ def test_status_buttons_carry_the_data_the_conversation_decodes() -> None:
         (ButtonAction.PROGRESS, 57, 3, None),
         (ButtonAction.BLOCKED, 57, 3, None),
         (ButtonAction.SNOOZE, 57, 3, None),
+        (ButtonAction.EXTEND, 57, 3, None),
     ]
     english = [b.label for b in status_buttons(item=item, _=gettext_for("en"))]
-    assert english == ["✅ Done", "🔄 In progress", "⚠️ Blocked", "⏰ Remind me later"]
+    assert english == [
+        "✅ Done",
+        "🔄 In progress",
+        "⚠️ Blocked",
+        "⏰ Remind me later",
+        "⏳ Ask for more time",
+    ]
     values = [decode(b.data) for b in progress_buttons(assignment_id=57, occurrence_id=None, _=_)]
     assert [(p.action, p.value) for p in values if p] == [
         (ButtonAction.PROGRESS, 25),
@@ -139,3 +158,10 @@ def test_help_lists_what_the_catalogue_offers_the_role(
     assert offered in text
     if not_offered is not None:
         assert not_offered not in text
+
+
+def test_decision_buttons_round_trip_and_refuse_anything_else() -> None:
+    for action in DecisionAction:
+        assert decode_decision(decision_button(action, 12)) == DecisionPress(action, 12)
+    for bad in (None, "", "g|a", "g|x|1", "g|a|x", "g|a|1|2", "s|d|57||", "g|a|" + "9" * 13):
+        assert decode_decision(bad) is None
