@@ -32,6 +32,8 @@ from models.tables import (
     Agency,
     Assignment,
     ChatIdentity,
+    CompletionReport,
+    ExtensionRequest,
     Indicator,
     IndicatorOwner,
     Occurrence,
@@ -660,6 +662,32 @@ async def dashboard_world(sessions: Sessions, data_dir: Path) -> DashboardWorld:
                 from_progress=30,
                 to_progress=30,
                 note="chưa có kinh phí",
+            )
+        )
+    async with transaction(sessions) as session:
+        session.add(
+            ExtensionRequest(
+                assignment_id=handles["late"],
+                requested_by_id=people["officer"],
+                channel="telegram",
+                requested_at=world.now - timedelta(days=1),
+                current_due=date(2023, 10, 31),
+                requested_due=date(2023, 12, 15),
+                reason="chờ ý kiến thẩm định của Bộ Xây dựng",
+            )
+        )
+        session.add(
+            CompletionReport(
+                assignment_id=handles["done"],
+                reported_by_id=people["officer"],
+                channel="zalo",
+                reported_at=world.now - timedelta(hours=3),
+                from_status="in_progress",
+                due=date(2023, 9, 30),
+                late=True,
+                late_cause="thiếu nhân lực",
+                state="awaiting",
+                reference={"text": "Báo cáo số 125/BC-STTTT ngày 17/11/2023"},
             )
         )
     http = HttpServer(host="127.0.0.1", port=port)

@@ -31,7 +31,7 @@ from domain.statistics import BUCKET_NAMES, Bucket
 from domain.status import Status
 from locales import LOCALES, N_, gettext_for, normalise_locale
 from services.clock import Clock
-from services.dashboard import auth, export, pages
+from services.dashboard import auth, export, pages, requests
 from services.dashboard.items import Filters, period_choices, period_from_key, period_key
 from services.dashboard.overview import overview, plan_choices
 from services.dashboard.pages import NotFound
@@ -473,7 +473,7 @@ class Dashboard:
     async def _pending(self, request: web.Request, actor: Actor, token: str) -> web.Response:
         filters = self._filters(request)
         async with self._sessions() as session:
-            data = await pages.pending_page(
+            data = await requests.pending_page(
                 session, actor=actor, filters=filters, now=self._clock(), tz=self._config.tz
             )
             plans = await plan_choices(session)

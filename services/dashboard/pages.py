@@ -15,7 +15,6 @@ from sqlmodel import col, select
 from domain.access import (
     Actor,
     require_dashboard,
-    require_follow_up,
     require_see,
 )
 from domain.indicators.collection import IndicatorLine, by_severity
@@ -39,6 +38,7 @@ from services.dashboard.items import (
     plan_filter,
     rows,
 )
+from services.dashboard.requests import TaskRecords, task_records
 from services.indicators.report import indicator_overview
 from services.queries.tasks import UnknownAssignmentError, assignment_detail, plan_label
 from services.unit_of_work import UnitOfWork
@@ -228,6 +228,7 @@ class TaskPage:
     assignment: Assignment
     shares: tuple[ItemLine, ...]
     periods: tuple[Occurrence, ...]
+    records: TaskRecords
 
     @property
     def evidence(self) -> tuple[str, ...]:
@@ -275,24 +276,5 @@ async def task_page(
         assignment=assignment,
         shares=tuple(s for s in shares if s.occurrence_id is None or s.is_lead),
         periods=tuple(periods),
+        records=await task_records(session, assignment_id=assignment_id),
     )
-
-
-# ---- waiting on the office -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PendingPage:
-    """What waits on coordinators: extensions granted so far (deciding stays in chat)."""
-
-    extended: tuple[ItemLine, ...]
-
-
-async def pending_page(
-    session: UnitOfWork, *, actor: Actor, filters: Filters, now: datetime, tz: tzinfo
-) -> PendingPage:
-    """Items with an extended deadline, nearest deadline first (coordinators only)."""
-    require_follow_up(actor)
-    today = now.astimezone(tz).date()
-    items = await item_lines(session, today=today, where=plan_filter(filters), extended_only=True)
-    return PendingPage(extended=tuple(items))

@@ -360,3 +360,32 @@ async def test_a_sign_in_links_secret_is_no_session_cookie(city: DashboardWorld)
     nonce = parse_qs(urlsplit(await city.link("coordinator")).query)["n"][0]
     async with _browser(**{COOKIE: nonce}) as client, client.get(f"{city.base}/") as response:
         assert response.status == 401
+
+
+async def test_coordinators_read_what_waits_on_the_office_and_each_tasks_record(
+    city: DashboardWorld,
+) -> None:
+    client = await _signed_in(city, "coordinator")
+    try:
+        async with client.get(f"{city.base}/pending") as response:
+            pending = await response.text()
+        async with client.get(
+            _page(city, "task/{task}").replace(
+                str(city.handles["blocked"]), str(city.handles["late"])
+            )
+        ) as response:
+            late = await response.text()
+        async with client.get(f"{city.base}/task/{city.handles['done']}") as response:
+            done = await response.text()
+    finally:
+        await client.close()
+    requests = pending.split('id="extension-requests"', 1)[1].split("</table>", 1)[0]
+    assert "Lập quy hoạch chung đô thị" in requests and "15/12/2023" in requests
+    assert "chờ ý kiến thẩm định" in requests
+    completions = pending.split('id="completions"', 1)[1].split("</table>", 1)[0]
+    assert "Triển khai nền tảng chia sẻ dữ liệu" in completions
+    assert "125/BC-STTTT" in completions and "thiếu nhân lực" in completions
+    # Nothing on the page decides anything: deciding stays in chat.
+    assert 'method="post"' not in pending.split("</header>", 1)[1]
+    assert "15/12/2023" in late and "đang chờ" in late
+    assert "125/BC-STTTT" in done and "Nguyên nhân chậm: thiếu nhân lực" in done
