@@ -18,7 +18,7 @@ import random
 import statistics
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -57,12 +57,27 @@ async def enrich(url: str, *, assignments: int, seed: int = 11) -> None:
                     "'. Nhiệm vụ và giải pháp'"
                 )
             )
+            # Work is completed around its deadline: some early, some late.
+            done = (
+                await connection.execute(
+                    sa.text(
+                        "SELECT assignment.id, task.due_date FROM assignment "
+                        "JOIN task ON task.id = assignment.task_id WHERE status = 'done'"
+                    )
+                )
+            ).all()
             await connection.execute(
-                sa.text(
-                    "UPDATE assignment SET completed_at = :at, progress = 100 "
-                    "WHERE status = 'done'"
-                ),
-                {"at": (NOW - timedelta(days=40)).replace(tzinfo=None)},
+                sa.text("UPDATE assignment SET completed_at = :at, progress = 100 WHERE id = :id"),
+                [
+                    {
+                        "id": assignment_id,
+                        "at": datetime.combine(
+                            min(_day(due) or AS_OF, AS_OF) + timedelta(days=rng.randint(-30, 20)),
+                            datetime.min.time(),
+                        ),
+                    }
+                    for assignment_id, due in done
+                ],
             )
             await connection.execute(
                 sa.text(
@@ -130,6 +145,13 @@ async def enrich(url: str, *, assignments: int, seed: int = 11) -> None:
                 await connection.execute(sa.text("ANALYZE"))
     finally:
         await engine.dispose()
+
+
+def _day(value: object) -> date | None:
+    """A date column as read back (SQLite gives text through a raw statement)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
 
 
 async def measure(

@@ -79,6 +79,8 @@ BUCKET_COLOURS = {
 }
 # How many agencies the overview's chart shows (the table shows them all).
 CHART_AGENCIES = 15
+# How many items a list shows; its .xlsx has them all.
+LIST_SHOWN = 500
 
 
 @dataclass(frozen=True)
@@ -271,6 +273,7 @@ class Dashboard:
             channel_name=lambda channel: channel_label(channel, gettext_for(locale)),
             role_name=lambda role: role_label(role, gettext_for(locale)),
             is_coordinator=actor.role in (Role.COORDINATOR, Role.ADMIN),
+            shown=LIST_SHOWN,
             **context,
         )
         return _secured(web.Response(status=status, text=body, content_type="text/html"))
