@@ -440,9 +440,16 @@ class Dashboard:
     async def _plan(
         self, request: web.Request, actor: Actor, token: str, plan_id: int
     ) -> web.Response:
+        wanted = request.query.get("period", "")
+        period = self._filters(request).period if wanted else None
         async with self._sessions() as session:
             data = await pages.plan_page(
-                session, actor=actor, plan_id=plan_id, now=self._clock(), tz=self._config.tz
+                session,
+                actor=actor,
+                plan_id=plan_id,
+                period=period,
+                now=self._clock(),
+                tz=self._config.tz,
             )
             if request.query.get("format") == "xlsx":
                 cooperating = await export.cooperating_names(
@@ -456,9 +463,21 @@ class Dashboard:
                         locale=actor.locale,
                         tz=self._config.tz,
                     ),
-                    name=f"dondoc-plan-{plan_id}.xlsx",
+                    name=f"dondoc-plan-{plan_id}{'-' + period_key(period) if period else ''}.xlsx",
                 )
-        return self._render("plan.html", actor, token, {"data": data})
+        _ = gettext_for(actor.locale)
+        today = self._clock().astimezone(self._config.tz).date()
+        return self._render(
+            "plan.html",
+            actor,
+            token,
+            {
+                "data": data,
+                "period_key": period_key(period) if period else "",
+                "periods": [(period_key(p), p.render(_)) for p in period_choices(today)],
+                "query": f"period={period_key(period)}" if period else "",
+            },
+        )
 
     async def _task(
         self, request: web.Request, actor: Actor, token: str, assignment_id: int

@@ -41,6 +41,14 @@ class Filters:
     period: Period
     plan_id: int | None = None
 
+    def admits(self, item: "ItemLine") -> bool:
+        """Whether an item belongs to the period: due in it, or open and carried over from
+        before it (an open task with no deadline too); work due later is a later period's."""
+        due = item.due
+        if due is None or due < self.period.start:
+            return item.status.is_open
+        return due <= self.period.end
+
 
 def period_key(period: Period) -> str:
     """The period as the address carries it: 2023-Q2, 2023-H1, 2023."""
@@ -69,10 +77,10 @@ def period_from_key(text: str, *, today: date) -> Period:
 
 
 def period_choices(today: date) -> tuple[Period, ...]:
-    """The periods the filter offers: this year's quarters, halves and the year, and last
-    year's."""
+    """The periods the filter offers: the quarters, halves and whole of this year, of the
+    next (work extended into it) and of the last."""
     choices: list[Period] = []
-    for year in (today.year, today.year - 1):
+    for year in (today.year, today.year + 1, today.year - 1):
         choices.extend(quarter(year, n) for n in (1, 2, 3, 4))
         choices.extend(half_year(year, n) for n in (1, 2))
         choices.append(year_period(year))

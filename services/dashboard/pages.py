@@ -18,7 +18,7 @@ from domain.access import (
     require_see,
 )
 from domain.indicators.collection import IndicatorLine, by_severity
-from domain.statistics import quarter_of
+from domain.statistics import Period
 from domain.status import Status
 from domain.summary import code_sort_key
 from models.tables import (
@@ -97,6 +97,7 @@ async def agency_page(
         where=[col(Assignment.agency_id) == agency_id, *plan_filter(filters)],
         lead_only=False,
     )
+    items = [item for item in items if filters.admits(item)]
     indicators = await indicator_overview(
         session,
         plan_ids=() if filters.plan_id is None else (filters.plan_id,),
@@ -169,7 +170,8 @@ class PlanPage:
     plan: Plan
     label: str
     sections: tuple[Section, ...]
-    filters: Filters
+    # The period it is narrowed to (None: the whole plan).
+    period: Period | None
 
     @property
     def items(self) -> tuple[ItemLine, ...]:
@@ -193,15 +195,24 @@ class PlanPage:
 
 
 async def plan_page(
-    session: UnitOfWork, *, actor: Actor, plan_id: int, now: datetime, tz: tzinfo
+    session: UnitOfWork,
+    *,
+    actor: Actor,
+    plan_id: int,
+    period: Period | None = None,
+    now: datetime,
+    tz: tzinfo,
 ) -> PlanPage:
-    """A plan's tasks by section, in reading order."""
+    """A plan's tasks by section, in reading order; with a period, those that belong to it."""
     require_dashboard(actor)
     plan = await session.get(Plan, plan_id)
     if plan is None:
         raise NotFound(plan_id)
     today = now.astimezone(tz).date()
     items = await item_lines(session, today=today, where=[col(Task.plan_id) == plan_id])
+    if period is not None:
+        narrowed = Filters(period=period, plan_id=plan_id)
+        items = [item for item in items if narrowed.admits(item)]
     items.sort(key=lambda i: (code_sort_key(i.task_code), i.period_label or ""))
     sections: dict[str, list[ItemLine]] = {}
     for item in items:
@@ -210,7 +221,7 @@ async def plan_page(
         plan=plan,
         label=plan_label(plan),
         sections=tuple(Section(name, tuple(lines)) for name, lines in sections.items()),
-        filters=Filters(period=quarter_of(today), plan_id=plan_id),
+        period=period,
     )
 
 
