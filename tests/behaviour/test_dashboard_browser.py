@@ -174,9 +174,7 @@ async def test_a_coordinator_signs_in_filters_opens_an_agency_and_a_task_exports
     assert "Xây dựng kho dữ liệu dùng chung" not in page
 
     def choose_period() -> str:
-        Select(browser.find_element(By.ID, "period-filter")).select_by_visible_text(
-            "Quý I/2024"
-        )
+        Select(browser.find_element(By.ID, "period-filter")).select_by_visible_text("Quý I/2024")
         _wait(browser, lambda d: "period=2024-Q1" in d.current_url)
         return _text(browser)
 
