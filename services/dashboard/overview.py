@@ -148,7 +148,8 @@ async def _overdue_on(
             col(Assignment.role) == AssignmentRole.LEAD.value,
             col(table.status) != Status.CANCELLED.value,
             due < day,
-            sa.or_(completed.is_(None), completed >= moment),
+            # Done since then counts as open then; done with no time is not known, so not.
+            sa.or_(col(table.status) != Status.DONE.value, completed >= moment),
         )
         total += int((await rows(session, statement)).one()[0])
     return total
