@@ -411,3 +411,34 @@ async def test_lists_narrow_to_the_period_chosen(city: DashboardWorld) -> None:
     assert "quy hoạch chung" in pages["agency 2024 Q1"]
     # The plan's page is the whole plan unless narrowed; work done before the period drops.
     assert "nền tảng chia sẻ" in pages["plan"] and "nền tảng chia sẻ" not in pages["plan Q4"]
+
+
+async def test_dondoc_run_serves_the_dashboard_when_its_address_is_set(
+    sessions: Sessions, tmp_path: Path
+) -> None:
+    from bot.bootstrap import build
+    from bot.settings import Settings
+    from tests.builders import free_port
+
+    port = free_port()
+    for url, served in ((None, False), (f"http://127.0.0.1:{port}/dashboard", True)):
+        settings = Settings(
+            database_url="sqlite:///unused.db",
+            data_dir=tmp_path,
+            dashboard_url=url,
+            http_port=port,
+        )
+        service = build(
+            settings,
+            channels={},
+            engine=sessions.kw["bind"],
+            schedule=False,
+            dispatch=False,
+        )
+        async with (
+            service,
+            _browser() as client,
+            client.get(f"http://127.0.0.1:{port}/dashboard") as response,
+        ):
+            assert response.status == (401 if served else 404)
+            assert str(response.url).endswith("/dashboard/") is served
