@@ -186,6 +186,11 @@ async def test_a_coordinator_signs_in_filters_opens_an_agency_and_a_task_exports
     assert "chưa có kinh phí" in page and "31/03/2024" in page and "Telegram" in page
     for size in (PHONE, DESKTOP):
         await _do(_shoot, browser, screenshots, "task", size)
+    # Its plan, by the link above the title: tasks by section.
+    page = await _do(_click, browser, By.LINK_TEXT, "40/KH-UBND", "Tiến độ chung")
+    assert "Lập quy hoạch chung đô thị" in page
+    await _do(_shoot, browser, screenshots, "plan", DESKTOP)
+    await _do(browser.back)
 
     # Export the agency's list.
     await _do(browser.back)
@@ -235,9 +240,10 @@ async def test_a_revoked_coordinators_session_ends(
 
 
 async def test_a_leader_who_chose_english_reads_the_dashboard_in_english(
-    city: DashboardWorld, browser: WebDriver
+    city: DashboardWorld, browser: WebDriver, screenshots: Path
 ) -> None:
     await city.world.send(city.chats["leader"], "/lang en")
     page = await _do(_open, browser, await city.link("leader"), "Overview")
     assert "Overdue tasks" in page and "Sign out" in page
     assert "Tổng quan" not in page
+    await _do(_shoot, browser, screenshots, "overview-en", DESKTOP)
