@@ -251,7 +251,7 @@ async def period_report(
     """The period's figures and, for each bucket, the assignments in it (against the extended
     deadline), by agency code, deadline and handle: `dondoc report period`."""
     read = await _read(session, actor=actor, period=period, tz=tz, scope=scope, detail=True)
-    cooperating = await _cooperating(session, task_ids={row.task_id for row in read.raw})
+    cooperating = await cooperating_names(session, task_ids={row.task_id for row in read.raw})
     lines: dict[Bucket, list[tuple[tuple[str, date, int], ReportLine]]] = {b: [] for b in Bucket}
     for raw, row in zip(read.raw, read.rows, strict=True):
         if row.status is Status.DONE and row.completed_on is None:
@@ -292,7 +292,9 @@ async def period_report(
 _CHUNK = 500
 
 
-async def _cooperating(session: UnitOfWork, *, task_ids: set[int]) -> dict[int, tuple[str, ...]]:
+async def cooperating_names(
+    session: UnitOfWork, *, task_ids: set[int]
+) -> dict[int, tuple[str, ...]]:
     """The cooperating agencies' names of each task."""
     found: dict[int, list[str]] = {}
     ordered = sorted(task_ids)

@@ -36,6 +36,7 @@ from services.dashboard.items import Filters, period_choices, period_from_key, p
 from services.dashboard.overview import overview, plan_choices
 from services.dashboard.pages import NotFound
 from services.file_links import FileLinks
+from services.statistics import cooperating_names
 from services.unit_of_work import Sessions, transaction
 from views.statistics import rate_text
 from views.text import channel_label, moment, number, role_label, short_day, status_label
@@ -417,8 +418,8 @@ class Dashboard:
             )
             plans = await plan_choices(session)
             if request.query.get("format") == "xlsx":
-                cooperating = await export.cooperating_names(
-                    session, task_ids=[i.task_id for i in data.items]
+                cooperating = await cooperating_names(
+                    session, task_ids={i.task_id for i in data.items}
                 )
                 return _workbook(
                     export.items_workbook(
@@ -452,8 +453,8 @@ class Dashboard:
                 tz=self._config.tz,
             )
             if request.query.get("format") == "xlsx":
-                cooperating = await export.cooperating_names(
-                    session, task_ids=[i.task_id for i in data.items]
+                cooperating = await cooperating_names(
+                    session, task_ids={i.task_id for i in data.items}
                 )
                 return _workbook(
                     export.items_workbook(
@@ -500,8 +501,8 @@ class Dashboard:
             )
             plans = await plan_choices(session)
             if request.query.get("format") == "xlsx":
-                cooperating = await export.cooperating_names(
-                    session, task_ids=[i.task_id for i in data.extended]
+                cooperating = await cooperating_names(
+                    session, task_ids={i.task_id for i in data.extended}
                 )
                 return _workbook(
                     export.items_workbook(

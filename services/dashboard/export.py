@@ -3,21 +3,16 @@
 
 import asyncio
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-from sqlmodel import col
-
 from domain.access import Actor, require_dashboard
 from domain.statistics import Period
 from locales import gettext_for
-from models.enums import AssignmentRole
-from models.tables import Agency, Assignment
 from services.dashboard.items import ItemLine
 from services.report_files import _ITEM_COLUMNS as ITEM_COLUMNS
 from services.report_files import _Cells, _finish_sheet, _start_sheet
@@ -28,33 +23,11 @@ from views.rows import Scope
 from views.text import short_date, status_label
 
 
-async def cooperating_names(
-    session: UnitOfWork, *, task_ids: Iterable[int]
-) -> dict[int, list[str]]:
-    """The cooperating agencies' names of each task."""
-    wanted = sorted(set(task_ids))
-    found: dict[int, list[str]] = {}
-    if not wanted:
-        return found
-    statement: Any = (
-        sa.select(col(Assignment.task_id), col(Agency.name))
-        .join(Agency, col(Agency.id) == col(Assignment.agency_id))
-        .where(
-            col(Assignment.role) == AssignmentRole.COOPERATING.value,
-            col(Assignment.task_id).in_(wanted),
-        )
-        .order_by(col(Assignment.task_id), col(Agency.code))
-    )
-    for task_id, name in await session.exec(statement):
-        found.setdefault(task_id, []).append(name)
-    return found
-
-
 def items_workbook(
     items: Sequence[ItemLine],
     *,
     title: str,
-    cooperating: dict[int, list[str]],
+    cooperating: Mapping[int, Sequence[str]],
     locale: str,
     tz: tzinfo,
 ) -> bytes:
