@@ -38,11 +38,9 @@ def _actor(ctx: Context) -> Actor:
     return ctx.actor
 
 
-async def wants_confirmation(ctx: Context, target: Target, view: AssignmentView) -> bool:
+def wants_confirmation(ctx: Context, view: AssignmentView) -> bool:
     """Whether an officer's "xong" on this work waits for the office."""
-    if can_decide(_actor(ctx)) or not view.status.is_open:
-        return False
-    return await service.confirms(ctx.session, assignment_id=target.assignment_id)
+    return view.confirms and view.status.is_open and not can_decide(_actor(ctx))
 
 
 async def report_done(ctx: Context, target: Target) -> tuple[AssignmentView, str, Expect | None]:

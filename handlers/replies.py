@@ -333,7 +333,7 @@ async def _do(ctx: Context, target: Target, want: Want, outcome: Outcome) -> Non
         blocker = None
         if want.action is ReplyAction.DONE:
             current = await status_service.current_view(ctx.session, target=target)
-            if await completions.wants_confirmation(ctx, target, current):
+            if completions.wants_confirmation(ctx, current):
                 view, question, expect = await completions.report_done(ctx, target)
                 outcome.changed.append((view, phrase(view, locale=ctx.locale, _=_)))
                 if outcome.question is None:
@@ -343,7 +343,7 @@ async def _do(ctx: Context, target: Target, want: Want, outcome: Outcome) -> Non
         if want.action is ReplyAction.BLOCKED and want.reason:
             current = await status_service.current_view(ctx.session, target=target)
             blocker = await blocking.read_blocker(
-                ctx.session, reason=want.reason, agency_id=current.agency_id, as_of=ctx.today
+                ctx.session, reason=want.reason, own_agency=current.agency_code, as_of=ctx.today
             )
         applied = await status_service.apply_status(
             ctx.session,

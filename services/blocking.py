@@ -7,11 +7,12 @@ from datetime import date
 
 from sqlmodel import col, select
 
-from domain.blocking import BlockedBy, read_blocked_by
+from domain.agencies import AgencyRegistry
+from domain.blocking import BlockedBy, may_name_agency, read_blocked_by
 from models.tables import Agency, Assignment, Person, Task
 from services.agencies import RegistryNotLoadedError, registry_from_store
 from services.people import focal_officers, hub_coordinators
-from services.unit_of_work import UnitOfWork
+from services.unit_of_work import ReadAhead, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -24,18 +25,26 @@ class Waiting:
     coordinators: tuple[Person, ...]
 
 
+# The registry as the store holds it, read once per unit of work (a batch of replies).
+_REGISTRY: ReadAhead[str, AgencyRegistry] = ReadAhead(
+    "agency-registry", frozenset({str(Agency.__tablename__)})
+)
+
+
 async def read_blocker(
-    session: UnitOfWork, *, reason: str, agency_id: int, as_of: date
+    session: UnitOfWork, *, reason: str, own_agency: str, as_of: date
 ) -> BlockedBy:
     """Which agency (other than the work's own) a blocked reply's reason names."""
-    own = await session.get(Agency, agency_id)
-    try:
-        registry = await registry_from_store(session)
-    except RegistryNotLoadedError:
+    if not may_name_agency(reason):
         return BlockedBy(reason=reason)
-    return read_blocked_by(
-        reason, registry=registry, own_agency=own.code if own else None, as_of=as_of
-    )
+    read = session.read_ahead(_REGISTRY)
+    registry = read.get("all")
+    if registry is None:
+        try:
+            registry = read["all"] = await registry_from_store(session)
+        except RegistryNotLoadedError:
+            return BlockedBy(reason=reason)
+    return read_blocked_by(reason, registry=registry, own_agency=own_agency, as_of=as_of)
 
 
 async def who_to_tell(

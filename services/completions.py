@@ -30,7 +30,6 @@ from models.tables import (
     CompletionReport,
     Occurrence,
     Person,
-    Plan,
     StatusChange,
     Task,
 )
@@ -76,19 +75,6 @@ class Decision:
     view: AssignmentView
     officer: Person | None
     already: bool = False
-
-
-async def confirms(session: UnitOfWork, *, assignment_id: int) -> bool:
-    """Whether the plan of this assignment waits for the office to confirm completions."""
-    found = (
-        await session.exec(
-            select(Plan.confirm_completion)
-            .join(Task, col(Task.plan_id) == col(Plan.id))
-            .join(Assignment, col(Assignment.task_id) == col(Task.id))
-            .where(Assignment.id == assignment_id)
-        )
-    ).first()
-    return bool(found)
 
 
 async def _view(session: UnitOfWork, target: Target) -> AssignmentView:

@@ -56,18 +56,18 @@ _VIEWS: ReadAhead[tuple[int, int | None], AssignmentView] = ReadAhead(
 )
 
 
-_STATUS_COLUMNS = ("status", "progress", "blocked_reason", "last_update_at", "completed_at")
+_STATUS_COLUMNS = (
+    "status",
+    "progress",
+    "blocked_reason",
+    "last_update_at",
+    "completed_at",
+    "blocked_by",
+)
 # Built once, so that `defer` groups the rows of many replies into one statement each.
 _UPDATE_OCCURRENCE = bulk_update(Occurrence, key="id", columns=_STATUS_COLUMNS)
 _UPDATE_ASSIGNMENT = bulk_update(
     Assignment, key="id", columns=(*_STATUS_COLUMNS, "last_update_by_id")
-)
-# A blocked reply with a reason also names (or clears) the agency it waits on.
-_UPDATE_OCCURRENCE_BLOCKED = bulk_update(
-    Occurrence, key="id", columns=(*_STATUS_COLUMNS, "blocked_by")
-)
-_UPDATE_ASSIGNMENT_BLOCKED = bulk_update(
-    Assignment, key="id", columns=(*_STATUS_COLUMNS, "last_update_by_id", "blocked_by")
 )
 _INSERT_CHANGE = bulk_insert(StatusChange)
 
@@ -183,18 +183,12 @@ async def apply_status(
     }
     if target.occurrence_id is None:
         values["last_update_by_id"] = actor.person_id
-    names_blocker = status is Status.BLOCKED and bool(reason)
-    waits_on = blocked_by if names_blocker else view.blocked_by
-    if names_blocker:
-        values["blocked_by"] = blocked_by
-        statement = (
-            _UPDATE_ASSIGNMENT_BLOCKED
-            if target.occurrence_id is None
-            else _UPDATE_OCCURRENCE_BLOCKED
-        )
-    else:
-        statement = _UPDATE_ASSIGNMENT if target.occurrence_id is None else _UPDATE_OCCURRENCE
-    session.defer(statement, values)
+    # Named (or cleared) only by a blocked reply with a reason; kept otherwise.
+    waits_on = blocked_by if status is Status.BLOCKED and reason else view.blocked_by
+    values["blocked_by"] = waits_on
+    session.defer(
+        _UPDATE_ASSIGNMENT if target.occurrence_id is None else _UPDATE_OCCURRENCE, values
+    )
     session.defer(
         _INSERT_CHANGE,
         {

@@ -31,6 +31,8 @@ class AssignmentView:
     extension_count: int = 0
     # The code of the agency a blocked task waits on.
     blocked_by: str | None = None
+    # Its plan's office confirms each completion (an officer's "xong" waits for it).
+    confirms: bool = False
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ VIEW_COLUMNS: tuple[Any, ...] = (
     col(Task.due_date).label("original_due"),
     col(Assignment.extension_count).label("extension_count"),
     col(Assignment.blocked_by).label("blocked_by"),
+    col(Plan.confirm_completion).label("confirm_completion"),
     col(Task.due_text).label("due_text"),
     col(Agency.id).label("agency_id"),
     col(Agency.code).label("agency_code"),
@@ -94,6 +95,7 @@ def view_of(row: Any, occurrence: Occurrence | None = None) -> AssignmentView:
         original_due=occurrence.due_date if occurrence else row.original_due,
         extension_count=source.extension_count,
         blocked_by=source.blocked_by,
+        confirms=row.confirm_completion,
     )
 
 

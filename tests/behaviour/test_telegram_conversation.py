@@ -722,3 +722,28 @@ async def test_a_file_sent_as_the_result_is_stored_and_linked_only_by_name(
     assert report.file_name == "bao-cao.pdf" and report.file_path is not None
     assert EVIDENCE_FILE_NAME.fullmatch(report.file_path)
     assert (tmp_path / report.file_path).read_bytes() == b"%PDF-1.4 ket qua"
+
+
+async def test_a_replayed_request_and_a_replayed_approval_change_nothing_more(
+    sessions: Sessions,
+) -> None:
+    async with bench(sessions, webhook=True) as tb:
+        handle = await _workflow(tb)
+        asked = tb.api.message_update(501, f"gia hạn #{handle} đến 20/12: chờ dự toán")
+        first = await tb.exchange(501, asked)
+        again = await tb.exchange(501, asked)
+        [notice] = tb.sent_to(504)
+        approve = tb.api.callback_update(
+            504, notice.buttons[0][0]["callback_data"], message_id=notice.message_id or 0
+        )
+        approved = await tb.exchange(504, approve)
+        replayed = await tb.exchange(504, approve)
+        stored = await tb.world.assignment(handle)
+        history = await tb.world.history(handle)
+        async with sessions() as session:
+            requests = (await session.exec(select(ExtensionRequest))).all()
+    assert len(first) == 1 and again == []
+    assert len(approved) == 1 and replayed == []
+    assert len(requests) == 1 and requests[0].state == "approved"
+    assert (stored.extended_due_date, stored.extension_count) == (date(2023, 12, 20), 1)
+    assert [h.event for h in history] == ["extension-requested", "extension-approved"]

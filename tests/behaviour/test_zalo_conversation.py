@@ -26,7 +26,7 @@ from bot.settings import Settings, load_settings
 from domain.access import Role
 from handlers.conversation import Conversation
 from models.enums import OutboxState
-from models.tables import ChatIdentity, ExtensionRequest, HandledUpdate, Outbox, Person
+from models.tables import ChatIdentity, ExtensionRequest, HandledUpdate, Outbox, Person, Plan
 from scheduler.jobs import run_sweep
 from services.file_links import FileLinks
 from services.people import create_invite
@@ -553,3 +553,73 @@ async def test_a_refusal_on_zalo_asks_the_reason_and_tells_the_officer(stage: Za
     assert refused.startswith(f"✖ Đã từ chối đề nghị gia hạn việc #{handle}")
     assert "không được duyệt" in told and "quá nhiều lần gia hạn" in told
     assert stored.extended_due_date is None and stored.extension_count == 0
+
+
+async def test_a_completion_on_zalo_sends_its_document_and_the_office_confirms_by_option(
+    stage: ZaloStage,
+) -> None:
+    await stage.world.person(
+        "Anh Minh", role=Role.COORDINATOR, agency=None, chat_id="zu-minh", channel="zalo"
+    )
+    await stage.world.person(
+        "Lãnh đạo", role=Role.LEADER, agency=None, chat_id="zu-ld", channel="zalo"
+    )
+    await stage.world.person("Chị Lan", chat_id="zu-lan", channel="zalo")
+    plan_id = await stage.world.plan()
+    async with transaction(stage.world.sessions) as session:
+        plan = await session.get(Plan, plan_id)
+        assert plan is not None
+        plan.confirm_completion = True
+        session.add(plan)
+    handle = await stage.world.task(plan_id, "III.1", due=date(2023, 12, 31))
+
+    [asked] = await stage.say("zu-lan", f"#{handle} xong")
+    before = len(stage.api.texts("zu-minh"))
+    [shown] = await stage.say("zu-lan", "theo QĐ 15/2023/QĐ-UBND ngày 10/11/2023")
+    [notice] = stage.api.texts("zu-minh")[before:]
+    [confirmed] = await stage.say("zu-minh", "1")
+    told = stage.api.texts("zu-lan")[-1]
+    done = await stage.world.assignment(handle)
+
+    assert "Chờ xác nhận" in asked
+    assert "Quyết định số 15/2023/QĐ-UBND ngày 10/11/2023" in shown
+    assert "Quyết định số 15/2023/QĐ-UBND" in notice and "✅ Xác nhận" in notice
+    assert confirmed.startswith(f"✅ Đã xác nhận hoàn thành việc #{handle}")
+    assert "đã được xác nhận" in told
+    assert done.status == "done"
+
+
+async def test_a_leader_on_zalo_reads_the_requests_but_cannot_decide(stage: ZaloStage) -> None:
+    await stage.world.person(
+        "Anh Minh", role=Role.COORDINATOR, agency=None, chat_id="zu-minh", channel="zalo"
+    )
+    await stage.world.person(
+        "Lãnh đạo", role=Role.LEADER, agency=None, chat_id="zu-ld", channel="zalo"
+    )
+    [handle] = await _officer(stage, "zu-lan", "Chuyển đổi số")
+    await stage.say("zu-lan", f"gia hạn #{handle} đến 20/12: chờ kinh phí")
+
+    [listed] = await stage.say("zu-ld", "/giahan")
+    [refused] = await stage.say("zu-ld", f"gia hạn #{handle} đến 25/12")
+    stored = await stage.world.assignment(handle)
+
+    assert f"#{handle}" in listed and "Lãnh đạo xem để biết" in listed
+    assert "✅ Duyệt" not in listed
+    assert "không có quyền" in refused
+    assert stored.extended_due_date is None
+
+
+async def test_a_blocked_reply_on_zalo_is_routed_to_the_agency_it_names(stage: ZaloStage) -> None:
+    await stage.world.person(
+        "Anh Minh", role=Role.COORDINATOR, agency=None, chat_id="zu-minh", channel="zalo"
+    )
+    await stage.world.person("Anh Hùng", chat_id="zu-hung", channel="zalo", agency="SXD")
+    [handle] = await _officer(stage, "zu-lan", "Chuyển đổi số")
+
+    [answer] = await stage.say("zu-lan", f"#{handle} vướng: chờ Sở Xây dựng cho ý kiến")
+    [to_agency] = stage.api.texts("zu-hung")
+    [overdue] = await stage.say("zu-minh", "/quahan")
+
+    assert "(đã báo SXD và điều phối viên)" in answer
+    assert "đang chờ cơ quan anh/chị" in to_agency
+    assert "(chờ SXD)" in overdue
