@@ -280,6 +280,7 @@ class Service:
                     data_dir=settings.data_dir,
                     tz=settings.tz,
                     calendar=settings.work_calendar(),
+                    files_url=settings.public_files_url,
                 ),
                 clock=app.clock,
             )

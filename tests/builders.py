@@ -556,6 +556,9 @@ def message(row: Outbox) -> Outgoing:
     return Outgoing.from_payload(row.payload)
 
 
+EVIDENCE_FILE = "evidence-1-0123456789abcdef.pdf"
+
+
 @dataclass
 class DashboardWorld:
     """A city with plans, tasks in every state and people of every role, its conversation
@@ -588,6 +591,7 @@ class DashboardWorld:
 async def dashboard_world(sessions: Sessions, data_dir: Path) -> DashboardWorld:
     """The DashboardWorld, its server started (stop it after)."""
     from bot.dashboard import DashboardConfig, serve_dashboard
+    from bot.files import serve_files
     from bot.http import HttpServer
 
     port = free_port()
@@ -688,8 +692,12 @@ async def dashboard_world(sessions: Sessions, data_dir: Path) -> DashboardWorld:
                 late_cause="thiếu nhân lực",
                 state="awaiting",
                 reference={"text": "Báo cáo số 125/BC-STTTT ngày 17/11/2023"},
+                file_path=EVIDENCE_FILE,
+                file_name="bao-cao-125.pdf",
             )
         )
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / EVIDENCE_FILE).write_bytes(b"%PDF evidence")
     http = HttpServer(host="127.0.0.1", port=port)
     serve_dashboard(
         http,
@@ -699,8 +707,10 @@ async def dashboard_world(sessions: Sessions, data_dir: Path) -> DashboardWorld:
             data_dir=data_dir,
             tz=HANOI,
             calendar=WorkCalendar(),
+            files_url=f"http://127.0.0.1:{port}/files",
         ),
         clock=lambda: world.now,
     )
+    serve_files(http, data_dir=data_dir, clock=lambda: world.now)
     await http.start()
     return DashboardWorld(world, http, people, chats, handles, plans)

@@ -92,6 +92,8 @@ class DashboardConfig:
     data_dir: Path
     tz: ZoneInfo
     calendar: WorkCalendar
+    # Where /files/ is published (DONDOC_PUBLIC_FILES_URL): evidence files are linked there.
+    files_url: str | None = None
 
     @property
     def secure(self) -> bool:
@@ -275,9 +277,17 @@ class Dashboard:
             role_name=lambda role: role_label(role, gettext_for(locale)),
             is_coordinator=actor.role in (Role.COORDINATOR, Role.ADMIN),
             shown=LIST_SHOWN,
+            file_link=self._file_link,
             **context,
         )
         return _secured(web.Response(status=status, text=body, content_type="text/html"))
+
+    def _file_link(self, name: str | None) -> str | None:
+        """A signed link to an evidence file, when /files/ is published."""
+        if not name or self._config.files_url is None:
+            return None
+        links = FileLinks.of(self._config.data_dir, base_url=self._config.files_url)
+        return links.url(name, now=self._clock())
 
     def _filters(self, request: web.Request) -> Filters:
         today = self._clock().astimezone(self._config.tz).date()

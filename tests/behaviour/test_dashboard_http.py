@@ -18,7 +18,7 @@ from domain.access import Role
 from models.tables import DashboardGrant, Person
 from services.dashboard.auth import LINK_LIFETIME, SESSION_LIFETIME
 from services.unit_of_work import Sessions, transaction
-from tests.builders import DashboardWorld, dashboard_world
+from tests.builders import EVIDENCE_FILE, DashboardWorld, dashboard_world
 
 PAGES = ["", "agency/{agency}", "plan/{plan}", "task/{task}", "pending"]
 
@@ -442,3 +442,18 @@ async def test_dondoc_run_serves_the_dashboard_when_its_address_is_set(
         ):
             assert response.status == (401 if served else 404)
             assert str(response.url).endswith("/dashboard/") is served
+
+
+async def test_evidence_files_are_linked_through_the_signed_file_links(
+    city: DashboardWorld,
+) -> None:
+    client = await _signed_in(city, "coordinator")
+    try:
+        async with client.get(f"{city.base}/task/{city.handles['done']}") as response:
+            page = await response.text()
+        link = page.split("/files/", 1)[1].split('"', 1)[0]
+        assert link.startswith(EVIDENCE_FILE + "?e=")
+        async with client.get(f"{city.http.url}/files/{link.replace('&amp;', '&')}") as response:
+            assert (response.status, await response.read()) == (200, b"%PDF evidence")
+    finally:
+        await client.close()
