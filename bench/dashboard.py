@@ -20,6 +20,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -184,7 +185,9 @@ async def measure(
                 base_url=f"{http.url}/dashboard",
             )
         async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as client:
-            async with client.get(link) as response:
+            # The link's button posts its fields back (bot.dashboard's sign-in page).
+            fields = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
+            async with client.post(f"{http.url}/dashboard/signin", data=fields) as response:
                 assert response.status == 200, await response.text()
             pages = {
                 "overview, this quarter": "/?period=2023-Q4",

@@ -135,7 +135,7 @@ class Dashboard:
         """Every GET under /dashboard/."""
         path = request.path.removeprefix(PREFIX).strip("/")
         if path == auth.SIGN_IN_PATH:
-            return await self._sign_in(request)
+            return await self._sign_in_page(request)
         if path.startswith("static/"):
             return self._static_file(path.removeprefix("static/"))
         token = request.cookies.get(COOKIE, "")
@@ -154,8 +154,12 @@ class Dashboard:
             return self._message(actor, N_("Bạn không có quyền xem trang này."), status=403)
 
     async def post(self, request: web.Request) -> web.StreamResponse:
-        """Every POST under /dashboard/: only signing out."""
-        if request.path.removeprefix(PREFIX).strip("/") != "signout":
+        """Every POST under /dashboard/: signing in with a link's secret, signing out with
+        the session's form token; nothing else."""
+        path = request.path.removeprefix(PREFIX).strip("/")
+        if path == auth.SIGN_IN_PATH:
+            return await self._sign_in(request)
+        if path != "signout":
             raise web.HTTPMethodNotAllowed(request.method, ["GET"])
         token = request.cookies.get(COOKIE, "")
         form = await request.post()
@@ -195,26 +199,46 @@ class Dashboard:
         response.headers["Cache-Control"] = "private, max-age=3600"
         return response
 
+    async def _sign_in_page(self, request: web.Request) -> web.StreamResponse:
+        """A link opened: a button that uses it, if it can be used."""
+        query = {key: request.query.get(key, "") for key in ("n", "e", "s")}
+        async with self._sessions() as session:
+            link = await auth.usable_link(
+                session,
+                nonce=query["n"],
+                expires=query["e"],
+                signature=query["s"],
+                links=self._config.links,
+                now=self._clock(),
+            )
+        if link is None:
+            return self._refused_link()
+        return self._signed_out(status=200, sign_in=query)
+
+    def _refused_link(self) -> web.Response:
+        log.info("refused a dashboard sign-in link")
+        return self._signed_out(
+            status=403,
+            reason=N_(
+                "Liên kết đăng nhập này không hợp lệ, đã hết hạn hoặc đã được dùng. "
+                "Gửi /dashboard cho Đôn Đốc để nhận liên kết mới."
+            ),
+        )
+
     async def _sign_in(self, request: web.Request) -> web.StreamResponse:
-        now = self._clock()
+        """The button pressed: the link is used and a session begins."""
+        form = await request.post()
         async with transaction(self._sessions) as session:
             signed = await auth.sign_in(
                 session,
-                nonce=request.query.get("n", ""),
-                expires=request.query.get("e", ""),
-                signature=request.query.get("s", ""),
+                nonce=str(form.get("n", "")),
+                expires=str(form.get("e", "")),
+                signature=str(form.get("s", "")),
                 links=self._config.links,
-                now=now,
+                now=self._clock(),
             )
         if signed is None:
-            log.info("refused a dashboard sign-in link")
-            return self._signed_out(
-                status=403,
-                reason=N_(
-                    "Liên kết đăng nhập này không hợp lệ, đã hết hạn hoặc đã được dùng. "
-                    "Gửi /dashboard cho Đôn Đốc để nhận liên kết mới."
-                ),
-            )
+            return self._refused_link()
         response = web.Response(status=303, headers={"Location": PREFIX})
         response.set_cookie(
             COOKIE,
@@ -228,14 +252,19 @@ class Dashboard:
         response.headers.update(SECURITY_HEADERS)
         return response
 
-    def _signed_out(self, *, status: int, reason: str | None = None) -> web.Response:
-        """The page for a browser without a session: how to sign in, in both languages."""
+    def _signed_out(
+        self, *, status: int, reason: str | None = None, sign_in: dict[str, str] | None = None
+    ) -> web.Response:
+        """The page for a browser without a session, in both languages: how to sign in, or
+        (`sign_in`: a usable link's fields) the button that signs in."""
         body = self._env.get_template("signed_out.html").render(
             versions=[
                 (locale, gettext_for(locale), gettext_for(locale)(reason) if reason else None)
                 for locale in LOCALES
             ],
             static=PREFIX + "static/",
+            sign_in=sign_in,
+            action=PREFIX + auth.SIGN_IN_PATH,
         )
         return _secured(web.Response(status=status, text=body, content_type="text/html"))
 

@@ -1,9 +1,12 @@
 """Signing in to the dashboard: no passwords, a link from the bot.
 
 A coordinator or leader sends /dashboard and gets a personal link, signed with the report
-links' key (services.file_links) and usable once within LINK_LIFETIME. Opening it starts a
-session: a random token in an HttpOnly cookie, of which the store keeps only a hash, valid
-for SESSION_LIFETIME (a working day). Every request reads the session with its person, so a
+links' key (services.file_links) and usable once within LINK_LIFETIME. Opening it shows a
+button, and pressing it (a POST carrying the link's secret) uses the link: a chat's link
+preview, which only opens links, uses nothing, and the session cookie is set by a request
+from the dashboard's own page, which SameSite=Strict lets through. The session is a random
+token in an HttpOnly cookie, of which the store keeps only a hash, valid for
+SESSION_LIFETIME (a working day). Every request reads the session with its person, so a
 role changed or a person revoked counts at once; revoking also ends the person's sessions.
 """
 
@@ -74,7 +77,7 @@ class SignedIn:
     expires_at: datetime
 
 
-async def sign_in(
+async def usable_link(
     session: UnitOfWork,
     *,
     nonce: str,
@@ -82,9 +85,9 @@ async def sign_in(
     signature: str,
     links: FileLinks,
     now: datetime,
-) -> SignedIn | None:
-    """Open a session against a sign-in link; None when the link is forged, expired or used,
-    or its person may no longer read the dashboard."""
+) -> DashboardGrant | None:
+    """The link's row if the link is signed as it stands, unexpired and unused; nothing is
+    changed (a chat's link preview may open it before its owner does)."""
     if not nonce or len(nonce) > 64:
         return None
     if not links.admits(_signed_name(nonce), expires=expires, signature=signature, now=now):
@@ -97,6 +100,25 @@ async def sign_in(
         )
     ).first()
     if link is None or link.expires_at <= now or link.ended_at is not None:
+        return None
+    return link
+
+
+async def sign_in(
+    session: UnitOfWork,
+    *,
+    nonce: str,
+    expires: str,
+    signature: str,
+    links: FileLinks,
+    now: datetime,
+) -> SignedIn | None:
+    """Use a sign-in link and open a session; None when the link is forged, expired or used,
+    or its person may no longer read the dashboard."""
+    link = await usable_link(
+        session, nonce=nonce, expires=expires, signature=signature, links=links, now=now
+    )
+    if link is None:
         return None
     # Used once, even by two tabs racing: only the update that finds it unused wins.
     used = await _rows(

@@ -131,6 +131,12 @@ def _open(driver: WebDriver, url: str, expect: str) -> str:
     return _text(driver)
 
 
+def _sign_in(driver: WebDriver, link: str, expect: str) -> str:
+    """Open a sign-in link and press its button, as its owner does; the page it opens."""
+    _open(driver, link, "Mở bảng theo dõi")
+    return _click(driver, By.ID, "sign-in", expect)
+
+
 def _click(driver: WebDriver, by: str, value: str, expect: str) -> str:
     driver.find_element(by, value).click()
     _wait(driver, lambda d: expect in _text(d))
@@ -150,7 +156,7 @@ async def test_a_coordinator_signs_in_filters_opens_an_agency_and_a_task_exports
     city: DashboardWorld, browser: WebDriver, downloads: Path, screenshots: Path
 ) -> None:
     link = await city.link("coordinator")
-    page = await _do(_open, browser, link, "Tổng quan")
+    page = await _do(_sign_in, browser, link, "Tổng quan")
     assert "Trần Thị Bình" in page and "Việc quá hạn" in page
     assert "Sở Xây dựng" in page and "UBND quận Hồng Bàng" in page
     # The overview and, below, a task page, at a phone's and a desktop's width.
@@ -219,7 +225,7 @@ async def test_an_officer_gets_no_link_and_the_dashboard_stays_closed(
 
 async def test_a_used_or_expired_link_is_refused(city: DashboardWorld, browser: WebDriver) -> None:
     used = await city.link("leader")
-    await _do(_open, browser, used, "Tổng quan")
+    await _do(_sign_in, browser, used, "Tổng quan")
     await _do(browser.delete_all_cookies)
     page = await _do(_open, browser, used, "đã được dùng")
     assert "Tổng quan" not in page
@@ -232,7 +238,7 @@ async def test_a_used_or_expired_link_is_refused(city: DashboardWorld, browser: 
 async def test_a_revoked_coordinators_session_ends(
     city: DashboardWorld, browser: WebDriver
 ) -> None:
-    await _do(_open, browser, await city.link("coordinator"), "Tổng quan")
+    await _do(_sign_in, browser, await city.link("coordinator"), "Tổng quan")
     other = await city.world.person("Phạm Văn Dũng", role=Role.COORDINATOR, agency=None)
     await city.world.send(f"chat-{other}", f"/revoke {city.people['coordinator']}")
     page = await _do(_open, browser, f"{city.base}/", "gửi /dashboard")
@@ -243,7 +249,7 @@ async def test_a_leader_who_chose_english_reads_the_dashboard_in_english(
     city: DashboardWorld, browser: WebDriver, screenshots: Path
 ) -> None:
     await city.world.send(city.chats["leader"], "/lang en")
-    page = await _do(_open, browser, await city.link("leader"), "Overview")
+    page = await _do(_sign_in, browser, await city.link("leader"), "Overview")
     assert "Overdue tasks" in page and "Sign out" in page
     assert "Tổng quan" not in page
     await _do(_shoot, browser, screenshots, "overview-en", DESKTOP)

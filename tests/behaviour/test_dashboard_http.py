@@ -4,13 +4,14 @@ The browser tests (test_dashboard_browser.py) walk the same pages in chromium; t
 the rules one request at a time with aiohttp's client.
 """
 
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from aiohttp import ClientSession, CookieJar
+from aiohttp import ClientResponse, ClientSession, CookieJar
 from sqlmodel import select
 
 from bot.dashboard import COOKIE
@@ -47,12 +48,27 @@ def _browser(**cookies: str) -> ClientSession:
     return ClientSession(cookie_jar=jar)
 
 
+def _fields(page: str) -> dict[str, str]:
+    """The hidden fields of the sign-in page's form."""
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page))
+
+
+async def _press(client: ClientSession, link: str, **options: bool) -> ClientResponse:
+    """Open a sign-in link and press its button, as a person does; the response (read)."""
+    async with client.get(link) as opened:
+        assert opened.status == 200, await opened.text()
+        fields = _fields(await opened.text())
+    response = await client.post(f"{link.split('/signin', 1)[0]}/signin", data=fields, **options)
+    await response.read()
+    return response
+
+
 async def _signed_in(city: DashboardWorld, who: str) -> ClientSession:
     """A client holding `who`'s session cookie (the caller closes it)."""
     client = _browser()
-    async with client.get(await city.link(who)) as response:
-        assert response.status == 200, await response.text()
-        assert str(response.url) == f"{city.base}/"
+    response = await _press(client, await city.link(who))
+    assert response.status == 200, await response.text()
+    assert str(response.url) == f"{city.base}/"
     return client
 
 
@@ -60,10 +76,10 @@ async def test_a_coordinator_signs_in_through_the_link_the_bot_sends(city: Dashb
     link = await city.link("coordinator")
     assert link.startswith(f"{city.base}/signin?")
     async with _browser() as client:
-        async with client.get(link, allow_redirects=False) as response:
-            assert response.status == 303
-            assert response.headers["Location"] == "/dashboard/"
-            cookie = response.headers["Set-Cookie"]
+        response = await _press(client, link, allow_redirects=False)
+        assert response.status == 303
+        assert response.headers["Location"] == "/dashboard/"
+        cookie = response.headers["Set-Cookie"]
         async with client.get(f"{city.base}/") as response:
             page = await response.text()
     assert response.status == 200
@@ -77,28 +93,34 @@ async def test_a_coordinator_signs_in_through_the_link_the_bot_sends(city: Dashb
 async def test_the_cookie_is_secure_when_the_dashboard_is_reached_over_https(
     sessions: Sessions, tmp_path: Path
 ) -> None:
-    from bot.dashboard import Dashboard, DashboardConfig
+    from bot.dashboard import DashboardConfig, serve_dashboard
+    from bot.http import HttpServer
 
     city = await dashboard_world(sessions, tmp_path)
+    # The same store behind a proxy that speaks HTTPS to browsers.
+    behind = HttpServer(host="127.0.0.1", port=0)
+    serve_dashboard(
+        behind,
+        sessions=sessions,
+        config=DashboardConfig(
+            base_url="https://dondoc.example.gov.vn/dashboard",
+            data_dir=tmp_path,
+            tz=city.world.settings.tz,
+            calendar=city.world.settings.work_calendar(),
+        ),
+        clock=lambda: city.world.now,
+    )
+    await behind.start()
     try:
-        https = Dashboard(
-            sessions=sessions,
-            config=DashboardConfig(
-                base_url="https://dondoc.example.gov.vn/dashboard",
-                data_dir=tmp_path,
-                tz=city.world.settings.tz,
-                calendar=city.world.settings.work_calendar(),
-            ),
-            clock=lambda: city.world.now,
-        )
-        from aiohttp.test_utils import make_mocked_request
-
-        query = urlsplit(await city.link("leader")).query
-        response = await https.get(make_mocked_request("GET", f"/dashboard/signin?{query}"))
-        cookie = response.cookies[COOKIE]
-        assert cookie["secure"] is True and cookie["httponly"] is True
-        assert cookie["samesite"] == "Strict"
+        link = await city.link("leader")
+        async with _browser() as client:
+            response = await _press(
+                client, link.replace(city.base, f"{behind.url}/dashboard"), allow_redirects=False
+            )
+        cookie = response.headers["Set-Cookie"]
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
     finally:
+        await behind.stop()
         await city.stop()
 
 
@@ -126,18 +148,49 @@ async def test_no_page_is_shown_without_a_session(city: DashboardWorld, page: st
 
 async def test_a_link_works_once(city: DashboardWorld) -> None:
     link = await city.link("leader")
-    async with _browser() as client, client.get(link) as response:
-        assert response.status == 200
+    async with _browser() as client:
+        assert (await _press(client, link)).status == 200
     async with _browser() as client, client.get(link) as response:
         body = await response.text()
     assert response.status == 403
     assert "đã được dùng" in body and "has been used" in body
+    # Nor does its secret, sent again as the button would, sign anybody in.
+    query = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
+    async with _browser() as client:
+        response = await client.post(f"{city.base}/signin", data=query)
+        assert response.status == 403
+        async with client.get(f"{city.base}/") as page:
+            assert page.status == 401
+
+
+async def test_opening_a_link_uses_nothing_until_its_button_is_pressed(
+    city: DashboardWorld,
+) -> None:
+    # A chat's link preview fetches the link (and HEAD asks as GET does) before its owner.
+    link = await city.link("coordinator")
+    async with _browser() as preview:
+        for _ in range(2):
+            async with preview.get(link) as response:
+                page = await response.text()
+                assert response.status == 200 and "Set-Cookie" not in response.headers
+            async with preview.head(link) as response:
+                assert response.status == 200
+        async with preview.get(f"{city.base}/") as response:
+            assert response.status == 401
+    assert 'method="post"' in page and "Mở bảng theo dõi" in page
+    async with _browser() as owner:
+        assert (await _press(owner, link)).status == 200
 
 
 async def test_a_link_expires(city: DashboardWorld) -> None:
     link = await city.link("leader")
-    city.world.later(seconds=LINK_LIFETIME.total_seconds() + 1)
     async with _browser() as client, client.get(link) as response:
+        fields = _fields(await response.text())
+    city.world.later(seconds=LINK_LIFETIME.total_seconds() + 1)
+    async with _browser() as client:
+        async with client.get(link) as response:
+            assert response.status == 403
+        response = await client.post(f"{city.base}/signin", data=fields)
         assert response.status == 403
 
 
@@ -156,12 +209,11 @@ async def test_a_link_that_was_not_signed_as_it_stands_is_refused(
     link = await city.link("coordinator")
     query = parse_qs(urlsplit(link).query)
     changed = tamper(query)  # type: ignore[operator]
-    async with (
-        _browser() as client,
-        client.get(
-            f"{city.base}/signin", params={k: v[0] for k, v in changed.items()}
-        ) as response,
-    ):
+    fields = {k: v[0] for k, v in changed.items()}
+    async with _browser() as client:
+        async with client.get(f"{city.base}/signin", params=fields) as response:
+            assert response.status == 403
+        response = await client.post(f"{city.base}/signin", data=fields)
         assert response.status == 403
 
 
