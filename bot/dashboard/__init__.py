@@ -9,10 +9,12 @@ this module maps requests to them and renders. Every answer carries headers that
 inline script, framing and referrers.
 """
 
+import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -107,13 +109,12 @@ class DashboardConfig:
 
 
 def _environment() -> Environment:
-    env = Environment(
+    return Environment(
         loader=PackageLoader("bot.dashboard", "templates"),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return env
 
 
 Page = Callable[[web.Request, Actor, str], Awaitable[web.StreamResponse]]
@@ -163,7 +164,9 @@ class Dashboard:
             raise web.HTTPMethodNotAllowed(request.method, ["GET"])
         token = request.cookies.get(COOKIE, "")
         form = await request.post()
-        if not token or form.get("csrf") != auth.form_token(token, links=self._config.links):
+        sent = str(form.get("csrf", "")).encode()
+        expected = auth.form_token(token, links=self._config.links).encode()
+        if not token or not hmac.compare_digest(sent, expected):
             return _secured(web.Response(status=403, text=_both(N_("Yêu cầu không hợp lệ."))))
         async with transaction(self._sessions) as session:
             await auth.sign_out(session, token=token, now=self._clock())
@@ -179,13 +182,9 @@ class Dashboard:
         kind, _, ident = path.partition("/")
         if not (ident.isascii() and ident.isdigit()) or len(ident) > 9:
             return None
-        pages_by_kind: dict[str, Callable[[int], Page]] = {
-            "agency": lambda i: lambda r, a, t: self._agency(r, a, t, i),
-            "plan": lambda i: lambda r, a, t: self._plan(r, a, t, i),
-            "task": lambda i: lambda r, a, t: self._task(r, a, t, i),
-        }
-        make = pages_by_kind.get(kind)
-        return make(int(ident)) if make else None
+        by_id = {"agency": self._agency, "plan": self._plan, "task": self._task}
+        page = by_id.get(kind)
+        return partial(page, ident=int(ident)) if page else None
 
     def _static_file(self, name: str) -> web.StreamResponse:
         suffix = Path(name).suffix
@@ -442,8 +441,9 @@ class Dashboard:
         )
 
     async def _agency(
-        self, request: web.Request, actor: Actor, token: str, agency_id: int
+        self, request: web.Request, actor: Actor, token: str, *, ident: int
     ) -> web.Response:
+        agency_id = ident
         filters = self._filters(request)
         async with self._sessions() as session:
             data = await pages.agency_page(
@@ -478,8 +478,9 @@ class Dashboard:
         )
 
     async def _plan(
-        self, request: web.Request, actor: Actor, token: str, plan_id: int
+        self, request: web.Request, actor: Actor, token: str, *, ident: int
     ) -> web.Response:
+        plan_id = ident
         wanted = request.query.get("period", "")
         period = self._filters(request).period if wanted else None
         async with self._sessions() as session:
@@ -520,8 +521,9 @@ class Dashboard:
         )
 
     async def _task(
-        self, request: web.Request, actor: Actor, token: str, assignment_id: int
+        self, request: web.Request, actor: Actor, token: str, *, ident: int
     ) -> web.Response:
+        assignment_id = ident
         async with self._sessions() as session:
             data = await pages.task_page(
                 session,
