@@ -155,29 +155,64 @@ async def _overdue_on(
     return total
 
 
-async def _blocked_at(session: UnitOfWork, *, moment: datetime, filters: Filters) -> int:
-    """Items whose last change at or before `moment` left them blocked."""
-    latest = (
-        sa.select(sa.func.max(col(StatusChange.id)).label("id"))
-        .join(Assignment, col(Assignment.id) == col(StatusChange.assignment_id))
-        .join(Task, col(Task.id) == col(Assignment.task_id))
-        .where(
-            *live_task(),
-            *plan_filter(filters),
-            col(Assignment.role) == AssignmentRole.LEAD.value,
-            col(StatusChange.at) <= moment,
-            col(StatusChange.undone).is_(False),
-        )
+async def _blocked_at(
+    session: UnitOfWork, *, moment: datetime, today: date, filters: Filters
+) -> int:
+    """Items that were blocked at `moment`: read back from the changes since then, which are
+    few, rather than from the whole history. An item changed since was in the state its
+    first later change started from; one unchanged since is as it is now."""
+    lead = [
+        *live_task(),
+        *plan_filter(filters),
+        col(Assignment.role) == AssignmentRole.LEAD.value,
+    ]
+    since = [col(StatusChange.at) > moment, col(StatusChange.undone).is_(False)]
+    first = (
+        sa.select(sa.func.min(col(StatusChange.id)).label("id"))
+        .where(*since)
         .group_by(col(StatusChange.assignment_id), col(StatusChange.occurrence_id))
         .subquery()
     )
-    statement = (
+    changed = (
         sa.select(sa.func.count())
         .select_from(StatusChange)
-        .join(latest, latest.c.id == col(StatusChange.id))
-        .where(col(StatusChange.to_status) == Status.BLOCKED.value)
+        .join(first, first.c.id == col(StatusChange.id))
+        .join(Assignment, col(Assignment.id) == col(StatusChange.assignment_id))
+        .join(Task, col(Task.id) == col(Assignment.task_id))
+        .where(*lead, col(StatusChange.from_status) == Status.BLOCKED.value)
     )
-    return int((await rows(session, statement)).one()[0])
+    total = int((await rows(session, changed)).one()[0])
+    recurring = select(Occurrence.assignment_id).distinct()
+    direct = (
+        sa.select(sa.func.count())
+        .select_from(Assignment)
+        .join(Task, col(Task.id) == col(Assignment.task_id))
+        .where(
+            *lead,
+            col(Assignment.status) == Status.BLOCKED.value,
+            col(Assignment.id).not_in(recurring),
+            ~sa.exists().where(
+                col(StatusChange.assignment_id) == col(Assignment.id),
+                col(StatusChange.occurrence_id).is_(None),
+                *since,
+            ),
+        )
+    )
+    periodic = (
+        sa.select(sa.func.count())
+        .select_from(Occurrence)
+        .join(Assignment, col(Assignment.id) == col(Occurrence.assignment_id))
+        .join(Task, col(Task.id) == col(Assignment.task_id))
+        .where(
+            *lead,
+            col(Occurrence.status) == Status.BLOCKED.value,
+            col(Occurrence.period_start) <= today,
+            ~sa.exists().where(col(StatusChange.occurrence_id) == col(Occurrence.id), *since),
+        )
+    )
+    for statement in (direct, periodic):
+        total += int((await rows(session, statement)).one()[0])
+    return total
 
 
 @dataclass(frozen=True)
@@ -262,7 +297,7 @@ async def overview(
         overdue=sum(a.overdue for a in agencies),
         blocked=sum(a.blocked for a in agencies),
         overdue_before=await _overdue_on(session, day=week_ago, moment=moment, filters=filters),
-        blocked_before=await _blocked_at(session, moment=moment, filters=filters),
+        blocked_before=await _blocked_at(session, moment=moment, today=week_ago, filters=filters),
     )
     indicators = await indicator_overview(
         session,

@@ -132,3 +132,41 @@ async def test_an_agencys_page_lists_overdue_work_first(city: DashboardWorld) ->
     ]
     assert [p.name for p in page.people] == ["Nguyễn Văn An"]
     assert page.people[0].last_answer is not None
+
+
+async def test_blocked_a_week_ago_is_read_back_from_the_changes_since(
+    city: DashboardWorld,
+) -> None:
+    from datetime import timedelta
+
+    from models.tables import Assignment, StatusChange
+    from services.unit_of_work import transaction
+
+    now = city.world.now
+    async with transaction(city.world.sessions) as session:
+        # I.1 was unblocked three days ago: blocked a week ago.
+        session.add(
+            StatusChange(
+                assignment_id=city.handles["late"],
+                channel="telegram",
+                at=now - timedelta(days=3),
+                from_status="blocked",
+                to_status="in_progress",
+            )
+        )
+        # IV.1 has been blocked since before the week began, unchanged since.
+        other = await session.get(Assignment, city.handles["other"])
+        assert other is not None
+        other.status = "blocked"
+        session.add(other)
+    async with city.world.sessions() as session:
+        found = await overview(
+            session,
+            actor=_actor(city, "leader", Role.LEADER, None),
+            filters=Q4,
+            now=now,
+            tz=HANOI,
+            calendar=WorkCalendar(),
+        )
+    # Now: III.2 and IV.1; a week ago: I.1 and IV.1 (III.2 was blocked two days ago).
+    assert (found.counts.blocked, found.counts.blocked_before) == (2, 2)
