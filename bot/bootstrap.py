@@ -41,7 +41,7 @@ from scheduler.wiring import build_scheduler
 from services.clock import Clock, system_clock
 from services.quotas import CappedBot
 from services.reminders.load import ReminderSettings
-from services.summary import ReportConfig
+from services.report_config import ReportConfig
 from services.unit_of_work import Sessions, make_sessionmaker
 
 log = logging.getLogger(__name__)

@@ -339,12 +339,7 @@ def classify(row: AssignmentRow, *, basis: Basis, period: Period, as_of: date) -
 
 def compute(rows: Iterable[AssignmentRow], *, period: Period, as_of: date) -> Statistics:
     """The four buckets for a period as of a day: overall, by agency and by plan."""
-    # Counted in plain lists, one per deadline, in Bucket order, and made Figures at the end:
-    # a report of a year reads tens of thousands of rows, and a new Tally per row cost
-    # seconds (bench/dashboard.py).
-    overall = _counts()
-    agencies: dict[str, list[list[int]]] = {}
-    plans: dict[str, list[list[int]]] = {}
+    counted: list[Counted] = []
     no_deadline = cancelled = undated = 0
     for row in rows:
         if row.status is Status.CANCELLED:
@@ -358,41 +353,68 @@ def compute(rows: Iterable[AssignmentRow], *, period: Period, as_of: date) -> St
             continue
         original = classify(row, basis=Basis.ORIGINAL, period=period, as_of=as_of)
         extended = classify(row, basis=Basis.EXTENDED, period=period, as_of=as_of)
-        if original is None and extended is None:
-            continue
-        agency = agencies.get(row.agency_code)
-        if agency is None:
-            agency = agencies[row.agency_code] = _counts()
-        plan = plans.get(row.plan_ref)
-        if plan is None:
-            plan = plans[row.plan_ref] = _counts()
-        for counts in (overall, agency, plan):
-            if original is not None:
-                counts[0][_POSITION[original]] += 1
-            if extended is not None:
-                counts[1][_POSITION[extended]] += 1
-    return Statistics(
+        if original is not None or extended is not None:
+            counted.append(Counted(row.agency_code, row.plan_ref, original, extended))
+    return tally(
+        counted,
         period=period,
         as_of=as_of,
-        overall=_figures(overall),
-        by_agency={code: _figures(counts) for code, counts in sorted(agencies.items())},
-        by_plan={ref: _figures(counts) for ref, counts in sorted(plans.items())},
         excluded=Excluded(
             no_deadline=no_deadline, cancelled=cancelled, undated_completion=undated
         ),
     )
 
 
-# A bucket's place among Tally's fields, which follow Bucket's order.
-_POSITION = {bucket: index for index, bucket in enumerate(Bucket)}
+@dataclass(frozen=True)
+class Counted:
+    """Rows that fell in the same buckets against each deadline, `count` at a time, for an
+    agency and a plan. A store that counts by agency and by plan apart hands every row over
+    twice: once with its agency and no plan, once with its plan and no agency; the overall
+    figures add up the entries that name an agency."""
+
+    agency_code: str | None
+    plan_ref: str | None
+    original: Bucket | None
+    extended: Bucket | None
+    count: int = 1
 
 
-def _counts() -> list[list[int]]:
-    return [[0] * len(Bucket), [0] * len(Bucket)]
+_ORDER = {bucket: index for index, bucket in enumerate(Bucket)}
 
 
-def _figures(counts: list[list[int]]) -> Figures:
-    return Figures(original=Tally(*counts[0]), extended=Tally(*counts[1]))
+def tally(
+    counted: Iterable[Counted], *, period: Period, as_of: date, excluded: Excluded = Excluded()
+) -> Statistics:
+    """The statistics of classified rows: their counts summed overall, by agency, by plan."""
+    # Mutable counters while adding up: thousands of rows, one small list each key.
+    totals: dict[tuple[str, str], list[int]] = {}
+    for entry in counted:
+        keys = []
+        if entry.agency_code is not None:
+            keys += [("", ""), ("a", entry.agency_code)]
+        if entry.plan_ref is not None:
+            keys.append(("p", entry.plan_ref))
+        for key in keys:
+            figures = totals.get(key)
+            if figures is None:
+                figures = totals[key] = [0] * 8
+            if entry.original is not None:
+                figures[_ORDER[entry.original]] += entry.count
+            if entry.extended is not None:
+                figures[4 + _ORDER[entry.extended]] += entry.count
+
+    def figures_of(key: tuple[str, str]) -> Figures:
+        found = totals.get(key, [0] * 8)
+        return Figures(original=Tally(*found[:4]), extended=Tally(*found[4:]))
+
+    return Statistics(
+        period=period,
+        as_of=as_of,
+        overall=figures_of(("", "")),
+        by_agency={key[1]: figures_of(key) for key in sorted(k for k in totals if k[0] == "a")},
+        by_plan={key[1]: figures_of(key) for key in sorted(k for k in totals if k[0] == "p")},
+        excluded=excluded,
+    )
 
 
 def rank_agencies(by_agency: Mapping[str, Figures], *, basis: Basis) -> tuple[Ranked, ...]:

@@ -13,7 +13,7 @@ from domain.reminders import OfficeHours
 from locales import Translate, gettext_for
 from models.tables import Person
 from services.quotas import CappedBot
-from services.summary import ReportConfig
+from services.report_config import ReportConfig
 from services.unit_of_work import UnitOfWork
 from views.messages import Button, Incoming, MenuChange, Outgoing
 

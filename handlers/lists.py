@@ -22,6 +22,8 @@ from views.text import (
 )
 
 DEFAULT_UPCOMING_DAYS = 14
+# Lines of /tasks a page: each is a title and a status, so a page stays well inside one message.
+TASKS_PAGE_SIZE = 20
 MAX_UPCOMING_DAYS = 366
 
 
@@ -36,14 +38,23 @@ def _more(ctx: Context, more: int) -> str:
     return ctx._("… và {count} việc khác.").format(count=number(more, locale=ctx.locale))
 
 
-async def tasks(ctx: Context, args: str) -> None:
-    """/tasks: the open assignments of the sender's agency, nearest deadline first."""
+async def tasks(ctx: Context, args: str, *, page: int = 1) -> None:
+    """/tasks [PAGE]: the open assignments of the sender's agency, nearest deadline first,
+    a page at a time."""
     assert ctx.actor is not None
     _ = ctx._
     if ctx.actor.agency_id is None:
         ctx.reply(_("Bạn không thuộc cơ quan nào. Dùng /quahan hoặc /sapden để xem chung."))
         return
-    found = await queries.my_open_assignments(ctx.session, actor=ctx.actor, today=ctx.today)
+    wanted = args.strip()
+    if wanted:
+        if not wanted.isdigit() or len(wanted) > 4:
+            ctx.reply(_("Cách dùng: /viec hoặc /viec 2 (trang thứ hai)."))
+            return
+        page = int(wanted)
+    found = await queries.my_open_assignments(
+        ctx.session, actor=ctx.actor, today=ctx.today, limit=TASKS_PAGE_SIZE, page=page
+    )
     if not found.views:
         ctx.reply(_("🎉 Cơ quan của bạn không có việc nào đang mở."))
         return
@@ -53,10 +64,20 @@ async def tasks(ctx: Context, args: str) -> None:
         if view.role == AssignmentRole.COOPERATING.value:
             line += " · " + _("🤝 phối hợp")
         lines.append(line)
-    if found.more:
-        lines.append(_more(ctx, found.more))
+    buttons: list[Button] = []
+    if found.pages > 1:
+        total = (found.page - 1) * TASKS_PAGE_SIZE + len(found.views) + found.more
+        lines.append(
+            _("Trang {page}/{pages} · {count} việc").format(
+                page=found.page, pages=found.pages, count=number(total, locale=ctx.locale)
+            )
+        )
+        if found.page > 1:
+            buttons.append(Button(_("« Trước"), button_data.tasks_page(found.page - 1)))
+        if found.page < found.pages:
+            buttons.append(Button(_("Sau »"), button_data.tasks_page(found.page + 1)))
     lines.append(_("Trả lời: «#57 xong», «#57 60%»; chi tiết: /chitiet 57"))
-    ctx.reply("\n".join(lines))
+    ctx.reply("\n".join(lines), tuple(buttons))
 
 
 async def task(ctx: Context, args: str) -> None:

@@ -445,6 +445,9 @@ async def on_button(ctx: Context) -> None:
         if nav is not None and nav.kind == button_data.OVERDUE:
             await lists.overdue(ctx, "", page=nav.number, scope_token=nav.scope)
             return
+        if nav is not None and nav.kind == button_data.TASKS:
+            await lists.tasks(ctx, "", page=nav.number)
+            return
         if nav is not None and nav.kind == button_data.WHICH:
             question = await _pending(ctx)
             if not isinstance(question, WhichQuestion):

@@ -163,18 +163,20 @@ def _line_cells(
         status = state
         if line.status is not Status.DONE:
             status += f"\n{status_label(line.status, _)}"
+        blocked = line.blocked_reason if line.status is Status.BLOCKED else None
         return [
             cell(number),
             cell(f"{line.task_code} – {line.title}"),
             cell(line.plan_label),
             cell(line.lead),
-            cell("; ".join(line.cooperating)),
+            # Empty cells are left unwritten: a styled cell costs, and most of these are.
+            cell("; ".join(line.cooperating)) if line.cooperating else None,
             cell(due),
-            cell(extension),
-            cell(result),
+            cell(extension) if extension else None,
+            cell(result) if result else None,
             cell(status),
-            cell(line.blocked_reason if line.status is Status.BLOCKED else ""),
-            cell(""),
+            cell(blocked) if blocked else None,
+            None,
         ]
 
     return cells

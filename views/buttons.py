@@ -3,12 +3,12 @@
 Status buttons under a reminder item: "s|<action>|<assignment id>|<occurrence id or
 empty>|<value or empty>", e.g. "s|d|57||" (done), "s|p|57||50" (50%), "s|z|57|3|7" (snooze
 occurrence 3 for 7 days). Navigation buttons: "n|o|<page>|<scope token or empty>" (a page of
-/overdue) and "n|w|<option>" (an answer to "which task?"). Upload buttons under a plan file's
-preview: "u|<action>|<token>" (i: import it, c: do not, v: invite its leads' officers). A
-request for an explanation of an indicator's figure at a checkpoint: "x|<indicator id>|
-<checkpoint key>" ("x|57|2023-06M"). A coordinator's decision on an extension request or a
-completion report: "g|<action>|<id>" ("g|a|12": approve request 12). Always well under
-Telegram's 64 bytes.
+/overdue), "n|t|<page>" (a page of /tasks) and "n|w|<option>" (an answer to "which
+task?"). Upload buttons under a plan file's preview: "u|<action>|<token>" (i: import it,
+c: do not, v: invite its leads' officers). A request for an explanation of an indicator's
+figure at a checkpoint: "x|<indicator id>|<checkpoint key>" ("x|57|2023-06M"). A
+coordinator's decision on an extension request or a completion report: "g|<action>|<id>"
+("g|a|12": approve request 12). Always well under Telegram's 64 bytes.
 """
 
 from dataclasses import dataclass
@@ -21,6 +21,7 @@ _UPLOAD = "u"
 _TOKEN_LENGTH = 16
 _SEP = "|"
 OVERDUE = "o"
+TASKS = "t"
 WHICH = "w"
 
 
@@ -90,6 +91,11 @@ def overdue_page(page: int, scope: str | None) -> str:
     return _SEP.join([_NAV, OVERDUE, str(page), scope or ""])
 
 
+def tasks_page(page: int) -> str:
+    """Data of a button that opens page `page` of /tasks."""
+    return _SEP.join([_NAV, TASKS, str(page)])
+
+
 def which_option(number: int) -> str:
     """Data of a button that answers "which task?" with option `number`."""
     return _SEP.join([_NAV, WHICH, str(number)])
@@ -104,8 +110,8 @@ def decode_nav(data: str | None) -> Nav | None:
         return None
     if parts[1] == OVERDUE and len(parts) == 4:
         return Nav(OVERDUE, int(parts[2]), parts[3] or None)
-    if parts[1] == WHICH and len(parts) == 3:
-        return Nav(WHICH, int(parts[2]))
+    if parts[1] in (WHICH, TASKS) and len(parts) == 3:
+        return Nav(parts[1], int(parts[2]))
     return None
 
 

@@ -63,10 +63,12 @@ class AssignmentDetail:
 
 @dataclass(frozen=True)
 class ListResult:
-    """Some views and how many more there were."""
+    """Some views and how many more there were; a paged list says which page it is."""
 
     views: tuple[AssignmentView, ...]
     more: int
+    page: int = 1
+    pages: int = 1
 
 
 @dataclass(frozen=True)

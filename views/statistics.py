@@ -151,3 +151,19 @@ def render_statistics(found: PeriodStatistics, *, locale: str, _: Translate) -> 
         _("Kỳ khác: /thongke quý trước, /thongke năm 2025; một cơ quan: /thongke quý STTTT")
     )
     return "\n".join(lines)
+
+
+def summary_lines(found: PeriodStatistics, *, locale: str, _: Translate) -> list[str]:
+    """The weekly summary's lines on the quarter so far: the four buckets and the rate."""
+    stats = found.statistics
+    tally = stats.overall.extended
+    if not tally.total:
+        return []
+    return [
+        "",
+        _("📊 {period} đến nay: {figures}; tỷ lệ hoàn thành đúng hạn {rate}").format(
+            period=stats.period.render(_),
+            figures=_short(tally, _, locale),
+            rate=rate_text(tally.on_time_rate, locale=locale),
+        ),
+    ]

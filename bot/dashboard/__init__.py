@@ -24,13 +24,11 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from bot.dashboard.charts import Bar, Segment, stacked_bars
+from bot.dashboard.charts import VERDICT_COLOURS, agencies_chart, buckets_chart, indicators_chart
 from bot.http import HttpServer
 from domain.access import AccessDenied, Actor, Role
 from domain.calendar import WorkCalendar
-from domain.indicators.checkpoints import Verdict
 from domain.statistics import BUCKET_NAMES, Bucket
-from domain.status import Status
 from locales import LOCALES, N_, gettext_for, normalise_locale
 from services.clock import Clock
 from services.dashboard import auth, export, pages, requests
@@ -59,29 +57,6 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
 }
-STATUS_COLOURS = {
-    "overdue": "#c62828",
-    Status.BLOCKED.value: "#ef6c00",
-    Status.IN_PROGRESS.value: "#1565c0",
-    Status.NOT_STARTED.value: "#9e9e9e",
-    Status.DONE.value: "#2e7d32",
-    Status.CANCELLED.value: "#616161",
-}
-VERDICT_COLOURS = {
-    Verdict.MET: "#2e7d32",
-    Verdict.NEAR: "#f9a825",
-    Verdict.MISSED: "#c62828",
-    Verdict.NOT_REPORTED: "#9e9e9e",
-    Verdict.UNJUDGED: "#607d8b",
-}
-BUCKET_COLOURS = {
-    Bucket.DONE_ON_TIME: "#2e7d32",
-    Bucket.DONE_LATE: "#f9a825",
-    Bucket.OPEN_IN_TIME: "#1565c0",
-    Bucket.OPEN_OVERDUE: "#c62828",
-}
-# How many agencies the overview's chart shows (the table shows them all).
-CHART_AGENCIES = 15
 # How many items a list shows; its .xlsx has them all.
 LIST_SHOWN = 500
 
@@ -370,56 +345,10 @@ class Dashboard:
             )
             for bucket in Bucket
         ]
-        bucket_chart = stacked_bars(
-            [
-                Bar(name, (Segment(count, BUCKET_COLOURS[bucket], name),))
-                for bucket, name, count in buckets
-            ],
-            title=_("Kết quả thực hiện nhiệm vụ trong kỳ"),
-            legend=(),
-        )
-        legend = (
-            Segment(0, STATUS_COLOURS["overdue"], _("Quá hạn")),
-            Segment(0, STATUS_COLOURS[Status.BLOCKED.value], status_label(Status.BLOCKED, _)),
-            Segment(0, STATUS_COLOURS[Status.IN_PROGRESS.value], _("Còn hạn")),
-        )
-        chart = stacked_bars(
-            [
-                Bar(
-                    agency.name,
-                    (
-                        Segment(agency.overdue, legend[0].colour, legend[0].label),
-                        Segment(
-                            max(0, agency.blocked - agency.overdue),
-                            legend[1].colour,
-                            legend[1].label,
-                        ),
-                        Segment(
-                            agency.open - max(agency.overdue, agency.blocked),
-                            legend[2].colour,
-                            legend[2].label,
-                        ),
-                    ),
-                )
-                for agency in data.agencies[:CHART_AGENCIES]
-            ],
-            title=_("Việc chưa hoàn thành theo cơ quan"),
-            legend=legend,
-        )
         verdicts = [
             (verdict, _(verdict.label), count, VERDICT_COLOURS[verdict])
             for verdict, count in data.indicators.items()
         ]
-        indicator_chart = stacked_bars(
-            [
-                Bar(
-                    _("Chỉ tiêu"),
-                    tuple(Segment(count, colour, label) for _v, label, count, colour in verdicts),
-                )
-            ],
-            title=_("Chỉ tiêu theo mức đạt"),
-            legend=[Segment(0, colour, label) for _v, label, _c, colour in verdicts],
-        )
         return self._render(
             "overview.html",
             actor,
@@ -427,13 +356,13 @@ class Dashboard:
             {
                 "data": data,
                 "buckets": buckets,
-                "bucket_chart": bucket_chart,
+                "bucket_chart": buckets_chart(buckets, _),
                 "rate": rate_text(
                     data.statistics.statistics.overall.extended.on_time_rate, locale=actor.locale
                 ),
                 "rate_of": lambda tally: rate_text(tally.on_time_rate, locale=actor.locale),
-                "chart": chart,
-                "indicator_chart": indicator_chart,
+                "chart": agencies_chart(data.agencies, _),
+                "indicator_chart": indicators_chart(verdicts, _),
                 "verdicts": verdicts,
                 "indicator_total": sum(count for _v, _l, count, _c in verdicts),
                 **self._filter_context(filters, actor, data.plans),

@@ -9,10 +9,33 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from domain.indicators.checkpoints import Verdict
+from domain.statistics import Bucket
+from domain.status import Status
+from locales import Translate
+from services.dashboard.overview import AgencyCounts
+from views.text import status_label
+
 BAR_HEIGHT = 22
 GAP = 6
 LABEL_WIDTH = 190
 CHART_WIDTH = 640
+# How many agencies the overview's chart shows (its table shows them all).
+CHART_AGENCIES = 15
+OVERDUE, BLOCKED, IN_TIME = "#c62828", "#ef6c00", "#1565c0"
+VERDICT_COLOURS = {
+    Verdict.MET: "#2e7d32",
+    Verdict.NEAR: "#f9a825",
+    Verdict.MISSED: "#c62828",
+    Verdict.NOT_REPORTED: "#9e9e9e",
+    Verdict.UNJUDGED: "#607d8b",
+}
+BUCKET_COLOURS = {
+    Bucket.DONE_ON_TIME: "#2e7d32",
+    Bucket.DONE_LATE: "#f9a825",
+    Bucket.OPEN_IN_TIME: "#1565c0",
+    Bucket.OPEN_OVERDUE: "#c62828",
+}
 
 
 @dataclass(frozen=True)
@@ -75,6 +98,55 @@ def stacked_bars(bars: Sequence[Bar], *, title: str, legend: Sequence[Segment]) 
         parts.append(f'<text x="{left + 4:.1f}" y="{y + 15}" font-size="12">{bar.total}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def buckets_chart(buckets: Sequence[tuple[Bucket, str, int]], _: Translate) -> Markup:
+    """The period's four buckets, one bar each."""
+    return stacked_bars(
+        [
+            Bar(name, (Segment(count, BUCKET_COLOURS[bucket], name),))
+            for bucket, name, count in buckets
+        ],
+        title=_("Kết quả thực hiện nhiệm vụ trong kỳ"),
+        legend=(),
+    )
+
+
+def agencies_chart(agencies: Sequence[AgencyCounts], _: Translate) -> Markup:
+    """The open work of the agencies with most overdue: overdue, else blocked, else in time."""
+    legend = (
+        Segment(0, OVERDUE, _("Quá hạn")),
+        Segment(0, BLOCKED, status_label(Status.BLOCKED, _)),
+        Segment(0, IN_TIME, _("Còn hạn")),
+    )
+    bars = []
+    for agency in agencies[:CHART_AGENCIES]:
+        # An item both overdue and blocked counts as overdue: the parts add up to the bar.
+        blocked = agency.blocked_in_time
+        parts = (agency.overdue, blocked, agency.open - agency.overdue - blocked)
+        bars.append(
+            Bar(
+                agency.name,
+                tuple(
+                    Segment(n, key.colour, key.label) for n, key in zip(parts, legend, strict=True)
+                ),
+            )
+        )
+    return stacked_bars(bars, title=_("Việc chưa hoàn thành theo cơ quan"), legend=legend)
+
+
+def indicators_chart(verdicts: Sequence[tuple[Verdict, str, int, str]], _: Translate) -> Markup:
+    """The indicators in one bar, by standing."""
+    return stacked_bars(
+        [
+            Bar(
+                _("Chỉ tiêu"),
+                tuple(Segment(n, colour, label) for _v, label, n, colour in verdicts),
+            )
+        ],
+        title=_("Chỉ tiêu theo mức đạt"),
+        legend=[Segment(0, colour, label) for _v, label, _n, colour in verdicts],
+    )
 
 
 def _clip(text: str, limit: int = 30) -> str:

@@ -66,6 +66,8 @@ class AgencyCounts:
     open: int
     overdue: int
     blocked: int
+    # Blocked and not overdue (the overview's chart shows an item once).
+    blocked_in_time: int = 0
 
 
 async def agency_counts(
@@ -91,6 +93,9 @@ async def agency_counts(
                 sa.func.count(),
                 sa.func.sum(sa.case((due < today, 1), else_=0)),
                 sa.func.sum(sa.case((status == Status.BLOCKED.value, 1), else_=0)),
+                sa.func.sum(
+                    sa.case((sa.and_(status == Status.BLOCKED.value, due >= today), 1), else_=0)
+                ),
             )
             .select_from(Assignment)
             .join(Task, col(Task.id) == col(Assignment.task_id))
@@ -107,11 +112,10 @@ async def agency_counts(
             col(Assignment.role) == AssignmentRole.LEAD.value,
             status.in_(OPEN),
         ).group_by(col(Agency.id), col(Agency.code), col(Agency.name))
-        for agency_id, code, name, opened, overdue, blocked in await rows(session, statement):
-            entry = found.setdefault(agency_id, [code, name, 0, 0, 0])
-            entry[2] += opened
-            entry[3] += int(overdue or 0)
-            entry[4] += int(blocked or 0)
+        for agency_id, code, name, *figures in await rows(session, statement):
+            entry = found.setdefault(agency_id, [code, name, 0, 0, 0, 0])
+            for index, figure in enumerate(figures, start=2):
+                entry[index] += int(figure or 0)
     return sorted(
         (AgencyCounts(agency_id, *values) for agency_id, values in found.items()),
         key=lambda a: (-a.overdue, -a.blocked, a.code),

@@ -161,10 +161,10 @@ def due_order() -> tuple[Any, ...]:
 
 
 async def my_open_assignments(
-    session: UnitOfWork, *, actor: Actor, today: date, limit: int = LIST_LIMIT
+    session: UnitOfWork, *, actor: Actor, today: date, limit: int = LIST_LIMIT, page: int = 1
 ) -> ListResult:
     """The open assignments of the actor's agency: those it leads first, then those it
-    cooperates on, each by nearest deadline.
+    cooperates on, each by nearest deadline; `page` of them, `limit` a page.
 
     A recurring duty is listed by its open periods that have begun, not by the duty itself.
     """
@@ -208,7 +208,15 @@ async def my_open_assignments(
             v.handle,
         )
     )
-    return ListResult(views=tuple(found[:limit]), more=max(0, len(found) - limit))
+    pages = max(1, -(-len(found) // limit))
+    page = min(max(1, page), pages)
+    start = (page - 1) * limit
+    return ListResult(
+        views=tuple(found[start : start + limit]),
+        more=max(0, len(found) - start - limit),
+        page=page,
+        pages=pages,
+    )
 
 
 async def find_by_code(session: UnitOfWork, *, actor: Actor, code: str) -> list[AssignmentView]:

@@ -388,7 +388,8 @@ async def test_the_overview_exports_the_offices_period_report(city: DashboardWor
 async def test_the_weekly_summary_links_to_the_dashboard_at_its_period(
     city: DashboardWorld, tmp_path: Path
 ) -> None:
-    from services.summary import ReportConfig, summary_message
+    from services.report_config import ReportConfig
+    from services.summary import summary_message
 
     config = ReportConfig(
         tz=city.world.settings.tz,

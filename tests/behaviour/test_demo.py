@@ -101,6 +101,7 @@ def test_a_newcomer_runs_the_demo_with_piped_input_and_sees_the_bot_work(
             "/giahan",
             "1",
             "/overdue",
+            "/thongke quý",
             "/as leader",
             "/summary",
         ]
@@ -151,7 +152,16 @@ def test_a_newcomer_runs_the_demo_with_piped_input_and_sees_the_bot_work(
     assert f"✅ Đã xác nhận hoàn thành việc #{items[1]}." in coordinator
     assert "⏳ Đề nghị gia hạn đang chờ (1):" in coordinator
     assert f"✅ Đã duyệt gia hạn việc #{items[2]} đến 31/07/2023." in coordinator
+    # What waited for each of them reads in at most two messages: digests, not floods; the
+    # coordinator also has one message per decision waiting for her (its own buttons).
     leader = out.split("› /as leader", 1)[1]
+    for first_view, decisions in ((coordinator, 2), (leader, 0)):
+        waiting = re.search(r"📬 Tin nhắn đến trong lúc bạn vắng mặt \((\d+)\)", first_view)
+        assert waiting is not None and int(waiting[1]) <= 2 + decisions, first_view[:300]
+    assert "• III.1.2 Xây dựng, ban hành và triển khai ngay kế hoạch" in coordinator
+    statistics = coordinator.split("› /thongke quý", 1)[1]
+    assert statistics.lstrip().startswith("📊 Kết quả thực hiện nhiệm vụ · Quý II/2023")
+    assert "Tỷ lệ hoàn thành đúng hạn:" in statistics
     assert "📊 Tổng hợp tiến độ nhiệm vụ, tuần 24/2023" in leader
     files = tmp_path / "dondoc-demo-files"
     # The tasks' chart and, since the summary has indicators, theirs.
@@ -231,7 +241,8 @@ def test_the_demo_shows_each_obligation_once_and_no_pseudo_agency_waiting_for_an
     assert " III.1.4 " in tasks and "004.BC3" not in tasks
     reminder = out.split("🔔 Nhắc việc", 1)[1].split("› /as coordinator", 1)[0]
     assert " III.1.2 " in reminder and "004.BC1" not in reminder
-    waiting = out.split("⚠️ Cơ quan chưa có cán bộ nhận nhắc việc", 1)[1].split("\n\n", 1)[0]
+    waiting = out.split("⚠️ Cơ quan chưa có cán bộ nhận nhắc việc", 1)[1]
+    waiting = waiting.split("Đề nghị cơ quan cử cán bộ đầu mối", 1)[0]
     assert "Sở Xây dựng (SXD)" in waiting
     for pseudo in ("GRP-CQ-CHUTRI", "GRP-LIENQUAN", "nhóm, không nêu tên", "theo từng nhiệm vụ"):
         assert pseudo not in waiting

@@ -30,7 +30,8 @@ from models.tables import ChatIdentity, ExtensionRequest, HandledUpdate, Outbox,
 from scheduler.jobs import run_sweep
 from services.file_links import FileLinks
 from services.people import create_invite
-from services.summary import ReportConfig, send_weekly_summaries
+from services.report_config import ReportConfig
+from services.summary import send_weekly_summaries
 from services.unit_of_work import Sessions, transaction
 from tests.builders import NOW, World
 from tests.conftest import BOTH_STORES
@@ -215,6 +216,18 @@ async def test_a_coordinator_asks_for_overdue_on_zalo(stage: ZaloStage) -> None:
     assert "I.5" not in answer
 
 
+async def test_tasks_on_zalo_offers_the_next_page_as_a_numbered_option(stage: ZaloStage) -> None:
+    handles = await _officer(stage, "zu-lan", *(f"Nhiệm vụ số {n}" for n in range(1, 26)))
+
+    [first] = await stage.say("zu-lan", "/viec")
+    [second] = await stage.say("zu-lan", "1")
+
+    assert "Trang 1/2 · 25 việc" in first and "\n1. Sau »" in first
+    assert f"#{handles[20]} III.21" not in first
+    assert "Trang 2/2" in second and f"#{handles[24]} III.25" in second
+    assert "\n1. « Trước" in second
+
+
 async def test_a_coordinators_file_on_zalo_is_pointed_to_telegram_or_dondoc_import(
     stage: ZaloStage,
 ) -> None:
@@ -293,7 +306,8 @@ async def test_a_replayed_update_is_applied_once(stage: ZaloStage) -> None:
 
 async def test_a_2500_character_answer_arrives_as_two_messages(stage: ZaloStage) -> None:
     title = "Triển khai nền tảng chuyển đổi số dùng chung của thành phố cho các sở, ngành"
-    await _officer(stage, "zu-lan", *(f"{title} (đợt {n})" for n in range(1, 23)))
+    # Nineteen: one page of /tasks, so no page option is added to the text.
+    await _officer(stage, "zu-lan", *(f"{title} (đợt {n})" for n in range(1, 20)))
 
     parts = await stage.say("zu-lan", "/tasks")
 

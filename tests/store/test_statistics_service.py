@@ -1,15 +1,26 @@
 """The official statistics read from a real store, against a table worked out by hand."""
 
-from datetime import date, datetime
+import random
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import select
 
 from domain.access import Actor, Role
-from domain.statistics import Basis, Tally, quarter
+from domain.statistics import (
+    AssignmentRow,
+    Basis,
+    Tally,
+    compute,
+    half_year,
+    quarter,
+    year_period,
+)
 from domain.status import Status
 from models.tables import Assignment, Occurrence, Person
 from services.statistics import period_statistics
+from services.summary import summary_message
 from services.unit_of_work import Sessions, transaction
 from tests.builders import HANOI, StoreWorld, local
 from tests.conftest import BOTH_STORES
@@ -135,3 +146,71 @@ async def test_a_quarter_not_over_counts_work_due_later_in_it_as_in_time(
     # in time; F overdue since Q1; I overdue on its original deadline only (extended to 15/06).
     assert found.statistics.overall.original == Tally(2, 0, 4, 3)
     assert found.statistics.overall.extended == Tally(2, 0, 4, 2)
+
+
+async def test_the_weekly_summary_adds_the_quarters_four_buckets_so_far(
+    sessions: Sessions, tmp_path: Path
+) -> None:
+    world = StoreWorld(sessions)
+    await hand_computed_store(world)
+    leader_id = await world.person("Lãnh đạo", None, role=Role.LEADER)
+    async with sessions() as session:
+        leader = await session.get(Person, leader_id)
+        assert leader is not None
+        message = await summary_message(
+            session, person=leader, now=local(date(2023, 6, 30), 17), out_dir=tmp_path
+        )
+
+    assert (
+        "📊 Quý II/2023 đến nay: 4 đúng hạn · 1 HT quá hạn · 1 trong hạn · 3 chưa HT quá hạn; "
+        "tỷ lệ hoàn thành đúng hạn 50%"
+    ) in message.text
+
+
+async def test_the_stores_counts_agree_with_the_domain_on_every_period(
+    sessions: Sessions,
+) -> None:
+    """Random work around the quarter boundaries, counted in SQL and by domain.compute."""
+    world = StoreWorld(sessions)
+    plan = await world.plan("40/KH-UBND")
+    rng = random.Random(5)
+    rows = []
+    for n in range(80):
+        due = date(2023, 3, 1) + timedelta(days=rng.randrange(0, 240))
+        extended = due + timedelta(days=rng.randrange(1, 90)) if rng.random() < 0.3 else None
+        status = rng.choice([Status.DONE, Status.DONE, Status.IN_PROGRESS, Status.CANCELLED])
+        agency = rng.choice(["SXD", "SNN", "STTTT"])
+        handle = await world.task(plan, f"R.{n}", due, lead=agency)
+        # Completions at any hour, so local midnight in Hà Nội is crossed both ways.
+        moment = local(due + timedelta(days=rng.randrange(-40, 40)), rng.randrange(0, 24))
+        completed = moment if status is Status.DONE else None
+        await _set(
+            world,
+            handle,
+            status=status.value,
+            extended_due_date=extended,
+            completed_at=completed,
+        )
+        rows.append(
+            AssignmentRow(
+                handle,
+                agency,
+                "40/KH-UBND",
+                due,
+                extended,
+                status,
+                completed.astimezone(HANOI).date() if completed else None,
+                status is Status.DONE,
+            )
+        )
+    leader = Actor(1, "Lãnh đạo", Role.LEADER, None, "vi")
+    periods = [quarter(2023, n) for n in (1, 2, 3, 4)] + [half_year(2023, 1), year_period(2023)]
+    for period in periods:
+        for as_of in (date(2023, 5, 31), date(2023, 8, 15), date(2024, 1, 10)):
+            async with sessions() as session:
+                found = await period_statistics(
+                    session, actor=leader, period=period, as_of=as_of, tz=HANOI
+                )
+            expected = compute(rows, period=period, as_of=as_of)
+            assert found.statistics.overall == expected.overall, (period, as_of)
+            assert found.statistics.by_agency == expected.by_agency, (period, as_of)

@@ -174,7 +174,7 @@ async def test_an_agency_with_nobody_registered_is_reported_once_to_the_hub_coor
     assert (first.notices, second) == (1, SweepResult())
     [row] = await outbox(sessions)
     assert (row.person_id, row.kind) == (hub, "notice")
-    assert "Sở SXD (SXD): 2 nhiệm vụ đang chờ nhắc" in message(row).text
+    assert "👤 Chưa có cán bộ nhận nhắc việc (2)\n▸ Sở SXD (SXD) — 2 việc" in message(row).text
     [entry] = await ledger(sessions)
     assert (entry.target, entry.kind) == (f"agency:{world.codes['SXD']}", "no-officer")
 

@@ -17,6 +17,7 @@ from views.buttons import (
     decode_decision,
     decode_nav,
     overdue_page,
+    tasks_page,
     which_option,
 )
 from views.commands import CATALOGUE, help_text, parse_command
@@ -62,7 +63,8 @@ def test_navigation_buttons_round_trip_and_refuse_anything_else() -> None:
     assert decode_nav(overdue_page(3, "a17")) == Nav("o", 3, "a17")
     assert decode_nav(overdue_page(2, None)) == Nav("o", 2, None)
     assert decode_nav(which_option(4)) == Nav("w", 4)
-    for bad in (None, "", "n|o", "n|o|x|", "n|w|1|2", "s|d|57||", "n|z|1"):
+    assert decode_nav(tasks_page(2)) == Nav("t", 2)
+    for bad in (None, "", "n|o", "n|o|x|", "n|w|1|2", "n|t|1|2", "s|d|57||", "n|z|1"):
         assert decode_nav(bad) is None
 
 
