@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -117,7 +118,11 @@ async def _do(work: Callable[..., T], *args: Any) -> T:
 
 
 def _wait(driver: WebDriver, condition: Callable[[WebDriver], Any]) -> Any:
-    return WebDriverWait(driver, WAIT_SECONDS).until(condition)
+    # A page being replaced (a form posted, a redirect followed) leaves the elements just
+    # found stale: the condition is asked again on the new page.
+    return WebDriverWait(
+        driver, WAIT_SECONDS, ignored_exceptions=(StaleElementReferenceException,)
+    ).until(condition)
 
 
 def _text(driver: WebDriver) -> str:
