@@ -71,9 +71,11 @@ async def on_text(ctx: Context, text: str) -> None:
     if request is None and await indicators.on_text(ctx, text):
         return
     question = await _pending(ctx)
-    if isinstance(question, DecisionQuestion):
+    if isinstance(question, DecisionQuestion) and not _targeted(parse_reply(text)):
         await _decision_answer(ctx, question, text)
         return
+    if isinstance(question, DecisionQuestion):
+        question = None  # a reply naming a task is a new reply, not the words asked for
     if (
         isinstance(question, FollowQuestion)
         and question.expect in _WORDS_ASKED

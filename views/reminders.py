@@ -198,6 +198,7 @@ def reminder_messages(
         lines += _indicator_lines(numbered, indicators=indicators, wording=wording)
         hints = []
         if len(part) > 1:
+            hints.append(_("Xin gia hạn: {a} gia hạn đến <ngày>: <lý do>").format(a=1))
             hints.append(
                 _("Trả lời: {a} xong · {b} 50% · {c} vướng <lý do>").format(
                     a=1, b=2, c=min(3, len(part))

@@ -68,6 +68,9 @@ def _overdue_union(
             # "|| ''" keeps SQLite off the status index: most assignments are open, and a
             # sequential scan beats ~30,000 random row lookups (see bench/overdue.py).
             (col(Assignment.status) + "").in_(OPEN_STATUSES),
+            # An extension only ever moves a deadline later, so work overdue against the
+            # deadline in force is overdue against the original: that test can use the index.
+            col(Task.due_date) < as_of,
             as_of > ASSIGNMENT_DUE,
         )
     )
@@ -96,6 +99,7 @@ def _overdue_union(
             lead,
             alive,
             col(Occurrence.status).in_(OPEN_STATUSES),
+            col(Occurrence.due_date) < as_of,
             as_of > PERIOD_DUE,
         )
     )

@@ -59,7 +59,9 @@ async def test_a_sweep_writes_one_bundle_per_person_with_its_ledger_rows_and_nev
     assert f"1. #{second} III.14" in sent.text
     assert "Hạn: Thứ Sáu, 17/11/2023 · hôm nay là ngày làm việc cuối cùng" in sent.text
     assert "Hạn: Thứ Hai, 20/11/2023 · còn 1 ngày làm việc" in sent.text
-    assert sent.reply_hint == "Trả lời: 1 xong · 2 50% · 2 vướng <lý do>"
+    assert sent.reply_hint == (
+        "Xin gia hạn: 1 gia hạn đến <ngày>: <lý do>\nTrả lời: 1 xong · 2 50% · 2 vướng <lý do>"
+    )
     assert [len(row) for row in sent.buttons] == [5, 5]
     pressed = decode(sent.buttons[1][0].data)
     assert pressed is not None and (pressed.action, pressed.assignment_id) == (
