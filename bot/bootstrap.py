@@ -22,6 +22,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels.base import ChannelSender, ConversationPort
+from bot.dashboard import DashboardConfig, serve_dashboard
 from bot.errors import StoreNotReadyError
 from bot.files import serve_files
 from bot.http import HttpLimits, HttpServer
@@ -40,7 +41,7 @@ from scheduler.wiring import build_scheduler
 from services.clock import Clock, system_clock
 from services.quotas import CappedBot
 from services.reminders.load import ReminderSettings
-from services.summary import ReportConfig
+from services.report_config import ReportConfig
 from services.unit_of_work import Sessions, make_sessionmaker
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ def conversation_config(settings: Settings) -> ConversationConfig:
         bot_username=settings.telegram_bot_username,
         capped_bots=capped_bots(settings),
         send_window=settings.send_window,
+        dashboard_url=settings.dashboard_url,
     )
 
 
@@ -274,6 +276,19 @@ class Service:
         if serve_http and settings.public_files_url is not None:
             # The summaries link their chart and spreadsheet here (services.file_links).
             serve_files(self.http, data_dir=settings.data_dir, clock=app.clock)
+        if serve_http and settings.dashboard_url is not None:
+            serve_dashboard(
+                self.http,
+                sessions=app.sessions,
+                config=DashboardConfig(
+                    base_url=settings.dashboard_url,
+                    data_dir=settings.data_dir,
+                    tz=settings.tz,
+                    calendar=settings.work_calendar(),
+                    files_url=settings.public_files_url,
+                ),
+                clock=app.clock,
+            )
         self.dispatcher: OutboxDispatcher | None = None
         self.scheduler: AsyncIOScheduler | None = None
         self.leadership = Leadership(app.engine)

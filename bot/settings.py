@@ -124,6 +124,9 @@ class Settings(BaseSettings):
     # Charts and spreadsheets are written here; housekeeping deletes them after 44 days.
     data_dir: Path = Path("dondoc-data")
     public_files_url: str | None = None
+    # The public address of the dashboard (the /dashboard path of the HTTP server, behind the
+    # reverse proxy): set, `dondoc run` serves it and /dashboard answers with sign-in links.
+    dashboard_url: str | None = None
 
     http_host: str = "127.0.0.1"
     # 0: any free port (tests).
@@ -166,7 +169,11 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "telegram_api_base", "telegram_webhook_url", "zalo_api_base", "public_files_url"
+        "telegram_api_base",
+        "telegram_webhook_url",
+        "zalo_api_base",
+        "public_files_url",
+        "dashboard_url",
     )
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:

@@ -150,3 +150,21 @@ def require_import(actor: Actor) -> None:
     """Raise AccessDenied unless the actor may import plans."""
     if not can_import(actor):
         raise AccessDenied("import")
+
+
+def can_read_dashboard(actor: Actor) -> bool:
+    """Whether the actor may sign in to the dashboard (those who read every agency's work)."""
+    return actor.sees_everything
+
+
+def require_dashboard(actor: Actor) -> None:
+    """Raise AccessDenied unless the actor may read the dashboard."""
+    if not can_read_dashboard(actor):
+        raise AccessDenied("dashboard")
+
+
+def require_follow_up(actor: Actor) -> None:
+    """Raise AccessDenied unless the actor decides requests that wait on the office
+    (extensions, completions to confirm): coordinators and admins."""
+    if actor.role not in (Role.COORDINATOR, Role.ADMIN):
+        raise AccessDenied("follow-up")

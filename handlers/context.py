@@ -13,7 +13,7 @@ from domain.reminders import OfficeHours
 from locales import Translate, gettext_for
 from models.tables import Person
 from services.quotas import CappedBot
-from services.summary import ReportConfig
+from services.report_config import ReportConfig
 from services.unit_of_work import UnitOfWork
 from views.messages import Button, Incoming, MenuChange, Outgoing
 
@@ -33,6 +33,8 @@ class ConversationConfig:
     capped_bots: tuple[CappedBot, ...] = ()
     # When reminders may go out (DONDOC_SEND_WINDOW): a snooze ends inside it.
     send_window: tuple[time, time] = (time(8, 0), time(17, 0))
+    # The dashboard's public address (DONDOC_DASHBOARD_URL; None: no dashboard).
+    dashboard_url: str | None = None
 
     @property
     def hours(self) -> OfficeHours:

@@ -19,6 +19,7 @@ from domain.replies import ReplyAction
 from domain.text import readable
 from handlers import (
     completions,
+    dashboard,
     documents,
     extensions,
     indicator_lists,
@@ -70,6 +71,7 @@ HANDLERS: dict[str, Handler] = {
     "overdue": lists.overdue,
     "upcoming": lists.upcoming,
     "summary": lists.summary,
+    "dashboard": dashboard.sign_in_link,
     "statistics": statistics.show,
     "indicators": indicator_lists.show,
     "extensions": extensions.pending,

@@ -21,6 +21,8 @@ from locales import DOMAIN, LOCALES
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("bot", "handlers", "scheduler", "services", "domain", "views", "models")
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+# Python sources, and the dashboard's Jinja2 templates (their `_("…")` calls).
+METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2.ext:babel_extract")]
 
 
 def extract() -> Catalog:
@@ -28,7 +30,7 @@ def extract() -> Catalog:
     template = Catalog(domain=DOMAIN)
     for package in SOURCES:
         for filename, lineno, message, comments, context in extract_from_dir(
-            ROOT / package, method_map=[("**.py", "python")], keywords=KEYWORDS
+            ROOT / package, method_map=METHODS, keywords=KEYWORDS
         ):
             template.add(
                 message,

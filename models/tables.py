@@ -600,3 +600,16 @@ ASSIGNMENT_DUE: Any = sa.func.coalesce(
 PERIOD_DUE: Any = sa.func.coalesce(
     sa.inspect(Occurrence).columns["extended_due_date"], sa.inspect(Occurrence).columns["due_date"]
 )
+
+
+class DashboardGrant(SQLModel, table=True):
+    """A dashboard sign-in link (kind "link", used once) or a browser's session ("session"),
+    by a hash of its secret; `ended_at`: used, signed out or revoked."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=10)
+    secret_hash: str = Field(max_length=64, unique=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    created_at: datetime = _when()
+    expires_at: datetime = _when()
+    ended_at: datetime | None = _when(nullable=True)

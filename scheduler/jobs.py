@@ -27,7 +27,8 @@ from services.outbox import Wake
 from services.private_files import private_folder
 from services.reminders.load import ReminderSettings
 from services.reminders.sweep import EscalationResult, SweepResult, escalate, sweep
-from services.summary import ReportConfig, send_weekly_summaries
+from services.report_config import ReportConfig
+from services.summary import send_weekly_summaries
 from services.unit_of_work import Sessions, transaction
 
 log = logging.getLogger(__name__)

@@ -321,9 +321,11 @@ async def decide(
     return Decided(stored, after, requester)
 
 
-async def pending_requests(session: UnitOfWork, *, actor: Actor) -> list[PendingRequest]:
+async def pending_requests(
+    session: UnitOfWork, *, actor: Actor, limit: int | None = LIST_LIMIT
+) -> list[PendingRequest]:
     """Requests waiting for the office, oldest first: every agency's for coordinators and
-    leaders, their own agency's for officers."""
+    leaders, their own agency's for officers (all of them with `limit` None)."""
     if actor.role is Role.OFFICER and actor.agency_id is None:
         raise AccessDenied("see")
     statement = (
@@ -336,7 +338,7 @@ async def pending_requests(session: UnitOfWork, *, actor: Actor) -> list[Pending
         statement = statement.join(
             Assignment, col(Assignment.id) == col(StoredRequest.assignment_id)
         ).where(Assignment.agency_id == actor.agency_id)
-    rows = (await session.exec(statement.limit(LIST_LIMIT))).all()
+    rows = (await session.exec(statement.limit(limit))).all()
     found = await views(session, targets=[(r.assignment_id, r.occurrence_id) for r, _ in rows])
     return [
         PendingRequest(request, found[(request.assignment_id, request.occurrence_id)], name)

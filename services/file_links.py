@@ -66,9 +66,13 @@ class FileLinks:
         """The public address of file `name`, valid for LINK_LIFETIME from `now`."""
         if self._base_url is None:
             raise ValueError("no public address to link to")
-        expires = int((now + LINK_LIFETIME).timestamp())
-        signature = self._sign(name, expires)
+        expires, signature = self.signed(name, expires=now + LINK_LIFETIME)
         return f"{self._base_url}/{quote(name)}?e={expires}&s={signature}"
+
+    def signed(self, name: str, *, expires: datetime) -> tuple[int, str]:
+        """The expiry (seconds since the epoch) and signature a link to `name` carries."""
+        stamp = int(expires.timestamp())
+        return stamp, self._sign(name, stamp)
 
     def admits(self, name: str, *, expires: str, signature: str, now: datetime) -> bool:
         """Whether a request for `name` carries a valid link that has not expired."""

@@ -19,6 +19,7 @@ from locales import normalise_locale
 from models.enums import Channel
 from models.tables import Agency, AuditLog, ChatIdentity, ChatState, Invite, Person, Revocation
 from services.access import remember_chat_state, remembered_chat_state
+from services.dashboard.auth import end_sessions
 from services.people import PersonRow, hash_code
 from services.people import list_people as all_people
 from services.quotas import CappedBot, assign_bots, users_on, warn_if_nearly_full
@@ -382,6 +383,7 @@ async def revoke(
         await session.delete(identity)
     person.active = False
     session.add(person)
+    await end_sessions(session, person_id=person_id, now=now)
     session.add(
         AuditLog(
             at=now,

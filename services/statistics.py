@@ -328,7 +328,7 @@ async def period_report(
         agency_ids={row.agency_id for row in raw},
         plan_ids={row.plan_id for row in raw},
     )
-    cooperating = await _cooperating(session, task_ids={row.task_id for row in raw})
+    cooperating = await cooperating_names(session, task_ids={row.task_id for row in raw})
     counted = []
     lines: dict[Bucket, list[tuple[tuple[str, date, int], ReportLine]]] = {b: [] for b in Bucket}
     for row in raw:
@@ -373,7 +373,9 @@ async def period_report(
 _CHUNK = 500
 
 
-async def _cooperating(session: UnitOfWork, *, task_ids: set[int]) -> dict[int, tuple[str, ...]]:
+async def cooperating_names(
+    session: UnitOfWork, *, task_ids: set[int]
+) -> dict[int, tuple[str, ...]]:
     """The cooperating agencies' names of each task."""
     found: dict[int, list[str]] = {}
     ordered = sorted(task_ids)

@@ -15,18 +15,15 @@ one, so they cannot overwrite what leadership was sent.
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
-from zoneinfo import ZoneInfo
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from domain.access import AccessDenied, Actor, Role
-from domain.calendar import WorkCalendar
 from domain.statistics import quarter_of
 from domain.status import Status
 from domain.summary import (
@@ -54,53 +51,30 @@ from models.tables import (
     SummarySnapshot,
     Task,
 )
+from services.dashboard.items import period_key
 from services.file_links import FileLinks
 from services.indicators.files import IndicatorSummary, summary_checkpoint
 from services.indicators.report import indicator_overview, indicator_report
 from services.outbox import enqueue_for_person
+from services.report_config import ReportConfig
 from services.report_files import ReportFiles, write_report_files
 from services.statistics import period_statistics
 from services.unit_of_work import Sessions, UnitOfWork, transaction
 from views.indicator_lists import summary_section
 from views.messages import Attachment, Outgoing
 from views.statistics import PeriodStatistics, summary_lines
-from views.summary import render_summary_text, summary_attachments, summary_refused
+from views.summary import (
+    dashboard_line,
+    render_summary_text,
+    summary_attachments,
+    summary_refused,
+)
 
 log = logging.getLogger(__name__)
 
 SUMMARY_ROLES = (Role.LEADER, Role.COORDINATOR, Role.ADMIN)
 WEEKLY_RECIPIENT_ROLES = (Role.LEADER, Role.COORDINATOR)
 LEDGER_KIND = "weekly"
-
-
-class _SettingsLike(Protocol):
-    @property
-    def tz(self) -> ZoneInfo: ...
-    def work_calendar(self) -> WorkCalendar: ...
-    @property
-    def public_files_url(self) -> str | None: ...
-    @property
-    def data_dir(self) -> Path: ...
-
-
-@dataclass(frozen=True)
-class ReportConfig:
-    """What a summary needs from the configuration: time zone, work calendar, and how to
-    link to its files (None: they have no public address)."""
-
-    tz: tzinfo = field(default_factory=lambda: ZoneInfo("Asia/Ho_Chi_Minh"))
-    calendar: WorkCalendar = field(default_factory=WorkCalendar)
-    links: FileLinks | None = None
-
-    @classmethod
-    def from_settings(cls, settings: _SettingsLike) -> "ReportConfig":
-        """The configuration of a running app (bot.settings.Settings)."""
-        public = settings.public_files_url
-        return cls(
-            tz=settings.tz,
-            calendar=settings.work_calendar(),
-            links=FileLinks.of(settings.data_dir, base_url=public) if public else None,
-        )
 
 
 # Plain columns rather than whole rows: a summary reads tens of thousands of them.
@@ -440,6 +414,9 @@ async def _summary_outgoing(
     extra = summary_lines(quarter, locale=locale, _=_) if quarter else []
     if indicators:
         extra += summary_section(indicators.overview, locale=locale, _=_)
+    if config.dashboard_url:
+        link = f"{config.dashboard_url}/?period={period_key(quarter_of(summary.local_date))}"
+        extra = [*extra, "", dashboard_line(link, _)]
     return Outgoing(
         text=render_summary_text(summary, locale=locale, extra=extra),
         attachments=report_attachments(files, locale=locale, links=config.links, now=now),

@@ -7,6 +7,8 @@ modules import these rather than each other.
 """
 
 import itertools
+import re
+import socket
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -30,6 +32,8 @@ from models.tables import (
     Agency,
     Assignment,
     ChatIdentity,
+    CompletionReport,
+    ExtensionRequest,
     Indicator,
     IndicatorOwner,
     Occurrence,
@@ -66,10 +70,16 @@ class World:
     agencies: dict[str, int] = field(default_factory=dict)
     # Where /summary writes its chart and spreadsheet; tests that ask for one pass tmp_path.
     data_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "dondoc-world")
+    # The dashboard's public address, for the links /dashboard answers with (None: off).
+    dashboard_url: str | None = None
     _ids: "itertools.count[int]" = field(default_factory=lambda: itertools.count(1))
 
     def __post_init__(self) -> None:
-        self.settings = Settings(database_url="sqlite:///unused.db", data_dir=self.data_dir)
+        self.settings = Settings(
+            database_url="sqlite:///unused.db",
+            data_dir=self.data_dir,
+            dashboard_url=self.dashboard_url,
+        )
         # The conversation as bootstrap wires it, over this store; nothing else runs.
         self.service = build(
             self.settings,
@@ -362,6 +372,14 @@ SETTINGS = ReminderSettings(hours=OfficeHours(WorkCalendar(), time(8), time(17),
 EPOCH = datetime(2023, 1, 1, tzinfo=UTC)
 
 
+def free_port() -> int:
+    """A TCP port nothing listens on now (for a server whose address must be known before
+    it starts)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def local(day: date, hour: int = 9, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=HANOI)
 
@@ -536,3 +554,163 @@ async def ledger(sessions: Sessions) -> list[ReminderLedger]:
 
 def message(row: Outbox) -> Outgoing:
     return Outgoing.from_payload(row.payload)
+
+
+EVIDENCE_FILE = "evidence-1-0123456789abcdef.pdf"
+
+
+@dataclass
+class DashboardWorld:
+    """A city with plans, tasks in every state and people of every role, its conversation
+    answering /dashboard with links to a dashboard served at `base`."""
+
+    world: World
+    http: Any
+    people: dict[str, int]
+    chats: dict[str, str]
+    handles: dict[str, int]
+    plans: dict[str, int]
+
+    @property
+    def base(self) -> str:
+        """The dashboard's address."""
+        return f"{self.http.url}/dashboard"
+
+    async def link(self, who: str) -> str:
+        """The sign-in link the bot sends `who` for /dashboard."""
+        text = await self.world.say(self.chats[who], "/dashboard")
+        found = re.search(r"https?://\S+", text)
+        assert found, text
+        return found.group(0)
+
+    async def stop(self) -> None:
+        """Stop the server."""
+        await self.http.stop()
+
+
+async def dashboard_world(sessions: Sessions, data_dir: Path) -> DashboardWorld:
+    """The DashboardWorld, its server started (stop it after)."""
+    from bot.dashboard import DashboardConfig, serve_dashboard
+    from bot.files import serve_files
+    from bot.http import HttpServer
+
+    port = free_port()
+    world = World(sessions, data_dir=data_dir, dashboard_url=f"http://127.0.0.1:{port}/dashboard")
+    await world.setup_agencies()
+    plans = {
+        "40": await world.plan(ref="40/KH-UBND", key="000"),
+        "02": await world.plan(ref="02/CT-UBND", key="004"),
+    }
+    handles = {
+        "late": await world.task(
+            plans["40"],
+            "I.1",
+            title="Lập quy hoạch chung đô thị",
+            due=date(2023, 10, 31),
+            due_text="Quý III/2023",
+            lead="SXD",
+            cooperating=("STTTT",),
+            status="in_progress",
+            progress=40,
+        ),
+        "blocked": await world.task(
+            plans["40"],
+            "III.2",
+            title="Xây dựng kho dữ liệu dùng chung",
+            due=date(2023, 12, 31),
+            due_text="Quý IV/2023",
+            lead="STTTT",
+            status="blocked",
+        ),
+        "done": await world.task(
+            plans["40"],
+            "III.3",
+            title="Triển khai nền tảng chia sẻ dữ liệu",
+            due=date(2023, 9, 30),
+            lead="STTTT",
+            status="done",
+            progress=100,
+        ),
+        "other": await world.task(
+            plans["02"],
+            "IV.1",
+            title="Thu hút khách du lịch quốc tế",
+            due=date(2023, 6, 30),
+            due_text="Tháng 6",
+            lead="UBND-HB",
+        ),
+    }
+    async with transaction(sessions) as session:
+        blocked = await session.get(Assignment, handles["blocked"])
+        assert blocked is not None
+        blocked.blocked_reason = "chưa có kinh phí"
+        blocked.extended_due_date = date(2024, 3, 31)
+        blocked.extension_count = 1
+        session.add(blocked)
+    people = {
+        "coordinator": await world.person("Trần Thị Bình", role=Role.COORDINATOR, agency=None),
+        "leader": await world.person("Lê Minh Cường", role=Role.LEADER, agency=None),
+        "officer": await world.person("Nguyễn Văn An", agency="STTTT"),
+        "english": await world.person("Jane Leader", role=Role.LEADER, agency=None, locale="en"),
+    }
+    chats = {who: f"chat-{person_id}" for who, person_id in people.items()}
+    async with transaction(sessions) as session:
+        session.add(
+            StatusChange(
+                assignment_id=handles["blocked"],
+                person_id=people["officer"],
+                channel="telegram",
+                at=world.now - timedelta(days=2),
+                from_status="in_progress",
+                to_status="blocked",
+                from_progress=30,
+                to_progress=30,
+                note="chưa có kinh phí",
+            )
+        )
+    async with transaction(sessions) as session:
+        session.add(
+            ExtensionRequest(
+                assignment_id=handles["late"],
+                requested_by_id=people["officer"],
+                channel="telegram",
+                requested_at=world.now - timedelta(days=1),
+                current_due=date(2023, 10, 31),
+                requested_due=date(2023, 12, 15),
+                reason="chờ ý kiến thẩm định của Bộ Xây dựng",
+            )
+        )
+        session.add(
+            CompletionReport(
+                assignment_id=handles["done"],
+                reported_by_id=people["officer"],
+                channel="zalo",
+                reported_at=world.now - timedelta(hours=3),
+                from_status="in_progress",
+                due=date(2023, 9, 30),
+                late=True,
+                late_cause="thiếu nhân lực",
+                state="awaiting",
+                reference={"text": "Báo cáo số 125/BC-STTTT ngày 17/11/2023"},
+                file_path=EVIDENCE_FILE,
+                file_name="bao-cao-125.pdf",
+            )
+        )
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / EVIDENCE_FILE).write_bytes(b"%PDF evidence")
+    http = HttpServer(host="127.0.0.1", port=port)
+    serve_dashboard(
+        http,
+        sessions=sessions,
+        config=DashboardConfig(
+            base_url=world.dashboard_url or "",
+            data_dir=data_dir,
+            tz=HANOI,
+            calendar=WorkCalendar(),
+            files_url=f"http://127.0.0.1:{port}/files",
+        ),
+        clock=lambda: world.now,
+    )
+    serve_files(http, data_dir=data_dir, clock=lambda: world.now)
+    await http.start()
+    return DashboardWorld(world, http, people, chats, handles, plans)

@@ -133,6 +133,14 @@ CATALOGUE: tuple[CommandSpec, ...] = (
         help=N_("/baocao — báo cáo tổng hợp tuần đến lúc này"),
     ),
     CommandSpec(
+        "dashboard",
+        "bangtheodoi",
+        ("trangtheodoi",),
+        roles=READERS,
+        description=N_("Bảng theo dõi trên web"),
+        help=N_("/bangtheodoi — liên kết đăng nhập bảng theo dõi trên web (dùng một lần)"),
+    ),
+    CommandSpec(
         "people",
         "canbo",
         roles=MANAGERS,

@@ -163,6 +163,13 @@ def render_summary_text(summary: WeeklySummary, *, locale: str, extra: Sequence[
     return "\n".join(lines)
 
 
+def dashboard_line(url: str, _: Translate) -> str:
+    """Where the summary's period can be looked at on the web dashboard."""
+    return _("🖥 Xem trên bảng theo dõi (gửi /dashboard để nhận liên kết đăng nhập): {url}").format(
+        url=url
+    )
+
+
 def summary_attachments(
     *,
     chart: Path,

@@ -60,8 +60,9 @@ def weekly(
     from bot.bootstrap import running_app
     from services.people import UnknownAgencyError
     from services.queries.scope import UnknownPlanError, summary_scope
+    from services.report_config import ReportConfig
     from services.report_files import write_report_files
-    from services.summary import ReportConfig, build_weekly_summary
+    from services.summary import build_weekly_summary
 
     settings = cli_settings()
     _ = cli_translator(settings)

@@ -229,9 +229,14 @@ async def find_by_code(session: UnitOfWork, *, actor: Actor, code: str) -> list[
 
 
 async def assignment_detail(
-    session: UnitOfWork, *, actor: Actor, assignment_id: int
+    session: UnitOfWork,
+    *,
+    actor: Actor,
+    assignment_id: int,
+    history_limit: int | None = HISTORY_LIMIT,
 ) -> AssignmentDetail:
-    """An assignment, its cooperating agencies and its latest history."""
+    """An assignment, its cooperating agencies and its latest history (all of it with
+    `history_limit` None)."""
     view = await visible_view(session, actor=actor, assignment_id=assignment_id)
     history_rows = (
         await session.exec(
@@ -240,7 +245,7 @@ async def assignment_detail(
             .outerjoin(Occurrence, col(Occurrence.id) == col(StatusChange.occurrence_id))
             .where(StatusChange.assignment_id == assignment_id)
             .order_by(col(StatusChange.at).desc(), col(StatusChange.id).desc())
-            .limit(HISTORY_LIMIT)
+            .limit(history_limit)
         )
     ).all()
     history = tuple(

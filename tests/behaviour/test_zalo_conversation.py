@@ -30,7 +30,8 @@ from models.tables import ChatIdentity, ExtensionRequest, HandledUpdate, Outbox,
 from scheduler.jobs import run_sweep
 from services.file_links import FileLinks
 from services.people import create_invite
-from services.summary import ReportConfig, send_weekly_summaries
+from services.report_config import ReportConfig
+from services.summary import send_weekly_summaries
 from services.unit_of_work import Sessions, transaction
 from tests.builders import NOW, World
 from tests.conftest import BOTH_STORES

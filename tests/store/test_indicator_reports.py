@@ -15,7 +15,8 @@ from bot.cli import app
 from domain.access import Role
 from models.db import make_engine
 from models.tables import Indicator, IndicatorValue, Person
-from services.summary import ReportConfig, summary_message
+from services.report_config import ReportConfig
+from services.summary import summary_message
 from services.unit_of_work import make_sessionmaker, transaction
 from tests.conftest import BOTH_STORES
 

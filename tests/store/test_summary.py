@@ -36,12 +36,8 @@ from services.agencies import SHIPPED_REGISTRY, load_registry, read_registry
 from services.file_links import FileLinks
 from services.people import UnknownAgencyError
 from services.queries.scope import UnknownPlanError, summary_scope
-from services.summary import (
-    ReportConfig,
-    build_weekly_summary,
-    send_weekly_summaries,
-    summary_message,
-)
+from services.report_config import ReportConfig
+from services.summary import build_weekly_summary, send_weekly_summaries, summary_message
 from services.unit_of_work import Sessions, make_sessionmaker, transaction
 from tests.conftest import BOTH_STORES
 from views.messages import Outgoing

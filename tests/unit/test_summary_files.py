@@ -16,8 +16,9 @@ from domain.status import Status
 from domain.summary import ChangeRow, ItemRow, WeeklySummary, summarise
 from locales import gettext_for
 from services.file_links import LINK_LIFETIME, FileLinks
+from services.report_config import ReportConfig
 from services.report_files import ReportFiles, write_report_files
-from services.summary import ReportConfig, report_attachments
+from services.summary import report_attachments
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 AS_OF = datetime(2023, 6, 30, 10, 0, tzinfo=UTC)

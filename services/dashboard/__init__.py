@@ -1,0 +1,1 @@
+"""The dashboard's services: sign-in (auth) and what each page shows (pages, export)."""
