@@ -59,10 +59,11 @@ async def insert_rows(
 
 async def analyze(engine: AsyncEngine) -> None:
     """Gather the planner's statistics after a bulk fill, as a running service has them:
-    PostgreSQL's autovacuum analyses a table that changed this much, and on SQLite the
-    housekeeping job does (services.housekeeping)."""
+    PostgreSQL's autovacuum vacuums and analyses a table that changed this much (so that
+    index-only scans need not visit the table), and on SQLite the housekeeping job
+    analyses (services.housekeeping)."""
     if await refresh_statistics(engine):
         return
     async with engine.connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await connection.execute(sa.text("ANALYZE"))
+        await connection.execute(sa.text("VACUUM ANALYZE"))

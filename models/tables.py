@@ -17,6 +17,18 @@ from domain.access import Role
 from domain.status import Status
 from models.enums import AssignmentRole, OutboxState, UploadState
 
+# Open work, as SQL: the condition of the partial indexes of open assignments.
+_OPEN_STATUSES = [s.value for s in Status if s.is_open]
+OPEN_WORK = "status IN ({})".format(", ".join(f"'{value}'" for value in _OPEN_STATUSES))
+
+
+def open_work(status: Any) -> Any:
+    """`status` (a column) is open, with the statuses written into the SQL: SQLite uses a
+    partial index of open work (OPEN_WORK) only for a query that names them."""
+    return status.in_(
+        sa.bindparam(None, _OPEN_STATUSES, type_=sa.String(), expanding=True, literal_execute=True)
+    )
+
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """A timestamp stored in UTC that is aware when read back, whatever the database."""
@@ -190,7 +202,22 @@ class Assignment(SQLModel, table=True):
 
     __table_args__ = (
         sa.UniqueConstraint("task_id", "agency_id", name="uq_assignment"),
-        sa.Index("ix_assignment_open_due", "status", "agency_id"),
+        # Open work by deadline, and an agency's open work by deadline: /overdue and the
+        # sweep read only what is due by a day (migration 0017). Queries must name the open
+        # statuses as literals (OPEN_WORK): SQLite uses a partial index only when the
+        # query's terms imply its own.
+        *(
+            sa.Index(
+                name,
+                *columns,
+                sqlite_where=sa.text(OPEN_WORK),
+                postgresql_where=sa.text(OPEN_WORK),
+            )
+            for name, columns in (
+                ("ix_assignment_open_deadline", ("deadline", "agency_id", "role", "status")),
+                ("ix_assignment_open_agency", ("agency_id", "deadline", "role", "status")),
+            )
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -202,6 +229,9 @@ class Assignment(SQLModel, table=True):
     blocked_reason: str | None = Field(default=None, sa_type=sa.Text)
     last_update_at: datetime | None = _when(nullable=True)
     last_update_by_id: int | None = Field(default=None, foreign_key="person.id")
+    # The task's due date while the task is live (NULL once removed or restating another):
+    # a copy the database keeps by triggers (migration 0017), never written by the bot.
+    deadline: date | None = None
 
 
 class Occurrence(SQLModel, table=True):

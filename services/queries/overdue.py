@@ -23,6 +23,7 @@ from models.tables import (
     Occurrence,
     Plan,
     Task,
+    open_work,
 )
 from services.queries.tasks import OPEN_STATUSES, VIEW_COLUMNS, view_of
 from services.unit_of_work import UnitOfWork
@@ -50,32 +51,24 @@ def _overdue_union(
     costs SQLite a materialized subquery and PostgreSQL an append node on every count.
     """
     lead = col(Assignment.role) == AssignmentRole.LEAD.value
-    # A reporting-duty row restating a plan's task is that task (services.obligations).
+    # Assignment.deadline is the live task's due date (NULL for a removed task or a
+    # reporting-duty row restating a plan's task, services.obligations), so open work past
+    # it is read from the partial index of open work by deadline: only the overdue rows.
+    direct: Any = select(
+        col(Assignment.id).label("aid"),
+        sa.cast(sa.null(), sa.Integer).label("oid"),
+        col(Assignment.agency_id).label("agency_id"),
+        col(Assignment.deadline).label("due"),
+    ).where(lead, open_work(col(Assignment.status)), col(Assignment.deadline) < as_of)
     alive = sa.and_(col(Task.removed).is_(False), col(Task.same_as_task_id).is_(None))
-    direct: Any = (
-        select(
-            col(Assignment.id).label("aid"),
-            sa.cast(sa.null(), sa.Integer).label("oid"),
-            col(Assignment.agency_id).label("agency_id"),
-            col(Task.due_date).label("due"),
-        )
-        .join(Task, col(Task.id) == col(Assignment.task_id))
-        .where(
-            lead,
-            alive,
-            # "|| ''" keeps SQLite off the status index: most assignments are open, and a
-            # sequential scan beats ~30,000 random row lookups (see bench/overdue.py).
-            (col(Assignment.status) + "").in_(OPEN_STATUSES),
-            col(Task.due_date) < as_of,
-        )
-    )
     filters: list[Any] = []
     if not actor.sees_everything:
         filters.append(col(Assignment.agency_id) == actor.agency_id)
     if scope is not None and scope.kind == "agency":
         filters.append(col(Assignment.agency_id).in_(scope.agency_ids or (-1,)))
     if scope is not None and scope.kind == "plan":
-        filters.append(col(Task.plan_id) == scope.key)
+        in_plan = select(col(Task.id)).where(col(Task.plan_id) == scope.key)
+        filters.append(col(Assignment.task_id).in_(in_plan))
     if agency_ids is not None:
         filters.append(col(Assignment.agency_id).in_(agency_ids))
     if not periodic:

@@ -35,6 +35,7 @@ from models.tables import (
     ReminderLedger,
     Snooze,
     Task,
+    open_work,
 )
 from services.indicators.collect import Owed, owed_indicators
 from services.unit_of_work import UnitOfWork
@@ -276,7 +277,9 @@ async def _load_targets(
     roles = [AssignmentRole.LEAD.value]
     if remind_cooperating:
         roles.append(AssignmentRole.COOPERATING.value)
-    dated = _wanted(col(Task.due_date), col(Assignment.status), due_by, blocked_any)
+    # By the assignment's copy of its live task's due date: the partial index of open work
+    # by deadline gives the targets within reach, not every assignment stored.
+    dated = _wanted(col(Assignment.deadline), col(Assignment.status), due_by, blocked_any)
     rows = await _rows(
         session,
         sa.select(
@@ -292,7 +295,7 @@ async def _load_targets(
         .where(
             sa.not_(col(Task.removed)),
             col(Task.same_as_task_id).is_(None),
-            col(Assignment.status).in_(_OPEN),
+            open_work(col(Assignment.status)),
             col(Assignment.role).in_(roles),
             dated,
             # Recurring duties are reminded through their occurrences. A task without a rule
