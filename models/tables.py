@@ -216,6 +216,7 @@ class Assignment(SQLModel, table=True):
             for name, columns in (
                 ("ix_assignment_open_deadline", ("deadline", "agency_id", "role", "status")),
                 ("ix_assignment_open_agency", ("agency_id", "deadline", "role", "status")),
+                ("ix_assignment_next_step", ("next_step_on", "deadline")),
             )
         ),
     )
@@ -232,6 +233,9 @@ class Assignment(SQLModel, table=True):
     # The task's due date while the task is live (NULL once removed or restating another):
     # a copy the database keeps by triggers (migration 0017), never written by the bot.
     deadline: date | None = None
+    # The day the sweep must next plan it; NULL: at the next sweep. Written by the sweep,
+    # set back to NULL by triggers when what its plan depends on changes (migration 0017).
+    next_step_on: date | None = None
 
 
 class Occurrence(SQLModel, table=True):

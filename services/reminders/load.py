@@ -92,6 +92,8 @@ class Store:
     snoozes: dict[tuple[int, str], datetime] = field(default_factory=dict)
     # The indicators among `targets` (services.indicators.collect).
     owed: Owed = field(default_factory=Owed)
+    # Each assignment target's next_step_on as read (services.reminders.steps moves it on).
+    steps_seen: dict[int, date | None] = field(default_factory=dict)
 
 
 async def _rows(session: UnitOfWork, statement: sa.Executable) -> Sequence[Any]:
@@ -195,10 +197,13 @@ async def load_store(
     now: datetime,
     remind_through: date | None,
     blocked_any: bool,
+    incremental: bool = False,
 ) -> Store:
     """What planning needs. With `remind_through`, only targets that can have a reminder
     step by that day; without, only those due by today (for escalation). With
-    `blocked_any`, blocked targets whatever their date (escalation hears of those)."""
+    `blocked_any`, blocked targets whatever their date (escalation hears of those). With
+    `incremental`, only the assignments whose next step has come (next_step_on by today,
+    or unknown): the others have nothing new since they were last planned."""
     contacts = await _load_contacts(session)
     recipients: dict[int, list[int]] = {}
     for contact in contacts.values():
@@ -232,12 +237,13 @@ async def load_store(
             day=remind_through,
         )
     )
-    targets = await _load_targets(
+    targets, steps_seen = await _load_targets(
         session,
         policies=policies,
         remind_cooperating=settings.remind_cooperating,
         due_by=due_by,
         blocked_any=blocked_any,
+        step_by=today if incremental else None,
     )
     owed = await owed_indicators(
         session, policies=policies, calendar=settings.hours.calendar, through=due_by, today=today
@@ -263,6 +269,7 @@ async def load_store(
         agencies=agencies,
         snoozes=snoozes,
         owed=owed,
+        steps_seen=steps_seen,
     )
 
 
@@ -273,13 +280,16 @@ async def _load_targets(
     remind_cooperating: bool,
     due_by: date,
     blocked_any: bool,
-) -> list[OpenTarget]:
+    step_by: date | None,
+) -> tuple[list[OpenTarget], dict[int, date | None]]:
     roles = [AssignmentRole.LEAD.value]
     if remind_cooperating:
         roles.append(AssignmentRole.COOPERATING.value)
     # By the assignment's copy of its live task's due date: the partial index of open work
     # by deadline gives the targets within reach, not every assignment stored.
     dated = _wanted(col(Assignment.deadline), col(Assignment.status), due_by, blocked_any)
+    step = col(Assignment.next_step_on)
+    come = sa.true() if step_by is None else sa.or_(step.is_(None), step <= step_by)
     rows = await _rows(
         session,
         sa.select(
@@ -290,6 +300,7 @@ async def _load_targets(
             _blocked_since(col(Assignment.status), col(Assignment.last_update_at)),
             col(Task.plan_id),
             col(Task.due_date),
+            step,
         )
         .join(Task, col(Task.id) == col(Assignment.task_id))
         .where(
@@ -298,6 +309,7 @@ async def _load_targets(
             open_work(col(Assignment.status)),
             col(Assignment.role).in_(roles),
             dated,
+            come,
             # Recurring duties are reminded through their occurrences. A task without a rule
             # holds JSON null when written through the ORM, SQL NULL otherwise.
             sa.or_(
@@ -320,8 +332,9 @@ async def _load_targets(
             _STATUSES[status],
             updated_at,
         )
-        for assignment_id, agency_id, role, status, updated_at, plan_id, due in rows
+        for assignment_id, agency_id, role, status, updated_at, plan_id, due, _step in rows
     ]
+    steps_seen = {row[0]: row[-1] for row in rows}
     periods = await _rows(
         session,
         sa.select(
@@ -363,7 +376,7 @@ async def _load_targets(
         )
         if occurrence_id is not None
     )
-    return targets
+    return targets, steps_seen
 
 
 async def ledger_rows(

@@ -1,5 +1,6 @@
 """assignment.deadline: the live task's due date on the assignment, kept by triggers, and
-partial indexes of open work by deadline and by agency
+partial indexes of open work by deadline and by agency; assignment.next_step_on: the day
+an incremental sweep must next look at it
 
 /overdue counted what is overdue per agency by joining every assignment to its task: a
 scan of both tables on every call, however little was overdue. With the deadline on the
@@ -10,6 +11,14 @@ The copy is kept by the database in the statement that changes it (an assignment
 or moved to another task; a task's due date, removal or restating changed), so no writer
 can forget it: NULL when the task is removed or restates another (those are never overdue
 nor reminded), else the task's due date.
+
+next_step_on is the day of the assignment's next reminder step, written by the sweep after
+it planned the assignment; NULL means "plan it at the next sweep". Triggers set it to NULL
+whenever what the plan depends on changes, in the statement that changes it: the
+assignment's status, role, agency or deadline; a snooze of it; a person registering in its
+agency (or any coordinator, leader or administrator registering); a person moving, leaving
+or changing role; its plan's reminder policy or hub. The sweep then reads only the open
+assignments whose step has come (services.reminders.sweep).
 
 Revision ID: 0017
 Revises: 0011
@@ -31,6 +40,7 @@ _OPEN = "status IN ('not_started', 'in_progress', 'blocked')"
 _INDEXES = {
     "ix_assignment_open_deadline": ["deadline", "agency_id", "role", "status"],
     "ix_assignment_open_agency": ["agency_id", "deadline", "role", "status"],
+    "ix_assignment_next_step": ["next_step_on", "deadline"],
 }
 # The deadline an assignment of task row `t` has.
 _OF_TASK = (
@@ -65,7 +75,79 @@ CREATE TRIGGER task_deadline AFTER UPDATE OF due_date, removed, same_as_task_id 
     ) EXECUTE FUNCTION task_deadline()
 """,
 ]
+# What makes an assignment's plan worth redoing: who receives its reminders.
+_PEOPLE_CHANGED = (
+    "UPDATE assignment SET next_step_on = NULL WHERE next_step_on IS NOT NULL "
+    "AND (agency_id = {agency} OR {role} <> 'officer')"
+)
+_REPLAN_POLICY = (
+    "UPDATE assignment SET next_step_on = NULL "
+    "WHERE task_id IN (SELECT id FROM task WHERE plan_id = NEW.id)"
+)
+_REPLAN_SNOOZED = (
+    "UPDATE assignment SET next_step_on = NULL "
+    "WHERE NEW.target LIKE 'a:%' AND id = CAST(substr(NEW.target, 3) AS INTEGER)"
+)
+_ASSIGNMENT_CHANGED = (
+    "OLD.status IS DISTINCT FROM NEW.status OR OLD.deadline IS DISTINCT FROM NEW.deadline "
+    "OR OLD.role IS DISTINCT FROM NEW.role OR OLD.agency_id IS DISTINCT FROM NEW.agency_id"
+)
+
+
+def _postgres_replan(name: str, table: str, event: str, body: str, when: str = "") -> list[str]:
+    return [
+        f"""
+CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    {body};
+    RETURN NULL;
+END $$
+""",
+        f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW {when} "
+        f"EXECUTE FUNCTION {name}()",
+    ]
+
+
+_POSTGRES_UP += [
+    """
+CREATE FUNCTION assignment_replan() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.next_step_on := NULL;
+    RETURN NEW;
+END $$
+""",
+    "CREATE TRIGGER assignment_replan BEFORE UPDATE OF status, deadline, role, agency_id "
+    f"ON assignment FOR EACH ROW WHEN ({_ASSIGNMENT_CHANGED}) "
+    "EXECUTE FUNCTION assignment_replan()",
+    *_postgres_replan("snooze_replan", "snooze", "INSERT OR UPDATE", _REPLAN_SNOOZED),
+    *_postgres_replan(
+        "chatidentity_replan",
+        "chatidentity",
+        "INSERT",
+        "UPDATE assignment SET next_step_on = NULL WHERE next_step_on IS NOT NULL AND "
+        "EXISTS (SELECT 1 FROM person WHERE person.id = NEW.person_id "
+        "AND (assignment.agency_id = person.agency_id OR person.role <> 'officer'))",
+    ),
+    *_postgres_replan(
+        "person_replan",
+        "person",
+        "UPDATE OF agency_id, active, role",
+        _PEOPLE_CHANGED.format(agency="NEW.agency_id", role="NEW.role"),
+    ),
+    *_postgres_replan("plan_replan", "plan", "UPDATE OF reminder_policy, hub_agency_id", _REPLAN_POLICY),
+]
 _POSTGRES_DOWN = [
+    *(
+        statement
+        for name, table in (
+            ("plan_replan", "plan"),
+            ("person_replan", "person"),
+            ("chatidentity_replan", "chatidentity"),
+            ("snooze_replan", "snooze"),
+            ("assignment_replan", "assignment"),
+        )
+        for statement in (f"DROP TRIGGER {name} ON {table}", f"DROP FUNCTION {name}()")
+    ),
     "DROP TRIGGER task_deadline ON task",
     "DROP FUNCTION task_deadline()",
     "DROP TRIGGER assignment_deadline ON assignment",
@@ -94,7 +176,31 @@ BEGIN
 END
 """,
 ]
+_SQLITE_UP += [
+    "CREATE TRIGGER assignment_replan AFTER UPDATE OF status, deadline, role, agency_id "
+    f"ON assignment WHEN {_ASSIGNMENT_CHANGED.replace('IS DISTINCT FROM', 'IS NOT')} BEGIN "
+    "UPDATE assignment SET next_step_on = NULL WHERE id = NEW.id; END",
+    f"CREATE TRIGGER snooze_replan_insert AFTER INSERT ON snooze BEGIN {_REPLAN_SNOOZED}; END",
+    f"CREATE TRIGGER snooze_replan_update AFTER UPDATE ON snooze BEGIN {_REPLAN_SNOOZED}; END",
+    "CREATE TRIGGER chatidentity_replan AFTER INSERT ON chatidentity BEGIN "
+    + _PEOPLE_CHANGED.format(
+        agency="(SELECT agency_id FROM person WHERE id = NEW.person_id)",
+        role="(SELECT role FROM person WHERE id = NEW.person_id)",
+    )
+    + "; END",
+    "CREATE TRIGGER person_replan AFTER UPDATE OF agency_id, active, role ON person BEGIN "
+    + _PEOPLE_CHANGED.format(agency="NEW.agency_id", role="NEW.role")
+    + "; END",
+    "CREATE TRIGGER plan_replan AFTER UPDATE OF reminder_policy, hub_agency_id ON plan "
+    f"BEGIN {_REPLAN_POLICY}; END",
+]
 _SQLITE_DOWN = [
+    "DROP TRIGGER plan_replan",
+    "DROP TRIGGER person_replan",
+    "DROP TRIGGER chatidentity_replan",
+    "DROP TRIGGER snooze_replan_update",
+    "DROP TRIGGER snooze_replan_insert",
+    "DROP TRIGGER assignment_replan",
     "DROP TRIGGER task_deadline",
     "DROP TRIGGER assignment_deadline_update",
     "DROP TRIGGER assignment_deadline_insert",
@@ -103,6 +209,7 @@ _SQLITE_DOWN = [
 
 def upgrade() -> None:
     op.add_column("assignment", sa.Column("deadline", sa.Date(), nullable=True))
+    op.add_column("assignment", sa.Column("next_step_on", sa.Date(), nullable=True))
     op.execute(
         "UPDATE assignment SET deadline = ("
         f"SELECT {_OF_TASK.format(t='task')} FROM task WHERE task.id = assignment.task_id)"
@@ -133,4 +240,5 @@ def downgrade() -> None:
     for name in _INDEXES:
         op.drop_index(name, table_name="assignment")
     with op.batch_alter_table("assignment") as batch:
+        batch.drop_column("next_step_on")
         batch.drop_column("deadline")
