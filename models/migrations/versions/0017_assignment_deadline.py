@@ -75,10 +75,16 @@ CREATE TRIGGER task_deadline AFTER UPDATE OF due_date, removed, same_as_task_id 
     ) EXECUTE FUNCTION task_deadline()
 """,
 ]
-# What makes an assignment's plan worth redoing: who receives its reminders.
-_PEOPLE_CHANGED = (
-    "UPDATE assignment SET next_step_on = NULL WHERE next_step_on IS NOT NULL "
-    "AND (agency_id = {agency} OR {role} <> 'officer')"
+# Who receives an assignment's reminders changed: an officer registering in or moving to
+# its agency (the agency's assignments, by its index), or a coordinator, leader or
+# administrator (notices and escalations: every planned open assignment, by the partial
+# index; rare).
+_AGENCY_REPLAN = (
+    "UPDATE assignment SET next_step_on = NULL "
+    "WHERE agency_id = {agency} AND next_step_on IS NOT NULL"
+)
+_ALL_REPLAN = (
+    f"UPDATE assignment SET next_step_on = NULL WHERE next_step_on IS NOT NULL AND {_OPEN}"
 )
 _REPLAN_POLICY = (
     "UPDATE assignment SET next_step_on = NULL "
@@ -124,15 +130,21 @@ END $$
         "chatidentity_replan",
         "chatidentity",
         "INSERT",
-        "UPDATE assignment SET next_step_on = NULL WHERE next_step_on IS NOT NULL AND "
-        "EXISTS (SELECT 1 FROM person WHERE person.id = NEW.person_id "
-        "AND (assignment.agency_id = person.agency_id OR person.role <> 'officer'))",
+        "IF (SELECT role FROM person WHERE id = NEW.person_id) = 'officer' THEN "
+        + _AGENCY_REPLAN.format(agency="(SELECT agency_id FROM person WHERE id = NEW.person_id)")
+        + "; ELSE "
+        + _ALL_REPLAN
+        + "; END IF",
     ),
     *_postgres_replan(
         "person_replan",
         "person",
         "UPDATE OF agency_id, active, role",
-        _PEOPLE_CHANGED.format(agency="NEW.agency_id", role="NEW.role"),
+        "IF NEW.role = 'officer' AND OLD.role = 'officer' THEN "
+        + _AGENCY_REPLAN.format(agency="NEW.agency_id")
+        + "; ELSE "
+        + _ALL_REPLAN
+        + "; END IF",
     ),
     *_postgres_replan("plan_replan", "plan", "UPDATE OF reminder_policy, hub_agency_id", _REPLAN_POLICY),
 ]
@@ -182,22 +194,28 @@ _SQLITE_UP += [
     "UPDATE assignment SET next_step_on = NULL WHERE id = NEW.id; END",
     f"CREATE TRIGGER snooze_replan_insert AFTER INSERT ON snooze BEGIN {_REPLAN_SNOOZED}; END",
     f"CREATE TRIGGER snooze_replan_update AFTER UPDATE ON snooze BEGIN {_REPLAN_SNOOZED}; END",
-    "CREATE TRIGGER chatidentity_replan AFTER INSERT ON chatidentity BEGIN "
-    + _PEOPLE_CHANGED.format(
-        agency="(SELECT agency_id FROM person WHERE id = NEW.person_id)",
-        role="(SELECT role FROM person WHERE id = NEW.person_id)",
-    )
+    "CREATE TRIGGER chatidentity_replan_officer AFTER INSERT ON chatidentity "
+    "WHEN (SELECT role FROM person WHERE id = NEW.person_id) = 'officer' BEGIN "
+    + _AGENCY_REPLAN.format(agency="(SELECT agency_id FROM person WHERE id = NEW.person_id)")
     + "; END",
-    "CREATE TRIGGER person_replan AFTER UPDATE OF agency_id, active, role ON person BEGIN "
-    + _PEOPLE_CHANGED.format(agency="NEW.agency_id", role="NEW.role")
+    "CREATE TRIGGER chatidentity_replan_others AFTER INSERT ON chatidentity "
+    "WHEN (SELECT role FROM person WHERE id = NEW.person_id) IS NOT 'officer' "
+    f"BEGIN {_ALL_REPLAN}; END",
+    "CREATE TRIGGER person_replan_officer AFTER UPDATE OF agency_id, active, role ON person "
+    "WHEN NEW.role = 'officer' AND OLD.role = 'officer' BEGIN "
+    + _AGENCY_REPLAN.format(agency="NEW.agency_id")
     + "; END",
+    "CREATE TRIGGER person_replan_others AFTER UPDATE OF agency_id, active, role ON person "
+    f"WHEN NEW.role IS NOT 'officer' OR OLD.role IS NOT 'officer' BEGIN {_ALL_REPLAN}; END",
     "CREATE TRIGGER plan_replan AFTER UPDATE OF reminder_policy, hub_agency_id ON plan "
     f"BEGIN {_REPLAN_POLICY}; END",
 ]
 _SQLITE_DOWN = [
     "DROP TRIGGER plan_replan",
-    "DROP TRIGGER person_replan",
-    "DROP TRIGGER chatidentity_replan",
+    "DROP TRIGGER person_replan_others",
+    "DROP TRIGGER person_replan_officer",
+    "DROP TRIGGER chatidentity_replan_others",
+    "DROP TRIGGER chatidentity_replan_officer",
     "DROP TRIGGER snooze_replan_update",
     "DROP TRIGGER snooze_replan_insert",
     "DROP TRIGGER assignment_replan",
