@@ -204,11 +204,6 @@ async def load_store(
     `blocked_any`, blocked targets whatever their date (escalation hears of those). With
     `incremental`, only the assignments whose next step has come (next_step_on by today,
     or unknown): the others have nothing new since they were last planned."""
-    contacts = await _load_contacts(session)
-    recipients: dict[int, list[int]] = {}
-    for contact in contacts.values():
-        if contact.role == Role.OFFICER and contact.agency_id is not None:
-            recipients.setdefault(contact.agency_id, []).append(contact.person_id)
     plan_rows = await _rows(
         session,
         sa.select(col(Plan.id), col(Plan.hub_agency_id), col(Plan.reminder_policy)),
@@ -217,15 +212,6 @@ async def load_store(
         plan_id: _policy(plan_id, json.dumps(stored, sort_keys=True))
         for plan_id, _, stored in plan_rows
         if stored is not None
-    }
-    hubs = {plan_id: hub for plan_id, hub, _ in plan_rows}
-    coordinators = _hub_contacts(hubs, contacts.values())
-    agencies = {
-        agency_id: (code, name)
-        for agency_id, code, name in (
-            await _rows(session, sa.select(col(Agency.id), col(Agency.code), col(Agency.name)))
-        )
-        if agency_id is not None
     }
     today = settings.hours.today(now)
     due_by = (
@@ -249,6 +235,23 @@ async def load_store(
         session, policies=policies, calendar=settings.hours.calendar, through=due_by, today=today
     )
     targets.extend(owed.targets)
+    if not targets:
+        # Nothing has come due (the usual incremental sweep): who would be told is moot.
+        return Store(targets, {}, {}, {}, [], {}, owed=owed)
+    contacts = await _load_contacts(session)
+    recipients: dict[int, list[int]] = {}
+    for contact in contacts.values():
+        if contact.role == Role.OFFICER and contact.agency_id is not None:
+            recipients.setdefault(contact.agency_id, []).append(contact.person_id)
+    hubs = {plan_id: hub for plan_id, hub, _ in plan_rows}
+    coordinators = _hub_contacts(hubs, contacts.values())
+    agencies = {
+        agency_id: (code, name)
+        for agency_id, code, name in (
+            await _rows(session, sa.select(col(Agency.id), col(Agency.code), col(Agency.name)))
+        )
+        if agency_id is not None
+    }
     snoozes = {
         (person_id, target): until
         for person_id, target, until in (
