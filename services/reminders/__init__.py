@@ -19,7 +19,8 @@ messages (bench/sweep.py): rows go in the driver's own form in a few bulk statem
 one, and the garbage collector rests meanwhile.
 
 Modules: `load` reads what planning needs; `write` writes bundles of messages with their
-ledger rows; `steps` moves each planned assignment's next day on; `sweep` runs the reminder sweep and the escalation pass; `preview` tells what
-sweeps would send. The wording is views.reminders. They import domain, models, views and
-services.outbox / services.unit_of_work, never handlers, scheduler or bot.
+ledger rows; `steps` moves each planned assignment's next day on; `sweep` runs the
+reminder sweep and the escalation pass; `preview` tells what sweeps would send. The
+wording is views.reminders. They import domain, models, views and services.outbox /
+services.unit_of_work, never handlers, scheduler or bot.
 """
