@@ -1,4 +1,5 @@
-"""`GET /files/NAME?e=…&s=…`: the report files of DONDOC_DATA_DIR, against signed links.
+"""`GET /files/NAME?e=…&s=…`: the report files of DONDOC_DATA_DIR (and the evidence of
+completed work, services.completions), against signed links.
 
 `dondoc run` serves them when DONDOC_PUBLIC_FILES_URL is set: that address is where the
 outside world reaches this path (a reverse proxy maps it here), and services.file_links
@@ -18,6 +19,7 @@ from aiohttp import web
 from bot.http import HttpServer
 from locales import LOCALES, N_, gettext_for
 from services.clock import Clock
+from services.completions import EVIDENCE_FILE_NAME
 from services.file_links import FileLinks
 from services.summary import REPORT_FILE_NAME
 
@@ -27,6 +29,12 @@ FILES_PREFIX = "/files/"
 _TYPES = {
     ".png": "image/png",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    # Evidence of completed work (services.completions).
+    ".pdf": "application/pdf",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 
 
@@ -41,7 +49,7 @@ def serve_files(http: HttpServer, *, data_dir: Path, clock: Clock) -> None:
         name = request.path.removeprefix(FILES_PREFIX)
         # Only the names the bot gives its report files: no path separators, no dots but
         # the suffix's, so never the key file, nothing to escape in a header.
-        if not REPORT_FILE_NAME.fullmatch(name):
+        if not (REPORT_FILE_NAME.fullmatch(name) or EVIDENCE_FILE_NAME.fullmatch(name)):
             raise web.HTTPNotFound()
         suffix = Path(name).suffix
         if not links.admits(

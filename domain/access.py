@@ -128,6 +128,18 @@ def require_chase(actor: Actor) -> None:
         raise AccessDenied("chase")
 
 
+def can_decide(actor: Actor) -> bool:
+    """Whether the actor may decide for the office: approve or refuse an extension, confirm
+    or return a completion (coordinators and admins; a leader reads, never decides)."""
+    return actor.role in (Role.COORDINATOR, Role.ADMIN)
+
+
+def require_decide(actor: Actor) -> None:
+    """Raise AccessDenied unless the actor may decide for the office."""
+    if not can_decide(actor):
+        raise AccessDenied("decide")
+
+
 def require_manage(actor: Actor) -> None:
     """Raise AccessDenied unless the actor may manage people."""
     if not can_manage(actor):

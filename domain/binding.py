@@ -20,6 +20,7 @@ from domain.targets import Target
 
 WHICH = "which"
 FOLLOW = "follow"
+DECIDE = "decide"
 
 
 class Expect(StrEnum):
@@ -28,6 +29,13 @@ class Expect(StrEnum):
     REASON = "reason"
     PERCENT = "percent"
     DAYS = "days"
+    # The new date and reason of a request for more time (after ⏳ Xin gia hạn), or the
+    # date a coordinator approves one to.
+    EXTENSION = "extension"
+    DATE = "date"
+    # The result of work reported done, and the cause of a late completion.
+    EVIDENCE = "evidence"
+    CAUSE = "cause"
 
 
 @dataclass(frozen=True)
@@ -90,7 +98,27 @@ class FollowQuestion:
         }
 
 
-Question = WhichQuestion | FollowQuestion
+@dataclass(frozen=True)
+class DecisionQuestion:
+    """A coordinator's decision waiting for a word: the date an extension is approved to
+    (Expect.DATE) or why a request is refused or a completion returned (Expect.REASON).
+    `subject` is "extension" or "completion"; `record` that request's or report's id."""
+
+    expect: Expect
+    subject: str
+    record: int
+
+    def dump(self) -> dict[str, Any]:
+        """JSON form, kept in the chat's state."""
+        return {
+            "kind": DECIDE,
+            "expect": self.expect.value,
+            "subject": self.subject,
+            "record": self.record,
+        }
+
+
+Question = WhichQuestion | FollowQuestion | DecisionQuestion
 
 
 def load_question(data: Mapping[str, Any] | None) -> Question | None:
@@ -105,6 +133,10 @@ def load_question(data: Mapping[str, Any] | None) -> Question | None:
             )
         if data["kind"] == FOLLOW:
             return FollowQuestion(Expect(data["expect"]), Target.of_pair(data["target"]))
+        if data["kind"] == DECIDE:
+            return DecisionQuestion(
+                Expect(data["expect"]), str(data["subject"]), int(data["record"])
+            )
     except (KeyError, TypeError, ValueError, IndexError):
         return None
     return None

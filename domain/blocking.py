@@ -83,6 +83,17 @@ class _Named:
     waiting: bool
 
 
+def may_name_agency(text: str) -> bool:
+    """Whether a reason has any word that could open an agency's name (a capitalised word,
+    an acronym, a head such as "sở" or "ubnd"): "chưa có kinh phí" names none, so nobody
+    need look it up in the registry."""
+    message = Message.of(text[:_MAX_SCANNED])
+    if _HEADS.search(message) is not None or _ACRONYM.search(message.text) is not None:
+        return True
+    words = re.findall(r"\w+", message.text)
+    return any(word[0].isupper() for word in words[1:])
+
+
 def read_blocked_by(
     text: str,
     *,

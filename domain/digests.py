@@ -187,8 +187,10 @@ def render_digest(
     translate: Callable[[str], str],
     day: Callable[[date], str] = _dmy,
     max_codes: int = MAX_CODES_SHOWN,
+    max_items: Callable[[DigestKind], int | None] = lambda _kind: None,
 ) -> str:
-    """The digest as text: totals, then each section's shared tasks and agencies."""
+    """The digest as text: totals, then each section's shared tasks and agencies; an agency
+    lists at most `max_items(kind)` of its items (None: all), then how many more."""
     _ = translate
     lines = [_(N_("Tổng hợp"))]
     for section in digest.sections:
@@ -218,7 +220,11 @@ def render_digest(
                     agency=agency.agency_name, code=agency.agency_code, count=len(agency.items)
                 )
             )
-            lines.extend("   " + _item_line(item, _, day) for item in agency.items)
+            limit = max_items(section.kind)
+            listed = agency.items if limit is None else agency.items[:limit]
+            lines.extend("   " + _item_line(item, _, day) for item in listed)
+            if 0 < len(listed) < len(agency.items):
+                lines.append("   " + f"… (+{len(agency.items) - len(listed)})")
     return "\n".join(lines)
 
 

@@ -4,8 +4,11 @@ The parser would rather ask again than guess. These make their fragment *unclear
 back by the bot, nothing changed): a status word that is negated, asked about or only planned
 ("chưa xong", "xong chưa?", "sẽ xong"), a percent above 100, negative or decimal, a snooze in
 months, "xong" and "vướng" in one breath, and an item number or handle with nothing readable
-after it ("2", "2 ???"). Text with no status word at all ("cảm ơn", "ok", "chưa có kinh phí")
-is neither an update nor unclear.
+after it ("2", "2 ???"), a number after a status that is followed by anything but a clause
+end, a percent or another status ("xong 2 việc"), and, in a numbered reply, a status that
+names no item ("xong #57 60%"). A number right after a status names the item it is about:
+"xong 2", "xong #2", "Xong mục 2", "50% 2", "đang làm 1 60%". Text with no status word at
+all ("cảm ơn", "ok", "chưa có kinh phí") is neither an update nor unclear.
 
 A percent outranks "xong" ("hoàn thành 80%" is 80% done); "sắp xong" is progress; "vướng"
 with no reason after it is BLOCKED with reason None. A reply whose first status is numbered
@@ -29,7 +32,7 @@ from domain.text import clean, fold, strip_tags
 MAX_REASON_LENGTH = 500
 _MAX_DIGITS = 9  # int() refuses very long digit strings, and no real item or handle is that big
 _MAX_ITEMS = 50
-_MAX_SNOOZE_DAYS = 365
+MAX_SNOOZE_DAYS = 365
 
 
 class ReplyAction(StrEnum):
@@ -214,6 +217,8 @@ _NEARLY = _Words("sắp", "gần", "almost", "nearly")
 _QUESTION_WORDS = _Words("chưa", "không", "ko", "k", "chứ", "hả", "hông", "hok")
 # Words that may open an item's status in a numbered reply, besides the keywords themselves.
 _STARTERS = _Words("đã", "đang", "vẫn", "sắp", "gần", "sẽ", "ok", "okay")
+# Words that may stand between a status and the number of the item it is about: "xong mục 2".
+_ITEM_WORDS = _Words("mục", "số", "việc", "item", "task")
 _AND = _Words("và", "and")
 _ALL_FIRST: tuple[_Phrase, ...] = (("tất", "cả"), ("toàn", "bộ"), ("all",), ("everything",))
 _ALL_AFTER: tuple[_Phrase, ...] = (("hết",), ("cả",), ("tất", "cả"), ("toàn", "bộ"), ("all",))
@@ -258,13 +263,22 @@ def parse_reply(text: str) -> ParsedReply:
     tokens = _tokenize(cleaned)
     updates: list[StatusReply] = []
     unclear: list[str] = []
-    for segment in _segments(tokens):
+    segments = _segments(tokens)
+    numbered = any(segment.target is not None for segment in segments)
+    for segment in segments:
         read = _read_segment(tokens, cleaned, segment)
+        if read and numbered and all(_loose(update) for update in read):
+            # "xong #57 60%": in a numbered reply, a status naming no item is not guessed at.
+            read = None
         if read is None:
             unclear.append(_fragment(tokens, cleaned, segment))
         else:
             updates.extend(read)
     return ParsedReply(updates=tuple(updates), unclear=tuple(unclear))
+
+
+def _loose(update: StatusReply) -> bool:
+    return update.item is None and update.handle is None and not update.all_items
 
 
 def parse_delay(text: str) -> int | None:
@@ -445,11 +459,13 @@ def _target_at(tokens: list[_Token], i: int) -> _Target | None:
         else:
             numbers.extend(range(low + 1, value + 1))
         k = m + 1
+    # "1.5" is a decimal and "2 -50%" a negative percent: a "." or "-" touching the
+    # number after it separates nothing.
     separated = (
         k < n
         and tokens[k].text in _ITEM_SEPARATORS
         and not (
-            tokens[k].text == "."
+            tokens[k].text in {".", "-"}
             and k + 1 < n
             and tokens[k + 1].kind == "num"
             and _adjacent(tokens[k], tokens[k + 1])
@@ -536,6 +552,8 @@ class _Findings:
     snooze_days: int | None = None
     all_items: bool = False
     unreadable: bool = False  # said something impossible: "150%", "nhắc lại sau 2 tháng"
+    # Items or handles named after a status: "xong 2" (False, 2), "xong #57" (True, 57).
+    targets: set[tuple[bool, int | None]] = field(default_factory=set)
     doubtful: bool = False  # a status word negated, asked about or only planned
 
 
@@ -609,7 +627,7 @@ def _delay(tokens: list[_Token], i: int, end: int) -> tuple[int | None, bool, in
         return None, True, i
     else:
         days, j = count, i + 1
-    if days is None or not 1 <= days <= _MAX_SNOOZE_DAYS:
+    if days is None or not 1 <= days <= MAX_SNOOZE_DAYS:
         return None, False, j
     return days, True, j
 
@@ -664,7 +682,7 @@ class _Reader:
                     found.doubtful = True
                 else:
                     found.blocked = True
-                    self._reason(after)
+                    self._reason(self._trailing(after))
                     break
             elif action is ReplyAction.SNOOZE:
                 after = self._snooze(j, phrase)
@@ -677,6 +695,7 @@ class _Reader:
                     found.progress = True
                 if _first_match(tokens, after, end, _ALL_AFTER):
                     found.all_items = True
+                after = self._trailing(after)
             j = after
         return found
 
@@ -695,7 +714,27 @@ class _Reader:
             self.found.unreadable = True
         else:
             self.found.percents.add(value)
+            return self._trailing(after)
         return after
+
+    def _trailing(self, i: int) -> int:
+        """Read a number right after a status or a percent as the item (or handle) it is
+        about: "xong 2", "xong #2", "Xong mục 2", "50% 2", "đang làm 1 60%". Only a clause
+        end, a percent or another status may follow it; any other number there ("xong 2
+        việc") makes the segment unclear rather than dropped. Returns where reading goes on."""
+        tokens, end = self.tokens, self.end
+        j = i + 1 if i < end and tokens[i] in _ITEM_WORDS else i
+        handle = _handle_number_at(tokens, j)
+        k = j + 1 if handle else j
+        if k >= end or tokens[k].kind != "num" or _is_quantity(tokens, k):
+            return i
+        number = _number(tokens[k])
+        k += 1
+        if k >= end or tokens[k].text in _CLAUSE_ENDS or _status_starts(tokens, k):
+            self.found.targets.add((handle, number))
+        else:
+            self.found.unreadable = True
+        return k
 
     def _snooze(self, i: int, phrase: _Phrase) -> int:
         """Record the snooze whose words start at i; return where it ends."""
@@ -744,8 +783,14 @@ def _read_segment(
             return None
         aims = [(None, n) if target.handle else (n, None) for n in target.numbers]
     found = _Reader(tokens, cleaned, segment.body, segment.end).scan()
-    if found.unreadable or len(found.percents) > 1:
+    if found.unreadable or len(found.percents) > 1 or len(found.targets) > 1:
         return None
+    if found.targets:
+        [(is_handle, number)] = found.targets
+        named = (None, number) if is_handle else (number, None)
+        if number is None or found.all_items or (target is not None and aims != [named]):
+            return None  # "xong 2" with a number too big, after "tất cả", or after "3 …"
+        aims = [named]
     percent = next(iter(found.percents), None)
     action: ReplyAction | None = None
     if found.blocked:

@@ -339,9 +339,7 @@ def classify(row: AssignmentRow, *, basis: Basis, period: Period, as_of: date) -
 
 def compute(rows: Iterable[AssignmentRow], *, period: Period, as_of: date) -> Statistics:
     """The four buckets for a period as of a day: overall, by agency and by plan."""
-    overall = Figures()
-    agencies: dict[str, Figures] = {}
-    plans: dict[str, Figures] = {}
+    counted: list[Counted] = []
     no_deadline = cancelled = undated = 0
     for row in rows:
         if row.status is Status.CANCELLED:
@@ -353,31 +351,69 @@ def compute(rows: Iterable[AssignmentRow], *, period: Period, as_of: date) -> St
         if row.status is Status.DONE and row.confirmed and row.completed_on is None:
             undated += 1
             continue
-        buckets = {
-            basis: classify(row, basis=basis, period=period, as_of=as_of) for basis in Basis
-        }
-        if all(bucket is None for bucket in buckets.values()):
-            continue
-        overall = _add(overall, buckets)
-        agencies[row.agency_code] = _add(agencies.get(row.agency_code, Figures()), buckets)
-        plans[row.plan_ref] = _add(plans.get(row.plan_ref, Figures()), buckets)
-    return Statistics(
+        original = classify(row, basis=Basis.ORIGINAL, period=period, as_of=as_of)
+        extended = classify(row, basis=Basis.EXTENDED, period=period, as_of=as_of)
+        if original is not None or extended is not None:
+            counted.append(Counted(row.agency_code, row.plan_ref, original, extended))
+    return tally(
+        counted,
         period=period,
         as_of=as_of,
-        overall=overall,
-        by_agency=dict(sorted(agencies.items())),
-        by_plan=dict(sorted(plans.items())),
         excluded=Excluded(
             no_deadline=no_deadline, cancelled=cancelled, undated_completion=undated
         ),
     )
 
 
-def _add(figures: Figures, buckets: Mapping[Basis, Bucket | None]) -> Figures:
-    original, extended = buckets[Basis.ORIGINAL], buckets[Basis.EXTENDED]
-    return Figures(
-        original=figures.original.plus(original) if original else figures.original,
-        extended=figures.extended.plus(extended) if extended else figures.extended,
+@dataclass(frozen=True)
+class Counted:
+    """Rows that fell in the same buckets against each deadline, `count` at a time, for an
+    agency and a plan. A store that counts by agency and by plan apart hands every row over
+    twice: once with its agency and no plan, once with its plan and no agency; the overall
+    figures add up the entries that name an agency."""
+
+    agency_code: str | None
+    plan_ref: str | None
+    original: Bucket | None
+    extended: Bucket | None
+    count: int = 1
+
+
+_ORDER = {bucket: index for index, bucket in enumerate(Bucket)}
+
+
+def tally(
+    counted: Iterable[Counted], *, period: Period, as_of: date, excluded: Excluded = Excluded()
+) -> Statistics:
+    """The statistics of classified rows: their counts summed overall, by agency, by plan."""
+    # Mutable counters while adding up: thousands of rows, one small list each key.
+    totals: dict[tuple[str, str], list[int]] = {}
+    for entry in counted:
+        keys = []
+        if entry.agency_code is not None:
+            keys += [("", ""), ("a", entry.agency_code)]
+        if entry.plan_ref is not None:
+            keys.append(("p", entry.plan_ref))
+        for key in keys:
+            figures = totals.get(key)
+            if figures is None:
+                figures = totals[key] = [0] * 8
+            if entry.original is not None:
+                figures[_ORDER[entry.original]] += entry.count
+            if entry.extended is not None:
+                figures[4 + _ORDER[entry.extended]] += entry.count
+
+    def figures_of(key: tuple[str, str]) -> Figures:
+        found = totals.get(key, [0] * 8)
+        return Figures(original=Tally(*found[:4]), extended=Tally(*found[4:]))
+
+    return Statistics(
+        period=period,
+        as_of=as_of,
+        overall=figures_of(("", "")),
+        by_agency={key[1]: figures_of(key) for key in sorted(k for k in totals if k[0] == "a")},
+        by_plan={key[1]: figures_of(key) for key in sorted(k for k in totals if k[0] == "p")},
+        excluded=excluded,
     )
 
 
@@ -400,3 +436,15 @@ def rank_agencies(by_agency: Mapping[str, Figures], *, basis: Basis) -> tuple[Ra
         ranked.append(Ranked(code, rank, tally))
     ranked.extend(Ranked(code, None, by_agency[code].of(basis)) for code in unrated)
     return tuple(ranked)
+
+
+def split_period(text: str, *, today: date) -> tuple[Period | None, str]:
+    """A period named at the start or the end of what was typed, and the rest ("quý 3
+    STTTT", "STTTT năm 2025"); (None, text) when it names none."""
+    words = text.split()
+    for size in range(len(words), 0, -1):
+        if (found := parse_period(" ".join(words[:size]), today=today)) is not None:
+            return found, " ".join(words[size:])
+        if (found := parse_period(" ".join(words[-size:]), today=today)) is not None:
+            return found, " ".join(words[:-size])
+    return None, text.strip()

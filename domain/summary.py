@@ -118,6 +118,8 @@ class ItemRow:
     blocked_reason: str | None = None
     last_update_at: datetime | None = None
     cooperating: tuple[str, ...] = ()
+    # The code of the agency blocked work waits on ("chờ STC"), as stored now.
+    blocked_by: str | None = None
 
     @property
     def key(self) -> tuple[int, int | None]:
@@ -549,7 +551,7 @@ def bucket(state: ItemState) -> Bucket | None:
         return Bucket.OVERDUE
     if state.status is Status.BLOCKED:
         return Bucket.BLOCKED
-    if state.status is Status.IN_PROGRESS:
+    if state.status in (Status.IN_PROGRESS, Status.AWAITING):
         return Bucket.IN_PROGRESS
     return Bucket.NOT_STARTED
 

@@ -11,12 +11,58 @@ _SENTENCE_END = re.compile(r"[.!?…;:](?=\s)")
 _DASHES = str.maketrans(
     {"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2010": "-", "\u2011": "-"}
 )
+# Characters that show nothing but change how text reads: zero-width spaces and joiners, the
+# byte-order mark, the soft hyphen, and the bidirectional controls that display a reason
+# reversed ("\u202e") in digests and spreadsheets.
+_INVISIBLE = str.maketrans(
+    dict.fromkeys(
+        [
+            0x00AD, 0x061C, 0x180E, *range(0x200B, 0x2010), *range(0x202A, 0x202F),
+            *range(0x2060, 0x2065), *range(0x2066, 0x206A), 0xFEFF,
+        ]
+    )
+)  # fmt: skip
+# Markdown marks a chat client may wrap a command in ("*/xong 5*", "`/xong 5`").
+_MARKS = "*_~`|"
+
+
+def visible(text: str) -> str:
+    """The text without its invisible characters (zero-width, byte-order mark, bidi controls)."""
+    return text.translate(_INVISIBLE)
 
 
 def clean(text: str) -> str:
-    """NFC-normalise, unify dashes and collapse runs of white space."""
-    text = unicodedata.normalize("NFC", text).translate(_DASHES).replace("\u00a0", " ")
+    """NFC-normalise, drop invisible characters, unify dashes and collapse white space."""
+    text = unicodedata.normalize("NFC", visible(text)).translate(_DASHES).replace("\u00a0", " ")
     return _SPACES.sub(" ", text).strip()
+
+
+def readable(text: str) -> str:
+    """A message as the bot reads it: invisible characters, markup tags and the Markdown
+    marks wrapped around a command removed ("<b>/xong 5</b>", "\u200b/xong 2")."""
+    text = strip_tags(visible(text)).strip()
+    unwrapped = text.strip(_MARKS).strip()
+    return unwrapped if unwrapped.startswith("/") else text
+
+
+# The largest id or handle read from a message or a button: PostgreSQL's int4 holds it.
+MAX_ID = 2**31 - 1
+
+
+def read_int(text: str, *, low: int = 0, high: int) -> int | None:
+    """The whole number `text` is, if it lies in low..high; None for anything else.
+
+    ASCII digits only: "²", "①" and "٣" pass str.isdigit() but are no number anyone types
+    here, and a bound keeps "0001000000000" from reaching date arithmetic or an int4 column.
+    """
+    digits = text.strip()
+    if not digits or not digits.isascii() or not digits.isdigit():
+        return None
+    significant = digits.lstrip("0") or "0"
+    if len(significant) > len(str(high)):
+        return None
+    value = int(significant)
+    return value if low <= value <= high else None
 
 
 def fold(text: str) -> str:

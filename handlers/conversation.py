@@ -16,7 +16,17 @@ from sqlmodel import select
 
 from domain.access import AccessDenied, Actor, can_import
 from domain.replies import ReplyAction
-from handlers import documents, indicator_lists, lists, people, replies
+from domain.text import readable
+from handlers import (
+    completions,
+    documents,
+    extensions,
+    indicator_lists,
+    lists,
+    people,
+    replies,
+    statistics,
+)
 from handlers.context import Context, ConversationConfig, Fetched, FileSource
 from locales import gettext_for, normalise_locale
 from models.enums import OutboxKind
@@ -60,7 +70,9 @@ HANDLERS: dict[str, Handler] = {
     "overdue": lists.overdue,
     "upcoming": lists.upcoming,
     "summary": lists.summary,
+    "statistics": statistics.show,
     "indicators": indicator_lists.show,
+    "extensions": extensions.pending,
     "undo": replies.undo,
     "cancel": replies.cancel,
     "done": _status_command(ReplyAction.DONE),
@@ -160,12 +172,12 @@ class Conversation:
         async with transaction(self._sessions) as session:
             session.record_handled((i.source_id for i in batch), now=now)
             actors = await identify_many(
-                session, chats=[(i.channel, i.chat_id) for i in batch], now=now
+                session, chats=[(i.channel, i.sender) for i in batch if i.sender], now=now
             )
             await _read_ahead(session, batch)
             wrote = False
             for incoming in batch:
-                actor = actors.get((incoming.channel, incoming.chat_id))
+                actor = actors.get((incoming.channel, incoming.sender or ""))
                 fresh = incoming.source_id is not None
                 wrote |= await self._answer_in(
                     session, incoming, actor, now=self._clock(), fresh=fresh
@@ -210,8 +222,10 @@ class Conversation:
         now = self._clock()
         async with transaction(self._sessions) as session:
             session.record_handled([incoming.source_id], now=now)
-            actor = await identify(
-                session, channel=incoming.channel, chat_id=incoming.chat_id, now=now
+            actor = (
+                await identify(session, channel=incoming.channel, chat_id=incoming.sender, now=now)
+                if incoming.sender
+                else None
             )
             return await self._answer_in(
                 session,
@@ -330,6 +344,12 @@ async def route(ctx: Context) -> None:
         else:
             await replies.on_button(ctx)
         return
+    if incoming.file is not None and ctx.actor is not None:
+        asked = await completions.answering(ctx)
+        if asked is not None:
+            # The result of work reported done, asked for after "xong".
+            await completions.on_file(ctx, asked.target)
+            return
     if incoming.file is not None and (
         incoming.file.kind == "document" or (ctx.actor is not None and can_import(ctx.actor))
     ):
@@ -337,7 +357,7 @@ async def route(ctx: Context) -> None:
         # (from anyone else it is answered as any message without text is).
         await documents.on_file(ctx)
         return
-    text = (incoming.text or "").strip()
+    text = readable(incoming.text or "")
     if not text:
         ctx.reply(_("Tôi chỉ đọc được tin nhắn chữ. Gõ /help để xem cách trả lời."))
         return
@@ -377,7 +397,7 @@ def _batchable(incoming: Incoming) -> bool:
         return False
     if incoming.button is not None:
         return decode_upload(incoming.button) is None
-    text = (incoming.text or "").strip()
+    text = readable(incoming.text or "")
     return bool(text) and parse_command(text) is None
 
 

@@ -10,15 +10,16 @@ import logging
 from datetime import datetime
 
 from domain.access import can_import
+from domain.binding import Expect, FollowQuestion, load_question
 from domain.importers import PlanImportError, readable_name
 from handlers import people
 from handlers.context import Context, Fetched, FileSource, FileTooLarge, FileUnavailable
 from models.enums import Channel, UploadState
 from models.tables import Upload
-from services import uploads
+from services import chat_context, completions, uploads
 from services.access import identify
 from services.people import deep_link
-from services.unit_of_work import Sessions
+from services.unit_of_work import Sessions, UnitOfWork
 from views import documents as wording
 from views.buttons import UploadAction, UploadPress, decode_upload
 from views.documents import ImportFigures
@@ -91,6 +92,28 @@ async def on_file(ctx: Context) -> None:
     )
 
 
+async def _asked_for_evidence(session: UnitOfWork, incoming: Incoming, now: datetime) -> bool:
+    """Whether this chat was asked for the result of work reported done."""
+    question = load_question(
+        await chat_context.pending(
+            session, channel=incoming.channel, chat_id=incoming.chat_id, now=now
+        )
+    )
+    return isinstance(question, FollowQuestion) and question.expect is Expect.EVIDENCE
+
+
+async def _fetch(files: FileSource, incoming: Incoming, *, limit: int) -> Fetched:
+    """A file sent with a message, up to `limit` bytes."""
+    file = incoming.file
+    assert file is not None
+    if file.size is not None and file.size > limit:
+        return Fetched(error=FileTooLarge(limit))
+    try:
+        return Fetched(content=await files.fetch(incoming.channel, file.file_id, limit=limit))
+    except (FileTooLarge, FileUnavailable) as error:
+        return Fetched(error=error)
+
+
 async def fetch_first(
     sessions: Sessions, incoming: Incoming, *, files: FileSource | None, now: datetime
 ) -> Fetched | None:
@@ -103,15 +126,21 @@ async def fetch_first(
     press = decode_upload(incoming.button)
     if incoming.file is None and (press is None or press.action is not UploadAction.IMPORT):
         return None
+    if incoming.sender is None:
+        return None
     async with sessions() as session:
         actor = await identify(
             session,
             channel=incoming.channel,
-            chat_id=incoming.chat_id,
+            chat_id=incoming.sender,
             now=now,
             reactivate=False,
         )
-        if actor is None or not can_import(actor):
+        if actor is None:
+            return None
+        if incoming.file is not None and await _asked_for_evidence(session, incoming, now):
+            return await _fetch(files, incoming, limit=completions.MAX_EVIDENCE_BYTES)
+        if not can_import(actor):
             return None
         file = incoming.file
         if press is not None:

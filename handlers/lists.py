@@ -1,5 +1,6 @@
 """Queries people ask: /tasks, /task, /overdue, /upcoming."""
 
+from domain.text import MAX_ID, read_int
 from handlers.context import Context
 from models.enums import AssignmentRole
 from services import queries
@@ -10,36 +11,51 @@ from views.messages import Button
 from views.rows import AssignmentDetail, AssignmentView
 from views.text import (
     day,
+    event_label,
+    extended_line,
     moment,
     number,
     short_day,
     status_label,
     status_phrase,
     view_line,
+    waiting_on,
 )
 
 DEFAULT_UPCOMING_DAYS = 14
+# Lines of /tasks a page: each is a title and a status, so a page stays well inside one message.
+TASKS_PAGE_SIZE = 20
 MAX_UPCOMING_DAYS = 366
 
 
 def _status(ctx: Context, view: AssignmentView) -> str:
-    return status_phrase(
+    said = status_phrase(
         view.status, view.progress, view.blocked_reason, _=ctx._, locale=ctx.locale
     )
+    return said + waiting_on(view, ctx._)
 
 
 def _more(ctx: Context, more: int) -> str:
     return ctx._("… và {count} việc khác.").format(count=number(more, locale=ctx.locale))
 
 
-async def tasks(ctx: Context, args: str) -> None:
-    """/tasks: the open assignments of the sender's agency, nearest deadline first."""
+async def tasks(ctx: Context, args: str, *, page: int = 1) -> None:
+    """/tasks [PAGE]: the open assignments of the sender's agency, nearest deadline first,
+    a page at a time."""
     assert ctx.actor is not None
     _ = ctx._
     if ctx.actor.agency_id is None:
         ctx.reply(_("Bạn không thuộc cơ quan nào. Dùng /quahan hoặc /sapden để xem chung."))
         return
-    found = await queries.my_open_assignments(ctx.session, actor=ctx.actor, today=ctx.today)
+    wanted = args.strip()
+    if wanted:
+        if not wanted.isdigit() or len(wanted) > 4:
+            ctx.reply(_("Cách dùng: /viec hoặc /viec 2 (trang thứ hai)."))
+            return
+        page = int(wanted)
+    found = await queries.my_open_assignments(
+        ctx.session, actor=ctx.actor, today=ctx.today, limit=TASKS_PAGE_SIZE, page=page
+    )
     if not found.views:
         ctx.reply(_("🎉 Cơ quan của bạn không có việc nào đang mở."))
         return
@@ -49,10 +65,20 @@ async def tasks(ctx: Context, args: str) -> None:
         if view.role == AssignmentRole.COOPERATING.value:
             line += " · " + _("🤝 phối hợp")
         lines.append(line)
-    if found.more:
-        lines.append(_more(ctx, found.more))
+    buttons: list[Button] = []
+    if found.pages > 1:
+        total = (found.page - 1) * TASKS_PAGE_SIZE + len(found.views) + found.more
+        lines.append(
+            _("Trang {page}/{pages} · {count} việc").format(
+                page=found.page, pages=found.pages, count=number(total, locale=ctx.locale)
+            )
+        )
+        if found.page > 1:
+            buttons.append(Button(_("« Trước"), button_data.tasks_page(found.page - 1)))
+        if found.page < found.pages:
+            buttons.append(Button(_("Sau »"), button_data.tasks_page(found.page + 1)))
     lines.append(_("Trả lời: «#57 xong», «#57 60%»; chi tiết: /chitiet 57"))
-    ctx.reply("\n".join(lines))
+    ctx.reply("\n".join(lines), tuple(buttons))
 
 
 async def task(ctx: Context, args: str) -> None:
@@ -63,10 +89,14 @@ async def task(ctx: Context, args: str) -> None:
     if not wanted:
         ctx.reply(_("Cách dùng: /task 57 (số hiệu việc) hoặc /task III.12 (mã nhiệm vụ)."))
         return
-    if wanted.isdigit() and len(wanted) <= 9:
+    if wanted.isascii() and wanted.isdigit():
+        handle = read_int(wanted, high=MAX_ID)
+        if handle is None:
+            ctx.reply(_("Không tìm thấy việc #{handle}.").format(handle=wanted[:12]))
+            return
         try:
             detail = await queries.assignment_detail(
-                ctx.session, actor=ctx.actor, assignment_id=int(wanted)
+                ctx.session, actor=ctx.actor, assignment_id=handle
             )
         except UnknownAssignmentError:
             ctx.reply(_("Không tìm thấy việc #{handle}.").format(handle=wanted))
@@ -111,6 +141,8 @@ def _detail_text(ctx: Context, detail: AssignmentDetail) -> str:
             _("Hạn: {date}").format(date=day(view.due_date, locale=ctx.locale))
             + (f" ({view.due_text})" if view.due_text else "")
         )
+        if view.extension_count and view.original_due is not None:
+            lines.append(extended_line(view, locale=ctx.locale, _=_))
     elif view.due_text:
         lines.append(_("Hạn: {text}").format(text=view.due_text))
     lines.append(_("Trạng thái: {status}").format(status=_status(ctx, view)))
@@ -118,7 +150,9 @@ def _detail_text(ctx: Context, detail: AssignmentDetail) -> str:
         lines.append(_("Lịch sử:"))
         for entry in detail.history:
             change = f"{status_label(entry.from_status, _)} → {status_label(entry.to_status, _)}"
-            if entry.to_progress and entry.to_progress < 100:
+            if entry.event is not None:
+                change = event_label(entry.event, _)
+            elif entry.to_progress and entry.to_progress < 100:
                 change += f" {entry.to_progress}%"
             if entry.note:
                 change += f": {entry.note}"
@@ -219,10 +253,11 @@ async def upcoming(ctx: Context, args: str) -> None:
     _ = ctx._
     days = DEFAULT_UPCOMING_DAYS
     if args:
-        if not args.isdigit() or not 1 <= int(args[:4]) <= MAX_UPCOMING_DAYS:
+        asked = read_int(args, low=1, high=MAX_UPCOMING_DAYS)
+        if asked is None:
             ctx.reply(_("Cách dùng: /upcoming 14 (số ngày, từ 1 đến 366)."))
             return
-        days = int(args)
+        days = asked
     found = await queries.upcoming(ctx.session, actor=ctx.actor, today=ctx.today, days=days)
     if not found.views:
         ctx.reply(_("Không có việc nào đến hạn trong {days} ngày tới.").format(days=days))

@@ -1,8 +1,12 @@
 """Registration, help, language and people management."""
 
+from collections.abc import Sequence
+
 from domain.access import Role
+from domain.text import MAX_ID, read_int
 from handlers.context import Context
 from locales import Translate, gettext_for
+from models.tables import Person
 from services import queries
 from services import registration as registration_service
 from services.registration import Outcome
@@ -46,6 +50,11 @@ async def register(ctx: Context, args: str) -> None:
         ctx.reply(_("Hãy gửi kèm mã mời, ví dụ: /register ABCD234567"))
         return
     incoming = ctx.incoming
+    if not incoming.is_private:
+        # A chat several people share is nobody's identity: a code sent here is refused
+        # before it is even looked at.
+        ctx.reply(_("Xin đăng ký trong tin nhắn riêng với bot, không phải trong nhóm."))
+        return
     result = await registration_service.register(
         ctx.session,
         channel=incoming.channel,
@@ -66,16 +75,40 @@ async def register(ctx: Context, args: str) -> None:
                 time=moment(result.locked_until, locale=ctx.locale, tz=tz)
             )
         )
-    elif result.outcome is Outcome.WRONG_CODE:
-        ctx.reply(_("Mã mời không đúng. Vui lòng kiểm tra lại mã điều phối viên đã gửi."))
-    elif result.outcome is Outcome.EXPIRED:
-        ctx.reply(_("Mã mời đã hết hạn. Vui lòng xin điều phối viên một mã mới."))
-    elif result.outcome is Outcome.USED_UP:
-        ctx.reply(_("Mã mời đã được dùng hết. Vui lòng xin điều phối viên một mã mới."))
+    elif result.unusable:
+        ctx.reply(
+            _(
+                "Mã mời này không dùng được. Vui lòng kiểm tra lại mã, hoặc xin điều phối viên "
+                "một mã mới."
+            )
+        )
+        if result.revoked is not None:
+            _tell_of_revoked_attempt(ctx, result.revoked, result.coordinators)
     elif result.outcome is Outcome.BOT_FULL:
         _bot_full(ctx, result, code)
     else:
         _welcome(ctx, result)
+
+
+def _tell_of_revoked_attempt(
+    ctx: Context, revoked: Person, coordinators: Sequence[Person]
+) -> None:
+    """Someone whose access was taken away tried an old invite again."""
+    for coordinator in coordinators:
+
+        def render(_: Translate) -> Outgoing:
+            return Outgoing(
+                text=_(
+                    "⚠️ {name} (#{id}), người đã bị thu hồi quyền, vừa thử đăng ký lại bằng một "
+                    "mã mời cũ qua {channel}; đã bị từ chối. Nếu đúng là cần, hãy cấp mã mời mới."
+                ).format(
+                    name=revoked.name,
+                    id=revoked.id,
+                    channel=channel_label(ctx.incoming.channel, _),
+                )
+            )
+
+        ctx.notify(coordinator, render)
 
 
 def _bot_full(ctx: Context, result: registration_service.RegistrationResult, code: str) -> None:
@@ -189,18 +222,27 @@ async def revoke(ctx: Context, args: str) -> None:
     assert ctx.actor is not None
     _ = ctx._
     digits = args.lstrip("#")
-    if not digits.isdigit() or len(digits) > 9:
+    person_id = read_int(digits, high=MAX_ID)
+    if person_id is None:
         ctx.reply(_("Cách dùng: /revoke SỐ_NGƯỜI (xem số bằng /people)."))
         return
     try:
         result = await registration_service.revoke(
-            ctx.session, actor=ctx.actor, person_id=int(digits), now=ctx.now
+            ctx.session, actor=ctx.actor, person_id=person_id, now=ctx.now
         )
     except registration_service.UnknownPersonError:
         ctx.reply(_("Không có người mang số #{id}.").format(id=digits))
         return
     except registration_service.SelfRevokeError:
         ctx.reply(_("Bạn không thể tự thu hồi quyền của mình."))
+        return
+    except registration_service.RevokeRankError:
+        ctx.reply(
+            _("Chỉ quản trị viên mới thu hồi được quyền của điều phối viên hoặc quản trị viên.")
+        )
+        return
+    except registration_service.LastAdminError:
+        ctx.reply(_("Không thể thu hồi quản trị viên cuối cùng."))
         return
     person = result.person
     ctx.reply(_("Đã thu hồi quyền của {name} (#{id}).").format(name=person.name, id=person.id))

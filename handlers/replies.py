@@ -4,9 +4,11 @@ How a reply binds to a task is domain.binding's rule; what the bot says is views
 """
 
 import re
+from collections.abc import Callable
 
 from domain.access import AccessDenied, Actor
 from domain.binding import (
+    DecisionQuestion,
     Expect,
     FollowQuestion,
     Question,
@@ -16,20 +18,31 @@ from domain.binding import (
     fixed_target,
     load_question,
 )
-from domain.replies import MAX_REASON_LENGTH, ParsedReply, ReplyAction, parse_delay, parse_reply
+from domain.blocking import BlockedBy
+from domain.extensions import read_extension_request
+from domain.replies import (
+    MAX_REASON_LENGTH,
+    MAX_SNOOZE_DAYS,
+    ParsedReply,
+    ReplyAction,
+    parse_delay,
+    parse_reply,
+)
 from domain.targets import Target
-from domain.text import clean
-from handlers import indicators, lists
-from handlers.context import Context
-from services import chat_context, queries
+from domain.text import MAX_ID, clean, read_int
+from handlers import completions, extensions, indicators, lists
+from handlers.context import Context, Render
+from services import blocking, chat_context, queries
 from services import status as status_service
 from services.queries import UnknownAssignmentError
 from services.status import UndoOutcome
 from views import buttons as button_data
-from views.buttons import ButtonAction, decode
-from views.messages import ReminderItem
+from views.buttons import ButtonAction, DecisionAction, decode
+from views.messages import Outgoing, ReminderItem
 from views.replies import (
     Outcome,
+    blocked_for_coordinator,
+    blocker_told,
     cancelled,
     denied,
     follow_up,
@@ -39,14 +52,19 @@ from views.replies import (
     phrase,
     render_outcome,
     undone,
+    unknown_blocker,
     usage,
+    waits_on_you,
     which_question,
 )
+from views.rows import AssignmentView
 from views.text import day
 
 MAX_TEXT_LENGTH = 1000
 MAX_OPTIONS = 10
-_BARE_NUMBER = re.compile(r"^#?\s*(\d{1,3})\s*%?$")
+# Follow-up questions answered in words of their own (a date, a result, a cause).
+_WORDS_ASKED = (Expect.EXTENSION, Expect.EVIDENCE, Expect.CAUSE)
+_BARE_NUMBER = re.compile(r"^#?\s*([0-9]{1,3})\s*%?$")
 
 
 def _items_as_targets(items: tuple[ReminderItem, ...]) -> dict[int, Target]:
@@ -56,9 +74,34 @@ def _items_as_targets(items: tuple[ReminderItem, ...]) -> dict[int, Target]:
 async def on_text(ctx: Context, text: str) -> None:
     """A free-text message from a registered person (figures for indicators go to
     handlers.indicators)."""
-    if await indicators.on_text(ctx, text):
+    request = read_extension_request(text)
+    if request is None and await indicators.on_text(ctx, text):
         return
     question = await _pending(ctx)
+    if isinstance(question, DecisionQuestion) and not _targeted(parse_reply(text)):
+        await _decision_answer(ctx, question, text)
+        return
+    if isinstance(question, DecisionQuestion):
+        question = None  # a reply naming a task is a new reply, not the words asked for
+    if (
+        isinstance(question, FollowQuestion)
+        and question.expect in _WORDS_ASKED
+        and not _targeted(parse_reply(text))
+    ):
+        # An answer in words; a reply naming a task ("3 vướng: …") is a new reply.
+        if question.expect is Expect.EXTENSION:
+            await extensions.on_follow(ctx, question.target, text)
+        elif question.expect is Expect.EVIDENCE:
+            await completions.on_evidence(ctx, question.target, text)
+        else:
+            await completions.on_cause(ctx, question.target, text)
+        return
+    if request is not None:
+        numbered, replied = await _context_items(ctx, question)
+        await extensions.on_request(
+            ctx, request, numbered=numbered, replied=replied, question=question
+        )
+        return
     outcome = Outcome()
     bare = _BARE_NUMBER.match(text.strip())
     if question is not None and bare is not None and "%" not in text:
@@ -73,6 +116,14 @@ async def on_text(ctx: Context, text: str) -> None:
         else:
             await _apply_parsed(ctx, parsed, question, outcome)
     await _finish(ctx, outcome)
+
+
+async def _decision_answer(ctx: Context, question: DecisionQuestion, text: str) -> None:
+    """The words a coordinator's decision waited for (a date, a reason)."""
+    if question.subject == completions.COMPLETION:
+        await completions.on_answer(ctx, question, text)
+    else:
+        await extensions.on_answer(ctx, question, text)
 
 
 def _targeted(parsed: ParsedReply) -> bool:
@@ -90,7 +141,9 @@ async def _pending(ctx: Context) -> Question | None:
     return load_question(data)
 
 
-async def _answer_number(ctx: Context, question: Question, value: int, outcome: Outcome) -> None:
+async def _answer_number(
+    ctx: Context, question: WhichQuestion | FollowQuestion, value: int, outcome: Outcome
+) -> None:
     _ = ctx._
     if isinstance(question, WhichQuestion):
         chosen = question.option(value)
@@ -108,7 +161,7 @@ async def _answer_number(ctx: Context, question: Question, value: int, outcome: 
     if expect is Expect.PERCENT and 0 <= value <= 100:
         action = ReplyAction.DONE if value == 100 else ReplyAction.PROGRESS
         await _do(ctx, target, Want(action, percent=None if value == 100 else value), outcome)
-    elif expect is Expect.DAYS and 1 <= value <= status_service.MAX_SNOOZE_DAYS:
+    elif expect is Expect.DAYS and 1 <= value <= MAX_SNOOZE_DAYS:
         await _do(ctx, target, Want(ReplyAction.SNOOZE, days=value), outcome)
     elif expect is Expect.REASON:
         await _do(ctx, target, Want(ReplyAction.BLOCKED, reason=str(value)), outcome)
@@ -163,6 +216,7 @@ async def _apply_parsed(
     _ = ctx._
     numbered, replied = await _context_items(ctx, question)
     loose: list[Want] = []
+    bound: list[tuple[Target, Want]] = []
     for update in parsed.updates:
         want = Want.of(update)
         if update.handle is not None:
@@ -176,7 +230,7 @@ async def _apply_parsed(
             except AccessDenied:
                 outcome.problems.append(denied(update.handle, _))
                 continue
-            await _do(ctx, target, want, outcome)
+            bound.append((target, want))
         elif update.all_items:
             if not numbered:
                 outcome.problems.append(_("Không có lời nhắc nào để áp dụng «tất cả»."))
@@ -184,7 +238,7 @@ async def _apply_parsed(
             for target in await status_service.open_targets(
                 ctx.session, targets=list(numbered.values())
             ) or list(numbered.values()):
-                await _do(ctx, target, want, outcome)
+                bound.append((target, want))
         elif update.item is not None:
             target_or_none = numbered.get(update.item)
             if target_or_none is None:
@@ -192,12 +246,25 @@ async def _apply_parsed(
                     _("Không có mục số {number} trong lời nhắc.").format(number=update.item)
                 )
                 continue
-            await _do(ctx, target_or_none, want, outcome)
+            bound.append((target_or_none, want))
         else:
             loose.append(want)
+    for target, want in _last_per_target(bound):
+        await _do(ctx, target, want, outcome)
     outcome.unclear = parsed.unclear
     if loose:
         await _bind_loose(ctx, loose, numbered, replied, question, outcome)
+
+
+def _last_per_target(bound: list[tuple[Target, Want]]) -> list[tuple[Target, Want]]:
+    """One status and one snooze per task: of several in one reply ("1 30%" … "1 60%"), the
+    last one written is the one meant, and it alone goes into the history."""
+    last: dict[tuple[tuple[int, int | None], bool], tuple[Target, Want]] = {}
+    for target, want in bound:
+        key = (target.pair, want.action is ReplyAction.SNOOZE)
+        last.pop(key, None)
+        last[key] = (target, want)
+    return list(last.values())
 
 
 async def _bind_loose(
@@ -286,6 +353,21 @@ async def _do(ctx: Context, target: Target, want: Want, outcome: Outcome) -> Non
             )
             outcome.changed.append((snoozed.view, snoozed_phrase(snoozed, want.days, ctx)))
             return
+        blocker = None
+        if want.action is ReplyAction.DONE:
+            current = await status_service.current_view(ctx.session, target=target)
+            if completions.wants_confirmation(ctx, current):
+                view, question, expect = await completions.report_done(ctx, target)
+                outcome.changed.append((view, phrase(view, locale=ctx.locale, _=_)))
+                if outcome.question is None:
+                    outcome.question = question
+                    outcome.pending = FollowQuestion(expect, target) if expect else None
+                return
+        if want.action is ReplyAction.BLOCKED and want.reason:
+            current = await status_service.current_view(ctx.session, target=target)
+            blocker = await blocking.read_blocker(
+                ctx.session, reason=want.reason, own_agency=current.agency_code, as_of=ctx.today
+            )
         applied = await status_service.apply_status(
             ctx.session,
             actor=actor,
@@ -297,6 +379,7 @@ async def _do(ctx: Context, target: Target, want: Want, outcome: Outcome) -> Non
             source_message_id=_source_id(ctx, outcome),
             now=ctx.now,
             unseen=ctx.fresh,
+            blocked_by=blocker.agency if blocker else None,
         )
     except UnknownAssignmentError:
         outcome.problems.append(not_found(target.assignment_id, _))
@@ -309,13 +392,40 @@ async def _do(ctx: Context, target: Target, want: Want, outcome: Outcome) -> Non
         return
     view = applied.view
     if applied.changed:
-        outcome.changed.append((view, phrase(view, locale=ctx.locale, _=_)))
+        said = phrase(view, locale=ctx.locale, _=_)
+        if blocker is not None:
+            said += await _tell_blocker(ctx, view, blocker)
+        outcome.changed.append((view, said))
     elif not applied.replayed:
         outcome.unchanged.append(view)
     if want.action is ReplyAction.BLOCKED and not view.blocked_reason:
         _follow_up(ctx, outcome, target, Expect.REASON)
     elif want.action is ReplyAction.PROGRESS and want.percent is None:
         _follow_up(ctx, outcome, target, Expect.PERCENT)
+
+
+async def _tell_blocker(ctx: Context, view: AssignmentView, blocker: BlockedBy) -> str:
+    """Tell the agency blocked work waits on and the coordinators; what to add to the
+    confirmation about it."""
+    _ = ctx._
+    if blocker.agency is None:
+        return " " + unknown_blocker(blocker.unknown, _) if blocker.flagged else ""
+    actor = _actor(ctx)
+    waiting = await blocking.who_to_tell(
+        ctx.session, assignment_id=view.handle, code=blocker.agency, besides=actor.person_id
+    )
+    if waiting is None:
+        return ""
+    reporter = actor.name
+
+    def notice(words: Callable[..., str], locale: str) -> Render:
+        return lambda t: Outgoing(text=words(view, reporter=reporter, locale=locale, _=t))
+
+    for person in waiting.officers:
+        ctx.notify(person, notice(waits_on_you, person.locale))
+    for person in waiting.coordinators:
+        ctx.notify(person, notice(blocked_for_coordinator, person.locale))
+    return " " + blocker_told(waiting.code, bool(waiting.officers), _)
 
 
 def _follow_up(ctx: Context, outcome: Outcome, target: Target, expect: Expect) -> None:
@@ -346,11 +456,20 @@ async def on_button(ctx: Context) -> None:
     if (explain := button_data.decode_explain(data)) is not None:
         await indicators.on_explain(ctx, explain)
         return
+    if (decision := button_data.decode_decision(data)) is not None:
+        if decision.action in (DecisionAction.CONFIRM, DecisionAction.RETURN):
+            await completions.on_button(ctx, decision)
+        else:
+            await extensions.on_button(ctx, decision)
+        return
     press = decode(data)
     if press is None:
         nav = button_data.decode_nav(data)
         if nav is not None and nav.kind == button_data.OVERDUE:
             await lists.overdue(ctx, "", page=nav.number, scope_token=nav.scope)
+            return
+        if nav is not None and nav.kind == button_data.TASKS:
+            await lists.tasks(ctx, "", page=nav.number)
             return
         if nav is not None and nav.kind == button_data.WHICH:
             question = await _pending(ctx)
@@ -364,6 +483,9 @@ async def on_button(ctx: Context) -> None:
         ctx.reply(_("Nút này không còn dùng được. Gõ /help để xem các lệnh."))
         return
     target = Target(press.assignment_id, press.occurrence_id)
+    if press.action is ButtonAction.EXTEND:
+        await extensions.ask(ctx, target)
+        return
     if press.value is not None and not await _asked(ctx, press.action, target):
         # A figure comes only from a follow-up question's buttons: that question is over.
         _answered_already(ctx)
@@ -402,8 +524,9 @@ async def by_handles(ctx: Context, args: str, action: ReplyAction) -> None:
     _ = ctx._
     words = args.split(" ") if args else []
     handles = []
-    while words and words[0].lstrip("#").isdigit() and len(words[0]) <= 10:
-        handles.append(int(words.pop(0).lstrip("#")))
+    while words and (handle := read_int(words[0].removeprefix("#"), high=MAX_ID)) is not None:
+        handles.append(handle)
+        words.pop(0)
     rest = " ".join(words)
     if action in (ReplyAction.PROGRESS, ReplyAction.SNOOZE) and len(handles) > 1 and not rest:
         rest = str(handles.pop())  # "/tiendo 57 60": the last number is the figure
@@ -422,18 +545,19 @@ async def by_handles(ctx: Context, args: str, action: ReplyAction) -> None:
         return
     want = Want(action)
     if action is ReplyAction.PROGRESS and rest:
-        value = rest.rstrip("%").strip()
-        if not value.isdigit() or int(value) > 100:
+        percent = read_int(rest.removesuffix("%"), high=100)
+        if percent is None:
             ctx.reply(usage(action, _))
             return
-        want = Want(ReplyAction.DONE) if int(value) == 100 else Want(action, percent=int(value))
+        want = Want(ReplyAction.DONE) if percent == 100 else Want(action, percent=percent)
     elif action is ReplyAction.BLOCKED and rest:
         want = Want(action, reason=clean(rest)[:MAX_REASON_LENGTH])
     elif action is ReplyAction.SNOOZE and rest:
-        if not rest.isdigit() or not 1 <= int(rest[:4]) <= status_service.MAX_SNOOZE_DAYS:
+        days = read_int(rest, low=1, high=MAX_SNOOZE_DAYS)
+        if days is None:
             ctx.reply(usage(action, _))
             return
-        want = Want(action, days=int(rest))
+        want = Want(action, days=days)
     elif rest:
         ctx.reply(usage(action, _))
         return

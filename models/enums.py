@@ -79,3 +79,33 @@ class UploadState(StrEnum):
     INVITED = "invited"
     CANCELLED = "cancelled"
     SUPERSEDED = "superseded"
+
+
+class ExtensionState(StrEnum):
+    """Where a request for more time is: waiting for the office, then decided once."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class CompletionState(StrEnum):
+    """Where an officer's "xong" on a plan that confirms completions is: waiting for its
+    evidence (or, when late, its cause), waiting for the office, then confirmed or returned."""
+
+    EVIDENCE = "evidence"
+    CAUSE = "cause"
+    AWAITING = "awaiting"
+    CONFIRMED = "confirmed"
+    RETURNED = "returned"
+
+
+class HistoryEvent(StrEnum):
+    """The workflow step a history row records (a plain status change has none)."""
+
+    EXTENSION_REQUESTED = "extension-requested"
+    EXTENSION_APPROVED = "extension-approved"
+    EXTENSION_REFUSED = "extension-refused"
+    COMPLETION_REPORTED = "completion-reported"
+    COMPLETION_CONFIRMED = "completion-confirmed"
+    COMPLETION_RETURNED = "completion-returned"

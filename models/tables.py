@@ -123,6 +123,18 @@ class ChatIdentity(SQLModel, table=True):
     created_at: datetime = _when()
 
 
+class Revocation(SQLModel, table=True):
+    """A chat of a revoked person: no invite issued before `revoked_at` registers it again."""
+
+    __table_args__ = (sa.Index("ix_revocation_chat", "channel", "chat_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    channel: str = Field(max_length=20)
+    chat_id: str = Field(max_length=64)
+    revoked_at: datetime = _when()
+
+
 class Invite(SQLModel, table=True):
     """A registration code; only its hash is stored."""
 
@@ -157,6 +169,9 @@ class Plan(SQLModel, table=True):
     indicator_cadence: str | None = Field(default=None, max_length=20)
     indicator_report_day: int | None = None
     indicator_margin: Decimal | None = _decimal()
+    # Whether an officer's "xong" waits for the hub's confirmation with evidence (on for
+    # plans imported from documents).
+    confirm_completion: bool = False
     created_at: datetime = _when()
     updated_at: datetime = _when()
 
@@ -219,6 +234,7 @@ class Assignment(SQLModel, table=True):
                 ("ix_assignment_next_step", ("next_step_on", "deadline")),
             )
         ),
+        sa.CheckConstraint("progress BETWEEN 0 AND 100", name="ck_assignment_progress"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -230,8 +246,16 @@ class Assignment(SQLModel, table=True):
     blocked_reason: str | None = Field(default=None, sa_type=sa.Text)
     last_update_at: datetime | None = _when(nullable=True)
     last_update_by_id: int | None = Field(default=None, foreign_key="person.id")
-    # The task's due date while the task is live (NULL once removed or restating another):
-    # a copy the database keeps by triggers (migration 0017), never written by the bot.
+    # The deadline an approved extension set (the task's due_date stays the original one),
+    # how many extensions were approved, and when the work was reported complete.
+    extended_due_date: date | None = None
+    extension_count: int = 0
+    completed_at: datetime | None = _when(nullable=True)
+    # The code of the agency a blocked assignment waits on ("vướng: chờ Sở Tài chính").
+    blocked_by: str | None = Field(default=None, max_length=40)
+    # The deadline in force while the task is live, coalesce(extended_due_date, task's
+    # due_date) (NULL once removed or restating another): a copy the database keeps by
+    # triggers (migration 0017), never written by the bot.
     deadline: date | None = None
     # The day the sweep must next plan it; NULL: at the next sweep. Written by the sweep,
     # set back to NULL by triggers when what its plan depends on changes (migration 0017).
@@ -243,6 +267,7 @@ class Occurrence(SQLModel, table=True):
 
     __table_args__ = (
         sa.UniqueConstraint("assignment_id", "period_label", name="uq_occurrence_period"),
+        sa.CheckConstraint("progress BETWEEN 0 AND 100", name="ck_occurrence_progress"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -255,10 +280,21 @@ class Occurrence(SQLModel, table=True):
     progress: int = 0
     blocked_reason: str | None = Field(default=None, sa_type=sa.Text)
     last_update_at: datetime | None = _when(nullable=True)
+    extended_due_date: date | None = None
+    extension_count: int = 0
+    completed_at: datetime | None = _when(nullable=True)
+    blocked_by: str | None = Field(default=None, max_length=40)
 
 
 class StatusChange(SQLModel, table=True):
     """Append-only history of every status change; a replayed message is refused by source id."""
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "from_progress BETWEEN 0 AND 100", name="ck_statuschange_from_progress"
+        ),
+        sa.CheckConstraint("to_progress BETWEEN 0 AND 100", name="ck_statuschange_to_progress"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     assignment_id: int = Field(foreign_key="assignment.id", index=True)
@@ -273,6 +309,64 @@ class StatusChange(SQLModel, table=True):
     note: str | None = Field(default=None, sa_type=sa.Text)
     source_message_id: str | None = Field(default=None, max_length=120, unique=True)
     undone: bool = False
+    # A step of the office's workflow this row records (models.enums.HistoryEvent); None
+    # for a plain status change.
+    event: str | None = Field(default=None, max_length=30)
+
+
+class ExtensionRequest(SQLModel, table=True):
+    """An officer's request for more time on an assignment (or one period), and its decision.
+
+    An approval sets the assignment's (or period's) extended_due_date; the task's due_date
+    stays the original deadline.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(foreign_key="assignment.id", index=True)
+    occurrence_id: int | None = Field(default=None, foreign_key="occurrence.id")
+    requested_by_id: int | None = Field(default=None, foreign_key="person.id")
+    channel: str = Field(max_length=20)
+    requested_at: datetime = _when()
+    # The deadline in force when it was asked (an earlier extension's, if any).
+    current_due: date | None = None
+    requested_due: date
+    reason: str | None = Field(default=None, sa_type=sa.Text)
+    state: str = Field(max_length=20, default="pending", index=True)
+    decided_by_id: int | None = Field(default=None, foreign_key="person.id")
+    decided_at: datetime | None = _when(nullable=True)
+    approved_due: date | None = None
+    refusal_reason: str | None = Field(default=None, sa_type=sa.Text)
+    source_message_id: str | None = Field(default=None, max_length=120, unique=True)
+
+
+class CompletionReport(SQLModel, table=True):
+    """An officer's "xong" on a plan whose completions the office confirms: the evidence,
+    the cause when late, and the confirmation or return."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(foreign_key="assignment.id", index=True)
+    occurrence_id: int | None = Field(default=None, foreign_key="occurrence.id")
+    reported_by_id: int | None = Field(default=None, foreign_key="person.id")
+    channel: str = Field(max_length=20)
+    reported_at: datetime = _when()
+    # Where the work stood before "xong": a return puts it back there.
+    from_status: str = Field(max_length=20)
+    from_progress: int = 0
+    due: date | None = None
+    late: bool = False
+    state: str = Field(max_length=20, default="evidence", index=True)
+    # A document reference as read (domain.references.DocumentReference's fields).
+    reference: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    note: str | None = Field(default=None, sa_type=sa.Text)
+    # A file stored under the data directory, relative to it, and its name as sent.
+    file_path: str | None = Field(default=None, max_length=300)
+    file_name: str | None = Field(default=None, max_length=300)
+    late_cause: str | None = Field(default=None, sa_type=sa.Text)
+    # Whether the delay was outside the agency's control ("khách quan").
+    objective: bool | None = None
+    decided_by_id: int | None = Field(default=None, foreign_key="person.id")
+    decided_at: datetime | None = _when(nullable=True)
+    return_reason: str | None = Field(default=None, sa_type=sa.Text)
 
 
 class ReminderLedger(SQLModel, table=True):
@@ -531,3 +625,13 @@ class IndicatorValue(SQLModel, table=True):
     reported_at: datetime = _when()
     source_message_id: str | None = Field(default=None, max_length=120, unique=True)
     undone: bool = False
+
+
+# The deadline in force: an approved extension's (0012), else the original one. Every query
+# that plans, lists or counts against a deadline reads these, never Task.due_date alone.
+ASSIGNMENT_DUE: Any = sa.func.coalesce(
+    sa.inspect(Assignment).columns["extended_due_date"], sa.inspect(Task).columns["due_date"]
+)
+PERIOD_DUE: Any = sa.func.coalesce(
+    sa.inspect(Occurrence).columns["extended_due_date"], sa.inspect(Occurrence).columns["due_date"]
+)

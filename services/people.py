@@ -4,11 +4,12 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import col, select
 
 from domain.access import Role
-from models.tables import Agency, AuditLog, ChatIdentity, Invite, Person
+from models.tables import Agency, AuditLog, ChatIdentity, Invite, Person, Plan
 from services.unit_of_work import UnitOfWork
 
 # Codes are typed on phones: no 0/O or 1/I/L to confuse, upper case only.
@@ -139,3 +140,41 @@ def deep_link(bot_username: str, code: str) -> str:
     """The Telegram link that opens the bot and sends /start CODE."""
     # https://core.telegram.org/bots/features#deep-linking
     return f"https://t.me/{bot_username.lstrip('@')}?start={code}"
+
+
+async def _active_with_chat(session: UnitOfWork, *filters: Any) -> list[Person]:
+    return list(
+        (
+            await session.exec(
+                select(Person)
+                .where(
+                    col(Person.active).is_(True),
+                    col(Person.id).in_(select(ChatIdentity.person_id)),
+                    *filters,
+                )
+                .order_by(col(Person.id))
+            )
+        ).all()
+    )
+
+
+async def hub_coordinators(session: UnitOfWork, *, plan_id: int) -> list[Person]:
+    """Who decides for a plan's office: the coordinators of its hub agency; else the
+    city-wide coordinators; else the administrators (the rule escalation follows too,
+    services.reminders.load)."""
+    plan = await session.get(Plan, plan_id)
+    hub = plan.hub_agency_id if plan is not None else None
+    coordinator = Person.role == Role.COORDINATOR.value
+    if hub is not None:
+        found = await _active_with_chat(session, coordinator, Person.agency_id == hub)
+        if found:
+            return found
+    city = await _active_with_chat(session, coordinator, col(Person.agency_id).is_(None))
+    return city or await _active_with_chat(session, Person.role == Role.ADMIN.value)
+
+
+async def focal_officers(session: UnitOfWork, *, agency_id: int) -> list[Person]:
+    """An agency's active focal officers who can be messaged."""
+    return await _active_with_chat(
+        session, Person.role == Role.OFFICER.value, Person.agency_id == agency_id
+    )

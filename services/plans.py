@@ -114,7 +114,14 @@ async def save_plan(
     plan = (await session.exec(select(Plan).where(Plan.source_key == key))).first()
     created = plan is None
     if plan is None:
-        plan = Plan(source_key=key, title=draft.title, created_at=now, updated_at=now)
+        # A plan imported from a document: its office confirms each completion.
+        plan = Plan(
+            source_key=key,
+            title=draft.title,
+            created_at=now,
+            updated_at=now,
+            confirm_completion=True,
+        )
     plan.ref = draft.ref
     plan.title = draft.title
     plan.issue_date = draft.issue_date

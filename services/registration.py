@@ -10,13 +10,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from domain.access import Actor, Role, require_manage
 from domain.text import fold
 from locales import normalise_locale
 from models.enums import Channel
-from models.tables import Agency, AuditLog, ChatIdentity, ChatState, Invite, Person
+from models.tables import Agency, AuditLog, ChatIdentity, ChatState, Invite, Person, Revocation
 from services.access import remember_chat_state, remembered_chat_state
 from services.people import PersonRow, hash_code
 from services.people import list_people as all_people
@@ -39,6 +40,8 @@ class Outcome(StrEnum):
     WRONG_CODE = "wrong_code"
     EXPIRED = "expired"
     USED_UP = "used_up"
+    # The chat belonged to someone revoked after this invite was issued.
+    REVOKED = "revoked"
     LOCKED = "locked"
     # The bot has as many users as its plan allows (Zalo's user cap per bot).
     BOT_FULL = "bot_full"
@@ -56,7 +59,17 @@ class RegistrationResult:
     # BOT_FULL: the full bot, and another with room for this agency (None: every bot is full).
     bot: CappedBot | None = None
     elsewhere: CappedBot | None = None
+    # REVOKED: who was revoked, to tell the coordinators of the attempt.
+    revoked: Person | None = None
 
+    @property
+    def unusable(self) -> bool:
+        """The code cannot be used, for whatever reason: the sender is told no more than
+        that, so an answer never says whether a code exists."""
+        return self.outcome in _UNUSABLE
+
+
+_UNUSABLE = frozenset({Outcome.WRONG_CODE, Outcome.EXPIRED, Outcome.USED_UP, Outcome.REVOKED})
 
 # Built once: every reply and every registration attempt reads the chat's state.
 _CHAT_STATE = select(ChatState).where(
@@ -69,9 +82,15 @@ async def chat_state(session: UnitOfWork, *, channel: str, chat_id: str) -> Chat
     """The chat's state row, created (and flushed) on first use."""
     state = await existing_chat_state(session, channel=channel, chat_id=chat_id)
     if state is None:
-        state = ChatState(channel=channel, chat_id=chat_id)
-        session.add(state)
-        await session.flush()
+        try:
+            # Guesses sent in parallel (to several instances) may create it at the same
+            # moment: then use the one that won.
+            async with session.begin_nested():
+                state = ChatState(channel=channel, chat_id=chat_id)
+                session.add(state)
+        except IntegrityError:
+            params = {"channel": channel, "chat_id": chat_id}
+            state = (await session.exec(_CHAT_STATE, params=params)).one()
         remember_chat_state(session, state, channel=channel, chat_id=chat_id)
     return state
 
@@ -123,7 +142,9 @@ async def register(
     if existing is not None:
         return RegistrationResult(Outcome.ALREADY_REGISTERED, person=existing)
     state = await chat_state(session, channel=channel, chat_id=chat_id)
-    if state.locked_until is not None and state.locked_until > now:
+    attempt = await _count_attempt(session, state, now=now)
+    if attempt is None:
+        await session.refresh(state)
         return RegistrationResult(Outcome.LOCKED, locked_until=state.locked_until)
 
     code = code.strip()
@@ -136,23 +157,34 @@ async def register(
         full = await _full(session, channel=channel, bots=bots)
         if full is not None:
             # Not the person's fault: no wrong guess is counted and the invite stays usable.
+            await _set_attempts(session, state, failures=attempt - 1, locked_until=None)
             others = [b for b in bots if b.channel != channel]
             [elsewhere] = await assign_bots(session, agency_ids=[invite.agency_id], bots=others)
             return RegistrationResult(Outcome.BOT_FULL, bot=full, elsewhere=elsewhere)
     outcome: Outcome | None = None
+    revoked: Person | None = None
     if invite is None:
         outcome = Outcome.WRONG_CODE
     elif invite.expires_at <= now:
         outcome = Outcome.EXPIRED
+    elif (revoked := await _revoked_since(session, channel, chat_id, invite)) is not None:
+        outcome = Outcome.REVOKED
     elif not await _use_once(session, invite):
         outcome = Outcome.USED_UP
     if outcome is not None:
-        return _failed(session, state, outcome, now=now)
+        wait = lock_after(attempt)
+        await _set_attempts(
+            session, state, failures=attempt, locked_until=now + wait if wait else None
+        )
+        return RegistrationResult(
+            outcome,
+            locked_until=now + wait if wait else None,
+            revoked=revoked,
+            coordinators=tuple(await _managers(session)) if revoked else (),
+        )
 
     assert invite is not None
-    state.failed_codes = 0
-    state.locked_until = None
-    session.add(state)
+    await _set_attempts(session, state, failures=0, locked_until=None)
     agency = await session.get(Agency, invite.agency_id) if invite.agency_id else None
     # The channel's name for the person, else the invite's; the chat only as a last resort.
     given = display_name or invite.name or ""
@@ -190,15 +222,7 @@ async def register(
             },
         )
     )
-    coordinators = (
-        await session.exec(
-            select(Person).where(
-                col(Person.role).in_([Role.COORDINATOR.value, Role.ADMIN.value]),
-                col(Person.active).is_(True),
-                Person.id != person.id,
-            )
-        )
-    ).all()
+    coordinators = [p for p in await _managers(session) if p.id != person.id]
     await session.flush()
     bot = next((b for b in bots if b.channel == channel), None)
     if bot is not None:
@@ -234,14 +258,62 @@ async def _use_once(session: UnitOfWork, invite: Invite) -> bool:
     return used
 
 
-def _failed(
-    session: UnitOfWork, state: ChatState, outcome: Outcome, *, now: datetime
-) -> RegistrationResult:
-    state.failed_codes += 1
-    wait = lock_after(state.failed_codes)
-    state.locked_until = now + wait if wait else None
-    session.add(state)
-    return RegistrationResult(outcome, locked_until=state.locked_until)
+async def _count_attempt(session: UnitOfWork, state: ChatState, *, now: datetime) -> int | None:
+    """Count one more attempt of this chat in the store, as one conditional UPDATE: the
+    attempts of several instances queue on the row, and each sees the lock the ones before
+    it set. The attempts counted so far (this one included), or None while the chat is
+    locked."""
+    counted = await session.exec(
+        sa.update(ChatState)
+        .where(
+            col(ChatState.id) == state.id,
+            sa.or_(col(ChatState.locked_until).is_(None), col(ChatState.locked_until) <= now),
+        )
+        .values(failed_codes=col(ChatState.failed_codes) + 1)
+        .returning(col(ChatState.failed_codes))
+    )
+    return counted.scalar_one_or_none()
+
+
+async def _set_attempts(
+    session: UnitOfWork, state: ChatState, *, failures: int, locked_until: datetime | None
+) -> None:
+    """Write the chat's count of wrong codes and how long it must wait."""
+    await session.exec(
+        sa.update(ChatState)
+        .where(col(ChatState.id) == state.id)
+        .values(failed_codes=failures, locked_until=locked_until)
+    )
+    await session.refresh(state)
+
+
+async def _revoked_since(
+    session: UnitOfWork, channel: str, chat_id: str, invite: Invite
+) -> Person | None:
+    """The person this chat belonged to, if they were revoked after the invite was issued:
+    only a newer invite registers them again."""
+    found = await session.exec(
+        select(Person)
+        .join(Revocation, col(Revocation.person_id) == col(Person.id))
+        .where(
+            Revocation.channel == channel,
+            Revocation.chat_id == chat_id,
+            col(Revocation.revoked_at) >= invite.created_at,
+        )
+        .order_by(col(Revocation.revoked_at).desc())
+    )
+    return found.first()
+
+
+async def _managers(session: UnitOfWork) -> Sequence[Person]:
+    """The active coordinators and admins: who hears of registrations."""
+    found = await session.exec(
+        select(Person).where(
+            col(Person.role).in_([Role.COORDINATOR.value, Role.ADMIN.value]),
+            col(Person.active).is_(True),
+        )
+    )
+    return found.all()
 
 
 class UnknownPersonError(LookupError):
@@ -250,6 +322,14 @@ class UnknownPersonError(LookupError):
 
 class SelfRevokeError(ValueError):
     """A coordinator tried to revoke themselves."""
+
+
+class RevokeRankError(PermissionError):
+    """Only an admin revokes a coordinator or an admin."""
+
+
+class LastAdminError(ValueError):
+    """Revoking this admin would leave nobody to manage the admins."""
 
 
 @dataclass(frozen=True)
@@ -263,18 +343,42 @@ class RevokeResult:
 async def revoke(
     session: UnitOfWork, *, actor: Actor, person_id: int, now: datetime
 ) -> RevokeResult:
-    """Deactivate a person and unbind their chats, so they are a stranger from now on."""
+    """Deactivate a person and unbind their chats, so they are a stranger from now on, and
+    one whom no invite issued before now registers again.
+
+    Coordinators revoke officers and leaders; only an admin revokes a coordinator or an
+    admin, and never the last active admin, so nobody can lock the admins out.
+    """
     require_manage(actor)
     if person_id == actor.person_id:
         raise SelfRevokeError(person_id)
     person = await session.get(Person, person_id)
     if person is None:
         raise UnknownPersonError(person_id)
+    role = Role(person.role)
+    if role in (Role.COORDINATOR, Role.ADMIN) and actor.role is not Role.ADMIN:
+        raise RevokeRankError(person_id)
+    if role is Role.ADMIN and person.active:
+        admins = await session.exec(
+            select(sa.func.count())
+            .select_from(Person)
+            .where(Person.role == Role.ADMIN.value, col(Person.active).is_(True))
+        )
+        if admins.one() <= 1:
+            raise LastAdminError(person_id)
     identities = (
         await session.exec(select(ChatIdentity).where(ChatIdentity.person_id == person_id))
     ).all()
     chats = tuple((i.channel, i.chat_id) for i in identities)
     for identity in identities:
+        session.add(
+            Revocation(
+                person_id=person_id,
+                channel=identity.channel,
+                chat_id=identity.chat_id,
+                revoked_at=now,
+            )
+        )
         await session.delete(identity)
     person.active = False
     session.add(person)

@@ -15,17 +15,18 @@ from sqlmodel import col, select
 
 from domain.access import Actor, require_see, require_update
 from domain.reminders import OfficeHours
-from domain.replies import MAX_REASON_LENGTH, ReplyAction
+from domain.replies import MAX_REASON_LENGTH, MAX_SNOOZE_DAYS, ReplyAction
 from domain.status import Status
 from domain.targets import Target
 from models.bulk import bulk_insert, bulk_update
+from models.enums import HistoryEvent
 from models.tables import Assignment, Occurrence, Snooze, StatusChange
+from services import completions
 from services.queries import OPEN_STATUSES, UnknownAssignmentError, views
 from services.unit_of_work import ReadAhead, UnitOfWork
 from views.rows import AssignmentView
 
 UNDO_WINDOW = timedelta(minutes=10)
-MAX_SNOOZE_DAYS = 365
 
 
 class ClosedError(ValueError):
@@ -54,7 +55,14 @@ _VIEWS: ReadAhead[tuple[int, int | None], AssignmentView] = ReadAhead(
 )
 
 
-_STATUS_COLUMNS = ("status", "progress", "blocked_reason", "last_update_at")
+_STATUS_COLUMNS = (
+    "status",
+    "progress",
+    "blocked_reason",
+    "last_update_at",
+    "completed_at",
+    "blocked_by",
+)
 # Built once, so that `defer` groups the rows of many replies into one statement each.
 _UPDATE_OCCURRENCE = bulk_update(Occurrence, key="id", columns=_STATUS_COLUMNS)
 _UPDATE_ASSIGNMENT = bulk_update(
@@ -70,6 +78,11 @@ async def prefetch_views(session: UnitOfWork, *, targets: Iterable[Target]) -> N
     read = session.read_ahead(_VIEWS)
     read.clear()
     read.update(found)
+
+
+async def current_view(session: UnitOfWork, *, target: Target) -> AssignmentView:
+    """The target's view as a reply sees it (read ahead for a batch, else read now)."""
+    return await _load(session, target)
 
 
 async def _load(session: UnitOfWork, target: Target) -> AssignmentView:
@@ -123,15 +136,20 @@ async def apply_status(
     source_message_id: str | None,
     now: datetime,
     unseen: bool = False,
+    blocked_by: str | None = None,
 ) -> Applied:
     """Move an assignment (or occurrence) to done, in progress or blocked, with history.
 
     `unseen` says the caller recorded the update carrying `source_message_id` as new in
     this transaction, so no change can carry that id yet and the replay check is skipped.
+    A blocked reply with a reason records `blocked_by` (the agency it waits on, or None);
+    otherwise the agency last named is kept, shown only while the work is blocked.
     """
     status = action.status
     if status is None:
         raise ValueError(f"{action} does not change a status")
+    if percent is not None and not 0 <= percent <= 100:
+        raise ValueError(f"a percent must be 0-100, not {percent}")
     view = await _load(session, target)
     require_update(actor, agency_id=view.agency_id)
     if source_message_id is not None and not unseen:
@@ -161,9 +179,14 @@ async def apply_status(
         "progress": progress,
         "blocked_reason": note,
         "last_update_at": now,
+        # When the work was completed: set as it becomes done, cleared as it reopens.
+        "completed_at": now if status is Status.DONE else None,
     }
     if target.occurrence_id is None:
         values["last_update_by_id"] = actor.person_id
+    # Named (or cleared) only by a blocked reply with a reason; kept otherwise.
+    waits_on = blocked_by if status is Status.BLOCKED and reason else view.blocked_by
+    values["blocked_by"] = waits_on
     session.defer(
         _UPDATE_ASSIGNMENT if target.occurrence_id is None else _UPDATE_OCCURRENCE, values
     )
@@ -185,7 +208,12 @@ async def apply_status(
         },
     )
     after = replace(
-        view, status=status, progress=progress, blocked_reason=note, last_update_at=now
+        view,
+        status=status,
+        progress=progress,
+        blocked_reason=note,
+        last_update_at=now,
+        blocked_by=waits_on,
     )
     if (read := session.read_ahead_if_any(_VIEWS)) is not None:
         read[target.pair] = after
@@ -244,6 +272,20 @@ async def snooze(
     return Snoozed(view=view, until=until, moved=until != later)
 
 
+# Requests for more time and their decisions are history, not replies: /undo passes them by
+# (a request is withdrawn by the office's refusal, a decision stands).
+_UNDOABLE = sa.or_(
+    col(StatusChange.event).is_(None),
+    col(StatusChange.event).not_in(
+        [
+            HistoryEvent.EXTENSION_REQUESTED.value,
+            HistoryEvent.EXTENSION_APPROVED.value,
+            HistoryEvent.EXTENSION_REFUSED.value,
+        ]
+    ),
+)
+
+
 class UndoOutcome(StrEnum):
     """How an /undo ended."""
 
@@ -269,7 +311,11 @@ async def undo_last(
     latest = (
         await session.exec(
             select(StatusChange)
-            .where(StatusChange.person_id == actor.person_id, col(StatusChange.undone).is_(False))
+            .where(
+                StatusChange.person_id == actor.person_id,
+                col(StatusChange.undone).is_(False),
+                _UNDOABLE,
+            )
             .order_by(col(StatusChange.at).desc(), col(StatusChange.id).desc())
         )
     ).first()
@@ -284,6 +330,7 @@ async def undo_last(
                 StatusChange.person_id == actor.person_id,
                 StatusChange.at == latest.at,
                 col(StatusChange.undone).is_(False),
+                _UNDOABLE,
             )
         )
     ).all()
@@ -340,6 +387,16 @@ async def _restore(session: UnitOfWork, change: StatusChange) -> None:
         previous.note if previous and change.from_status == Status.BLOCKED.value else None
     )
     row.last_update_at = previous.at if previous else None
+    # Back to done: completed when the change that made it done was made.
+    row.completed_at = (
+        previous.at
+        if previous is not None
+        and change.from_status == Status.DONE.value
+        and previous.to_status == Status.DONE.value
+        else None
+    )
     if isinstance(row, Assignment):
         row.last_update_by_id = previous.person_id if previous else None
     session.add(row)
+    if change.event is not None:
+        await completions.undo_step(session, change)

@@ -197,6 +197,7 @@ async def _hand_over(
             existing.status = assignment.status
             existing.progress = assignment.progress
             existing.blocked_reason = assignment.blocked_reason
+            existing.completed_at = assignment.completed_at
         session.add(existing)
         merged = f"{text} (#{existing.id})"
         _record(session, assignment, now=now, note=merged, to_status=Status.CANCELLED.value)

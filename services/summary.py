@@ -27,6 +27,7 @@ from sqlmodel import col, select
 
 from domain.access import AccessDenied, Actor, Role
 from domain.calendar import WorkCalendar
+from domain.statistics import quarter_of
 from domain.status import Status
 from domain.summary import (
     ChangeRow,
@@ -40,6 +41,8 @@ from domain.summary import (
 from locales import gettext_for, normalise_locale
 from models.enums import AssignmentRole, OutboxKind
 from models.tables import (
+    ASSIGNMENT_DUE,
+    PERIOD_DUE,
     Agency,
     Assignment,
     ChatIdentity,
@@ -56,9 +59,11 @@ from services.indicators.files import IndicatorSummary, summary_checkpoint
 from services.indicators.report import indicator_overview, indicator_report
 from services.outbox import enqueue_for_person
 from services.report_files import ReportFiles, write_report_files
+from services.statistics import period_statistics
 from services.unit_of_work import Sessions, UnitOfWork, transaction
 from views.indicator_lists import summary_section
 from views.messages import Attachment, Outgoing
+from views.statistics import PeriodStatistics, summary_lines
 from views.summary import render_summary_text, summary_attachments, summary_refused
 
 log = logging.getLogger(__name__)
@@ -108,7 +113,7 @@ _ITEM_COLUMNS: tuple[Any, ...] = (
 )
 _DIRECT_COLUMNS: tuple[Any, ...] = (
     *_ITEM_COLUMNS,
-    Task.due_date,
+    ASSIGNMENT_DUE,
     Task.due_text,
     Agency.code,
     Agency.name,
@@ -116,10 +121,11 @@ _DIRECT_COLUMNS: tuple[Any, ...] = (
     Assignment.progress,
     Assignment.blocked_reason,
     Assignment.last_update_at,
+    Assignment.blocked_by,
 )
 _PERIODIC_COLUMNS: tuple[Any, ...] = (
     *_ITEM_COLUMNS,
-    Occurrence.due_date,
+    PERIOD_DUE,
     Task.due_text,
     Agency.code,
     Agency.name,
@@ -129,6 +135,7 @@ _PERIODIC_COLUMNS: tuple[Any, ...] = (
     Occurrence.last_update_at,
     Occurrence.id,
     Occurrence.period_label,
+    Occurrence.blocked_by,
 )
 _CHANGE_COLUMNS: tuple[Any, ...] = (
     StatusChange.id,
@@ -198,7 +205,9 @@ async def _load_items(session: UnitOfWork, *, scope: SummaryScope, today: date) 
     ):
         cooperating.setdefault(task_id, []).append(name)
 
-    def item(row: Sequence[Any], occurrence_id: int | None, period: str | None) -> ItemRow:
+    def item(
+        row: Sequence[Any], occurrence_id: int | None, period: str | None, blocked_by: str | None
+    ) -> ItemRow:
         (aid, task_id, plan_id, code, title, due, due_text, a_code, a_name) = row[:9]
         status, progress, reason, updated = row[9:13]
         return ItemRow(
@@ -217,10 +226,11 @@ async def _load_items(session: UnitOfWork, *, scope: SummaryScope, today: date) 
             blocked_reason=reason,
             last_update_at=updated,
             cooperating=tuple(cooperating.get(task_id, ())),
+            blocked_by=blocked_by if Status(status) is Status.BLOCKED else None,
         )
 
-    return [item(row, None, None) for row in direct] + [
-        item(row, row[13], row[14]) for row in periodic
+    return [item(row, None, None, row[13]) for row in direct] + [
+        item(row, row[13], row[14], row[15]) for row in periodic
     ]
 
 
@@ -393,6 +403,21 @@ async def summary_indicators(
     return IndicatorSummary(overview, report)
 
 
+async def quarter_so_far(
+    session: UnitOfWork, *, scope: SummaryScope, as_of: datetime, config: ReportConfig
+) -> PeriodStatistics:
+    """The official four buckets of the quarter up to `as_of`, over a summary's scope."""
+    today = as_of.astimezone(config.tz).date()
+    return await period_statistics(
+        session,
+        actor=Actor.desk(),
+        period=quarter_of(today),
+        as_of=today,
+        tz=config.tz,
+        within=scope,
+    )
+
+
 async def _summary_outgoing(
     summary: WeeklySummary,
     *,
@@ -402,6 +427,7 @@ async def _summary_outgoing(
     config: ReportConfig,
     now: datetime,
     indicators: IndicatorSummary | None = None,
+    quarter: PeriodStatistics | None = None,
 ) -> Outgoing:
     files = await write_report_files(
         summary,
@@ -410,11 +436,10 @@ async def _summary_outgoing(
         locale=locale,
         indicators=indicators,
     )
-    extra = (
-        summary_section(indicators.overview, locale=locale, _=gettext_for(locale))
-        if indicators
-        else []
-    )
+    _ = gettext_for(locale)
+    extra = summary_lines(quarter, locale=locale, _=_) if quarter else []
+    if indicators:
+        extra += summary_section(indicators.overview, locale=locale, _=_)
     return Outgoing(
         text=render_summary_text(summary, locale=locale, extra=extra),
         attachments=report_attachments(files, locale=locale, links=config.links, now=now),
@@ -441,6 +466,7 @@ async def summary_message(
     config = config or ReportConfig()
     summary = await build_weekly_summary(session, as_of=now, scope=scope, config=config)
     indicators = await summary_indicators(session, scope=summary.scope, as_of=now, config=config)
+    quarter = await quarter_so_far(session, scope=summary.scope, as_of=now, config=config)
     return await _summary_outgoing(
         summary,
         kind="now",
@@ -449,6 +475,7 @@ async def summary_message(
         config=config,
         now=now,
         indicators=indicators,
+        quarter=quarter,
     )
 
 
@@ -501,6 +528,7 @@ async def send_weekly_summaries(
         indicators = await summary_indicators(
             session, scope=summary.scope, as_of=now, config=config
         )
+        quarter = await quarter_so_far(session, scope=summary.scope, as_of=now, config=config)
         target = weekly_target(summary)
         already = select(ReminderLedger.recipient_id).where(
             ReminderLedger.target == target, ReminderLedger.kind == LEDGER_KIND
@@ -532,6 +560,7 @@ async def send_weekly_summaries(
                 config=config,
                 now=now,
                 indicators=indicators,
+                quarter=quarter,
             )
         try:
             async with transaction(sessions) as session:

@@ -3,14 +3,19 @@
 Status buttons under a reminder item: "s|<action>|<assignment id>|<occurrence id or
 empty>|<value or empty>", e.g. "s|d|57||" (done), "s|p|57||50" (50%), "s|z|57|3|7" (snooze
 occurrence 3 for 7 days). Navigation buttons: "n|o|<page>|<scope token or empty>" (a page of
-/overdue) and "n|w|<option>" (an answer to "which task?"). Upload buttons under a plan file's
-preview: "u|<action>|<token>" (i: import it, c: do not, v: invite its leads' officers). A
-request for an explanation of an indicator's figure at a checkpoint: "x|<indicator id>|
-<checkpoint key>" ("x|57|2023-06M"). Always well under Telegram's 64 bytes.
+/overdue), "n|t|<page>" (a page of /tasks) and "n|w|<option>" (an answer to "which
+task?"). Upload buttons under a plan file's preview: "u|<action>|<token>" (i: import it,
+c: do not, v: invite its leads' officers). A request for an explanation of an indicator's
+figure at a checkpoint: "x|<indicator id>|<checkpoint key>" ("x|57|2023-06M"). A
+coordinator's decision on an extension request or a completion report: "g|<action>|<id>"
+("g|a|12": approve request 12). Always well under Telegram's 64 bytes.
 """
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+from domain.replies import MAX_SNOOZE_DAYS
+from domain.text import MAX_ID, read_int
 
 _STATUS = "s"
 _NAV = "n"
@@ -19,6 +24,7 @@ _UPLOAD = "u"
 _TOKEN_LENGTH = 16
 _SEP = "|"
 OVERDUE = "o"
+TASKS = "t"
 WHICH = "w"
 
 
@@ -29,6 +35,11 @@ class ButtonAction(StrEnum):
     PROGRESS = "p"
     BLOCKED = "b"
     SNOOZE = "z"
+    EXTEND = "e"
+
+
+# The figure each action's button may carry (done and blocked carry none).
+_VALUES = {ButtonAction.PROGRESS: (0, 100), ButtonAction.SNOOZE: (1, MAX_SNOOZE_DAYS)}
 
 
 @dataclass(frozen=True)
@@ -69,14 +80,19 @@ def decode(data: str | None) -> ButtonPress | None:
         return None
     _, action, assignment, occurrence, value = parts
     try:
-        return ButtonPress(
-            action=ButtonAction(action),
-            assignment_id=int(assignment),
-            occurrence_id=int(occurrence) if occurrence else None,
-            value=int(value) if value else None,
-        )
+        kind = ButtonAction(action)
     except ValueError:
         return None
+    # Data comes back from the client as typed input does: a forged press is read as
+    # strictly as a typed one, and the handler checks the presser's right to its target.
+    assignment_id = read_int(assignment, low=1, high=MAX_ID)
+    occurrence_id = read_int(occurrence, low=1, high=MAX_ID) if occurrence else None
+    low, high = _VALUES.get(kind, (0, -1))
+    figure = read_int(value, low=low, high=high) if value else None
+    unreadable = (occurrence and occurrence_id is None) or (value and figure is None)
+    if assignment_id is None or unreadable:
+        return None
+    return ButtonPress(kind, assignment_id, occurrence_id, figure)
 
 
 @dataclass(frozen=True)
@@ -93,6 +109,11 @@ def overdue_page(page: int, scope: str | None) -> str:
     return _SEP.join([_NAV, OVERDUE, str(page), scope or ""])
 
 
+def tasks_page(page: int) -> str:
+    """Data of a button that opens page `page` of /tasks."""
+    return _SEP.join([_NAV, TASKS, str(page)])
+
+
 def which_option(number: int) -> str:
     """Data of a button that answers "which task?" with option `number`."""
     return _SEP.join([_NAV, WHICH, str(number)])
@@ -103,12 +124,13 @@ def decode_nav(data: str | None) -> Nav | None:
     if not data:
         return None
     parts = data.split(_SEP)
-    if len(parts) < 3 or parts[0] != _NAV or not parts[2].isdigit() or len(parts[2]) > 6:
+    number = read_int(parts[2], low=1, high=999_999) if len(parts) >= 3 else None
+    if parts[0] != _NAV or number is None:
         return None
     if parts[1] == OVERDUE and len(parts) == 4:
-        return Nav(OVERDUE, int(parts[2]), parts[3] or None)
-    if parts[1] == WHICH and len(parts) == 3:
-        return Nav(WHICH, int(parts[2]))
+        return Nav(OVERDUE, number, parts[3] or None)
+    if parts[1] in (WHICH, TASKS) and len(parts) == 3:
+        return Nav(parts[1], number)
     return None
 
 
@@ -170,11 +192,52 @@ def decode_explain(data: str | None) -> ExplainPress | None:
     if not data:
         return None
     parts = data.split(_SEP)
-    if len(parts) != 3 or parts[0] != _EXPLAIN or not parts[1].isdigit() or len(parts[1]) > 12:
+    if len(parts) != 3 or parts[0] != _EXPLAIN:
         return None
+    indicator_id = read_int(parts[1], low=1, high=MAX_ID)
     year, dash, months = parts[2].partition("-")
-    if not (dash and year.isdigit() and len(year) == 4 and months[:-1].isdigit()):
+    if indicator_id is None or not dash or len(year) != 4 or read_int(year, high=9999) is None:
         return None
-    if not months.endswith("M") or not 1 <= int(months[:-1]) <= 12:
+    if not months.endswith("M") or read_int(months[:-1], low=1, high=12) is None:
         return None
-    return ExplainPress(int(parts[1]), parts[2])
+    return ExplainPress(indicator_id, parts[2])
+
+
+_DECIDE = "g"
+
+
+class DecisionAction(StrEnum):
+    """What a coordinator's button under a request or a completion decides."""
+
+    APPROVE = "a"
+    OTHER_DATE = "d"
+    REFUSE = "r"
+    CONFIRM = "c"
+    RETURN = "t"
+
+
+@dataclass(frozen=True)
+class DecisionPress:
+    """A decoded decision button: the action and the request's (or report's) id."""
+
+    action: DecisionAction
+    record: int
+
+
+def decision_button(action: DecisionAction, record: int) -> str:
+    """Data of a button deciding on extension request (or completion report) `record`."""
+    return _SEP.join([_DECIDE, action.value, str(record)])
+
+
+def decode_decision(data: str | None) -> DecisionPress | None:
+    """Read a decision button; None for anything else (never raises)."""
+    if not data:
+        return None
+    parts = data.split(_SEP)
+    record = read_int(parts[2], low=1, high=MAX_ID) if len(parts) == 3 else None
+    if parts[0] != _DECIDE or record is None:
+        return None
+    try:
+        return DecisionPress(DecisionAction(parts[1]), record)
+    except ValueError:
+        return None

@@ -74,6 +74,13 @@ CATALOGUE: tuple[CommandSpec, ...] = (
         help=N_("/quahan — việc quá hạn"),
     ),
     CommandSpec(
+        "statistics",
+        "thongke",
+        description=N_("Thống kê kết quả theo quý, 6 tháng, năm"),
+        menu_roles=READERS,
+        help=N_("/thongke quý — kết quả thực hiện nhiệm vụ: đúng hạn, quá hạn, xếp hạng cơ quan"),
+    ),
+    CommandSpec(
         "indicators",
         "chitieu",
         ("ct", "chitieuso"),
@@ -82,6 +89,14 @@ CATALOGUE: tuple[CommandSpec, ...] = (
             "/chitieu — chỉ tiêu và số liệu kỳ này; /chitieu PL3.7 — lịch sử một chỉ tiêu; "
             "/chitieu PL3.7 3.700 — báo số liệu"
         ),
+    ),
+    CommandSpec(
+        "extensions",
+        "giahan",
+        ("denghigiahan",),
+        description=N_("Đề nghị gia hạn đang chờ"),
+        menu_roles=READERS,
+        help=N_("«gia hạn #57 đến 30/9: lý do» — xin gia hạn; /giahan — đề nghị gia hạn đang chờ"),
     ),
     CommandSpec(
         "undo",

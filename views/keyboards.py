@@ -15,12 +15,13 @@ PROGRESS_CHOICES = (25, 50, 75)
 SNOOZE_CHOICES = (1, 3, 7)
 
 
-# The four status buttons in order: what each asks for and its label.
+# The five status buttons in order: what each asks for and its label.
 _STATUS_BUTTONS = (
     (ButtonAction.DONE, N_("✅ Xong")),
     (ButtonAction.PROGRESS, N_("🔄 Đang làm")),
     (ButtonAction.BLOCKED, N_("⚠️ Vướng mắc")),
     (ButtonAction.SNOOZE, N_("⏰ Nhắc lại sau")),
+    (ButtonAction.EXTEND, N_("⏳ Xin gia hạn")),
 )
 
 
@@ -34,7 +35,7 @@ def _status_template(_: Translate, number: int | None) -> tuple[tuple[str, str],
 def status_buttons(
     *, item: ReminderItem, _: Translate, numbered: bool = False
 ) -> tuple[Button, ...]:
-    """✅ Xong · 🔄 Đang làm · ⚠️ Vướng mắc · ⏰ Nhắc lại sau, for one item.
+    """✅ Xong · 🔄 Đang làm · ⚠️ Vướng mắc · ⏰ Nhắc lại sau · ⏳ Xin gia hạn, for one item.
 
     With `numbered`, each label starts with the item number, for reminders of several items.
     A day's first sweep makes some 20,000 of these: the labels and data come from a template

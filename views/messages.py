@@ -47,6 +47,16 @@ class Incoming:
     language: str | None = None
     is_private: bool = True
     file: IncomingFile | None = None
+    # Who pressed or wrote, on channels whose chats may hold several people (a Telegram
+    # group): their user id, which is also the id of their private chat with the bot.
+    sender_id: str | None = None
+
+    @property
+    def sender(self) -> str | None:
+        """The chat a registered sender is known by: this chat when it is private, else the
+        sender's own (private) chat, so that in a group who writes is checked, never where;
+        None when a group message names no sender."""
+        return self.chat_id if self.is_private else self.sender_id
 
     @property
     def source_id(self) -> str | None:

@@ -10,20 +10,17 @@ from datetime import date
 from functools import lru_cache
 from typing import TypeVar
 
-from domain.indicators.collection import indicator_of
-from domain.reminders import Escalation, EscalationReason, Notice, OfficeHours, Reason, Reminder
+from domain.reminders import OfficeHours, Reason, Reminder
 from domain.status import Status
 from locales import Translate, gettext_for
 from views.indicators import (
     IndicatorInfo,
-    escalation_line,
-    explain_button,
     reminder_hint,
     reminder_section,
 )
 from views.keyboards import status_buttons
 from views.messages import IndicatorItem, Outgoing, ReminderItem
-from views.text import day, render_item_line, shorten, status_phrase
+from views.text import day, render_item_line, status_phrase
 
 # Telegram allows 4096 characters a message; 15 items of about 200 stay well inside, and
 # 15 rows of 4 buttons inside its keyboard limits.
@@ -201,6 +198,7 @@ def reminder_messages(
         lines += _indicator_lines(numbered, indicators=indicators, wording=wording)
         hints = []
         if len(part) > 1:
+            hints.append(_("Xin gia hạn: {a} gia hạn đến <ngày>: <lý do>").format(a=1))
             hints.append(
                 _("Trả lời: {a} xong · {b} 50% · {c} vướng <lý do>").format(
                     a=1, b=2, c=min(3, len(part))
@@ -210,7 +208,10 @@ def reminder_messages(
             hints.append(
                 _("Trả lời: {a} xong · {a} 50% · {a} vướng <lý do>").format(a=1)
                 if many
-                else _("Trả lời: xong · 50% · vướng <lý do> · nhắc sau 3 ngày")
+                else _(
+                    "Trả lời: xong · 50% · vướng <lý do> · nhắc sau 3 ngày · "
+                    "gia hạn đến <ngày>: <lý do>"
+                )
             )
         if wanted:
             hints.append(reminder_hint([n for n, _r in numbered], tasks=bool(part), _=_))
@@ -250,131 +251,3 @@ def _indicator_lines(
             _=wording._,
         )
     return lines
-
-
-def notice_message(
-    notices: Sequence[Notice], *, agencies: Mapping[int, tuple[str, str]], locale: str
-) -> Outgoing:
-    """Tell a coordinator which agencies have nobody to receive their reminders."""
-    _ = gettext_for(locale)
-    lines = [_("⚠️ Cơ quan chưa có cán bộ nhận nhắc việc")]
-    for notice in notices:
-        code, name = agencies.get(notice.agency_id, ("?", "?"))
-        tasks = [t for t in notice.targets if indicator_of(t.key) is None]
-        figures = len(notice.targets) - len(tasks)
-        if tasks:
-            handles = ", ".join(f"#{t.assignment_id}" for t in tasks[:5])
-            if len(tasks) > 5:
-                handles += ", …"
-            lines.append(
-                _("• {agency} ({code}): {count} nhiệm vụ đang chờ nhắc ({handles})").format(
-                    agency=name, code=code, count=len(tasks), handles=handles
-                )
-            )
-        if figures:
-            lines.append(
-                _(
-                    "• {agency} ({code}): {count} chỉ tiêu chờ báo cáo số liệu "
-                    "(điều phối viên có thể nhập thay: /chitieu MÃ SỐ_LIỆU)"
-                ).format(agency=name, code=code, count=figures)
-            )
-    lines.append(_("Đề nghị cơ quan cử cán bộ đầu mối đăng ký bằng mã mời (dondoc invite MÃ)."))
-    return Outgoing(text="\n".join(lines))
-
-
-def escalation_messages(
-    escalations: Sequence[Escalation],
-    *,
-    info: Mapping[str, TargetInfo],
-    agencies: Mapping[int, tuple[str, str]],
-    locale: str,
-    escalate_after_days: int,
-    long_overdue_days: int,
-    indicators: Mapping[str, IndicatorInfo] | None = None,
-) -> list[tuple[Outgoing, list[Escalation]]]:
-    """A coordinator's or leader's digest: blocked, overdue and long-overdue sections, then
-    the indicators whose figures are late (with a "yêu cầu giải trình" button each for a
-    coordinator)."""
-    _ = gettext_for(locale)
-    headers = {
-        EscalationReason.BLOCKED: _("⚠️ Nhiệm vụ báo vướng ({count})"),
-        EscalationReason.OVERDUE: _("📋 Nhiệm vụ quá hạn từ {days} ngày làm việc ({count})"),
-        EscalationReason.LONG_OVERDUE: _(
-            "📌 Nhiệm vụ quá hạn kéo dài, từ {days} ngày làm việc ({count})"
-        ),
-    }
-    limits = {
-        EscalationReason.OVERDUE: escalate_after_days,
-        EscalationReason.LONG_OVERDUE: long_overdue_days,
-    }
-    messages = []
-    for reason in (
-        EscalationReason.BLOCKED,
-        EscalationReason.OVERDUE,
-        EscalationReason.LONG_OVERDUE,
-    ):
-        lines_of = [e for e in escalations if e.reason is reason and e.target.key in info]
-        for part in _chunks(lines_of, MAX_ITEMS_PER_MESSAGE):
-            lines = [headers[reason].format(count=len(part), days=limits.get(reason, 0))]
-            for number, escalation in enumerate(part, start=1):
-                target = escalation.target
-                shown = info[target.key]
-                agency = agencies.get(target.agency_id, ("?", "?"))[1]
-                lines.append(_headline(shown, number=number, locale=locale, _=_))
-                if reason is EscalationReason.BLOCKED:
-                    why = shorten(shown.blocked_reason or _("chưa nêu lý do"), REASON_LENGTH)
-                    lines.append("   " + _("{agency}: {reason}").format(agency=agency, reason=why))
-                else:
-                    assert target.due is not None, "only dated targets are overdue"
-                    lines.append(
-                        "   "
-                        + _("{agency} · hạn {day} · quá hạn {days} ngày làm việc").format(
-                            agency=agency,
-                            day=_long_day(target.due, locale),
-                            days=escalation.overdue_days,
-                        )
-                    )
-            messages.append((Outgoing(text="\n".join(lines)), list(part)))
-    messages += _late_figures(
-        escalations, indicators=indicators or {}, agencies=agencies, locale=locale, limits=limits
-    )
-    return messages
-
-
-def _late_figures(
-    escalations: Sequence[Escalation],
-    *,
-    indicators: Mapping[str, IndicatorInfo],
-    agencies: Mapping[int, tuple[str, str]],
-    locale: str,
-    limits: Mapping[EscalationReason, int],
-) -> list[tuple[Outgoing, list[Escalation]]]:
-    _ = gettext_for(locale)
-    headers = {
-        EscalationReason.OVERDUE: _(
-            "📈 Chỉ tiêu chưa báo cáo số liệu, quá hạn từ {days} ngày làm việc ({count})"
-        ),
-        EscalationReason.LONG_OVERDUE: _(
-            "📈 Chỉ tiêu chưa báo cáo số liệu kéo dài, từ {days} ngày làm việc ({count})"
-        ),
-    }
-    messages = []
-    for reason, header in headers.items():
-        late = [e for e in escalations if e.reason is reason and e.target.key in indicators]
-        for part in _chunks(late, MAX_ITEMS_PER_MESSAGE):
-            lines = [header.format(count=len(part), days=limits.get(reason, 0))]
-            buttons = []
-            for number, escalation in enumerate(part, start=1):
-                shown = indicators[escalation.target.key]
-                lines += escalation_line(
-                    shown,
-                    number=number,
-                    agency=agencies.get(escalation.target.agency_id, ("?", "?"))[1],
-                    day=_long_day(shown.report_by, locale),
-                    late=escalation.overdue_days,
-                    _=_,
-                )
-                if reason is EscalationReason.OVERDUE:
-                    buttons.append(explain_button(shown, _=_))
-            messages.append((Outgoing(text="\n".join(lines), buttons=tuple(buttons)), list(part)))
-    return messages

@@ -147,3 +147,42 @@ def undone(views: Sequence[AssignmentView], *, locale: str, _: Translate) -> str
         f"• {view_line(v, locale=locale, _=_)} → {phrase(v, locale=locale, _=_)}" for v in views
     )
     return "\n".join(lines)
+
+
+def blocker_told(code: str, officers: bool, _: Translate) -> str:
+    """Added to a blocked reply's confirmation: whom the bot told."""
+    if officers:
+        return _("(đã báo {agency} và điều phối viên)").format(agency=code)
+    return _("(chờ {agency}; cơ quan này chưa có cán bộ đăng ký, đã báo điều phối viên)").format(
+        agency=code
+    )
+
+
+def unknown_blocker(name: str | None, _: Translate) -> str:
+    """Added to a blocked reply's confirmation when it names an agency nobody knows."""
+    return _("(chưa nhận ra cơ quan «{name}»)").format(name=name or "")
+
+
+def waits_on_you(view: AssignmentView, *, reporter: str, locale: str, _: Translate) -> str:
+    """To the focal officers of the agency blocked work waits on."""
+    return _(
+        "⚠️ Việc {task} của {agency} đang chờ cơ quan anh/chị: «{reason}» (báo bởi {who})."
+    ).format(
+        task=view_line(view, locale=locale, _=_),
+        agency=view.agency_name,
+        reason=view.blocked_reason or "",
+        who=reporter,
+    )
+
+
+def blocked_for_coordinator(
+    view: AssignmentView, *, reporter: str, locale: str, _: Translate
+) -> str:
+    """To the plan's hub coordinators: whose work waits on whom."""
+    return _("⚠️ {agency} báo vướng ở {task}, chờ {blocker}: «{reason}» ({who}).").format(
+        agency=view.agency_code,
+        task=view_line(view, locale=locale, _=_),
+        blocker=view.blocked_by or "",
+        reason=view.blocked_reason or "",
+        who=reporter,
+    )

@@ -26,6 +26,13 @@ class AssignmentView:
     due_date: date | None
     due_text: str | None
     last_update_at: datetime | None
+    # The deadline as the plan set it, when an approved extension moved `due_date` on.
+    original_due: date | None = None
+    extension_count: int = 0
+    # The code of the agency a blocked task waits on.
+    blocked_by: str | None = None
+    # Its plan's office confirms each completion (an officer's "xong" waits for it).
+    confirms: bool = False
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,8 @@ class HistoryEntry:
     note: str | None
     period_label: str | None
     undone: bool
+    # The workflow step it records (models.enums.HistoryEvent), None for a status change.
+    event: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,10 +63,12 @@ class AssignmentDetail:
 
 @dataclass(frozen=True)
 class ListResult:
-    """Some views and how many more there were."""
+    """Some views and how many more there were; a paged list says which page it is."""
 
     views: tuple[AssignmentView, ...]
     more: int
+    page: int = 1
+    pages: int = 1
 
 
 @dataclass(frozen=True)

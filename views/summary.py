@@ -124,6 +124,11 @@ def render_summary_text(summary: WeeklySummary, *, locale: str, extra: Sequence[
                 item=_item_label(state),
                 reason=_shorten(state.blocked_reason or _("chưa nêu lý do"), _REASON_LIMIT),
             )
+            + (
+                " " + _("(chờ {agency})").format(agency=state.row.blocked_by)
+                if state.row.blocked_by
+                else ""
+            )
             for state in summary.blocked[:TOP_BLOCKED]
         ]
         lines += _more(len(summary.blocked) - TOP_BLOCKED, _, locale)

@@ -15,7 +15,7 @@ from domain.access import Role
 from domain.deadlines import DeadlineKind
 from domain.status import Status
 from locales import N_, Translate, normalise_locale
-from models.enums import Channel
+from models.enums import Channel, HistoryEvent
 from views.rows import AssignmentView
 
 TITLE_LENGTH = 70
@@ -25,6 +25,7 @@ STATUS_LABELS = {
     Status.NOT_STARTED: N_("Chưa bắt đầu"),
     Status.IN_PROGRESS: N_("Đang làm"),
     Status.BLOCKED: N_("Vướng mắc"),
+    Status.AWAITING: N_("Chờ xác nhận"),
     Status.DONE: N_("Hoàn thành"),
     Status.CANCELLED: N_("Đã hủy"),
 }
@@ -32,6 +33,7 @@ _STATUS_ICONS = {
     Status.NOT_STARTED: "⚪",
     Status.IN_PROGRESS: "🔄",
     Status.BLOCKED: "⚠️",
+    Status.AWAITING: "📝",
     Status.DONE: "✅",
     Status.CANCELLED: "✖️",
 }
@@ -196,3 +198,36 @@ def short_date(day: date, *, locale: str) -> str:
 def _short_date(day: date, locale: str) -> str:
     # A spreadsheet repeats the same few hundred dates thousands of times.
     return format_date(day, _DATE_PATTERN[locale], locale=locale)
+
+
+_EVENT_LABELS = {
+    HistoryEvent.EXTENSION_REQUESTED: N_("⏳ đề nghị gia hạn"),
+    HistoryEvent.EXTENSION_APPROVED: N_("✅ duyệt gia hạn"),
+    HistoryEvent.EXTENSION_REFUSED: N_("✖ từ chối gia hạn"),
+    HistoryEvent.COMPLETION_REPORTED: N_("📝 báo hoàn thành, chờ xác nhận"),
+    HistoryEvent.COMPLETION_CONFIRMED: N_("✅ xác nhận hoàn thành"),
+    HistoryEvent.COMPLETION_RETURNED: N_("↩ trả lại kết quả"),
+}
+
+
+def event_label(event: str, _: Translate) -> str:
+    """A workflow step of the history in words: "⏳ đề nghị gia hạn"."""
+    try:
+        return _(_EVENT_LABELS[HistoryEvent(event)])
+    except ValueError:
+        return event
+
+
+def extended_line(view: AssignmentView, *, locale: str, _: Translate) -> str:
+    """ "Đã gia hạn 1 lần; hạn gốc 30/06/2023", for work whose deadline was extended."""
+    assert view.original_due is not None
+    return _("Đã gia hạn {count} lần; hạn gốc {day}").format(
+        count=view.extension_count, day=short_day(view.original_due, locale=locale)
+    )
+
+
+def waiting_on(view: AssignmentView, _: Translate) -> str:
+    """ " (chờ STC)" after the status of blocked work that waits on another agency."""
+    if view.status is not Status.BLOCKED or not view.blocked_by:
+        return ""
+    return " " + _("(chờ {agency})").format(agency=view.blocked_by)

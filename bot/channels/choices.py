@@ -16,7 +16,7 @@ from domain.text import fold
 from views.buttons import decode
 from views.messages import Button, Outgoing
 
-_CHOICE = re.compile(r"^\s*(?:\[\s*(\d{1,2})\s*\]|(\d{1,2})\s*[.)]?)\s*$")
+_CHOICE = re.compile(r"^\s*(?:\[\s*([0-9]{1,2})\s*\]|([0-9]{1,2})\s*[.)]?)\s*$")
 _NOT_WORD = re.compile(r"[^\w%]+")
 
 

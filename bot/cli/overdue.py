@@ -11,6 +11,7 @@ from bot.cli.support import UserError, cli_settings, cli_translator, friendly, r
 from bot.cli.tables import render_table
 from bot.settings import Settings
 from domain.access import Actor
+from domain.status import Status
 from locales import Translate
 from views.rows import OverdueRow
 from views.text import short_day, status_label
@@ -58,6 +59,9 @@ def _record(row: OverdueRow) -> dict[str, Any]:
         "status": view.status.value,
         "last_update": view.last_update_at.isoformat() if view.last_update_at else None,
         "period": view.period_label,
+        "original_due_date": view.original_due.isoformat() if view.original_due else None,
+        "extensions": view.extension_count,
+        "waiting_on": view.blocked_by if view.status is Status.BLOCKED else None,
     }
 
 

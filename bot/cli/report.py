@@ -5,17 +5,23 @@ An on-demand report stores no snapshot: only the scheduled weekly job does, so r
 for any date never changes the "since last week" figures leadership is sent.
 """
 
+import json
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from bot.cli.support import UserError, cli_settings, cli_translator, friendly, run_async
+from bot.cli.tables import render_table
+from locales import Translate
 from views.summary import render_summary_text
 
 if TYPE_CHECKING:
+    from domain.statistics import Tally
     from services.report_files import ReportFiles
+    from services.statistics import PeriodReport
 
 
 def register(app: typer.Typer) -> None:
@@ -23,6 +29,7 @@ def register(app: typer.Typer) -> None:
     report_app = typer.Typer(help="Reports for leadership.", no_args_is_help=True)
     report_app.command("weekly")(weekly)
     report_app.command("indicators")(indicators)
+    report_app.command("period")(period)
     app.add_typer(report_app, name="report")
 
 
@@ -174,3 +181,179 @@ def indicators(
         )
     )
     typer.echo(_("Đã ghi bảng tính: {path}").format(path=out))
+
+
+class Format(StrEnum):
+    """How the period's figures are printed."""
+
+    TABLE = "table"
+    JSON = "json"
+
+
+def _day(value: str, option: str, _: Translate) -> date:
+    from domain.statistics import parse_period
+
+    text = value.strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    # 30/09/2026 as well, the way officials write it.
+    found = parse_period(f"{text}-{text}", today=date.today())
+    if found is None:
+        raise UserError(
+            _("Ngày không hợp lệ ({option}): {value}. Ví dụ: 2026-07-01 hoặc 01/07/2026.").format(
+                option=option, value=value
+            )
+        )
+    return found.start
+
+
+def _tally_record(tally: "Tally") -> dict[str, Any]:
+    rate = tally.on_time_rate
+    return {
+        "done_on_time": tally.done_on_time,
+        "done_late": tally.done_late,
+        "open_in_time": tally.open_in_time,
+        "open_overdue": tally.open_overdue,
+        "total": tally.total,
+        "on_time_rate": round(float(rate), 4) if rate is not None else None,
+    }
+
+
+def _period_record(report: "PeriodReport") -> dict[str, Any]:
+    from domain.statistics import Basis
+
+    stats = report.figures.statistics
+    return {
+        "period": {"from": stats.period.start.isoformat(), "to": stats.period.end.isoformat()},
+        "as_of": stats.cutoff.isoformat(),
+        "overall": {
+            "extended": _tally_record(stats.overall.extended),
+            "original": _tally_record(stats.overall.original),
+        },
+        "agencies": [
+            {
+                "rank": entry.rank,
+                "code": entry.agency_code,
+                "name": report.figures.agency_names.get(entry.agency_code),
+                "extended": _tally_record(entry.tally),
+                "original": _tally_record(stats.by_agency[entry.agency_code].original),
+            }
+            for entry in stats.ranking(Basis.EXTENDED)
+        ],
+        "plans": {
+            label: {
+                "extended": _tally_record(figures.extended),
+                "original": _tally_record(figures.original),
+            }
+            for label, figures in stats.by_plan.items()
+        },
+    }
+
+
+def _period_table(report: "PeriodReport", *, locale: str, _: Translate) -> str:
+    from domain.statistics import BUCKET_NAMES, Basis, Bucket
+    from views.statistics import rate_text
+
+    stats = report.figures.statistics
+    lines = [
+        _("{period}, tính đến {date}").format(
+            period=stats.period.render(_), date=stats.cutoff.strftime("%d/%m/%Y")
+        )
+    ]
+    overall = stats.overall
+    for bucket in Bucket:
+        lines.append(
+            f"{_(BUCKET_NAMES[bucket])}: {overall.extended.count(bucket)}"
+            + _(" (theo hạn ban đầu: {count})").format(count=overall.original.count(bucket))
+        )
+    lines.append("")
+    rows = [
+        [
+            entry.rank or "",
+            entry.agency_code,
+            entry.tally.done_on_time,
+            entry.tally.done_late,
+            entry.tally.open_in_time,
+            entry.tally.open_overdue,
+            rate_text(entry.tally.on_time_rate, locale=locale),
+        ]
+        for entry in stats.ranking(Basis.EXTENDED)
+    ]
+    lines.append(
+        render_table(
+            [
+                _("Hạng"),
+                _("Cơ quan"),
+                _("Đúng hạn"),
+                _("HT quá hạn"),
+                _("Trong hạn"),
+                _("Chưa HT quá hạn"),
+                _("Tỷ lệ đúng hạn"),
+            ],
+            rows,
+        )
+    )
+    return "\n".join(lines)
+
+
+@friendly
+def period(
+    start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD or DD/MM/YYYY.")],
+    end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD or DD/MM/YYYY.")],
+    output: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.TABLE,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write the report as this .xlsx file.")
+    ] = None,
+    scope_text: Annotated[
+        str | None, typer.Option("--scope", help="Only this agency (or group) or plan.")
+    ] = None,
+) -> None:
+    """The four buckets of a period (done on time, done late, open in time, open overdue) by
+    agency and plan, the agencies ranked by on-time rate, and the tasks behind each bucket."""
+    from bot.bootstrap import running_app
+    from domain.access import Actor
+    from domain.statistics import Period
+    from services import queries
+    from services.statistics import period_report
+    from services.statistics_files import write_period_workbook
+
+    settings = cli_settings()
+    _ = cli_translator(settings)
+    if out is not None and out.suffix.lower() != ".xlsx":
+        raise UserError(_("Tệp kết quả phải có đuôi .xlsx, ví dụ: bao-cao.xlsx"))
+    first, last = _day(start, "--from", _), _day(end, "--to", _)
+    if last < first:
+        raise UserError(_("Ngày --to phải sau ngày --from."))
+
+    async def build() -> "PeriodReport":
+        async with running_app(settings) as app, app.sessions() as session:
+            scope = None
+            if scope_text:
+                scope = await queries.resolve_scope(session, text=scope_text)
+                if scope is None:
+                    raise UserError(
+                        _("Không tìm thấy cơ quan hay kế hoạch «{text}».").format(text=scope_text)
+                    )
+            return await period_report(
+                session,
+                actor=Actor.desk(),
+                period=Period(first, last),
+                as_of=app.clock().astimezone(settings.tz).date(),
+                tz=settings.tz,
+                scope=scope,
+            )
+
+    report = run_async(build())
+    if out is not None:
+        try:
+            write_period_workbook(report, path=out, locale=settings.default_locale)
+        except OSError as exc:
+            raise UserError(_("Không ghi được tệp: {error}").format(error=exc)) from exc
+    if output is Format.JSON:
+        typer.echo(json.dumps(_period_record(report), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(_period_table(report, locale=settings.default_locale, _=_))
+    if out is not None and output is Format.TABLE:
+        typer.echo(_("Đã ghi bảng tính: {path}").format(path=out))

@@ -1,10 +1,10 @@
 """What is overdue, by agency, a page at a time or whole.
 
 Every query takes the actor and shows only what their role may see (services.access).
-Overdue means an open lead assignment whose task's last on-time day is before the as-of
-date, or an open report occurrence past its due date. Ongoing and conditional tasks have
-no date and are never overdue. Lateness is counted in working days (WorkCalendar), the
-way officials count it.
+Overdue means an open lead assignment whose deadline in force (an approved extension's,
+else its task's) is before the as-of date, or an open report occurrence past its own.
+Ongoing and conditional tasks have no date and are never overdue. Lateness is counted in
+working days (WorkCalendar), the way officials count it.
 """
 
 from collections.abc import Sequence
@@ -18,6 +18,7 @@ from domain.access import Actor
 from domain.calendar import WorkCalendar
 from models.enums import AssignmentRole
 from models.tables import (
+    PERIOD_DUE,
     Agency,
     Assignment,
     Occurrence,
@@ -51,9 +52,10 @@ def _overdue_union(
     costs SQLite a materialized subquery and PostgreSQL an append node on every count.
     """
     lead = col(Assignment.role) == AssignmentRole.LEAD.value
-    # Assignment.deadline is the live task's due date (NULL for a removed task or a
-    # reporting-duty row restating a plan's task, services.obligations), so open work past
-    # it is read from the partial index of open work by deadline: only the overdue rows.
+    # Assignment.deadline is the live task's deadline in force (an approved extension's, else
+    # the task's; NULL for a removed task or a reporting-duty row restating a plan's task,
+    # services.obligations), so open work past it is read from the partial index of open
+    # work by deadline: only the overdue rows.
     direct: Any = select(
         col(Assignment.id).label("aid"),
         sa.cast(sa.null(), sa.Integer).label("oid"),
@@ -78,7 +80,7 @@ def _overdue_union(
             col(Assignment.id).label("aid"),
             col(Occurrence.id).label("oid"),
             col(Assignment.agency_id).label("agency_id"),
-            col(Occurrence.due_date).label("due"),
+            PERIOD_DUE.label("due"),
         )
         .select_from(Occurrence)
         .join(Assignment, col(Assignment.id) == col(Occurrence.assignment_id))
@@ -88,12 +90,14 @@ def _overdue_union(
             alive,
             col(Occurrence.status).in_(OPEN_STATUSES),
             col(Occurrence.due_date) < as_of,
+            as_of > PERIOD_DUE,
         )
     )
     return sa.union_all(direct.where(*filters), periods.where(*filters)).subquery("overdue")
 
 
-async def _any_occurrence(session: UnitOfWork) -> bool:
+async def any_occurrence(session: UnitOfWork) -> bool:
+    """Whether any recurring duty has periods (else queries read assignments alone)."""
     found = await session.exec(select(Occurrence.id).limit(1))
     return found.first() is not None
 
@@ -112,7 +116,7 @@ async def overdue_page(
 
     Officers see their own agency's list; coordinators and leaders everybody's.
     """
-    periodic = await _any_occurrence(session)
+    periodic = await any_occurrence(session)
     union = _overdue_union(actor=actor, as_of=as_of, scope=scope, periodic=periodic)
     # Grouping by "agency_id + 0" keeps SQLite from walking the agency index to avoid a sort:
     # that reads ~30,000 rows at random instead of scanning the table (bench/overdue.py).
@@ -172,7 +176,7 @@ async def overdue_all(
     scope: Scope | None = None,
 ) -> tuple[OverdueRow, ...]:
     """Everything overdue on `as_of`, by agency code then due date (for exports)."""
-    periodic = await _any_occurrence(session)
+    periodic = await any_occurrence(session)
     union = _overdue_union(actor=actor, as_of=as_of, scope=scope, periodic=periodic)
     return await _overdue_rows(session, overdue=union, as_of=as_of, calendar=calendar)
 

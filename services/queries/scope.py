@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from sqlmodel import select
 
 from domain.summary import SummaryScope
-from domain.text import fold
+from domain.text import MAX_ID, fold, read_int
 from models.tables import (
     Agency,
     Plan,
@@ -67,10 +67,7 @@ async def summary_scope(
                 for p in stored
                 if p.id is not None
                 # an id; longer digit runs would overflow the column
-                and (
-                    _names_plan(p, fold(text))
-                    or (text.isdigit() and len(text) <= 9 and p.id == int(text))
-                )
+                and (_names_plan(p, fold(text)) or p.id == read_int(text, high=MAX_ID))
             ]
             if not found:
                 raise UnknownPlanError(wanted)
@@ -99,9 +96,9 @@ def _agency_scope(agencies: Sequence[Agency], agency: Agency) -> Scope:
 
 async def scope_from_token(session: UnitOfWork, *, token: str) -> Scope | None:
     """Rebuild a scope from its button form (a17, p3); None if it no longer exists."""
-    if len(token) < 2 or token[0] not in "ap" or not token[1:].isdigit():
+    key = read_int(token[1:], high=MAX_ID) if token[:1] in ("a", "p") else None
+    if key is None:
         return None
-    key = int(token[1:])
     if token[0] == "p":
         plan = await session.get(Plan, key)
         return None if plan is None else Scope(kind="plan", key=key, label=plan_label(plan))

@@ -12,6 +12,7 @@ from domain.access import Actor, require_see
 from domain.status import Status
 from models.enums import AssignmentRole
 from models.tables import (
+    ASSIGNMENT_DUE,
     Agency,
     Assignment,
     ChatIdentity,
@@ -51,7 +52,11 @@ VIEW_COLUMNS: tuple[Any, ...] = (
     col(Plan.source_key).label("plan_key"),
     col(Task.code).label("task_code"),
     col(Task.title).label("title"),
-    col(Task.due_date).label("due_date"),
+    ASSIGNMENT_DUE.label("due_date"),
+    col(Task.due_date).label("original_due"),
+    col(Assignment.extension_count).label("extension_count"),
+    col(Assignment.blocked_by).label("blocked_by"),
+    col(Plan.confirm_completion).label("confirm_completion"),
     col(Task.due_text).label("due_text"),
     col(Agency.id).label("agency_id"),
     col(Agency.code).label("agency_code"),
@@ -82,9 +87,15 @@ def view_of(row: Any, occurrence: Occurrence | None = None) -> AssignmentView:
         status=Status(source.status),
         progress=source.progress,
         blocked_reason=source.blocked_reason,
-        due_date=occurrence.due_date if occurrence else row.due_date,
+        due_date=(occurrence.extended_due_date or occurrence.due_date)
+        if occurrence
+        else row.due_date,
         due_text=row.due_text,
         last_update_at=source.last_update_at,
+        original_due=occurrence.due_date if occurrence else row.original_due,
+        extension_count=source.extension_count,
+        blocked_by=source.blocked_by,
+        confirms=row.confirm_completion,
     )
 
 
@@ -146,14 +157,14 @@ async def visible_view(
 
 
 def due_order() -> tuple[Any, ...]:
-    return (col(Task.due_date).is_(None), col(Task.due_date), col(Assignment.id))
+    return (ASSIGNMENT_DUE.is_(None), ASSIGNMENT_DUE, col(Assignment.id))
 
 
 async def my_open_assignments(
-    session: UnitOfWork, *, actor: Actor, today: date, limit: int = LIST_LIMIT
+    session: UnitOfWork, *, actor: Actor, today: date, limit: int = LIST_LIMIT, page: int = 1
 ) -> ListResult:
     """The open assignments of the actor's agency: those it leads first, then those it
-    cooperates on, each by nearest deadline.
+    cooperates on, each by nearest deadline; `page` of them, `limit` a page.
 
     A recurring duty is listed by its open periods that have begun, not by the duty itself.
     """
@@ -197,7 +208,15 @@ async def my_open_assignments(
             v.handle,
         )
     )
-    return ListResult(views=tuple(found[:limit]), more=max(0, len(found) - limit))
+    pages = max(1, -(-len(found) // limit))
+    page = min(max(1, page), pages)
+    start = (page - 1) * limit
+    return ListResult(
+        views=tuple(found[start : start + limit]),
+        more=max(0, len(found) - start - limit),
+        page=page,
+        pages=pages,
+    )
 
 
 async def find_by_code(session: UnitOfWork, *, actor: Actor, code: str) -> list[AssignmentView]:
@@ -235,6 +254,7 @@ async def assignment_detail(
             note=change.note,
             period_label=period,
             undone=change.undone,
+            event=change.event,
         )
         for change, name, period in history_rows
     )

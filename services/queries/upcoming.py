@@ -9,6 +9,8 @@ from sqlmodel import col, select
 from domain.access import Actor
 from models.enums import AssignmentRole
 from models.tables import (
+    ASSIGNMENT_DUE,
+    PERIOD_DUE,
     Assignment,
     Occurrence,
     Task,
@@ -36,8 +38,8 @@ async def upcoming(
                 col(Task.removed).is_(False),
                 col(Task.same_as_task_id).is_(None),
                 col(Assignment.status).in_(OPEN_STATUSES),
-                col(Task.due_date) >= today,
-                col(Task.due_date) <= until,
+                today <= ASSIGNMENT_DUE,
+                until >= ASSIGNMENT_DUE,
             )
             .order_by(*due_order())
             .limit(limit + 1)
@@ -54,10 +56,10 @@ async def upcoming(
                 col(Task.removed).is_(False),
                 col(Task.same_as_task_id).is_(None),
                 col(Occurrence.status).in_(OPEN_STATUSES),
-                col(Occurrence.due_date) >= today,
-                col(Occurrence.due_date) <= until,
+                today <= PERIOD_DUE,
+                until >= PERIOD_DUE,
             )
-            .order_by(col(Occurrence.due_date), col(Occurrence.id))
+            .order_by(PERIOD_DUE, col(Occurrence.id))
             .limit(limit + 1)
         )
     ).all()
@@ -81,8 +83,8 @@ async def _count_upcoming(session: UnitOfWork, *, own: list[Any], today: date, u
                 col(Task.removed).is_(False),
                 col(Task.same_as_task_id).is_(None),
                 col(Assignment.status).in_(OPEN_STATUSES),
-                col(Task.due_date) >= today,
-                col(Task.due_date) <= until,
+                today <= ASSIGNMENT_DUE,
+                until >= ASSIGNMENT_DUE,
             )
         )
     ).one()
@@ -98,8 +100,8 @@ async def _count_upcoming(session: UnitOfWork, *, own: list[Any], today: date, u
                 col(Task.removed).is_(False),
                 col(Task.same_as_task_id).is_(None),
                 col(Occurrence.status).in_(OPEN_STATUSES),
-                col(Occurrence.due_date) >= today,
-                col(Occurrence.due_date) <= until,
+                today <= PERIOD_DUE,
+                until >= PERIOD_DUE,
             )
         )
     ).one()

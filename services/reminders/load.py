@@ -26,6 +26,7 @@ from domain.status import Status
 from domain.targets import target_key
 from models.enums import AssignmentRole
 from models.tables import (
+    PERIOD_DUE,
     Agency,
     Assignment,
     ChatIdentity,
@@ -50,7 +51,8 @@ SNOOZE_MEMORY = timedelta(days=60)
 # Values per IN list. They are written into the SQL (see _among), so SQLite's limit on bound
 # parameters does not apply; chunks only keep a statement's text a reasonable size.
 _CHUNK = 5000
-_OPEN = tuple(s.value for s in Status if s.is_open)
+# Work waiting for the office to confirm its completion is not reminded.
+_OPEN = tuple(s.value for s in Status if s.is_reminded)
 _STATUSES = {s.value: s for s in Status}
 
 T = TypeVar("T")
@@ -288,8 +290,8 @@ async def _load_targets(
     roles = [AssignmentRole.LEAD.value]
     if remind_cooperating:
         roles.append(AssignmentRole.COOPERATING.value)
-    # By the assignment's copy of its live task's due date: the partial index of open work
-    # by deadline gives the targets within reach, not every assignment stored.
+    # By the assignment's copy of its live task's deadline in force: the partial index of
+    # open work by deadline gives the targets within reach, not every assignment stored.
     dated = _wanted(col(Assignment.deadline), col(Assignment.status), due_by, blocked_any)
     step = col(Assignment.next_step_on)
     come = sa.true() if step_by is None else sa.or_(step.is_(None), step <= step_by)
@@ -302,14 +304,17 @@ async def _load_targets(
             col(Assignment.status),
             _blocked_since(col(Assignment.status), col(Assignment.last_update_at)),
             col(Task.plan_id),
-            col(Task.due_date),
+            col(Assignment.deadline),
             step,
         )
         .join(Task, col(Task.id) == col(Assignment.task_id))
         .where(
             sa.not_(col(Task.removed)),
             col(Task.same_as_task_id).is_(None),
+            # Open work as the partial indexes name it, less what awaits the office's
+            # confirmation: that is not reminded (nor escalated) but stays open.
             open_work(col(Assignment.status)),
+            col(Assignment.status) != Status.AWAITING.value,
             col(Assignment.role).in_(roles),
             dated,
             come,
@@ -347,7 +352,7 @@ async def _load_targets(
         sa.select(
             col(Occurrence.id),
             col(Occurrence.assignment_id),
-            col(Occurrence.due_date),
+            PERIOD_DUE,
             col(Occurrence.status),
             _blocked_since(col(Occurrence.status), col(Occurrence.last_update_at)),
             col(Assignment.agency_id),
@@ -360,7 +365,7 @@ async def _load_targets(
             sa.not_(col(Task.removed)),
             col(Task.same_as_task_id).is_(None),
             col(Occurrence.status).in_(_OPEN),
-            _wanted(col(Occurrence.due_date), col(Occurrence.status), due_by, blocked_any),
+            _wanted(PERIOD_DUE, col(Occurrence.status), due_by, blocked_any),
             col(Assignment.status) != Status.CANCELLED.value,
             col(Assignment.role).in_(roles),
         ),

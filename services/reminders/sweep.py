@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
 
+from domain.indicators.collection import indicator_of
 from domain.plans import PSEUDO_GROUPS
 from domain.reminders import (
     NO_OFFICER,
@@ -30,13 +31,12 @@ from services.reminders.load import ReminderSettings, Store, ledger_rows, load_s
 from services.reminders.steps import move_on, next_steps
 from services.reminders.write import COLLECTOR, Bundle, write_bundles
 from services.unit_of_work import Sessions
+from views.digests import escalation_digest, notice_digest
 from views.indicators import IndicatorInfo
 from views.messages import Outgoing
 from views.reminders import (
     ReminderWording,
     TargetInfo,
-    escalation_messages,
-    notice_message,
     reminder_messages,
 )
 
@@ -130,7 +130,14 @@ async def _sweep(
             hours=hours,
             now=now,
         )
-        info = await target_info(session, [r.target for r in decided.reminders])
+        info = await target_info(
+            session,
+            [
+                *(r.target for r in decided.reminders),
+                # A digest of agencies nobody registered for names their tasks once each.
+                *(t for n in decided.notices for t in n.targets if indicator_of(t.key) is None),
+            ],
+        )
     indicators = store.owed.info((r.target for r in decided.reminders), agencies=store.agencies)
     notices: dict[int, list[Notice]] = {}
     for notice in decided.notices:
@@ -142,11 +149,17 @@ async def _sweep(
     notice_bundles = []
     for person_id, theirs in sorted(notices.items()):
         contact = store.contacts[person_id]
-        message = notice_message(theirs, agencies=store.agencies, locale=contact.locale)
-        keys = [(n.key, NO_OFFICER) for n in theirs]
-        notice_bundles.append(
-            Bundle(contact, OutboxKind.NOTICE, [(message, keys)], [], len(theirs))
+        parts = notice_digest(
+            theirs,
+            info=info,
+            agencies=store.agencies,
+            locale=contact.locale,
+            channel=contact.channel,
         )
+        keys = [(n.key, NO_OFFICER) for n in theirs]
+        # The first part records every agency, so a digest is sent whole or not at all.
+        messages = [(part, keys if index == 0 else []) for index, part in enumerate(parts)]
+        notice_bundles.append(Bundle(contact, OutboxKind.NOTICE, messages, [], len(theirs)))
     # Reminders are rendered batch by batch as they are written (see _write).
     bundles = chain(
         _reminder_bundles(
@@ -276,14 +289,15 @@ async def _escalate(
     bundles = []
     for person_id, theirs in sorted(by_person.items()):
         contact = store.contacts[person_id]
-        messages = escalation_messages(
+        messages = escalation_digest(
             theirs,
             info=info,
             agencies=store.agencies,
+            indicators=indicators,
             locale=contact.locale,
+            channel=contact.channel,
             escalate_after_days=settings.escalate_after_days,
             long_overdue_days=settings.long_overdue_days,
-            indicators=indicators,
         )
         keyed = [(m, [(e.target.key, e.kind) for e in part]) for m, part in messages]
         bundles.append(

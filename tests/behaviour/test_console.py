@@ -155,6 +155,9 @@ def test_speaking_as_a_registered_person_and_desk_overdue(store: tuple[str, list
         "status": "not_started",
         "last_update": None,
         "period": None,
+        "original_due_date": "2023-06-30",
+        "extensions": 0,
+        "waiting_on": None,
     }
     code, out = dondoc(url, "overdue", "STTTT", "--as-of", "2023-07-03")
     assert code == 0, out

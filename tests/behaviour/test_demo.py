@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO, cast
 
@@ -89,12 +89,19 @@ def test_a_newcomer_runs_the_demo_with_piped_input_and_sees_the_bot_work(
     said = "\n".join(
         [
             "/tick 3d",
+            "2 gia hạn đến 31/7: chờ phê duyệt dự toán",
             "1 xong",
+            "theo KH 123/KH-STTTT ngày 14/6/2023",
+            "khách quan: chờ hướng dẫn của Bộ",
             "3 vướng: chưa có kinh phí",
             "8. 25,3  9. ước 80,1  10. chưa có số liệu",
             "/chitieu",
             "/as coordinator",
+            "1",
+            "/giahan",
+            "1",
             "/overdue",
+            "/thongke quý",
             "/as leader",
             "/summary",
         ]
@@ -121,7 +128,10 @@ def test_a_newcomer_runs_the_demo_with_piped_input_and_sees_the_bot_work(
     assert "› /tick 3d\n\n⏩ Bây giờ là Thứ Năm, 15/06/2023 08:00." in out
     items = _reminded(out)
     assert len(items) >= 3
-    assert f"✅ Đã ghi nhận #{items[1]} " in out
+    assert f"⏳ Đã gửi đề nghị gia hạn #{items[2]} " in out and "đến 31/07/2023" in out
+    assert f"✅ Đã ghi nhận #{items[1]} " in out and "→ 📝 Chờ xác nhận" in out
+    assert "📄 Kế hoạch số 123/KH-STTTT ngày 14/06/2023" in out
+    assert "Nguyên nhân là gì?" in out and "Đã gửi kết quả; điều phối viên sẽ xác nhận." in out
     assert f"✅ Đã ghi nhận #{items[3]} " in out and "Vướng mắc: chưa có kinh phí" in out
     # The same reminder asks for Sở TTTT's figures, numbered after its tasks (the README's
     # tour answers 8, 9 and 10, the seeds' reminder having seven tasks that day).
@@ -137,7 +147,24 @@ def test_a_newcomer_runs_the_demo_with_piped_input_and_sees_the_bot_work(
     coordinator = out.split("› /as coordinator", 1)[1]
     assert "📬 Tin nhắn đến trong lúc bạn vắng mặt" in coordinator
     assert "⏰ Việc quá hạn tính đến Thứ Năm, 15/06/2023" in coordinator
+    # She confirms the result (the last message with options) and approves the extension.
+    assert "nguyên nhân (khách quan): chờ hướng dẫn của Bộ" in coordinator
+    assert f"✅ Đã xác nhận hoàn thành việc #{items[1]}." in coordinator
+    assert "⏳ Đề nghị gia hạn đang chờ (1):" in coordinator
+    assert f"✅ Đã duyệt gia hạn việc #{items[2]} đến 31/07/2023." in coordinator
     leader = out.split("› /as leader", 1)[1]
+    # What the sweep left for each of them reads in at most two messages: digests, not
+    # floods. The coordinator also has the officer's two requests awaiting her decision (the
+    # extension and the result), each a message of its own with its buttons.
+    for first_view, decisions in ((coordinator, 2), (leader, 0)):
+        waiting = re.search(r"📬 Tin nhắn đến trong lúc bạn vắng mặt \((\d+)\)", first_view)
+        assert waiting is not None and int(waiting[1]) <= 2 + decisions, first_view[:300]
+    inbox = coordinator.split("› ", 1)[0]
+    assert inbox.count("✅ Duyệt") == 1 and inbox.count("✅ Xác nhận") == 1
+    assert "• III.1.2 Xây dựng, ban hành và triển khai ngay kế hoạch" in coordinator
+    statistics = coordinator.split("› /thongke quý", 1)[1]
+    assert statistics.lstrip().startswith("📊 Kết quả thực hiện nhiệm vụ · Quý II/2023")
+    assert "Tỷ lệ hoàn thành đúng hạn:" in statistics
     assert "📊 Tổng hợp tiến độ nhiệm vụ, tuần 24/2023" in leader
     files = tmp_path / "dondoc-demo-files"
     # The tasks' chart and, since the summary has indicators, theirs.
@@ -165,14 +192,19 @@ def test_a_newcomer_runs_the_demo_with_piped_input_and_sees_the_bot_work(
     ]
     refs = set(_rows(store, select(Plan.ref)))
     assert {"40/KH-UBND", "02/CT-UBND"} <= refs
-    done, blocked = (
-        _rows(store, select(Assignment).where(col(Assignment.id) == items[n]))[0] for n in (1, 3)
+    done, extended, blocked = (
+        _rows(store, select(Assignment).where(col(Assignment.id) == items[n]))[0]
+        for n in (1, 2, 3)
     )
-    assert done.status == "done"
+    assert done.status == "done" and done.completed_at is not None
+    assert (extended.extended_due_date, extended.extension_count) == (date(2023, 7, 31), 1)
     assert (blocked.status, blocked.blocked_reason) == ("blocked", "chưa có kinh phí")
     changes = _rows(store, select(StatusChange))
     assert {(c.assignment_id, c.person_id, c.channel) for c in changes} == {
         (items[1], people[0].id, "console"),
+        (items[1], people[1].id, "console"),
+        (items[2], people[0].id, "console"),
+        (items[2], people[1].id, "console"),
         (items[3], people[0].id, "console"),
     }
     # Every message was delivered, once.
@@ -212,7 +244,8 @@ def test_the_demo_shows_each_obligation_once_and_no_pseudo_agency_waiting_for_an
     assert " III.1.4 " in tasks and "004.BC3" not in tasks
     reminder = out.split("🔔 Nhắc việc", 1)[1].split("› /as coordinator", 1)[0]
     assert " III.1.2 " in reminder and "004.BC1" not in reminder
-    waiting = out.split("⚠️ Cơ quan chưa có cán bộ nhận nhắc việc", 1)[1].split("\n\n", 1)[0]
+    waiting = out.split("⚠️ Cơ quan chưa có cán bộ nhận nhắc việc", 1)[1]
+    waiting = waiting.split("Đề nghị cơ quan cử cán bộ đầu mối", 1)[0]
     assert "Sở Xây dựng (SXD)" in waiting
     for pseudo in ("GRP-CQ-CHUTRI", "GRP-LIENQUAN", "nhóm, không nêu tên", "theo từng nhiệm vụ"):
         assert pseudo not in waiting

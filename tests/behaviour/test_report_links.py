@@ -14,6 +14,7 @@ from yarl import URL
 
 from bot.files import serve_files
 from bot.http import HttpServer
+from services.completions import store_file
 from services.file_links import (
     KEY_FILE,
     LINK_LIFETIME,
@@ -226,3 +227,17 @@ def test_one_process_keeps_one_key_until_it_restarts(tmp_path: Path) -> None:
 def test_garbage_expiries_are_refused_without_error(expires: str) -> None:
     links = FileLinks(b"k" * 32)
     assert not links.admits(CHART, expires=expires, signature="0" * 32, now=NOW)
+
+
+async def test_an_evidence_file_is_served_only_against_its_signed_link(served: Served) -> None:
+    stored = store_file(
+        served.data_dir, report_id=12, name="Báo cáo kết quả.pdf", content=b"%PDF result"
+    )
+    assert stored is not None and stored.startswith("evidence-12-")
+    status, body, headers = await served.get(served.links.url(stored, now=NOW))
+    unsigned, _, _ = await served.get(f"{served.base}/{stored}")
+    other, _, _ = await served.get(served.links.url("evidence-12-0000000000000000.pdf", now=NOW))
+    assert (status, body, headers["Content-Type"]) == (200, b"%PDF result", "application/pdf")
+    assert headers["Content-Disposition"] == f'attachment; filename="{stored}"'
+    assert unsigned == 403 and other == 404
+    assert store_file(served.data_dir, report_id=12, name="script.sh", content=b"x") is None

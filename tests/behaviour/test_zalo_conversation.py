@@ -26,7 +26,7 @@ from bot.settings import Settings, load_settings
 from domain.access import Role
 from handlers.conversation import Conversation
 from models.enums import OutboxState
-from models.tables import ChatIdentity, HandledUpdate, Outbox, Person
+from models.tables import ChatIdentity, ExtensionRequest, HandledUpdate, Outbox, Person, Plan
 from scheduler.jobs import run_sweep
 from services.file_links import FileLinks
 from services.people import create_invite
@@ -215,6 +215,18 @@ async def test_a_coordinator_asks_for_overdue_on_zalo(stage: ZaloStage) -> None:
     assert "I.5" not in answer
 
 
+async def test_tasks_on_zalo_offers_the_next_page_as_a_numbered_option(stage: ZaloStage) -> None:
+    handles = await _officer(stage, "zu-lan", *(f"Nhiệm vụ số {n}" for n in range(1, 26)))
+
+    [first] = await stage.say("zu-lan", "/viec")
+    [second] = await stage.say("zu-lan", "1")
+
+    assert "Trang 1/2 · 25 việc" in first and "\n1. Sau »" in first
+    assert f"#{handles[20]} III.21" not in first
+    assert "Trang 2/2" in second and f"#{handles[24]} III.25" in second
+    assert "\n1. « Trước" in second
+
+
 async def test_a_coordinators_file_on_zalo_is_pointed_to_telegram_or_dondoc_import(
     stage: ZaloStage,
 ) -> None:
@@ -293,7 +305,8 @@ async def test_a_replayed_update_is_applied_once(stage: ZaloStage) -> None:
 
 async def test_a_2500_character_answer_arrives_as_two_messages(stage: ZaloStage) -> None:
     title = "Triển khai nền tảng chuyển đổi số dùng chung của thành phố cho các sở, ngành"
-    await _officer(stage, "zu-lan", *(f"{title} (đợt {n})" for n in range(1, 23)))
+    # Nineteen: one page of /tasks, so no page option is added to the text.
+    await _officer(stage, "zu-lan", *(f"{title} (đợt {n})" for n in range(1, 20)))
 
     parts = await stage.say("zu-lan", "/tasks")
 
@@ -505,3 +518,121 @@ async def test_a_picture_is_answered_text_only_once(stage: ZaloStage) -> None:
         "Xin lỗi, Đôn Đốc chỉ đọc được tin nhắn chữ. Vui lòng gõ câu trả lời, "
         "ví dụ: xong, 50% hoặc vướng <lý do>."
     ]
+
+
+async def test_an_extension_asked_by_number_on_zalo_is_approved_by_typing_an_option(
+    stage: ZaloStage,
+) -> None:
+    await stage.world.person(
+        "Anh Minh", role=Role.COORDINATOR, agency=None, chat_id="zu-minh", channel="zalo"
+    )
+    [handle] = await _officer(stage, "zu-lan", "Chuyển đổi số")
+    await stage.sweep()
+    before = len(stage.api.texts("zu-minh"))
+    update = text_update("zu-lan", "1 gia hạn đến 15/12: chờ kinh phí", message_id="zalo-ext-1")
+    assert await stage.api.deliver(update) == 200
+    assert await stage.api.deliver(update) == 200  # delivered twice: asked once
+    await stage.zalo.inbound.settled()
+    await stage.drain()
+    [notice] = stage.api.texts("zu-minh")[before:]
+    asked = [t for t in stage.api.texts("zu-lan") if t.startswith("⏳")]
+
+    [approved] = await stage.say("zu-minh", "1")
+    told = stage.api.texts("zu-lan")[-1]
+    stored = await stage.world.assignment(handle)
+    async with stage.world.sessions() as session:
+        requests = (await session.exec(select(ExtensionRequest))).all()
+
+    assert len(asked) == 1 and "15/12/2023" in asked[0]
+    assert "chờ kinh phí" in notice and "✅ Duyệt" in notice and "✖ Từ chối" in notice
+    assert approved.startswith(f"✅ Đã duyệt gia hạn việc #{handle} đến 15/12/2023")
+    assert "hạn mới 15/12/2023" in told
+    assert stored.extended_due_date == date(2023, 12, 15)
+    assert [r.state for r in requests] == ["approved"]
+
+
+async def test_a_refusal_on_zalo_asks_the_reason_and_tells_the_officer(stage: ZaloStage) -> None:
+    await stage.world.person(
+        "Anh Minh", role=Role.COORDINATOR, agency=None, chat_id="zu-minh", channel="zalo"
+    )
+    [handle] = await _officer(stage, "zu-lan", "Chuyển đổi số")
+    await stage.say("zu-lan", f"gia hạn #{handle} thêm 10 ngày")
+    [why] = await stage.say("zu-minh", "3")
+    [refused] = await stage.say("zu-minh", "quá nhiều lần gia hạn")
+    told = stage.api.texts("zu-lan")[-1]
+    stored = await stage.world.assignment(handle)
+
+    assert "lý do" in why
+    assert refused.startswith(f"✖ Đã từ chối đề nghị gia hạn việc #{handle}")
+    assert "không được duyệt" in told and "quá nhiều lần gia hạn" in told
+    assert stored.extended_due_date is None and stored.extension_count == 0
+
+
+async def test_a_completion_on_zalo_sends_its_document_and_the_office_confirms_by_option(
+    stage: ZaloStage,
+) -> None:
+    await stage.world.person(
+        "Anh Minh", role=Role.COORDINATOR, agency=None, chat_id="zu-minh", channel="zalo"
+    )
+    await stage.world.person(
+        "Lãnh đạo", role=Role.LEADER, agency=None, chat_id="zu-ld", channel="zalo"
+    )
+    await stage.world.person("Chị Lan", chat_id="zu-lan", channel="zalo")
+    plan_id = await stage.world.plan()
+    async with transaction(stage.world.sessions) as session:
+        plan = await session.get(Plan, plan_id)
+        assert plan is not None
+        plan.confirm_completion = True
+        session.add(plan)
+    handle = await stage.world.task(plan_id, "III.1", due=date(2023, 12, 31))
+
+    [asked] = await stage.say("zu-lan", f"#{handle} xong")
+    before = len(stage.api.texts("zu-minh"))
+    [shown] = await stage.say("zu-lan", "theo QĐ 15/2023/QĐ-UBND ngày 10/11/2023")
+    [notice] = stage.api.texts("zu-minh")[before:]
+    [confirmed] = await stage.say("zu-minh", "1")
+    told = stage.api.texts("zu-lan")[-1]
+    done = await stage.world.assignment(handle)
+
+    assert "Chờ xác nhận" in asked
+    assert "Quyết định số 15/2023/QĐ-UBND ngày 10/11/2023" in shown
+    assert "Quyết định số 15/2023/QĐ-UBND" in notice and "✅ Xác nhận" in notice
+    assert confirmed.startswith(f"✅ Đã xác nhận hoàn thành việc #{handle}")
+    assert "đã được xác nhận" in told
+    assert done.status == "done"
+
+
+async def test_a_leader_on_zalo_reads_the_requests_but_cannot_decide(stage: ZaloStage) -> None:
+    await stage.world.person(
+        "Anh Minh", role=Role.COORDINATOR, agency=None, chat_id="zu-minh", channel="zalo"
+    )
+    await stage.world.person(
+        "Lãnh đạo", role=Role.LEADER, agency=None, chat_id="zu-ld", channel="zalo"
+    )
+    [handle] = await _officer(stage, "zu-lan", "Chuyển đổi số")
+    await stage.say("zu-lan", f"gia hạn #{handle} đến 20/12: chờ kinh phí")
+
+    [listed] = await stage.say("zu-ld", "/giahan")
+    [refused] = await stage.say("zu-ld", f"gia hạn #{handle} đến 25/12")
+    stored = await stage.world.assignment(handle)
+
+    assert f"#{handle}" in listed and "Lãnh đạo xem để biết" in listed
+    assert "✅ Duyệt" not in listed
+    assert "không có quyền" in refused
+    assert stored.extended_due_date is None
+
+
+async def test_a_blocked_reply_on_zalo_is_routed_to_the_agency_it_names(stage: ZaloStage) -> None:
+    await stage.world.person(
+        "Anh Minh", role=Role.COORDINATOR, agency=None, chat_id="zu-minh", channel="zalo"
+    )
+    await stage.world.person("Anh Hùng", chat_id="zu-hung", channel="zalo", agency="SXD")
+    [handle] = await _officer(stage, "zu-lan", "Chuyển đổi số")
+
+    [answer] = await stage.say("zu-lan", f"#{handle} vướng: chờ Sở Xây dựng cho ý kiến")
+    [to_agency] = stage.api.texts("zu-hung")
+    [overdue] = await stage.say("zu-minh", "/quahan")
+
+    assert "(đã báo SXD và điều phối viên)" in answer
+    assert "đang chờ cơ quan anh/chị" in to_agency
+    assert "(chờ SXD)" in overdue

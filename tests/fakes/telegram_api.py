@@ -248,9 +248,14 @@ class FakeTelegramAPI:
         language_code: str | None = "vi",
         reply_to_message_id: int | None = None,
         chat_type: str = "private",
+        user_id: int | None = None,
     ) -> dict[str, Any]:
-        """A text message update from a user (not queued)."""
-        user: dict[str, Any] = {"id": abs(chat_id), "is_bot": False, "first_name": first_name}
+        """A text message update from a user (not queued); in a group, `user_id` says who."""
+        user: dict[str, Any] = {
+            "id": user_id or abs(chat_id),
+            "is_bot": False,
+            "first_name": first_name,
+        }
         if last_name:
             user["last_name"] = last_name
         if language_code:
@@ -280,9 +285,16 @@ class FakeTelegramAPI:
         message_id: int,
         first_name: str = "Lan",
         language_code: str | None = "vi",
+        chat_type: str = "private",
+        user_id: int | None = None,
     ) -> dict[str, Any]:
-        """A button press under one of the bot's messages (not queued)."""
-        user: dict[str, Any] = {"id": abs(chat_id), "is_bot": False, "first_name": first_name}
+        """A button press under one of the bot's messages (not queued); in a group,
+        `user_id` says who pressed."""
+        user: dict[str, Any] = {
+            "id": user_id or abs(chat_id),
+            "is_bot": False,
+            "first_name": first_name,
+        }
         if language_code:
             user["language_code"] = language_code
         return {
@@ -295,7 +307,7 @@ class FakeTelegramAPI:
                 "message": {
                     "message_id": message_id,
                     "date": int(time.time()),
-                    "chat": self._chat(chat_id, "private", user),
+                    "chat": self._chat(chat_id, chat_type, user),
                     "from": self._me(),
                     "text": "…",
                 },

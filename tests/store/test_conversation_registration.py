@@ -67,7 +67,7 @@ async def test_start_with_a_valid_code_registers_and_tells_the_coordinators(
     assert "person.register" in actions
     # The person is known from now on; the used code cannot register anyone else.
     assert "đã đăng ký rồi" in await world.say("new", f"/register {code}")
-    assert "đã được dùng hết" in await world.say("other", f"/register {code}")
+    assert "không dùng được" in await world.say("other", f"/register {code}")
 
 
 async def test_the_language_hint_sets_the_new_persons_language(
@@ -85,7 +85,7 @@ async def test_an_expired_code_is_refused(sessions: Sessions) -> None:
     await world.setup_agencies()
     code = await _invite(world, days=1)
     world.later(days=2)
-    assert "đã hết hạn" in await world.say("new", f"/start {code}")
+    assert "không dùng được" in await world.say("new", f"/start {code}")
     assert await world.count(ChatIdentity) == 0
 
 
@@ -97,7 +97,7 @@ async def test_a_multi_use_code_registers_that_many_people(
     code = await _invite(world, uses=2)
     assert "thành công" in await world.say("a", f"/start {code}")
     assert "thành công" in await world.say("b", f"/start {code.lower()}")
-    assert "dùng hết" in await world.say("c", f"/start {code}")
+    assert "không dùng được" in await world.say("c", f"/start {code}")
     assert await world.count(Person) == 2
 
 
@@ -108,18 +108,18 @@ async def test_repeated_wrong_codes_slow_the_chat_down(
     await world.setup_agencies()
     code = await _invite(world)
     for _ in range(4):
-        assert "không đúng" in await world.say("guesser", "/start WRONGCODE1")
-    assert "không đúng" in await world.say("guesser", "/start WRONGCODE2")
+        assert "không dùng được" in await world.say("guesser", "/start WRONGCODE1")
+    assert "không dùng được" in await world.say("guesser", "/start WRONGCODE2")
     # The fifth wrong code locked the chat for a minute: even the right code must wait.
     locked = await world.say("guesser", f"/start {code}")
     assert "thử lại sau 20/11/2023 09:01" in locked
     world.later(minutes=1, seconds=1)
-    assert "không đúng" in await world.say("guesser", "/start WRONGCODE3")
+    assert "không dùng được" in await world.say("guesser", "/start WRONGCODE3")
     assert "09:03" in await world.say("guesser", f"/start {code}")  # now two minutes
     world.later(minutes=3)
     assert "thành công" in await world.say("guesser", f"/start {code}")
     # Another chat was never slowed down.
-    assert "không đúng" in await world.say("someone-else", "/start NOPE")
+    assert "không dùng được" in await world.say("someone-else", "/start NOPE")
 
 
 async def test_a_stranger_learns_only_how_to_register(

@@ -69,9 +69,13 @@ async def test_five_working_days_overdue_reaches_the_hub_coordinator_in_one_dige
     [(to_second, text_second), (to_first, text_first)] = await digests(sessions)
     assert to_first == to_second == hub
     assert f"#{second} III.13" in text_second
-    assert text_first.startswith("📋 Nhiệm vụ quá hạn từ 5 ngày làm việc (1)")
-    assert f"1. #{first} III.12" in text_first
-    assert "Sở SXD · hạn Thứ Hai, 20/11/2023 · quá hạn 5 ngày làm việc" in text_first
+    assert text_first.startswith("📣 Việc cần đôn đốc (quá hạn từ 5 ngày làm việc")
+    assert "• Quá hạn: 1 việc · 1 cơ quan" in text_first
+    assert "▸ Sở SXD (SXD) — 1 việc" in text_first
+    assert text_first.endswith(
+        f"#{first} III.12 Xây dựng kho dữ liệu dùng chung của thành phố · hạn 20/11/2023 · "
+        "quá hạn 5 ngày làm việc"
+    )
 
 
 @BOTH_STORES
@@ -93,9 +97,9 @@ async def test_a_blocked_task_reaches_the_coordinator_at_once_and_once_per_block
     assert (first.items, repeat.items, later.items) == (1, 0, 1)
     texts = await digests(sessions)
     assert [person for person, _ in texts] == [hub, hub]
-    assert texts[0][1].startswith("⚠️ Nhiệm vụ báo vướng (1)")
-    assert "Sở SXD: chưa có kinh phí" in texts[0][1]
-    assert "Sở SXD: chờ ý kiến Sở Tài chính" in texts[1][1]
+    assert "⚠️ Báo vướng (1)\n▸ Sở SXD (SXD) — 1 việc" in texts[0][1]
+    assert f"#{ongoing} 3.19 Thường xuyên đôn đốc: chưa có kinh phí" in texts[0][1]
+    assert f"#{ongoing} 3.19 Thường xuyên đôn đốc: chờ ý kiến Sở Tài chính" in texts[1][1]
 
 
 @BOTH_STORES
@@ -111,10 +115,11 @@ async def test_long_overdue_tasks_are_listed_for_leadership(
 
     assert result == EscalationResult(messages=2, items=2)
     texts = dict(await digests(sessions))
-    assert texts[coordinator].startswith("📋 Nhiệm vụ quá hạn từ 5 ngày làm việc (1)")
-    assert texts[leader].startswith("📌 Long-overdue tasks, 20 or more working days (1)")
+    assert "📋 Quá hạn (1)" in texts[coordinator]
+    assert "📌 Quá hạn kéo dài" not in texts[coordinator]
+    assert "📌 Long overdue (1)\n▸ Sở SGDDT (SGDDT) — tasks: 1" in texts[leader]
     assert f"#{handle} PL4.19" in texts[leader]
-    assert "due Friday, 30/06/2023 · 22 working days overdue" in texts[leader]
+    assert "30/06/2023 · 22 working days overdue" in texts[leader]
 
 
 @BOTH_STORES

@@ -1,6 +1,7 @@
 """The incremental sweep (only the assignments whose next step has come) sends exactly what
 the full re-plan sends, on random histories: replies, due dates moved by imports and
-extensions, snoozes, people joining and leaving, policies changed, days off added."""
+approved extensions, work awaiting the office's confirmation, snoozes, people joining and
+leaving, policies changed, days off added."""
 
 import asyncio
 import shutil
@@ -36,8 +37,13 @@ Op = tuple[Any, ...]
 ops = st.one_of(
     st.tuples(st.just("wait"), st.sampled_from([1, 2, 3, 5, 8, 16, 24, 40])),
     st.tuples(st.just("sweep")),
-    st.tuples(st.just("status"), st.integers(0, 5), st.sampled_from(["done", "in_progress"])),
+    st.tuples(
+        st.just("status"),
+        st.integers(0, 5),
+        st.sampled_from(["done", "in_progress", "awaiting", "not_started"]),
+    ),
     st.tuples(st.just("move due"), st.integers(0, 5), st.integers(-6, 6)),
+    st.tuples(st.just("extend"), st.integers(0, 5), st.integers(1, 10)),
     st.tuples(st.just("snooze"), st.integers(0, 7), st.integers(0, 5), st.integers(1, 60)),
     st.tuples(st.just("join"), st.sampled_from(AGENCIES), st.booleans()),
     st.tuples(st.just("leave"), st.integers(0, 7)),
@@ -92,6 +98,16 @@ async def _apply(store: Store, op: Op, *, now: datetime) -> None:
             task = await session.get(Task, task_id)
             assert task is not None and task.due_date is not None
             task.due_date += timedelta(days=args[1])
+    elif kind == "extend":
+        # An approved extension (services.extensions): later than the deadline in force.
+        handle, task_id, _lead = store.tasks[args[0]]
+        async with transaction(sessions) as session:
+            assignment = await session.get(Assignment, handle)
+            task = await session.get(Task, task_id)
+            assert assignment is not None and task is not None and task.due_date is not None
+            current = assignment.extended_due_date or task.due_date
+            assignment.extended_due_date = current + timedelta(days=args[1])
+            assignment.extension_count += 1
     elif kind == "snooze":
         # Someone of the task's agency puts it off.
         handle, _task, lead = store.tasks[args[1]]

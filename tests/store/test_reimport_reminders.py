@@ -5,11 +5,15 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
+from domain.access import Actor, Role
 from domain.calendar import WorkCalendar
 from domain.deadlines import parse_deadline
+from domain.extensions import ExtensionRequest, read_extension_request
 from domain.plans import PlanDraft, TaskDraft
 from domain.reminders import OfficeHours
-from models.tables import Agency, ChatIdentity, Outbox, Person, ReminderLedger
+from domain.targets import Target
+from models.tables import Agency, Assignment, ChatIdentity, Outbox, Person, ReminderLedger, Task
+from services import extensions
 from services.agencies import SHIPPED_REGISTRY, load_registry, read_registry
 from services.plans import save_plan
 from services.reminders.load import ReminderSettings
@@ -94,3 +98,63 @@ async def test_a_later_deadline_on_reimport_moves_the_reminders_still_to_come(
     await sweep(sessions, settings=SETTINGS, now=_at(date(2023, 10, 11)))
     assert await _kinds(sessions) == ["before:7@2023-08-31", "before:14@2023-10-31"]
     assert await _messages(sessions) == 2
+
+
+@BOTH_STORES
+async def test_an_approved_extension_restarts_the_series_from_the_new_date_and_none_on_the_old(
+    sessions: Sessions,
+) -> None:
+    async with transaction(sessions) as session:
+        registry = read_registry(SHIPPED_REGISTRY.read_text(encoding="utf-8"))
+        await load_registry(session, registry=registry, now=EPOCH, actor="test")
+        sttt = (await session.exec(select(Agency).where(Agency.code == "STTTT"))).one()
+        officer = Person(name="Chị Lan", agency_id=sttt.id, created_at=EPOCH)
+        coordinator = Person(name="Anh Phối", role=Role.COORDINATOR.value, created_at=EPOCH)
+        session.add_all([officer, coordinator])
+        await session.flush()
+        assert officer.id is not None
+        session.add(
+            ChatIdentity(person_id=officer.id, channel="telegram", chat_id="1", created_at=EPOCH)
+        )
+        await save_plan(session, draft=_plan("Tháng 8/2023"), now=EPOCH, actor="test")
+        handle = (await session.exec(select(Assignment.id))).one()
+    assert handle is not None
+
+    await sweep(sessions, settings=SETTINGS, now=_at(date(2023, 8, 22)))
+    assert await _kinds(sessions) == ["before:7@2023-08-31"]
+
+    asked_on = _at(date(2023, 8, 23))
+    async with transaction(sessions) as session:
+        asked = await extensions.request_extension(
+            session,
+            actor=Actor.of(officer),
+            target=Target(handle),
+            request=read_extension_request("gia hạn đến 31/10: chờ dự toán") or ExtensionRequest(),
+            channel="telegram",
+            source_message_id="telegram:1:9",
+            now=asked_on,
+            today=asked_on.date(),
+            calendar=SETTINGS.hours.calendar,
+        )
+        assert asked.request is not None and asked.request.id is not None
+        await extensions.decide(
+            session,
+            actor=Actor.of(coordinator),
+            request_id=asked.request.id,
+            approve=True,
+            channel="telegram",
+            now=asked_on,
+        )
+
+    # Nothing more for 31/08 (three working days before it, nor its due day)...
+    await sweep(sessions, settings=SETTINGS, now=_at(date(2023, 8, 28)))
+    await sweep(sessions, settings=SETTINGS, now=_at(date(2023, 8, 31)))
+    assert await _messages(sessions) == 1
+    # ...and the series for 31/10 starts fourteen working days before it.
+    await sweep(sessions, settings=SETTINGS, now=_at(date(2023, 10, 11)))
+    assert await _kinds(sessions) == ["before:7@2023-08-31", "before:14@2023-10-31"]
+    async with sessions() as session:
+        task = (await session.exec(select(Task))).one()
+        stored = await session.get(Assignment, handle)
+    assert task.due_date == date(2023, 8, 31)
+    assert stored is not None and stored.extended_due_date == date(2023, 10, 31)

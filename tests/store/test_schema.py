@@ -246,3 +246,33 @@ async def test_an_assignment_carries_its_live_tasks_due_date_whoever_writes_it(
             sa.update(Task).where(col(Task.id) == other.id).values(same_as_task_id=task.id)
         )
     assert await _deadlines(sessions) == [date(2023, 9, 1), date(2023, 9, 1)]
+
+
+async def test_an_approved_extension_moves_the_assignments_deadline_and_its_next_step(
+    sessions: Sessions,
+) -> None:
+    async with transaction(sessions) as session:
+        assignment = await _assignment(session)
+        task = await session.get(Task, assignment.task_id)
+        assert task is not None
+        task.due_date = date(2023, 6, 30)
+    async with transaction(sessions) as session:
+        await session.exec(sa.update(Assignment).values(next_step_on=date(2023, 6, 20)))
+    async with transaction(sessions) as session:
+        found = await session.get(Assignment, assignment.id)
+        assert found is not None
+        found.extended_due_date = date(2023, 7, 31)
+        found.extension_count += 1
+    async with sessions() as session:
+        moved = await session.get(Assignment, assignment.id)
+        assert moved is not None
+        assert (moved.deadline, moved.next_step_on) == (date(2023, 7, 31), None)
+    async with transaction(sessions) as session:
+        # The original deadline moving leaves the one in force where the extension put it.
+        await session.exec(
+            sa.update(Task).where(col(Task.id) == task.id).values(due_date=date(2023, 7, 15))
+        )
+    assert await _deadlines(sessions) == [date(2023, 7, 31)]
+    async with transaction(sessions) as session:
+        await session.exec(sa.update(Task).where(col(Task.id) == task.id).values(removed=True))
+    assert await _deadlines(sessions) == [None]

@@ -302,6 +302,34 @@ async def test_undo_within_ten_minutes_restores_and_later_is_refused(
     assert (await world.assignment(handle)).status == "in_progress"
 
 
+async def test_completion_time_is_set_as_work_becomes_done_and_cleared_as_it_reopens(
+    sessions: Sessions,
+) -> None:
+    world = World(sessions)
+    await world.setup_agencies()
+    await world.person("Chị Lan", chat_id="lan")
+    plan = await world.plan()
+    handle = await world.task(plan, "III.12", due=date(2023, 12, 31))
+    await world.say("lan", f"#{handle} 60%")
+    assert (await world.assignment(handle)).completed_at is None
+
+    world.later(minutes=1)
+    finished = world.now
+    await world.say("lan", f"#{handle} xong")
+    assert (await world.assignment(handle)).completed_at == finished
+
+    world.later(minutes=1)
+    await world.say("lan", f"#{handle} đang làm 90%")
+    assert (await world.assignment(handle)).completed_at is None
+
+    # Undoing the reopening puts back the time the work was done, not the time of the undo.
+    world.later(minutes=1)
+    await world.say("lan", "/hoantac")
+    assert (await world.assignment(handle)).completed_at == finished
+    await world.say("lan", "/hoantac")
+    assert (await world.assignment(handle)).completed_at is None
+
+
 async def test_undo_is_refused_when_someone_updated_the_task_since(
     sessions: Sessions,
 ) -> None:

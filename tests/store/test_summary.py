@@ -45,6 +45,7 @@ from services.summary import (
 from services.unit_of_work import Sessions, make_sessionmaker, transaction
 from tests.conftest import BOTH_STORES
 from views.messages import Outgoing
+from views.summary import render_summary_text
 
 # Friday 30 June 2023, 17:00 in Hai Phong.
 AS_OF = datetime(2023, 6, 30, 10, 0, tzinfo=UTC)
@@ -189,7 +190,9 @@ async def seed(sessions: Sessions) -> Seeded:
             date(2023, 7, 10),
             "Trước ngày 11/7/2023",
         )
-        a2 = await lead(t2, "STNMT", Status.BLOCKED, blocked_reason="chưa có kinh phí")
+        a2 = await lead(
+            t2, "STNMT", Status.BLOCKED, blocked_reason="chưa có kinh phí", blocked_by="STC"
+        )
         history(a2, at("2023-06-28"), Status.NOT_STARTED, Status.BLOCKED, "stnmt", note="chưa có")
 
         t3 = await task(
@@ -293,6 +296,9 @@ async def test_the_summary_reads_the_store_as_of_the_moment(
     assert [(s.row.assignment_id, s.blocked_reason) for s in summary.blocked] == [
         (seeded.handles["I.2"], "chưa có kinh phí")
     ]
+    # The agency it waits on is shown after the reason.
+    text = render_summary_text(summary, locale="vi")
+    assert f"#{seeded.handles['I.2']} I.2 · " in text and "chưa có kinh phí (chờ STC)" in text
     assert [s.row.task_code for s in summary.upcoming] == ["I.2"]
     # SXD's officer wrote on 29 June (a change later undone still shows they are there).
     assert [a.code for a in summary.silent] == ["SNV"]

@@ -59,8 +59,10 @@ async def test_a_sweep_writes_one_bundle_per_person_with_its_ledger_rows_and_nev
     assert f"1. #{second} III.14" in sent.text
     assert "Hạn: Thứ Sáu, 17/11/2023 · hôm nay là ngày làm việc cuối cùng" in sent.text
     assert "Hạn: Thứ Hai, 20/11/2023 · còn 1 ngày làm việc" in sent.text
-    assert sent.reply_hint == "Trả lời: 1 xong · 2 50% · 2 vướng <lý do>"
-    assert [len(row) for row in sent.buttons] == [4, 4]
+    assert sent.reply_hint == (
+        "Xin gia hạn: 1 gia hạn đến <ngày>: <lý do>\nTrả lời: 1 xong · 2 50% · 2 vướng <lý do>"
+    )
+    assert [len(row) for row in sent.buttons] == [5, 5]
     pressed = decode(sent.buttons[1][0].data)
     assert pressed is not None and (pressed.action, pressed.assignment_id) == (
         ButtonAction.DONE,
@@ -174,7 +176,7 @@ async def test_an_agency_with_nobody_registered_is_reported_once_to_the_hub_coor
     assert (first.notices, second) == (1, SweepResult())
     [row] = await outbox(sessions)
     assert (row.person_id, row.kind) == (hub, "notice")
-    assert "Sở SXD (SXD): 2 nhiệm vụ đang chờ nhắc" in message(row).text
+    assert "👤 Chưa có cán bộ nhận nhắc việc (2)\n▸ Sở SXD (SXD) — 2 việc" in message(row).text
     [entry] = await ledger(sessions)
     assert (entry.target, entry.kind) == (f"agency:{world.codes['SXD']}", "no-officer")
 

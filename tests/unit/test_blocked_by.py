@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.agencies import Agency, AgencyRegistry
-from domain.blocking import BlockedBy, read_blocked_by
+from domain.blocking import BlockedBy, may_name_agency, read_blocked_by
 
 REGISTRY = AgencyRegistry.from_csv(
     Path(__file__).resolve().parents[2] / "bot" / "data" / "agencies.csv"
@@ -183,3 +183,24 @@ def test_the_only_agency_ever_found_is_the_one_named(
     found = read(f"{before} {agency.name} {after}", as_of=day)
     assert found.named == (agency.code,)
     assert found.agency == agency.code
+
+
+@pytest.mark.parametrize(
+    "text", [text for text, _code, _reason in KNOWN] + [text for text, _unknown in UNKNOWN]
+)
+def test_a_reason_that_names_an_agency_is_always_looked_up(text: str) -> None:
+    assert may_name_agency(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "chưa có kinh phí",
+        "thiếu nhân lực",
+        "vuong: chua co mat bang",
+        "đang chờ duyệt dự toán",
+        "khó khăn về mặt bằng thi công",
+    ],
+)
+def test_a_reason_with_no_name_in_it_needs_no_registry(text: str) -> None:
+    assert not may_name_agency(text)

@@ -10,11 +10,16 @@ from locales import gettext_for
 from views.buttons import (
     ButtonAction,
     ButtonPress,
+    DecisionAction,
+    DecisionPress,
     Nav,
+    decision_button,
     decode,
+    decode_decision,
     decode_nav,
     encode,
     overdue_page,
+    tasks_page,
     which_option,
 )
 from views.commands import CATALOGUE, help_text, parse_command
@@ -60,7 +65,8 @@ def test_navigation_buttons_round_trip_and_refuse_anything_else() -> None:
     assert decode_nav(overdue_page(3, "a17")) == Nav("o", 3, "a17")
     assert decode_nav(overdue_page(2, None)) == Nav("o", 2, None)
     assert decode_nav(which_option(4)) == Nav("w", 4)
-    for bad in (None, "", "n|o", "n|o|x|", "n|w|1|2", "s|d|57||", "n|z|1"):
+    assert decode_nav(tasks_page(2)) == Nav("t", 2)
+    for bad in (None, "", "n|o", "n|o|x|", "n|w|1|2", "n|t|1|2", "s|d|57||", "n|z|1"):
         assert decode_nav(bad) is None
 
 
@@ -91,6 +97,7 @@ def test_status_buttons_carry_the_data_the_conversation_decodes() -> None:
         "2. 🔄 Đang làm",
         "2. ⚠️ Vướng mắc",
         "2. ⏰ Nhắc lại sau",
+        "2. ⏳ Xin gia hạn",
     ]
     presses = [decode(b.data) for b in buttons]
     assert [(p.action, p.assignment_id, p.occurrence_id, p.value) for p in presses if p] == [
@@ -98,9 +105,16 @@ def test_status_buttons_carry_the_data_the_conversation_decodes() -> None:
         (ButtonAction.PROGRESS, 57, 3, None),
         (ButtonAction.BLOCKED, 57, 3, None),
         (ButtonAction.SNOOZE, 57, 3, None),
+        (ButtonAction.EXTEND, 57, 3, None),
     ]
     english = [b.label for b in status_buttons(item=item, _=gettext_for("en"))]
-    assert english == ["✅ Done", "🔄 In progress", "⚠️ Blocked", "⏰ Remind me later"]
+    assert english == [
+        "✅ Done",
+        "🔄 In progress",
+        "⚠️ Blocked",
+        "⏰ Remind me later",
+        "⏳ Ask for more time",
+    ]
     values = [decode(b.data) for b in progress_buttons(assignment_id=57, occurrence_id=None, _=_)]
     assert [(p.action, p.value) for p in values if p] == [
         (ButtonAction.PROGRESS, 25),
@@ -166,3 +180,10 @@ def test_help_lists_what_the_catalogue_offers_the_role(
     assert offered in text
     if not_offered is not None:
         assert not_offered not in text
+
+
+def test_decision_buttons_round_trip_and_refuse_anything_else() -> None:
+    for action in DecisionAction:
+        assert decode_decision(decision_button(action, 12)) == DecisionPress(action, 12)
+    for bad in (None, "", "g|a", "g|x|1", "g|a|x", "g|a|1|2", "s|d|57||", "g|a|" + "9" * 13):
+        assert decode_decision(bad) is None

@@ -135,6 +135,18 @@ def test_a_blocked_item_without_a_reason_says_so() -> None:
     assert text.endswith(f"#1 {TASK}: chưa nêu lý do")
 
 
+def test_an_agency_lists_at_most_the_items_asked_for_then_how_many_more() -> None:
+    items = [overdue("SXD", task=f"1:I.{n}", label=f"I.{n}", handle=n) for n in range(1, 6)]
+    items += [overdue("SNN", kind=DigestKind.UNREGISTERED, task=f"1:II.{n}") for n in (1, 2)]
+    limits = {DigestKind.OVERDUE: 2, DigestKind.UNREGISTERED: 0}
+    text = render_digest(group_digest(items), translate=gettext_for("vi"), max_items=limits.get)
+    lines = text.split("\n")
+    start = lines.index("▸ Cơ quan SXD (SXD) — 5 việc")
+    assert lines[start + 1].startswith("   #1 I.1 ·") and lines[start + 2].startswith("   #2 I.2")
+    assert lines[start + 3] == "   … (+3)"
+    assert lines[-1] == "▸ Cơ quan SNN (SNN) — 2 việc"
+
+
 def test_a_short_text_is_one_part_without_a_number() -> None:
     assert split_numbered("Tổng hợp\n• Quá hạn: 3 việc", limit=100) == [
         "Tổng hợp\n• Quá hạn: 3 việc"

@@ -22,6 +22,7 @@ from domain.statistics import (
     parse_period,
     quarter,
     rank_agencies,
+    split_period,
     year_period,
 )
 from domain.status import Status
@@ -216,6 +217,24 @@ PERIODS = [
 @pytest.mark.parametrize(("text", "period"), PERIODS)
 def test_a_period_reads_as_a_coordinator_asks_for_it(text: str, period: Period | None) -> None:
     assert parse_period(text, today=date(2026, 8, 15)) == period
+
+
+@pytest.mark.parametrize(
+    ("text", "period", "rest"),
+    [
+        ("quý", quarter(2026, 3), ""),
+        ("quý 2 STTTT", quarter(2026, 2), "STTTT"),
+        ("STTTT quý II/2026", quarter(2026, 2), "STTTT"),
+        ("6 tháng đầu năm 40/KH-UBND", half_year(2026, 1), "40/KH-UBND"),
+        ("năm 2025 UBND các quận, huyện", year_period(2025), "UBND các quận, huyện"),
+        ("Sở Xây dựng", None, "Sở Xây dựng"),
+        ("", None, ""),
+    ],
+)
+def test_a_period_is_read_before_or_after_the_agency_or_plan(
+    text: str, period: Period | None, rest: str
+) -> None:
+    assert split_period(text, today=date(2026, 8, 15)) == (period, rest)
 
 
 @pytest.mark.parametrize(

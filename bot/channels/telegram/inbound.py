@@ -32,6 +32,7 @@ def incoming_from_message(message: Message, *, at: datetime) -> Incoming:
         language=user.language_code if user else None,
         is_private=message.chat.type == "private",
         file=_file(message),
+        sender_id=str(user.id) if user else None,
     )
 
 
@@ -76,6 +77,7 @@ def incoming_from_button(query: CallbackQuery, *, at: datetime) -> Incoming | No
         button=query.data,
         language=query.from_user.language_code,
         is_private=chat.type == "private",
+        sender_id=str(query.from_user.id),
     )
 
 

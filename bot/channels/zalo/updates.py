@@ -33,6 +33,8 @@ class ZaloEvent:
     text: str | None
     sender_name: str | None
     is_private: bool
+    # The sender's user id (in a group, not the group's).
+    sender_id: str | None = None
 
     @property
     def is_text(self) -> bool:
@@ -62,6 +64,7 @@ class ZaloEvent:
             sender_name=self.sender_name,
             button=button,
             is_private=self.is_private,
+            sender_id=self.sender_id,
         )
 
 
@@ -99,6 +102,7 @@ def parse_update(body: Any, *, received_at: datetime, channel: str = CHANNEL) ->
         text=text if isinstance(text, str) else None,
         sender_name=_name(sender),
         is_private=not (isinstance(chat, Mapping) and chat.get("chat_type") == "GROUP"),
+        sender_id=_identifier(sender.get("id") if isinstance(sender, Mapping) else None),
     )
 
 

@@ -1,4 +1,4 @@
-"""assignment.deadline: the live task's due date on the assignment, kept by triggers, and
+"""assignment.deadline: the deadline in force on the assignment, kept by triggers, and
 partial indexes of open work by deadline and by agency; assignment.next_step_on: the day
 an incremental sweep must next look at it
 
@@ -7,21 +7,23 @@ scan of both tables on every call, however little was overdue. With the deadline
 assignment, an index of open assignments by deadline answers "open and due before D" by
 reading only those rows. The sweep reads the targets within its reach the same way.
 
-The copy is kept by the database in the statement that changes it (an assignment inserted
-or moved to another task; a task's due date, removal or restating changed), so no writer
-can forget it: NULL when the task is removed or restates another (those are never overdue
-nor reminded), else the task's due date.
+The copy is kept by the database in the statement that changes it (an assignment inserted,
+moved to another task or given an extension; a task's due date, removal or restating
+changed), so no writer can forget it: NULL when the task is removed or restates another
+(those are never overdue nor reminded), else the deadline in force, an approved
+extension's (0012) or else the task's due date. Open work includes work awaiting the
+office's confirmation (0014): still overdue, though not reminded.
 
 next_step_on is the day of the assignment's next reminder step, written by the sweep after
 it planned the assignment; NULL means "plan it at the next sweep". Triggers set it to NULL
 whenever what the plan depends on changes, in the statement that changes it: the
-assignment's status, role, agency or deadline; a snooze of it; a person registering in its
-agency (or any coordinator, leader or administrator registering); a person moving, leaving
-or changing role; its plan's reminder policy or hub. The sweep then reads only the open
+assignment's status, role, agency, extension or deadline; a snooze of it; a person
+registering in its agency (or any coordinator, leader or administrator registering); a
+person moving, leaving or changing role; its plan's reminder policy or hub. The sweep then reads only the open
 assignments whose step has come (services.reminders.sweep).
 
 Revision ID: 0017
-Revises: 0011
+Revises: 0014
 Create Date: 2026-12-06 11:40:00.000000
 """
 
@@ -32,37 +34,42 @@ from alembic import op
 
 
 revision: str = "0017"
-down_revision: str | None = "0011"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_OPEN = "status IN ('not_started', 'in_progress', 'blocked')"
+_OPEN = "status IN ('not_started', 'in_progress', 'blocked', 'awaiting')"
 _INDEXES = {
     "ix_assignment_open_deadline": ["deadline", "agency_id", "role", "status"],
     "ix_assignment_open_agency": ["agency_id", "deadline", "role", "status"],
     "ix_assignment_next_step": ["next_step_on", "deadline"],
 }
-# The deadline an assignment of task row `t` has.
+# The deadline in force of an assignment whose extended_due_date is `e`, of task row `t`:
+# an approved extension's (0012), else the task's.
 _OF_TASK = (
-    "CASE WHEN {t}.removed OR {t}.same_as_task_id IS NOT NULL THEN NULL ELSE {t}.due_date END"
+    "CASE WHEN {t}.removed OR {t}.same_as_task_id IS NOT NULL THEN NULL "
+    "ELSE coalesce({e}, {t}.due_date) END"
 )
 
 _POSTGRES_UP = [
     f"""
 CREATE FUNCTION assignment_deadline() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    SELECT {_OF_TASK.format(t="task")} INTO NEW.deadline FROM task WHERE task.id = NEW.task_id;
+    SELECT {_OF_TASK.format(t="task", e="NEW.extended_due_date")} INTO NEW.deadline
+        FROM task WHERE task.id = NEW.task_id;
     RETURN NEW;
 END $$
 """,
     """
-CREATE TRIGGER assignment_deadline BEFORE INSERT OR UPDATE OF task_id ON assignment
+CREATE TRIGGER assignment_deadline
+    BEFORE INSERT OR UPDATE OF task_id, extended_due_date ON assignment
     FOR EACH ROW EXECUTE FUNCTION assignment_deadline()
 """,
     f"""
 CREATE FUNCTION task_deadline() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE assignment SET deadline = {_OF_TASK.format(t="NEW")} WHERE task_id = NEW.id;
+    UPDATE assignment SET deadline = {_OF_TASK.format(t="NEW", e="extended_due_date")}
+        WHERE task_id = NEW.id;
     RETURN NULL;
 END $$
 """,
@@ -96,7 +103,8 @@ _REPLAN_SNOOZED = (
 )
 _ASSIGNMENT_CHANGED = (
     "OLD.status IS DISTINCT FROM NEW.status OR OLD.deadline IS DISTINCT FROM NEW.deadline "
-    "OR OLD.role IS DISTINCT FROM NEW.role OR OLD.agency_id IS DISTINCT FROM NEW.agency_id"
+    "OR OLD.role IS DISTINCT FROM NEW.role OR OLD.agency_id IS DISTINCT FROM NEW.agency_id "
+    "OR OLD.extended_due_date IS DISTINCT FROM NEW.extended_due_date"
 )
 
 
@@ -122,8 +130,8 @@ BEGIN
     RETURN NEW;
 END $$
 """,
-    "CREATE TRIGGER assignment_replan BEFORE UPDATE OF status, deadline, role, agency_id "
-    f"ON assignment FOR EACH ROW WHEN ({_ASSIGNMENT_CHANGED}) "
+    "CREATE TRIGGER assignment_replan BEFORE UPDATE OF status, deadline, role, agency_id, "
+    f"extended_due_date ON assignment FOR EACH ROW WHEN ({_ASSIGNMENT_CHANGED}) "
     "EXECUTE FUNCTION assignment_replan()",
     *_postgres_replan("snooze_replan", "snooze", "INSERT OR UPDATE", _REPLAN_SNOOZED),
     *_postgres_replan(
@@ -170,27 +178,31 @@ _SQLITE_UP = [
     f"""
 CREATE TRIGGER assignment_deadline_insert AFTER INSERT ON assignment BEGIN
     UPDATE assignment SET deadline = (
-        SELECT {_OF_TASK.format(t="task")} FROM task WHERE task.id = NEW.task_id
+        SELECT {_OF_TASK.format(t="task", e="NEW.extended_due_date")}
+        FROM task WHERE task.id = NEW.task_id
     ) WHERE id = NEW.id;
 END
 """,
     f"""
-CREATE TRIGGER assignment_deadline_update AFTER UPDATE OF task_id ON assignment BEGIN
+CREATE TRIGGER assignment_deadline_update AFTER UPDATE OF task_id, extended_due_date
+ON assignment BEGIN
     UPDATE assignment SET deadline = (
-        SELECT {_OF_TASK.format(t="task")} FROM task WHERE task.id = NEW.task_id
+        SELECT {_OF_TASK.format(t="task", e="NEW.extended_due_date")}
+        FROM task WHERE task.id = NEW.task_id
     ) WHERE id = NEW.id;
 END
 """,
     f"""
 CREATE TRIGGER task_deadline AFTER UPDATE OF due_date, removed, same_as_task_id ON task
 BEGIN
-    UPDATE assignment SET deadline = {_OF_TASK.format(t="NEW")} WHERE task_id = NEW.id;
+    UPDATE assignment SET deadline = {_OF_TASK.format(t="NEW", e="extended_due_date")}
+        WHERE task_id = NEW.id;
 END
 """,
 ]
 _SQLITE_UP += [
-    "CREATE TRIGGER assignment_replan AFTER UPDATE OF status, deadline, role, agency_id "
-    f"ON assignment WHEN {_ASSIGNMENT_CHANGED.replace('IS DISTINCT FROM', 'IS NOT')} BEGIN "
+    "CREATE TRIGGER assignment_replan AFTER UPDATE OF status, deadline, role, agency_id, "
+    f"extended_due_date ON assignment WHEN {_ASSIGNMENT_CHANGED.replace('IS DISTINCT FROM', 'IS NOT')} BEGIN "
     "UPDATE assignment SET next_step_on = NULL WHERE id = NEW.id; END",
     f"CREATE TRIGGER snooze_replan_insert AFTER INSERT ON snooze BEGIN {_REPLAN_SNOOZED}; END",
     f"CREATE TRIGGER snooze_replan_update AFTER UPDATE ON snooze BEGIN {_REPLAN_SNOOZED}; END",
@@ -230,7 +242,8 @@ def upgrade() -> None:
     op.add_column("assignment", sa.Column("next_step_on", sa.Date(), nullable=True))
     op.execute(
         "UPDATE assignment SET deadline = ("
-        f"SELECT {_OF_TASK.format(t='task')} FROM task WHERE task.id = assignment.task_id)"
+        f"SELECT {_OF_TASK.format(t='task', e='assignment.extended_due_date')} "
+        "FROM task WHERE task.id = assignment.task_id)"
     )
     # What is open by deadline (everything overdue, the sweep's reach), and an agency's
     # open work by deadline (a page of /overdue). They replace the index on (status,
