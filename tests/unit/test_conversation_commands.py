@@ -84,6 +84,7 @@ def test_status_buttons_from_the_template_carry_exactly_what_encode_writes(
                 ButtonAction.PROGRESS,
                 ButtonAction.BLOCKED,
                 ButtonAction.SNOOZE,
+                ButtonAction.EXTEND,
             )
         ]
 
