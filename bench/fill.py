@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from services.housekeeping import refresh_statistics
 
@@ -38,11 +39,23 @@ async def insert_rows(
     raw = (await connection.get_raw_connection()).driver_connection
     assert raw is not None
     for batch in _batches(rows, _CHUNK):
-        names = list(batch[0])
+        # COPY knows nothing of the models' defaults (an insert applies them): the columns
+        # the rows leave out that have a constant default get it written.
+        defaults = {
+            c.name: c.default.arg
+            for c in table.columns
+            if c.name not in batch[0] and isinstance(c.default, ScalarElementColumnDefault)
+        }
+        names = [*batch[0], *defaults]
         # asyncpg takes a json column's value as its text.
         as_json = {n for n in names if isinstance(table.c[n].type, sa.JSON)}
         records = [
-            tuple(json.dumps(row[n]) if n in as_json else row[n] for n in names) for row in batch
+            tuple(
+                json.dumps(value) if n in as_json else value
+                for n in names
+                for value in (row.get(n, defaults.get(n)),)
+            )
+            for row in batch
         ]
         await raw.copy_records_to_table(table.name, records=records, columns=names)
         count += len(batch)

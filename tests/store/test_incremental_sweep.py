@@ -231,3 +231,31 @@ def test_a_sweep_plans_again_only_what_changed_since_it_last_looked(
 
     with tempfile.TemporaryDirectory() as folder:
         asyncio.run(play(Path(folder)))
+
+
+def test_work_awaiting_the_offices_confirmation_is_not_reminded_until_it_is_returned(
+    sqlite_template: Path,
+) -> None:
+    async def play(folder: Path) -> list[list[str]]:
+        shutil.copyfile(sqlite_template, folder / "store.db")
+        store = await _build(f"sqlite+aiosqlite:///{folder / 'store.db'}")
+        reminders = ReminderSettings(hours=OfficeHours(WorkCalendar(), tz=HANOI))
+        monday = local(date(2023, 11, 13), 9)
+        handle = store.tasks[0][0]
+        seen = []
+        try:
+            await _apply(store, ("status", 0, "awaiting"), now=monday)
+            for hour, status in ((9, None), (10, "in_progress")):
+                if status is not None:
+                    await _apply(store, ("status", 0, status), now=monday)
+                await sweep(store.sessions, settings=reminders, now=monday.replace(hour=hour))
+                rows = await ledger(store.sessions)
+                seen.append(sorted(r.kind for r in rows if r.target == target_key(handle)))
+        finally:
+            await store.sessions.kw["bind"].dispose()
+        return seen
+
+    with tempfile.TemporaryDirectory() as folder:
+        awaiting, returned = asyncio.run(play(Path(folder)))
+    assert awaiting == []
+    assert returned == ["before:1@2023-11-14"]
