@@ -5,17 +5,17 @@ Enumerations are stored as their string values so a new value never needs a
 database type migration.
 """
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
 from domain.access import Role
 from domain.status import Status
 from models.enums import AssignmentRole, OutboxState, UploadState
+from models.types import DecimalText, UTCDateTime
 
 # Open work, as SQL: the condition of the partial indexes of open assignments.
 _OPEN_STATUSES = [s.value for s in Status if s.is_open]
@@ -28,42 +28,6 @@ def open_work(status: Any) -> Any:
     return status.in_(
         sa.bindparam(None, _OPEN_STATUSES, type_=sa.String(), expanding=True, literal_execute=True)
     )
-
-
-class UTCDateTime(sa.types.TypeDecorator[datetime]):
-    """A timestamp stored in UTC that is aware when read back, whatever the database."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are not stored; pass an aware one")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class DecimalText(sa.types.TypeDecorator[Decimal]):
-    """An exact decimal stored as its text ("116442.134"): the same on SQLite, which has no
-    decimal type, as on PostgreSQL; figures are never summed in SQL."""
-
-    impl = sa.String(40)
-    cache_ok = True
-
-    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> str | None:
-        if value is None:
-            return None
-        return format(Decimal(value), "f")
-
-    def process_result_value(self, value: str | None, dialect: Dialect) -> Decimal | None:
-        return None if value is None else Decimal(value)
 
 
 def _decimal(*, nullable: bool = True) -> Any:
@@ -217,10 +181,9 @@ class Assignment(SQLModel, table=True):
 
     __table_args__ = (
         sa.UniqueConstraint("task_id", "agency_id", name="uq_assignment"),
-        # Open work by deadline, and an agency's open work by deadline: /overdue and the
-        # sweep read only what is due by a day (migration 0017). Queries must name the open
-        # statuses as literals (OPEN_WORK): SQLite uses a partial index only when the
-        # query's terms imply its own.
+        # Open work by deadline, and an agency's, for /overdue and the sweep (migration 0017).
+        # Queries name the open statuses as literals (open_work): SQLite uses a partial
+        # index only when the query's terms imply its own.
         *(
             sa.Index(
                 name,
