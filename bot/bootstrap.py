@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.channels.base import ChannelSender, ConversationPort
 from bot.errors import StoreNotReadyError
 from bot.files import serve_files
-from bot.http import HttpServer
+from bot.http import HttpLimits, HttpServer
 from bot.outbox.dispatcher import OutboxDispatcher
 from bot.outbox.limits import ChannelLimits, limits_from_settings
 from bot.settings import Settings
@@ -265,6 +265,11 @@ class Service:
             host=settings.http_host,
             port=settings.http_port,
             health=lambda: _database_answers(app),
+            limits=HttpLimits(
+                header_seconds=settings.http_header_seconds,
+                body_seconds=settings.http_body_seconds,
+                connections_per_client=settings.http_connections_per_client,
+            ),
         )
         if serve_http and settings.public_files_url is not None:
             # The summaries link their chart and spreadsheet here (services.file_links).

@@ -83,15 +83,20 @@ def serve_files(http: HttpServer, *, data_dir: Path, clock: Clock) -> None:
 
 
 def _read_report(path: Path) -> bytes | None:
-    """The file's bytes, if it is a plain file of its own (not a link to one elsewhere);
-    None if there is no such file. Read whole: reports are small, and a file server would
-    also swap in a compressed sibling (`.png.gz`) nobody signed."""
+    """The file's bytes, if it is a plain file of its own (not a link to one elsewhere, nor a
+    hard link: a second name for a file outside the folder, made by whoever could write in
+    it); None if there is no such file. Read whole: reports are small, and a file server
+    would also swap in a compressed sibling (`.png.gz`) nobody signed."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError:
         return None
     with os.fdopen(descriptor, "rb") as file:
-        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+        status = os.fstat(file.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            return None
+        if status.st_nlink > 1:
+            log.warning("refused to serve %s: it has %d names (hard links)", path, status.st_nlink)
             return None
         return file.read()
 

@@ -9,12 +9,16 @@ of instances can share one PostgreSQL database. On SQLite run a single instance.
 import asyncio
 import gc
 import logging
+from pathlib import Path
 
+from bot import redaction
 from bot.bootstrap import build
 from bot.errors import NoChannelError
 from bot.settings import Settings
+from models.db import sqlite_path
 from scheduler.jobs import check_coming_year
 from services.clock import Clock, system_clock
+from services.private_files import exposed
 from services.report_files import load_writers
 
 log = logging.getLogger(__name__)
@@ -33,12 +37,29 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
+def warn_exposed(settings: Settings) -> list[Path]:
+    """Warn in the log about each of the store's files, the report folder and its files that
+    other users of the machine may read; those paths."""
+    store = sqlite_path(settings.database_url)
+    paths = [store, Path(f"{store}-wal"), Path(f"{store}-shm")] if store is not None else []
+    folder = settings.data_dir
+    paths.append(folder)
+    if folder.is_dir():
+        paths += sorted(path for path in folder.iterdir() if path.is_file())
+    found = exposed(paths)
+    for path in found:
+        log.warning("%s is readable by other users of this machine: chmod go-rwx %s", path, path)
+    return found
+
+
 async def serve(settings: Settings, *, stop: asyncio.Event, clock: Clock = system_clock) -> None:
     """Run every part of the service until `stop` is set, then shut down in order."""
+    redaction.install()
     if settings.telegram_token is None and settings.zalo_token is None:
         raise NoChannelError
     load_writers()
     check_coming_year(settings.tz, now=clock())
+    warn_exposed(settings)
     async with build(settings, clock=clock) as service:
         freeze_startup_objects()
         log.info(

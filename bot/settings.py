@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.redaction import keep_secret
 from domain.calendar import WorkCalendar, parse_weekdays
 from locales import N_, Translate, gettext_for
 from models.enums import zalo_channel
@@ -126,6 +128,11 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     # 0: any free port (tests).
     http_port: int = Field(default=8080, ge=0, le=65535)
+    # How long a client may take to send its headers, then its body; how many connections one
+    # address may hold (behind a reverse proxy every client is the proxy's address).
+    http_header_seconds: float = Field(default=10.0, gt=0, le=3600)
+    http_body_seconds: float = Field(default=30.0, gt=0, le=3600)
+    http_connections_per_client: int = Field(default=50, ge=1, le=100_000)
 
     # Delivery limits: https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this
     telegram_rate_per_second: float = Field(default=30.0, gt=0, le=10_000)
@@ -292,6 +299,25 @@ class Settings(BaseSettings):
             )
         return self
 
+    def secrets(self) -> list[str]:
+        """Every secret value configured: tokens (each Zalo token too), webhook secrets, and
+        the database password (bot.redaction keeps them out of logs and errors)."""
+        found = [
+            value.get_secret_value()
+            for value in (
+                self.telegram_token,
+                self.telegram_webhook_secret,
+                self.zalo_token,
+                self.zalo_webhook_secret,
+            )
+            if value is not None
+        ]
+        found += [bot.token.get_secret_value() for bot in self.zalo_bots]
+        # A token's part after its bot id is the secret itself, wherever it appears alone.
+        found += [value.split(":", 1)[1] for value in found if ":" in value]
+        password = urlsplit(self.database_url).password
+        return found + ([unquote(password)] if password else [])
+
     @property
     def zalo_bots(self) -> tuple[ZaloBot, ...]:
         """Every configured Zalo bot, in the order of DONDOC_ZALO_TOKEN."""
@@ -349,9 +375,10 @@ def parse_weekly_cron(value: str) -> tuple[str, int, int]:
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read and validate the settings, turning any error into a ConfigError naming the variable."""
+    """Read and validate the settings, turning any error into a ConfigError naming the variable;
+    their secrets are registered with bot.redaction."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
@@ -360,6 +387,8 @@ def load_settings(**overrides: object) -> Settings:
             variable = f"{ENV_PREFIX}{field.upper()}" if field else None
             problems.append(_problem(variable, error))
         raise ConfigError(problems) from None
+    keep_secret(*settings.secrets())
+    return settings
 
 
 # pydantic's own checks, by error type, and what they say (with their ctx values); the

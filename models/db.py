@@ -1,9 +1,12 @@
 """The engine for SQLite (the default) and PostgreSQL (units of work: services.unit_of_work)."""
 
+import contextlib
+import os
 import time
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, exc
+from sqlalchemy import Engine, event, exc, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 # Pages SQLite keeps per connection, in KiB (its default is 2,000): a city's store is some
@@ -13,9 +16,10 @@ SQLITE_CACHE_KIB = 32_768
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Create the async engine; on SQLite turn on foreign keys, WAL, a busy timeout and a
-    larger page cache."""
+    """Create the async engine; on SQLite create the file readable by this user only and turn
+    on foreign keys, WAL, a busy timeout and a larger page cache."""
     if url.startswith("sqlite"):
+        _private_store(url)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -31,6 +35,24 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     _ping_when_idle(engine.sync_engine)
     return engine
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite store's URL; None for PostgreSQL or an in-memory store."""
+    if not url.startswith("sqlite"):
+        return None
+    database = make_url(url).database
+    return Path(database) if database and database != ":memory:" else None
+
+
+def _private_store(url: str) -> None:
+    """Create the store's file 0600 before SQLite creates it with the umask's 0644; SQLite
+    gives its -wal and -shm files the permissions of the database file."""
+    path = sqlite_path(url)
+    if path is None or path.exists():
+        return
+    with contextlib.suppress(FileExistsError, FileNotFoundError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 # A pooled PostgreSQL connection idle for longer than this is pinged before it is used.

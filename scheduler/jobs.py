@@ -24,6 +24,7 @@ from services.housekeeping import (
 )
 from services.occurrences import GeneratedOccurrences, generate_occurrences
 from services.outbox import Wake
+from services.private_files import private_folder
 from services.reminders.load import ReminderSettings
 from services.reminders.sweep import EscalationResult, SweepResult, escalate, sweep
 from services.summary import ReportConfig, send_weekly_summaries
@@ -112,7 +113,7 @@ async def run_weekly_summary(
 ) -> int:
     """Send the week's summary to every leader and coordinator who has not had it yet."""
     config = app.jobs
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(config.data_dir)
     sent = await send_weekly_summaries(
         app.sessions, now=now, out_dir=config.data_dir, config=config.report
     )

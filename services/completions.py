@@ -10,6 +10,7 @@ audit row; /undo takes the officer's report back, and a coordinator's decision b
 waiting.
 """
 
+import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from models.tables import (
     Task,
 )
 from services.people import hub_coordinators
+from services.private_files import PRIVATE_FILE, make_private, private_folder
 from services.queries import UnknownAssignmentError, views
 from services.unit_of_work import UnitOfWork
 from views.rows import AssignmentView
@@ -406,8 +408,11 @@ def store_file(data_dir: Path, *, report_id: int, name: str, content: bytes) -> 
     if suffix not in EVIDENCE_SUFFIXES:
         return None
     stored = f"evidence-{report_id}-{secrets.token_hex(8)}{suffix}"
-    data_dir.mkdir(parents=True, exist_ok=True)
-    (data_dir / stored).write_bytes(content)
+    path = private_folder(data_dir) / stored
+    # Evidence names people and work like a report: readable by this service's user only.
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE), "wb") as out:
+        out.write(content)
+    make_private(path)
     return stored
 
 

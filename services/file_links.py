@@ -22,6 +22,8 @@ from pathlib import Path
 from threading import Lock
 from urllib.parse import quote
 
+from services.private_files import private_folder
+
 # Long enough for a link in a chat to be opened a few weeks later; the week's summary
 # replaces it anyway.
 LINK_LIFETIME = timedelta(days=30)
@@ -110,7 +112,7 @@ def _read_or_make(path: Path) -> bytes:
     key = secrets.token_bytes(_KEY_BYTES)
     partial = path.with_name(f"{KEY_FILE}.{secrets.token_hex(4)}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
         with os.fdopen(os.open(partial, flags, 0o600), "wb") as out:
             out.write(key.hex().encode())

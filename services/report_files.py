@@ -37,6 +37,7 @@ from services.indicators.files import (
     indicator_stem,
     write_indicator_chart,
 )
+from services.private_files import make_private, private_folder
 from services.sheets import PERCENT, PLAIN, Workbook
 from views.text import STATUS_LABELS, short_date, status_label
 
@@ -137,7 +138,7 @@ def write_report_files_now(
     indicators: IndicatorSummary | None = None,
 ) -> ReportFiles:
     """Write the files in this thread; the async version runs this in a worker thread."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(out_dir)
     files = ReportFiles(
         chart=out_dir / f"{stem}.png",
         spreadsheet=out_dir / f"{stem}.xlsx",
@@ -171,6 +172,7 @@ def _atomic_write(target: Path, write: Callable[[Path], None]) -> None:
     partial = target.with_name(f".{target.name}.{os.getpid()}.part")
     try:
         write(partial)
+        make_private(partial)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)

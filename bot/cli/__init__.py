@@ -24,6 +24,7 @@ from collections.abc import Sequence
 import typer
 from typer.exceptions import TyperException
 
+from bot import redaction
 from bot.cli import (
     agencies,
     calendar,
@@ -67,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the `dondoc` console script: a usage error is explained in the
     configured language (bot.cli.usage), not in Typer's English."""
     sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+    redaction.install()
     try:
         code = app(args=list(argv) if argv is not None else None, standalone_mode=False)
     except typer.Abort:
@@ -75,6 +77,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         if type(error).__name__ != "NoArgsIsHelpError":  # Typer printed the help already
             typer.echo(usage_problem(error, _translator()), err=True)
         sys.exit(getattr(error, "exit_code", 2))
+    except Exception as error:
+        # A crash: its traceback, scrubbed (Typer would print it with its own hook).
+        redaction.print_exception(error)
+        sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
 
 

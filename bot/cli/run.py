@@ -34,10 +34,12 @@ def run(
     # aiogram is loaded only where a Telegram channel starts: its refusal of the token can
     # only happen then, and is only caught then.
     telegram_refused: tuple[type[Exception], ...] = ()
+    telegram_unreachable: tuple[type[Exception], ...] = ()
     if settings.telegram_token is not None:
-        from aiogram.exceptions import TelegramUnauthorizedError
+        from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
         telegram_refused = (TelegramUnauthorizedError,)
+        telegram_unreachable = (TelegramNetworkError,)
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -64,6 +66,14 @@ def run(
     except telegram_refused:
         raise UserError(
             _("Telegram từ chối DONDOC_TELEGRAM_TOKEN. Hãy kiểm tra lại token lấy từ BotFather.")
+        ) from None
+    except telegram_unreachable as exc:
+        # The error names the Bot API's URL, token and all: `fail` scrubs it (bot.redaction).
+        raise UserError(
+            _(
+                "Không kết nối được Telegram Bot API khi khởi động ({error}). Hãy kiểm tra mạng "
+                "của máy chủ (và DONDOC_TELEGRAM_API_BASE nếu có đặt) rồi chạy lại."
+            ).format(error=" ".join(str(exc).split()))
         ) from None
     except ZaloApiError as exc:
         # 401 is Zalo's "token expired or invalid"; its 403 is a server error, not a refusal.

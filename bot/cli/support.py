@@ -2,12 +2,14 @@
 
 import asyncio
 import functools
+import socket
 from collections.abc import Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
 
 import typer
 
 from bot.errors import StoreNotReadyError
+from bot.redaction import redact
 from bot.settings import ConfigError, Settings, load_settings
 from locales import Translate, gettext_for
 
@@ -30,8 +32,8 @@ def cli_translator(settings: Settings | None = None) -> Translate:
 
 
 def fail(message: str) -> None:
-    """Print one line to stderr and exit with status 1."""
-    typer.echo(message, err=True)
+    """Print one line to stderr (without any secret) and exit with status 1."""
+    typer.echo(redact(message), err=True)
     raise typer.Exit(1)
 
 
@@ -90,10 +92,12 @@ def database_problem(error: BaseException, _: Translate) -> str | None:
             "Máy chủ PostgreSQL chưa có vai trò (người dùng) «{user}». Hãy tạo nó: "
             "sudo -u postgres createuser --pwprompt {user}"
         ).format(user=user)
-    if url.startswith("postgresql") and any(isinstance(e, ConnectionError) for e in chain):
+    # Refused, timed out, or a host name nobody knows (socket.gaierror).
+    unreachable = (ConnectionError, TimeoutError, socket.gaierror)
+    if url.startswith("postgresql") and any(isinstance(e, unreachable) for e in chain):
         return _(
-            "Không kết nối được máy chủ PostgreSQL {host}:{port}. Hãy kiểm tra máy chủ đang "
-            "chạy và DONDOC_DATABASE_URL."
+            "Không kết nối được máy chủ PostgreSQL {host}:{port}. Hãy khởi động máy chủ "
+            "(sudo systemctl start postgresql) hoặc sửa DONDOC_DATABASE_URL."
         ).format(host=parts.host or "localhost", port=parts.port or 5432)
     return None
 

@@ -19,7 +19,8 @@ from domain.importers.document import build_plan, issue_date
 from domain.importers.docx import read_docx
 from domain.importers.duties import duty_plan, is_duty_table
 from domain.importers.indicators import indicators_from_blocks, indicators_from_sheets
-from domain.importers.sheet import read_csv_rows, read_xlsx, sheet_plan
+from domain.importers.limits import check_archive, check_size
+from domain.importers.sheet import csv_refusals, read_csv_rows, read_xlsx, sheet_plan
 from domain.importers.tables import UNREAD_TABLE
 from domain.importers.text import decode, read_text
 from domain.indicators.model import IndicatorSet
@@ -87,6 +88,7 @@ def import_bytes(
 ) -> PlanDraft:
     """`import_file` for a file's content received some other way (a chat upload); `name`
     is the file's name, which also says its kind when the content does not."""
+    check_size(len(data), name=name)
     if not data.strip():
         raise PlanImportError(Problem.of(EMPTY_FILE, name=name))
     kind = _kind(Path(name), data)
@@ -115,8 +117,10 @@ def import_bytes(
 
     else:
         text = decode(data, name)
-        if is_duty_table(next(csv.reader(io.StringIO(text)), [])):
-            rows = list(csv.DictReader(io.StringIO(text)))
+        with csv_refusals(name):
+            duties = is_duty_table(next(csv.reader(io.StringIO(text)), []))
+            rows = list(csv.DictReader(io.StringIO(text))) if duties else []
+        if duties:
 
             def read(dated: AgencyRegistry) -> PlanDraft:
                 return duty_plan(
@@ -173,6 +177,7 @@ def import_indicators(path: str | Path, *, registry: AgencyRegistry) -> Indicato
 
 def indicators_from_bytes(data: bytes, *, name: str, registry: AgencyRegistry) -> IndicatorSet:
     """`import_indicators` for a file's content received some other way (a chat upload)."""
+    check_size(len(data), name=name)
     if not data.strip():
         raise PlanImportError(Problem.of(EMPTY_FILE, name=name))
     kind = _kind(Path(name), data)
@@ -192,6 +197,7 @@ def indicators_from_bytes(data: bytes, *, name: str, registry: AgencyRegistry) -
 
 def _read_bytes(path: Path) -> bytes:
     try:
+        check_size(path.stat().st_size, name=path.name)
         data = path.read_bytes()
     except OSError as error:
         raise PlanImportError(
@@ -227,6 +233,7 @@ def _kind(path: Path, data: bytes) -> str:
     """Which reader fits: by content for zip containers, else by extension."""
     suffix = path.suffix.lower()
     if data.startswith(_ZIP_MAGIC):
+        check_archive(data, name=path.name)
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 names = set(archive.namelist())

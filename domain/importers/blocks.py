@@ -20,10 +20,13 @@ class PlanImportError(Exception):
 
 @dataclass(frozen=True)
 class Cell:
-    """One table cell: its text (tags removed, spacing collapsed) and whether it was bold."""
+    """One table cell: its text (tags removed, spacing collapsed) and whether it was bold;
+    `uncomputed` for a spreadsheet formula that has no value (the file was never opened in
+    Excel), whose text is empty."""
 
     text: str
     bold: bool = False
+    uncomputed: bool = False
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from docx.table import Table as WordTable
 from docx.text.paragraph import Paragraph as WordParagraph
 
 from domain.importers.blocks import Block, Cell, Paragraph, PlanImportError, Table
+from domain.importers.encodings import from_legacy_font
+from domain.importers.limits import check_archive
 from domain.problems import Problem
 from domain.text import clean
 from locales import N_
@@ -26,9 +28,12 @@ from locales import N_
 def read_docx(source: Path | bytes, *, name: str | None = None) -> list[Block]:
     """Paragraphs and tables of a .docx file (a path, or its bytes and `name`), in order."""
     shown = name or (source.name if isinstance(source, Path) else "")
+    data = source if isinstance(source, bytes) else source.read_bytes()
+    check_archive(data, name=shown)
     try:
-        document = docx.Document(io.BytesIO(source) if isinstance(source, bytes) else str(source))
-    except (zipfile.BadZipFile, OpcError, KeyError, ValueError) as error:
+        document = docx.Document(io.BytesIO(data))
+    # SyntaxError: damaged XML inside the zip (lxml's XMLSyntaxError is one).
+    except (zipfile.BadZipFile, OpcError, KeyError, ValueError, SyntaxError, EOFError) as error:
         raise PlanImportError(
             Problem.of(
                 N_(
@@ -36,7 +41,7 @@ def read_docx(source: Path | bytes, *, name: str | None = None) -> list[Block]:
                     "Hãy mở tệp bằng Word và lưu lại dạng .docx."
                 ),
                 name=shown,
-                error=str(error),
+                error=" ".join(str(error).split()),
             )
         ) from error
     blocks: list[Block] = []
@@ -57,7 +62,7 @@ def _paragraphs(paragraph: Any, styles: dict[str, str]) -> list[Paragraph]:
     heading = style.startswith(("Heading", "Title")) or _bold(paragraph)
     return [
         Paragraph(clean(line), heading=heading)
-        for line in str(paragraph.text).split("\n")
+        for line in from_legacy_font(str(paragraph.text)).split("\n")
         if line.strip()
     ]
 
@@ -72,7 +77,7 @@ def _table(table: Any) -> Table:
                 cells.append(Cell(""))
                 continue
             previous = cell._tc
-            text = clean(" ".join(str(p.text) for p in cell.paragraphs))
+            text = clean(from_legacy_font(" ".join(str(p.text) for p in cell.paragraphs)))
             cells.append(Cell(text, bold=bool(text) and all(map(_bold, cell.paragraphs))))
         rows.append(tuple(cells))
     return Table(tuple(rows))

@@ -27,7 +27,8 @@ A .csv may be separated by commas, semicolons or tabs and encoded as UTF-8 or Wi
 import csv
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -35,10 +36,21 @@ from typing import Any
 
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
 from domain.agencies import AgencyRegistry
 from domain.importers.blocks import Cell, PlanImportError
 from domain.importers.document import finish
+from domain.importers.encodings import from_legacy_font
+from domain.importers.limits import (
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_MERGES,
+    MAX_ROWS,
+    check_archive,
+    megabytes,
+    too_large,
+)
 from domain.importers.tables import find_header, role_of, table_tasks
 from domain.importers.text import decode
 from domain.plans import PlanDraft, SourceKind
@@ -55,13 +67,36 @@ _REQUIRED = {
 def read_xlsx(source: Path | bytes, *, name: str | None = None) -> list[list[list[Cell]]]:
     """The rows of every worksheet of a workbook (a path, or its bytes and `name`), merged
     cells filled down, numbers written the Vietnamese way (the one workbook reader: task
-    lists and indicator tables alike)."""
+    lists and indicator tables alike).
+
+    Sheets are streamed within the limits of domain.importers.limits; a formula Excel never
+    computed is a Cell marked `uncomputed`, for the row's problems to name.
+    """
     shown = name or (source.name if isinstance(source, Path) else "")
+    data = source if isinstance(source, bytes) else source.read_bytes()
+    check_archive(data, name=shown)
     try:
-        workbook = openpyxl.load_workbook(
-            io.BytesIO(source) if isinstance(source, bytes) else source, data_only=True
-        )
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as error:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            return [_worksheet(sheet, workbook, shown) for sheet in workbook.worksheets]
+        finally:
+            workbook.close()
+    except PlanImportError:
+        raise
+    # What openpyxl raises on a damaged workbook varies with the damage; SyntaxError covers
+    # the XML parsers' errors (lxml's XMLSyntaxError, ElementTree's ParseError).
+    except (
+        zipfile.BadZipFile,
+        InvalidFileException,
+        KeyError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        OSError,
+        EOFError,
+        SyntaxError,
+    ) as error:
         raise PlanImportError(
             Problem.of(
                 N_(
@@ -71,25 +106,135 @@ def read_xlsx(source: Path | bytes, *, name: str | None = None) -> list[list[lis
                 name=shown,
             )
         ) from error
-    return [_worksheet(sheet) for sheet in workbook.worksheets]
 
 
-def _worksheet(sheet: Any) -> list[list[Cell]]:
-    rows = [
-        [Cell(_cell_text(cell.value), bold=bool(cell.font and cell.font.b)) for cell in row]
-        for row in sheet.iter_rows()
-    ]
-    # A cell merged down several rows holds its value only in the top row; each task row
-    # under it shares that value, as Word shows it.
-    for merged in sheet.merged_cells.ranges:
-        top = merged.min_row - 1
-        column = merged.min_col - 1
-        if merged.max_row == merged.min_row or top >= len(rows) or column >= len(rows[top]):
-            continue
-        for index in range(merged.min_row, min(merged.max_row, len(rows))):
-            if column < len(rows[index]):
-                rows[index][column] = rows[top][column]
+_BLANK = Cell("")
+
+
+def _worksheet(sheet: Any, workbook: Any, name: str) -> list[list[Cell]]:
+    """One sheet's rows, streamed: only cells with a value are kept, within the limits."""
+    rows: list[list[Cell]] = []
+    cells = 0
+    with sheet._get_source() as source:
+        counted = _MergeCounter(source, name=name)
+        parser = _Parser(
+            counted,
+            sheet._shared_strings,
+            data_only=True,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        for index, parsed in parser.parse():
+            filled = [cell for cell in parsed if cell["value"] is not None]
+            if not filled:
+                continue
+            if index > MAX_ROWS:
+                raise too_large(
+                    name, Problem.of(N_("có dữ liệu ở dòng {row}"), row=index), MAX_ROWS
+                )
+            width = max(cell["column"] for cell in filled)
+            if width > MAX_COLUMNS:
+                raise too_large(
+                    name,
+                    Problem.of(N_("có dữ liệu ở cột thứ {column}"), column=width),
+                    MAX_COLUMNS,
+                )
+            cells += len(filled)
+            if cells > MAX_CELLS:
+                raise too_large(
+                    name, Problem.of(N_("có hơn {count} ô có dữ liệu"), count=MAX_CELLS), MAX_CELLS
+                )
+            rows.extend([] for _ in range(len(rows), index - 1))
+            line = [_BLANK] * width
+            for cell in filled:
+                line[cell["column"] - 1] = _cell(cell, workbook)
+            rows.append(line)
+        merges = parser.merged_cells.mergeCell if parser.merged_cells is not None else []
+    width = max(map(len, rows), default=0)
+    for line in rows:
+        line.extend([_BLANK] * (width - len(line)))
+    bounds = [merge.bounds for merge in merges]
+    for merge, (_left, _top, right, bottom) in zip(merges, bounds, strict=True):
+        if right > MAX_COLUMNS or bottom > MAX_ROWS:
+            found = Problem.of(N_("có vùng gộp ô {range}"), range=merge.coord)
+            raise too_large(
+                name,
+                found,
+                Problem.of(N_("{rows} dòng, {columns} cột"), rows=MAX_ROWS, columns=MAX_COLUMNS),
+            )
+    _fill_merged(rows, bounds, name=name)
     return rows
+
+
+def _cell(parsed: dict[str, Any], workbook: Any) -> Cell:
+    value = parsed["value"]
+    style = parsed["style_id"]
+    font = workbook._fonts[workbook._cell_styles[style].fontId] if style else None
+    bold = bool(font is not None and font.b)
+    if value is _UNCOMPUTED:
+        return Cell("", bold=bold, uncomputed=True)
+    return Cell(_cell_text(value), bold=bold)
+
+
+def _fill_merged(
+    rows: list[list[Cell]], merges: Sequence[tuple[int, int, int, int]], *, name: str
+) -> None:
+    """A cell merged down several rows holds its value only in the top row; each task row
+    under it shares that value, as Word shows it."""
+    filled = 0
+    for column, top, _right, bottom in merges:
+        if bottom == top or top > len(rows) or column > len(rows[top - 1]):
+            continue
+        for index in range(top, min(bottom, len(rows))):
+            filled += 1
+            if filled > MAX_CELLS:
+                raise too_large(
+                    name, Problem.of(N_("có hơn {count} ô có dữ liệu"), count=MAX_CELLS), MAX_CELLS
+                )
+            if column <= len(rows[index]):
+                rows[index][column - 1] = rows[top - 1][column - 1]
+
+
+# A formula cell Excel never computed (a file written by a program, not saved by Excel): it
+# has the formula but no value.
+_UNCOMPUTED = object()
+
+
+class _Parser(WorkSheetParser):  # type: ignore[misc]
+    """openpyxl's streaming sheet parser, telling a formula without a value from a blank."""
+
+    def parse_cell(self, element: Any) -> dict[str, Any]:
+        parsed: dict[str, Any] = super().parse_cell(element)
+        if parsed["value"] is None and element.find(FORMULA_TAG) is not None:
+            parsed["value"] = _UNCOMPUTED
+        return parsed
+
+
+class _MergeCounter:
+    """A sheet's XML as the parser reads it, refused once it declares too many merged ranges
+    (the parser builds them all at once, after the cells)."""
+
+    _MARK = b"<mergeCell "
+
+    def __init__(self, source: Any, *, name: str) -> None:
+        self._source = source
+        self._name = name
+        self._count = 0
+        self._tail = b""
+
+    def read(self, size: int = -1) -> bytes:
+        chunk: bytes = self._source.read(size)
+        window = self._tail + chunk
+        self._count += window.count(self._MARK)  # the tail is too short to hold one
+        self._tail = window[-len(self._MARK) + 1 :]
+        if self._count > MAX_MERGES:
+            raise too_large(
+                self._name,
+                Problem.of(N_("có hơn {count} vùng gộp ô"), count=MAX_MERGES),
+                MAX_MERGES,
+            )
+        return chunk
 
 
 def _cell_text(value: object) -> str:
@@ -109,7 +254,7 @@ def _cell_text(value: object) -> str:
         return format(Decimal(repr(value)), "f").replace(".", ",")
     if isinstance(value, datetime | date):
         return value.strftime("%d/%m/%Y")
-    return clean(str(value))
+    return clean(from_legacy_font(str(value)))
 
 
 _DELIMITERS = (";", "\t", ",")
@@ -124,7 +269,10 @@ def _delimiter(text: str) -> str:
     lines = [line for line in text.splitlines()[:200] if line.strip()]
 
     def score(delimiter: str) -> int:
-        counts = [len(row) for row in csv.reader(lines, delimiter=delimiter) if len(row) > 1]
+        try:
+            counts = [len(row) for row in csv.reader(lines, delimiter=delimiter) if len(row) > 1]
+        except csv.Error:
+            return 0
         return max((counts.count(n) for n in set(counts)), default=0)
 
     return max(_DELIMITERS, key=score)  # ties: the first, ";" as Vietnamese Excel writes
@@ -133,8 +281,34 @@ def _delimiter(text: str) -> str:
 def read_csv_rows(data: bytes, name: str) -> list[list[Cell]]:
     """The rows of a .csv file, whichever of ",", ";" or tab separates its fields."""
     text = decode(data, name)
-    rows = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
-    return [[Cell(clean(value)) for value in row] for row in rows]
+    with csv_refusals(name):
+        rows = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
+        return [[Cell(clean(value)) for value in row] for row in rows]
+
+
+@contextmanager
+def csv_refusals(name: str) -> Iterator[None]:
+    """Read a .csv inside this: a field over the csv module's limit (128 KiB) or a broken
+    quote is refused in one line, not raised as csv.Error."""
+    try:
+        yield
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise too_large(
+                name,
+                Problem(N_("có một ô dài hơn 128 KB")),
+                megabytes(csv.field_size_limit()),
+            ) from error
+        raise PlanImportError(
+            Problem.of(
+                N_(
+                    "«{name}» không phải tệp CSV đọc được ({error}). "
+                    "Hãy mở tệp bằng Excel, lưu lại dạng .csv hoặc .xlsx rồi thử lại."
+                ),
+                name=name,
+                error=" ".join(str(error).split()),
+            )
+        ) from error
 
 
 def sheet_plan(

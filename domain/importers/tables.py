@@ -225,6 +225,7 @@ def table_tasks(
     if found is None or not found[0].is_task_table:
         return []
     header, start = found
+    problems += _uncomputed(rows, start=start, header=header)
     parsed = _rows(rows[start:], header)
     if source_kind != SourceKind.SHEET and any(_is_project(t) for t in header.titles):
         source_kind = SourceKind.PROJECT_TABLE
@@ -251,6 +252,28 @@ def table_tasks(
             )
         )
     return tasks
+
+
+def _uncomputed(rows: Sequence[Sequence[Cell]], *, start: int, header: Header) -> list[Problem]:
+    """A problem for each row holding a formula that has no value, naming row and column:
+    read as blank, its task would lose its title, lead or deadline without a word."""
+    found: list[Problem] = []
+    for index in range(start, len(rows)):
+        for column, cell in enumerate(rows[index]):
+            if cell.uncomputed:
+                title = header.titles[column] if column < len(header.titles) else ""
+                found.append(
+                    Problem.of(
+                        N_(
+                            "Dòng {row}, cột «{column}»: công thức chưa có giá trị (tệp chưa "
+                            "được lưu bằng Excel), đã đọc như ô trống. Hãy mở tệp bằng Excel, "
+                            "lưu lại rồi nhập lại"
+                        ),
+                        row=index + 1,
+                        column=title or str(column + 1),
+                    )
+                )
+    return found
 
 
 def _task(

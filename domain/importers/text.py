@@ -8,11 +8,12 @@ glued to the one before unless it visibly starts something new.
 """
 
 import re
-import unicodedata
 from collections.abc import Sequence
 
 from domain.agencies import AgencyRegistry
 from domain.importers.blocks import EMPTY_FILE, Block, Cell, Paragraph, PlanImportError, Table
+from domain.importers.encodings import decode_vietnamese
+from domain.importers.limits import MAX_TEXT_BYTES, check_size
 from domain.problems import Problem
 from domain.text import clean, strip_tags
 from locales import N_
@@ -44,17 +45,19 @@ def decode(data: bytes, name: str) -> str:
                 name=name,
             )
         )
-    for encoding in ("utf-8-sig", "cp1258"):
-        try:
-            return unicodedata.normalize("NFC", data.decode(encoding))
-        except UnicodeDecodeError:
-            continue
-    raise PlanImportError(
-        Problem.of(
-            N_("«{name}» không đọc được như văn bản chữ; hãy lưu dạng UTF-8 rồi thử lại."),
-            name=name,
+    check_size(len(data), name=name, limit=MAX_TEXT_BYTES)
+    decoded = decode_vietnamese(data)
+    if decoded is None:
+        raise PlanImportError(
+            Problem.of(
+                N_(
+                    "«{name}» không đọc được như văn bản chữ: bảng mã không phải UTF-8, "
+                    "Windows-1258 hay TCVN3 (ABC). Hãy lưu tệp dạng UTF-8 (Unicode) rồi thử lại."
+                ),
+                name=name,
+            )
         )
-    )
+    return decoded[0]
 
 
 def read_text(text: str, *, registry: AgencyRegistry) -> list[Block]:

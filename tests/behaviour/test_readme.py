@@ -62,3 +62,15 @@ def test_ci_runs_the_readme_test_command_step_for_step() -> None:
         assert step in ci, f"{step!r} is in the README but not in .ci/run"
         positions.append(ci.index(step))
     assert positions == sorted(positions), "CI runs the README's steps in another order"
+
+
+def test_item18_docs_promise_each_reminder_once_and_a_message_in_flight_at_least_once() -> None:
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert "sends nothing twice" not in readme
+    assert "never records a reminder twice" in readme
+    assert "Delivery is *at least once*: a message in flight" in readme
+    assert "idempotency key" in readme
+    coordinators = " ".join((ROOT / "docs" / "coordinator-guide.md").read_text().split())
+    assert "may reach its reader twice" in coordinators
+    officers = " ".join((ROOT / "docs" / "officer-guide.md").read_text().split())
+    assert "một tin có thể đến hai lần" in officers

@@ -241,3 +241,15 @@ async def test_an_evidence_file_is_served_only_against_its_signed_link(served: S
     assert headers["Content-Disposition"] == f'attachment; filename="{stored}"'
     assert unsigned == 403 and other == 404
     assert store_file(served.data_dir, report_id=12, name="script.sh", content=b"x") is None
+
+
+async def test_item17_a_report_with_a_second_name_is_not_served(
+    served: Served, tmp_path: Path
+) -> None:
+    # Whoever can write in the folder could name a file of theirs as a report.
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(b"\x89PNG someone else's")
+    linked = "weekly-2023-W46-all-vi.png"
+    os.link(outside, served.data_dir / linked)
+    status, body, _ = await served.get(served.links.url(linked, now=NOW))
+    assert status == 404 and b"someone" not in body

@@ -779,6 +779,7 @@ async def test_a_file_sent_as_the_result_is_stored_and_linked_only_by_name(
     assert report.file_name == "bao-cao.pdf" and report.file_path is not None
     assert EVIDENCE_FILE_NAME.fullmatch(report.file_path)
     assert (tmp_path / report.file_path).read_bytes() == b"%PDF-1.4 ket qua"
+    assert (tmp_path / report.file_path).stat().st_mode & 0o777 == 0o600
 
 
 async def test_a_replayed_request_and_a_replayed_approval_change_nothing_more(

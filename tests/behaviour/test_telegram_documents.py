@@ -24,6 +24,7 @@ from handlers.conversation import Conversation
 from models.tables import Agency, Assignment, HandledUpdate, Invite, Outbox, Plan, Task, Upload
 from services import agencies as agency_service
 from services.unit_of_work import Sessions, transaction
+from tests import hostile_files
 from tests.builders import NOW, World
 from tests.conftest import BOTH_STORES
 from tests.fakes.clock import FakeClock
@@ -354,3 +355,26 @@ async def test_import_on_telegram_says_to_send_the_file_here(sessions: Sessions)
 
     assert text(coordinator).startswith("Gửi tệp kế hoạch (.docx, .xlsx, .csv hoặc .txt) vào đây")
     assert text(officer).startswith("Chỉ điều phối viên mới nhập được kế hoạch.")
+
+
+async def test_item11_a_damaged_or_hostile_file_sent_in_the_chat_gets_one_line(
+    sessions: Sessions, tmp_path: Path
+) -> None:
+    async with desk(sessions) as tb:
+        answers = [
+            await tb.send_file(COORDINATOR, path.read_bytes(), path.name)
+            for path in (
+                hostile_files.damaged_word(tmp_path),
+                hostile_files.billion_laughs(tmp_path),
+                hostile_files.huge_csv_field(tmp_path),
+            )
+        ]
+        uploads = await tb.count(Upload)
+
+    refusals = [[text(a) for a in answer] for answer in answers]
+    assert [len(refusal) for refusal in refusals] == [1, 1, 1]
+    assert "không phải tệp Word mở được" in refusals[0][0]
+    assert "khai báo DOCTYPE/ENTITY" in refusals[1][0]
+    assert "Tệp quá lớn: «huge-field.csv» có một ô dài hơn 128 KB" in refusals[2][0]
+    assert all("\n" not in refusal[0] for refusal in refusals)
+    assert uploads == 0

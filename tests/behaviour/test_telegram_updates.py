@@ -350,3 +350,19 @@ async def test_start_telegram_builds_the_webhook_channel_from_settings(
         assert api.calls_of("setMyCommands")
     finally:
         await runtime.stop()
+
+
+@pytest.mark.parametrize("depth", [100_000, 900])
+async def test_item15_a_deeply_nested_body_with_the_right_secret_is_a_400(
+    api: FakeTelegramAPI, bot: Bot, http: HttpServer, depth: int
+) -> None:
+    conversation = RecordingConversation()
+    await webhook_runtime(bot, http, conversation)
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    nested = '{"update_id": 1, "message": ' + "[" * depth + "]" * depth + "}"
+    async with (
+        ClientSession() as client,
+        client.post(f"{http.url}/telegram/webhook", data=nested, headers=headers) as response,
+    ):
+        assert response.status == 400
+    assert conversation.received == []

@@ -355,3 +355,18 @@ async def test_an_unsupported_account_is_told_to_ask_for_telegram_or_an_entry_on
     text = row.payload["text"]
     assert "Zalo không chuyển nội dung" in text
     assert "Telegram" in text and "cập nhật thay bạn" in text
+
+
+@pytest.mark.parametrize("depth", [100_000, 900])
+async def test_item15_a_deeply_nested_body_with_the_right_secret_is_a_400(
+    http: HttpServer, zalo: ZaloRuntime, conversation: RecordingConversation, depth: int
+) -> None:
+    nested = '{"ok": true, "result": ' + "[" * depth + "]" * depth + "}"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{http.url}{WEBHOOK_PATH}", data=nested, headers={"X-Bot-Api-Secret-Token": SECRET}
+        ) as response,
+    ):
+        assert response.status == 400
+    assert conversation.received == []

@@ -15,6 +15,8 @@ from services.people import hash_code
 from services.unit_of_work import make_sessionmaker
 from tests.conftest import BOTH_STORES
 
+PLAN = next((Path(__file__).resolve().parents[2] / "bot" / "data" / "seeds").glob("000_*.txt"))
+
 runner = CliRunner()
 
 
@@ -145,3 +147,17 @@ def test_a_closed_port_is_one_line(command: list[str]) -> None:
     code, out = dondoc("postgresql://postgres@127.0.0.1:1/dondoc", *command)
     assert code == 1
     assert len(out.splitlines()) == 1 and "127.0.0.1:1" in out
+
+
+@pytest.mark.parametrize(
+    "command", [["db", "upgrade"], ["people", "list"], ["overdue"], ["import", str(PLAN)]]
+)
+def test_item19_an_unknown_database_host_is_one_line_naming_it_and_the_fix(
+    command: list[str],
+) -> None:
+    code, out = dondoc("postgresql://postgres@dondoc-nowhere.invalid:5432/dondoc", *command)
+    assert code == 1
+    assert out == (
+        "Không kết nối được máy chủ PostgreSQL dondoc-nowhere.invalid:5432. Hãy khởi động máy "
+        "chủ (sudo systemctl start postgresql) hoặc sửa DONDOC_DATABASE_URL.\n"
+    )

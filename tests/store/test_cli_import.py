@@ -11,6 +11,7 @@ from bot.cli import app
 from models.db import make_engine
 from models.tables import Assignment, Plan, Task
 from services.unit_of_work import make_sessionmaker
+from tests import hostile_files
 from tests.conftest import BOTH_STORES
 
 SEEDS = Path(__file__).resolve().parents[2] / "bot" / "data" / "seeds"
@@ -154,3 +155,17 @@ def test_importing_the_duties_after_the_directive_says_which_rows_are_assigned_o
     assert code == 0, out
     assert "004.BC1 là nhiệm vụ III.1.2 của 02/CT-UBND: giao một lần, theo nhiệm vụ đó." in out
     assert "004.BC3 là nhiệm vụ III.1.4 của 02/CT-UBND: giao một lần, theo nhiệm vụ đó." in out
+
+
+def test_item11_a_damaged_or_oversized_file_is_refused_in_one_line_and_stores_nothing(
+    empty_db_url: str, tmp_path: Path
+) -> None:
+    _ready(empty_db_url)
+    # The bombs are imported under a memory cap in tests/unit/test_hostile_files.py.
+    for maker, _phrase in hostile_files.DAMAGED:
+        path = maker(tmp_path)
+        code, out, err = dondoc(empty_db_url, "import", str(path))
+        assert code != 0, out
+        assert len(err.strip().splitlines()) == 1, err
+        assert path.name in err and "Traceback" not in err + out
+    assert _counts(empty_db_url) == (0, 0, 0)

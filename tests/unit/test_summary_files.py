@@ -1,5 +1,7 @@
 """The summary's chart and spreadsheet, opened back as a reader would open them."""
 
+import os
+import stat
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -229,3 +231,18 @@ def test_status_names_are_the_same_words_in_chat_chart_and_spreadsheet(locale: s
     ):
         assert _(_BUCKET_LABELS[bucket]) == status_label(status, _)
     assert status_label(Status.NOT_STARTED, gettext_for("vi")) == "Chưa bắt đầu"
+
+
+async def test_item17_report_files_and_their_new_folder_are_for_this_user_only(
+    tmp_path: Path,
+) -> None:
+    previous = os.umask(0o022)
+    try:
+        files = await write_report_files(
+            sample(), out_dir=tmp_path / "data", stem="w", locale="vi"
+        )
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
+    for path in (files.chart, files.spreadsheet):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -13,7 +13,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.channels.base import ChannelHost, ConversationPort
-from bot.http import HttpServer
+from bot.http import BadBody, HttpServer, read_json
 
 from .client import make_bot
 from .files import TelegramFiles
@@ -105,8 +105,8 @@ class TelegramRuntime:
             log.warning("webhook request from %s with a wrong secret refused", request.remote)
             return web.json_response({"ok": False}, status=401)
         try:
-            update = Update.model_validate(await request.json(), context={"bot": self.bot})
-        except (ValueError, ValidationError) as exc:
+            update = Update.model_validate(await read_json(request), context={"bot": self.bot})
+        except (BadBody, ValidationError) as exc:
             log.warning("webhook request with an unreadable update refused: %s", exc)
             return web.json_response({"ok": False}, status=400)
         try:

@@ -5,11 +5,12 @@ a webhook call that failed, so an update is never left to a redelivery (services
 """
 
 import hmac
-import json
 import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+
+from bot.http import BadBody, read_json
 
 from .inbound import ZaloInbound
 from .updates import BadUpdate
@@ -37,8 +38,8 @@ def zalo_webhook_handler(
             log.warning("zalo webhook refused a request from %s: wrong secret", request.remote)
             return web.json_response({"ok": False, "description": "Unauthorized"}, status=401)
         try:
-            body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            body = await read_json(request)
+        except BadBody:
             log.warning("zalo webhook got a body that is not JSON")
             return web.json_response({"ok": False, "description": "Bad JSON"}, status=400)
         try:
