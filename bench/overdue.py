@@ -1,27 +1,34 @@
-"""How fast is /overdue at 50,000 assignments? Prints p50/p95 on SQLite and PostgreSQL.
+"""How fast is /overdue? Prints p50/p95 on SQLite and PostgreSQL, with CPU time, the load
+average, the cost per overdue row counted and the plans of the queries it runs.
 
-    python -m bench.overdue [--assignments 50000] [--runs 200] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+    python -m bench.overdue [--size 50k|national] [--assignments N] [--runs 100]
+                            [--store sqlite|postgres|both]
 
-Builds a throw-away store (a temp SQLite file; a temp PostgreSQL database when the server
-answers), fills it with plans, tasks and lead assignments of which about a third are
+Builds a throw-away store (a temp SQLite file; a temp PostgreSQL database on the server at
+127.0.0.1:5432), fills it with plans, tasks and lead assignments of which about a third are
 overdue, then times the service the /overdue command calls (first page and a later page,
-all agencies and one agency). The target is p95 under 100 ms. CPU time is printed beside
-the wall clock, since a shared machine's load distorts it (it counts the SQLite thread,
-not the PostgreSQL server's own work).
+all agencies and one agency). `--size 50k` is 50,000 assignments; `--size national` is
+200,000 on SQLite and 1,000,000 on PostgreSQL; 80 per agency (12,500 agencies at a
+million). The targets are p95 under 50 ms at 50k and under 200 ms at a million. CPU time
+is printed beside the wall clock, since a shared machine's load distorts it (it counts the
+SQLite thread, not the PostgreSQL server's own work).
 """
 
 import argparse
 import asyncio
-import random
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
-import sqlalchemy as sa
 
+from bench.fill import analyze, insert_rows
+from bench.plans import captured, explain, print_plans
+from bench.timing import Runs, UnitCost, load_average, print_unit_costs
 from domain.access import Actor, Role
 from domain.calendar import WorkCalendar
 from models.db import make_engine
@@ -32,131 +39,166 @@ from services.unit_of_work import make_sessionmaker
 from tests.databases import throwaway_database
 
 AS_OF = date(2023, 11, 20)
-AGENCIES = 120
 TASKS_PER_PLAN = 500
+STATUSES = ("not_started", "in_progress", "blocked", "done", "done")
+# Sizes by name: assignments on SQLite, on PostgreSQL.
+SIZES = {"50k": (50_000, 50_000), "national": (200_000, 1_000_000)}
 
 
-async def fill(url: str, *, assignments: int, seed: int = 7) -> None:
+def agencies_for(assignments: int) -> int:
+    """One agency per 80 assignments (625 at 50,000; 12,500 at a million), 120 at least."""
+    return max(120, assignments // 80)
+
+
+def _mix(n: int, salt: int) -> int:
+    # A cheap deterministic scramble: the same store on both databases, made row by row.
+    return (n * 2654435761 + salt * 40503) % 4294967296
+
+
+async def fill(url: str, *, assignments: int) -> None:
     """Insert the agencies, plans, tasks and assignments in bulk."""
-    rng = random.Random(seed)
     engine = make_engine(url)
     now = datetime(2023, 1, 1, tzinfo=UTC)
+    agencies = agencies_for(assignments)
+
+    def tasks() -> Iterator[dict[str, Any]]:
+        for n in range(assignments):
+            due = AS_OF + timedelta(days=_mix(n, 1) % 801 - 400) if n % 10 else None
+            yield {
+                "id": n + 1,
+                "plan_id": n // TASKS_PER_PLAN + 1,
+                "code": f"T.{n}",
+                "title": f"Nhiệm vụ {n}",
+                "due_date": due,
+                "due_kind": "date" if due else "ongoing",
+                "source_kind": "appendix-table",
+                "strictly_before": False,
+                "open_ended": False,
+                "recipients": [],
+                "problems": [],
+                "removed": False,
+            }
+
+    def links() -> Iterator[dict[str, Any]]:
+        for n in range(assignments):
+            yield {
+                "id": n + 1,
+                "task_id": n + 1,
+                "agency_id": 1 + _mix(n, 2) % agencies,
+                "role": "lead",
+                "status": STATUSES[_mix(n, 3) % len(STATUSES)],
+                "progress": 0,
+            }
+
     try:
         async with engine.begin() as connection:
-            await connection.execute(
-                sa.insert(Agency),
-                [
+            await insert_rows(
+                connection,
+                Agency,
+                (
                     {
-                        "code": f"A{n:03d}",
+                        "id": n + 1,
+                        "code": f"A{n:05d}",
                         "name": f"Cơ quan {n}",
                         "kind": "so",
                         "aliases": [],
                         "member_of": [],
                         "is_group": False,
                     }
-                    for n in range(AGENCIES)
-                ],
+                    for n in range(agencies)
+                ),
             )
-            plans = -(-assignments // TASKS_PER_PLAN)
-            await connection.execute(
-                sa.insert(Plan),
-                [
+            await insert_rows(
+                connection,
+                Plan,
+                (
                     {
+                        "id": n + 1,
                         "source_key": f"p{n}",
                         "ref": f"{n}/KH-UBND",
                         "title": f"Kế hoạch {n}",
                         "created_at": now,
                         "updated_at": now,
                     }
-                    for n in range(plans)
-                ],
+                    for n in range(-(-assignments // TASKS_PER_PLAN))
+                ),
             )
-            tasks = []
-            for n in range(assignments):
-                due = AS_OF + timedelta(days=rng.randint(-400, 400)) if n % 10 else None
-                tasks.append(
-                    {
-                        "plan_id": n // TASKS_PER_PLAN + 1,
-                        "code": f"T.{n}",
-                        "title": f"Nhiệm vụ {n}",
-                        "due_date": due,
-                        "due_kind": "date" if due else "ongoing",
-                        "source_kind": "appendix-table",
-                        "strictly_before": False,
-                        "open_ended": False,
-                        "recipients": [],
-                        "problems": [],
-                        "removed": False,
-                    }
-                )
-            await connection.execute(sa.insert(Task), tasks)
-            statuses = ["not_started", "in_progress", "blocked", "done", "done"]
-            await connection.execute(
-                sa.insert(Assignment),
-                [
-                    {
-                        "task_id": n + 1,
-                        "agency_id": rng.randint(1, AGENCIES),
-                        "role": "lead",
-                        "status": rng.choice(statuses),
-                        "progress": 0,
-                    }
-                    for n in range(assignments)
-                ],
-            )
-        if url.startswith("postgresql"):
-            async with engine.connect() as connection:
-                await connection.execute(sa.text("COMMIT"))
-                await connection.execute(sa.text("ANALYZE"))
+            await insert_rows(connection, Task, tasks())
+            await insert_rows(connection, Assignment, links())
+        await analyze(engine)
     finally:
         await engine.dispose()
 
 
-async def measure(url: str, *, runs: int) -> dict[str, tuple[float, float, float, int]]:
-    """p50 and p95 in milliseconds, the median CPU time, and the list size, per query."""
+Result = tuple[Runs, float, int]
+
+
+async def measure(url: str, *, runs: int) -> tuple[dict[str, Result], list[str]]:
+    """Per query: its runs (wall, CPU, load), p95 wall in ms and the number overdue; and
+    the plans of what each query read."""
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
     actor = Actor(person_id=1, name="bench", role=Role.COORDINATOR, agency_id=None, locale="vi")
     calendar = WorkCalendar()
-    results: dict[str, tuple[float, float, float, int]] = {}
+    results: dict[str, Result] = {}
+    plans: list[str] = []
     try:
         async with sessions() as session:
-            scope = await queries.resolve_scope(session, text="A007")
+            scope = await queries.resolve_scope(session, text="A00007")
         for label, kwargs in (
             ("all agencies, page 1", {"page": 1}),
             ("all agencies, page 40", {"page": 40}),
             ("one agency, page 1", {"page": 1, "scope": scope}),
         ):
-            timings = []
-            cpu = []
-            total = 0
-            for _ in range(runs):
-                started, used = time.perf_counter(), time.process_time()
+
+            async def once(kwargs: dict[str, Any] = kwargs) -> int:
                 async with sessions() as session:
                     page = await queries.overdue_page(
                         session,
                         actor=actor,
                         as_of=AS_OF,
                         calendar=calendar,
-                        **kwargs,  # type: ignore[arg-type]
+                        **kwargs,
                     )
-                timings.append((time.perf_counter() - started) * 1000)
-                cpu.append((time.process_time() - used) * 1000)
-                total = page.total
-            timings.sort()
-            p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
-            results[label] = (statistics.median(timings), p95, statistics.median(cpu), total)
+                return page.total
+
+            with captured(engine) as statements:
+                total = await once()
+            plans.append(f"  /overdue, {label}:")
+            plans += await explain(engine, statements)
+            figures = Runs(label)
+            for _ in range(runs):
+                load = load_average()
+                started, used = time.perf_counter(), time.process_time()
+                await once()
+                figures.add(time.perf_counter() - started, time.process_time() - used, load)
+            walls = sorted(figures.walls)
+            p95 = walls[max(0, int(len(walls) * 0.95) - 1)] * 1000
+            results[label] = (figures, p95, total)
     finally:
         await engine.dispose()
-    return results
+    return results, plans
 
 
-def report(store: str, results: dict[str, tuple[float, float, float, int]]) -> None:
-    """Print one line per query."""
-    for label, (p50, p95, cpu, total) in results.items():
-        verdict = "ok" if p95 < 100 else "SLOW"
-        figures = f"p50={p50:6.1f} ms  p95={p95:6.1f} ms  cpu p50={cpu:6.1f} ms"
-        print(f"{store:10} {label:24} overdue={total:6}  {figures}  {verdict}")
+def report(store: str, size: int, results: dict[str, Result], plans: list[str]) -> None:
+    """Print one line per query, the cost per row counted, then the plans."""
+    target = 50 if size <= 50_000 else 200
+    for label, (figures, p95, total) in results.items():
+        verdict = "ok" if p95 < target else "SLOW"
+        cpu = statistics.median(figures.cpus) * 1000
+        figures_text = (
+            f"p50={figures.wall * 1000:6.1f} ms  p95={p95:6.1f} ms  cpu p50={cpu:6.1f} ms"
+            f"  load {min(figures.loads):.2f}-{max(figures.loads):.2f}"
+        )
+        print(f"{store:10} {label:24} overdue={total:7}  {figures_text}  {verdict}")
+    print_unit_costs(
+        f"/overdue on {store} at {size:,} assignments",
+        [
+            UnitCost(label, figures, total, "overdue row")
+            for label, (figures, _, total) in results.items()
+        ],
+    )
+    print_plans(f"/overdue on {store} at {size:,} assignments", plans)
 
 
 async def run_sqlite(assignments: int, runs: int) -> None:
@@ -165,30 +207,37 @@ async def run_sqlite(assignments: int, runs: int) -> None:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
         await asyncio.to_thread(upgrade, url)
         await fill(url, assignments=assignments)
-        report("sqlite", await measure(url, runs=runs))
+        report("sqlite", assignments, *await measure(url, runs=runs))
 
 
-async def run_postgres(admin_dsn: str, assignments: int, runs: int) -> None:
+async def run_postgres(assignments: int, runs: int) -> None:
     """The benchmark on a temporary PostgreSQL database (skipped if the server is down)."""
     try:
-        async with throwaway_database(admin_dsn=admin_dsn, prefix="dondoc_bench") as url:
+        async with throwaway_database(prefix="dondoc_bench") as url:
             await asyncio.to_thread(upgrade, url)
             await fill(url, assignments=assignments)
-            report("postgres", await measure(url, runs=runs))
+            report("postgres", assignments, *await measure(url, runs=runs))
     except (OSError, asyncpg.PostgresError) as exc:
         print(f"postgres   skipped: {exc}")
 
 
 def main() -> None:
-    """Run both benchmarks."""
+    """Run the benchmark on each store asked for."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--assignments", type=int, default=50_000)
-    parser.add_argument("--runs", type=int, default=200)
-    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--size", choices=sorted(SIZES), default="50k")
+    parser.add_argument("--assignments", type=int, help="overrides --size on both stores")
+    parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--store", choices=("sqlite", "postgres", "both"), default="both")
     args = parser.parse_args()
-    print(f"/overdue at {args.assignments:,} assignments, {args.runs} runs per query")
-    asyncio.run(run_sqlite(args.assignments, args.runs))
-    asyncio.run(run_postgres(args.pg, args.assignments, args.runs))
+    on_sqlite, on_postgres = SIZES[args.size]
+    if args.assignments:
+        on_sqlite = on_postgres = args.assignments
+    if args.store in ("sqlite", "both"):
+        print(f"/overdue on SQLite at {on_sqlite:,} assignments, {args.runs} runs per query")
+        asyncio.run(run_sqlite(on_sqlite, args.runs))
+    if args.store in ("postgres", "both"):
+        print(f"/overdue on PostgreSQL at {on_postgres:,} assignments, {args.runs} runs per query")
+        asyncio.run(run_postgres(on_postgres, args.runs))
 
 
 if __name__ == "__main__":

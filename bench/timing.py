@@ -1,7 +1,16 @@
-"""Timing shared by the benchmarks."""
+"""Timing shared by the benchmarks: wall and CPU time, the load average beside them, medians
+of several runs, and a table of cost per unit of work.
 
+On a shared machine the wall clock also counts other people's work: every figure is printed
+with this process's CPU time and the machine's one-minute load average when it was taken,
+and a figure is the median of several runs (one run can be a third slower than the next).
+"""
+
+import os
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from statistics import median
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -16,3 +25,92 @@ async def measured(work: Awaitable[T]) -> tuple[T, float, float]:
     started, cpu = time.perf_counter(), time.process_time()
     result = await work
     return result, time.perf_counter() - started, time.process_time() - cpu
+
+
+def load_average() -> float:
+    """The machine's one-minute load average now."""
+    return os.getloadavg()[0]
+
+
+@dataclass
+class Runs:
+    """The wall and CPU seconds of several runs of one piece of work, with the load average
+    at the start of each."""
+
+    label: str
+    walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
+    loads: list[float] = field(default_factory=list)
+
+    def add(self, wall: float, cpu: float, load: float) -> None:
+        self.walls.append(wall)
+        self.cpus.append(cpu)
+        self.loads.append(load)
+
+    @property
+    def wall(self) -> float:
+        """The median wall-clock seconds."""
+        return median(self.walls)
+
+    @property
+    def cpu(self) -> float:
+        """The median CPU seconds."""
+        return median(self.cpus)
+
+    def line(self) -> str:
+        """One line: median wall, median CPU, load range, and every run's wall time."""
+        each = ", ".join(f"{w * 1000:.0f}" for w in self.walls)
+        return (
+            f"{self.label:<58} {self.wall * 1000:9.1f} ms wall {self.cpu * 1000:9.1f} ms cpu"
+            f"  load {min(self.loads):4.2f}-{max(self.loads):4.2f}"
+            f"  (median of {len(self.walls)}: {each} ms)"
+        )
+
+
+async def timed_once(label: str, work: Callable[[], Awaitable[T]]) -> tuple[T, Runs]:
+    """Run `work` once and print its line."""
+    runs = Runs(label)
+    load = load_average()
+    result, wall, cpu = await measured(work())
+    runs.add(wall, cpu, load)
+    print(runs.line())
+    return result, runs
+
+
+async def repeated(
+    label: str, runs: Sequence[Callable[[], Awaitable[tuple[T, float, float]]]]
+) -> tuple[T, Runs]:
+    """Run each (each measures itself, so that set-up outside its own clock is not counted)
+    and print the medians; what the last gave, and the figures."""
+    figures = Runs(label)
+    results: list[T] = []
+    for work in runs:
+        load = load_average()
+        result, wall, cpu = await work()
+        results.append(result)
+        figures.add(wall, cpu, load)
+    print(figures.line())
+    return results[-1], figures
+
+
+@dataclass(frozen=True)
+class UnitCost:
+    """One row of the cost table: what was timed, how many units of what work it did."""
+
+    label: str
+    runs: Runs
+    units: int
+    unit: str
+
+
+def print_unit_costs(title: str, costs: Sequence[UnitCost]) -> None:
+    """The table of cost per unit of work: µs of wall and of CPU per unit (medians)."""
+    print(f"\ncost per unit of work, {title}")
+    print(f"  {'work':<46} {'units':>10} {'unit':<18} {'µs wall':>9} {'µs cpu':>9}")
+    for cost in costs:
+        if cost.units:
+            wall = f"{cost.runs.wall * 1e6 / cost.units:9.1f}"
+            cpu = f"{cost.runs.cpu * 1e6 / cost.units:9.1f}"
+        else:
+            wall = cpu = f"{'-':>9}"
+        print(f"  {cost.label:<46} {cost.units:>10,} {cost.unit:<18} {wall} {cpu}")

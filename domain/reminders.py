@@ -260,6 +260,37 @@ def latest_step(
     return max(reached) if reached else None
 
 
+def next_step_day(
+    due: date,
+    policy: ReminderPolicy,
+    calendar: WorkCalendar,
+    *,
+    today: date,
+    informational: bool = False,
+) -> date | None:
+    """The day of the first step of the series after `today` (None: the series has ended).
+
+    An incremental sweep need not look at the target again before that day unless
+    something about it changes (its status, due date, recipients, snoozes)."""
+    last = last_working_day(due, calendar)
+    candidates = [calendar.add_working_days(last, -n) for n in policy.before]
+    if policy.on_due:
+        candidates.append(last)
+    later = [day for day in candidates if day > today]
+    every = 0 if informational else policy.overdue_every
+    if every:
+        if today < last:
+            later.append(calendar.add_working_days(last, every))
+        else:
+            # The next nag after today, counted from the due day as `series` counts.
+            anchor = (
+                today if calendar.is_working_day(today) else calendar.previous_working_day(today)
+            )
+            late = calendar.working_days_between(last, anchor)
+            later.append(calendar.add_working_days(last, late - late % every + every))
+    return min(later, default=None)
+
+
 def reach(policies: Iterable[ReminderPolicy], *, calendar: WorkCalendar, day: date) -> date:
     """The latest due date whose series can have a step by `day`: later ones need not be read."""
     furthest = max((n for policy in policies for n in policy.before), default=0)

@@ -1,7 +1,6 @@
 """Status replies: free text, buttons, /xong-style commands, follow-up questions and /undo.
 
-How a reply binds to a task is domain.binding's rule; what the bot says is views.replies.
-"""
+How a reply binds to a task is domain.binding's rule; what the bot says is views.replies."""
 
 import re
 from collections.abc import Callable
@@ -111,7 +110,7 @@ async def on_text(ctx: Context, text: str) -> None:
         if isinstance(question, FollowQuestion) and not _targeted(parsed):
             await _answer_follow(ctx, question, text, parsed, outcome)
         elif parsed.is_empty:
-            _not_understood(ctx)
+            ctx.reply(not_understood(ctx._))
             return
         else:
             await _apply_parsed(ctx, parsed, question, outcome)
@@ -128,10 +127,6 @@ async def _decision_answer(ctx: Context, question: DecisionQuestion, text: str) 
 
 def _targeted(parsed: ParsedReply) -> bool:
     return any(u.handle is not None or u.item is not None or u.all_items for u in parsed.updates)
-
-
-def _not_understood(ctx: Context) -> None:
-    ctx.reply(not_understood(ctx._))
 
 
 async def _pending(ctx: Context) -> Question | None:

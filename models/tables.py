@@ -5,53 +5,29 @@ Enumerations are stored as their string values so a new value never needs a
 database type migration.
 """
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
 from domain.access import Role
 from domain.status import Status
 from models.enums import AssignmentRole, OutboxState, UploadState
+from models.types import DecimalText, UTCDateTime
+
+# Open work, as SQL: the condition of the partial indexes of open assignments.
+_OPEN_STATUSES = [s.value for s in Status if s.is_open]
+OPEN_WORK = "status IN ({})".format(", ".join(f"'{value}'" for value in _OPEN_STATUSES))
 
 
-class UTCDateTime(sa.types.TypeDecorator[datetime]):
-    """A timestamp stored in UTC that is aware when read back, whatever the database."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are not stored; pass an aware one")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class DecimalText(sa.types.TypeDecorator[Decimal]):
-    """An exact decimal stored as its text ("116442.134"): the same on SQLite, which has no
-    decimal type, as on PostgreSQL; figures are never summed in SQL."""
-
-    impl = sa.String(40)
-    cache_ok = True
-
-    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> str | None:
-        if value is None:
-            return None
-        return format(Decimal(value), "f")
-
-    def process_result_value(self, value: str | None, dialect: Dialect) -> Decimal | None:
-        return None if value is None else Decimal(value)
+def open_work(status: Any) -> Any:
+    """`status` (a column) is open, with the statuses written into the SQL: SQLite uses a
+    partial index of open work (OPEN_WORK) only for a query that names them."""
+    return status.in_(
+        sa.bindparam(None, _OPEN_STATUSES, type_=sa.String(), expanding=True, literal_execute=True)
+    )
 
 
 def _decimal(*, nullable: bool = True) -> Any:
@@ -205,7 +181,22 @@ class Assignment(SQLModel, table=True):
 
     __table_args__ = (
         sa.UniqueConstraint("task_id", "agency_id", name="uq_assignment"),
-        sa.Index("ix_assignment_open_due", "status", "agency_id"),
+        # Open work by deadline, and an agency's, for /overdue and the sweep (migration 0017).
+        # Queries name the open statuses as literals (open_work): SQLite uses a partial
+        # index only when the query's terms imply its own.
+        *(
+            sa.Index(
+                name,
+                *columns,
+                sqlite_where=sa.text(OPEN_WORK),
+                postgresql_where=sa.text(OPEN_WORK),
+            )
+            for name, columns in (
+                ("ix_assignment_open_deadline", ("deadline", "agency_id", "role", "status")),
+                ("ix_assignment_open_agency", ("agency_id", "deadline", "role", "status")),
+                ("ix_assignment_next_step", ("next_step_on", "deadline")),
+            )
+        ),
         sa.CheckConstraint("progress BETWEEN 0 AND 100", name="ck_assignment_progress"),
     )
 
@@ -225,6 +216,13 @@ class Assignment(SQLModel, table=True):
     completed_at: datetime | None = _when(nullable=True)
     # The code of the agency a blocked assignment waits on ("vướng: chờ Sở Tài chính").
     blocked_by: str | None = Field(default=None, max_length=40)
+    # The deadline in force while the task is live, coalesce(extended_due_date, task's
+    # due_date) (NULL once removed or restating another): a copy the database keeps by
+    # triggers (migration 0017), never written by the bot.
+    deadline: date | None = None
+    # The day the sweep must next plan it; NULL: at the next sweep. Written by the sweep,
+    # set back to NULL by triggers when what its plan depends on changes (migration 0017).
+    next_step_on: date | None = None
 
 
 class Occurrence(SQLModel, table=True):

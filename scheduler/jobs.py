@@ -70,11 +70,18 @@ async def run_occurrences(app: JobHost, *, now: datetime) -> GeneratedOccurrence
 
 
 async def run_sweep(
-    app: JobHost, *, now: datetime, on_enqueued: Wake | None = None
+    app: JobHost, *, now: datetime, on_enqueued: Wake | None = None, incremental: bool = True
 ) -> SweepResult:
-    """Make sure the current report periods exist, then send every reminder due at `now`."""
+    """Make sure the current report periods exist, then send every reminder due at `now`
+    (planning only what changed or came due, unless not `incremental`)."""
     await run_occurrences(app, now=now)
-    result = await sweep(app.sessions, settings=app.jobs.reminders, now=now, wake=on_enqueued)
+    result = await sweep(
+        app.sessions,
+        settings=app.jobs.reminders,
+        now=now,
+        wake=on_enqueued,
+        incremental=incremental,
+    )
     if result.messages or result.conflicts:
         log.info(
             "reminder sweep: %d messages, %d reminders, %d notices, %d skipped, %d conflicts",

@@ -120,8 +120,16 @@ def build_scheduler(
     }
     weekly = WeeklySummary(app, on_enqueued=on_enqueued)
 
+    # This process's first sweep in office hours plans every open assignment again: a
+    # restart may bring a new calendar (days off), which moves their steps.
+    replanned = False
+
     async def sweep_and_catch_up() -> None:
-        await run_sweep(app, now=app.clock(), on_enqueued=on_enqueued)
+        nonlocal replanned
+        now = app.clock()
+        full = not replanned and settings.reminders.hours.is_open(now)
+        await run_sweep(app, now=now, on_enqueued=on_enqueued, incremental=not full)
+        replanned = replanned or full
         await weekly()
 
     scheduler.add_job(

@@ -3,7 +3,7 @@
 The chart is drawn on matplotlib's Agg canvas, chosen explicitly (a `Figure` with a
 `FigureCanvasAgg`, never pyplot), so no display is needed and no global figure state is
 shared between threads. DejaVu Sans, which ships with matplotlib, has every Vietnamese glyph.
-matplotlib and openpyxl are imported by the writers, not with this module: the handlers and
+matplotlib and XlsxWriter are imported by the writers, not with this module: the handlers and
 every `dondoc` command import it through services.summary, and most never write a file.
 
 Both files are written under a temporary name and then renamed, so the outbox never sends a
@@ -11,15 +11,13 @@ half-written file; a re-run with the same stem replaces them.
 """
 
 import asyncio
-import functools
 import importlib
 import os
 import re
 from collections.abc import Callable, Sequence
-from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from babel.numbers import format_decimal
 
@@ -40,11 +38,8 @@ from services.indicators.files import (
     write_indicator_chart,
 )
 from services.private_files import make_private, private_folder
+from services.sheets import PERCENT, PLAIN, Workbook
 from views.text import STATUS_LABELS, short_date, status_label
-
-if TYPE_CHECKING:
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 CHART_TOP_AGENCIES = 15
 
@@ -88,38 +83,17 @@ _AGENCY_COLUMNS: tuple[tuple[str, int], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class _Styles:
-    header_font: "Font"
-    header_fill: "PatternFill"
-    header_align: "Alignment"
-    cell_align: "Alignment"
-
-
-@functools.cache
-def _styles() -> _Styles:
-    """The sheets' style objects, made once, on the first spreadsheet written."""
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    return _Styles(
-        header_font=Font(bold=True),
-        header_fill=PatternFill("solid", fgColor="DDEBF7"),
-        header_align=Alignment(wrap_text=True, vertical="center", horizontal="center"),
-        cell_align=Alignment(wrap_text=True, vertical="top"),
-    )
-
-
 # What the writers below import when they run.
 _WRITER_MODULES = (
     "matplotlib.backends.backend_agg",
     "matplotlib.figure",
     "matplotlib.ticker",
-    "openpyxl",
+    "xlsxwriter",
 )
 
 
 def load_writers() -> None:
-    """Import matplotlib and openpyxl now rather than with the first report: `dondoc run`
+    """Import matplotlib and XlsxWriter now rather than with the first report: `dondoc run`
     calls this at start, so its first summary does not pay for them and they are frozen
     out of the garbage collector's way with the rest of the start-up objects."""
     for module in _WRITER_MODULES:
@@ -301,30 +275,29 @@ def write_spreadsheet(
     *,
     path: Path,
     locale: str,
-    extra: Callable[[Any], None] | None = None,
+    extra: Callable[[Workbook], None] | None = None,
 ) -> None:
     """Every item in scope on the sheet "Tổng hợp", the per-agency figures on a second, and
-    whatever sheets `extra` adds to the workbook (the indicators')."""
-    from openpyxl import Workbook
-
+    whatever sheets `extra` adds to the workbook (the indicators'), streamed to the file."""
     _ = gettext_for(locale)
-    workbook = Workbook(write_only=True)
-    items = workbook.create_sheet(_("Tổng hợp"))
-    _start_sheet(items, [(_(header), width) for header, width in _ITEM_COLUMNS])
-    cells = _Cells(items)
+    workbook = Workbook(path)
+    items = workbook.sheet(_("Tổng hợp"), widths=[width for _h, width in _ITEM_COLUMNS])
+    items.header([_(header) for header, _width in _ITEM_COLUMNS])
+    styles = [
+        PERCENT if column == PERCENT_COLUMN else PLAIN for column in range(len(_ITEM_COLUMNS))
+    ]
     for number, state in enumerate(summary.items, start=1):
-        items.append(_item_cells(cells, number, state, summary=summary, locale=locale))
-    _finish_sheet(items, columns=len(_ITEM_COLUMNS), rows=len(summary.items))
+        items.append(item_values(number, state, summary=summary, locale=locale), styles)
+    items.filter(len(_ITEM_COLUMNS))
 
-    agencies = workbook.create_sheet(_("Theo cơ quan"))
-    _start_sheet(agencies, [(_(header), width) for header, width in _AGENCY_COLUMNS])
-    cell = _Cells(agencies)
+    agencies = workbook.sheet(_("Theo cơ quan"), widths=[width for _h, width in _AGENCY_COLUMNS])
+    agencies.header([_(header) for header, _width in _AGENCY_COLUMNS])
     for agency in summary.agencies:
         last = agency.last_activity
         agencies.append(
             [
-                cell(agency.name),
-                cell(agency.code),
+                agency.name,
+                agency.code,
                 agency.active,
                 agency.overdue,
                 agency.overdue_days,
@@ -334,78 +307,20 @@ def write_spreadsheet(
                 short_date(last.astimezone(summary.tz).date(), locale=locale) if last else "",
             ]
         )
-    _finish_sheet(agencies, columns=len(_AGENCY_COLUMNS), rows=len(summary.agencies))
+    agencies.filter(len(_AGENCY_COLUMNS))
     if extra is not None:
         extra(workbook)
-    workbook.save(path)
+    workbook.close()
 
 
-def _start_sheet(sheet: "WriteOnlyWorksheet", columns: Sequence[tuple[str, int]]) -> None:
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.utils import get_column_letter
-
-    styles = _styles()
-    # A write-only sheet takes its layout before its first row.
-    for index, (_header, width) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    header = []
-    for title, _width in columns:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = styles.header_font
-        cell.fill = styles.header_fill
-        cell.alignment = styles.header_align
-        header.append(cell)
-    sheet.append(header)
-
-
-def _finish_sheet(sheet: "WriteOnlyWorksheet", *, columns: int, rows: int) -> None:
-    from openpyxl.utils import get_column_letter
-
-    sheet.auto_filter.ref = f"A1:{get_column_letter(columns)}{rows + 1}"
-
-
-class _Cells:
-    """Makes the cells of one sheet, every one wrapped and top-aligned."""
-
-    def __init__(self, sheet: "WriteOnlyWorksheet") -> None:
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-        self._sheet = sheet
-        # Held here rather than imported per cell: this runs for every cell of the sheet.
-        self._new_cell = WriteOnlyCell
-        self._illegal = ILLEGAL_CHARACTERS_RE
-        # Assigning a style object to each cell hashes it every time, which dominates the
-        # time for ten thousand rows; the style of a template cell is copied instead.
-        align = _styles().cell_align
-        plain = WriteOnlyCell(sheet)
-        plain.alignment = align
-        percent = WriteOnlyCell(sheet)
-        percent.alignment = align
-        percent.number_format = "0%"
-        self._plain, self._percent = plain._style, percent._style
-
-    def __call__(self, value: object, *, percent: bool = False) -> Any:
-        if isinstance(value, str):
-            # Officers type notes and reasons: drop control characters the file format
-            # refuses, and never let text that starts with "=" become a formula.
-            value = self._illegal.sub("", value)
-        cell = self._new_cell(self._sheet, value=value)
-        if cell.data_type == "f":
-            cell.data_type = "s"
-        cell._style = copy(self._percent if percent else self._plain)
-        return cell
-
-
-def _item_cells(
-    cell: _Cells,
+def item_values(
     number: int,
     state: ItemState,
     *,
     summary: WeeklySummary,
     locale: str,
-) -> list[Any]:
+) -> list[object]:
+    """One row of the items sheet as plain values (the progress as a fraction, shown in %)."""
     _ = gettext_for(locale)
     row = state.row
     deadline = [row.due_text] if row.due_text else []
@@ -429,12 +344,16 @@ def _item_cells(
         day = state.last_update_at.astimezone(summary.tz).date()
         notes.append(_("Cập nhật {date}").format(date=short_date(day, locale=locale)))
     return [
-        cell(number),
-        cell(f"{row.task_code} – {row.task_title}"),
-        cell(row.agency_name),
-        cell("; ".join(row.cooperating)),
-        cell("\n".join(deadline)),
-        cell(status),
-        cell(state.progress / 100, percent=True),
-        cell("\n".join(notes)),
+        number,
+        f"{row.task_code} – {row.task_title}",
+        row.agency_name,
+        "; ".join(row.cooperating),
+        "\n".join(deadline),
+        status,
+        state.progress / 100,
+        "\n".join(notes),
     ]
+
+
+# The items sheet's column shown as a percentage.
+PERCENT_COLUMN = 6

@@ -2,7 +2,7 @@
 the layout offices use for "kết quả thực hiện nhiệm vụ được giao" (STT, Nhiệm vụ, Văn bản
 giao, Cơ quan chủ trì, Cơ quan phối hợp, Thời hạn, Gia hạn, Kết quả thực hiện, Tình trạng,
 Khó khăn vướng mắc, Đề xuất). Written like the weekly spreadsheet (services.report_files):
-write-only sheets, cells from templates, a temporary name then a rename.
+streamed row by row (services.sheets), a temporary name then a rename.
 """
 
 from collections.abc import Callable, Sequence
@@ -12,7 +12,8 @@ from typing import Any
 from domain.statistics import BUCKET_NAMES, Basis, Bucket, Tally
 from domain.status import Status
 from locales import N_, Translate, gettext_for
-from services.report_files import _atomic_write, _Cells, _finish_sheet, _start_sheet
+from services.report_files import _atomic_write
+from services.sheets import PERCENT, PLAIN, Sheet, Workbook
 from services.statistics import PeriodReport, ReportLine
 from views.text import short_date, status_label
 
@@ -74,75 +75,69 @@ def _figures(tally: Tally, original: Tally) -> list[Any]:
     ]
 
 
-def _figure_cells(cell: _Cells, values: list[Any]) -> list[Any]:
-    return [cell(v) for v in values[:-2]] + [cell(v, percent=True) for v in values[-2:]]
-
-
 def _write(report: PeriodReport, *, path: Path, locale: str) -> None:
-    from openpyxl import Workbook
-
     _ = gettext_for(locale)
     stats = report.figures.statistics
-    workbook = Workbook(write_only=True)
-    summary = workbook.create_sheet(_("Tổng hợp"))
-    _start_sheet(summary, [(_(header), width) for header, width in _SUMMARY_COLUMNS])
-    cell = _Cells(summary)
+    workbook = Workbook(path)
+    summary = _sheet(workbook, _("Tổng hợp"), _SUMMARY_COLUMNS, _)
+    figures_styles = [PLAIN] * 5 + [PERCENT] * 2
     heading = _("{period}, tính đến {date}").format(
         period=stats.period.render(_), date=short_date(stats.cutoff, locale=locale)
     )
+    summary_styles = [PLAIN] * 3 + figures_styles
     summary.append(
-        [
-            cell(""),
-            cell(_("Tổng cộng")),
-            cell(heading),
-            *_figure_cells(cell, _figures(stats.overall.extended, stats.overall.original)),
-        ]
+        ["", _("Tổng cộng"), heading, *_figures(stats.overall.extended, stats.overall.original)],
+        summary_styles,
     )
-    ranking = stats.ranking(Basis.EXTENDED)
     names = report.figures.agency_names
-    for entry in ranking:
+    for entry in stats.ranking(Basis.EXTENDED):
         figures = stats.by_agency[entry.agency_code]
         summary.append(
             [
-                cell(entry.rank),
-                cell(names.get(entry.agency_code, entry.agency_code)),
-                cell(entry.agency_code),
-                *_figure_cells(cell, _figures(figures.extended, figures.original)),
-            ]
+                entry.rank,
+                names.get(entry.agency_code, entry.agency_code),
+                entry.agency_code,
+                *_figures(figures.extended, figures.original),
+            ],
+            summary_styles,
         )
-    _finish_sheet(summary, columns=len(_SUMMARY_COLUMNS), rows=len(ranking) + 1)
+    summary.filter(len(_SUMMARY_COLUMNS))
 
-    plans = workbook.create_sheet(_("Theo kế hoạch"))
-    _start_sheet(plans, [(_(header), width) for header, width in _PLAN_COLUMNS])
-    cell = _Cells(plans)
+    plans = _sheet(workbook, _("Theo kế hoạch"), _PLAN_COLUMNS, _)
     for label, figures in stats.by_plan.items():
         plans.append(
             [
-                cell(label),
-                cell(report.figures.plan_titles.get(label, "")),
-                *_figure_cells(cell, _figures(figures.extended, figures.original)),
-            ]
+                label,
+                report.figures.plan_titles.get(label, ""),
+                *_figures(figures.extended, figures.original),
+            ],
+            [PLAIN] * 2 + figures_styles,
         )
-    _finish_sheet(plans, columns=len(_PLAN_COLUMNS), rows=len(stats.by_plan))
+    plans.filter(len(_PLAN_COLUMNS))
 
     for bucket in Bucket:
-        found = report.lines[bucket]
-        sheet = workbook.create_sheet(_(_SHEET_NAMES[bucket]))
-        _start_sheet(sheet, [(_(header), width) for header, width in _LINE_COLUMNS])
-        cell = _Cells(sheet)
-        row_of = _line_cells(cell, _=_, locale=locale, bucket=bucket)
-        for number, line in enumerate(found, start=1):
+        sheet = _sheet(workbook, _(_SHEET_NAMES[bucket]), _LINE_COLUMNS, _)
+        row_of = _line_values(_=_, locale=locale, bucket=bucket)
+        for number, line in enumerate(report.lines[bucket], start=1):
             sheet.append(row_of(number, line))
-        _finish_sheet(sheet, columns=len(_LINE_COLUMNS), rows=len(found))
-    workbook.save(path)
+        sheet.filter(len(_LINE_COLUMNS))
+    workbook.close()
 
 
-def _line_cells(
-    cell: _Cells, *, _: Translate, locale: str, bucket: Bucket
-) -> Callable[[int, ReportLine], Sequence[Any]]:
+def _sheet(
+    workbook: Workbook, name: str, columns: Sequence[tuple[str, int]], _: Translate
+) -> Sheet:
+    sheet = workbook.sheet(name, widths=[width for _header, width in columns])
+    sheet.header([_(header) for header, _width in columns])
+    return sheet
+
+
+def _line_values(
+    *, _: Translate, locale: str, bucket: Bucket
+) -> Callable[[int, ReportLine], Sequence[object]]:
     state = _(BUCKET_NAMES[bucket])
 
-    def cells(number: int, line: ReportLine) -> Sequence[Any]:
+    def values(number: int, line: ReportLine) -> Sequence[object]:
         deadline = line.extended_due or line.due
         due = short_date(deadline, locale=locale) if deadline else ""
         if line.period_label:
@@ -165,18 +160,17 @@ def _line_cells(
             status += f"\n{status_label(line.status, _)}"
         blocked = line.blocked_reason if line.status is Status.BLOCKED else None
         return [
-            cell(number),
-            cell(f"{line.task_code} – {line.title}"),
-            cell(line.plan_label),
-            cell(line.lead),
-            # Empty cells are left unwritten: a styled cell costs, and most of these are.
-            cell("; ".join(line.cooperating)) if line.cooperating else None,
-            cell(due),
-            cell(extension) if extension else None,
-            cell(result) if result else None,
-            cell(status),
-            cell(blocked) if blocked else None,
-            None,
+            number,
+            f"{line.task_code} – {line.title}",
+            line.plan_label,
+            line.lead,
+            "; ".join(line.cooperating),
+            due,
+            extension,
+            result,
+            status,
+            blocked or "",
+            "",
         ]
 
-    return cells
+    return values

@@ -78,13 +78,7 @@ LEDGER_KIND = "weekly"
 
 
 # Plain columns rather than whole rows: a summary reads tens of thousands of them.
-_ITEM_COLUMNS: tuple[Any, ...] = (
-    Assignment.id,
-    Task.id,
-    Task.plan_id,
-    Task.code,
-    Task.title,
-)
+_ITEM_COLUMNS: tuple[Any, ...] = (Assignment.id, Task.id, Task.plan_id, Task.code, Task.title)
 _DIRECT_COLUMNS: tuple[Any, ...] = (
     *_ITEM_COLUMNS,
     ASSIGNMENT_DUE,

@@ -65,6 +65,12 @@ def encode(press: ButtonPress) -> str:
     )
 
 
+def status_template(action: ButtonAction) -> str:
+    """`encode`'s data for `action` as a format string taking the assignment id and the
+    occurrence id or "" (no value): a keyboard fills it in rather than encode each press."""
+    return _SEP.join([_STATUS, action.value, "{}", "{}", ""])
+
+
 def decode(data: str | None) -> ButtonPress | None:
     """Read a status button's data; None for anything else (never raises)."""
     if not data:

@@ -1,4 +1,5 @@
-"""`dondoc schedule preview`: the reminders the current data would produce, and when."""
+"""`dondoc schedule preview`: the reminders the current data would produce, and when;
+`dondoc schedule rebuild`: plan every open assignment again at the next sweep."""
 
 import json
 from datetime import date, timedelta
@@ -90,8 +91,16 @@ async def _fetch(
     return first, last, found
 
 
+async def _rebuild(settings: Settings) -> int:
+    from bot.bootstrap import running_app
+    from services.reminders.steps import replan_all
+
+    async with running_app(settings) as app:
+        return await replan_all(app.sessions)
+
+
 def register(app: typer.Typer) -> None:
-    """Add `dondoc schedule preview`."""
+    """Add `dondoc schedule preview` and `dondoc schedule rebuild`."""
     schedule_app = typer.Typer(help="The reminder schedule.", no_args_is_help=True)
     app.add_typer(schedule_app, name="schedule")
 
@@ -158,3 +167,14 @@ def register(app: typer.Typer) -> None:
                     count=len(found.unstaffed), codes=", ".join(found.unstaffed)
                 )
             )
+
+    @schedule_app.command("rebuild")
+    @friendly
+    def rebuild() -> None:
+        """Plan every open task again at the next sweep (after changing the calendar)."""
+        settings = cli_settings()
+        _ = cli_translator(settings)
+        count = run_async(_rebuild(settings))
+        typer.echo(
+            _("Lần quét tới sẽ lập lại lịch nhắc của {count} nhiệm vụ.").format(count=count)
+        )

@@ -5,9 +5,7 @@ import asyncio
 import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
-from io import BytesIO
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.access import Actor, require_dashboard
@@ -15,7 +13,8 @@ from domain.statistics import Period
 from locales import gettext_for
 from services.dashboard.items import ItemLine
 from services.report_files import _ITEM_COLUMNS as ITEM_COLUMNS
-from services.report_files import _Cells, _finish_sheet, _start_sheet
+from services.report_files import PERCENT_COLUMN
+from services.sheets import PERCENT, PLAIN, Workbook
 from services.statistics import period_report
 from services.statistics_files import write_period_workbook
 from services.unit_of_work import UnitOfWork
@@ -32,46 +31,61 @@ def items_workbook(
     tz: tzinfo,
 ) -> bytes:
     """The items on one sheet in the officials' layout."""
-    from openpyxl import Workbook
-
     _ = gettext_for(locale)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31] or _("Tổng hợp"))
-    _start_sheet(sheet, [(_(header), width) for header, width in ITEM_COLUMNS])
-    cell = _Cells(sheet)
-    for number, item in enumerate(items, start=1):
-        deadline = []
-        if item.period_label:
-            deadline.append(_("Kỳ {period}").format(period=item.period_label))
-        if item.due_date:
-            deadline.append(short_date(item.due_date, locale=locale))
-        if item.extended_due:
-            deadline.append(
-                _("Gia hạn đến {date}").format(date=short_date(item.extended_due, locale=locale))
-            )
-        status = status_label(item.status, _)
-        if item.overdue:
-            status = _("{status}, quá hạn").format(status=status)
-        notes = []
-        if item.blocked_reason:
-            notes.append(_("Vướng: {reason}").format(reason=item.blocked_reason))
-        if item.last_update_at:
-            day = item.last_update_at.astimezone(tz).date()
-            notes.append(_("Cập nhật {date}").format(date=short_date(day, locale=locale)))
-        sheet.append(
-            [
-                cell(number),
-                cell(f"{item.task_code} – {item.title}"),
-                cell(item.agency_name),
-                cell("; ".join(cooperating.get(item.task_id, ()))),
-                cell("\n".join(deadline)),
-                cell(status),
-                cell((100 if item.status.value == "done" else item.progress) / 100, percent=True),
-                cell("\n".join(notes)),
-            ]
+    with tempfile.TemporaryDirectory(prefix="dondoc-export-") as folder:
+        path = Path(folder) / "items.xlsx"
+        workbook = Workbook(path)
+        sheet = workbook.sheet(
+            title[:31] or _("Tổng hợp"), widths=[width for _h, width in ITEM_COLUMNS]
         )
-    _finish_sheet(sheet, columns=len(ITEM_COLUMNS), rows=len(items))
-    return _saved(workbook)
+        sheet.header([_(header) for header, _width in ITEM_COLUMNS])
+        styles = [
+            PERCENT if column == PERCENT_COLUMN else PLAIN for column in range(len(ITEM_COLUMNS))
+        ]
+        for number, item in enumerate(items, start=1):
+            sheet.append(_item_values(number, item, cooperating, locale=locale, tz=tz), styles)
+        sheet.filter(len(ITEM_COLUMNS))
+        workbook.close()
+        return path.read_bytes()
+
+
+def _item_values(
+    number: int,
+    item: ItemLine,
+    cooperating: Mapping[int, Sequence[str]],
+    *,
+    locale: str,
+    tz: tzinfo,
+) -> list[object]:
+    _ = gettext_for(locale)
+    deadline = []
+    if item.period_label:
+        deadline.append(_("Kỳ {period}").format(period=item.period_label))
+    if item.due_date:
+        deadline.append(short_date(item.due_date, locale=locale))
+    if item.extended_due:
+        deadline.append(
+            _("Gia hạn đến {date}").format(date=short_date(item.extended_due, locale=locale))
+        )
+    status = status_label(item.status, _)
+    if item.overdue:
+        status = _("{status}, quá hạn").format(status=status)
+    notes = []
+    if item.blocked_reason:
+        notes.append(_("Vướng: {reason}").format(reason=item.blocked_reason))
+    if item.last_update_at:
+        day = item.last_update_at.astimezone(tz).date()
+        notes.append(_("Cập nhật {date}").format(date=short_date(day, locale=locale)))
+    return [
+        number,
+        f"{item.task_code} – {item.title}",
+        item.agency_name,
+        "; ".join(cooperating.get(item.task_id, ())),
+        "\n".join(deadline),
+        status,
+        (100 if item.status.value == "done" else item.progress) / 100,
+        "\n".join(notes),
+    ]
 
 
 async def period_workbook(
@@ -98,9 +112,3 @@ async def period_workbook(
         path = Path(folder) / "report.xlsx"
         await asyncio.to_thread(write_period_workbook, report, path=path, locale=locale)
         return path.read_bytes()
-
-
-def _saved(workbook: Any) -> bytes:
-    out = BytesIO()
-    workbook.save(out)
-    return out.getvalue()

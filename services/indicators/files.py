@@ -2,24 +2,21 @@
 the layout of the plans' own tables (PHỤ LỤC 1, 3 …) for the weekly summary's workbook and
 `dondoc report indicators`.
 
-matplotlib and openpyxl are imported by the writers, as in services.report_files.
+matplotlib and XlsxWriter are imported by the writers, as in services.report_files.
 """
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from domain.indicators.checkpoints import Verdict
 from domain.indicators.collection import Figure, IndicatorOverview
 from domain.indicators.quantities import format_number
 from locales import LOCALES, N_, gettext_for, normalise_locale
 from services.indicators.report import IndicatorReport, ReportRow
+from services.sheets import PLAIN, Style, Workbook
 from views.indicators import checkpoint_name, expected_text
 from views.text import short_date, shorten
-
-if TYPE_CHECKING:
-    from openpyxl import Workbook
 
 _BARS = (
     (Verdict.MET, N_("Đạt"), "#2ca02c"),
@@ -34,7 +31,6 @@ _FILLS = {
     Verdict.NOT_REPORTED: "E7E6E6",
     Verdict.UNJUDGED: "E7E6E6",
 }
-_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 
 
 def write_indicator_chart(overview: IndicatorOverview, *, path: Path, locale: str) -> None:
@@ -126,73 +122,42 @@ def _figure_cell(figure: Figure | None, _: Any) -> object:
     )
 
 
-def _sheet_name(row: ReportRow, used: set[str], _: Any) -> str:
-    base = _SHEET_NAME.sub("-", row.table or _("Chỉ tiêu"))[:28] or "-"
-    name, number = base, 2
-    while name in used:
-        name, number = f"{base} ({number})", number + 1
-    used.add(name)
-    return name
+def _sheet_name(row: ReportRow, _: Any) -> str:
+    # The workbook makes the name unique (services.sheets).
+    return row.table or _("Chỉ tiêu")
 
 
-class _Cells:
-    """Makes one sheet's cells: wrapped, top-aligned, never a formula."""
-
-    def __init__(self, sheet: Any) -> None:
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.styles import Alignment, Font
-
-        self._sheet = sheet
-        self._new = WriteOnlyCell
-        self._bold = Font(bold=True)
-        self._wrap = Alignment(wrap_text=True, vertical="top")
-
-    def __call__(self, value: object, *, strong: bool = False, fill: str | None = None) -> Any:
-        from openpyxl.styles import PatternFill
-
-        made = self._new(self._sheet, value=value)
-        if made.data_type == "f":
-            made.data_type = "s"  # text an officer typed never becomes a formula
-        made.alignment = self._wrap
-        if strong:
-            made.font = self._bold
-        if fill:
-            made.fill = PatternFill("solid", fgColor=fill)
-        return made
+_BOLD = Style(bold=True)
+_HEADER = Style(bold=True, fill="DDEBF7")
 
 
-def append_indicator_sheets(workbook: "Workbook", report: IndicatorReport, *, locale: str) -> None:
-    """One sheet per table of the report, in the table's own layout (a write-only workbook
-    is fine)."""
-    from openpyxl.utils import get_column_letter
-
+def append_indicator_sheets(workbook: Workbook, report: IndicatorReport, *, locale: str) -> None:
+    """One sheet per table of the report, in the table's own layout."""
     _ = gettext_for(locale)
     layout = _layout(report, _)
-    used: set[str] = set()
     tables: dict[tuple[str, str], list[ReportRow]] = {}
     for row in report.rows:
         tables.setdefault((row.table, row.table_title), []).append(row)
     for (_table, title), rows in tables.items():
-        sheet = workbook.create_sheet(_sheet_name(rows[0], used, _))
-        for index, width in enumerate(layout.widths, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = width
-        cell = _Cells(sheet)
-        sheet.append([cell(title or _("Chỉ tiêu"), strong=True)])
+        sheet = workbook.sheet(_sheet_name(rows[0], _), widths=layout.widths)
+        sheet.append([title or _("Chỉ tiêu")], [_BOLD])
         name = checkpoint_name(report.year, report.months, _)
-        sheet.append([cell(_("Số liệu kỳ {checkpoint}").format(checkpoint=name))])
-        sheet.append([cell(header, strong=True, fill="DDEBF7") for header in layout.headers])
+        sheet.append([_("Số liệu kỳ {checkpoint}").format(checkpoint=name)])
+        sheet.append(layout.headers, [_HEADER] * len(layout.headers))
         group = None
         for row in rows:
             if row.group and row.group != group:
                 group = row.group
                 numeral, _dot, named = row.group.partition(". ")
-                sheet.append([cell(numeral, strong=True), cell(named or row.group, strong=True)])
-            sheet.append(_report_cells(row, report, cell, _))
+                sheet.append([numeral, named or row.group], [_BOLD, _BOLD])
+            sheet.append(*_report_cells(row, report, _))
 
 
-def _report_cells(row: ReportRow, report: IndicatorReport, cell: _Cells, _: Any) -> list[Any]:
+def _report_cells(
+    row: ReportRow, report: IndicatorReport, _: Any
+) -> tuple[list[object], list[Style]]:
     found = row.standing
-    values = [cell(_figure_cell(row.figures.get(months), _)) for months in report.columns]
+    values = [_figure_cell(row.figures.get(months), _) for months in report.columns]
     if found is None:
         expected, verdict, explanation = "", None, ""
     else:
@@ -201,29 +166,34 @@ def _report_cells(row: ReportRow, report: IndicatorReport, cell: _Cells, _: Any)
         )
         verdict = found.verdict
         explanation = (found.figure.explanation or "") if found.figure is not None else ""
-    return [
-        cell(row.number, strong=row.is_heading),
-        cell(row.name, strong=row.is_heading),
-        cell(row.unit),
-        cell(row.target),
+    first = _BOLD if row.is_heading else PLAIN
+    cells: list[object] = [
+        row.number,
+        row.name,
+        row.unit,
+        row.target,
         *values,
-        cell(expected),
-        cell(_(verdict.label) if verdict else "", fill=_FILLS[verdict] if verdict else None),
-        cell(explanation),
-        cell(row.owners),
+        expected,
+        _(verdict.label) if verdict else "",
+        explanation,
+        row.owners,
     ]
+    styles = [first, first, *([PLAIN] * (len(cells) - 2))]
+    if verdict:
+        styles[-3] = Style(fill=_FILLS[verdict])
+    return cells, styles
 
 
 def write_indicator_workbook(report: IndicatorReport, *, path: Path, locale: str) -> None:
     """`dondoc report indicators`: the report's sheets in a workbook of their own."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
+    workbook = Workbook(path)
     append_indicator_sheets(workbook, report, locale=locale)
     if not report.rows:
         _ = gettext_for(locale)
-        workbook.create_sheet(_("Chỉ tiêu")).append([_("Không có chỉ tiêu nào của năm này.")])
-    workbook.save(path)
+        workbook.sheet(_("Chỉ tiêu"), widths=[60]).append(
+            [_("Không có chỉ tiêu nào của năm này.")]
+        )
+    workbook.close()
 
 
 @dataclass(frozen=True)

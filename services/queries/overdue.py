@@ -1,10 +1,10 @@
 """What is overdue, by agency, a page at a time or whole.
 
 Every query takes the actor and shows only what their role may see (services.access).
-Overdue means an open lead assignment whose task's last on-time day is before the as-of
-date, or an open report occurrence past its due date. Ongoing and conditional tasks have
-no date and are never overdue. Lateness is counted in working days (WorkCalendar), the
-way officials count it.
+Overdue means an open lead assignment whose deadline in force (an approved extension's,
+else its task's) is before the as-of date, or an open report occurrence past its own.
+Ongoing and conditional tasks have no date and are never overdue. Lateness is counted in
+working days (WorkCalendar), the way officials count it.
 """
 
 from collections.abc import Sequence
@@ -18,13 +18,13 @@ from domain.access import Actor
 from domain.calendar import WorkCalendar
 from models.enums import AssignmentRole
 from models.tables import (
-    ASSIGNMENT_DUE,
     PERIOD_DUE,
     Agency,
     Assignment,
     Occurrence,
     Plan,
     Task,
+    open_work,
 )
 from services.queries.tasks import OPEN_STATUSES, VIEW_COLUMNS, view_of
 from services.unit_of_work import UnitOfWork
@@ -52,35 +52,25 @@ def _overdue_union(
     costs SQLite a materialized subquery and PostgreSQL an append node on every count.
     """
     lead = col(Assignment.role) == AssignmentRole.LEAD.value
-    # A reporting-duty row restating a plan's task is that task (services.obligations).
+    # Assignment.deadline is the live task's deadline in force (an approved extension's, else
+    # the task's; NULL for a removed task or a reporting-duty row restating a plan's task,
+    # services.obligations), so open work past it is read from the partial index of open
+    # work by deadline: only the overdue rows.
+    direct: Any = select(
+        col(Assignment.id).label("aid"),
+        sa.cast(sa.null(), sa.Integer).label("oid"),
+        col(Assignment.agency_id).label("agency_id"),
+        col(Assignment.deadline).label("due"),
+    ).where(lead, open_work(col(Assignment.status)), col(Assignment.deadline) < as_of)
     alive = sa.and_(col(Task.removed).is_(False), col(Task.same_as_task_id).is_(None))
-    direct: Any = (
-        select(
-            col(Assignment.id).label("aid"),
-            sa.cast(sa.null(), sa.Integer).label("oid"),
-            col(Assignment.agency_id).label("agency_id"),
-            ASSIGNMENT_DUE.label("due"),
-        )
-        .join(Task, col(Task.id) == col(Assignment.task_id))
-        .where(
-            lead,
-            alive,
-            # "|| ''" keeps SQLite off the status index: most assignments are open, and a
-            # sequential scan beats ~30,000 random row lookups (see bench/overdue.py).
-            (col(Assignment.status) + "").in_(OPEN_STATUSES),
-            # An extension only ever moves a deadline later, so work overdue against the
-            # deadline in force is overdue against the original: that test can use the index.
-            col(Task.due_date) < as_of,
-            as_of > ASSIGNMENT_DUE,
-        )
-    )
     filters: list[Any] = []
     if not actor.sees_everything:
         filters.append(col(Assignment.agency_id) == actor.agency_id)
     if scope is not None and scope.kind == "agency":
         filters.append(col(Assignment.agency_id).in_(scope.agency_ids or (-1,)))
     if scope is not None and scope.kind == "plan":
-        filters.append(col(Task.plan_id) == scope.key)
+        in_plan = select(col(Task.id)).where(col(Task.plan_id) == scope.key)
+        filters.append(col(Assignment.task_id).in_(in_plan))
     if agency_ids is not None:
         filters.append(col(Assignment.agency_id).in_(agency_ids))
     if not periodic:

@@ -9,17 +9,25 @@ from sqlmodel import col, select
 from domain.access import Actor
 from models.enums import AssignmentRole
 from models.tables import (
-    ASSIGNMENT_DUE,
     PERIOD_DUE,
     Assignment,
     Occurrence,
     Task,
+    open_work,
 )
 from services.queries.tasks import LIST_LIMIT, OPEN_STATUSES, due_order, joined, view_of, views
 from services.unit_of_work import UnitOfWork
 from views.rows import (
     ListResult,
 )
+
+
+def _due_between(today: date, until: date) -> tuple[Any, ...]:
+    """Open assignments whose deadline in force falls in the days, read from the partial
+    indexes of open work by deadline: Assignment.deadline is NULL for a removed task or a
+    row restating another, so those drop out without reading the task."""
+    deadline = col(Assignment.deadline)
+    return (open_work(col(Assignment.status)), deadline >= today, deadline <= until)
 
 
 async def upcoming(
@@ -35,11 +43,7 @@ async def upcoming(
             .where(
                 lead,
                 *own,
-                col(Task.removed).is_(False),
-                col(Task.same_as_task_id).is_(None),
-                col(Assignment.status).in_(OPEN_STATUSES),
-                today <= ASSIGNMENT_DUE,
-                until >= ASSIGNMENT_DUE,
+                *_due_between(today, until),
             )
             .order_by(*due_order())
             .limit(limit + 1)
@@ -76,16 +80,7 @@ async def _count_upcoming(session: UnitOfWork, *, own: list[Any], today: date, u
         await session.exec(
             select(sa.func.count())
             .select_from(Assignment)
-            .join(Task, col(Task.id) == col(Assignment.task_id))
-            .where(
-                lead,
-                *own,
-                col(Task.removed).is_(False),
-                col(Task.same_as_task_id).is_(None),
-                col(Assignment.status).in_(OPEN_STATUSES),
-                today <= ASSIGNMENT_DUE,
-                until >= ASSIGNMENT_DUE,
-            )
+            .where(lead, *own, *_due_between(today, until))
         )
     ).one()
     periodic: int = (

@@ -7,13 +7,20 @@ makes a re-run, a restart or a racing second instance write nothing twice: a bat
 collides is rolled back and retried person by person, and the persons another sweep
 already served are skipped.
 
+The sweep is incremental: each assignment carries the day its next step falls
+(Assignment.next_step_on, kept by `steps` and by the database's triggers), so a sweep
+plans only the assignments whose day has come or whose plan something changed; report
+periods and indicators are read whole. A full re-plan (`sweep(incremental=False)`,
+`dondoc schedule rebuild`) plans every open one within reach.
+
 A day's first sweep at 50,000 assignments writes some 11,000 ledger rows and 4,600
 messages (bench/sweep.py): rows go in the driver's own form in a few bulk statements
 (`write`), the next chunk of messages is rendered while the database writes the current
 one, and the garbage collector rests meanwhile.
 
 Modules: `load` reads what planning needs; `write` writes bundles of messages with their
-ledger rows; `sweep` runs the reminder sweep and the escalation pass; `preview` tells what
-sweeps would send. The wording is views.reminders. They import domain, models, views and
-services.outbox / services.unit_of_work, never handlers, scheduler or bot.
+ledger rows; `steps` moves each planned assignment's next day on; `sweep` runs the
+reminder sweep and the escalation pass; `preview` tells what sweeps would send. The
+wording is views.reminders. They import domain, models, views and services.outbox /
+services.unit_of_work, never handlers, scheduler or bot.
 """

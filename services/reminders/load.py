@@ -26,7 +26,6 @@ from domain.status import Status
 from domain.targets import target_key
 from models.enums import AssignmentRole
 from models.tables import (
-    ASSIGNMENT_DUE,
     PERIOD_DUE,
     Agency,
     Assignment,
@@ -37,6 +36,7 @@ from models.tables import (
     ReminderLedger,
     Snooze,
     Task,
+    open_work,
 )
 from services.indicators.collect import Owed, owed_indicators
 from services.unit_of_work import UnitOfWork
@@ -94,6 +94,8 @@ class Store:
     snoozes: dict[tuple[int, str], datetime] = field(default_factory=dict)
     # The indicators among `targets` (services.indicators.collect).
     owed: Owed = field(default_factory=Owed)
+    # Each assignment target's next_step_on as read (services.reminders.steps moves it on).
+    steps_seen: dict[int, date | None] = field(default_factory=dict)
 
 
 async def _rows(session: UnitOfWork, statement: sa.Executable) -> Sequence[Any]:
@@ -197,15 +199,13 @@ async def load_store(
     now: datetime,
     remind_through: date | None,
     blocked_any: bool,
+    incremental: bool = False,
 ) -> Store:
     """What planning needs. With `remind_through`, only targets that can have a reminder
     step by that day; without, only those due by today (for escalation). With
-    `blocked_any`, blocked targets whatever their date (escalation hears of those)."""
-    contacts = await _load_contacts(session)
-    recipients: dict[int, list[int]] = {}
-    for contact in contacts.values():
-        if contact.role == Role.OFFICER and contact.agency_id is not None:
-            recipients.setdefault(contact.agency_id, []).append(contact.person_id)
+    `blocked_any`, blocked targets whatever their date (escalation hears of those). With
+    `incremental`, only the assignments whose next step has come (next_step_on by today,
+    or unknown): the others have nothing new since they were last planned."""
     plan_rows = await _rows(
         session,
         sa.select(col(Plan.id), col(Plan.hub_agency_id), col(Plan.reminder_policy)),
@@ -214,15 +214,6 @@ async def load_store(
         plan_id: _policy(plan_id, json.dumps(stored, sort_keys=True))
         for plan_id, _, stored in plan_rows
         if stored is not None
-    }
-    hubs = {plan_id: hub for plan_id, hub, _ in plan_rows}
-    coordinators = _hub_contacts(hubs, contacts.values())
-    agencies = {
-        agency_id: (code, name)
-        for agency_id, code, name in (
-            await _rows(session, sa.select(col(Agency.id), col(Agency.code), col(Agency.name)))
-        )
-        if agency_id is not None
     }
     today = settings.hours.today(now)
     due_by = (
@@ -234,17 +225,35 @@ async def load_store(
             day=remind_through,
         )
     )
-    targets = await _load_targets(
+    targets, steps_seen = await _load_targets(
         session,
         policies=policies,
         remind_cooperating=settings.remind_cooperating,
         due_by=due_by,
         blocked_any=blocked_any,
+        step_by=today if incremental else None,
     )
     owed = await owed_indicators(
         session, policies=policies, calendar=settings.hours.calendar, through=due_by, today=today
     )
     targets.extend(owed.targets)
+    if not targets:
+        # Nothing has come due (the usual incremental sweep): who would be told is moot.
+        return Store(targets, {}, {}, {}, [], {}, owed=owed)
+    contacts = await _load_contacts(session)
+    recipients: dict[int, list[int]] = {}
+    for contact in contacts.values():
+        if contact.role == Role.OFFICER and contact.agency_id is not None:
+            recipients.setdefault(contact.agency_id, []).append(contact.person_id)
+    hubs = {plan_id: hub for plan_id, hub, _ in plan_rows}
+    coordinators = _hub_contacts(hubs, contacts.values())
+    agencies = {
+        agency_id: (code, name)
+        for agency_id, code, name in (
+            await _rows(session, sa.select(col(Agency.id), col(Agency.code), col(Agency.name)))
+        )
+        if agency_id is not None
+    }
     snoozes = {
         (person_id, target): until
         for person_id, target, until in (
@@ -265,6 +274,7 @@ async def load_store(
         agencies=agencies,
         snoozes=snoozes,
         owed=owed,
+        steps_seen=steps_seen,
     )
 
 
@@ -275,11 +285,16 @@ async def _load_targets(
     remind_cooperating: bool,
     due_by: date,
     blocked_any: bool,
-) -> list[OpenTarget]:
+    step_by: date | None,
+) -> tuple[list[OpenTarget], dict[int, date | None]]:
     roles = [AssignmentRole.LEAD.value]
     if remind_cooperating:
         roles.append(AssignmentRole.COOPERATING.value)
-    dated = _wanted(ASSIGNMENT_DUE, col(Assignment.status), due_by, blocked_any)
+    # By the assignment's copy of its live task's deadline in force: the partial index of
+    # open work by deadline gives the targets within reach, not every assignment stored.
+    dated = _wanted(col(Assignment.deadline), col(Assignment.status), due_by, blocked_any)
+    step = col(Assignment.next_step_on)
+    come = sa.true() if step_by is None else sa.or_(step.is_(None), step <= step_by)
     rows = await _rows(
         session,
         sa.select(
@@ -289,15 +304,20 @@ async def _load_targets(
             col(Assignment.status),
             _blocked_since(col(Assignment.status), col(Assignment.last_update_at)),
             col(Task.plan_id),
-            ASSIGNMENT_DUE,
+            col(Assignment.deadline),
+            step,
         )
         .join(Task, col(Task.id) == col(Assignment.task_id))
         .where(
             sa.not_(col(Task.removed)),
             col(Task.same_as_task_id).is_(None),
-            col(Assignment.status).in_(_OPEN),
+            # Open work as the partial indexes name it, less what awaits the office's
+            # confirmation: that is not reminded (nor escalated) but stays open.
+            open_work(col(Assignment.status)),
+            col(Assignment.status) != Status.AWAITING.value,
             col(Assignment.role).in_(roles),
             dated,
+            come,
             # Recurring duties are reminded through their occurrences. A task without a rule
             # holds JSON null when written through the ORM, SQL NULL otherwise.
             sa.or_(
@@ -320,8 +340,13 @@ async def _load_targets(
             _STATUSES[status],
             updated_at,
         )
-        for assignment_id, agency_id, role, status, updated_at, plan_id, due in rows
+        for assignment_id, agency_id, role, status, updated_at, plan_id, due, _step in rows
     ]
+    steps_seen = {row[0]: row[-1] for row in rows}
+    # Without report periods SQLite, which has no statistics of an empty table, would read
+    # every assignment to find none (bench/sweep.py's plans): look first.
+    if not await _rows(session, sa.select(col(Occurrence.id)).limit(1)):
+        return targets, steps_seen
     periods = await _rows(
         session,
         sa.select(
@@ -363,7 +388,7 @@ async def _load_targets(
         )
         if occurrence_id is not None
     )
-    return targets
+    return targets, steps_seen
 
 
 async def ledger_rows(

@@ -105,6 +105,7 @@ def test_every_command_and_error_speaks_vietnamese_only(tmp_path: Path) -> None:
     run("overdue", "overdue", "--as-of", "2023-12-29")
     run("overdue none", "overdue", "--as-of", "2022-01-03")
     run("schedule", "schedule", "preview", "--from", "2023-12-18", "--to", "2023-12-29")
+    run("schedule rebuild", "schedule", "rebuild")
     run("report", "report", "weekly", "--date", "2023-06-30", "--out", str(tmp_path / "w.xlsx"))
     run("calendar", "calendar", "2026")
     run("calendar unannounced", "calendar", "2027")

@@ -3,10 +3,14 @@
 from datetime import date
 from pathlib import Path
 
+import sqlalchemy as sa
+from sqlmodel import col
+
 from domain.access import Actor, Role
 from domain.calendar import WorkCalendar
+from models.tables import Assignment
 from services import queries
-from services.unit_of_work import Sessions
+from services.unit_of_work import Sessions, transaction
 from tests.builders import World
 from tests.conftest import BOTH_STORES
 
@@ -147,6 +151,30 @@ async def test_upcoming_whoami_and_language(sessions: Sessions) -> None:
     assert (await world.say("lan", "/whoami")).splitlines()[1] == "Role: focal officer"
     assert "✅ Recorded" in await world.say("lan", f"#{soon} done")
     assert (await world.say("lan", "/ngonngu vi")) == "Đã chuyển sang tiếng Việt."
+
+
+async def test_the_lists_read_the_deadline_in_force_and_work_awaiting_confirmation_is_overdue(
+    sessions: Sessions,
+) -> None:
+    world = World(sessions)
+    await world.setup_agencies()
+    await world.person("Chị Lan", chat_id="lan")
+    plan = await world.plan()
+    extended = await world.task(plan, "A", due=date(2023, 11, 1))
+    waiting = await world.task(plan, "B", due=date(2023, 11, 1), status="awaiting")
+    async with transaction(sessions) as session:
+        # An approved extension (services.extensions) sets the assignment's own deadline.
+        await session.exec(
+            sa.update(Assignment)
+            .where(col(Assignment.id) == extended)
+            .values(extended_due_date=date(2023, 11, 30), extension_count=1)
+        )
+
+    overdue = await world.say("lan", "/quahan")
+    assert f"#{waiting} B " in overdue and f"#{extended} A " not in overdue
+    upcoming = await world.say("lan", "/sapden")
+    assert f"#{extended} A " in upcoming and "30/11/2023" in upcoming
+    assert f"#{waiting} B " not in upcoming
 
 
 async def test_the_overdue_query_takes_the_as_of_date_as_a_parameter(

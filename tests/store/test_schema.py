@@ -1,7 +1,7 @@
 """The store's schema: migrations, constraints, and aware timestamps, on SQLite and PostgreSQL."""
 
 import asyncio
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.db import make_engine
@@ -203,3 +203,76 @@ async def test_an_assignment_needs_an_existing_task(
     with pytest.raises(IntegrityError):
         async with transaction(sessions) as session:
             session.add(Assignment(task_id=999, agency_id=999))
+
+
+async def _deadlines(sessions: Sessions) -> list[date | None]:
+    async with sessions() as session:
+        found = await session.exec(select(Assignment.deadline).order_by(col(Assignment.id)))
+        return list(found.all())
+
+
+async def test_an_assignment_carries_its_live_tasks_due_date_whoever_writes_it(
+    sessions: Sessions,
+) -> None:
+    async with transaction(sessions) as session:
+        assignment = await _assignment(session)
+        task = await session.get(Task, assignment.task_id)
+        assert task is not None
+        other = Task(plan_id=task.plan_id, code="III.13", title="Khác", due_date=date(2024, 1, 5))
+        elsewhere = Agency(code="SNV", name="Sở Nội vụ", kind="so")
+        session.add_all([other, elsewhere])
+        task.due_date = date(2023, 6, 30)
+    assert await _deadlines(sessions) == [date(2023, 6, 30)]
+    async with transaction(sessions) as session:
+        # Written past the ORM, as imports and the benchmarks write in bulk.
+        await session.exec(sa.insert(Assignment).values(task_id=other.id, agency_id=elsewhere.id))
+        await session.exec(sa.update(Task).where(col(Task.id) == task.id).values(removed=True))
+    assert await _deadlines(sessions) == [None, date(2024, 1, 5)]
+    async with transaction(sessions) as session:
+        await session.exec(
+            sa.update(Task).where(col(Task.id) == task.id).values(removed=False, due_date=None)
+        )
+        await session.exec(
+            sa.update(Assignment)
+            .where(col(Assignment.task_id) == other.id)
+            .values(task_id=task.id)
+        )
+    assert await _deadlines(sessions) == [None, None]
+    async with transaction(sessions) as session:
+        await session.exec(
+            sa.update(Task).where(col(Task.id) == task.id).values(due_date=date(2023, 9, 1))
+        )
+        await session.exec(
+            sa.update(Task).where(col(Task.id) == other.id).values(same_as_task_id=task.id)
+        )
+    assert await _deadlines(sessions) == [date(2023, 9, 1), date(2023, 9, 1)]
+
+
+async def test_an_approved_extension_moves_the_assignments_deadline_and_its_next_step(
+    sessions: Sessions,
+) -> None:
+    async with transaction(sessions) as session:
+        assignment = await _assignment(session)
+        task = await session.get(Task, assignment.task_id)
+        assert task is not None
+        task.due_date = date(2023, 6, 30)
+    async with transaction(sessions) as session:
+        await session.exec(sa.update(Assignment).values(next_step_on=date(2023, 6, 20)))
+    async with transaction(sessions) as session:
+        found = await session.get(Assignment, assignment.id)
+        assert found is not None
+        found.extended_due_date = date(2023, 7, 31)
+        found.extension_count += 1
+    async with sessions() as session:
+        moved = await session.get(Assignment, assignment.id)
+        assert moved is not None
+        assert (moved.deadline, moved.next_step_on) == (date(2023, 7, 31), None)
+    async with transaction(sessions) as session:
+        # The original deadline moving leaves the one in force where the extension put it.
+        await session.exec(
+            sa.update(Task).where(col(Task.id) == task.id).values(due_date=date(2023, 7, 15))
+        )
+    assert await _deadlines(sessions) == [date(2023, 7, 31)]
+    async with transaction(sessions) as session:
+        await session.exec(sa.update(Task).where(col(Task.id) == task.id).values(removed=True))
+    assert await _deadlines(sessions) == [None]

@@ -9,6 +9,7 @@ from handlers.conversation import HANDLERS
 from locales import gettext_for
 from views.buttons import (
     ButtonAction,
+    ButtonPress,
     DecisionAction,
     DecisionPress,
     Nav,
@@ -16,6 +17,7 @@ from views.buttons import (
     decode,
     decode_decision,
     decode_nav,
+    encode,
     overdue_page,
     tasks_page,
     which_option,
@@ -66,6 +68,25 @@ def test_navigation_buttons_round_trip_and_refuse_anything_else() -> None:
     assert decode_nav(tasks_page(2)) == Nav("t", 2)
     for bad in (None, "", "n|o", "n|o|x|", "n|w|1|2", "n|t|1|2", "s|d|57||", "n|z|1"):
         assert decode_nav(bad) is None
+
+
+@pytest.mark.parametrize("occurrence", [None, 3])
+def test_status_buttons_from_the_template_carry_exactly_what_encode_writes(
+    occurrence: int | None,
+) -> None:
+    item = ReminderItem(number=1, assignment_id=2_147_483_647, occurrence_id=occurrence)
+    for numbered in (False, True):
+        buttons = status_buttons(item=item, _=gettext_for("en"), numbered=numbered)
+        assert [b.data for b in buttons] == [
+            encode(ButtonPress(action, item.assignment_id, occurrence))
+            for action in (
+                ButtonAction.DONE,
+                ButtonAction.PROGRESS,
+                ButtonAction.BLOCKED,
+                ButtonAction.SNOOZE,
+                ButtonAction.EXTEND,
+            )
+        ]
 
 
 def test_status_buttons_carry_the_data_the_conversation_decodes() -> None:

@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.calendar import WorkCalendar
 from domain.recurrence import Cadence, Recurrence, occurrences
@@ -23,6 +25,7 @@ from domain.reminders import (
     escalation_candidates,
     history_needed,
     latest_step,
+    next_step_day,
     periods_ahead,
     plan,
     plan_escalations,
@@ -666,3 +669,34 @@ def test_a_plan_without_a_policy_uses_the_defaults() -> None:
 def test_a_malformed_policy_is_refused_with_a_reason(stored: object) -> None:
     with pytest.raises(PolicyError):
         ReminderPolicy.from_json(stored)  # type: ignore[arg-type]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    due=st.dates(min_value=date(2023, 1, 1), max_value=date(2025, 12, 31)),
+    offset=st.integers(min_value=-40, max_value=200),
+    before=st.lists(st.integers(min_value=1, max_value=20), unique=True, max_size=4),
+    on_due=st.booleans(),
+    every=st.integers(min_value=0, max_value=7),
+    informational=st.booleans(),
+)
+def test_the_next_step_day_is_the_first_day_of_the_series_after_today(
+    due: date, offset: int, before: list[int], on_due: bool, every: int, informational: bool
+) -> None:
+    policy = ReminderPolicy(
+        before=tuple(sorted(before, reverse=True)), on_due=on_due, overdue_every=every
+    )
+    today = due + timedelta(days=offset)
+    through = today + timedelta(days=60)
+    later = [
+        step.day
+        for step in series(due, policy, CALENDAR, through=through, informational=informational)
+        if step.day > today
+    ]
+    expected = min(later, default=None)
+    found = next_step_day(due, policy, CALENDAR, today=today, informational=informational)
+    if expected is None:
+        # The series ends, or its next step lies past the 60 days `series` was asked for.
+        assert found is None or found > through
+    else:
+        assert found == expected

@@ -5,7 +5,7 @@ a browser session, which ends on signing out, at its expiry, or when the person 
 Both are rows of one table, kept by a hash of their secret.
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0017
 Create Date: 2026-12-06 11:40:00.000000
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision: str = "0018"
-down_revision: str | None = "0014"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,111 @@
+"""When a sweep must next look at each assignment: Assignment.next_step_on.
+
+A sweep that re-read every open assignment to find the few whose step has come did work
+proportional to the store. After planning an assignment, the sweep writes the day of its
+next step (or the day a snooze of it ends, if sooner); until then nothing new can be owed
+for it unless something it depends on changes, and the database's triggers set the day
+back to NULL ("plan it at the next sweep") in the statement that changes it (migration
+0017: status, deadline, role or agency; a snooze; people registering, moving or leaving;
+the plan's policy or hub). Report periods and indicators are still read whole: they are
+few beside the assignments.
+
+The day is written only where it still holds what the sweep read, so a change made while
+the sweep planned (and its NULL) is never overwritten. `replan_all` is the full re-plan
+(`dondoc schedule rebuild`, and start-up, which may bring a new calendar).
+"""
+
+from collections.abc import Mapping
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import col
+
+from domain.reminders import OfficeHours, OpenTarget, next_step_day
+from models.tables import Assignment
+from services.reminders.load import Store
+from services.unit_of_work import Sessions, transaction
+
+# The series has ended (an informational target past its due day, a policy without
+# nags): nothing more until something changes.
+NEVER = date(9999, 12, 31)
+
+
+def next_steps(store: Store, *, hours: OfficeHours, now: datetime) -> dict[int, date]:
+    """The day each assignment target the sweep read must next be planned: its next step,
+    or the day a recipient's snooze of it ends, if sooner."""
+    today = hours.today(now)
+    days: dict[tuple[date, int, bool], date] = {}
+    ends = {
+        (person, key): hours.today(until)
+        for (person, key), until in store.snoozes.items()
+        if until > now and key.startswith("a:")
+    }
+    found: dict[int, date] = {}
+    for target in store.targets:
+        if target.occurrence_id is not None or target.assignment_id not in store.steps_seen:
+            continue
+        found[target.assignment_id] = _next_day(target, days, hours=hours, today=today)
+        if ends:
+            for person in store.recipients.get(target.agency_id, ()):
+                end = ends.get((person, target.key))
+                if end is not None and end < found[target.assignment_id]:
+                    found[target.assignment_id] = end
+    return found
+
+
+def _next_day(
+    target: OpenTarget,
+    days: dict[tuple[date, int, bool], date],
+    *,
+    hours: OfficeHours,
+    today: date,
+) -> date:
+    if target.due is None:
+        return NEVER
+    key = (target.due, id(target.policy), target.informational)
+    day = days.get(key)
+    if day is None:
+        day = days[key] = (
+            next_step_day(
+                target.due,
+                target.policy,
+                hours.calendar,
+                today=today,
+                informational=target.informational,
+            )
+            or NEVER
+        )
+    return day
+
+
+async def move_on(
+    sessions: Sessions, *, seen: Mapping[int, date | None], days: Mapping[int, date]
+) -> int:
+    """Write each assignment's next day where it still holds what was read; how many."""
+    rows = [
+        {"id": assignment_id, "day": day, "seen": seen[assignment_id]}
+        for assignment_id, day in sorted(days.items())
+        if seen.get(assignment_id, day) != day
+    ]
+    if not rows:
+        return 0
+    async with transaction(sessions) as session:
+        connection = await session.connection()
+        same = "IS" if connection.dialect.name == "sqlite" else "IS NOT DISTINCT FROM"
+        statement = sa.text(
+            "UPDATE assignment SET next_step_on = :day "
+            f"WHERE id = :id AND next_step_on {same} :seen"
+        ).bindparams(sa.bindparam("day", type_=sa.Date()), sa.bindparam("seen", type_=sa.Date()))
+        await connection.execute(statement, rows)
+    return len(rows)
+
+
+async def replan_all(sessions: Sessions) -> int:
+    """Have the next sweep plan every open assignment again; how many were waiting."""
+    async with transaction(sessions) as session:
+        result = await session.exec(
+            sa.update(Assignment)
+            .where(col(Assignment.next_step_on).is_not(None))
+            .values(next_step_on=None)
+        )
+        return int(result.rowcount or 0)
