@@ -1,9 +1,6 @@
-"""The shared store: every table of Đôn Đốc.
-
-Datetimes are stored as UTC and always come back timezone-aware, on SQLite too.
-Enumerations are stored as their string values so a new value never needs a
-database type migration.
-"""
+"""The shared store: every table of Đôn Đốc. Datetimes are stored as UTC and come back
+timezone-aware, on SQLite too; enumerations are stored as their string values, so a new value
+never needs a database type migration."""
 
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -15,7 +12,7 @@ from sqlmodel import Field, SQLModel
 from domain.access import Role
 from domain.status import Status
 from models.enums import AssignmentRole, OutboxState, UploadState
-from models.types import DecimalText, UTCDateTime
+from models.types import DecimalText, decimal_field, json_field, when_field
 
 # Open work, as SQL: the condition of the partial indexes of open assignments.
 _OPEN_STATUSES = [s.value for s in Status if s.is_open]
@@ -30,18 +27,6 @@ def open_work(status: Any) -> Any:
     )
 
 
-def _decimal(*, nullable: bool = True) -> Any:
-    return Field(default=None, sa_type=DecimalText, nullable=nullable)
-
-
-def _when(*, nullable: bool = False, index: bool = False) -> Any:
-    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
-
-
-def _json(default: Any) -> Any:
-    return Field(default_factory=lambda: type(default)(default), sa_type=sa.JSON, nullable=False)
-
-
 class Agency(SQLModel, table=True):
     """An agency, or a group of agencies such as all district People's Committees."""
 
@@ -49,14 +34,14 @@ class Agency(SQLModel, table=True):
     code: str = Field(max_length=40, unique=True, index=True)
     name: str = Field(max_length=300)
     kind: str = Field(max_length=40)
-    aliases: list[str] = _json([])
-    member_of: list[str] = _json([])
+    aliases: list[str] = json_field([])
+    member_of: list[str] = json_field([])
     is_group: bool = False
     # Its history (domain.agencies.Agency): the days it existed, who took its work over
     # (several: a split, each successor's part in successor_scopes as [code, scope] pairs),
     # and the act that made the change.
-    successors: list[str] = _json([])
-    successor_scopes: list[list[str]] = _json([])
+    successors: list[str] = json_field([])
+    successor_scopes: list[list[str]] = json_field([])
     valid_from: date | None = None
     valid_to: date | None = None
     source: str | None = Field(default=None, max_length=200)
@@ -71,7 +56,7 @@ class Person(SQLModel, table=True):
     locale: str = Field(max_length=8, default="vi")
     agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
     active: bool = True
-    created_at: datetime = _when()
+    created_at: datetime = when_field()
 
 
 class ChatIdentity(SQLModel, table=True):
@@ -84,7 +69,7 @@ class ChatIdentity(SQLModel, table=True):
     channel: str = Field(max_length=20)
     chat_id: str = Field(max_length=64)
     display_name: str | None = Field(default=None, max_length=200)
-    created_at: datetime = _when()
+    created_at: datetime = when_field()
 
 
 class Revocation(SQLModel, table=True):
@@ -96,7 +81,7 @@ class Revocation(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id")
     channel: str = Field(max_length=20)
     chat_id: str = Field(max_length=64)
-    revoked_at: datetime = _when()
+    revoked_at: datetime = when_field()
 
 
 class Invite(SQLModel, table=True):
@@ -109,10 +94,10 @@ class Invite(SQLModel, table=True):
     # The invited person's name, for channels that do not tell it (the terminal).
     name: str | None = Field(default=None, max_length=200)
     uses_left: int = 1
-    expires_at: datetime = _when()
+    expires_at: datetime = when_field()
     created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_by: str = Field(max_length=100, default="cli")
-    created_at: datetime = _when()
+    created_at: datetime = when_field()
 
 
 class Plan(SQLModel, table=True):
@@ -132,12 +117,12 @@ class Plan(SQLModel, table=True):
     # domain.indicators.checkpoints: quarterly, by the 20th, 5 % margin for "gần đạt").
     indicator_cadence: str | None = Field(default=None, max_length=20)
     indicator_report_day: int | None = None
-    indicator_margin: Decimal | None = _decimal()
+    indicator_margin: Decimal | None = decimal_field()
     # Whether an officer's "xong" waits for the hub's confirmation with evidence (on for
     # plans imported from documents).
     confirm_completion: bool = False
-    created_at: datetime = _when()
-    updated_at: datetime = _when()
+    created_at: datetime = when_field()
+    updated_at: datetime = when_field()
 
 
 class Task(SQLModel, table=True):
@@ -163,8 +148,8 @@ class Task(SQLModel, table=True):
     condition: str | None = Field(default=None, sa_type=sa.Text)
     funding: str | None = Field(default=None, sa_type=sa.Text)
     depends_on_id: int | None = Field(default=None, foreign_key="task.id")
-    recipients: list[str] = _json([])
-    problems: list[str] = _json([])
+    recipients: list[str] = json_field([])
+    problems: list[str] = json_field([])
     removed: bool = False
     # The time of due_date it is due by ("trước 16 giờ …"), and where the year of a deadline
     # written without one came from ("header", "document"; domain.deadlines.YearSource).
@@ -207,13 +192,13 @@ class Assignment(SQLModel, table=True):
     status: str = Field(max_length=20, default=Status.NOT_STARTED.value)
     progress: int = 0
     blocked_reason: str | None = Field(default=None, sa_type=sa.Text)
-    last_update_at: datetime | None = _when(nullable=True)
+    last_update_at: datetime | None = when_field(nullable=True)
     last_update_by_id: int | None = Field(default=None, foreign_key="person.id")
     # The deadline an approved extension set (the task's due_date stays the original one),
     # how many extensions were approved, and when the work was reported complete.
     extended_due_date: date | None = None
     extension_count: int = 0
-    completed_at: datetime | None = _when(nullable=True)
+    completed_at: datetime | None = when_field(nullable=True)
     # The code of the agency a blocked assignment waits on ("vướng: chờ Sở Tài chính").
     blocked_by: str | None = Field(default=None, max_length=40)
     # The deadline in force while the task is live, coalesce(extended_due_date, task's
@@ -242,10 +227,10 @@ class Occurrence(SQLModel, table=True):
     status: str = Field(max_length=20, default=Status.NOT_STARTED.value)
     progress: int = 0
     blocked_reason: str | None = Field(default=None, sa_type=sa.Text)
-    last_update_at: datetime | None = _when(nullable=True)
+    last_update_at: datetime | None = when_field(nullable=True)
     extended_due_date: date | None = None
     extension_count: int = 0
-    completed_at: datetime | None = _when(nullable=True)
+    completed_at: datetime | None = when_field(nullable=True)
     blocked_by: str | None = Field(default=None, max_length=40)
 
 
@@ -264,7 +249,7 @@ class StatusChange(SQLModel, table=True):
     occurrence_id: int | None = Field(default=None, foreign_key="occurrence.id")
     person_id: int | None = Field(default=None, foreign_key="person.id")
     channel: str = Field(max_length=20)
-    at: datetime = _when(index=True)
+    at: datetime = when_field(index=True)
     from_status: str = Field(max_length=20)
     to_status: str = Field(max_length=20)
     from_progress: int = 0
@@ -289,14 +274,14 @@ class ExtensionRequest(SQLModel, table=True):
     occurrence_id: int | None = Field(default=None, foreign_key="occurrence.id")
     requested_by_id: int | None = Field(default=None, foreign_key="person.id")
     channel: str = Field(max_length=20)
-    requested_at: datetime = _when()
+    requested_at: datetime = when_field()
     # The deadline in force when it was asked (an earlier extension's, if any).
     current_due: date | None = None
     requested_due: date
     reason: str | None = Field(default=None, sa_type=sa.Text)
     state: str = Field(max_length=20, default="pending", index=True)
     decided_by_id: int | None = Field(default=None, foreign_key="person.id")
-    decided_at: datetime | None = _when(nullable=True)
+    decided_at: datetime | None = when_field(nullable=True)
     approved_due: date | None = None
     refusal_reason: str | None = Field(default=None, sa_type=sa.Text)
     source_message_id: str | None = Field(default=None, max_length=120, unique=True)
@@ -311,7 +296,7 @@ class CompletionReport(SQLModel, table=True):
     occurrence_id: int | None = Field(default=None, foreign_key="occurrence.id")
     reported_by_id: int | None = Field(default=None, foreign_key="person.id")
     channel: str = Field(max_length=20)
-    reported_at: datetime = _when()
+    reported_at: datetime = when_field()
     # Where the work stood before "xong": a return puts it back there.
     from_status: str = Field(max_length=20)
     from_progress: int = 0
@@ -328,7 +313,7 @@ class CompletionReport(SQLModel, table=True):
     # Whether the delay was outside the agency's control ("khách quan").
     objective: bool | None = None
     decided_by_id: int | None = Field(default=None, foreign_key="person.id")
-    decided_at: datetime | None = _when(nullable=True)
+    decided_at: datetime | None = when_field(nullable=True)
     return_reason: str | None = Field(default=None, sa_type=sa.Text)
 
 
@@ -347,7 +332,7 @@ class ReminderLedger(SQLModel, table=True):
     # Not indexed on its own: nothing looks the ledger up by recipient (migration 0007).
     recipient_id: int = Field(foreign_key="person.id")
     kind: str = Field(max_length=40)
-    created_at: datetime = _when()
+    created_at: datetime = when_field()
     outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
 
 
@@ -366,27 +351,27 @@ class Outbox(SQLModel, table=True):
     chat_id: str = Field(max_length=64)
     person_id: int | None = Field(default=None, foreign_key="person.id")
     kind: str = Field(max_length=30, default="message")
-    payload: dict[str, Any] = _json({})
+    payload: dict[str, Any] = json_field({})
     state: str = Field(max_length=20, default=OutboxState.PENDING.value)
     attempts: int = 0
-    next_attempt_at: datetime = _when()
-    created_at: datetime = _when()
-    sent_at: datetime | None = _when(nullable=True)
+    next_attempt_at: datetime = when_field()
+    created_at: datetime = when_field()
+    sent_at: datetime | None = when_field(nullable=True)
     provider_message_id: str | None = Field(default=None, max_length=64)
     last_error: str | None = Field(default=None, sa_type=sa.Text)
     claimed_by: str | None = Field(default=None, max_length=80)
-    claimed_until: datetime | None = _when(nullable=True)
+    claimed_until: datetime | None = when_field(nullable=True)
 
 
 class AuditLog(SQLModel, table=True):
     """Administrative actions: who did what, when."""
 
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = _when(index=True)
+    at: datetime = when_field(index=True)
     actor_id: int | None = Field(default=None, foreign_key="person.id")
     actor: str = Field(max_length=100)
     action: str = Field(max_length=60)
-    detail: dict[str, Any] = _json({})
+    detail: dict[str, Any] = json_field({})
 
 
 class ChatState(SQLModel, table=True):
@@ -398,9 +383,9 @@ class ChatState(SQLModel, table=True):
     channel: str = Field(max_length=20)
     chat_id: str = Field(max_length=64)
     pending: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
-    pending_at: datetime | None = _when(nullable=True)
+    pending_at: datetime | None = when_field(nullable=True)
     failed_codes: int = 0
-    locked_until: datetime | None = _when(nullable=True)
+    locked_until: datetime | None = when_field(nullable=True)
     last_reminder_outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
 
 
@@ -412,8 +397,8 @@ class Snooze(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     target: str = Field(max_length=40)
-    until: datetime = _when()
-    created_at: datetime = _when()
+    until: datetime = when_field()
+    created_at: datetime = when_field()
 
 
 class HandledUpdate(SQLModel, table=True):
@@ -421,7 +406,7 @@ class HandledUpdate(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     source_id: str = Field(max_length=160, unique=True)
-    at: datetime = _when()
+    at: datetime = when_field()
 
 
 class Upload(SQLModel, table=True):
@@ -442,8 +427,8 @@ class Upload(SQLModel, table=True):
     size: int | None = None
     state: str = Field(max_length=20, default=UploadState.PENDING.value)
     plan_key: str | None = Field(default=None, max_length=200)
-    created_at: datetime = _when()
-    decided_at: datetime | None = _when(nullable=True)
+    created_at: datetime = when_field()
+    decided_at: datetime | None = when_field(nullable=True)
 
 
 class ChannelMonth(SQLModel, table=True):
@@ -457,10 +442,10 @@ class ChannelMonth(SQLModel, table=True):
     month: str = Field(max_length=7)
     messages: int = 0
     # When coordinators were warned that 80% of the month's messages were used.
-    warned_at: datetime | None = _when(nullable=True)
+    warned_at: datetime | None = when_field(nullable=True)
     # When the platform said the quota was spent and coordinators were told; cleared when
     # sending works again.
-    exhausted_at: datetime | None = _when(nullable=True)
+    exhausted_at: datetime | None = when_field(nullable=True)
 
 
 class InboundUpdate(SQLModel, table=True):
@@ -472,12 +457,12 @@ class InboundUpdate(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=20)
     source_id: str = Field(max_length=160, unique=True)
-    body: dict[str, Any] = _json({})
-    received_at: datetime = _when()
+    body: dict[str, Any] = json_field({})
+    received_at: datetime = when_field()
     attempts: int = 0
-    next_attempt_at: datetime = _when()
-    claimed_until: datetime | None = _when(nullable=True)
-    handled_at: datetime | None = _when(nullable=True)
+    next_attempt_at: datetime = when_field()
+    claimed_until: datetime | None = when_field(nullable=True)
+    handled_at: datetime | None = when_field(nullable=True)
     last_error: str | None = Field(default=None, sa_type=sa.Text)
 
 
@@ -489,8 +474,8 @@ class SummarySnapshot(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     week: date
     scope: str = Field(max_length=200, default="all")
-    figures: dict[str, Any] = _json({})
-    created_at: datetime = _when()
+    figures: dict[str, Any] = json_field({})
+    created_at: datetime = when_field()
 
 
 class Indicator(SQLModel, table=True):
@@ -518,8 +503,8 @@ class Indicator(SQLModel, table=True):
     unit_scale: Decimal = Field(default=Decimal(1), sa_type=DecimalText, nullable=False)
     target_text: str = Field(sa_type=sa.Text, default="")
     comparison: str | None = Field(default=None, max_length=20)
-    target_low: Decimal | None = _decimal()
-    target_high: Decimal | None = _decimal()
+    target_low: Decimal | None = decimal_field()
+    target_high: Decimal | None = decimal_field()
     target_reference: str | None = Field(default=None, max_length=200)
     direction: str = Field(max_length=10, default="higher")
     direction_inferred: bool = False
@@ -529,11 +514,11 @@ class Indicator(SQLModel, table=True):
     cadence: str | None = Field(default=None, max_length=20)
     is_heading: bool = False
     owner_text: str = Field(sa_type=sa.Text, default="")
-    unresolved_owners: list[str] = _json([])
-    notes: list[str] = _json([])
-    removed_at: datetime | None = _when(nullable=True)
-    created_at: datetime = _when()
-    updated_at: datetime = _when()
+    unresolved_owners: list[str] = json_field([])
+    notes: list[str] = json_field([])
+    removed_at: datetime | None = when_field(nullable=True)
+    created_at: datetime = when_field()
+    updated_at: datetime = when_field()
 
 
 class IndicatorOwner(SQLModel, table=True):
@@ -560,8 +545,8 @@ class IndicatorCheckpointTarget(SQLModel, table=True):
     months: int
     target_text: str = Field(sa_type=sa.Text, default="")
     comparison: str | None = Field(default=None, max_length=20)
-    low: Decimal | None = _decimal()
-    high: Decimal | None = _decimal()
+    low: Decimal | None = decimal_field()
+    high: Decimal | None = decimal_field()
 
 
 class IndicatorValue(SQLModel, table=True):
@@ -576,7 +561,7 @@ class IndicatorValue(SQLModel, table=True):
     indicator_id: int = Field(foreign_key="indicator.id")
     checkpoint_key: str = Field(max_length=12)
     kind: str = Field(max_length=20)
-    value: Decimal | None = _decimal()
+    value: Decimal | None = decimal_field()
     estimate: bool = False
     written: str = Field(sa_type=sa.Text, default="")
     note: str | None = Field(default=None, sa_type=sa.Text)
@@ -585,7 +570,7 @@ class IndicatorValue(SQLModel, table=True):
     reported_by_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     on_behalf: bool = False
     channel: str = Field(max_length=20, default="")
-    reported_at: datetime = _when()
+    reported_at: datetime = when_field()
     source_message_id: str | None = Field(default=None, max_length=120, unique=True)
     undone: bool = False
 
@@ -608,6 +593,6 @@ class DashboardGrant(SQLModel, table=True):
     kind: str = Field(max_length=10)
     secret_hash: str = Field(max_length=64, unique=True)
     person_id: int = Field(foreign_key="person.id", index=True)
-    created_at: datetime = _when()
-    expires_at: datetime = _when()
-    ended_at: datetime | None = _when(nullable=True)
+    created_at: datetime = when_field()
+    expires_at: datetime = when_field()
+    ended_at: datetime | None = when_field(nullable=True)

@@ -1,10 +1,13 @@
-"""Column types of the store that read back the same on SQLite and PostgreSQL."""
+"""Column types of the store that read back the same on SQLite and PostgreSQL, and the
+field makers the tables declare their columns with."""
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
+from sqlmodel import Field
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -41,3 +44,18 @@ class DecimalText(sa.types.TypeDecorator[Decimal]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> Decimal | None:
         return None if value is None else Decimal(value)
+
+
+def decimal_field(*, nullable: bool = True) -> Any:
+    """A field holding an exact decimal."""
+    return Field(default=None, sa_type=DecimalText, nullable=nullable)
+
+
+def when_field(*, nullable: bool = False, index: bool = False) -> Any:
+    """A field holding an aware UTC timestamp."""
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+def json_field(default: Any) -> Any:
+    """A JSON field that starts as a fresh copy of `default`."""
+    return Field(default_factory=lambda: type(default)(default), sa_type=sa.JSON, nullable=False)
