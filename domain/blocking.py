@@ -165,10 +165,12 @@ def _names(
             continue
         span = message.text[start : start + length]
         agency = registry.resolve(span, as_of=as_of)
-        cursor = start + length
-        covered.append((start, cursor))
+        covered.append((start, start + length))
         if agency is not None and registry.is_group(agency.code):
+            # A group names no one agency and does not hide one that starts inside it: read
+            # without accents "có Sở Giáo dục …" is also the group "cơ sở giáo dục".
             continue
+        cursor = start + length
         before = _typed_words_before(message, start, 3)
         waiting = any(word == w or word == fold(w) for word in before for w in _WAITING)
         found.append(_Named(agency.code if agency else None, start, start + length, waiting))

@@ -34,6 +34,8 @@ KNOWN = [
      "đợi Công an thành phố cung cấp dữ liệu"),
     ("chờ Ban Quản lý Khu kinh tế Hải Phòng", "BQLKKT", "chờ Ban Quản lý Khu kinh tế Hải Phòng"),
     ("chờ Sở Giáo dục và Đào tạo tổng hợp", "SGDDT", "chờ Sở Giáo dục và Đào tạo tổng hợp"),
+    # Folded, "có Sở Giáo dục" is also the group "cơ sở giáo dục" (found by hypothesis).
+    ("chưa có Sở Giáo dục và Đào tạo trả lời", "SGDDT", "chưa có Sở Giáo dục và Đào tạo trả lời"),
     ("chờ Sở GD&ĐT", "SGDDT", "chờ Sở GD&ĐT"),
     ("chờ UBND quận Lê Chân bàn giao mặt bằng", "UBND-QUAN-LECHAN",
      "chờ UBND quận Lê Chân bàn giao mặt bằng"),
