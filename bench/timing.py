@@ -6,11 +6,13 @@ with this process's CPU time and the machine's one-minute load average when it w
 and a figure is the median of several runs (one run can be a third slower than the next).
 """
 
+import ctypes
+import gc
 import os
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from statistics import median
 from typing import TypeVar
@@ -48,6 +50,14 @@ class Memory:
         )
 
 
+def _give_back_freed_memory() -> None:
+    """Collect, then ask glibc to return the free pages it keeps: otherwise what an earlier
+    piece of work freed stays resident and hides the next one's peak under it."""
+    gc.collect()
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 @contextmanager
 def peak_memory(every: float = 0.005) -> Iterator[Memory]:
     """Sample this process's resident memory in a thread while the block runs.
@@ -56,6 +66,7 @@ def peak_memory(every: float = 0.005) -> Iterator[Memory]:
     counts whatever the bench did before, such as populating the store. A peak shorter than
     `every` can be missed."""
     process = psutil.Process()
+    _give_back_freed_memory()
     memory = Memory(before=process.memory_info().rss)
     memory.peak = memory.before
     done = threading.Event()
