@@ -7,7 +7,8 @@ process (tests/fakes/telegram_api.py) that answers 429 to anything over its limi
 
 * limited to 30 messages/s and 1/s per chat, the dispatcher with the default settings;
   target: at least 95% of the limit with zero 429s;
-* limited to 1,000 messages/s, DONDOC_TELEGRAM_RATE_PER_SECOND=1000; target: at least 900/s.
+* limited to 1,000 messages/s, DONDOC_TELEGRAM_RATE_PER_SECOND=1000; target: at least
+  950/s on a quiet machine.
 
 For scale it first prints what the client manages against the same fake with no store and no
 limits (aiogram's own bot.send_message, and the TelegramSender the dispatcher uses), and every
@@ -315,7 +316,7 @@ def main() -> None:
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     print("Outbox dispatcher against a rate-limited fake Bot API (targets: ≥95% of 30/s with")
-    print("no 429; ≥900/s at a 1,000/s limit)")
+    print("no 429; ≥950/s at a 1,000/s limit on a quiet machine)")
     # Failed sends are expected here (429s when over the limit) and counted below.
     logging.basicConfig(level=logging.ERROR)
     ceiling = asyncio.run(bare_client(count=5_000))

@@ -1,13 +1,15 @@
 """How long `dondoc run` takes to be ready: from the process's start until /healthz answers.
 
-    python -m bench.startup [--runs 5]
+    python -m bench.startup [--runs 5] [--channel telegram|zalo]
 
-Starts a fake Telegram Bot API (tests/fakes/telegram_api.py) and a migrated throw-away
-SQLite store, then `python -m bot run` against them, --runs times, polling /healthz. Prints
-the median wall time and CPU seconds (user + system of the `dondoc run` process when it
-first answered) with the load average, and its resident memory then. The first run is
-not counted: it writes the bytecode cache the others start from. The target is under 3 s
-of CPU with bytecode cached.
+Starts a fake Telegram Bot API (tests/fakes/telegram_api.py), a fake Zalo API
+(tests/fakes/zalo_api.py) and a migrated throw-away SQLite store, then `python -m bot run`
+against them, --runs times, polling /healthz: once with only a Telegram token configured and
+once with only a Zalo token (aiogram is imported only for Telegram), or the one --channel
+names. Prints the median wall time and CPU seconds (user + system of the `dondoc run`
+process when it first answered) with the load average, and its resident memory then. The
+first run is not counted: it writes the bytecode cache the others start from. The target is
+under 3 s of CPU with bytecode cached.
 """
 
 import argparse
@@ -27,7 +29,7 @@ import psutil
 
 from bench.timing import load_average
 from models.migrate import upgrade
-from tests.fakes.telegram_api import DEFAULT_TOKEN
+from tests.fakes import telegram_api, zalo_api
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -76,49 +78,74 @@ def one_start(env: dict[str, str]) -> tuple[float, float, float]:
             child.wait()
 
 
-def main() -> None:
-    """Start the fake API and the store, then time the starts."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
+def _fake(module: str) -> tuple[subprocess.Popen[str], str]:
+    """Start a fake API alone; the process and its base URL."""
     api = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes.telegram_api"],
+        [sys.executable, "-m", module],
         cwd=ROOT,
         env=os.environ.copy(),
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert api.stdout is not None
+    return api, api.stdout.readline().strip()
+
+
+def time_starts(env: dict[str, str], *, runs: int, label: str) -> None:
+    """Start `dondoc run` once to write the bytecode cache, then `runs` times; print medians."""
+    one_start(env)
+    walls, cpus, rss, loads = [], [], [], []
+    for _ in range(runs):
+        loads.append(load_average())
+        wall, cpu, memory = one_start(env)
+        walls.append(wall)
+        cpus.append(cpu)
+        rss.append(memory)
+    print(
+        f"{label:<58}"
+        f" {median(walls) * 1000:9.1f} ms wall {median(cpus) * 1000:9.1f} ms cpu"
+        f"  load {min(loads):4.2f}-{max(loads):4.2f}"
+        f"  (median of {len(walls)}: {', '.join(f'{w * 1000:.0f}' for w in walls)} ms)"
+    )
+    print(f"  resident memory when ready: {median(rss):.0f} MiB")
+
+
+def main() -> None:
+    """Start the fake APIs and the store, then time the starts."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--channel", choices=("telegram", "zalo"), action="append")
+    args = parser.parse_args()
+    telegram, telegram_base = _fake("tests.fakes.telegram_api")
+    zalo, zalo_base = _fake("tests.fakes.zalo_api")
     try:
-        assert api.stdout is not None
-        base = api.stdout.readline().strip()
         with tempfile.TemporaryDirectory() as folder:
             url = f"sqlite+aiosqlite:///{Path(folder) / 'store.db'}"
             upgrade(url)
             env = {
                 **os.environ,
                 "DONDOC_DATABASE_URL": url,
-                "DONDOC_TELEGRAM_TOKEN": DEFAULT_TOKEN,
-                "DONDOC_TELEGRAM_API_BASE": base,
                 "DONDOC_DATA_DIR": folder,
             }
-            one_start(env)  # writes the bytecode cache
-            walls, cpus, rss, loads = [], [], [], []
-            for _ in range(args.runs):
-                loads.append(load_average())
-                wall, cpu, memory = one_start(env)
-                walls.append(wall)
-                cpus.append(cpu)
-                rss.append(memory)
-        print(
-            f"{'dondoc run until /healthz answers (target < 3 s cpu)':<58}"
-            f" {median(walls) * 1000:9.1f} ms wall {median(cpus) * 1000:9.1f} ms cpu"
-            f"  load {min(loads):4.2f}-{max(loads):4.2f}"
-            f"  (median of {len(walls)}: {', '.join(f'{w * 1000:.0f}' for w in walls)} ms)"
-        )
-        print(f"  resident memory when ready: {median(rss):.0f} MiB")
+            for name in ("DONDOC_TELEGRAM_TOKEN", "DONDOC_ZALO_TOKEN"):
+                env.pop(name, None)
+            channels = {
+                "telegram": {
+                    "DONDOC_TELEGRAM_TOKEN": telegram_api.DEFAULT_TOKEN,
+                    "DONDOC_TELEGRAM_API_BASE": telegram_base,
+                },
+                "zalo": {"DONDOC_ZALO_TOKEN": zalo_api.TOKEN, "DONDOC_ZALO_API_BASE": zalo_base},
+            }
+            for channel in args.channel or list(channels):
+                time_starts(
+                    {**env, **channels[channel]},
+                    runs=args.runs,
+                    label=f"dondoc run until /healthz, {channel} only (target < 3 s cpu)",
+                )
     finally:
-        api.terminate()
-        api.wait(timeout=10)
+        for api in (telegram, zalo):
+            api.terminate()
+            api.wait(timeout=10)
 
 
 if __name__ == "__main__":

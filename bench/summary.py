@@ -8,6 +8,8 @@ The targets are under 3 s of CPU for the whole summary (queries, figures, text, 
 spreadsheet) with 1,000 agencies, and under 20 s with 12,500. Each stage is timed --runs
 times and its median printed with its CPU time and the load average. The items sheet
 written by openpyxl's write-only mode (as it was before XlsxWriter) is timed beside.
+Building the summary and the weekly job print this process's peak resident memory while
+they ran and what they added to it.
 The data goes into a throw-away SQLite file, or a throw-away database on the PostgreSQL
 server at 127.0.0.1:5432.
 """
@@ -30,6 +32,7 @@ from bench.timing import (
     Runs,
     UnitCost,
     measured,
+    peak_memory,
     print_unit_costs,
     repeated,
     timed_once,
@@ -289,7 +292,9 @@ async def run(url: str, *, agencies: int, per_agency: int, out_dir: Path, runs: 
             async with sessions() as session:
                 return await build_weekly_summary(session, as_of=AS_OF)
 
-        summary, built = await _stage("build_weekly_summary (queries + figures)", runs, build)
+        with peak_memory() as built_memory:
+            summary, built = await _stage("build_weekly_summary (queries + figures)", runs, build)
+        print(built_memory.line("building the summary"))
 
         async def text() -> str:
             return render_summary_text(summary, locale="vi")
@@ -327,11 +332,13 @@ async def run(url: str, *, agencies: int, per_agency: int, out_dir: Path, runs: 
             f"chart {files.chart.stat().st_size / 1024:,.0f} KiB, "
             f"text {len(message):,} characters"
         )
-        sent, weekly = await timed_once(
-            "send_weekly_summaries (20 readers, 2 languages)",
-            lambda: send_weekly_summaries(sessions, now=AS_OF, out_dir=out_dir),
-        )
+        with peak_memory() as weekly_memory:
+            sent, weekly = await timed_once(
+                "send_weekly_summaries (20 readers, 2 languages)",
+                lambda: send_weekly_summaries(sessions, now=AS_OF, out_dir=out_dir),
+            )
         print(f"  {sent} messages enqueued")
+        print(weekly_memory.line("the weekly job (the summary built above still held)"))
         rows = len(summary.items)
         print_unit_costs(
             f"the weekly summary on {engine.dialect.name} for {agencies:,} agencies",

@@ -18,7 +18,9 @@ Three sweeps are timed, from Monday 20/11/2023:
 The two recurring sweeps are timed --runs times each, the day's first each time on a fresh
 copy of the store as Monday left it, and their medians are the figures, each printed with
 its CPU time and the load average: on a shared machine one run can be a third slower than
-the next for the same work. A table of cost per unit of work (µs per target read, per due
+the next for the same work. Beside each, this process's peak resident memory while it ran
+and what the sweep added to it (a running service adds the same to the ~120-230 MiB it
+holds once started; bench.startup). A table of cost per unit of work (µs per target read, per due
 target, per reminder written) and the plans of the steady sweep's reads follow.
 
 The data goes into a throw-away SQLite file, or a throw-away database on the PostgreSQL
@@ -42,7 +44,14 @@ from zoneinfo import ZoneInfo
 
 from bench.fill import analyze, insert_rows
 from bench.plans import captured, explain, print_plans
-from bench.timing import UnitCost, measured, print_unit_costs, repeated, timed_once
+from bench.timing import (
+    UnitCost,
+    measured,
+    peak_memory,
+    print_unit_costs,
+    repeated,
+    timed_once,
+)
 from domain.access import Role
 from domain.calendar import WorkCalendar
 from domain.reminders import OfficeHours, OpenTarget, due_now
@@ -278,32 +287,38 @@ async def run(store: Store, *, size: Size, runs: int) -> None:
             "pure planner: latest step of every target",
             lambda: asyncio.to_thread(due_now, targets, hours=settings.hours, now=MONDAY),
         )
-        first, first_runs = await timed_once(
-            "first sweep ever (every target new; once per store)",
-            lambda: sweep(sessions, settings=settings, now=MONDAY),
-        )
+        with peak_memory() as first_memory:
+            first, first_runs = await timed_once(
+                "first sweep ever (every target new; once per store)",
+                lambda: sweep(sessions, settings=settings, now=MONDAY),
+            )
         print(_describe(first))
+        print(first_memory.line("first sweep ever"))
         await analyze(engine)
         steady: list[Callable[[], Awaitable[tuple[SweepResult, float, float]]]] = [
             partial(_sweep_at, sessions, settings, MONDAY + timedelta(minutes=n))
             for n in range(1, runs + 1)
         ]
         target = 100 if size.assignments <= 50_000 else 1_000
-        again, steady_runs = await repeated(
-            f"full sweep, nothing new (steady state; target < {target:,} ms)", steady
-        )
+        with peak_memory() as steady_memory:
+            again, steady_runs = await repeated(
+                f"full sweep, nothing new (steady state; target < {target:,} ms)", steady
+            )
         print(_describe(again))
+        print(steady_memory.line("steady sweeps"))
         with captured(engine) as statements:
             await sweep(sessions, settings=settings, now=MONDAY + timedelta(minutes=runs + 1))
         plans = await explain(engine, statements)
     finally:
         await engine.dispose()
     target = 1_000 if size.assignments <= 50_000 else 10_000
-    tuesday, tuesday_runs = await repeated(
-        f"next working day 08:00, first sweep (target < {target:,} ms)",
-        [partial(_sweep_a_copy, store, settings, TUESDAY) for _ in range(runs)],
-    )
+    with peak_memory() as tuesday_memory:
+        tuesday, tuesday_runs = await repeated(
+            f"next working day 08:00, first sweep (target < {target:,} ms)",
+            [partial(_sweep_a_copy, store, settings, TUESDAY) for _ in range(runs)],
+        )
     print(_describe(tuesday))
+    print(tuesday_memory.line("day's first sweeps (copying the store included)"))
     print_unit_costs(
         f"sweeps on {name} at {size.assignments:,} assignments",
         [

@@ -6,12 +6,18 @@ with this process's CPU time and the machine's one-minute load average when it w
 and a figure is the median of several runs (one run can be a third slower than the next).
 """
 
+import ctypes
+import gc
 import os
+import threading
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from statistics import median
 from typing import TypeVar
+
+import psutil
 
 T = TypeVar("T")
 
@@ -25,6 +31,58 @@ async def measured(work: Awaitable[T]) -> tuple[T, float, float]:
     started, cpu = time.perf_counter(), time.process_time()
     result = await work
     return result, time.perf_counter() - started, time.process_time() - cpu
+
+
+@dataclass
+class Memory:
+    """This process's resident memory before a piece of work and at its highest during it."""
+
+    before: int = 0
+    peak: int = 0
+
+    def line(self, label: str) -> str:
+        """One line: the peak, and how much the work added to what the process held."""
+        mib = 2**20
+        return (
+            f"  peak resident memory, {label}: {self.peak / mib:.0f} MiB"
+            f" (+{(self.peak - self.before) / mib:.0f} MiB over the {self.before / mib:.0f}"
+            " held before)"
+        )
+
+
+def _give_back_freed_memory() -> None:
+    """Collect, then ask glibc to return the free pages it keeps: otherwise what an earlier
+    piece of work freed stays resident and hides the next one's peak under it."""
+    gc.collect()
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+@contextmanager
+def peak_memory(every: float = 0.005) -> Iterator[Memory]:
+    """Sample this process's resident memory in a thread while the block runs.
+
+    The peak of the block alone: the kernel's high-water mark (getrusage's ru_maxrss) also
+    counts whatever the bench did before, such as populating the store. A peak shorter than
+    `every` can be missed."""
+    process = psutil.Process()
+    _give_back_freed_memory()
+    memory = Memory(before=process.memory_info().rss)
+    memory.peak = memory.before
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(every):
+            memory.peak = max(memory.peak, process.memory_info().rss)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield memory
+    finally:
+        done.set()
+        sampler.join()
+        memory.peak = max(memory.peak, process.memory_info().rss)
 
 
 def load_average() -> float:

@@ -22,7 +22,6 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels.base import ChannelSender, ConversationPort
-from bot.dashboard import DashboardConfig, serve_dashboard
 from bot.errors import StoreNotReadyError
 from bot.files import serve_files
 from bot.http import HttpLimits, HttpServer
@@ -277,6 +276,10 @@ class Service:
             # The summaries link their chart and spreadsheet here (services.file_links).
             serve_files(self.http, data_dir=settings.data_dir, clock=app.clock)
         if serve_http and settings.dashboard_url is not None:
+            # Imported here: the dashboard's pages and queries are a fifth of a second of
+            # start-up that a service without a dashboard need not pay.
+            from bot.dashboard import DashboardConfig, serve_dashboard
+
             serve_dashboard(
                 self.http,
                 sessions=app.sessions,

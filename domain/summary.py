@@ -99,7 +99,7 @@ class SummaryScope:
         return hashlib.sha1(self.key.encode()).hexdigest()[:12]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ItemRow:
     """One lead assignment (or one occurrence of a recurring one) as stored now."""
 
@@ -127,7 +127,7 @@ class ItemRow:
         return (self.assignment_id, self.occurrence_id)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChangeRow:
     """One history row of an item."""
 
@@ -195,7 +195,7 @@ class Deltas:
     blocked: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ItemState:
     """An item with its state as of the summary moment."""
 

@@ -31,12 +31,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
-
-import openpyxl
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
 from domain.agencies import AgencyRegistry
 from domain.importers.blocks import Cell, PlanImportError
@@ -75,6 +72,11 @@ def read_xlsx(source: Path | bytes, *, name: str | None = None) -> list[list[lis
     shown = name or (source.name if isinstance(source, Path) else "")
     data = source if isinstance(source, bytes) else source.read_bytes()
     check_archive(data, name=shown)
+    # Imported here: openpyxl takes a fifth of a second to load, and `dondoc run` should not
+    # pay for it before the first workbook arrives.
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
@@ -117,7 +119,7 @@ def _worksheet(sheet: Any, workbook: Any, name: str) -> list[list[Cell]]:
     cells = 0
     with sheet._get_source() as source:
         counted = _MergeCounter(source, name=name)
-        parser = _Parser(
+        parser = _parser_class()(
             counted,
             sheet._shared_strings,
             data_only=True,
@@ -201,14 +203,20 @@ def _fill_merged(
 _UNCOMPUTED = object()
 
 
-class _Parser(WorkSheetParser):  # type: ignore[misc]
-    """openpyxl's streaming sheet parser, telling a formula without a value from a blank."""
+@cache
+def _parser_class() -> type[Any]:
+    """openpyxl's streaming sheet parser, telling a formula without a value from a blank
+    (made on first use, with openpyxl)."""
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
-    def parse_cell(self, element: Any) -> dict[str, Any]:
-        parsed: dict[str, Any] = super().parse_cell(element)
-        if parsed["value"] is None and element.find(FORMULA_TAG) is not None:
-            parsed["value"] = _UNCOMPUTED
-        return parsed
+    class Parser(WorkSheetParser):  # type: ignore[misc]
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            parsed: dict[str, Any] = super().parse_cell(element)
+            if parsed["value"] is None and element.find(FORMULA_TAG) is not None:
+                parsed["value"] = _UNCOMPUTED
+            return parsed
+
+    return Parser
 
 
 class _MergeCounter:

@@ -13,6 +13,7 @@ ends empty) or, after setWebhook, are posted to the webhook with its secret.
 """
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -343,3 +344,15 @@ class FakeZaloApi:
         if call.payload.get("action") not in ("typing", "upload_photo"):
             return self._error(call, 400, 400, "Unknown action")
         return web.json_response({"ok": True})
+
+
+async def serve() -> None:
+    """Run the fake alone (for benchmarks): prints its base URL, serves until killed."""
+    async with FakeZaloApi() as api:
+        print(api.url, flush=True)
+        await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve())

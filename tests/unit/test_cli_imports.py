@@ -2,6 +2,9 @@
 
 Every command module is imported for every command, `--help` included, and aiogram and
 matplotlib alone cost seconds of CPU; bot/cli/__init__.py says what may be imported where.
+`dondoc run` loads aiogram only for a Telegram channel, the dashboard only when it is
+configured, the spreadsheet reader with the first workbook, and the report writers in the
+background once it answers (bot.runtime).
 """
 
 import os
@@ -71,3 +74,22 @@ def test_store_commands_import_neither_aiogram_nor_matplotlib(
     assert shown in out
     assert "sqlalchemy" in packages  # the command did reach the store
     assert [name for name in HEAVY if name in packages] == []
+
+
+def test_what_dondoc_run_starts_with_loads_no_channel_library_reader_writer_or_dashboard() -> None:
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, bot.cli, bot.runtime; print(' '.join(sorted(sys.modules)))",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    modules = set(run.stdout.split())
+    assert "bot.bootstrap" in modules  # the report is read right
+    late = ("aiogram", "matplotlib", "xlsxwriter", "openpyxl", "bot.dashboard")
+    assert sorted(name for name in late if name in modules) == []
