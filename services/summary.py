@@ -202,6 +202,22 @@ async def _load_items(session: UnitOfWork, *, scope: SummaryScope, today: date) 
     ]
 
 
+def _change_row(row: Sequence[Any]) -> ChangeRow:
+    (change_id, aid, oid, at, from_status, to_status, from_progress, to_progress, note) = row[:9]
+    return ChangeRow(
+        assignment_id=aid,
+        occurrence_id=oid,
+        at=at,
+        from_status=Status(from_status),
+        to_status=Status(to_status),
+        from_progress=from_progress,
+        to_progress=to_progress,
+        note=note,
+        undone=row[9],
+        sequence=change_id,
+    )
+
+
 async def _load_changes(
     session: UnitOfWork, *, scope: SummaryScope, as_of: datetime
 ) -> list[ChangeRow]:
@@ -222,7 +238,7 @@ async def _load_changes(
         (sa.and_(before, col(StatusChange.to_status) == Status.DONE.value), latest),
         (col(StatusChange.at) > as_of, earliest),
     )
-    found: dict[int, Sequence[Any]] = {}
+    found: dict[int, ChangeRow] = {}
     for condition, order in wanted:
         ranked = (
             sa.select(
@@ -237,33 +253,9 @@ async def _load_changes(
         )
         columns = [ranked.c[column.key] for column in _CHANGE_COLUMNS]
         for row in await _all(session, select(*columns).where(ranked.c.rank == 1)):
-            found[row[0]] = row
-    return [
-        ChangeRow(
-            assignment_id=aid,
-            occurrence_id=oid,
-            at=at,
-            from_status=Status(from_status),
-            to_status=Status(to_status),
-            from_progress=from_progress,
-            to_progress=to_progress,
-            note=note,
-            undone=undone,
-            sequence=change_id,
-        )
-        for (
-            change_id,
-            aid,
-            oid,
-            at,
-            from_status,
-            to_status,
-            from_progress,
-            to_progress,
-            note,
-            undone,
-        ) in found.values()
-    ]
+            if row[0] not in found:
+                found[row[0]] = _change_row(row)
+    return list(found.values())
 
 
 async def _load_activity(session: UnitOfWork, *, as_of: datetime) -> dict[str, datetime]:
