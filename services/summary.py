@@ -1,6 +1,6 @@
 """The weekly summary for leadership: read the store, compute (domain.summary), render.
 
-`build_weekly_summary` loads the items in scope, their history and each agency's latest
+`build_weekly_summary` loads the items in scope, the changes it reads and each agency's latest
 activity in a few set-based statements and hands them to the pure `domain.summary`;
 `render_summary_text` writes the short phone message; `summary_message` answers /summary;
 `send_weekly_summaries` is the scheduled job. The definitions of every figure are in
@@ -202,41 +202,60 @@ async def _load_items(session: UnitOfWork, *, scope: SummaryScope, today: date) 
     ]
 
 
-async def _load_changes(session: UnitOfWork, *, scope: SummaryScope) -> list[ChangeRow]:
-    rows = await _all(
-        session,
-        select(*_CHANGE_COLUMNS)
-        .join(Assignment, col(Assignment.id) == col(StatusChange.assignment_id))
-        .join(Task, col(Task.id) == col(Assignment.task_id))
-        .join(Agency, col(Agency.id) == col(Assignment.agency_id))
-        .where(*_scope_filters(scope)),
+def _change_row(row: Sequence[Any]) -> ChangeRow:
+    (change_id, aid, oid, at, from_status, to_status, from_progress, to_progress, note) = row[:9]
+    return ChangeRow(
+        assignment_id=aid,
+        occurrence_id=oid,
+        at=at,
+        from_status=Status(from_status),
+        to_status=Status(to_status),
+        from_progress=from_progress,
+        to_progress=to_progress,
+        note=note,
+        undone=row[9],
+        sequence=change_id,
     )
-    return [
-        ChangeRow(
-            assignment_id=aid,
-            occurrence_id=oid,
-            at=at,
-            from_status=Status(from_status),
-            to_status=Status(to_status),
-            from_progress=from_progress,
-            to_progress=to_progress,
-            note=note,
-            undone=undone,
-            sequence=change_id,
+
+
+async def _load_changes(
+    session: UnitOfWork, *, scope: SummaryScope, as_of: datetime
+) -> list[ChangeRow]:
+    """The few changes of each item the summary reads, not its whole history.
+
+    `domain.summary` needs, per item (undone changes never count): its last change at or
+    before `as_of` (the state and the last update), its last change to done at or before
+    `as_of` (the completion date and whether it fell this week) and its first change after
+    `as_of` (that there is one, and the state before it). At most three rows an item, ranked
+    in SQL, give the same figures as the whole history.
+    """
+    item = (col(StatusChange.assignment_id), col(StatusChange.occurrence_id))
+    latest = (col(StatusChange.at).desc(), col(StatusChange.id).desc())
+    earliest = (col(StatusChange.at).asc(), col(StatusChange.id).asc())
+    before = col(StatusChange.at) <= as_of
+    wanted = (
+        (before, latest),
+        (sa.and_(before, col(StatusChange.to_status) == Status.DONE.value), latest),
+        (col(StatusChange.at) > as_of, earliest),
+    )
+    found: dict[int, ChangeRow] = {}
+    for condition, order in wanted:
+        ranked = (
+            sa.select(
+                *_CHANGE_COLUMNS,
+                sa.func.row_number().over(partition_by=item, order_by=order).label("rank"),
+            )
+            .join(Assignment, col(Assignment.id) == col(StatusChange.assignment_id))
+            .join(Task, col(Task.id) == col(Assignment.task_id))
+            .join(Agency, col(Agency.id) == col(Assignment.agency_id))
+            .where(*_scope_filters(scope), col(StatusChange.undone).is_(False), condition)
+            .subquery()
         )
-        for (
-            change_id,
-            aid,
-            oid,
-            at,
-            from_status,
-            to_status,
-            from_progress,
-            to_progress,
-            note,
-            undone,
-        ) in rows
-    ]
+        columns = [ranked.c[column.key] for column in _CHANGE_COLUMNS]
+        for row in await _all(session, select(*columns).where(ranked.c.rank == 1)):
+            if row[0] not in found:
+                found[row[0]] = _change_row(row)
+    return list(found.values())
 
 
 async def _load_activity(session: UnitOfWork, *, as_of: datetime) -> dict[str, datetime]:
@@ -299,7 +318,7 @@ async def build_weekly_summary(
     config = config or ReportConfig()
     today = as_of.astimezone(config.tz).date()
     items = await _load_items(session, scope=scope, today=today)
-    changes = await _load_changes(session, scope=scope)
+    changes = await _load_changes(session, scope=scope, as_of=as_of)
     activity = await _load_activity(session, as_of=as_of)
     previous = await _snapshot(session, week=week_start(today) - timedelta(days=7), scope=scope)
     plans, agencies = await _scope_labels(session, scope=scope)
