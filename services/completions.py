@@ -34,9 +34,10 @@ from models.tables import (
     StatusChange,
     Task,
 )
+from services import queries
 from services.people import hub_coordinators
 from services.private_files import PRIVATE_FILE, make_private, private_folder
-from services.queries import UnknownAssignmentError, views
+from services.queries import UnknownAssignmentError
 from services.unit_of_work import UnitOfWork
 from views.rows import AssignmentView
 
@@ -80,10 +81,9 @@ class Decision:
 
 
 async def _view(session: UnitOfWork, target: Target) -> AssignmentView:
-    found = (await views(session, targets=[target.pair])).get(target.pair)
-    if found is None:
-        raise UnknownAssignmentError(target.assignment_id)
-    return found
+    return await queries.view(
+        session, assignment_id=target.assignment_id, occurrence_id=target.occurrence_id
+    )
 
 
 async def _row(session: UnitOfWork, target: Target) -> Assignment | Occurrence:

@@ -28,6 +28,7 @@ from models.tables import (
 from models.tables import (
     ExtensionRequest as StoredRequest,
 )
+from services import queries
 from services.people import hub_coordinators
 from services.queries import UnknownAssignmentError, views
 from services.unit_of_work import UnitOfWork
@@ -85,10 +86,9 @@ class PendingRequest:
 
 
 async def _view(session: UnitOfWork, target: Target) -> AssignmentView:
-    found = (await views(session, targets=[target.pair])).get(target.pair)
-    if found is None:
-        raise UnknownAssignmentError(target.assignment_id)
-    return found
+    return await queries.view(
+        session, assignment_id=target.assignment_id, occurrence_id=target.occurrence_id
+    )
 
 
 def _history(

@@ -21,7 +21,7 @@ from domain.targets import Target
 from models.bulk import bulk_insert, bulk_update
 from models.enums import HistoryEvent
 from models.tables import Assignment, Occurrence, Snooze, StatusChange
-from services import completions
+from services import completions, queries
 from services.queries import OPEN_STATUSES, UnknownAssignmentError, views
 from services.unit_of_work import ReadAhead, UnitOfWork
 from views.rows import AssignmentView
@@ -89,10 +89,9 @@ async def _load(session: UnitOfWork, target: Target) -> AssignmentView:
     key = target.pair
     view = (session.read_ahead_if_any(_VIEWS) or {}).get(key)
     if view is None:
-        found = await views(session, targets=[key])
-        view = found.get(key)
-    if view is None:
-        raise UnknownAssignmentError(target.assignment_id)
+        view = await queries.view(
+            session, assignment_id=target.assignment_id, occurrence_id=target.occurrence_id
+        )
     return view
 
 

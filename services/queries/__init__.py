@@ -25,6 +25,7 @@ from services.queries.tasks import (
     my_open_assignments,
     plan_label,
     profile,
+    view,
     views,
     visible_view,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "scope_from_token",
     "summary_scope",
     "upcoming",
+    "view",
     "views",
     "visible_view",
 ]

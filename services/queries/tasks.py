@@ -144,16 +144,25 @@ async def views(
     return out
 
 
+async def view(
+    session: UnitOfWork, *, assignment_id: int, occurrence_id: int | None = None
+) -> AssignmentView:
+    """One assignment's (or report period's) view, read now; UnknownAssignmentError if none."""
+    found = (await views(session, targets=[(assignment_id, occurrence_id)])).get(
+        (assignment_id, occurrence_id)
+    )
+    if found is None:
+        raise UnknownAssignmentError(assignment_id)
+    return found
+
+
 async def visible_view(
     session: UnitOfWork, *, actor: Actor, assignment_id: int, occurrence_id: int | None = None
 ) -> AssignmentView:
     """One assignment's view, if it exists and the actor may see it."""
-    found = await views(session, targets=[(assignment_id, occurrence_id)])
-    view = found.get((assignment_id, occurrence_id))
-    if view is None:
-        raise UnknownAssignmentError(assignment_id)
-    require_see(actor, agency_id=view.agency_id)
-    return view
+    found = await view(session, assignment_id=assignment_id, occurrence_id=occurrence_id)
+    require_see(actor, agency_id=found.agency_id)
+    return found
 
 
 def due_order() -> tuple[Any, ...]:
