@@ -12,6 +12,9 @@ import hypothesis
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+# aiogram as `dondoc run` loads it (its types built when first used), before any test module
+# imports it the eager way: the tests talk to Telegram through what production runs.
+import bot.channels.telegram  # noqa: F401
 from models.db import make_engine
 from models.migrate import upgrade
 from services.unit_of_work import Sessions, make_sessionmaker

@@ -36,10 +36,10 @@ def run(
     telegram_refused: tuple[type[Exception], ...] = ()
     telegram_unreachable: tuple[type[Exception], ...] = ()
     if settings.telegram_token is not None:
-        from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+        from bot.channels.telegram.client import TOKEN_REFUSED, UNREACHABLE
 
-        telegram_refused = (TelegramUnauthorizedError,)
-        telegram_unreachable = (TelegramNetworkError,)
+        telegram_refused = TOKEN_REFUSED
+        telegram_unreachable = UNREACHABLE
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -18,7 +18,13 @@ dispatcher), `inbound` (update → Incoming, and the aiogram Dispatcher), `menus
 menus, from views.commands), `runtime` (polling or webhook, and `start_telegram` for
 `dondoc run`).
 
-Only this package imports aiogram. It may import `bot.channels.base` (never another channel),
-`bot.bootstrap`, `bot.http` and `bot.settings` for running, and below the bot: `services`,
-`views`, `domain`, `locales` and `models.enums`; the store only through services.
+Only this package imports aiogram (through `loading`, see there). It may import
+`bot.channels.base` (never another channel), `bot.bootstrap`, `bot.http` and `bot.settings`
+for running, and below the bot: `services`, `views`, `domain`, `locales` and `models.enums`;
+the store only through services.
 """
+
+from .loading import load_aiogram
+
+# Before any module of this package imports aiogram: its types are built when first used.
+load_aiogram()

@@ -10,6 +10,7 @@ from aiogram.exceptions import (
     TelegramEntityTooLarge,
     TelegramForbiddenError,
     TelegramMigrateToChat,
+    TelegramNetworkError,
     TelegramNotFound,
     TelegramRetryAfter,
     TelegramUnauthorizedError,
@@ -37,6 +38,10 @@ from models.enums import Channel
 log = logging.getLogger(__name__)
 
 CHANNEL = Channel.TELEGRAM
+# What `dondoc run` tells apart when the channel cannot start: a token Telegram refuses, and a
+# Bot API it cannot reach.
+TOKEN_REFUSED: tuple[type[Exception], ...] = (TelegramUnauthorizedError,)
+UNREACHABLE: tuple[type[Exception], ...] = (TelegramNetworkError,)
 # aiogram parametrises Response[...] on every call, and pydantic caches parametrised models only
 # weakly, so the class is rebuilt (about 15 ms) each time the collector has dropped it: one call
 # in a hundred when sending fast. Holding the ones this channel uses keeps them cached.
