@@ -127,7 +127,9 @@ def main() -> None:
                 "DONDOC_DATABASE_URL": url,
                 "DONDOC_DATA_DIR": folder,
             }
-            for name in ("DONDOC_TELEGRAM_TOKEN", "DONDOC_ZALO_TOKEN"):
+            # "With bytecode cached": the first start writes the cache even where the
+            # environment says not to (installed packages have theirs from pip).
+            for name in ("DONDOC_TELEGRAM_TOKEN", "DONDOC_ZALO_TOKEN", "PYTHONDONTWRITEBYTECODE"):
                 env.pop(name, None)
             channels = {
                 "telegram": {

@@ -1,6 +1,7 @@
 """The aiogram Bot for Telegram, and what a failed Bot API call means for the dispatcher."""
 
 import logging
+from typing import Any, ClassVar
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -15,15 +16,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramUnauthorizedError,
 )
-from aiogram.methods import (
-    AnswerCallbackQuery,
-    EditMessageText,
-    GetUpdates,
-    SendDocument,
-    SendMessage,
-    SendPhoto,
-)
-from aiogram.methods.base import Response
+from aiogram.methods.base import Response, TelegramMethod, TelegramType
 
 from bot.channels.base import (
     ChatUnreachable,
@@ -42,20 +35,27 @@ CHANNEL = Channel.TELEGRAM
 # Bot API it cannot reach.
 TOKEN_REFUSED: tuple[type[Exception], ...] = (TelegramUnauthorizedError,)
 UNREACHABLE: tuple[type[Exception], ...] = (TelegramNetworkError,)
-# aiogram parametrises Response[...] on every call, and pydantic caches parametrised models only
-# weakly, so the class is rebuilt (about 15 ms) each time the collector has dropped it: one call
-# in a hundred when sending fast. Holding the ones this channel uses keeps them cached.
-_RESPONSES = tuple(
-    Response[method.__returning__]  # type: ignore[name-defined]
-    for method in (
-        SendMessage,
-        SendPhoto,
-        SendDocument,
-        EditMessageText,
-        AnswerCallbackQuery,
-        GetUpdates,
-    )
-)
+
+
+class _Session(AiohttpSession):
+    """aiogram's HTTP session, holding on to each response model it has made.
+
+    aiogram parametrises Response[...] on every call, and pydantic caches parametrised models
+    only weakly, so the class is rebuilt (about 15 ms) each time the collector has dropped
+    it: one call in a hundred when sending fast. Each is made, and then kept, at the first
+    call that answers with it, not at import: its types are built then (bot.channels.telegram
+    .loading).
+    """
+
+    _responses: ClassVar[dict[object, type[Response[Any]]]] = {}
+
+    def check_response(
+        self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str
+    ) -> Response[TelegramType]:
+        returning = method.__returning__
+        if returning not in self._responses:
+            self._responses[returning] = Response[returning]  # type: ignore[valid-type]
+        return super().check_response(bot, method, status_code, content)
 
 
 def make_bot(settings: Settings, *, timeout: float = 30.0) -> Bot:
@@ -69,7 +69,7 @@ def make_bot(settings: Settings, *, timeout: float = 30.0) -> Bot:
     )
     return Bot(
         token=settings.telegram_token.get_secret_value(),
-        session=AiohttpSession(api=api, timeout=timeout),
+        session=_Session(api=api, timeout=timeout),
     )
 
 
