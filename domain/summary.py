@@ -497,6 +497,11 @@ class SummaryTally:
             ),
             key=lambda pair: pair[0],
         )
+        completed_week = {
+            key
+            for key, rows in history.items()
+            if any(c.to_status is Status.DONE and self._window_start < c.at <= as_of for c in rows)
+        }
         blocked, upcoming = [], []
         for order, state in keyed:
             row = state.row
@@ -506,10 +511,7 @@ class SummaryTally:
             if kind is not None:
                 per = self._buckets.setdefault(row.agency_code, dict.fromkeys(Bucket, 0))
                 per[kind] += 1
-            if any(
-                c.to_status is Status.DONE and self._window_start < c.at <= as_of
-                for c in history.get(row.key, ())
-            ):
+            if row.key in completed_week:
                 tally["completed_week"] += 1
             if state.status is Status.DONE:
                 tally["done"] += 1

@@ -49,6 +49,8 @@ from services.unit_of_work import UnitOfWork
 CHUNK = 5_000
 # A chunk: the first and last lead assignment id it covers.
 Chunk = tuple[int, int]
+# Above any id either store hands out (both use 64-bit signed integers at most).
+_LAST_ID = 2**63 - 1
 # Status by stored value: a dictionary look-up is several times cheaper than Status(value),
 # and a summary makes one for each item and change, and again for each row it writes.
 _STATUS = {status.value: status for status in Status}
@@ -117,22 +119,27 @@ def _in_chunk(chunk: Chunk) -> Any:
 
 
 async def _chunks(session: UnitOfWork, *, scope: SummaryScope, size: int) -> AsyncIterator[Chunk]:
-    """The lead assignments in scope, `size` at a time, as ranges of their ids."""
+    """The lead assignments in scope, `size` at a time, as ranges of their ids; only each
+    range's last id is read back."""
     last = 0
     while True:
-        ids = await _all(
-            session,
-            select(Assignment.id)
-            .join(Task, col(Task.id) == col(Assignment.task_id))
-            .join(Agency, col(Agency.id) == col(Assignment.agency_id))
-            .where(*_scope_filters(scope), col(Assignment.id) > last)
-            .order_by(col(Assignment.id))
-            .limit(size),
-        )
-        if not ids:
+        boundary = (
+            await session.exec(
+                select(Assignment.id)
+                .join(Task, col(Task.id) == col(Assignment.task_id))
+                .join(Agency, col(Agency.id) == col(Assignment.agency_id))
+                .where(*_scope_filters(scope), col(Assignment.id) > last)
+                .order_by(col(Assignment.id))
+                .offset(size - 1)
+                .limit(1)
+            )
+        ).first()
+        if boundary is None:
+            # Fewer than `size` are left (perhaps none): the last range is open-ended.
+            yield last + 1, _LAST_ID
             return
-        yield ids[0], ids[-1]
-        last = ids[-1]
+        yield last + 1, boundary
+        last = boundary
 
 
 async def _load_items(
