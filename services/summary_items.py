@@ -47,10 +47,8 @@ from services.unit_of_work import UnitOfWork
 
 # Lead assignments read at a time: a few MiB of rows, states and changes.
 CHUNK = 5_000
-# A chunk: the first and last lead assignment id it covers.
-Chunk = tuple[int, int]
-# Above any id either store hands out (both use 64-bit signed integers at most).
-_LAST_ID = 2**63 - 1
+# A chunk: the first and last lead assignment id it covers (None: every id from the first).
+Chunk = tuple[int, int | None]
 # Status by stored value: a dictionary look-up is several times cheaper than Status(value),
 # and a summary makes one for each item and change, and again for each row it writes.
 _STATUS = {status.value: status for status in Status}
@@ -114,8 +112,10 @@ def _scope_filters(scope: SummaryScope) -> list[Any]:
     return filters
 
 
-def _in_chunk(chunk: Chunk) -> Any:
-    return col(Assignment.id).between(*chunk)
+def _in_chunk(chunk: Chunk, column: Any = Assignment.id) -> Any:
+    """`column`, a lead assignment's id, falls in `chunk`."""
+    first, last = chunk
+    return col(column) >= first if last is None else col(column).between(first, last)
 
 
 async def _chunks(session: UnitOfWork, *, scope: SummaryScope, size: int) -> AsyncIterator[Chunk]:
@@ -136,7 +136,7 @@ async def _chunks(session: UnitOfWork, *, scope: SummaryScope, size: int) -> Asy
         ).first()
         if boundary is None:
             # Fewer than `size` are left (perhaps none): the last range is open-ended.
-            yield last + 1, _LAST_ID
+            yield last + 1, None
             return
         yield last + 1, boundary
         last = boundary
@@ -146,9 +146,7 @@ async def _load_items(
     session: UnitOfWork, *, scope: SummaryScope, today: date, chunk: Chunk
 ) -> list[ItemRow]:
     filters = [*_scope_filters(scope), _in_chunk(chunk)]
-    recurring = select(Occurrence.assignment_id).where(
-        col(Occurrence.assignment_id).between(*chunk)
-    )
+    recurring = select(Occurrence.assignment_id).where(_in_chunk(chunk, Occurrence.assignment_id))
     direct = await _all(
         session,
         select(*_DIRECT_COLUMNS)
@@ -266,7 +264,7 @@ async def _load_changes(
             .join(Agency, col(Agency.id) == col(Assignment.agency_id))
             .where(
                 *_scope_filters(scope),
-                col(StatusChange.assignment_id).between(*chunk),
+                _in_chunk(chunk, StatusChange.assignment_id),
                 col(StatusChange.undone).is_(False),
                 condition,
             )
