@@ -58,7 +58,8 @@ from services.report_files import (
     write_report_files,
     write_spreadsheet,
 )
-from services.summary import build_weekly_summary, send_weekly_summaries
+from services.summary import send_weekly_summaries
+from services.summary_items import build_weekly_summary
 from services.unit_of_work import Sessions, make_sessionmaker, transaction
 from tests.databases import throwaway_database
 from views.summary import render_summary_text

@@ -36,14 +36,15 @@ Definitions (the summary is computed "as of" a moment, normally when it is sent)
 """
 
 import hashlib
+import heapq
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from domain.calendar import WorkCalendar
 from domain.status import Status
@@ -51,6 +52,8 @@ from domain.text import fold
 
 UPCOMING_DAYS = 14
 SILENT_DAYS = 30
+# How many blocked and upcoming items a summary keeps to name (the message shows fewer).
+LISTED = 10
 _SCOPE_KEY_MAX = 200
 _SLUG_MAX = 40
 _SLUG_UNSAFE = re.compile(r"[^A-Za-z0-9-]+")
@@ -241,6 +244,39 @@ class AgencyFigures:
         return self.active - self.overdue
 
 
+class Bucket(StrEnum):
+    """Where an item falls on the chart: overdue first, then blocked, then by status."""
+
+    OVERDUE = "overdue"
+    BLOCKED = "blocked"
+    IN_PROGRESS = "in_progress"
+    NOT_STARTED = "not_started"
+    DONE = "done"
+
+
+def bucket(state: ItemState) -> Bucket | None:
+    """The chart bucket of an item; None for cancelled work, which is not drawn."""
+    if state.status is Status.CANCELLED:
+        return None
+    if state.status is Status.DONE:
+        return Bucket.DONE
+    if state.is_overdue:
+        return Bucket.OVERDUE
+    if state.status is Status.BLOCKED:
+        return Bucket.BLOCKED
+    if state.status in (Status.IN_PROGRESS, Status.AWAITING):
+        return Bucket.IN_PROGRESS
+    return Bucket.NOT_STARTED
+
+
+class ItemStates(Protocol):
+    """A summary's items in order, read as often as needed: a tuple, or a file's records."""
+
+    def __iter__(self) -> Iterator[ItemState]: ...
+
+    def __len__(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class WeeklySummary:
     """Everything the text, the chart and the spreadsheet show."""
@@ -254,10 +290,16 @@ class WeeklySummary:
     previous: Figures | None
     deltas: Deltas
     agencies: tuple[AgencyFigures, ...]
+    # The first LISTED blocked items (there are figures.blocked of them) and upcoming ones
+    # (upcoming_total): the message names a few and counts the rest.
     blocked: tuple[ItemState, ...]
     upcoming: tuple[ItemState, ...]
+    upcoming_total: int
     silent: tuple[AgencyFigures, ...]
-    items: tuple[ItemState, ...]
+    # Every item in the summary's order (SummaryTally.order), for the spreadsheet.
+    items: ItemStates
+    # Each agency's items by chart bucket (agencies with only cancelled work left out).
+    buckets: Mapping[str, Mapping[Bucket, int]]
     scope_plans: tuple[str, ...] = ()
     scope_agencies: tuple[str, ...] = ()
 
@@ -385,16 +427,192 @@ def _deltas(current: Figures, previous: Figures | None) -> Deltas:
     )
 
 
-def _item_order(state: ItemState) -> tuple[Any, ...]:
-    row = state.row
-    return (
-        row.plan_id,
-        code_sort_key(row.task_code),
-        _fold_name(row.agency_name),
-        row.due_date or date.max,
-        row.occurrence_id or 0,
-        row.assignment_id,
-    )
+class SummaryTally:
+    """The summary's figures gathered a chunk of items at a time (see `summarise`).
+
+    Each chunk brings its items with their changes (every change of those items the
+    summary reads); what is kept between chunks grows with the agencies, not with the
+    items: each agency's counts and the first `listed` blocked and upcoming items. The
+    states of a chunk are handed back in the summary's order, for the caller to keep
+    (in memory, or spilled to a file) and give to `finish` as the items.
+    """
+
+    def __init__(
+        self, *, as_of: datetime, tz: tzinfo, calendar: WorkCalendar, listed: int = LISTED
+    ) -> None:
+        if as_of.tzinfo is None:
+            raise ValueError("as_of must be timezone-aware")
+        self.as_of, self.tz, self.calendar, self.listed = as_of, tz, calendar, listed
+        self.today = as_of.astimezone(tz).date()
+        self._window_start = as_of - timedelta(days=7)
+        self._horizon = self.today + timedelta(days=UPCOMING_DAYS - 1)
+        self._names: dict[str, str] = {}
+        # Folded once per agency name: a summary sorts by it item after item.
+        self._folded: dict[str, str] = {}
+        self._counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self._buckets: dict[str, dict[Bucket, int]] = {}
+        self._done_with_due = self._on_time = 0
+        self._blocked: list[tuple[Any, ItemState]] = []
+        self._upcoming: list[tuple[Any, ItemState]] = []
+        self._upcoming_total = 0
+
+    def folded(self, name: str) -> str:
+        """`name` folded for sorting (domain.text.fold), remembered for this summary."""
+        found = self._folded.get(name)
+        if found is None:
+            found = self._folded[name] = fold(name)
+        return found
+
+    def order(self, state: ItemState) -> tuple[Any, ...]:
+        """Where an item comes in the summary: by plan, task code, agency, due date."""
+        row = state.row
+        return (
+            row.plan_id,
+            code_sort_key(row.task_code),
+            self.folded(row.agency_name),
+            row.due_date or date.max,
+            row.occurrence_id or 0,
+            row.assignment_id,
+        )
+
+    def add(
+        self, items: Iterable[ItemRow], changes: Iterable[ChangeRow]
+    ) -> list[tuple[tuple[Any, ...], ItemState]]:
+        """Count a chunk of items; their states with their `order`, in that order."""
+        as_of, today = self.as_of, self.today
+        history = _history(changes)
+        keyed = sorted(
+            (
+                (self.order(state), state)
+                for state in (
+                    state_as_of(
+                        row,
+                        history.get(row.key, []),
+                        as_of=as_of,
+                        today=today,
+                        calendar=self.calendar,
+                    )
+                    for row in items
+                )
+            ),
+            key=lambda pair: pair[0],
+        )
+        completed_week = {
+            key
+            for key, rows in history.items()
+            if any(c.to_status is Status.DONE and self._window_start < c.at <= as_of for c in rows)
+        }
+        blocked, upcoming = [], []
+        for order, state in keyed:
+            row = state.row
+            self._names[row.agency_code] = row.agency_name
+            tally = self._counts[row.agency_code]
+            kind = bucket(state)
+            if kind is not None:
+                per = self._buckets.setdefault(row.agency_code, dict.fromkeys(Bucket, 0))
+                per[kind] += 1
+            if row.key in completed_week:
+                tally["completed_week"] += 1
+            if state.status is Status.DONE:
+                tally["done"] += 1
+                if row.due_date is not None and state.done_at is not None:
+                    self._done_with_due += 1
+                    self._on_time += state.done_at.astimezone(self.tz).date() <= row.due_date
+                continue
+            if not state.is_open:
+                continue
+            tally["active"] += 1
+            if state.is_overdue:
+                tally["overdue"] += 1
+                tally["overdue_days"] += state.overdue_days
+            if state.status is Status.BLOCKED:
+                tally["blocked"] += 1
+                # Ties fall back on the summary's order, as a stable sort of the items would.
+                name = self.folded(row.agency_name)
+                blocked.append(((row.due_date or date.max, name, row.assignment_id, order), state))
+            elif state.status is Status.IN_PROGRESS:
+                tally["in_progress"] += 1
+            else:
+                tally["not_started"] += 1
+            if row.due_date is not None and today <= row.due_date <= self._horizon:
+                self._upcoming_total += 1
+                name = self.folded(row.agency_name)
+                code = code_sort_key(row.task_code)
+                upcoming.append(((row.due_date, code, name, order), state))
+        self._blocked = _first(self._blocked + blocked, self.listed)
+        self._upcoming = _first(self._upcoming + upcoming, self.listed)
+        return keyed
+
+    def finish(
+        self,
+        *,
+        items: ItemStates,
+        activity: Mapping[str, datetime],
+        previous: Figures | None,
+        scope: SummaryScope = SummaryScope(),
+        scope_plans: Sequence[str] = (),
+        scope_agencies: Sequence[str] = (),
+    ) -> WeeklySummary:
+        """The summary of every chunk added, with `items` their states in order.
+
+        `activity` maps an agency code to the time of the latest status change any of its
+        people made at or before the moment; agencies missing from it were never heard from.
+        """
+        as_of = self.as_of
+        silent_since = as_of - timedelta(days=SILENT_DAYS)
+        agencies = sorted(
+            (
+                AgencyFigures(
+                    code=code, name=self._names[code], last_activity=activity.get(code), **tally
+                )
+                for code, tally in self._counts.items()
+            ),
+            key=lambda a: (-a.overdue, -a.overdue_days, -a.active, self.folded(a.name), a.code),
+        )
+        figures = Figures(
+            active=sum(a.active for a in agencies),
+            completed_week=sum(a.completed_week for a in agencies),
+            done_with_due=self._done_with_due,
+            on_time=self._on_time,
+            overdue=sum(a.overdue for a in agencies),
+            blocked=sum(a.blocked for a in agencies),
+        )
+        silent = sorted(
+            (
+                a
+                for a in agencies
+                if a.active and (a.last_activity is None or a.last_activity <= silent_since)
+            ),
+            key=lambda a: (
+                a.last_activity is not None,
+                a.last_activity or as_of,
+                -a.active,
+                self.folded(a.name),
+            ),
+        )
+        return WeeklySummary(
+            as_of=as_of,
+            local_date=self.today,
+            week_start=week_start(self.today),
+            tz=self.tz,
+            scope=scope,
+            figures=figures,
+            previous=previous,
+            deltas=_deltas(figures, previous),
+            agencies=tuple(agencies),
+            blocked=tuple(state for _key, state in self._blocked),
+            upcoming=tuple(state for _key, state in self._upcoming),
+            upcoming_total=self._upcoming_total,
+            silent=tuple(silent),
+            items=items,
+            buckets=self._buckets,
+            scope_plans=tuple(scope_plans),
+            scope_agencies=tuple(scope_agencies),
+        )
+
+
+def _first(keyed: list[tuple[Any, ItemState]], count: int) -> list[tuple[Any, ItemState]]:
+    return heapq.nsmallest(count, keyed, key=lambda pair: pair[0])
 
 
 def summarise(
@@ -410,150 +628,21 @@ def summarise(
     scope_plans: Sequence[str] = (),
     scope_agencies: Sequence[str] = (),
 ) -> WeeklySummary:
-    """Compute the weekly summary as of `as_of` (aware) from the items in scope.
+    """Compute the weekly summary as of `as_of` (aware) from the items in scope, in one go.
 
     `activity` maps an agency code to the time of the latest status change any of its people
     made at or before `as_of`; agencies missing from it were never heard from.
     """
-    if as_of.tzinfo is None:
-        raise ValueError("as_of must be timezone-aware")
-    today = as_of.astimezone(tz).date()
-    window_start = as_of - timedelta(days=7)
-    silent_since = as_of - timedelta(days=SILENT_DAYS)
-    history = _history(changes)
-
-    states = sorted(
-        (
-            state_as_of(row, history.get(row.key, []), as_of=as_of, today=today, calendar=calendar)
-            for row in items
-        ),
-        key=_item_order,
-    )
-    completed_week = {
-        key
-        for key, rows in history.items()
-        if any(c.to_status is Status.DONE and window_start < c.at <= as_of for c in rows)
-    }
-
-    names: dict[str, str] = {}
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    done_with_due = on_time = 0
-    for state in states:
-        row = state.row
-        names[row.agency_code] = row.agency_name
-        tally = counts[row.agency_code]
-        if row.key in completed_week:
-            tally["completed_week"] += 1
-        if state.status is Status.DONE:
-            tally["done"] += 1
-            if row.due_date is not None and state.done_at is not None:
-                done_with_due += 1
-                on_time += state.done_at.astimezone(tz).date() <= row.due_date
-            continue
-        if not state.is_open:
-            continue
-        tally["active"] += 1
-        if state.is_overdue:
-            tally["overdue"] += 1
-            tally["overdue_days"] += state.overdue_days
-        if state.status is Status.BLOCKED:
-            tally["blocked"] += 1
-        elif state.status is Status.IN_PROGRESS:
-            tally["in_progress"] += 1
-        else:
-            tally["not_started"] += 1
-
-    agencies = sorted(
-        (
-            AgencyFigures(code=code, name=names[code], last_activity=activity.get(code), **tally)
-            for code, tally in counts.items()
-        ),
-        key=lambda a: (-a.overdue, -a.overdue_days, -a.active, _fold_name(a.name), a.code),
-    )
-    figures = Figures(
-        active=sum(a.active for a in agencies),
-        completed_week=sum(a.completed_week for a in agencies),
-        done_with_due=done_with_due,
-        on_time=on_time,
-        overdue=sum(a.overdue for a in agencies),
-        blocked=sum(a.blocked for a in agencies),
-    )
-    blocked = sorted(
-        (s for s in states if s.is_open and s.status is Status.BLOCKED),
-        key=lambda s: (
-            s.row.due_date or date.max,
-            _fold_name(s.row.agency_name),
-            s.row.assignment_id,
-        ),
-    )
-    horizon = today + timedelta(days=UPCOMING_DAYS - 1)
-    upcoming = sorted(
-        (
-            s
-            for s in states
-            if s.is_open and s.row.due_date is not None and today <= s.row.due_date <= horizon
-        ),
-        key=lambda s: (
-            s.row.due_date,
-            code_sort_key(s.row.task_code),
-            _fold_name(s.row.agency_name),
-        ),
-    )
-    silent = sorted(
-        (
-            a
-            for a in agencies
-            if a.active and (a.last_activity is None or a.last_activity <= silent_since)
-        ),
-        key=lambda a: (
-            a.last_activity is not None,
-            a.last_activity or as_of,
-            -a.active,
-            _fold_name(a.name),
-        ),
-    )
-    return WeeklySummary(
-        as_of=as_of,
-        local_date=today,
-        week_start=week_start(today),
-        tz=tz,
-        scope=scope,
-        figures=figures,
+    tally = SummaryTally(as_of=as_of, tz=tz, calendar=calendar)
+    states = tuple(state for _order, state in tally.add(items, changes))
+    return tally.finish(
+        items=states,
+        activity=activity,
         previous=previous,
-        deltas=_deltas(figures, previous),
-        agencies=tuple(agencies),
-        blocked=tuple(blocked),
-        upcoming=tuple(upcoming),
-        silent=tuple(silent),
-        items=tuple(states),
-        scope_plans=tuple(scope_plans),
-        scope_agencies=tuple(scope_agencies),
+        scope=scope,
+        scope_plans=scope_plans,
+        scope_agencies=scope_agencies,
     )
-
-
-class Bucket(StrEnum):
-    """Where an item falls on the chart: overdue first, then blocked, then by status."""
-
-    OVERDUE = "overdue"
-    BLOCKED = "blocked"
-    IN_PROGRESS = "in_progress"
-    NOT_STARTED = "not_started"
-    DONE = "done"
-
-
-def bucket(state: ItemState) -> Bucket | None:
-    """The chart bucket of an item; None for cancelled work, which is not drawn."""
-    if state.status is Status.CANCELLED:
-        return None
-    if state.status is Status.DONE:
-        return Bucket.DONE
-    if state.is_overdue:
-        return Bucket.OVERDUE
-    if state.status is Status.BLOCKED:
-        return Bucket.BLOCKED
-    if state.status in (Status.IN_PROGRESS, Status.AWAITING):
-        return Bucket.IN_PROGRESS
-    return Bucket.NOT_STARTED
 
 
 @dataclass(frozen=True)
@@ -567,12 +656,7 @@ class AgencyBar:
 
 def chart_bars(summary: WeeklySummary, *, top: int = 15) -> tuple[AgencyBar, ...]:
     """Status counts of the `top` agencies with the most open work, the rest as one bar."""
-    counts: dict[str, dict[Bucket, int]] = {}
-    for state in summary.items:
-        kind = bucket(state)
-        if kind is not None:
-            per = counts.setdefault(state.row.agency_code, dict.fromkeys(Bucket, 0))
-            per[kind] += 1
+    counts = summary.buckets
     ranked = sorted(
         (a for a in summary.agencies if a.code in counts),
         key=lambda a: (-a.active, -a.overdue, -sum(counts[a.code].values()), _fold_name(a.name)),

@@ -131,7 +131,7 @@ def render_summary_text(summary: WeeklySummary, *, locale: str, extra: Sequence[
             )
             for state in summary.blocked[:TOP_BLOCKED]
         ]
-        lines += _more(len(summary.blocked) - TOP_BLOCKED, _, locale)
+        lines += _more(summary.figures.blocked - TOP_BLOCKED, _, locale)
     if summary.upcoming:
         lines += ["", _("📅 Đến hạn trong 14 ngày tới:")]
         lines += [
@@ -142,7 +142,7 @@ def render_summary_text(summary: WeeklySummary, *, locale: str, extra: Sequence[
             for state in summary.upcoming[:TOP_UPCOMING]
             if state.row.due_date is not None
         ]
-        lines += _more(len(summary.upcoming) - TOP_UPCOMING, _, locale)
+        lines += _more(summary.upcoming_total - TOP_UPCOMING, _, locale)
     if summary.silent:
         lines += ["", _("🔕 Chưa cập nhật trong 30 ngày:")]
         for agency in summary.silent[:TOP_SILENT]:

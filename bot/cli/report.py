@@ -62,7 +62,7 @@ def weekly(
     from services.queries.scope import UnknownPlanError, summary_scope
     from services.report_config import ReportConfig
     from services.report_files import write_report_files
-    from services.summary import build_weekly_summary
+    from services.summary_items import build_weekly_summary
 
     settings = cli_settings()
     _ = cli_translator(settings)
