@@ -8,15 +8,20 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
+from bot.bootstrap import App
+from bot.settings import load_settings
 from domain.access import Actor, Role
 from domain.calendar import WorkCalendar
 from models.counts import OverdueCount
 from models.tables import Agency, Assignment, Plan, Task
+from scheduler.jobs import run_sweep
 from services import queries
 from services.overdue_counts import count_overdue_on, counted_day, recount_overdue
 from services.unit_of_work import Sessions, UnitOfWork, transaction
+from tests.builders import local
 from tests.conftest import BOTH_STORES
 from views.rows import Scope
 
@@ -224,3 +229,19 @@ async def test_a_recount_repairs_counts_that_drifted(sessions: Sessions) -> None
         assert await recount_overdue(session) == BASE
     async with sessions() as session:
         assert await _kept(session) == _recount(await _assignments(session), BASE)
+
+
+async def test_each_sweep_counts_what_is_overdue_on_its_local_day(
+    db_url: str, engine: AsyncEngine, sessions: Sessions
+) -> None:
+    rng = random.Random(5)
+    async with transaction(sessions) as session:
+        agencies, tasks = await _store(session, rng)
+        for _write_number in range(30):
+            await _write(session, rng, agencies, tasks)
+    app = App(settings=load_settings(database_url=db_url), engine=engine, sessions=sessions)
+    for day in (BASE, BASE + timedelta(days=9), BASE - timedelta(days=4)):
+        await run_sweep(app, now=local(day))
+        async with sessions() as session:
+            assert await counted_day(session) == day
+            assert await _kept(session) == _recount(await _assignments(session), day)
