@@ -119,13 +119,15 @@ def overdue_count_rows(*, as_of: date, agency_ids: Sequence[int] | None) -> list
     counted day up to `as_of`, less those due from `as_of` up to the counted day.
 
     The counted day is read in the same statement as the counts, so a sweep moving it in
-    between cannot be half seen. Only for a store whose counts were counted (`counted_day`).
+    between cannot be half seen. Until the counts were first counted there are none, and
+    everything due before `as_of` is read.
     """
     day = select(col(OverdueDay.day)).where(col(OverdueDay.id) == 1).scalar_subquery()
     deadline = col(Assignment.deadline)
     kept: Any = select(col(OverdueCount.agency_id).label("agency_id"), col(OverdueCount.n))
+    since = sa.func.coalesce(day, sa.literal(date.min, sa.Date))
     later: Any = select(col(Assignment.agency_id), sa.literal(1)).where(
-        _overdue(deadline >= day, deadline < as_of)
+        _overdue(deadline >= since, deadline < as_of)
     )
     earlier: Any = select(col(Assignment.agency_id), sa.literal(-1)).where(
         _overdue(deadline >= as_of, deadline < day)

@@ -26,7 +26,7 @@ from models.tables import (
     Task,
     open_work,
 )
-from services.overdue_counts import counted_day, overdue_count_rows
+from services.overdue_counts import overdue_count_rows
 from services.queries.tasks import OPEN_STATUSES, VIEW_COLUMNS, view_of
 from services.unit_of_work import UnitOfWork
 from views.rows import (
@@ -127,15 +127,13 @@ def _kept_agencies(actor: Actor, scope: Scope | None) -> Sequence[int] | None:
     return None if wanted is None else sorted(wanted)
 
 
-async def _counts(
-    session: UnitOfWork, *, actor: Actor, as_of: date, scope: Scope | None, periodic: bool
-) -> Any:
+def _counts(*, actor: Actor, as_of: date, scope: Scope | None, periodic: bool) -> Any:
     """The statement of (agency id, code, name, how many overdue), by agency code.
 
     The lead assignments are counted from the counts the store keeps
-    (services.overdue_counts) once they were counted; a plan's scope, which they do not
-    break down, reads its overdue assignments."""
-    if await counted_day(session) is None or (scope is not None and scope.kind == "plan"):
+    (services.overdue_counts); a plan's scope, which they do not break down, reads its
+    overdue assignments."""
+    if scope is not None and scope.kind == "plan":
         union = _overdue_union(actor=actor, as_of=as_of, scope=scope, periodic=periodic)
         # Grouping by "agency_id + 0" keeps SQLite from walking the agency index to avoid a
         # sort: that reads ~30,000 rows at random instead of scanning the table
@@ -182,7 +180,7 @@ async def overdue_page(
     Officers see their own agency's list; coordinators and leaders everybody's.
     """
     periodic = await any_occurrence(session)
-    statement = await _counts(session, actor=actor, as_of=as_of, scope=scope, periodic=periodic)
+    statement = _counts(actor=actor, as_of=as_of, scope=scope, periodic=periodic)
     counts = (await session.exec(statement)).all()
     by_agency = tuple(
         AgencyCount(agency_id=a, code=code, name=name, count=n) for a, code, name, n in counts
