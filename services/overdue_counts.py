@@ -7,6 +7,12 @@ adding the assignments whose deadline lies between the old day and the new one: 
 worth of them. /overdue on a day reads the counts and the assignments due between that day
 and the counted one (`overdue_count_rows`), so it reads a row per agency and about a day's
 deadlines, however large the store has grown.
+
+An agency's count is one row: a transaction that changes its overdue work holds that row
+until it ends, so two writers changing the same agency's overdue work wait for each other
+(PostgreSQL ends one of two that would wait on each other's agencies in opposite orders, a
+deadlock; both changing many agencies' overdue work at once is rare: an import, a task's
+due date moving).
 """
 
 from collections.abc import Sequence
