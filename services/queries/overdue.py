@@ -4,7 +4,9 @@ Every query takes the actor and shows only what their role may see (services.acc
 Overdue means an open lead assignment whose deadline in force (an approved extension's,
 else its task's) is before the as-of date, or an open report occurrence past its own.
 Ongoing and conditional tasks have no date and are never overdue. Lateness is counted in
-working days (WorkCalendar), the way officials count it.
+working days (WorkCalendar), the way officials count it. How many are overdue per agency is
+read from the counts the store keeps (services.overdue_counts), the page from the agencies
+it spans.
 """
 
 from collections.abc import Sequence
