@@ -21,7 +21,7 @@ from scheduler.jobs import run_sweep
 from services import queries
 from services.overdue_counts import count_overdue_on, counted_day, recount_overdue
 from services.unit_of_work import Sessions, UnitOfWork, transaction
-from tests.builders import local
+from tests.builders import World, local
 from tests.conftest import BOTH_STORES
 from views.rows import Scope
 
@@ -245,3 +245,24 @@ async def test_each_sweep_counts_what_is_overdue_on_its_local_day(
         async with sessions() as session:
             assert await counted_day(session) == day
             assert await _kept(session) == _recount(await _assignments(session), day)
+
+
+async def test_report_periods_past_due_add_to_the_kept_counts(sessions: Sessions) -> None:
+    world = World(sessions)
+    await world.setup_agencies()
+    plan = await world.plan()
+    await world.task(plan, "A", due=date(2023, 9, 1))
+    await world.task(plan, "B", due=date(2023, 9, 25), lead="SXD")
+    duty = await world.task(plan, "BC", title="Báo cáo quý")
+    await world.occurrence(
+        duty, "2023-Q3", start=date(2023, 7, 1), end=date(2023, 9, 30), due=date(2023, 9, 20)
+    )
+    days = [date(2023, 9, d) for d in (1, 2, 21, 26)] + [date(2023, 10, 2)]
+    async with sessions() as session:
+        uncounted = [await _overdue_by_agency(session, COORDINATOR, d) for d in days]
+    async with transaction(sessions) as session:
+        await count_overdue_on(session, day=date(2023, 9, 22))
+    async with sessions() as session:
+        counted = [await _overdue_by_agency(session, COORDINATOR, d) for d in days]
+    assert counted == uncounted
+    assert [sum(found.values()) for found in counted] == [0, 1, 2, 3, 3]
