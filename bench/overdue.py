@@ -35,7 +35,8 @@ from models.db import make_engine
 from models.migrate import upgrade
 from models.tables import Agency, Assignment, Plan, Task
 from services import queries
-from services.unit_of_work import make_sessionmaker
+from services.overdue_counts import count_overdue_on
+from services.unit_of_work import make_sessionmaker, transaction
 from tests.databases import throwaway_database
 
 AS_OF = date(2023, 11, 20)
@@ -126,6 +127,9 @@ async def fill(url: str, *, assignments: int) -> None:
             await insert_rows(connection, Task, tasks())
             await insert_rows(connection, Assignment, links())
         await analyze(engine)
+        # As a running service's sweep does each day (services.overdue_counts).
+        async with transaction(make_sessionmaker(engine)) as session:
+            await count_overdue_on(session, day=AS_OF)
     finally:
         await engine.dispose()
 

@@ -24,6 +24,7 @@ from services.housekeeping import (
 )
 from services.occurrences import GeneratedOccurrences, generate_occurrences
 from services.outbox import Wake
+from services.overdue_counts import count_overdue_on
 from services.private_files import private_folder
 from services.reminders.load import ReminderSettings
 from services.reminders.sweep import EscalationResult, SweepResult, escalate, sweep
@@ -72,9 +73,12 @@ async def run_occurrences(app: JobHost, *, now: datetime) -> GeneratedOccurrence
 async def run_sweep(
     app: JobHost, *, now: datetime, on_enqueued: Wake | None = None, incremental: bool = True
 ) -> SweepResult:
-    """Make sure the current report periods exist, then send every reminder due at `now`
-    (planning only what changed or came due, unless not `incremental`)."""
+    """Make sure the current report periods exist and the overdue counts count today, then
+    send every reminder due at `now` (planning only what changed or came due, unless not
+    `incremental`)."""
     await run_occurrences(app, now=now)
+    async with transaction(app.sessions) as session:
+        await count_overdue_on(session, day=now.astimezone(app.jobs.tz).date())
     result = await sweep(
         app.sessions,
         settings=app.jobs.reminders,

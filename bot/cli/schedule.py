@@ -93,9 +93,14 @@ async def _fetch(
 
 async def _rebuild(settings: Settings) -> int:
     from bot.bootstrap import running_app
+    from services.overdue_counts import recount_overdue
     from services.reminders.steps import replan_all
+    from services.unit_of_work import transaction
 
     async with running_app(settings) as app:
+        # The overdue counts too: the triggers keep them, this repairs them if ever needed.
+        async with transaction(app.sessions) as session:
+            await recount_overdue(session)
         return await replan_all(app.sessions)
 
 
@@ -171,7 +176,8 @@ def register(app: typer.Typer) -> None:
     @schedule_app.command("rebuild")
     @friendly
     def rebuild() -> None:
-        """Plan every open task again at the next sweep (after changing the calendar)."""
+        """Plan every open task again at the next sweep (after changing the calendar), and
+        count the overdue work again."""
         settings = cli_settings()
         _ = cli_translator(settings)
         count = run_async(_rebuild(settings))

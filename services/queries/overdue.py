@@ -4,7 +4,9 @@ Every query takes the actor and shows only what their role may see (services.acc
 Overdue means an open lead assignment whose deadline in force (an approved extension's,
 else its task's) is before the as-of date, or an open report occurrence past its own.
 Ongoing and conditional tasks have no date and are never overdue. Lateness is counted in
-working days (WorkCalendar), the way officials count it.
+working days (WorkCalendar), the way officials count it. How many are overdue per agency is
+read from the counts the store keeps (services.overdue_counts), the page from the agencies
+it spans.
 """
 
 from collections.abc import Sequence
@@ -26,6 +28,7 @@ from models.tables import (
     Task,
     open_work,
 )
+from services.overdue_counts import overdue_count_rows
 from services.queries.tasks import OPEN_STATUSES, VIEW_COLUMNS, view_of
 from services.unit_of_work import UnitOfWork
 from views.rows import (
@@ -38,19 +41,16 @@ from views.rows import (
 OVERDUE_PAGE_SIZE = 15
 
 
-def _overdue_union(
+def _overdue_parts(
     *,
     actor: Actor,
     as_of: date,
     scope: Scope | None,
     periodic: bool,
     agency_ids: Sequence[int] | None = None,
-) -> Any:
-    """(assignment id, occurrence id, agency id, due date) of everything overdue.
-
-    Without `periodic` (no occurrence exists) only the lead assignments are read: a union
-    costs SQLite a materialized subquery and PostgreSQL an append node on every count.
-    """
+) -> tuple[Any, Any | None]:
+    """(assignment id, occurrence id, agency id, due date) of the lead assignments overdue,
+    and of the report periods overdue (None without `periodic`: no occurrence exists)."""
     lead = col(Assignment.role) == AssignmentRole.LEAD.value
     # Assignment.deadline is the live task's deadline in force (an approved extension's, else
     # the task's; NULL for a removed task or a reporting-duty row restating a plan's task,
@@ -74,7 +74,7 @@ def _overdue_union(
     if agency_ids is not None:
         filters.append(col(Assignment.agency_id).in_(agency_ids))
     if not periodic:
-        return direct.where(*filters).subquery("overdue")
+        return direct.where(*filters), None
     periods: Any = (
         select(
             col(Assignment.id).label("aid"),
@@ -93,7 +93,72 @@ def _overdue_union(
             as_of > PERIOD_DUE,
         )
     )
-    return sa.union_all(direct.where(*filters), periods.where(*filters)).subquery("overdue")
+    return direct.where(*filters), periods.where(*filters)
+
+
+def _overdue_union(
+    *,
+    actor: Actor,
+    as_of: date,
+    scope: Scope | None,
+    periodic: bool,
+    agency_ids: Sequence[int] | None = None,
+) -> Any:
+    """(assignment id, occurrence id, agency id, due date) of everything overdue.
+
+    Without `periodic` (no occurrence exists) only the lead assignments are read: a union
+    costs SQLite a materialized subquery and PostgreSQL an append node on every count.
+    """
+    direct, periods = _overdue_parts(
+        actor=actor, as_of=as_of, scope=scope, periodic=periodic, agency_ids=agency_ids
+    )
+    if periods is None:
+        return direct.subquery("overdue")
+    return sa.union_all(direct, periods).subquery("overdue")
+
+
+def _kept_agencies(actor: Actor, scope: Scope | None) -> Sequence[int] | None:
+    """The agencies whose kept counts answer, None for all: the actor's own if they see only
+    it, within an agency scope."""
+    wanted: set[int] | None = None
+    if not actor.sees_everything:
+        wanted = {actor.agency_id} if actor.agency_id is not None else set()
+    if scope is not None and scope.kind == "agency":
+        named = set(scope.agency_ids)
+        wanted = named if wanted is None else wanted & named
+    return None if wanted is None else sorted(wanted)
+
+
+def _counts(*, actor: Actor, as_of: date, scope: Scope | None, periodic: bool) -> Any:
+    """The statement of (agency id, code, name, how many overdue), by agency code.
+
+    The lead assignments are counted from the counts the store keeps
+    (services.overdue_counts); a plan's scope, which they do not break down, reads its
+    overdue assignments."""
+    if scope is not None and scope.kind == "plan":
+        union = _overdue_union(actor=actor, as_of=as_of, scope=scope, periodic=periodic)
+        # Grouping by "agency_id + 0" keeps SQLite from walking the agency index to avoid a
+        # sort: that reads ~30,000 rows at random instead of scanning the table
+        # (bench/overdue.py).
+        agency = (union.c.agency_id + 0).label("agency_id")
+        counted = select(agency, sa.func.count().label("n")).group_by(agency).subquery("counted")
+    else:
+        parts = overdue_count_rows(as_of=as_of, agency_ids=_kept_agencies(actor, scope))
+        _direct, periods = _overdue_parts(actor=actor, as_of=as_of, scope=scope, periodic=periodic)
+        if periods is not None:
+            overdue_periods = periods.subquery("periods")
+            parts.append(select(overdue_periods.c.agency_id, sa.literal(1)))
+        rows = sa.union_all(*parts).subquery("rows")
+        agency = rows.c.agency_id.label("agency_id")
+        total = sa.cast(sa.func.sum(rows.c.n), sa.Integer)
+        counted = (
+            select(agency, total.label("n")).group_by(agency).having(total > 0).subquery("counted")
+        )
+    return (
+        select(counted.c.agency_id, Agency.code, Agency.name, counted.c.n)
+        .join(Agency, col(Agency.id) == counted.c.agency_id)
+        .order_by(Agency.code)
+    )
 
 
 async def any_occurrence(session: UnitOfWork) -> bool:
@@ -117,18 +182,8 @@ async def overdue_page(
     Officers see their own agency's list; coordinators and leaders everybody's.
     """
     periodic = await any_occurrence(session)
-    union = _overdue_union(actor=actor, as_of=as_of, scope=scope, periodic=periodic)
-    # Grouping by "agency_id + 0" keeps SQLite from walking the agency index to avoid a sort:
-    # that reads ~30,000 rows at random instead of scanning the table (bench/overdue.py).
-    agency = (union.c.agency_id + 0).label("agency_id")
-    counted = select(agency, sa.func.count().label("n")).group_by(agency).subquery("counted")
-    counts = (
-        await session.exec(
-            select(counted.c.agency_id, Agency.code, Agency.name, counted.c.n)
-            .join(Agency, col(Agency.id) == counted.c.agency_id)
-            .order_by(Agency.code)
-        )
-    ).all()
+    statement = _counts(actor=actor, as_of=as_of, scope=scope, periodic=periodic)
+    counts = (await session.exec(statement)).all()
     by_agency = tuple(
         AgencyCount(agency_id=a, code=code, name=name, count=n) for a, code, name, n in counts
     )
