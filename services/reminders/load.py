@@ -391,7 +391,9 @@ async def assignment_chunks(
     agency's all in one chunk, by agency: one person's reminders are all in one chunk, so
     a chunked sweep still bundles them in one message. Read as a stream, so what is held
     grows with the chunk, not with the store."""
-    agency = col(Assignment.agency_id)
+    # Sorted, not read in the order of the index by agency: SQLite would walk that whole
+    # index (every assignment stored) to spare sorting the few due.
+    agency = col(Assignment.agency_id) + 0
     connection = await session.connection()
     result = await connection.stream(
         statement.order_by(agency, col(Assignment.id)).execution_options(yield_per=size)

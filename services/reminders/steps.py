@@ -101,12 +101,30 @@ async def move_on(
         return 0
     async with transaction(sessions) as session:
         connection = await session.connection()
-        same = "IS" if connection.dialect.name == "sqlite" else "IS NOT DISTINCT FROM"
-        statement = sa.text(
-            "UPDATE assignment SET next_step_on = :day "
-            f"WHERE id = :id AND next_step_on {same} :seen"
-        ).bindparams(sa.bindparam("day", type_=sa.Date()), sa.bindparam("seen", type_=sa.Date()))
-        await connection.execute(statement, rows)
+        if connection.dialect.name == "postgresql":
+            # One statement over arrays: an executemany runs an UPDATE per assignment.
+            await connection.execute(
+                sa.text(
+                    "UPDATE assignment SET next_step_on = v.day FROM unnest("
+                    "CAST(:ids AS INTEGER[]), CAST(:days AS DATE[]), CAST(:seen AS DATE[])"
+                    ") AS v(id, day, seen) "
+                    "WHERE assignment.id = v.id AND assignment.next_step_on "
+                    "IS NOT DISTINCT FROM v.seen"
+                ),
+                {
+                    "ids": [row["id"] for row in rows],
+                    "days": [row["day"] for row in rows],
+                    "seen": [row["seen"] for row in rows],
+                },
+            )
+        else:
+            statement = sa.text(
+                "UPDATE assignment SET next_step_on = :day "
+                "WHERE id = :id AND next_step_on IS :seen"
+            ).bindparams(
+                sa.bindparam("day", type_=sa.Date()), sa.bindparam("seen", type_=sa.Date())
+            )
+            await connection.execute(statement, rows)
     return len(rows)
 
 

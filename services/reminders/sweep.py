@@ -55,7 +55,7 @@ log = logging.getLogger(__name__)
 
 # Assignments planned and written at a time (a little more, to keep an agency's together):
 # what a sweep holds grows with this, not with the store.
-CHUNK = 5000
+CHUNK = 2000
 
 
 @dataclass(frozen=True)
