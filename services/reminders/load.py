@@ -6,9 +6,13 @@ from collections.abc import AsyncIterator, Collection, Iterable, Iterator, Mappi
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.selectable import Alias
+from sqlalchemy.sql.util import ClauseAdapter
 from sqlmodel import col
 
 from domain.access import Role
@@ -138,6 +142,22 @@ def _wanted(due: Any, status: Any, due_by: date, blocked_any: bool) -> Any:
     # Undated work is never reminded; when blocked, it is still escalated.
     dated = due <= due_by
     return sa.or_(dated, status == Status.BLOCKED.value) if blocked_any else dated
+
+
+class _ByNextStep(Alias):
+    """The assignment table, read on SQLite by the index of next steps (INDEXED BY).
+
+    SQLite's statistics are a sample; by them it can rate the index of open work by
+    deadline above it and read every open assignment within reach to find the few whose
+    step has come (a steady sweep four times slower at 50,000)."""
+
+    inherit_cache = True
+
+
+@compiles(_ByNextStep, "sqlite")
+def _indexed_by(element: _ByNextStep, compiler: SQLCompiler, **kw: Any) -> str:
+    text = str(compiler.visit_alias(element, **kw))  # type: ignore[no-untyped-call]
+    return f"{text} INDEXED BY ix_assignment_next_step" if kw.get("asfrom") else text
 
 
 def _blocked_since(status: Any, updated: Any) -> Any:
@@ -325,7 +345,7 @@ def assignments_wanted(
     dated = _wanted(col(Assignment.deadline), col(Assignment.status), store.due_by, blocked_any)
     step = col(Assignment.next_step_on)
     come = sa.true() if step_by is None else sa.or_(step.is_(None), step <= step_by)
-    return (
+    statement = (
         sa.select(
             col(Assignment.id),
             col(Assignment.agency_id),
@@ -354,6 +374,11 @@ def assignments_wanted(
             ),
         )
     )
+    if step_by is None:
+        return statement
+    table = cast(sa.Table, Assignment.__table__)  # type: ignore[attr-defined]
+    by_next_step = _ByNextStep._construct(table, name=table.name)
+    return cast(sa.Select[Any], ClauseAdapter(by_next_step).traverse(statement))
 
 
 def assignment_targets(
@@ -391,12 +416,12 @@ async def assignment_chunks(
     agency's all in one chunk, by agency: one person's reminders are all in one chunk, so
     a chunked sweep still bundles them in one message. Read as a stream, so what is held
     grows with the chunk, not with the store."""
-    # Sorted, not read in the order of the index by agency: SQLite would walk that whole
-    # index (every assignment stored) to spare sorting the few due.
-    agency = col(Assignment.agency_id) + 0
+    # Found first, then sorted: asked for them in agency order, SQLite walks an index of
+    # every open assignment (by agency, or by deadline) instead of the few due ones.
+    due = statement.cte("due").prefix_with("MATERIALIZED")
     connection = await session.connection()
     result = await connection.stream(
-        statement.order_by(agency, col(Assignment.id)).execution_options(yield_per=size)
+        sa.select(due).order_by(due.c.agency_id, due.c.id).execution_options(yield_per=size)
     )
     pending: list[Sequence[Any]] = []
     async for partition in result.partitions(size):
