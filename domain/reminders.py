@@ -373,42 +373,6 @@ def snoozed_kind(until: datetime) -> str:
     return f"snoozed@{utc_stamp(until)}"
 
 
-def wanted_kinds(dues: Iterable[Due], snoozes: Mapping[tuple[int, str], datetime]) -> set[str]:
-    """The ledger kinds whose rows a sweep must load before planning (see `plan`)."""
-    kinds = {due.kind for due in dues}
-    kinds.update(snoozed_kind(until) for until in snoozes.values())
-    kinds.add(NO_OFFICER)
-    return kinds
-
-
-def history_needed(
-    dues: Iterable[Due],
-    *,
-    recipients: Mapping[int, Sequence[int]],
-    recorded: Collection[LedgerKey],
-    snoozes: Mapping[tuple[int, str], datetime],
-    now: datetime,
-) -> set[str]:
-    """Targets owed something new, whose whole ledger history `plan` must also be given."""
-    needed = set()
-    for due in dues:
-        key, kind = due.target.key, due.kind
-        for person in recipients.get(due.target.agency_id, ()):
-            # Most targets of most sweeps are recorded and nobody snoozed them: check that
-            # first, with no snooze key to build when nobody snoozed anything.
-            until = snoozes.get((person, key)) if snoozes else None
-            if until is None:
-                if (key, person, kind) in recorded:
-                    continue
-            elif until > now or (
-                (key, person, kind) in recorded and (key, person, snoozed_kind(until)) in recorded
-            ):
-                continue
-            needed.add(key)
-            break
-    return needed
-
-
 class Reason(StrEnum):
     """Why a reminder goes out."""
 
@@ -555,9 +519,9 @@ def plan(
     """Decide what a sweep at `now` sends.
 
     `recipients` maps an agency to the people who receive its reminders, `coordinators` a
-    plan to its hub coordinators. `recorded` must hold every ledger row with a kind from
-    `wanted_kinds`, plus every row of the targets `history_needed` names; `seen` (the
-    targets with any ledger row) is derived from it unless given.
+    plan to its hub coordinators. `recorded` must hold every ledger row of the due targets
+    and the notice rows of their agencies; `seen` (the targets with any ledger row) is
+    derived from it unless given.
     """
     if not hours.is_open(now):
         return Plan()

@@ -13,6 +13,12 @@ plans only the assignments whose day has come or whose plan something changed; r
 periods and indicators are read whole. A full re-plan (`sweep(incremental=False)`,
 `dondoc schedule rebuild`) plans every open one within reach.
 
+The sweep streams those assignments in agency order and plans, writes and moves on a
+chunk of some 2,000 at a time (each agency whole, so a person's reminders still go in one
+message), reading the ledger rows of that chunk's due targets only: what it holds grows
+with the chunk, not with the store. A chunk written stays written; a failure leaves the
+chunks after it due for the next sweep. Notices to hub coordinators are written last.
+
 A day's first sweep at 50,000 assignments writes some 11,000 ledger rows and 4,600
 messages (bench/sweep.py): rows go in the driver's own form in a few bulk statements
 (`write`), the next chunk of messages is rendered while the database writes the current

@@ -14,7 +14,7 @@ the sweep planned (and its NULL) is never overwritten. `replan_all` is the full 
 (`dondoc schedule rebuild`, and start-up, which may bring a new calendar).
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -30,9 +30,17 @@ from services.unit_of_work import Sessions, transaction
 NEVER = date(9999, 12, 31)
 
 
-def next_steps(store: Store, *, hours: OfficeHours, now: datetime) -> dict[int, date]:
-    """The day each assignment target the sweep read must next be planned: its next step,
-    or the day a recipient's snooze of it ends, if sooner."""
+def next_steps(
+    targets: Iterable[OpenTarget],
+    seen: Mapping[int, date | None],
+    *,
+    store: Store,
+    hours: OfficeHours,
+    now: datetime,
+) -> dict[int, date]:
+    """The day each assignment target the sweep read (its next_step_on in `seen`) must
+    next be planned: its next step, or the day a recipient's snooze of it ends, if
+    sooner."""
     today = hours.today(now)
     days: dict[tuple[date, int, bool], date] = {}
     ends = {
@@ -41,8 +49,10 @@ def next_steps(store: Store, *, hours: OfficeHours, now: datetime) -> dict[int, 
         if until > now and key.startswith("a:")
     }
     found: dict[int, date] = {}
-    for target in store.targets:
-        if target.occurrence_id is not None or target.assignment_id not in store.steps_seen:
+    for target in targets:
+        # Report periods and indicators are read whole; an indicator's assignment_id is the
+        # indicator's own id, which must not move an assignment of the same id on.
+        if not target.key.startswith("a:") or target.assignment_id not in seen:
             continue
         found[target.assignment_id] = _next_day(target, days, hours=hours, today=today)
         if ends:
@@ -91,12 +101,30 @@ async def move_on(
         return 0
     async with transaction(sessions) as session:
         connection = await session.connection()
-        same = "IS" if connection.dialect.name == "sqlite" else "IS NOT DISTINCT FROM"
-        statement = sa.text(
-            "UPDATE assignment SET next_step_on = :day "
-            f"WHERE id = :id AND next_step_on {same} :seen"
-        ).bindparams(sa.bindparam("day", type_=sa.Date()), sa.bindparam("seen", type_=sa.Date()))
-        await connection.execute(statement, rows)
+        if connection.dialect.name == "postgresql":
+            # One statement over arrays: an executemany runs an UPDATE per assignment.
+            await connection.execute(
+                sa.text(
+                    "UPDATE assignment SET next_step_on = v.day FROM unnest("
+                    "CAST(:ids AS INTEGER[]), CAST(:days AS DATE[]), CAST(:seen AS DATE[])"
+                    ") AS v(id, day, seen) "
+                    "WHERE assignment.id = v.id AND assignment.next_step_on "
+                    "IS NOT DISTINCT FROM v.seen"
+                ),
+                {
+                    "ids": [row["id"] for row in rows],
+                    "days": [row["day"] for row in rows],
+                    "seen": [row["seen"] for row in rows],
+                },
+            )
+        else:
+            statement = sa.text(
+                "UPDATE assignment SET next_step_on = :day "
+                "WHERE id = :id AND next_step_on IS :seen"
+            ).bindparams(
+                sa.bindparam("day", type_=sa.Date()), sa.bindparam("seen", type_=sa.Date())
+            )
+            await connection.execute(statement, rows)
     return len(rows)
 
 

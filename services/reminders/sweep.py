@@ -1,10 +1,12 @@
 """The reminder sweep and the escalation pass: plan (domain.reminders), word, write."""
 
 import logging
+from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from itertools import chain
+from datetime import date, datetime
+
+import sqlalchemy as sa
 
 from domain.indicators.collection import indicator_of
 from domain.plans import PSEUDO_GROUPS
@@ -12,22 +14,31 @@ from domain.reminders import (
     NO_OFFICER,
     Escalation,
     Notice,
+    OpenTarget,
     Reason,
     Reminder,
     due_now,
     escalation_candidates,
     escalation_kind,
-    history_needed,
     plan,
     plan_escalations,
-    wanted_kinds,
 )
+from domain.targets import agency_key
 from models.enums import OutboxKind
 from models.tables import (
     ReminderLedger,
 )
 from services.outbox import Wake
-from services.reminders.load import ReminderSettings, Store, ledger_rows, load_store, target_info
+from services.reminders.load import (
+    ReminderSettings,
+    Store,
+    assignment_chunks,
+    assignments_wanted,
+    ledger_rows,
+    load_store,
+    read_people,
+    target_info,
+)
 from services.reminders.steps import move_on, next_steps
 from services.reminders.write import COLLECTOR, Bundle, write_bundles
 from services.unit_of_work import Sessions
@@ -41,6 +52,10 @@ from views.reminders import (
 )
 
 log = logging.getLogger(__name__)
+
+# Assignments planned and written at a time (a little more, to keep an agency's together):
+# what a sweep holds grows with this, not with the store.
+CHUNK = 2000
 
 
 @dataclass(frozen=True)
@@ -90,6 +105,17 @@ async def sweep(
         )
 
 
+@dataclass
+class _Chunk:
+    """What one chunk of a sweep (one range of agencies) planned and wrote."""
+
+    result: SweepResult
+    notices: list[Notice]
+    # What the notices show of their tasks: they are written once every chunk is planned.
+    info: dict[str, TargetInfo]
+    unreported: tuple[int, ...]
+
+
 async def _sweep(
     sessions: Sessions,
     *,
@@ -99,28 +125,100 @@ async def _sweep(
     incremental: bool,
 ) -> SweepResult:
     hours = settings.hours
-    async with sessions() as session:
-        dialect = (await session.connection()).dialect
+    done: list[_Chunk] = []
+    # The reading session streams the assignments while each chunk is planned and written
+    # in sessions of its own: a chunk written stays written, and a failure leaves the
+    # chunks after it due for the next sweep.
+    async with sessions() as reader:
+        dialect = (await reader.connection()).dialect
         store = await load_store(
-            session,
+            reader,
             settings=settings,
             now=now,
             remind_through=hours.today(now),
             blocked_any=False,
             incremental=incremental,
+            assignments=False,
         )
-        dues = due_now(store.targets, hours=hours, now=now)
-        recorded = await ledger_rows(
-            session, column=ReminderLedger.kind, values=wanted_kinds(dues, store.snoozes)
+        # Report periods and indicators (few, read whole) join the chunk of their agency.
+        others = sorted(store.targets, key=lambda t: t.agency_id)
+        statement = assignments_wanted(
+            store,
+            remind_cooperating=settings.remind_cooperating,
+            blocked_any=False,
+            step_by=hours.today(now) if incremental else None,
         )
-        owed = history_needed(
-            dues,
-            recipients=store.recipients,
-            recorded=recorded,
-            snoozes=store.snoozes,
-            now=now,
+        async for targets, seen in assignment_chunks(reader, statement, store=store, size=CHUNK):
+            last = targets[-1].agency_id
+            taken = bisect_right(others, last, key=lambda t: t.agency_id)
+            targets.extend(others[:taken])
+            del others[:taken]
+            await read_people(reader, store, now=now)
+            done.append(
+                await _sweep_chunk(
+                    sessions, store, targets, seen, settings=settings, now=now, wake=wake
+                )
+            )
+        if others:
+            await read_people(reader, store, now=now)
+            done.append(
+                await _sweep_chunk(
+                    sessions, store, others, {}, settings=settings, now=now, wake=wake
+                )
+            )
+    notices = await _write_notices(
+        sessions,
+        [n for chunk in done for n in chunk.notices],
+        info={k: v for chunk in done for k, v in chunk.info.items()},
+        store=store,
+        dialect=dialect,
+        now=now,
+        wake=wake,
+    )
+    unreported = tuple(
+        store.agencies.get(a, (str(a), ""))[0] for chunk in done for a in chunk.unreported
+    )
+    if unreported:
+        log.warning(
+            "agencies with nobody registered and no coordinator to tell: %s",
+            ", ".join(unreported),
         )
-        recorded |= await ledger_rows(session, column=ReminderLedger.target, values=owed)
+    results = [chunk.result for chunk in done]
+    return SweepResult(
+        messages=sum(r.messages for r in results) + notices.messages,
+        reminders=sum(r.reminders for r in results),
+        skipped=sum(r.skipped for r in results),
+        notices=notices.notices,
+        conflicts=sum(r.conflicts for r in results) + notices.conflicts,
+        unreported_agencies=unreported,
+        read=sum(r.read for r in results),
+        due=sum(r.due for r in results),
+    )
+
+
+async def _sweep_chunk(
+    sessions: Sessions,
+    store: Store,
+    targets: list[OpenTarget],
+    seen: dict[int, date | None],
+    *,
+    settings: ReminderSettings,
+    now: datetime,
+    wake: Wake | None,
+) -> _Chunk:
+    """Plan and write the reminders of some agencies' targets, then move their next days
+    on."""
+    hours = settings.hours
+    dues = due_now(targets, hours=hours, now=now)
+    # Every ledger row of the due targets: what was sent, and what `plan` must know of
+    # their history. And whether the agencies nobody receives for were reported.
+    keys = {d.target.key for d in dues}
+    keys.update(
+        agency_key(d.target.agency_id) for d in dues if d.target.agency_id not in store.recipients
+    )
+    async with sessions() as session:
+        dialect = (await session.connection()).dialect
+        recorded = await ledger_rows(session, column=ReminderLedger.target, values=keys)
         decided = plan(
             dues,
             recipients=store.recipients,
@@ -130,24 +228,72 @@ async def _sweep(
             hours=hours,
             now=now,
         )
+        del recorded
+        notices = [
+            notice
+            for notice in decided.notices
+            # A group that names nobody has no officer to find; a store imported before such
+            # groups were left unassigned may still hold work of theirs (re-importing
+            # cancels it).
+            if store.agencies.get(notice.agency_id, ("", ""))[0] not in PSEUDO_GROUPS
+        ]
         info = await target_info(
             session,
             [
                 *(r.target for r in decided.reminders),
                 # A digest of agencies nobody registered for names their tasks once each.
-                *(t for n in decided.notices for t in n.targets if indicator_of(t.key) is None),
+                *(t for n in notices for t in n.targets if indicator_of(t.key) is None),
             ],
         )
     indicators = store.owed.info((r.target for r in decided.reminders), agencies=store.agencies)
-    notices: dict[int, list[Notice]] = {}
-    for notice in decided.notices:
-        # A group that names nobody has no officer to find; a store imported before such
-        # groups were left unassigned may still hold work of theirs (re-importing cancels it).
-        if store.agencies.get(notice.agency_id, ("", ""))[0] in PSEUDO_GROUPS:
-            continue
-        notices.setdefault(notice.person_id, []).append(notice)
-    notice_bundles = []
-    for person_id, theirs in sorted(notices.items()):
+    # Reminders are rendered batch by batch as they are written (see write_bundles).
+    bundles = _reminder_bundles(
+        decided.by_person(),
+        store=store,
+        info=info,
+        indicators=indicators,
+        settings=settings,
+        now=now,
+    )
+    written, conflicts = await write_bundles(
+        sessions, bundles, dialect=dialect, now=now, wake=wake
+    )
+    # Only once what was owed is written: a sweep that failed leaves the days as they were.
+    await move_on(
+        sessions, seen=seen, days=next_steps(targets, seen, store=store, hours=hours, now=now)
+    )
+    noticed = {t.key for n in notices for t in n.targets}
+    return _Chunk(
+        SweepResult(
+            messages=sum(len(b.messages) for b in written),
+            reminders=sum(b.items for b in written),
+            skipped=sum(len(b.skipped) for b in written),
+            conflicts=conflicts,
+            read=len(targets),
+            due=len(dues),
+        ),
+        notices,
+        {key: value for key, value in info.items() if key in noticed},
+        decided.unreported,
+    )
+
+
+async def _write_notices(
+    sessions: Sessions,
+    notices: list[Notice],
+    *,
+    info: Mapping[str, TargetInfo],
+    store: Store,
+    dialect: sa.Dialect,
+    now: datetime,
+    wake: Wake | None,
+) -> SweepResult:
+    """One digest per coordinator of the agencies nobody receives reminders for."""
+    by_person: dict[int, list[Notice]] = {}
+    for notice in notices:
+        by_person.setdefault(notice.person_id, []).append(notice)
+    bundles = []
+    for person_id, theirs in sorted(by_person.items()):
         contact = store.contacts[person_id]
         parts = notice_digest(
             theirs,
@@ -159,39 +305,16 @@ async def _sweep(
         keys = [(n.key, NO_OFFICER) for n in theirs]
         # The first part records every agency, so a digest is sent whole or not at all.
         messages = [(part, keys if index == 0 else []) for index, part in enumerate(parts)]
-        notice_bundles.append(Bundle(contact, OutboxKind.NOTICE, messages, [], len(theirs)))
-    # Reminders are rendered batch by batch as they are written (see _write).
-    bundles = chain(
-        _reminder_bundles(
-            decided.by_person(),
-            store=store,
-            info=info,
-            indicators=indicators,
-            settings=settings,
-            now=now,
-        ),
-        notice_bundles,
-    )
+        bundles.append(Bundle(contact, OutboxKind.NOTICE, messages, [], len(theirs)))
+    if not bundles:
+        return SweepResult()
     written, conflicts = await write_bundles(
         sessions, bundles, dialect=dialect, now=now, wake=wake
     )
-    # Only once what was owed is written: a sweep that failed leaves the days as they were.
-    await move_on(sessions, seen=store.steps_seen, days=next_steps(store, hours=hours, now=now))
-    unreported = tuple(store.agencies.get(a, (str(a), ""))[0] for a in decided.unreported)
-    if unreported:
-        log.warning(
-            "agencies with nobody registered and no coordinator to tell: %s",
-            ", ".join(unreported),
-        )
     return SweepResult(
         messages=sum(len(b.messages) for b in written),
-        reminders=sum(b.items for b in written if b.outbox_kind == OutboxKind.REMINDER),
-        skipped=sum(len(b.skipped) for b in written),
-        notices=sum(b.items for b in written if b.outbox_kind == OutboxKind.NOTICE),
+        notices=sum(b.items for b in written),
         conflicts=conflicts,
-        unreported_agencies=unreported,
-        read=len(store.targets),
-        due=len(dues),
     )
 
 

@@ -23,7 +23,6 @@ from domain.reminders import (
     ReminderPolicy,
     due_now,
     escalation_candidates,
-    history_needed,
     latest_step,
     next_step_day,
     periods_ahead,
@@ -33,9 +32,9 @@ from domain.reminders import (
     series,
     simulate,
     snoozed_kind,
-    wanted_kinds,
 )
 from domain.status import Status
+from domain.targets import agency_key
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 CALENDAR = WorkCalendar()
@@ -87,10 +86,9 @@ def sweep(
     ledger = set() if ledger is None else ledger
     snoozes = snoozes or {}
     dues = due_now(targets, hours=hours, now=now)
-    wanted = wanted_kinds(dues, snoozes)
-    loaded = {row for row in ledger if row[2] in wanted}
-    owed = history_needed(dues, recipients=recipients, recorded=loaded, snoozes=snoozes, now=now)
-    loaded |= {row for row in ledger if row[0] in owed}
+    # Every row of the due targets, and the notices of their agencies.
+    keys = {d.target.key for d in dues} | {agency_key(d.target.agency_id) for d in dues}
+    loaded = {row for row in ledger if row[0] in keys}
     result = plan(
         dues,
         recipients=recipients,

@@ -1,0 +1,158 @@
+"""A sweep plans and writes the due assignments a chunk of agencies at a time: it sends
+exactly what one sweep over all of them at once sends, and a failure between chunks
+leaves the rest for the next sweep, nothing sent twice."""
+
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from domain.access import Role
+from domain.targets import target_key
+from models.tables import Assignment, Outbox, ReminderLedger, Snooze
+from services.reminders import sweep as reminders_sweep
+from services.reminders.sweep import SweepResult, sweep
+from services.unit_of_work import Sessions, transaction
+from tests.builders import SETTINGS, StoreWorld, ledger, local, outbox
+from tests.conftest import BOTH_STORES
+
+AGENCIES = [f"AG{n}" for n in range(8)]
+# The first six have officers; the last two nobody, so their hub coordinator is told.
+STAFFED = AGENCIES[:6]
+MONDAY = date(2023, 11, 20)
+DAYS = [MONDAY + timedelta(days=n) for n in (0, 1, 2, 3, 4, 7)]
+
+
+@pytest.fixture
+def world(sessions: Sessions) -> StoreWorld:
+    return StoreWorld(sessions)
+
+
+async def _store(world: StoreWorld) -> list[int]:
+    """Three tasks an agency, due over the fortnight; officers, a coordinator, an indicator."""
+    plan = await world.plan(hub="VPUB")
+    handles = []
+    for number, agency in enumerate(AGENCIES * 3):
+        due = MONDAY + timedelta(days=number % 11)
+        handles.append(await world.task(plan, f"I.{number}", due, lead=agency))
+    for number, agency in enumerate(STAFFED * 2):
+        await world.person(f"Cán bộ {number}", agency, locale="vi" if number % 3 else "en")
+    await world.person("Điều phối", "VPUB", role=Role.COORDINATOR)
+    # An indicator (read whole, beside the assignments) joins its agency's chunk.
+    await world.indicator(plan, "PL3.7", owners=("AG2",))
+    return handles
+
+
+async def _sent(sessions: Sessions) -> tuple[list[Any], list[Any]]:
+    messages = sorted((row.chat_id, row.kind, str(row.payload)) for row in await outbox(sessions))
+    rows = sorted(
+        (row.target, row.recipient_id, row.kind, row.outbox_id is None)
+        for row in await ledger(sessions)
+    )
+    return messages, rows
+
+
+async def _forget_what_was_sent(sessions: Sessions) -> None:
+    """The store as it was before any sweep: no ledger, no outbox, every assignment due."""
+    async with transaction(sessions) as session:
+        await session.exec(sa.delete(ReminderLedger))
+        await session.exec(sa.delete(Outbox))
+        await session.exec(sa.update(Assignment).values(next_step_on=None))
+
+
+async def _sweep_the_days(sessions: Sessions, snoozer: int, handle: int) -> list[SweepResult]:
+    results = []
+    for day in DAYS:
+        if day == DAYS[2]:
+            async with transaction(sessions) as session:
+                session.add(
+                    Snooze(
+                        person_id=snoozer,
+                        target=target_key(handle),
+                        until=local(day, 15),
+                        created_at=local(day, 8),
+                    )
+                )
+        for hour in (9, 16):
+            results.append(await sweep(sessions, settings=SETTINGS, now=local(day, hour)))
+    return results
+
+
+@BOTH_STORES
+async def test_a_sweep_chunk_by_chunk_sends_what_one_sweep_over_everything_sends(
+    world: StoreWorld, sessions: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handles = await _store(world)
+    snoozer = await world.person("Chị Lan", "AG1")
+
+    monkeypatch.setattr(reminders_sweep, "CHUNK", 2)
+    chunked = await _sweep_the_days(sessions, snoozer, handles[1])
+    by_chunks = await _sent(sessions)
+    async with transaction(sessions) as session:
+        await session.exec(sa.delete(Snooze))
+    await _forget_what_was_sent(sessions)
+    monkeypatch.setattr(reminders_sweep, "CHUNK", 10_000)
+    whole = await _sweep_the_days(sessions, snoozer, handles[1])
+
+    assert await _sent(sessions) == by_chunks
+    assert chunked == whole
+    # Every day brought something, and more assignments than one chunk holds.
+    assert all(r.messages for r in chunked[::2])
+    assert chunked[0].read == len(handles) + 1
+    # The agencies nobody receives for are told of once, in one digest.
+    assert chunked[0].notices == 2
+    assert sum(r.notices for r in chunked) == 2
+
+
+def _fail_on_call(monkeypatch: pytest.MonkeyPatch, name: str, failing: int) -> list[str]:
+    """Make the sweep's `name` fail the `failing`-th time it is called (from 1); the calls."""
+    real: Callable[..., Awaitable[Any]] = getattr(reminders_sweep, name)
+    calls: list[str] = []
+
+    async def flaky(*args: Any, **kwargs: Any) -> Any:
+        calls.append(name)
+        if len(calls) == failing:
+            raise RuntimeError(f"{name} failed")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(reminders_sweep, name, flaky)
+    return calls
+
+
+@BOTH_STORES
+@pytest.mark.parametrize(
+    ("name", "failing"),
+    [
+        ("write_bundles", 3),  # the third chunk's messages were never written
+        ("move_on", 2),  # the second chunk's were, but its next days not moved on
+    ],
+)
+async def test_a_sweep_that_fails_between_chunks_leaves_the_rest_to_the_next_sweep(
+    world: StoreWorld,
+    sessions: Sessions,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    failing: int,
+) -> None:
+    await _store(world)
+    wednesday: datetime = local(DAYS[2], 9)
+    monkeypatch.setattr(reminders_sweep, "CHUNK", 2)
+    calls = _fail_on_call(monkeypatch, name, failing)
+
+    with pytest.raises(RuntimeError):
+        await sweep(sessions, settings=SETTINGS, now=wednesday)
+    assert len(calls) == failing
+    partly, _rows = await _sent(sessions)
+    monkeypatch.undo()
+    monkeypatch.setattr(reminders_sweep, "CHUNK", 2)
+    rest = await sweep(sessions, settings=SETTINGS, now=wednesday + timedelta(minutes=5))
+    after_both = await _sent(sessions)
+    await _forget_what_was_sent(sessions)
+    once = await sweep(sessions, settings=SETTINGS, now=wednesday)
+
+    assert 0 < len(partly) < once.messages
+    assert rest.messages == once.messages - len(partly)
+    assert after_both == await _sent(sessions)
+    assert rest.conflicts == 0
