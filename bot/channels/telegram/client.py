@@ -28,6 +28,8 @@ from bot.channels.base import (
 from bot.settings import Settings
 from models.enums import Channel
 
+from .loading import build_models_in
+
 log = logging.getLogger(__name__)
 
 CHANNEL = Channel.TELEGRAM
@@ -54,6 +56,7 @@ class _Session(AiohttpSession):
     ) -> Response[TelegramType]:
         returning = method.__returning__
         if returning not in self._responses:
+            build_models_in(returning)
             self._responses[returning] = Response[returning]  # type: ignore[valid-type]
         return super().check_response(bot, method, status_code, content)
 

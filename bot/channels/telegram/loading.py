@@ -15,7 +15,7 @@ Call it before anything imports aiogram: the channel's package does, first thing
 
 import importlib
 import sys
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
 
@@ -45,6 +45,22 @@ def load_aiogram() -> None:
         BaseModel.model_rebuild = original  # type: ignore[method-assign]
     if namespaces:
         _give_namespace(BaseModel, namespaces[-1])
+
+
+def build_models_in(annotation: object) -> None:
+    """Build the aiogram models `annotation` holds (list[Update], Message | bool...), each on
+    its own, before a model holding them is made.
+
+    pydantic builds an unbuilt model met inside another model's schema as part of that schema
+    and leaves it unbuilt: every class made around it later would build it again (250 ms for
+    a Message, against 10 ms once it is built).
+    """
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if not annotation.__pydantic_complete__:
+            annotation.model_rebuild()
+        return
+    for argument in get_args(annotation):
+        build_models_in(argument)
 
 
 def _supported() -> bool:
