@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 # Pages SQLite keeps per connection, in KiB (its default is 2,000): a city's store is some
 # 50 MB at 50,000 assignments, and the day's first sweep, which reads them all and writes
 # the day's reminders, took 3-6% longer re-reading index pages from the OS (bench.sweep).
-SQLITE_CACHE_KIB = 32_768
+SQLITE_CACHE_KIB = 8_192
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
