@@ -29,12 +29,14 @@ def load_aiogram() -> None:
 
         return
     original = BaseModel.__dict__["model_rebuild"]
-    namespaces: list[dict[str, Any]] = []
+    # aiogram passes every type the same namespace: its types module's names.
+    namespace: dict[str, Any] | None = None
 
     def model_rebuild(cls: type[BaseModel], **arguments: Any) -> bool | None:
+        nonlocal namespace
         types_namespace = arguments.get("_types_namespace")
         if _deferrable(cls) and types_namespace is not None and not arguments.get("force"):
-            namespaces.append(types_namespace)
+            namespace = types_namespace
             return None
         return original.__func__(cls, **arguments)  # type: ignore[no-any-return]
 
@@ -43,8 +45,8 @@ def load_aiogram() -> None:
         importlib.import_module("aiogram")
     finally:
         BaseModel.model_rebuild = original  # type: ignore[method-assign]
-    if namespaces:
-        _give_namespace(BaseModel, namespaces[-1])
+    if namespace is not None:
+        _give_namespace(BaseModel, namespace)
 
 
 def build_models_in(annotation: object) -> None:
