@@ -130,7 +130,7 @@ def _kept_agencies(actor: Actor, scope: Scope | None) -> Sequence[int] | None:
 
 
 def _counts(*, actor: Actor, as_of: date, scope: Scope | None, periodic: bool) -> Any:
-    """The statement of (agency id, code, name, how many overdue), by agency code.
+    """The statement of (agency id, code, name, how many overdue) of each agency with any.
 
     The lead assignments are counted from the counts the store keeps
     (services.overdue_counts); a plan's scope, which they do not break down, reads its
@@ -154,10 +154,37 @@ def _counts(*, actor: Actor, as_of: date, scope: Scope | None, periodic: bool) -
         counted = (
             select(agency, total.label("n")).group_by(agency).having(total > 0).subquery("counted")
         )
+    return select(counted.c.agency_id, Agency.code, Agency.name, counted.c.n).join(
+        Agency, col(Agency.id) == counted.c.agency_id
+    )
+
+
+def _spanned(counts: Any, *, page: int, page_size: int) -> Any:
+    """The statement of the agencies that page `page` (at least 1) spans, by code: (agency
+    id, code, name, how many overdue, how many overdue in the agencies before it, and over
+    all agencies the total and the number of agencies).
+
+    The running sums are the database's to count: a page reads a few rows, not one per
+    agency (7,500 at a million assignments). A page past the last is the last, as
+    `overdue_page` clamps it."""
+    named = counts.subquery("named")
+    ranked = sa.select(
+        named.c.agency_id,
+        named.c.code,
+        named.c.name,
+        named.c.n,
+        (sa.func.sum(named.c.n).over(order_by=named.c.code, rows=(None, 0)) - named.c.n).label(
+            "before"
+        ),
+        sa.func.sum(named.c.n).over().label("total"),
+        sa.func.count().over().label("agencies"),
+    ).subquery("ranked")
+    last = (ranked.c.total + (page_size - 1)) // page_size
+    start = (sa.case((last < page, last), else_=page) - 1) * page_size
     return (
-        select(counted.c.agency_id, Agency.code, Agency.name, counted.c.n)
-        .join(Agency, col(Agency.id) == counted.c.agency_id)
-        .order_by(Agency.code)
+        sa.select(ranked)
+        .where(ranked.c.before < start + page_size, ranked.c.before + ranked.c.n > start)
+        .order_by(ranked.c.code)
     )
 
 
@@ -182,39 +209,45 @@ async def overdue_page(
     Officers see their own agency's list; coordinators and leaders everybody's.
     """
     periodic = await any_occurrence(session)
-    statement = _counts(actor=actor, as_of=as_of, scope=scope, periodic=periodic)
-    counts = (await session.exec(statement)).all()
-    by_agency = tuple(
-        AgencyCount(agency_id=a, code=code, name=name, count=n) for a, code, name, n in counts
+    counts = _counts(actor=actor, as_of=as_of, scope=scope, periodic=periodic)
+    page = max(1, page)
+    # Plain rows: the ORM adds nothing to reading a few columns.
+    connection = await session.connection()
+    spanned = (await connection.execute(_spanned(counts, page=page, page_size=page_size))).all()
+    if not spanned:
+        return OverduePage(
+            rows=(), total=0, agencies=0, groups=(), page=1, pages=1, as_of=as_of, scope=scope
+        )
+    first = spanned[0]
+    total = int(first.total)
+    pages = -(-total // page_size)
+    page = min(page, pages)
+    groups = tuple(
+        AgencyCount(agency_id=row.agency_id, code=row.code, name=row.name, count=row.n)
+        for row in spanned
     )
-    total = sum(c.count for c in by_agency)
-    pages = max(1, -(-total // page_size))
-    page = min(max(1, page), pages)
     # The counts say which agencies the page spans, so the page itself reads only theirs.
-    start = (page - 1) * page_size
-    spanned: list[int] = []
-    before = seen = 0
-    for count in by_agency:
-        if seen + count.count > start and seen < start + page_size:
-            if not spanned:
-                before = seen
-            spanned.append(count.agency_id)
-        seen += count.count
     within = _overdue_union(
-        actor=actor, as_of=as_of, scope=scope, periodic=periodic, agency_ids=spanned
+        actor=actor,
+        as_of=as_of,
+        scope=scope,
+        periodic=periodic,
+        agency_ids=[group.agency_id for group in groups],
     )
     rows = await _overdue_rows(
         session,
         overdue=within,
+        periodic=periodic,
         as_of=as_of,
         calendar=calendar,
         limit=page_size,
-        offset=start - before,
+        offset=(page - 1) * page_size - int(first.before),
     )
     return OverduePage(
         rows=rows,
         total=total,
-        by_agency=by_agency,
+        agencies=int(first.agencies),
+        groups=groups,
         page=page,
         pages=pages,
         as_of=as_of,
@@ -233,19 +266,23 @@ async def overdue_all(
     """Everything overdue on `as_of`, by agency code then due date (for exports)."""
     periodic = await any_occurrence(session)
     union = _overdue_union(actor=actor, as_of=as_of, scope=scope, periodic=periodic)
-    return await _overdue_rows(session, overdue=union, as_of=as_of, calendar=calendar)
+    return await _overdue_rows(
+        session, overdue=union, periodic=periodic, as_of=as_of, calendar=calendar
+    )
 
 
 async def _overdue_rows(
     session: UnitOfWork,
     *,
     overdue: Any,
+    periodic: bool,
     as_of: date,
     calendar: WorkCalendar,
     limit: int | None = None,
     offset: int = 0,
 ) -> tuple[OverdueRow, ...]:
-    """The rows of an overdue subquery, by agency code then due date, in one query."""
+    """The rows of an overdue subquery, by agency code then due date, in one query; with
+    their report periods if `periodic` (any exist)."""
     order = (col(Agency.code), overdue.c.due, overdue.c.aid, overdue.c.oid)
     keys: Any = (
         select(overdue.c.aid, overdue.c.oid, overdue.c.due, col(Agency.code).label("code"))
@@ -255,20 +292,30 @@ async def _overdue_rows(
     if limit is not None:
         keys = keys.limit(limit).offset(offset)
     chosen = keys.subquery("chosen")
-    columns: tuple[Any, ...] = (*VIEW_COLUMNS, Occurrence)
     statement = (
-        select(*columns)
+        select(*VIEW_COLUMNS)
         .select_from(chosen)
         .join(Assignment, col(Assignment.id) == chosen.c.aid)
         .join(Task, col(Task.id) == col(Assignment.task_id))
         .join(Plan, col(Plan.id) == col(Task.plan_id))
         .join(Agency, col(Agency.id) == col(Assignment.agency_id))
-        .outerjoin(Occurrence, col(Occurrence.id) == chosen.c.oid)
         .order_by(chosen.c.code, chosen.c.due, chosen.c.aid, chosen.c.oid)
     )
+    if periodic:
+        found: Sequence[Any] = (
+            await session.exec(
+                statement.add_columns(Occurrence).outerjoin(
+                    Occurrence, col(Occurrence.id) == chosen.c.oid
+                )
+            )
+        ).all()
+        views = [view_of(row, row[-1]) for row in found]
+    else:
+        # No period is overdue where none exists: plain rows of columns, no ORM objects.
+        connection = await session.connection()
+        views = [view_of(row) for row in (await connection.execute(statement)).all()]
     rows = []
-    for row in (await session.exec(statement)).all():
-        view = view_of(row, row[-1])
+    for view in views:
         assert view.due_date is not None
         days = calendar.working_days_between(view.due_date, as_of)
         rows.append(OverdueRow(view=view, days_overdue=days))
