@@ -130,7 +130,7 @@ def _kept_agencies(actor: Actor, scope: Scope | None) -> Sequence[int] | None:
 
 
 def _counts(*, actor: Actor, as_of: date, scope: Scope | None, periodic: bool) -> Any:
-    """The statement of (agency id, code, name, how many overdue) of each agency with any.
+    """The subquery of (agency id, how many overdue) of each agency with any.
 
     The lead assignments are counted from the counts the store keeps
     (services.overdue_counts); a plan's scope, which they do not break down, reads its
@@ -141,44 +141,41 @@ def _counts(*, actor: Actor, as_of: date, scope: Scope | None, periodic: bool) -
         # sort: that reads ~30,000 rows at random instead of scanning the table
         # (bench/overdue.py).
         agency = (union.c.agency_id + 0).label("agency_id")
-        counted = select(agency, sa.func.count().label("n")).group_by(agency).subquery("counted")
-    else:
-        parts = overdue_count_rows(as_of=as_of, agency_ids=_kept_agencies(actor, scope))
-        _direct, periods = _overdue_parts(actor=actor, as_of=as_of, scope=scope, periodic=periodic)
-        if periods is not None:
-            overdue_periods = periods.subquery("periods")
-            parts.append(select(overdue_periods.c.agency_id, sa.literal(1)))
-        rows = sa.union_all(*parts).subquery("rows")
-        agency = rows.c.agency_id.label("agency_id")
-        total = sa.cast(sa.func.sum(rows.c.n), sa.Integer)
-        counted = (
-            select(agency, total.label("n")).group_by(agency).having(total > 0).subquery("counted")
-        )
-    return select(counted.c.agency_id, Agency.code, Agency.name, counted.c.n).join(
-        Agency, col(Agency.id) == counted.c.agency_id
-    )
+        return select(agency, sa.func.count().label("n")).group_by(agency).subquery("counted")
+    parts = overdue_count_rows(as_of=as_of, agency_ids=_kept_agencies(actor, scope))
+    if periodic:
+        _direct, periods = _overdue_parts(actor=actor, as_of=as_of, scope=scope, periodic=True)
+        assert periods is not None
+        overdue_periods = periods.subquery("periods")
+        parts.append(select(overdue_periods.c.agency_id, sa.literal(1)))
+    rows = sa.union_all(*parts).subquery("rows")
+    agency = rows.c.agency_id.label("agency_id")
+    total = sa.cast(sa.func.sum(rows.c.n), sa.Integer)
+    return select(agency, total.label("n")).group_by(agency).having(total > 0).subquery("counted")
 
 
-def _spanned(counts: Any, *, page: int, page_size: int) -> Any:
+def _spanned(counted: Any, *, page: int, page_size: int) -> Any:
     """The statement of the agencies that page `page` (at least 1) spans, by code: (agency
     id, code, name, how many overdue, how many overdue in the agencies before it, and over
-    all agencies the total and the number of agencies).
+    all agencies the total and the number of agencies), from `_counts`.
 
     The running sums are the database's to count: a page reads a few rows, not one per
     agency (7,500 at a million assignments). A page past the last is the last, as
     `overdue_page` clamps it."""
-    named = counts.subquery("named")
-    ranked = sa.select(
-        named.c.agency_id,
-        named.c.code,
-        named.c.name,
-        named.c.n,
-        (sa.func.sum(named.c.n).over(order_by=named.c.code, rows=(None, 0)) - named.c.n).label(
-            "before"
-        ),
-        sa.func.sum(named.c.n).over().label("total"),
-        sa.func.count().over().label("agencies"),
-    ).subquery("ranked")
+    code, n = col(Agency.code), counted.c.n
+    ranked = (
+        sa.select(
+            counted.c.agency_id,
+            code,
+            col(Agency.name),
+            n,
+            (sa.func.sum(n).over(order_by=code, rows=(None, 0)) - n).label("before"),
+            sa.func.sum(n).over().label("total"),
+            sa.func.count().over().label("agencies"),
+        )
+        .join_from(counted, Agency, col(Agency.id) == counted.c.agency_id)
+        .subquery("ranked")
+    )
     last = (ranked.c.total + (page_size - 1)) // page_size
     start = (sa.case((last < page, last), else_=page) - 1) * page_size
     return (
