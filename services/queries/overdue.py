@@ -154,41 +154,49 @@ def _counts(*, actor: Actor, as_of: date, scope: Scope | None, periodic: bool) -
     return select(agency, total.label("n")).group_by(agency).having(total > 0).subquery("counted")
 
 
-def _spanned(counted: Any, *, page: int, page_size: int) -> Any:
-    """The statement of the agencies that page `page` (at least 1) spans, by code: (agency
-    id, code, name, how many overdue, how many overdue in the agencies before it, and over
-    all agencies the total and the number of agencies), from `_counts`.
+def _spanned(counted: Any, *, start: int, end: int) -> Any:
+    """The statement of the agencies, by code, whose overdue work lies between `start` and
+    `end` in the list, and of the last agency: (agency id, code, name, how many overdue, how
+    many in the agencies before it, its number in code order, whether it is the last), from
+    `_counts`.
 
-    The running sums are the database's to count: a page reads a few rows, not one per
-    agency (7,500 at a million assignments). A page past the last is the last, as
-    `overdue_page` clamps it."""
+    The running sums are the database's to count, so a page reads a few rows, not one per
+    agency (7,500 at a million assignments); the last row's say how many there are in all.
+    Its functions share one window, which both stores count in one pass over the agencies
+    (a window over all of them would be a second)."""
     code, n = col(Agency.code), counted.c.n
+    window: dict[str, Any] = {"order_by": code, "rows": (None, 0)}
     ranked = (
         sa.select(
             counted.c.agency_id,
             code,
             col(Agency.name),
             n,
-            (sa.func.sum(n).over(order_by=code, rows=(None, 0)) - n).label("before"),
-            sa.func.sum(n).over().label("total"),
-            sa.func.count().over().label("agencies"),
+            (sa.func.sum(n).over(**window) - n).label("before"),
+            sa.func.count().over(**window).label("number"),
+            sa.func.lead(n).over(**window).is_(None).label("last"),
         )
         .join_from(counted, Agency, col(Agency.id) == counted.c.agency_id)
         .subquery("ranked")
     )
-    last = (ranked.c.total + (page_size - 1)) // page_size
-    start = (sa.case((last < page, last), else_=page) - 1) * page_size
-    return (
-        sa.select(ranked)
-        .where(ranked.c.before < start + page_size, ranked.c.before + ranked.c.n > start)
-        .order_by(ranked.c.code)
-    )
+    spans = sa.and_(ranked.c.before < end, ranked.c.before + ranked.c.n > start)
+    return sa.select(ranked).where(sa.or_(spans, ranked.c.last)).order_by(ranked.c.code)
 
 
 async def any_occurrence(session: UnitOfWork) -> bool:
     """Whether any recurring duty has periods (else queries read assignments alone)."""
     found = await session.exec(select(Occurrence.id).limit(1))
     return found.first() is not None
+
+
+async def _agencies_spanned(
+    session: UnitOfWork, counted: Any, *, page: int, page_size: int
+) -> Sequence[Any]:
+    """The rows of `_spanned` for page `page`: plain rows, as the ORM adds nothing to
+    reading a few columns."""
+    start = (page - 1) * page_size
+    statement = _spanned(counted, start=start, end=start + page_size)
+    return (await (await session.connection()).execute(statement)).all()
 
 
 async def overdue_page(
@@ -206,19 +214,22 @@ async def overdue_page(
     Officers see their own agency's list; coordinators and leaders everybody's.
     """
     periodic = await any_occurrence(session)
-    counts = _counts(actor=actor, as_of=as_of, scope=scope, periodic=periodic)
+    counted = _counts(actor=actor, as_of=as_of, scope=scope, periodic=periodic)
     page = max(1, page)
-    # Plain rows: the ORM adds nothing to reading a few columns.
-    connection = await session.connection()
-    spanned = (await connection.execute(_spanned(counts, page=page, page_size=page_size))).all()
-    if not spanned:
+    found = await _agencies_spanned(session, counted, page=page, page_size=page_size)
+    if not found:
         return OverduePage(
             rows=(), total=0, agencies=0, groups=(), page=1, pages=1, as_of=as_of, scope=scope
         )
-    first = spanned[0]
-    total = int(first.total)
+    last = found[-1]
+    total = int(last.before) + last.n
     pages = -(-total // page_size)
-    page = min(page, pages)
+    if page > pages:
+        # A page past the last (a button from before work was done) shows the last.
+        page = pages
+        found = await _agencies_spanned(session, counted, page=page, page_size=page_size)
+    start = (page - 1) * page_size
+    spanned = [row for row in found if start - row.n < row.before < start + page_size]
     groups = tuple(
         AgencyCount(agency_id=row.agency_id, code=row.code, name=row.name, count=row.n)
         for row in spanned
@@ -238,12 +249,12 @@ async def overdue_page(
         as_of=as_of,
         calendar=calendar,
         limit=page_size,
-        offset=(page - 1) * page_size - int(first.before),
+        offset=start - int(spanned[0].before),
     )
     return OverduePage(
         rows=rows,
         total=total,
-        agencies=int(first.agencies),
+        agencies=last.number,
         groups=groups,
         page=page,
         pages=pages,
