@@ -2,7 +2,7 @@
 average, the cost per overdue row counted and the plans of the queries it runs.
 
     python -m bench.overdue [--size 50k|national] [--assignments N] [--runs 100]
-                            [--store sqlite|postgres|both]
+                            [--store sqlite|postgres|both] [--keep-database NAME]
 
 Builds a throw-away store (a temp SQLite file; a temp PostgreSQL database on the server at
 127.0.0.1:5432), fills it with plans, tasks and lead assignments of which about a third are
@@ -12,6 +12,10 @@ all agencies and one agency). `--size 50k` is 50,000 assignments; `--size nation
 million). The targets are p95 under 50 ms at 50k and under 200 ms at a million. CPU time
 is printed beside the wall clock, since a shared machine's load distorts it (it counts the
 SQLite thread, not the PostgreSQL server's own work).
+
+Filling a million assignments takes minutes: `--keep-database NAME` fills a PostgreSQL
+database of that name the first time and keeps it, and a later run with the same name and
+size measures it again without filling (drop it with `dropdb NAME` when done).
 """
 
 import argparse
@@ -25,19 +29,21 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import sqlalchemy as sa
 
 from bench.fill import analyze, insert_rows
 from bench.plans import captured, explain, print_plans
 from bench.timing import Runs, UnitCost, load_average, print_unit_costs
 from domain.access import Actor, Role
 from domain.calendar import WorkCalendar
+from models.counts import OverdueDay
 from models.db import make_engine
 from models.migrate import upgrade
 from models.tables import Agency, Assignment, Plan, Task
 from services import queries
 from services.overdue_counts import count_overdue_on
 from services.unit_of_work import make_sessionmaker, transaction
-from tests.databases import throwaway_database
+from tests.databases import admin_dsn, database_url, throwaway_database
 
 AS_OF = date(2023, 11, 20)
 TASKS_PER_PLAN = 500
@@ -214,9 +220,53 @@ async def run_sqlite(assignments: int, runs: int) -> None:
         report("sqlite", assignments, *await measure(url, runs=runs))
 
 
-async def run_postgres(assignments: int, runs: int) -> None:
-    """The benchmark on a temporary PostgreSQL database (skipped if the server is down)."""
+async def _filled(url: str) -> int | None:
+    """How many assignments a kept database holds once filled; None if its fill never ended
+    (the counts are the fill's last step)."""
+    engine = make_engine(url)
     try:
+        async with engine.connect() as connection:
+            counted = await connection.scalar(sa.select(sa.func.count()).select_from(OverdueDay))
+            if not counted:
+                return None
+            return int(await connection.scalar(sa.select(sa.func.count()).select_from(Assignment)))
+    finally:
+        await engine.dispose()
+
+
+async def kept_database(name: str, *, assignments: int) -> str:
+    """The URL of database `name`, filled with `assignments` here if it does not exist yet."""
+    admin = await asyncpg.connect(admin_dsn())
+    try:
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = database_url(name)
+    if exists:
+        held = await _filled(url)
+        if held != assignments:
+            raise SystemExit(
+                f"database {name} holds {held} assignments, not {assignments}: "
+                f"drop it (dropdb {name}) or name another"
+            )
+        print(f"postgres   reusing database {name} ({held:,} assignments)")
+        return url
+    await asyncio.to_thread(upgrade, url)
+    await fill(url, assignments=assignments)
+    print(f"postgres   filled database {name}, kept for later runs")
+    return url
+
+
+async def run_postgres(assignments: int, runs: int, keep: str | None = None) -> None:
+    """The benchmark on a temporary PostgreSQL database, or on the kept database `keep`
+    (skipped if the server is down)."""
+    try:
+        if keep is not None:
+            url = await kept_database(keep, assignments=assignments)
+            report("postgres", assignments, *await measure(url, runs=runs))
+            return
         async with throwaway_database(prefix="dondoc_bench") as url:
             await asyncio.to_thread(upgrade, url)
             await fill(url, assignments=assignments)
@@ -232,6 +282,11 @@ def main() -> None:
     parser.add_argument("--assignments", type=int, help="overrides --size on both stores")
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--store", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument(
+        "--keep-database",
+        metavar="NAME",
+        help="on PostgreSQL: fill database NAME once, keep it and reuse it on later runs",
+    )
     args = parser.parse_args()
     on_sqlite, on_postgres = SIZES[args.size]
     if args.assignments:
@@ -241,7 +296,7 @@ def main() -> None:
         asyncio.run(run_sqlite(on_sqlite, args.runs))
     if args.store in ("postgres", "both"):
         print(f"/overdue on PostgreSQL at {on_postgres:,} assignments, {args.runs} runs per query")
-        asyncio.run(run_postgres(on_postgres, args.runs))
+        asyncio.run(run_postgres(on_postgres, args.runs, args.keep_database))
 
 
 if __name__ == "__main__":

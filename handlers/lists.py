@@ -204,11 +204,11 @@ async def overdue(
             date=when,
             scope=where,
             count=number(result.total, locale=ctx.locale),
-            agencies=number(len(result.by_agency), locale=ctx.locale),
+            agencies=number(result.agencies, locale=ctx.locale),
         ),
         _("(số ngày quá hạn tính theo ngày làm việc)"),
     ]
-    counts = {c.agency_id: c for c in result.by_agency}
+    counts = {c.agency_id: c for c in result.groups}
     current = None
     for row in result.rows:
         view = row.view

@@ -110,7 +110,9 @@ class OverduePage:
 
     rows: tuple[OverdueRow, ...]
     total: int
-    by_agency: tuple[AgencyCount, ...]
+    # How many agencies have overdue work; the counts of those this page's rows belong to.
+    agencies: int
+    groups: tuple[AgencyCount, ...]
     page: int
     pages: int
     as_of: date

@@ -130,7 +130,7 @@ def _kept_agencies(actor: Actor, scope: Scope | None) -> Sequence[int] | None:
 
 
 def _counts(*, actor: Actor, as_of: date, scope: Scope | None, periodic: bool) -> Any:
-    """The statement of (agency id, code, name, how many overdue), by agency code.
+    """The subquery of (agency id, how many overdue) of each agency with any.
 
     The lead assignments are counted from the counts the store keeps
     (services.overdue_counts); a plan's scope, which they do not break down, reads its
@@ -141,30 +141,62 @@ def _counts(*, actor: Actor, as_of: date, scope: Scope | None, periodic: bool) -
         # sort: that reads ~30,000 rows at random instead of scanning the table
         # (bench/overdue.py).
         agency = (union.c.agency_id + 0).label("agency_id")
-        counted = select(agency, sa.func.count().label("n")).group_by(agency).subquery("counted")
-    else:
-        parts = overdue_count_rows(as_of=as_of, agency_ids=_kept_agencies(actor, scope))
-        _direct, periods = _overdue_parts(actor=actor, as_of=as_of, scope=scope, periodic=periodic)
-        if periods is not None:
-            overdue_periods = periods.subquery("periods")
-            parts.append(select(overdue_periods.c.agency_id, sa.literal(1)))
-        rows = sa.union_all(*parts).subquery("rows")
-        agency = rows.c.agency_id.label("agency_id")
-        total = sa.cast(sa.func.sum(rows.c.n), sa.Integer)
-        counted = (
-            select(agency, total.label("n")).group_by(agency).having(total > 0).subquery("counted")
+        return select(agency, sa.func.count().label("n")).group_by(agency).subquery("counted")
+    parts = overdue_count_rows(as_of=as_of, agency_ids=_kept_agencies(actor, scope))
+    if periodic:
+        _direct, periods = _overdue_parts(actor=actor, as_of=as_of, scope=scope, periodic=True)
+        assert periods is not None
+        overdue_periods = periods.subquery("periods")
+        parts.append(select(overdue_periods.c.agency_id, sa.literal(1)))
+    rows = sa.union_all(*parts).subquery("rows")
+    agency = rows.c.agency_id.label("agency_id")
+    total = sa.cast(sa.func.sum(rows.c.n), sa.Integer)
+    return select(agency, total.label("n")).group_by(agency).having(total > 0).subquery("counted")
+
+
+def _spanned(counted: Any, *, start: int, end: int) -> Any:
+    """The statement of the agencies, by code, whose overdue work lies between `start` and
+    `end` in the list, and of the last agency: (agency id, code, name, how many overdue, how
+    many in the agencies before it, its number in code order, whether it is the last), from
+    `_counts`.
+
+    The running sums are the database's to count, so a page reads a few rows, not one per
+    agency (7,500 at a million assignments); the last row's say how many there are in all.
+    Its functions share one window, which both stores count in one pass over the agencies
+    (a window over all of them would be a second)."""
+    code, n = col(Agency.code), counted.c.n
+    window: dict[str, Any] = {"order_by": code, "rows": (None, 0)}
+    ranked = (
+        sa.select(
+            counted.c.agency_id,
+            code,
+            col(Agency.name),
+            n,
+            (sa.func.sum(n).over(**window) - n).label("before"),
+            sa.func.count().over(**window).label("number"),
+            sa.func.lead(n).over(**window).is_(None).label("last"),
         )
-    return (
-        select(counted.c.agency_id, Agency.code, Agency.name, counted.c.n)
-        .join(Agency, col(Agency.id) == counted.c.agency_id)
-        .order_by(Agency.code)
+        .join_from(counted, Agency, col(Agency.id) == counted.c.agency_id)
+        .subquery("ranked")
     )
+    spans = sa.and_(ranked.c.before < end, ranked.c.before + ranked.c.n > start)
+    return sa.select(ranked).where(sa.or_(spans, ranked.c.last)).order_by(ranked.c.code)
 
 
 async def any_occurrence(session: UnitOfWork) -> bool:
     """Whether any recurring duty has periods (else queries read assignments alone)."""
     found = await session.exec(select(Occurrence.id).limit(1))
     return found.first() is not None
+
+
+async def _agencies_spanned(
+    session: UnitOfWork, counted: Any, *, page: int, page_size: int
+) -> Sequence[Any]:
+    """The rows of `_spanned` for page `page`: plain rows, as the ORM adds nothing to
+    reading a few columns."""
+    start = (page - 1) * page_size
+    statement = _spanned(counted, start=start, end=start + page_size)
+    return (await (await session.connection()).execute(statement)).all()
 
 
 async def overdue_page(
@@ -182,39 +214,48 @@ async def overdue_page(
     Officers see their own agency's list; coordinators and leaders everybody's.
     """
     periodic = await any_occurrence(session)
-    statement = _counts(actor=actor, as_of=as_of, scope=scope, periodic=periodic)
-    counts = (await session.exec(statement)).all()
-    by_agency = tuple(
-        AgencyCount(agency_id=a, code=code, name=name, count=n) for a, code, name, n in counts
-    )
-    total = sum(c.count for c in by_agency)
-    pages = max(1, -(-total // page_size))
-    page = min(max(1, page), pages)
-    # The counts say which agencies the page spans, so the page itself reads only theirs.
+    counted = _counts(actor=actor, as_of=as_of, scope=scope, periodic=periodic)
+    page = max(1, page)
+    found = await _agencies_spanned(session, counted, page=page, page_size=page_size)
+    if not found:
+        return OverduePage(
+            rows=(), total=0, agencies=0, groups=(), page=1, pages=1, as_of=as_of, scope=scope
+        )
+    last = found[-1]
+    total = int(last.before) + last.n
+    pages = -(-total // page_size)
+    if page > pages:
+        # A page past the last (a button from before work was done) shows the last.
+        page = pages
+        found = await _agencies_spanned(session, counted, page=page, page_size=page_size)
     start = (page - 1) * page_size
-    spanned: list[int] = []
-    before = seen = 0
-    for count in by_agency:
-        if seen + count.count > start and seen < start + page_size:
-            if not spanned:
-                before = seen
-            spanned.append(count.agency_id)
-        seen += count.count
+    spanned = [row for row in found if start - row.n < row.before < start + page_size]
+    groups = tuple(
+        AgencyCount(agency_id=row.agency_id, code=row.code, name=row.name, count=row.n)
+        for row in spanned
+    )
+    # The counts say which agencies the page spans, so the page itself reads only theirs.
     within = _overdue_union(
-        actor=actor, as_of=as_of, scope=scope, periodic=periodic, agency_ids=spanned
+        actor=actor,
+        as_of=as_of,
+        scope=scope,
+        periodic=periodic,
+        agency_ids=[group.agency_id for group in groups],
     )
     rows = await _overdue_rows(
         session,
         overdue=within,
+        periodic=periodic,
         as_of=as_of,
         calendar=calendar,
         limit=page_size,
-        offset=start - before,
+        offset=start - int(spanned[0].before),
     )
     return OverduePage(
         rows=rows,
         total=total,
-        by_agency=by_agency,
+        agencies=last.number,
+        groups=groups,
         page=page,
         pages=pages,
         as_of=as_of,
@@ -233,19 +274,23 @@ async def overdue_all(
     """Everything overdue on `as_of`, by agency code then due date (for exports)."""
     periodic = await any_occurrence(session)
     union = _overdue_union(actor=actor, as_of=as_of, scope=scope, periodic=periodic)
-    return await _overdue_rows(session, overdue=union, as_of=as_of, calendar=calendar)
+    return await _overdue_rows(
+        session, overdue=union, periodic=periodic, as_of=as_of, calendar=calendar
+    )
 
 
 async def _overdue_rows(
     session: UnitOfWork,
     *,
     overdue: Any,
+    periodic: bool,
     as_of: date,
     calendar: WorkCalendar,
     limit: int | None = None,
     offset: int = 0,
 ) -> tuple[OverdueRow, ...]:
-    """The rows of an overdue subquery, by agency code then due date, in one query."""
+    """The rows of an overdue subquery, by agency code then due date, in one query; with
+    their report periods if `periodic` (any exist)."""
     order = (col(Agency.code), overdue.c.due, overdue.c.aid, overdue.c.oid)
     keys: Any = (
         select(overdue.c.aid, overdue.c.oid, overdue.c.due, col(Agency.code).label("code"))
@@ -255,20 +300,30 @@ async def _overdue_rows(
     if limit is not None:
         keys = keys.limit(limit).offset(offset)
     chosen = keys.subquery("chosen")
-    columns: tuple[Any, ...] = (*VIEW_COLUMNS, Occurrence)
     statement = (
-        select(*columns)
+        select(*VIEW_COLUMNS)
         .select_from(chosen)
         .join(Assignment, col(Assignment.id) == chosen.c.aid)
         .join(Task, col(Task.id) == col(Assignment.task_id))
         .join(Plan, col(Plan.id) == col(Task.plan_id))
         .join(Agency, col(Agency.id) == col(Assignment.agency_id))
-        .outerjoin(Occurrence, col(Occurrence.id) == chosen.c.oid)
         .order_by(chosen.c.code, chosen.c.due, chosen.c.aid, chosen.c.oid)
     )
+    if periodic:
+        found: Sequence[Any] = (
+            await session.exec(
+                statement.add_columns(Occurrence).outerjoin(
+                    Occurrence, col(Occurrence.id) == chosen.c.oid
+                )
+            )
+        ).all()
+        views = [view_of(row, row[-1]) for row in found]
+    else:
+        # No period is overdue where none exists: plain rows of columns, no ORM objects.
+        connection = await session.connection()
+        views = [view_of(row) for row in (await connection.execute(statement)).all()]
     rows = []
-    for row in (await session.exec(statement)).all():
-        view = view_of(row, row[-1])
+    for view in views:
         assert view.due_date is not None
         days = calendar.working_days_between(view.due_date, as_of)
         rows.append(OverdueRow(view=view, days_overdue=days))

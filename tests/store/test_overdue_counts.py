@@ -155,11 +155,21 @@ async def _write(
 async def _overdue_by_agency(
     session: UnitOfWork, actor: Actor, as_of: date, scope: Scope | None = None
 ) -> dict[int, int]:
-    page = await queries.overdue_page(
-        session, actor=actor, as_of=as_of, calendar=WorkCalendar(), scope=scope
-    )
-    assert page.total == sum(c.count for c in page.by_agency)
-    return {c.agency_id: c.count for c in page.by_agency}
+    """Each agency's count, from the groups of every page in turn (a page names only the
+    agencies its rows belong to)."""
+    counts: dict[int, int] = {}
+    number = pages = 1
+    while number <= pages:
+        page = await queries.overdue_page(
+            session, actor=actor, as_of=as_of, calendar=WorkCalendar(), scope=scope, page=number
+        )
+        shown = list(dict.fromkeys(row.view.agency_id for row in page.rows))
+        assert shown == [group.agency_id for group in page.groups]
+        counts |= {group.agency_id: group.count for group in page.groups}
+        number, pages = number + 1, page.pages
+    assert page.total == sum(counts.values())
+    assert page.agencies == len(counts)
+    return counts
 
 
 async def test_kept_overdue_counts_equal_a_recount_after_random_histories(

@@ -1,5 +1,6 @@
 """/tasks, /task, /overdue, /upcoming, /whoami and /lang through the conversation."""
 
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -194,6 +195,41 @@ async def test_the_overdue_query_takes_the_as_of_date_as_a_parameter(
         )
     assert before == ()
     assert [(r.view.handle, r.days_overdue) for r in after] == [(handle, 2)]
+
+
+async def test_overdue_pages_list_everything_in_order_with_each_shown_agencys_count(
+    sessions: Sessions,
+) -> None:
+    world = World(sessions)
+    await world.setup_agencies()
+    plan = await world.plan()
+    for n, lead in enumerate(["SXD"] * 3 + ["STTTT"] * 6 + ["SNN"] + ["SXD"] * 2):
+        await world.task(plan, f"T.{n}", due=date(2023, 10, 2 + n), lead=lead)
+    actor = Actor(person_id=0, name="desk", role=Role.COORDINATOR, agency_id=None, locale="vi")
+    as_of, calendar = date(2023, 11, 20), WorkCalendar()
+    async with sessions() as session:
+        everything = await queries.overdue_all(
+            session, actor=actor, as_of=as_of, calendar=calendar
+        )
+        pages = [
+            await queries.overdue_page(
+                session, actor=actor, as_of=as_of, calendar=calendar, page=n, page_size=4
+            )
+            for n in (0, 1, 2, 3, 99)
+        ]
+    assert [(p.page, p.pages, p.total, p.agencies) for p in pages] == [
+        (1, 3, 12, 3),
+        (1, 3, 12, 3),
+        (2, 3, 12, 3),
+        (3, 3, 12, 3),
+        (3, 3, 12, 3),
+    ]
+    assert [row for p in pages[1:4] for row in p.rows] == list(everything)
+    counts = Counter(row.view.agency_code for row in everything)
+    assert counts == {"SXD": 5, "STTTT": 6, "SNN": 1}
+    for p in pages:
+        shown = dict.fromkeys(row.view.agency_code for row in p.rows)
+        assert [(g.code, g.count) for g in p.groups] == [(code, counts[code]) for code in shown]
 
 
 async def test_summary_is_for_leaders_and_coordinators_with_its_chart_and_spreadsheet(
