@@ -34,7 +34,7 @@ nothing fallen due have no rate and are listed after the ranked ones, unranked, 
 """
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -414,6 +414,34 @@ def tally(
         by_agency={key[1]: figures_of(key) for key in sorted(k for k in totals if k[0] == "a")},
         by_plan={key[1]: figures_of(key) for key in sorted(k for k in totals if k[0] == "p")},
         excluded=excluded,
+    )
+
+
+def _eight_figures(eight: Sequence[int]) -> Figures:
+    return Figures(original=Tally(*eight[:4]), extended=Tally(*eight[4:]))
+
+
+def statistics_of(
+    *,
+    by_agency: Mapping[str, Sequence[int]],
+    by_plan: Mapping[str, Sequence[int]],
+    period: Period,
+    as_of: date,
+) -> Statistics:
+    """The statistics of eight figures per agency code and per plan reference (against the
+    original deadline then the extended one, in the order of Bucket), overall the agencies'
+    sum, as `tally` adds them up: for a store that counts them itself."""
+    overall = [0] * 8
+    for eight in by_agency.values():
+        for index, value in enumerate(eight):
+            overall[index] += value
+    return Statistics(
+        period=period,
+        as_of=as_of,
+        overall=_eight_figures(overall),
+        by_agency={code: _eight_figures(by_agency[code]) for code in sorted(by_agency)},
+        by_plan={ref: _eight_figures(by_plan[ref]) for ref in sorted(by_plan)},
+        excluded=Excluded(),
     )
 
 

@@ -22,13 +22,14 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from domain.access import Actor
-from domain.statistics import Bucket, Counted, Period, tally
+from domain.statistics import Bucket, Counted, Period, statistics_of, tally
 from domain.status import Status
 from domain.summary import SummaryScope
 from models.enums import AssignmentRole
 from models.tables import Agency, Assignment, Occurrence, Plan, Task
 from services.queries.overdue import any_occurrence
 from services.queries.tasks import plan_label
+from services.statistic_counts import kept_statistics
 from services.unit_of_work import UnitOfWork
 from views.rows import Scope
 from views.statistics import PeriodStatistics
@@ -249,6 +250,11 @@ async def period_statistics(
     ask = await _ask(
         session, actor=actor, period=period, as_of=as_of, tz=tz, scope=scope, within=within
     )
+    everything = scope is None and (within is None or within.is_everything)
+    if actor.sees_everything and everything:
+        kept = await kept_statistics(session, period=period, as_of=as_of, tz=tz)
+        if kept is not None:
+            return await _kept_figures(session, ask, *kept)
     rows = _rows_statement(ask, periodic=await any_occurrence(session), detail=False).cte()
     buckets = (rows.c.original, rows.c.extended)
     # By agency and by plan apart: together they would be nearly one group a row.
@@ -259,7 +265,9 @@ async def period_statistics(
     by_plan = sa.select(none, rows.c.plan_id, *buckets, sa.func.count()).group_by(
         rows.c.plan_id, *buckets
     )
-    counts: Sequence[Any] = (await session.exec(sa.union_all(by_agency, by_plan))).all()  # type: ignore[call-overload]
+    found: Sequence[Any] = (await session.exec(sa.union_all(by_agency, by_plan))).all()  # type: ignore[call-overload]
+    # Rows in no bucket against either deadline do not count, nor name anybody.
+    counts = [row for row in found if row[2] is not None or row[3] is not None]
     agencies, plans = await _names(
         session,
         agency_ids={row[0] for row in counts if row[0] is not None},
@@ -274,9 +282,42 @@ async def period_statistics(
             count,
         )
         for agency_id, plan_id, original, extended, count in counts
-        if original is not None or extended is not None
     ]
     return _figures(ask, counted, agencies=agencies, plans=plans)
+
+
+async def _kept_figures(
+    session: UnitOfWork,
+    ask: _Ask,
+    by_agency: Mapping[int, Sequence[int]],
+    by_plan: Mapping[int, Sequence[int]],
+) -> PeriodStatistics:
+    """The figures from the kept counts' eight numbers per agency and plan id, named as the
+    rows would name them (plans sharing a reference add up, as `tally` adds them)."""
+    agencies, plans = await _names(session, agency_ids=set(by_agency), plan_ids=set(by_plan))
+
+    def named(
+        found: Mapping[int, Sequence[int]], names: Mapping[int, tuple[str, str]]
+    ) -> dict[str, list[int]]:
+        summed: dict[str, list[int]] = {}
+        for key, eight in found.items():
+            into = summed.setdefault(names[key][0], [0] * 8)
+            for index, value in enumerate(eight):
+                into[index] += value
+        return summed
+
+    return PeriodStatistics(
+        statistics=statistics_of(
+            by_agency=named(by_agency, agencies),
+            by_plan=named(by_plan, plans),
+            period=ask.period,
+            as_of=ask.as_of,
+        ),
+        agency_names=dict(agencies.values()),
+        plan_titles=dict(plans.values()),
+        scope=ask.scope,
+        own_agency=not ask.actor.sees_everything,
+    )
 
 
 @dataclass(frozen=True)
