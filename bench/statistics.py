@@ -49,9 +49,10 @@ HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 READER = Actor(person_id=1, name="bench", role=Role.COORDINATOR, agency_id=None, locale="vi")
 
 
-async def complete(url: str, *, seed: int = 11) -> int:
-    """Give finished work a completion time near its deadline (a third late) and one dated
-    task in ten an approved extension of a month; returns the rows changed."""
+async def complete(url: str, *, as_of: date, seed: int = 11) -> int:
+    """Give finished work a completion time near its deadline (a third late), and before
+    `as_of` (work due later finished up to two months before it), and one dated task in ten
+    an approved extension of a month; returns the rows changed."""
     rng = random.Random(seed)
     engine = make_engine(url)
     try:
@@ -69,7 +70,7 @@ async def complete(url: str, *, seed: int = 11) -> int:
                 )
             ).all()
             for key, rows in ((col(Assignment.id), direct), (col(Occurrence.id), periods)):
-                values = [_values(rng, found, status, due) for found, status, due in rows]
+                values = [_values(rng, found, status, due, as_of) for found, status, due in rows]
                 if values:
                     await connection.execute(
                         sa.update(key.table)
@@ -90,11 +91,15 @@ async def complete(url: str, *, seed: int = 11) -> int:
         await engine.dispose()
 
 
-def _values(rng: random.Random, key: int, status: str, due: date | None) -> dict[str, Any]:
+def _values(
+    rng: random.Random, key: int, status: str, due: date | None, as_of: date
+) -> dict[str, Any]:
     extended = due + timedelta(days=30) if due is not None and rng.random() < 0.1 else None
     completed = None
     if status == "done":
         day = (due or date(2023, 6, 1)) + timedelta(days=rng.randint(-60, 30))
+        if day >= as_of:
+            day = as_of - timedelta(days=rng.randint(1, 60))
         completed = datetime.combine(day, time(3), tzinfo=UTC)
     return {
         "key": key,
@@ -197,7 +202,7 @@ async def time_report(url: str, *, out_dir: Path) -> None:
 async def run_store(url: str, *, assignments: int, runs: int) -> None:
     """/thongke on a store of `assignments` at `url` (migrated, empty)."""
     await overdue.fill(url, assignments=assignments)
-    await complete(url)
+    await complete(url, as_of=overdue.AS_OF)
     await time_thongke(url, runs=runs, assignments=assignments)
 
 
@@ -208,7 +213,7 @@ async def run_report(url: str, *, agencies: int, per_agency: int, out_dir: Path)
         await summary.populate(make_sessionmaker(engine), agencies=agencies, per_agency=per_agency)
     finally:
         await engine.dispose()
-    await complete(url)
+    await complete(url, as_of=summary.AS_OF.astimezone(HANOI).date())
     await time_report(url, out_dir=out_dir)
 
 
