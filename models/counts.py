@@ -44,9 +44,10 @@ class OverdueDay(SQLModel, table=True):
 class StatisticCount(SQLModel, table=True):
     """How many counted rows of the store fall in one cell of /thongke's statistics
     (migration 0020): for an agency (`dim` "a") or a plan ("p"), against the original
-    (`which` "o") or the extended deadline ("e"), done (`kind` "d": `q` the quarter of the
-    local completion day, `flag` completed by the deadline) or open ("o": `q` the
-    deadline's quarter, `flag` due before `OverdueDay.day`). A quarter is year * 4 + 0..3."""
+    (`which` "o"), the extended deadline ("e") or both, being the same day ("b"); done
+    (`kind` "d": `q` the quarter of the local completion day, `flag` completed by the
+    deadline) or open ("o": `flag` due before `OverdueDay.day`, `q` the deadline's quarter,
+    0 if so). A quarter is year * 4 + 0..3."""
 
     __tablename__ = "statistic_count"
 

@@ -129,7 +129,7 @@ async def kept_statistics(
         return sa.func.coalesce(sa.func.sum(col(row.n)).filter(sa.and_(*terms)), 0)
 
     figures = [
-        total(which == deadline, *bucket)
+        total(which.in_((deadline, "b")), *bucket)
         for deadline in ("o", "e")
         for bucket in ((done, flag), (done, sa.not_(flag)), (in_time,), (overdue,))
     ]

@@ -8,11 +8,13 @@ count: a row per agency or plan, deadline (original or extended), kind and quart
 how many rows of the store fall there.
 
 What a row of the store counts as (domain.statistics.classify, services.statistics), for
-each deadline it has:
+each deadline it has (which: 'o' the original, 'e' the extended one, 'b' both, when they
+are the same day, as for most rows):
 - done, with a completion time: kind 'd', the quarter of its local completion day, and
   whether it was completed by that deadline (flag);
-- still open (not done, not cancelled): kind 'o', the quarter of the deadline, and whether
-  the deadline lies before overdue_day.day, the day the kept counts count against (flag).
+- still open (not done, not cancelled): kind 'o' and whether the deadline lies before
+  overdue_day.day, the day the kept counts count against (flag); the quarter of the
+  deadline, or 0 when it is past (overdue work counts whatever its quarter).
 Only lead assignments of live tasks count (not removed, not restating another), as
 services.statistics reads them; a row with no such deadline is not counted against it.
 
@@ -92,24 +94,34 @@ def _view(postgres: bool) -> str:
     )
     due = "(CASE s.which WHEN 'o' THEN r.d_o ELSE r.d_e END)"
     done = "r.status = 'done'"
-    day = _SETTING.format(column="day")
+    overdue = f"{due} < {_SETTING.format(column='day')}"
+    pairs = [(dim, which) for dim in "ap" for which in "oeb"]
     kinds = (
-        "(VALUES ('a', 'o'), ('a', 'e'), ('p', 'o'), ('p', 'e')) AS s(dim, which)"
+        "(VALUES {}) AS s(dim, which)".format(", ".join(f"('{d}', '{w}')" for d, w in pairs))
         if postgres
-        else "(SELECT 'a' AS dim, 'o' AS which UNION ALL SELECT 'a', 'e' "
-        "UNION ALL SELECT 'p', 'o' UNION ALL SELECT 'p', 'e') AS s"
+        else "({}) AS s".format(
+            " UNION ALL ".join(f"SELECT '{d}' AS dim, '{w}' AS which" for d, w in pairs)
+        )
+    )
+    # One entry for both deadlines where they are the same day (most rows), one each else.
+    differ = "IS DISTINCT FROM" if postgres else "IS NOT"
+    counted = (
+        f"((s.which = 'b' AND r.d_o = r.d_e) "
+        f"OR (s.which <> 'b' AND r.d_o {differ} r.d_e AND {due} IS NOT NULL))"
     )
     return (
         "CREATE VIEW statistic_entry AS SELECT r.assignment_id, r.occurrence_id, r.task_id, "
         "s.dim AS dim, CASE s.dim WHEN 'a' THEN r.agency_id ELSE r.plan_id END AS key, "
         "s.which AS which, "
         f"CASE WHEN {done} THEN 'd' ELSE 'o' END AS kind, "
-        f"{_quarter(f'CASE WHEN {done} THEN r.c ELSE {due} END', postgres)} AS q, "
+        # Open work overdue counts whatever its quarter: one row for all of it.
+        f"CASE WHEN {done} THEN {_quarter('r.c', postgres)} WHEN {overdue} THEN 0 "
+        f"ELSE {_quarter(due, postgres)} END AS q, "
         f"CASE WHEN {done} THEN r.c <= {due} "
-        f"ELSE coalesce({due} < {day}, {'false' if postgres else '0'}) END AS flag, "
+        f"ELSE coalesce({overdue}, {'false' if postgres else '0'}) END AS flag, "
         f"{due} AS due "
         f"FROM ({direct} UNION ALL {periods}) AS r CROSS JOIN {kinds} "
-        f"WHERE {due} IS NOT NULL"
+        f"WHERE {counted}"
     )
 
 
