@@ -50,6 +50,7 @@ class StatisticCount(SQLModel, table=True):
     0 if so). A quarter is year * 4 + 0..3."""
 
     __tablename__ = "statistic_count"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     dim: str = Field(primary_key=True, max_length=1)
     key: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})

@@ -316,6 +316,9 @@ def upgrade() -> None:
         sa.Column("flag", sa.Boolean(), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("dim", "key", "which", "kind", "q", "flag"),
+        # Read in key order, grouped by agency or plan: clustered on SQLite as on a scan of
+        # PostgreSQL's heap, instead of an index scan looking each row up (twice as slow).
+        sqlite_with_rowid=False,
     )
     op.execute(_view(postgres))
     op.execute(f"INSERT INTO statistic_count ({_KEY}, n) SELECT {_KEY}, count(*) FROM statistic_entry WHERE true GROUP BY {_KEY}")
