@@ -68,9 +68,9 @@ def _quarter(day: str, postgres: bool) -> str:
     )
 
 
-def _view(postgres: bool) -> str:
+def _views(postgres: bool) -> list[str]:
     """statistic_entry: per counted row of the store, one entry per (agency or plan) and
-    deadline it is counted against."""
+    deadline it is counted against; the assignments' and the report periods' apart too."""
     no_id = "CAST(NULL AS integer)" if postgres else "NULL"
     counts = (
         "{row}.status <> 'cancelled' AND NOT ({row}.status = 'done' AND {row}.completed_at IS NULL) "
@@ -85,9 +85,10 @@ def _view(postgres: bool) -> str:
         f"WHERE {counts.format(row='a')}"
     )
     periods = (
-        "SELECT o.assignment_id, o.id, a.task_id, a.agency_id, t.plan_id, o.due_date, "
-        "coalesce(o.extended_due_date, o.due_date), o.status, "
-        f"{_local_day('o.completed_at', postgres)} "
+        "SELECT o.assignment_id AS assignment_id, o.id AS occurrence_id, a.task_id AS task_id, "
+        "a.agency_id AS agency_id, t.plan_id AS plan_id, o.due_date AS d_o, "
+        "coalesce(o.extended_due_date, o.due_date) AS d_e, o.status AS status, "
+        f"{_local_day('o.completed_at', postgres)} AS c "
         "FROM occurrence o JOIN assignment a ON a.id = o.assignment_id "
         "JOIN task t ON t.id = a.task_id "
         f"WHERE {counts.format(row='o')}"
@@ -109,8 +110,8 @@ def _view(postgres: bool) -> str:
         f"((s.which = 'b' AND r.d_o = r.d_e) "
         f"OR (s.which <> 'b' AND r.d_o {differ} r.d_e AND {due} IS NOT NULL))"
     )
-    return (
-        "CREATE VIEW statistic_entry AS SELECT r.assignment_id, r.occurrence_id, r.task_id, "
+    entries = (
+        "SELECT r.assignment_id, r.occurrence_id, r.task_id, "
         "s.dim AS dim, CASE s.dim WHEN 'a' THEN r.agency_id ELSE r.plan_id END AS key, "
         "s.which AS which, "
         f"CASE WHEN {done} THEN 'd' ELSE 'o' END AS kind, "
@@ -120,16 +121,21 @@ def _view(postgres: bool) -> str:
         f"CASE WHEN {done} THEN r.c <= {due} "
         f"ELSE coalesce({overdue}, {'false' if postgres else '0'}) END AS flag, "
         f"{due} AS due "
-        f"FROM ({direct} UNION ALL {periods}) AS r CROSS JOIN {kinds} "
-        f"WHERE {counted}"
+        "FROM ({rows}) AS r CROSS JOIN " + kinds + " WHERE " + counted
     )
+    return [
+        f"CREATE VIEW statistic_direct_entry AS {entries.format(rows=direct)}",
+        f"CREATE VIEW statistic_period_entry AS {entries.format(rows=periods)}",
+        "CREATE VIEW statistic_entry AS SELECT * FROM statistic_direct_entry "
+        "UNION ALL SELECT * FROM statistic_period_entry",
+    ]
 
 
-def _add(where: str, sign: str) -> str:
+def _add(where: str, sign: str, source: str = "statistic_entry") -> str:
     """Add (sign '') or take away (sign '-') the entries meeting `where` to the counts."""
     return (
         f"INSERT INTO statistic_count ({_KEY}, n) "
-        f"SELECT {_KEY}, {sign}count(*) FROM statistic_entry WHERE {where} "
+        f"SELECT {_KEY}, {sign}count(*) FROM {source} WHERE {where} "
         f"GROUP BY {_KEY} "
         f"ON CONFLICT ({_KEY}) DO UPDATE SET n = statistic_count.n + excluded.n"
     )
@@ -154,13 +160,33 @@ def _changed(columns: Sequence[str], postgres: bool) -> str:
     return " OR ".join(f"OLD.{c} {differ} NEW.{c}" for c in columns)
 
 
-# The counted day or the zone moving: the open entries due between the old day and the new
-# one (NULL: before every day) flip; the done entries' quarter and flag may change with
-# the zone. `{old}`/`{new}` name the overdue_day rows before and after (or NULL values).
-_DAY_TOUCHED = (
-    "(kind = 'o' AND due < {high} AND ({low} IS NULL OR due >= {low})) "
-    "OR (kind = 'd' AND {zone_changed})"
-)
+_OPEN = "status IN ('not_started', 'in_progress', 'blocked', 'awaiting')"
+
+
+def _day_moved(low: str, high: str, sign: str) -> list[str]:
+    """The counted day moving from one day to another: the open entries due between the two
+    (`low` the earlier, '0001-01-01' when the day was or becomes unset; `high` the later)
+    flip, found by the indexes on the deadlines, not by reading every entry (the deadline
+    in force is on the assignment, 0017). Rows with their other deadline elsewhere are
+    taken away and added back alike."""
+    direct = (
+        f"SELECT id FROM assignment WHERE deadline >= {low} AND deadline < {high} AND {_OPEN} "
+        "UNION SELECT a.id FROM task t JOIN assignment a ON a.task_id = t.id "
+        f"WHERE t.due_date >= {low} AND t.due_date < {high}"
+    )
+    periods = (
+        f"SELECT id FROM occurrence WHERE due_date >= {low} AND due_date < {high} "
+        f"UNION SELECT id FROM occurrence WHERE extended_due_date >= {low} "
+        f"AND extended_due_date < {high}"
+    )
+    return [
+        _add(f"kind = 'o' AND assignment_id IN ({direct})", sign, "statistic_direct_entry"),
+        _add(f"kind = 'o' AND occurrence_id IN ({periods})", sign, "statistic_period_entry"),
+    ]
+
+
+# The zone completions are dated in changing: every done entry's quarter and flag may.
+_ZONE_MOVED = "kind = 'd'"
 
 
 def _postgres_up() -> list[str]:
@@ -194,31 +220,37 @@ END $$
             f"{', '.join(columns)} ON {table} FOR EACH ROW "
             f"WHEN ({_changed(columns, True)}) EXECUTE FUNCTION statistic_{table}_enter()",
         ]
-    touched = _DAY_TOUCHED.format(
-        high="greatest(old_day, new_day)",
-        low="CASE WHEN old_day IS NULL OR new_day IS NULL THEN NULL "
-        "ELSE least(old_day, new_day) END",
-        zone_changed="old_zone IS DISTINCT FROM new_zone",
-    )
+    leave = ";\n        ".join(_day_moved("low", "high", "-"))
+    enter = ";\n    ".join(_day_moved("low", "high", ""))
     statements += [
         f"""
 CREATE FUNCTION statistic_day() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     old_day date;
     new_day date;
-    old_zone text;
-    new_zone text;
+    low date;
+    high date;
+    moved boolean;
+    rezoned boolean;
 BEGIN
-    IF TG_OP <> 'INSERT' THEN old_day := OLD.day; old_zone := OLD.zone; END IF;
-    IF TG_OP <> 'DELETE' THEN new_day := NEW.day; new_zone := NEW.zone; END IF;
-    IF TG_OP = 'INSERT' THEN old_zone := 'Asia/Ho_Chi_Minh'; END IF;
-    IF TG_OP = 'DELETE' THEN new_zone := 'Asia/Ho_Chi_Minh'; END IF;
+    IF TG_OP <> 'INSERT' THEN old_day := OLD.day; END IF;
+    IF TG_OP <> 'DELETE' THEN new_day := NEW.day; END IF;
+    high := greatest(old_day, new_day);
+    low := CASE WHEN old_day IS NULL OR new_day IS NULL THEN DATE '0001-01-01'
+        ELSE least(old_day, new_day) END;
+    moved := old_day IS DISTINCT FROM new_day;
+    rezoned := CASE TG_OP
+        WHEN 'INSERT' THEN NEW.zone <> 'Asia/Ho_Chi_Minh'
+        WHEN 'DELETE' THEN OLD.zone <> 'Asia/Ho_Chi_Minh'
+        ELSE OLD.zone IS DISTINCT FROM NEW.zone END;
     IF TG_WHEN = 'BEFORE' THEN
-        {_add(touched, "-")};
+        IF moved THEN {leave}; END IF;
+        IF rezoned THEN {_add(_ZONE_MOVED, "-")}; END IF;
         IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
         RETURN NEW;
     END IF;
-    {_add(touched, "")};
+    IF moved THEN {enter}; END IF;
+    IF rezoned THEN {_add(_ZONE_MOVED, "")}; END IF;
     RETURN NULL;
 END $$
 """,
@@ -263,30 +295,34 @@ def _sqlite_up() -> list[str]:
             f"CREATE TRIGGER statistic_{table}_update_enter AFTER UPDATE OF "
             f"{', '.join(columns)} ON {table} WHEN {when} BEGIN {enter}; END",
         ]
-    # SQLite keeps the zone as an offset: a change of either recounts the done entries.
-    zone_changed = "(OLD.zone IS NOT NEW.zone OR OLD.utc_offset IS NOT NEW.utc_offset)"
-    for event, old, new, changed in (
-        ("INSERT", "NULL", "NEW.day", "(NEW.utc_offset IS NOT 25200)"),
-        ("DELETE", "OLD.day", "NULL", "(OLD.utc_offset IS NOT 25200)"),
-        ("UPDATE", "OLD.day", "NEW.day", zone_changed),
+    # SQLite dates completions by the offset kept beside the zone: a change recounts them.
+    for event, old, new, rezoned in (
+        ("INSERT", "NULL", "NEW.day", "NEW.utc_offset IS NOT 25200"),
+        ("DELETE", "OLD.day", "NULL", "OLD.utc_offset IS NOT 25200"),
+        ("UPDATE", "OLD.day", "NEW.day", "OLD.utc_offset IS NOT NEW.utc_offset"),
     ):
-        touched = _DAY_TOUCHED.format(
-            high=f"max(coalesce({old}, '0000-01-01'), coalesce({new}, '0000-01-01'))",
-            low=f"(CASE WHEN {old} IS NULL OR {new} IS NULL THEN NULL ELSE min({old}, {new}) END)",
-            zone_changed=changed,
-        )
         name = event.lower()
-        statements += [
-            f"CREATE TRIGGER statistic_day_{name}_leave BEFORE {event} ON overdue_day "
-            f"BEGIN {_add(touched, '-')}; END",
-            f"CREATE TRIGGER statistic_day_{name}_enter AFTER {event} ON overdue_day "
-            f"BEGIN {_add(touched, '')}; END",
-        ]
+        high = f"max(coalesce({old}, '0001-01-01'), coalesce({new}, '0001-01-01'))"
+        low = f"(CASE WHEN {old} IS NULL OR {new} IS NULL THEN '0001-01-01' ELSE min({old}, {new}) END)"
+        moved = f"{old} IS NOT {new}"
+        for when, sign in (("BEFORE", "-"), ("AFTER", "")):
+            side = "leave" if sign else "enter"
+            statements += [
+                f"CREATE TRIGGER statistic_day_{name}_{side} {when} {event} ON overdue_day "
+                f"WHEN {moved} BEGIN {'; '.join(_day_moved(low, high, sign))}; END",
+                f"CREATE TRIGGER statistic_zone_{name}_{side} {when} {event} ON overdue_day "
+                f"WHEN {rezoned} BEGIN {_add(_ZONE_MOVED, sign)}; END",
+            ]
     return statements
 
 
 def _sqlite_down() -> list[str]:
-    names = [f"statistic_day_{e}_{s}" for e in ("insert", "delete", "update") for s in ("leave", "enter")]
+    names = [
+        f"statistic_{what}_{e}_{s}"
+        for what in ("day", "zone")
+        for e in ("insert", "delete", "update")
+        for s in ("leave", "enter")
+    ]
     names += [
         f"statistic_{table}_{name}"
         for table in _WATCHED
@@ -320,7 +356,9 @@ def upgrade() -> None:
         # PostgreSQL's heap, instead of an index scan looking each row up (twice as slow).
         sqlite_with_rowid=False,
     )
-    op.execute(_view(postgres))
+    for view in _views(postgres):
+        op.execute(view)
+    op.create_index("ix_occurrence_extended_due_date", "occurrence", ["extended_due_date"])
     op.execute(f"INSERT INTO statistic_count ({_KEY}, n) SELECT {_KEY}, count(*) FROM statistic_entry WHERE true GROUP BY {_KEY}")
     for statement in _postgres_up() if postgres else _sqlite_up():
         op.execute(statement)
@@ -330,7 +368,9 @@ def downgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
     for statement in _postgres_down() if postgres else _sqlite_down():
         op.execute(statement)
-    op.execute("DROP VIEW statistic_entry")
+    for view in ("statistic_entry", "statistic_period_entry", "statistic_direct_entry"):
+        op.execute(f"DROP VIEW {view}")
+    op.drop_index("ix_occurrence_extended_due_date", table_name="occurrence")
     op.drop_table("statistic_count")
     op.drop_column("overdue_day", "utc_offset")
     op.drop_column("overdue_day", "zone")
