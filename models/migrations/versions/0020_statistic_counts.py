@@ -136,7 +136,8 @@ def _add(where: str, sign: str, source: str = "statistic_entry") -> str:
     return (
         f"INSERT INTO statistic_count ({_KEY}, n) "
         f"SELECT {_KEY}, {sign}count(*) FROM {source} WHERE {where} "
-        f"GROUP BY {_KEY} "
+        # In key order: two writers touching the same counts lock them in the same order.
+        f"GROUP BY {_KEY} ORDER BY {_KEY} "
         f"ON CONFLICT ({_KEY}) DO UPDATE SET n = statistic_count.n + excluded.n"
     )
 
