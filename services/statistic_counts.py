@@ -15,6 +15,7 @@ until the counts count a day.
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any
 
@@ -23,6 +24,7 @@ from sqlmodel import col, select
 
 from domain.statistics import Period
 from models.counts import OverdueDay, StatisticCount
+from models.tables import Agency, Plan
 from services.unit_of_work import UnitOfWork
 
 _ENTRY = "statistic_entry"
@@ -99,21 +101,49 @@ async def _counts_day(session: UnitOfWork, tz: tzinfo, *, as_of: date) -> bool:
     return zone is not None and found is not None and tuple(found) == (as_of, *zone)
 
 
-# Per agency or plan, the eight figures: against the original deadline, then the extended
-# one, in the order of domain.statistics.Bucket.
-_Eight = tuple[int, int, int, int, int, int, int, int]
+@dataclass(frozen=True)
+class KeptFigures:
+    """Eight figures per agency code and per plan reference (against the original deadline,
+    then the extended one, in the order of domain.statistics.Bucket), and their names."""
+
+    by_agency: dict[str, list[int]]
+    by_plan: dict[str, list[int]]
+    agency_names: dict[str, str]
+    plan_titles: dict[str, str]
 
 
 async def kept_statistics(
     session: UnitOfWork, *, period: Period, as_of: date, tz: tzinfo
-) -> tuple[dict[int, _Eight], dict[int, _Eight]] | None:
+) -> KeptFigures | None:
     """The whole store's figures of `period` as of `as_of` from the kept counts, by agency
-    id and by plan id (agencies and plans with nothing counted left out); None when the
-    counts cannot answer (see the module's notes)."""
+    and by plan, named (agencies and plans with nothing counted left out; plans sharing a
+    reference added up, as domain.statistics.tally adds them); None when the counts cannot
+    answer (see the module's notes)."""
     if not whole_quarters(period) or as_of > period.end:
         return None
     if not await _counts_day(session, tz, as_of=as_of):
         return None
+    found: Sequence[Any] = (await session.exec(_statement(period, as_of))).all()
+    kept = KeptFigures({}, {}, {}, {})
+    for dim, code, name, completed_later, *eight in found:
+        if completed_later:
+            return None
+        if not any(eight):
+            continue
+        into, names = (
+            (kept.by_agency, kept.agency_names) if dim == "a" else (kept.by_plan, kept.plan_titles)
+        )
+        names[code] = name
+        summed = into.setdefault(code, [0] * 8)
+        for index, value in enumerate(eight):
+            summed[index] += value
+    return kept
+
+
+def _statement(period: Period, as_of: date) -> Any:
+    """Per agency and plan, its code and name, whether any work was completed after the day
+    asked (which would count as open then: the rows cannot tell), and its eight figures;
+    named in the same statement, not by a list of 12,500 ids after."""
     first, last, today = (
         quarter_number(period.start),
         quarter_number(period.end),
@@ -124,27 +154,38 @@ async def kept_statistics(
     done = sa.and_(kind == "d", q >= first)
     overdue = sa.and_(kind == "o", flag)
     in_time = sa.and_(kind == "o", sa.not_(flag), q <= last)
+    completed_later = sa.and_(kind == "d", q > today)
 
     def total(*terms: Any) -> Any:
         return sa.func.coalesce(sa.func.sum(col(row.n)).filter(sa.and_(*terms)), 0)
 
     figures = [
-        total(which.in_((deadline, "b")), *bucket)
+        total(which.in_((deadline, "b")), *bucket).label(f"{deadline}{number}")
         for deadline in ("o", "e")
-        for bucket in ((done, flag), (done, sa.not_(flag)), (in_time,), (overdue,))
+        for number, bucket in enumerate(
+            ((done, flag), (done, sa.not_(flag)), (in_time,), (overdue,))
+        )
     ]
-    # Work completed after the day asked would count as open then: the rows cannot tell.
-    completed_later = sa.and_(kind == "d", q > today)
-    statement = (
-        select(col(row.dim), col(row.key), total(completed_later), *figures)
+    counted = (
+        select(col(row.dim), col(row.key), total(completed_later).label("later"), *figures)
         .where(sa.or_(done, overdue, in_time, completed_later))
         .group_by(col(row.dim), col(row.key))
+        .subquery("counted")
     )
-    found: Sequence[Any] = (await session.exec(statement)).all()
-    by: dict[str, dict[int, _Eight]] = {"a": {}, "p": {}}
-    for dim, key, completed_later, *eight in found:
-        if completed_later:
-            return None
-        if any(eight):
-            by[dim][key] = tuple(eight)
-    return by["a"], by["p"]
+    c = counted.c
+    agency = sa.and_(c.dim == "a", col(Agency.id) == c.key)
+    plan = sa.and_(c.dim == "p", col(Plan.id) == c.key)
+    # Named as services.queries.tasks.plan_label names a plan: its number, else its key.
+    label = sa.func.coalesce(sa.func.nullif(col(Plan.ref), ""), col(Plan.source_key))
+    return (
+        select(
+            c.dim,
+            sa.func.coalesce(col(Agency.code), label),
+            sa.func.coalesce(col(Agency.name), col(Plan.title)),
+            c.later,
+            *(c[f"{deadline}{number}"] for deadline in ("o", "e") for number in range(4)),
+        )
+        .select_from(counted)
+        .outerjoin(Agency, agency)
+        .outerjoin(Plan, plan)
+    )

@@ -28,7 +28,7 @@ from domain.summary import SummaryScope
 from models.enums import AssignmentRole
 from models.tables import Agency, Assignment, Occurrence, Plan, Task
 from services.queries.overdue import any_occurrence
-from services.statistic_counts import kept_statistics
+from services.statistic_counts import KeptFigures, kept_statistics
 from services.unit_of_work import UnitOfWork
 from views.rows import Scope
 from views.statistics import PeriodStatistics
@@ -260,7 +260,7 @@ async def period_statistics(
     if actor.sees_everything and everything:
         kept = await kept_statistics(session, period=period, as_of=as_of, tz=tz)
         if kept is not None:
-            return await _kept_figures(session, ask, *kept)
+            return _kept_figures(ask, kept)
     rows = _rows_statement(ask, periodic=await any_occurrence(session), detail=False).cte()
     buckets = (rows.c.original, rows.c.extended)
     # By agency and by plan apart: together they would be nearly one group a row.
@@ -292,35 +292,14 @@ async def period_statistics(
     return _figures(ask, counted, agencies=agencies, plans=plans)
 
 
-async def _kept_figures(
-    session: UnitOfWork,
-    ask: _Ask,
-    by_agency: Mapping[int, Sequence[int]],
-    by_plan: Mapping[int, Sequence[int]],
-) -> PeriodStatistics:
-    """The figures from the kept counts' eight numbers per agency and plan id, named as the
-    rows would name them (plans sharing a reference add up, as `tally` adds them)."""
-    agencies, plans = await _names(session, agency_ids=set(by_agency), plan_ids=set(by_plan))
-
-    def named(
-        found: Mapping[int, Sequence[int]], names: Mapping[int, tuple[str, str]]
-    ) -> dict[str, list[int]]:
-        summed: dict[str, list[int]] = {}
-        for key, eight in found.items():
-            into = summed.setdefault(names[key][0], [0] * 8)
-            for index, value in enumerate(eight):
-                into[index] += value
-        return summed
-
+def _kept_figures(ask: _Ask, kept: KeptFigures) -> PeriodStatistics:
+    """The figures from the kept counts (services.statistic_counts)."""
     return PeriodStatistics(
         statistics=statistics_of(
-            by_agency=named(by_agency, agencies),
-            by_plan=named(by_plan, plans),
-            period=ask.period,
-            as_of=ask.as_of,
+            by_agency=kept.by_agency, by_plan=kept.by_plan, period=ask.period, as_of=ask.as_of
         ),
-        agency_names=dict(agencies.values()),
-        plan_titles=dict(plans.values()),
+        agency_names=kept.agency_names,
+        plan_titles=kept.plan_titles,
         scope=ask.scope,
         own_agency=not ask.actor.sees_everything,
     )
