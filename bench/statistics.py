@@ -1,7 +1,8 @@
 """How fast are the official statistics? /thongke for a year (and this quarter, what it
-asks unless told) at 50,000 assignments (target p95 under 50 ms) or national size (200,000 on SQLite, 1,000,000 on PostgreSQL: under 200 ms),
-and the period report with its spreadsheet for 1,000 agencies (under 5 s), on SQLite and
-PostgreSQL, with the load average beside each figure and the plans of what /thongke reads.
+asks unless told) at 50,000 assignments (target p95 under 50 ms) or national size (200,000
+on SQLite, 1,000,000 on PostgreSQL: under 200 ms), and the period report with its
+spreadsheet for 1,000 agencies (under 5 s), on SQLite and PostgreSQL, with the load average
+beside each figure and the plans of what /thongke reads.
 
     python -m bench.statistics [--size 50k|national] [--assignments N] [--runs 100]
         [--store sqlite|postgres|both] [--no-report] [--agencies 1000] [--per-agency 10]
