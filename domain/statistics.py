@@ -34,7 +34,7 @@ nothing fallen due have no rate and are listed after the ranked ones, unranked, 
 """
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -417,23 +417,61 @@ def tally(
     )
 
 
+def _eight_figures(eight: Sequence[int]) -> Figures:
+    return Figures(original=Tally(*eight[:4]), extended=Tally(*eight[4:]))
+
+
+def statistics_of(
+    *,
+    by_agency: Mapping[str, Sequence[int]],
+    by_plan: Mapping[str, Sequence[int]],
+    period: Period,
+    as_of: date,
+) -> Statistics:
+    """The statistics of eight figures per agency code and per plan reference (against the
+    original deadline then the extended one, in the order of Bucket), overall the agencies'
+    sum, as `tally` adds them up: for a store that counts them itself."""
+    overall = [0] * 8
+    for eight in by_agency.values():
+        for index, value in enumerate(eight):
+            overall[index] += value
+    return Statistics(
+        period=period,
+        as_of=as_of,
+        overall=_eight_figures(overall),
+        by_agency={code: _eight_figures(by_agency[code]) for code in sorted(by_agency)},
+        by_plan={ref: _eight_figures(by_plan[ref]) for ref in sorted(by_plan)},
+        excluded=Excluded(),
+    )
+
+
 def rank_agencies(by_agency: Mapping[str, Figures], *, basis: Basis) -> tuple[Ranked, ...]:
     """Agencies by on-time rate, best first (see the module's notes for ties); agencies with
     nothing fallen due follow, unranked, by code."""
-    rated = [(code, f.of(basis)) for code, f in by_agency.items() if f.of(basis).fell_due]
-    unrated = sorted(code for code, f in by_agency.items() if not f.of(basis).fell_due)
 
-    def merit(tally: Tally) -> tuple[Fraction, int, int, int]:
-        rate = tally.on_time_rate
+    def merit(tally: Tally) -> tuple[float | Fraction, int, int, int]:
+        # The rate as a float orders rates exactly: two different fractions whose
+        # denominators are below 10**6 differ by more than 10**-12, far above a float's
+        # rounding, and equal fractions round alike; a Fraction (which compares exactly
+        # with a float) costs 20x more to sort the whole country's 12,500 agencies by.
+        fell_due = tally.fell_due
+        rate = tally.done_on_time / fell_due if fell_due < 10**6 else tally.on_time_rate
         assert rate is not None
-        return (-rate, -tally.fell_due, tally.open_overdue, tally.done_late)
+        return (-rate, -fell_due, tally.open_overdue, tally.done_late)
 
-    rated.sort(key=lambda entry: (merit(entry[1]), entry[0]))
+    rated = [
+        (merit(tally), code, tally)
+        for code, f in by_agency.items()
+        if (tally := f.of(basis)).fell_due
+    ]
+    unrated = sorted(code for code, f in by_agency.items() if not f.of(basis).fell_due)
+    rated.sort(key=lambda entry: (entry[0], entry[1]))
     ranked: list[Ranked] = []
-    for position, (code, tally) in enumerate(rated, start=1):
-        same = bool(ranked) and merit(ranked[-1].tally) == merit(tally)
-        rank = ranked[-1].rank if same else position
+    previous = None
+    for position, (worth, code, tally) in enumerate(rated, start=1):
+        rank = ranked[-1].rank if worth == previous else position
         ranked.append(Ranked(code, rank, tally))
+        previous = worth
     ranked.extend(Ranked(code, None, by_agency[code].of(basis)) for code in unrated)
     return tuple(ranked)
 

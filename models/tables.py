@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from domain.access import Role
 from domain.status import Status
-from models.counts import OverdueCount, OverdueDay  # noqa: F401  (registered on the metadata)
+from models.counts import OverdueCount, OverdueDay, StatisticCount  # noqa: F401  (registered on the metadata)
 from models.enums import AssignmentRole, OutboxState, UploadState
 from models.types import DecimalText, decimal_field, json_field, when_field
 
@@ -229,7 +229,8 @@ class Occurrence(SQLModel, table=True):
     progress: int = 0
     blocked_reason: str | None = Field(default=None, sa_type=sa.Text)
     last_update_at: datetime | None = when_field(nullable=True)
-    extended_due_date: date | None = None
+    # Indexed for the kept statistics' day moving over report periods (migration 0020).
+    extended_due_date: date | None = Field(default=None, index=True)
     extension_count: int = 0
     completed_at: datetime | None = when_field(nullable=True)
     blocked_by: str | None = Field(default=None, max_length=40)

@@ -78,7 +78,7 @@ async def run_sweep(
     `incremental`)."""
     await run_occurrences(app, now=now)
     async with transaction(app.sessions) as session:
-        await count_overdue_on(session, day=now.astimezone(app.jobs.tz).date())
+        await count_overdue_on(session, day=now.astimezone(app.jobs.tz).date(), tz=app.jobs.tz)
     result = await sweep(
         app.sessions,
         settings=app.jobs.reminders,

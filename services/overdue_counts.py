@@ -16,7 +16,7 @@ due date moving).
 """
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +26,7 @@ from sqlmodel import col, select
 from models.counts import OverdueCount, OverdueDay
 from models.enums import AssignmentRole
 from models.tables import Assignment, open_work
+from services.statistic_counts import date_completions_in, recount_statistics
 from services.unit_of_work import UnitOfWork
 
 
@@ -45,12 +46,15 @@ async def counted_day(session: UnitOfWork) -> date | None:
 
 
 async def _hold_writers(session: UnitOfWork) -> None:
-    """Keep assignments from changing until this transaction ends (PostgreSQL; SQLite has one
-    writer at a time): a trigger deciding by the old day while the counts move to the new one
-    would count an assignment twice or not at all. The mode conflicts with itself, so two
-    sweeps cannot move the day together either."""
+    """Keep assignments, report periods and tasks from changing until this transaction ends
+    (PostgreSQL; SQLite has one writer at a time): a trigger deciding by the old day while
+    the counts move to the new one would count a row twice or not at all (the overdue
+    counts read assignments, the kept statistics all three). The mode conflicts with
+    itself, so two sweeps cannot move the day together either."""
     if (await session.connection()).dialect.name == "postgresql":
-        await session.exec(sa.text("LOCK TABLE assignment IN SHARE ROW EXCLUSIVE MODE"))  # type: ignore[call-overload]
+        await session.exec(
+            sa.text("LOCK TABLE assignment, occurrence, task IN SHARE ROW EXCLUSIVE MODE")  # type: ignore[call-overload]
+        )
 
 
 async def _set_day(session: UnitOfWork, day: date) -> None:
@@ -72,8 +76,16 @@ def _add_counts(dialect: str, rows: Any) -> Any:
     )
 
 
-async def count_overdue_on(session: UnitOfWork, *, day: date) -> bool:
-    """Make the kept counts count what is overdue on `day`; whether they moved."""
+async def count_overdue_on(session: UnitOfWork, *, day: date, tz: tzinfo | None = None) -> bool:
+    """Make the kept counts count what is overdue on `day` (and, given the configured zone,
+    date completions in it: services.statistic_counts); whether the day moved."""
+    moved = await _move_day(session, day=day)
+    if tz is not None:
+        await date_completions_in(session, tz, on=day)
+    return moved
+
+
+async def _move_day(session: UnitOfWork, *, day: date) -> bool:
     if await counted_day(session) == day:
         return False
     await _hold_writers(session)
@@ -110,12 +122,14 @@ async def _recount(session: UnitOfWork, *, day: date) -> None:
 
 
 async def recount_overdue(session: UnitOfWork) -> date | None:
-    """Count the kept counts again from the assignments, on the day they count against (a
-    repair: the triggers keep them right); that day, None if they were never counted."""
+    """Count the kept counts (and the kept statistics) again from the store, on the day they
+    count against (a repair: the triggers keep them right); that day, None if they were
+    never counted."""
     await _hold_writers(session)
     day = await counted_day(session)
     if day is not None:
         await _recount(session, day=day)
+    await recount_statistics(session)
     return day
 
 

@@ -156,6 +156,44 @@ def test_equal_agencies_share_a_rank_and_the_next_rank_is_skipped() -> None:
     assert ranked[-1] == Ranked("E", None, tally(0, 0, 2, 0))
 
 
+def _ranked_by_fractions(by_agency: dict[str, Figures]) -> list[tuple[str, int | None]]:
+    """The ranking by the rule as written, with exact fractions."""
+    rated = [(c, f.original) for c, f in by_agency.items() if f.original.fell_due]
+
+    def merit(t: Tally) -> tuple[Fraction, int, int, int]:
+        return (-Fraction(t.done_on_time, t.fell_due), -t.fell_due, t.open_overdue, t.done_late)
+
+    rated.sort(key=lambda e: (merit(e[1]), e[0]))
+    ranks: list[tuple[str, int | None]] = []
+    for position, (code, t) in enumerate(rated, start=1):
+        same = position > 1 and merit(rated[position - 2][1]) == merit(t)
+        ranks.append((code, ranks[-1][1] if same else position))
+    unrated = sorted(c for c, f in by_agency.items() if not f.original.fell_due)
+    return ranks + [(c, None) for c in unrated]
+
+
+@settings(deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 999_999), st.integers(0, 999_999), st.integers(0, 3), st.booleans()
+        ),
+        max_size=40,
+    )
+)
+def test_ranking_by_float_rates_orders_exactly_as_by_fractions(
+    drawn: list[tuple[int, int, int, bool]],
+) -> None:
+    by_agency = {}
+    for n, (on_time, late, overdue, near) in enumerate(drawn):
+        # Near ties: 1/3 against 333,333/1,000,000 and the like.
+        if near and on_time:
+            late = 2 * on_time + (n % 2)
+        by_agency[f"A{n:03d}"] = Figures(original=tally(on_time, late, 0, overdue))
+    ranked = rank_agencies(by_agency, basis=Basis.ORIGINAL)
+    assert [(r.agency_code, r.rank) for r in ranked] == _ranked_by_fractions(by_agency)
+
+
 def test_the_on_time_rate_leaves_out_work_still_in_time() -> None:
     assert tally(2, 1, 5, 1).on_time_rate == Fraction(1, 2)
     assert tally(0, 0, 3, 0).on_time_rate is None

@@ -1,0 +1,191 @@
+"""/thongke's four buckets as the store keeps them (models.counts.StatisticCount, migration
+0020): reading them for a period, setting the zone they date completions in, recounting.
+
+The kept rows answer the question /thongke asks most, the whole city's figures for this
+quarter, half-year or year: a period of whole quarters, asked as of the day the counts
+count against (the sweep moves it to today each morning). Then, against each deadline:
+- done on time / done late: done rows completed in the period's quarters, by their flag;
+- open and overdue: open rows due before that day;
+- open and in time: the other open rows due by the period's end.
+That reads a few rows per agency and plan, however many assignments the store holds. Any
+other question (an agency's or a plan's figures, an officer's own agency, another day, a
+period that is not whole quarters, a past period, work completed after the day asked)
+is answered from the assignments, as services.statistics reads them; so is everything
+until the counts count a day.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+
+from domain.statistics import Period
+from models.counts import OverdueDay, StatisticCount
+from models.tables import Agency, Plan
+from services.unit_of_work import UnitOfWork
+
+_ENTRY = "statistic_entry"
+_KEY = ("dim", "key", "which", "kind", "q", "flag")
+
+
+def quarter_number(day: date) -> int:
+    """A day's quarter as the kept counts number it: year * 4 + 0..3."""
+    return day.year * 4 + (day.month - 1) // 3
+
+
+def whole_quarters(period: Period) -> bool:
+    """Whether a period starts on a quarter's first day and ends on a quarter's last."""
+    start, end = period.start, period.end
+    after_end = date(end.year + (end.month == 12), end.month % 12 + 1, 1)
+    return (
+        start.day == 1
+        and start.month % 3 == 1
+        and end.month % 3 == 0
+        and (after_end - end).days == 1
+    )
+
+
+def zone_of(tz: tzinfo, *, on: date) -> tuple[str, int] | None:
+    """The zone's name and its offset in seconds, as the counts keep them; None for a zone
+    with no name or whose offset changes in the year (SQLite's triggers date completions by
+    one fixed offset)."""
+    name = getattr(tz, "key", None)
+    winter = tz.utcoffset(datetime(on.year, 1, 1))
+    summer = tz.utcoffset(datetime(on.year, 7, 1))
+    if not isinstance(name, str) or winter is None or winter != summer:
+        return None
+    return name, int(winter.total_seconds())
+
+
+async def date_completions_in(session: UnitOfWork, tz: tzinfo, *, on: date) -> None:
+    """Keep the zone completions are dated in (the configured one); changing it recounts the
+    done rows, in the statement that changes it (migration 0020's triggers)."""
+    zone = zone_of(tz, on=on)
+    if zone is None:
+        return
+    name, offset = zone
+    await session.exec(
+        sa.update(OverdueDay)
+        .where(col(OverdueDay.id) == 1)
+        .where(sa.or_(col(OverdueDay.zone) != name, col(OverdueDay.utc_offset) != offset))
+        .values(zone=name, utc_offset=offset)
+    )
+
+
+async def recount_statistics(session: UnitOfWork) -> None:
+    """Count the kept statistics again from the store (a repair: the triggers keep them
+    right)."""
+    key = ", ".join(_KEY)
+    await session.exec(sa.delete(StatisticCount))
+    await session.exec(
+        sa.text(  # type: ignore[call-overload]
+            f"INSERT INTO statistic_count ({key}, n) "
+            f"SELECT {key}, count(*) FROM {_ENTRY} WHERE true GROUP BY {key}"
+        )
+    )
+
+
+async def _counts_day(session: UnitOfWork, tz: tzinfo, *, as_of: date) -> bool:
+    """Whether the kept counts count `as_of`, with completions dated in `tz`."""
+    zone = zone_of(tz, on=as_of)
+    found = (
+        await session.exec(
+            select(col(OverdueDay.day), col(OverdueDay.zone), col(OverdueDay.utc_offset)).where(
+                col(OverdueDay.id) == 1
+            )
+        )
+    ).first()
+    return zone is not None and found is not None and tuple(found) == (as_of, *zone)
+
+
+@dataclass(frozen=True)
+class KeptFigures:
+    """Eight figures per agency code and per plan reference (against the original deadline,
+    then the extended one, in the order of domain.statistics.Bucket), and their names."""
+
+    by_agency: dict[str, list[int]]
+    by_plan: dict[str, list[int]]
+    agency_names: dict[str, str]
+    plan_titles: dict[str, str]
+
+
+async def kept_statistics(
+    session: UnitOfWork, *, period: Period, as_of: date, tz: tzinfo
+) -> KeptFigures | None:
+    """The whole store's figures of `period` as of `as_of` from the kept counts, by agency
+    and by plan, named (agencies and plans with nothing counted left out; plans sharing a
+    reference added up, as domain.statistics.tally adds them); None when the counts cannot
+    answer (see the module's notes)."""
+    if not whole_quarters(period) or as_of > period.end:
+        return None
+    if not await _counts_day(session, tz, as_of=as_of):
+        return None
+    found: Sequence[Any] = (await session.exec(_statement(period, as_of))).all()
+    kept = KeptFigures({}, {}, {}, {})
+    for dim, code, name, completed_later, *eight in found:
+        if completed_later:
+            return None
+        if not any(eight):
+            continue
+        into, names = (
+            (kept.by_agency, kept.agency_names) if dim == "a" else (kept.by_plan, kept.plan_titles)
+        )
+        names[code] = name
+        summed = into.setdefault(code, [0] * 8)
+        for index, value in enumerate(eight):
+            summed[index] += value
+    return kept
+
+
+def _statement(period: Period, as_of: date) -> Any:
+    """Per agency and plan, its code and name, whether any work was completed after the day
+    asked (which would count as open then: the rows cannot tell), and its eight figures;
+    named in the same statement, not by a list of 12,500 ids after."""
+    first, last, today = (
+        quarter_number(period.start),
+        quarter_number(period.end),
+        quarter_number(as_of),
+    )
+    row = StatisticCount
+    kind, flag, q, which = col(row.kind), col(row.flag), col(row.q), col(row.which)
+    done = sa.and_(kind == "d", q >= first)
+    overdue = sa.and_(kind == "o", flag)
+    in_time = sa.and_(kind == "o", sa.not_(flag), q <= last)
+    completed_later = sa.and_(kind == "d", q > today)
+
+    def total(*terms: Any) -> Any:
+        return sa.func.coalesce(sa.func.sum(col(row.n)).filter(sa.and_(*terms)), 0)
+
+    figures = [
+        total(which.in_((deadline, "b")), *bucket).label(f"{deadline}{number}")
+        for deadline in ("o", "e")
+        for number, bucket in enumerate(
+            ((done, flag), (done, sa.not_(flag)), (in_time,), (overdue,))
+        )
+    ]
+    counted = (
+        select(col(row.dim), col(row.key), total(completed_later).label("later"), *figures)
+        .where(sa.or_(done, overdue, in_time, completed_later))
+        .group_by(col(row.dim), col(row.key))
+        .subquery("counted")
+    )
+    c = counted.c
+    agency = sa.and_(c.dim == "a", col(Agency.id) == c.key)
+    plan = sa.and_(c.dim == "p", col(Plan.id) == c.key)
+    # Named as services.queries.tasks.plan_label names a plan: its number, else its key.
+    label = sa.func.coalesce(sa.func.nullif(col(Plan.ref), ""), col(Plan.source_key))
+    return (
+        select(
+            c.dim,
+            sa.func.coalesce(col(Agency.code), label),
+            sa.func.coalesce(col(Agency.name), col(Plan.title)),
+            c.later,
+            *(c[f"{deadline}{number}"] for deadline in ("o", "e") for number in range(4)),
+        )
+        .select_from(counted)
+        .outerjoin(Agency, agency)
+        .outerjoin(Plan, plan)
+    )
