@@ -465,7 +465,8 @@ def rank_agencies(by_agency: Mapping[str, Figures], *, basis: Basis) -> tuple[Ra
         if (tally := f.of(basis)).fell_due
     ]
     unrated = sorted(code for code, f in by_agency.items() if not f.of(basis).fell_due)
-    rated.sort(key=lambda entry: (entry[0], entry[1]))
+    # By merit, then code (codes differ, so the tallies are never compared).
+    rated.sort()
     ranked: list[Ranked] = []
     previous = None
     for position, (worth, code, tally) in enumerate(rated, start=1):
