@@ -55,7 +55,7 @@ from models.tables import (
 )
 from services.report_files import (
     PERCENT_COLUMN,
-    item_values,
+    item_rows,
     load_writers,
     write_chart,
     write_report_files,
@@ -261,9 +261,9 @@ def _spreadsheet_with_openpyxl(summary: Any, path: Path) -> None:
     percent = WriteOnlyCell(sheet)
     percent.alignment = Alignment(wrap_text=True, vertical="top")
     percent.number_format = "0%"
-    for number, state in enumerate(summary.items, start=1):
+    for values in item_rows(summary, locale="vi"):
         row = []
-        for column, value in enumerate(item_values(number, state, summary=summary, locale="vi")):
+        for column, value in enumerate(values):
             cell = WriteOnlyCell(sheet, value=value)
             cell._style = copy((percent if column == PERCENT_COLUMN else template)._style)
             row.append(cell)
@@ -289,8 +289,7 @@ def _spreadsheet_with_xlsxwriter(summary: Any, path: Path) -> None:
     sheet = workbook.add_worksheet("Tổng hợp")
     plain = workbook.add_format({"text_wrap": True, "valign": "top"})
     percent = workbook.add_format({"text_wrap": True, "valign": "top", "num_format": "0%"})
-    for row, state in enumerate(summary.items):
-        values = item_values(row + 1, state, summary=summary, locale="vi")
+    for row, values in enumerate(item_rows(summary, locale="vi")):
         for column, value in enumerate(values):
             style = percent if column == PERCENT_COLUMN else plain
             if value is None or value == "":
