@@ -92,9 +92,9 @@ _WRITER_MODULES = (
 
 
 def load_writers() -> None:
-    """Import matplotlib now rather than with the first report: `dondoc run`
-    calls this at start, so its first summary does not pay for them and they are frozen
-    out of the garbage collector's way with the rest of the start-up objects."""
+    """Import matplotlib now rather than with the first report: `dondoc run` calls this at
+    start, so its first summary does not pay for it and it is frozen out of the garbage
+    collector's way with the rest of the start-up objects."""
     for module in _WRITER_MODULES:
         importlib.import_module(module)
 
@@ -343,7 +343,7 @@ def item_rows(summary: WeeklySummary, *, locale: str) -> Iterator[list[object]]:
         if row.due_date:
             deadline.append(written(row.due_date))
         status = statuses[state.status]
-        if state.overdue_days > 0:
+        if state.is_overdue:
             status = overdue.format(status=status, days=state.overdue_days)
         notes = []
         if state.status is Status.BLOCKED:
