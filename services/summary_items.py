@@ -96,7 +96,12 @@ _CHANGE_COLUMNS: tuple[Any, ...] = (
 
 
 async def _all(session: UnitOfWork, statement: Any) -> Sequence[Any]:
-    return (await session.exec(statement)).all()  # type: ignore[no-any-return]
+    """Plain rows of a column query, run on the session's connection: the ORM's loading
+    adds nothing to a few columns and cost some 10 us a row (1.3 s of the national
+    summary's 10). Writes the unit of work queued went out with the first chunk's bounds,
+    which `_chunks` reads through the session before any of these."""
+    connection = await session.connection()
+    return (await connection.execute(statement)).all()
 
 
 def _scope_filters(scope: SummaryScope) -> list[Any]:
@@ -315,7 +320,7 @@ async def _scope_labels(
     ]
     agencies = [
         name
-        for name in await _all(
+        for (name,) in await _all(
             session,
             select(Agency.name)
             .where(col(Agency.code).in_(sorted(scope.agency_codes)))
