@@ -29,7 +29,6 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 from typing import IO
 
@@ -224,16 +223,18 @@ class Sheet:
         )
 
 
-# Remembered: every cell names its column. A cache rather than a list filled as needed,
-# since workbooks are written in worker threads, perhaps two at once.
-@cache
+_COLUMN_NAMES: list[str] = []
+
+
 def _column_name(index: int) -> str:
     """A column's letters: 0 is "A", 25 "Z", 26 "AA"."""
-    number, letters = index + 1, ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+    while len(_COLUMN_NAMES) <= index:
+        number, letters = len(_COLUMN_NAMES) + 1, ""
+        while number:
+            number, rest = divmod(number - 1, 26)
+            letters = chr(65 + rest) + letters
+        _COLUMN_NAMES.append(letters)
+    return _COLUMN_NAMES[index]
 
 
 def _inline_string(value: str) -> str:

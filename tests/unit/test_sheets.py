@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 import pytest
 from openpyxl import load_workbook
 
-from services.sheets import HEADER, PERCENT, PLAIN, Style, Workbook, _column_name
+from services.sheets import HEADER, PERCENT, PLAIN, Style, Workbook
 
 BOLD = Style(bold=True)
 
@@ -130,10 +130,3 @@ def test_a_value_that_is_neither_text_nor_a_number_is_refused(tmp_path: Path) ->
         sheet.append([date(2023, 6, 30)])
     with pytest.raises(ValueError, match="nan"):
         sheet.append([float("nan")])
-
-
-@pytest.mark.parametrize(
-    ("index", "letters"), [(0, "A"), (7, "H"), (25, "Z"), (26, "AA"), (701, "ZZ"), (702, "AAA")]
-)
-def test_columns_are_named_as_excel_names_them(index: int, letters: str) -> None:
-    assert _column_name(index) == letters
