@@ -7,9 +7,7 @@ Run: python -m bench.summary [--size city|national] [--agencies N] [--per-agency
 The targets are under 3 s of CPU for the whole summary (queries, figures, text, chart and
 spreadsheet) with 1,000 agencies, and under 20 s with 12,500. Each stage is timed --runs
 times and its median printed with its CPU time and the load average. The items sheet
-written by XlsxWriter's constant-memory mode (as it was before services.sheets wrote the
-file itself; when XlsxWriter is installed, as the dev extra installs it) and by openpyxl's
-write-only mode (as it was before that) is timed beside.
+written by openpyxl's write-only mode (as it was before XlsxWriter) is timed beside.
 Building the summary and the weekly job print this process's peak resident memory while
 they ran and what they added to it.
 The data goes into a throw-away SQLite file, or a throw-away database on the PostgreSQL
@@ -18,7 +16,6 @@ server at 127.0.0.1:5432.
 
 import argparse
 import asyncio
-import importlib.util
 import random
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -271,36 +268,6 @@ def _spreadsheet_with_openpyxl(summary: Any, path: Path) -> None:
     workbook.save(path)
 
 
-def _spreadsheet_with_xlsxwriter(summary: Any, path: Path) -> None:
-    """The items sheet, the same values and look as write_spreadsheet's, written by
-    XlsxWriter in its constant-memory mode, as the summary was before services.sheets wrote
-    the file itself: for comparison."""
-    import xlsxwriter
-
-    workbook = xlsxwriter.Workbook(
-        str(path),
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_numbers": False,
-            "strings_to_urls": False,
-        },
-    )
-    sheet = workbook.add_worksheet("Tổng hợp")
-    plain = workbook.add_format({"text_wrap": True, "valign": "top"})
-    percent = workbook.add_format({"text_wrap": True, "valign": "top", "num_format": "0%"})
-    for row, values in enumerate(item_rows(summary, locale="vi")):
-        for column, value in enumerate(values):
-            style = percent if column == PERCENT_COLUMN else plain
-            if value is None or value == "":
-                sheet.write_blank(row, column, None, style)
-            elif isinstance(value, str):
-                sheet.write_string(row, column, value, style)
-            else:
-                sheet.write_number(row, column, value, style)
-    workbook.close()
-
-
 async def _stage(label: str, runs: int, work: Callable[[], Awaitable[T]]) -> tuple[T, Runs]:
     async def once() -> tuple[T, float, float]:
         return await measured(work())
@@ -342,14 +309,7 @@ async def run(url: str, *, agencies: int, per_agency: int, out_dir: Path, runs: 
             write_spreadsheet(summary, path=out_dir / "bench.xlsx", locale="vi")
 
         _, charts = await _stage("write_chart (matplotlib)", runs, chart)
-        _, sheets = await _stage("write_spreadsheet (services.sheets)", runs, sheet)
-
-        async def with_xlsxwriter() -> None:
-            _spreadsheet_with_xlsxwriter(summary, out_dir / "xlsxwriter.xlsx")
-
-        if importlib.util.find_spec("xlsxwriter") is not None:
-            label = "  the items sheet alone by XlsxWriter (constant memory)"
-            await _stage(label, runs, with_xlsxwriter)
+        _, sheets = await _stage("write_spreadsheet (XlsxWriter, constant memory)", runs, sheet)
 
         async def with_openpyxl() -> None:
             _spreadsheet_with_openpyxl(summary, out_dir / "openpyxl.xlsx")

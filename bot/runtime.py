@@ -38,11 +38,11 @@ def freeze_startup_objects() -> None:
 
 
 async def load_writers_in_background() -> None:
-    """Import the chart writer (matplotlib) once the service answers, in a worker thread,
-    then freeze it with the rest.
+    """Import the report writers (matplotlib, XlsxWriter) once the service answers, in a
+    worker thread, then freeze them with the rest.
 
-    It costs about a third of a second of CPU that nothing before the first summary or
-    dashboard chart needs, so it no longer delays the health check; loading it now rather
+    They cost about a third of a second of CPU that nothing before the first summary or
+    dashboard chart needs, so they no longer delay the health check; loading them now rather
     than with the first report still spares that report the wait. Objects the service made
     meanwhile are frozen too: few, and the collector only skips them (reference counting
     still frees them).

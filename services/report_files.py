@@ -3,8 +3,8 @@
 The chart is drawn on matplotlib's Agg canvas, chosen explicitly (a `Figure` with a
 `FigureCanvasAgg`, never pyplot), so no display is needed and no global figure state is
 shared between threads. DejaVu Sans, which ships with matplotlib, has every Vietnamese glyph.
-matplotlib is imported by the chart writers, not with this module: the handlers and every
-`dondoc` command import it through services.summary, and most never draw a chart.
+matplotlib and XlsxWriter are imported by the writers, not with this module: the handlers and
+every `dondoc` command import it through services.summary, and most never write a file.
 
 Both files are written under a temporary name and then renamed, so the outbox never sends a
 half-written file; a re-run with the same stem replaces them.
@@ -88,13 +88,14 @@ _WRITER_MODULES = (
     "matplotlib.backends.backend_agg",
     "matplotlib.figure",
     "matplotlib.ticker",
+    "xlsxwriter",
 )
 
 
 def load_writers() -> None:
-    """Import matplotlib now rather than with the first report: `dondoc run` calls this at
-    start, so its first summary does not pay for it and it is frozen out of the garbage
-    collector's way with the rest of the start-up objects."""
+    """Import matplotlib and XlsxWriter now rather than with the first report: `dondoc run`
+    calls this at start, so its first summary does not pay for them and they are frozen
+    out of the garbage collector's way with the rest of the start-up objects."""
     for module in _WRITER_MODULES:
         importlib.import_module(module)
 

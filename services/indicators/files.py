@@ -2,7 +2,7 @@
 the layout of the plans' own tables (PHỤ LỤC 1, 3 …) for the weekly summary's workbook and
 `dondoc report indicators`.
 
-matplotlib is imported by the chart writer, as in services.report_files.
+matplotlib and XlsxWriter are imported by the writers, as in services.report_files.
 """
 
 from dataclasses import dataclass

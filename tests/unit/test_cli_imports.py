@@ -91,5 +91,5 @@ def test_what_dondoc_run_starts_with_loads_no_channel_library_reader_writer_or_d
     assert run.returncode == 0, run.stderr
     modules = set(run.stdout.split())
     assert "bot.bootstrap" in modules  # the report is read right
-    late = ("aiogram", "matplotlib", "openpyxl", "bot.dashboard")
+    late = ("aiogram", "matplotlib", "xlsxwriter", "openpyxl", "bot.dashboard")
     assert sorted(name for name in late if name in modules) == []
