@@ -52,7 +52,7 @@ from models.tables import (
 )
 from services.report_files import (
     PERCENT_COLUMN,
-    item_values,
+    item_rows,
     load_writers,
     write_chart,
     write_report_files,
@@ -258,9 +258,9 @@ def _spreadsheet_with_openpyxl(summary: Any, path: Path) -> None:
     percent = WriteOnlyCell(sheet)
     percent.alignment = Alignment(wrap_text=True, vertical="top")
     percent.number_format = "0%"
-    for number, state in enumerate(summary.items, start=1):
+    for values in item_rows(summary, locale="vi"):
         row = []
-        for column, value in enumerate(item_values(number, state, summary=summary, locale="vi")):
+        for column, value in enumerate(values):
             cell = WriteOnlyCell(sheet, value=value)
             cell._style = copy((percent if column == PERCENT_COLUMN else template)._style)
             row.append(cell)

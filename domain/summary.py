@@ -362,7 +362,9 @@ def _history(changes: Iterable[ChangeRow]) -> dict[tuple[int, int | None], list[
         if not change.undone:
             by_item[change.key].append(change)
     for rows in by_item.values():
-        rows.sort(key=lambda c: (c.at, c.sequence))
+        # Most items have one change or none: sorting a list of one still costs a call.
+        if len(rows) > 1:
+            rows.sort(key=lambda c: (c.at, c.sequence))
     return by_item
 
 
@@ -509,7 +511,9 @@ class SummaryTally:
             tally = self._counts[row.agency_code]
             kind = bucket(state)
             if kind is not None:
-                per = self._buckets.setdefault(row.agency_code, dict.fromkeys(Bucket, 0))
+                per = self._buckets.get(row.agency_code)
+                if per is None:
+                    per = self._buckets[row.agency_code] = dict.fromkeys(Bucket, 0)
                 per[kind] += 1
             if row.key in completed_week:
                 tally["completed_week"] += 1

@@ -14,8 +14,9 @@ import asyncio
 import importlib
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,6 @@ from domain.status import Status
 from domain.summary import (
     AgencyBar,
     Bucket,
-    ItemState,
     WeeklySummary,
     chart_bars,
     short_agency_name,
@@ -286,8 +286,8 @@ def write_spreadsheet(
     styles = [
         PERCENT if column == PERCENT_COLUMN else PLAIN for column in range(len(_ITEM_COLUMNS))
     ]
-    for number, state in enumerate(summary.items, start=1):
-        items.append(item_values(number, state, summary=summary, locale=locale), styles)
+    for values in item_rows(summary, locale=locale):
+        items.append(values, styles)
     items.filter(len(_ITEM_COLUMNS))
 
     agencies = workbook.sheet(_("Theo cơ quan"), widths=[width for _h, width in _AGENCY_COLUMNS])
@@ -313,46 +313,56 @@ def write_spreadsheet(
     workbook.close()
 
 
-def item_values(
-    number: int,
-    state: ItemState,
-    *,
-    summary: WeeklySummary,
-    locale: str,
-) -> list[object]:
-    """One row of the items sheet as plain values (the progress as a fraction, shown in %)."""
+def item_rows(summary: WeeklySummary, *, locale: str) -> Iterator[list[object]]:
+    """The rows of the items sheet as plain values, numbered from 1 (the progress as a
+    fraction, shown in %).
+
+    The words are translated once for the sheet and each date written once, not once a row:
+    the national summary has 137,500 rows and a few hundred dates.
+    """
     _ = gettext_for(locale)
-    row = state.row
-    deadline = [row.due_text] if row.due_text else []
-    if row.period_label:
-        deadline.append(_("Kỳ {period}").format(period=row.period_label))
-    if row.due_date:
-        deadline.append(short_date(row.due_date, locale=locale))
-    status = status_label(state.status, _)
-    if state.is_overdue:
-        status = _("{status}, quá hạn {days} ngày làm việc").format(
-            status=status, days=state.overdue_days
-        )
-    notes = []
-    if state.status is Status.BLOCKED:
-        notes.append(
-            _("Vướng: {reason}").format(reason=state.blocked_reason or _("chưa nêu lý do"))
-        )
-    elif state.last_note:
-        notes.append(state.last_note)
-    if state.last_update_at:
-        day = state.last_update_at.astimezone(summary.tz).date()
-        notes.append(_("Cập nhật {date}").format(date=short_date(day, locale=locale)))
-    return [
-        number,
-        f"{row.task_code} – {row.task_title}",
-        row.agency_name,
-        "; ".join(row.cooperating),
-        "\n".join(deadline),
-        status,
-        state.progress / 100,
-        "\n".join(notes),
-    ]
+    period = _("Kỳ {period}")
+    overdue = _("{status}, quá hạn {days} ngày làm việc")
+    blocked = _("Vướng: {reason}")
+    no_reason = _("chưa nêu lý do")
+    updated = _("Cập nhật {date}")
+    statuses = {status: status_label(status, _) for status in Status}
+    dates: dict[date, str] = {}
+
+    def written(day: date) -> str:
+        found = dates.get(day)
+        if found is None:
+            found = dates[day] = short_date(day, locale=locale)
+        return found
+
+    tz = summary.tz
+    for number, state in enumerate(summary.items, start=1):
+        row = state.row
+        deadline = [row.due_text] if row.due_text else []
+        if row.period_label:
+            deadline.append(period.format(period=row.period_label))
+        if row.due_date:
+            deadline.append(written(row.due_date))
+        status = statuses[state.status]
+        if state.is_overdue:
+            status = overdue.format(status=status, days=state.overdue_days)
+        notes = []
+        if state.status is Status.BLOCKED:
+            notes.append(blocked.format(reason=state.blocked_reason or no_reason))
+        elif state.last_note:
+            notes.append(state.last_note)
+        if state.last_update_at:
+            notes.append(updated.format(date=written(state.last_update_at.astimezone(tz).date())))
+        yield [
+            number,
+            f"{row.task_code} – {row.task_title}",
+            row.agency_name,
+            "; ".join(row.cooperating),
+            "\n".join(deadline),
+            status,
+            state.progress / 100,
+            "\n".join(notes),
+        ]
 
 
 # The items sheet's column shown as a percentage.
