@@ -29,6 +29,12 @@ For a period of whole quarters asked as of the counted day, the four buckets by 
 by plan are sums over these rows (services.statistic_counts): done in the period by its
 flag, open and overdue, open and due by the period's end.
 
+A later migration that rebuilds assignment, occurrence, task or overdue_day on SQLite (a
+batch copy: a new table renamed over the old) must drop these views and triggers first and
+create them again after, with this module's functions: SQLite refuses to rename a table
+that a view or a trigger names (this one adds overdue_day's columns with plain ALTER TABLE
+for the same reason: 0019's triggers name it).
+
 Revision ID: 0020
 Revises: 0019
 Create Date: 2026-12-06 17:30:00.000000
