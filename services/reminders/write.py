@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +40,7 @@ RENDER_CHUNK = 1000
 _OUTBOX = cast(sa.Table, Outbox.__table__)  # type: ignore[attr-defined]
 _LEDGER = cast(sa.Table, ReminderLedger.__table__)  # type: ignore[attr-defined]
 _LEDGER_COLUMNS = ("target", "recipient_id", "kind", "created_at", "outbox_id")
+T = TypeVar("T")
 
 
 class _CollectorPause:
@@ -151,6 +152,22 @@ def writes(bundles: Sequence[Bundle], *, dialect: sa.Dialect, now: datetime) -> 
 
 
 _LedgerRow = tuple[str, int, str, Any, int | None]
+# The most outbox rows one INSERT … RETURNING writes on SQLite (see _pages).
+LARGEST_PAGE = 512
+
+
+def _pages(rows: Sequence[T]) -> Iterator[Sequence[T]]:
+    """`rows` in slices of 512, 256, … or 1: on SQLite, an INSERT of many rows is one
+    statement of that many VALUES, and the driver keeps the last 128 prepared on each
+    connection (Python's sqlite3), some 800 KiB for a thousand rows. Slices of any size
+    made a statement for each size a sweep happened to write, tens of MiB that stayed after
+    it; these ten shapes hold under 1 MiB."""
+    start, size = 0, LARGEST_PAGE
+    while start < len(rows):
+        while size > len(rows) - start:
+            size //= 2
+        yield rows[start : start + size]
+        start += size
 
 
 async def insert_outbox(connection: AsyncConnection, rows: _Writes) -> list[_LedgerRow]:
@@ -164,13 +181,16 @@ async def insert_outbox(connection: AsyncConnection, rows: _Writes) -> list[_Led
                 sa.text(unnest_insert(_OUTBOX, names, dialect) + " RETURNING id, person_id, kind"),
                 {name: [row[name] for row in outbox_rows] for name in names},
             )
+            ids = {(person_id, kind): outbox_id for outbox_id, person_id, kind in inserted}
         else:
             table = _untyped(_OUTBOX, [*names, "id"])
-            inserted = await connection.execute(
-                sa.insert(table).returning(table.c.id, table.c.person_id, table.c.kind),
-                outbox_rows,
-            )
-        ids = {(person_id, kind): outbox_id for outbox_id, person_id, kind in inserted}
+            insert = sa.insert(table).returning(table.c.id, table.c.person_id, table.c.kind)
+            ids = {}
+            for page in _pages(outbox_rows):
+                inserted = await connection.execute(insert, page)
+                ids.update(
+                    ((person_id, kind), outbox_id) for outbox_id, person_id, kind in inserted
+                )
         for person_id, outbox_kind, keys in messages:
             outbox_id = ids[(person_id, outbox_kind)]
             ledger.extend(
