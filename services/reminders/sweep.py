@@ -2,27 +2,33 @@
 
 import logging
 from bisect import bisect_right
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from dataclasses import astuple, dataclass, field
 from datetime import date, datetime
+from itertools import groupby
+from operator import itemgetter
+from typing import Any
 
 import sqlalchemy as sa
 
 from domain.indicators.collection import indicator_of
 from domain.plans import PSEUDO_GROUPS
 from domain.reminders import (
+    DEFAULT_POLICY,
     NO_OFFICER,
     Escalation,
+    EscalationReason,
     Notice,
     OpenTarget,
     Reason,
     Reminder,
+    ReminderPolicy,
     due_now,
     escalation_candidates,
-    escalation_kind,
     plan,
     plan_escalations,
 )
+from domain.status import Status
 from domain.targets import agency_key
 from models.enums import OutboxKind
 from models.tables import (
@@ -41,7 +47,8 @@ from services.reminders.load import (
 )
 from services.reminders.steps import move_on, next_steps
 from services.reminders.write import COLLECTOR, Bundle, write_bundles
-from services.unit_of_work import Sessions
+from services.spool import SortedSpool
+from services.unit_of_work import Sessions, UnitOfWork
 from views.digests import escalation_digest, notice_digest
 from views.indicators import IndicatorInfo
 from views.messages import Outgoing
@@ -140,30 +147,17 @@ async def _sweep(
             incremental=incremental,
             assignments=False,
         )
-        # Report periods and indicators (few, read whole) join the chunk of their agency.
-        others = sorted(store.targets, key=lambda t: t.agency_id)
         statement = assignments_wanted(
             store,
             remind_cooperating=settings.remind_cooperating,
             blocked_any=False,
             step_by=hours.today(now) if incremental else None,
         )
-        async for targets, seen in assignment_chunks(reader, statement, store=store, size=CHUNK):
-            last = targets[-1].agency_id
-            taken = bisect_right(others, last, key=lambda t: t.agency_id)
-            targets.extend(others[:taken])
-            del others[:taken]
+        async for targets, seen in _agency_chunks(reader, statement, store=store):
             await read_people(reader, store, now=now)
             done.append(
                 await _sweep_chunk(
                     sessions, store, targets, seen, settings=settings, now=now, wake=wake
-                )
-            )
-        if others:
-            await read_people(reader, store, now=now)
-            done.append(
-                await _sweep_chunk(
-                    sessions, store, others, {}, settings=settings, now=now, wake=wake
                 )
             )
     notices = await _write_notices(
@@ -194,6 +188,23 @@ async def _sweep(
         read=sum(r.read for r in results),
         due=sum(r.due for r in results),
     )
+
+
+async def _agency_chunks(
+    reader: UnitOfWork, statement: sa.Select[Any], *, store: Store
+) -> AsyncIterator[tuple[list[OpenTarget], dict[int, date | None]]]:
+    """The assignments `statement` finds, some CHUNK at a time, each agency whole
+    (assignment_chunks), joined by the report periods and indicators of their agencies
+    (few, read whole into the store); those of agencies after the last assignment's come
+    last."""
+    others = sorted(store.targets, key=lambda t: t.agency_id)
+    async for targets, seen in assignment_chunks(reader, statement, store=store, size=CHUNK):
+        taken = bisect_right(others, targets[-1].agency_id, key=lambda t: t.agency_id)
+        targets.extend(others[:taken])
+        del others[:taken]
+        yield targets, seen
+    if others:
+        yield others, {}
 
 
 async def _sweep_chunk(
@@ -255,9 +266,7 @@ async def _sweep_chunk(
         settings=settings,
         now=now,
     )
-    written, conflicts = await write_bundles(
-        sessions, bundles, dialect=dialect, now=now, wake=wake
-    )
+    written = await write_bundles(sessions, bundles, dialect=dialect, now=now, wake=wake)
     # Only once what was owed is written: a sweep that failed leaves the days as they were.
     await move_on(
         sessions, seen=seen, days=next_steps(targets, seen, store=store, hours=hours, now=now)
@@ -265,10 +274,10 @@ async def _sweep_chunk(
     noticed = {t.key for n in notices for t in n.targets}
     return _Chunk(
         SweepResult(
-            messages=sum(len(b.messages) for b in written),
-            reminders=sum(b.items for b in written),
-            skipped=sum(len(b.skipped) for b in written),
-            conflicts=conflicts,
+            messages=written.messages,
+            reminders=written.items,
+            skipped=written.skipped,
+            conflicts=written.conflicts,
             read=len(targets),
             due=len(dues),
         ),
@@ -308,13 +317,9 @@ async def _write_notices(
         bundles.append(Bundle(contact, OutboxKind.NOTICE, messages, [], len(theirs)))
     if not bundles:
         return SweepResult()
-    written, conflicts = await write_bundles(
-        sessions, bundles, dialect=dialect, now=now, wake=wake
-    )
+    written = await write_bundles(sessions, bundles, dialect=dialect, now=now, wake=wake)
     return SweepResult(
-        messages=sum(len(b.messages) for b in written),
-        notices=sum(b.items for b in written),
-        conflicts=conflicts,
+        messages=written.messages, notices=written.items, conflicts=written.conflicts
     )
 
 
@@ -381,40 +386,203 @@ async def _escalate(
     now: datetime,
     wake: Wake | None,
 ) -> EscalationResult:
-    hours = settings.hours
-    async with sessions() as session:
-        dialect = (await session.connection()).dialect
+    nobody: set[int] = set()
+    # The report periods and indicators escalated (few): indicators' lines need what the
+    # store read of them.
+    indicator_targets: dict[str, OpenTarget] = {}
+    # The reading session streams the open targets while each chunk's ledger rows and
+    # task details are read in sessions of their own. Nothing is written until every
+    # chunk is planned: a person's digest covers all their agencies, so it is written
+    # whole, once, from the lines the chunks spilled (see _EscalationLines).
+    async with sessions() as reader:
+        dialect = (await reader.connection()).dialect
         store = await load_store(
-            session, settings=settings, now=now, remind_through=None, blocked_any=True
-        )
-        candidates = escalation_candidates(
-            store.targets,
-            hours=hours,
+            reader,
+            settings=settings,
             now=now,
-            escalate_after=settings.escalate_after_days,
-            long_overdue=settings.long_overdue_days,
+            remind_through=None,
+            blocked_any=True,
+            assignments=False,
         )
-        kinds = {escalation_kind(target, reason) for target, reason, _ in candidates}
-        recorded = await ledger_rows(session, column=ReminderLedger.kind, values=kinds)
-        escalations, nobody = plan_escalations(
+        lines = _EscalationLines(store)
+        statement = assignments_wanted(
+            store,
+            remind_cooperating=settings.remind_cooperating,
+            blocked_any=True,
+            step_by=None,
+        )
+        async for targets, _seen in _agency_chunks(reader, statement, store=store):
+            await read_people(reader, store, now=now)
+            escalations, info = await _plan_escalation_chunk(
+                sessions, store, targets, settings=settings, now=now, nobody=nobody
+            )
+            lines.add(escalations, info)
+            indicator_targets.update(
+                (e.target.key, e.target) for e in escalations if indicator_of(e.target.key)
+            )
+    indicators = store.owed.info(indicator_targets.values(), agencies=store.agencies)
+    written = await write_bundles(
+        sessions,
+        _escalation_bundles(lines, store=store, indicators=indicators, settings=settings),
+        dialect=dialect,
+        now=now,
+        wake=wake,
+    )
+    if nobody:
+        log.warning(
+            "escalations with nobody to receive them (no coordinator or leader) for plans: %s",
+            ", ".join(str(p) for p in sorted(nobody)),
+        )
+    return EscalationResult(
+        messages=written.messages,
+        items=written.items,
+        conflicts=written.conflicts,
+        plans_without_contact=tuple(sorted(nobody)),
+    )
+
+
+async def _plan_escalation_chunk(
+    sessions: Sessions,
+    store: Store,
+    targets: list[OpenTarget],
+    *,
+    settings: ReminderSettings,
+    now: datetime,
+    nobody: set[int],
+) -> tuple[list[Escalation], dict[str, TargetInfo]]:
+    """The escalations of some agencies' targets nobody has been told of yet, with what
+    the digests show of their tasks; adds to `nobody` the plans with nobody to tell."""
+    candidates = escalation_candidates(
+        targets,
+        hours=settings.hours,
+        now=now,
+        escalate_after=settings.escalate_after_days,
+        long_overdue=settings.long_overdue_days,
+    )
+    if not candidates:
+        return [], {}
+    async with sessions() as session:
+        # By target: the ledger's unique key leads with it, and a chunk's targets are few.
+        recorded = await ledger_rows(
+            session,
+            column=ReminderLedger.target,
+            values={target.key for target, _reason, _late in candidates},
+        )
+        escalations, unreached = plan_escalations(
             candidates,
             coordinators=store.coordinators,
             leaders=store.leaders,
             recorded=recorded,
         )
         info = await target_info(session, [e.target for e in escalations])
-    indicators = store.owed.info((e.target for e in escalations), agencies=store.agencies)
-    by_person: dict[int, list[Escalation]] = {}
-    for escalation in sorted(
-        escalations, key=lambda e: (-e.overdue_days, e.target.key, e.person_id)
-    ):
-        by_person.setdefault(escalation.person_id, []).append(escalation)
-    bundles = []
-    for person_id, theirs in sorted(by_person.items()):
+    nobody.update(unreached)
+    return escalations, info
+
+
+_Line = tuple[Escalation, TargetInfo | None]
+
+
+class _EscalationLines:
+    """Every escalation planned, each with what its digest shows of its task, kept sorted
+    by person in an anonymous temporary file (services.spool) and read back person by
+    person: what is held grows with one person's digest, not with the store.
+
+    Within a person's lines the order is the digest's: most overdue first, then by target
+    (the order one pass over every target at once gave)."""
+
+    # Lines held before they go to the file as one sorted run: few runs keep reading back
+    # light (one block of each run is held), and the held lines a few MiB.
+    RUN = 20_000
+
+    def __init__(self, store: Store) -> None:
+        policies = store.policies
+        self._spool = SortedSpool[_Line](
+            encode=_encode_line, decode=lambda data: _decode_line(data, policies)
+        )
+        self._held: list[tuple[tuple[int, int, str, str], _Line]] = []
+
+    def add(self, escalations: Iterable[Escalation], info: Mapping[str, TargetInfo]) -> None:
+        """Keep the escalations, with what `info` shows of each one's task."""
+        for e in escalations:
+            key = (e.person_id, -e.overdue_days, e.target.key, e.reason.value)
+            self._held.append((key, (e, info.get(e.target.key))))
+        if len(self._held) >= self.RUN:
+            self._spill()
+
+    def _spill(self) -> None:
+        self._held.sort(key=itemgetter(0))
+        self._spool.add_run(self._held)
+        self._held = []
+
+    def by_person(self) -> Iterator[tuple[int, list[_Line]]]:
+        """Each person's lines, in the digest's order, by person."""
+        self._spill()
+        for person_id, lines in groupby(self._spool, key=lambda line: line[0].person_id):
+            yield person_id, list(lines)
+
+
+def _encode_line(line: _Line) -> tuple[Any, ...]:
+    escalation, shown = line
+    target = escalation.target
+    return (
+        escalation.person_id,
+        (
+            target.key,
+            target.assignment_id,
+            target.occurrence_id,
+            target.agency_id,
+            target.plan_id,
+            target.due,
+            target.informational,
+            target.status.value,
+            target.updated_at,
+        ),
+        escalation.reason.value,
+        escalation.kind,
+        escalation.overdue_days,
+        None if shown is None else astuple(shown),
+    )
+
+
+def _decode_line(data: tuple[Any, ...], policies: Mapping[int, ReminderPolicy]) -> _Line:
+    person_id, target, reason, kind, overdue_days, shown = data
+    key, assignment_id, occurrence_id, agency_id, plan_id, due, informational, status, at = target
+    return (
+        Escalation(
+            person_id,
+            OpenTarget(
+                key,
+                assignment_id,
+                occurrence_id,
+                agency_id,
+                plan_id,
+                due,
+                policies.get(plan_id, DEFAULT_POLICY),
+                informational,
+                Status(status),
+                at,
+            ),
+            EscalationReason(reason),
+            kind,
+            overdue_days,
+        ),
+        None if shown is None else TargetInfo(*shown),
+    )
+
+
+def _escalation_bundles(
+    lines: _EscalationLines,
+    *,
+    store: Store,
+    indicators: Mapping[str, IndicatorInfo],
+    settings: ReminderSettings,
+) -> Iterator[Bundle]:
+    """One digest per person, rendered as it is written."""
+    for person_id, theirs in lines.by_person():
         contact = store.contacts[person_id]
         messages = escalation_digest(
-            theirs,
-            info=info,
+            [escalation for escalation, _shown in theirs],
+            info={e.target.key: shown for e, shown in theirs if shown is not None},
             agencies=store.agencies,
             indicators=indicators,
             locale=contact.locale,
@@ -423,20 +591,4 @@ async def _escalate(
             long_overdue_days=settings.long_overdue_days,
         )
         keyed = [(m, [(e.target.key, e.kind) for e in part]) for m, part in messages]
-        bundles.append(
-            Bundle(contact, OutboxKind.ESCALATION, keyed, [], sum(len(p) for _, p in messages))
-        )
-    written, conflicts = await write_bundles(
-        sessions, bundles, dialect=dialect, now=now, wake=wake
-    )
-    if nobody:
-        log.warning(
-            "escalations with nobody to receive them (no coordinator or leader) for plans: %s",
-            ", ".join(str(p) for p in sorted(nobody)),
-        )
-    return EscalationResult(
-        messages=sum(len(b.messages) for b in written),
-        items=sum(b.items for b in written),
-        conflicts=conflicts,
-        plans_without_contact=tuple(sorted(nobody)),
-    )
+        yield Bundle(contact, OutboxKind.ESCALATION, keyed, [], sum(len(p) for _, p in messages))

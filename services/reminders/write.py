@@ -10,7 +10,7 @@ import gc
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
 from typing import Any, TypeVar, cast
@@ -257,6 +257,26 @@ class _Ahead:
             self._next.cancel()
 
 
+@dataclass(frozen=True)
+class Written:
+    """What write_bundles wrote, counted: the bundles and their messages go once written."""
+
+    messages: int = 0
+    items: int = 0
+    skipped: int = 0
+    # Bundles another sweep had written first.
+    conflicts: int = 0
+
+    def add(self, bundle: Bundle) -> "Written":
+        """These counts and one bundle more."""
+        return Written(
+            self.messages + len(bundle.messages),
+            self.items + bundle.items,
+            self.skipped + len(bundle.skipped),
+            self.conflicts,
+        )
+
+
 async def write_bundles(
     sessions: Sessions,
     bundles: Iterable[Bundle],
@@ -264,11 +284,10 @@ async def write_bundles(
     dialect: sa.Dialect,
     now: datetime,
     wake: Wake | None,
-) -> tuple[list[Bundle], int]:
-    """Write the bundles; return those written and how many another sweep had written."""
+) -> Written:
+    """Write the bundles; count those written and those another sweep had written."""
     ahead = _Ahead(bundles, dialect=dialect, now=now)
-    written: list[Bundle] = []
-    conflicts = 0
+    written = Written()
     try:
         while True:
             batch: list[Bundle] = []
@@ -282,7 +301,8 @@ async def write_bundles(
                         # Prepared while the ledger rows, the longer insert, are written.
                         ahead.prefetch()
                         await insert_ledger(connection, ledger)
-                written.extend(batch)
+                for bundle in batch:
+                    written = written.add(bundle)
             except IntegrityError:
                 log.info(
                     "a batch of %d reminder bundles collided; retrying one by one", len(batch)
@@ -293,16 +313,16 @@ async def write_bundles(
                             connection = await session.connection()
                             rows = writes([bundle], dialect=dialect, now=now)
                             await insert_ledger(connection, await insert_outbox(connection, rows))
-                        written.append(bundle)
+                        written = written.add(bundle)
                     except IntegrityError as exc:
-                        conflicts += 1
+                        written = replace(written, conflicts=written.conflicts + 1)
                         log.info(
                             "person %s: reminders already written by another sweep, skipped (%s)",
                             bundle.contact.person_id,
                             exc.orig,
                         )
             if not batch:
-                return written, conflicts
+                return written
             if wake is not None and any(b.messages for b in batch):
                 wake()
     finally:
