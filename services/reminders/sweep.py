@@ -63,6 +63,9 @@ log = logging.getLogger(__name__)
 # Assignments planned and written at a time (a little more, to keep an agency's together):
 # what a sweep holds grows with this, not with the store.
 CHUNK = 2000
+# Escalation digests rendered and written per transaction: one can carry thousands of lines,
+# and holding every digest's until the last was written held 20 MiB at 200,000 assignments.
+DIGESTS_PER_WRITE = 20
 
 
 @dataclass(frozen=True)
@@ -427,6 +430,8 @@ async def _escalate(
         dialect=dialect,
         now=now,
         wake=wake,
+        per_batch=DIGESTS_PER_WRITE,
+        per_chunk=DIGESTS_PER_WRITE,
     )
     if nobody:
         log.warning(
@@ -490,9 +495,9 @@ class _EscalationLines:
     Within a person's lines the order is the digest's: most overdue first, then by target
     (the order one pass over every target at once gave)."""
 
-    # Lines held before they go to the file as one sorted run: few runs keep reading back
-    # light (one block of each run is held), and the held lines a few MiB.
-    RUN = 20_000
+    # Lines held before they go to the file as one sorted run (some 5 MiB): reading back
+    # holds one block of each run, so fewer, longer runs keep that light.
+    RUN = 5000
 
     def __init__(self, store: Store) -> None:
         policies = store.policies

@@ -227,14 +227,17 @@ class _Ahead:
     turns. (A worker thread overlaps no better: it fights the event loop for the GIL.)
     """
 
-    def __init__(self, bundles: Iterable[Bundle], *, dialect: sa.Dialect, now: datetime) -> None:
+    def __init__(
+        self, bundles: Iterable[Bundle], *, dialect: sa.Dialect, now: datetime, size: int
+    ) -> None:
         self._pending = iter(bundles)
         self._dialect = dialect
         self._now = now
+        self._size = size
         self._next: asyncio.Future[tuple[list[Bundle], _Writes] | None] | None = None
 
     async def _prepare(self) -> tuple[list[Bundle], _Writes] | None:
-        chunk = list(islice(self._pending, RENDER_CHUNK))
+        chunk = list(islice(self._pending, self._size))
         return (chunk, writes(chunk, dialect=self._dialect, now=self._now)) if chunk else None
 
     def prefetch(self) -> None:
@@ -284,9 +287,14 @@ async def write_bundles(
     dialect: sa.Dialect,
     now: datetime,
     wake: Wake | None,
+    per_batch: int | None = None,
+    per_chunk: int | None = None,
 ) -> Written:
-    """Write the bundles; count those written and those another sweep had written."""
-    ahead = _Ahead(bundles, dialect=dialect, now=now)
+    """Write the bundles, `per_chunk` rendered at a time (RENDER_CHUNK) and chunks of them
+    to some `per_batch` a transaction (WRITE_BATCH); count those written and those another
+    sweep had written."""
+    ahead = _Ahead(bundles, dialect=dialect, now=now, size=per_chunk or RENDER_CHUNK)
+    per_batch = per_batch or WRITE_BATCH
     written = Written()
     try:
         while True:
@@ -294,7 +302,7 @@ async def write_bundles(
             try:
                 async with transaction(sessions) as session:
                     connection = await session.connection()
-                    while len(batch) < WRITE_BATCH and (prepared := await ahead.next()):
+                    while len(batch) < per_batch and (prepared := await ahead.next()):
                         chunk, rows = prepared
                         batch.extend(chunk)
                         ledger = await insert_outbox(connection, rows)

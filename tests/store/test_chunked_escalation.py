@@ -166,8 +166,7 @@ async def test_an_escalation_stopped_midway_is_finished_by_the_next_pass_each_li
 
     def one_digest_a_transaction() -> None:
         _chunks_of(monkeypatch, 2)
-        monkeypatch.setattr(reminders_write, "RENDER_CHUNK", 1)
-        monkeypatch.setattr(reminders_write, "WRITE_BATCH", 1)
+        monkeypatch.setattr(reminders_sweep, "DIGESTS_PER_WRITE", 1)
 
     one_digest_a_transaction()
     calls = _fail_on_call(monkeypatch, module, name, failing)
