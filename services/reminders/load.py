@@ -506,20 +506,31 @@ async def _period_targets(
 
 
 async def ledger_rows(
-    session: UnitOfWork, *, column: Any, values: Collection[str]
+    session: UnitOfWork,
+    *,
+    column: Any,
+    values: Collection[str],
+    kinds: Collection[str] | None = None,
 ) -> set[LedgerKey]:
-    """Ledger keys whose `column` (ReminderLedger.kind or .target) is one of `values`."""
+    """Ledger keys whose `column` (ReminderLedger.kind or .target) is one of `values` (and,
+    given `kinds`, whose kind is one of them)."""
     found: set[LedgerKey] = set()
     dialect = (await session.connection()).dialect
     for chunk in chunks(sorted(values), _CHUNK):
-        rows = await _rows(
-            session,
-            sa.select(
-                col(ReminderLedger.target),
-                col(ReminderLedger.recipient_id),
-                col(ReminderLedger.kind),
-            ).where(_among(col(column), chunk, dialect=dialect)),
-        )
+        statement = sa.select(
+            col(ReminderLedger.target),
+            col(ReminderLedger.recipient_id),
+            col(ReminderLedger.kind),
+        ).where(_among(col(column), chunk, dialect=dialect))
+        if kinds is not None:
+            # `kind || ''`, not the column: SQLite then reads the rows by target and checks
+            # each one's kind, instead of walking the index of kinds for every pair of a
+            # kind and a target (20 times slower for a chunk of 700 targets).
+            kind = col(ReminderLedger.kind).op("||", return_type=sa.String())(
+                sa.literal_column("''")
+            )
+            statement = statement.where(_among(kind, sorted(kinds), dialect=dialect))
+        rows = await _rows(session, statement)
         found.update((target, person, kind) for target, person, kind in rows)
     return found
 

@@ -3,7 +3,7 @@
 import logging
 from bisect import bisect_right
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import groupby
 from operator import itemgetter
@@ -25,6 +25,7 @@ from domain.reminders import (
     ReminderPolicy,
     due_now,
     escalation_candidates,
+    escalation_kind,
     plan,
     plan_escalations,
 )
@@ -467,11 +468,13 @@ async def _plan_escalation_chunk(
     if not candidates:
         return [], {}
     async with sessions() as session:
-        # By target: the ledger's unique key leads with it, and a chunk's targets are few.
+        # By target (the ledger's unique key leads with it: a chunk's few), and of the
+        # escalations' kinds only: each target also has its reminders' rows.
         recorded = await ledger_rows(
             session,
             column=ReminderLedger.target,
             values={target.key for target, _reason, _late in candidates},
+            kinds={escalation_kind(target, reason) for target, reason, _late in candidates},
         )
         escalations, unreached = plan_escalations(
             candidates,
@@ -545,7 +548,17 @@ def _encode_line(line: _Line) -> tuple[Any, ...]:
         escalation.reason.value,
         escalation.kind,
         escalation.overdue_days,
-        None if shown is None else astuple(shown),
+        None
+        if shown is None
+        else (
+            shown.handle,
+            shown.task_code,
+            shown.title,
+            shown.plan_label,
+            shown.period,
+            shown.progress,
+            shown.blocked_reason,
+        ),
     )
 
 
