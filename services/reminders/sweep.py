@@ -64,9 +64,10 @@ log = logging.getLogger(__name__)
 # Assignments planned and written at a time (a little more, to keep an agency's together):
 # what a sweep holds grows with this, not with the store.
 CHUNK = 2000
-# Escalation digests rendered and written per transaction: one can carry thousands of lines,
-# and holding every digest's until the last was written held 20 MiB at 200,000 assignments.
-DIGESTS_PER_WRITE = 20
+# Escalation digests rendered and written per transaction: one can carry thousands of lines
+# (a hub's coordinator at a million assignments, some 6,000), held with their ledger rows
+# until the transaction commits.
+DIGESTS_PER_WRITE = 5
 
 
 @dataclass(frozen=True)
