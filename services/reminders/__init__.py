@@ -38,7 +38,8 @@ one, and the garbage collector rests meanwhile.
 
 Modules: `load` reads what planning needs; `write` writes bundles of messages with their
 ledger rows; `steps` moves each planned assignment's next day on; `sweep` runs the
-reminder sweep and the escalation pass; `preview` tells what sweeps would send. The
+reminder sweep and `escalation` the escalation pass; `preview` tells what sweeps would
+send. The
 wording is views.reminders. They import domain, models, views and services.outbox /
 services.spool / services.unit_of_work, never handlers, scheduler or bot.
 """

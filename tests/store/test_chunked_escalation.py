@@ -15,9 +15,9 @@ from domain.access import Role
 from domain.status import Status
 from models.enums import AssignmentRole
 from models.tables import Assignment, Outbox, ReminderLedger, Task
-from services.reminders import sweep as reminders_sweep
+from services.reminders import escalation as reminders_escalation
 from services.reminders import write as reminders_write
-from services.reminders.sweep import escalate
+from services.reminders.escalation import escalate
 from services.unit_of_work import Sessions, transaction
 from tests.builders import EPOCH, SETTINGS, StoreWorld, ledger, local, message, outbox
 from tests.conftest import BOTH_STORES
@@ -90,8 +90,8 @@ async def _forget_what_was_sent(sessions: Sessions) -> None:
 
 def _chunks_of(monkeypatch: pytest.MonkeyPatch, size: int) -> None:
     """Chunks of `size` assignments, and the planned lines spilled every `size` too."""
-    monkeypatch.setattr(reminders_sweep, "CHUNK", size)
-    monkeypatch.setattr(reminders_sweep._EscalationLines, "RUN", size)
+    monkeypatch.setattr(reminders_escalation, "CHUNK", size)
+    monkeypatch.setattr(reminders_escalation._EscalationLines, "RUN", size)
 
 
 @BOTH_STORES
@@ -147,7 +147,7 @@ def _fail_on_call(
     ("module", "name", "failing", "written"),
     [
         # The third chunk was never planned: nothing is written before every chunk is.
-        (reminders_sweep, "_plan_escalation_chunk", 3, 0),
+        (reminders_escalation, "_plan_escalation_chunk", 3, 0),
         # The first person's digest was written, the second's not.
         (reminders_write, "insert_ledger", 2, 1),
     ],
@@ -166,7 +166,7 @@ async def test_an_escalation_stopped_midway_is_finished_by_the_next_pass_each_li
 
     def one_digest_a_transaction() -> None:
         _chunks_of(monkeypatch, 2)
-        monkeypatch.setattr(reminders_sweep, "DIGESTS_PER_WRITE", 1)
+        monkeypatch.setattr(reminders_escalation, "DIGESTS_PER_WRITE", 1)
 
     one_digest_a_transaction()
     calls = _fail_on_call(monkeypatch, module, name, failing)
