@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from domain.text import one_unit, split_text
+from domain.text import one_unit, split_text, utf16_units
 from locales import N_
 
 SHARED_AT_LEAST = 3
@@ -274,6 +274,12 @@ def split_numbered(text: str, *, limit: int, units: Callable[[str], int] = one_u
 
 
 def _width(text: str, units: Callable[[str], int]) -> int:
+    # The two measures the channels use are counted in C: character by character through
+    # `units`, splitting the escalation digests of 200,000 assignments took a second.
+    if units is one_unit:
+        return len(text)
+    if units is utf16_units:
+        return len(text.encode("utf-16-le", "surrogatepass")) // 2
     return sum(units(char) for char in text)
 
 

@@ -26,8 +26,9 @@ from services.occurrences import GeneratedOccurrences, generate_occurrences
 from services.outbox import Wake
 from services.overdue_counts import count_overdue_on
 from services.private_files import private_folder
+from services.reminders.escalation import EscalationResult, escalate
 from services.reminders.load import ReminderSettings
-from services.reminders.sweep import EscalationResult, SweepResult, escalate, sweep
+from services.reminders.sweep import SweepResult, sweep
 from services.report_config import ReportConfig
 from services.summary import send_weekly_summaries
 from services.unit_of_work import Sessions, transaction

@@ -19,6 +19,18 @@ message), reading the ledger rows of that chunk's due targets only: what it hold
 with the chunk, not with the store. A chunk written stays written; a failure leaves the
 chunks after it due for the next sweep. Notices to hub coordinators are written last.
 
+The escalation pass streams the open targets the same way and plans each chunk, reading
+that chunk's ledger rows and task details only; a person's digest covers every agency of
+theirs, so the planned lines wait, sorted by person, in an anonymous temporary file
+(services.spool) and each digest is rendered and written once every chunk is planned.
+Nothing is written before: a pass that stops while planning leaves everything to the next
+one, and one that stops while writing leaves the digests not yet written, each written
+with its ledger rows or not at all.
+
+Statements carry their values as one bound parameter (`load`) and outbox rows go in a few
+sizes (`write`): the driver keeps the statements it prepared on each connection, and one
+for every chunk of values held some 100 MiB after a national sweep.
+
 A day's first sweep at 50,000 assignments writes some 11,000 ledger rows and 4,600
 messages (bench/sweep.py): rows go in the driver's own form in a few bulk statements
 (`write`), the next chunk of messages is rendered while the database writes the current
@@ -26,7 +38,8 @@ one, and the garbage collector rests meanwhile.
 
 Modules: `load` reads what planning needs; `write` writes bundles of messages with their
 ledger rows; `steps` moves each planned assignment's next day on; `sweep` runs the
-reminder sweep and the escalation pass; `preview` tells what sweeps would send. The
+reminder sweep and `escalation` the escalation pass; `preview` tells what sweeps would
+send. The
 wording is views.reminders. They import domain, models, views and services.outbox /
-services.unit_of_work, never handlers, scheduler or bot.
+services.spool / services.unit_of_work, never handlers, scheduler or bot.
 """

@@ -1,10 +1,11 @@
-"""The reminder sweep and the escalation pass: plan (domain.reminders), word, write."""
+"""The reminder sweep: plan (domain.reminders), word, write (escalation: `escalation`)."""
 
 import logging
 from bisect import bisect_right
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -12,16 +13,12 @@ from domain.indicators.collection import indicator_of
 from domain.plans import PSEUDO_GROUPS
 from domain.reminders import (
     NO_OFFICER,
-    Escalation,
     Notice,
     OpenTarget,
     Reason,
     Reminder,
     due_now,
-    escalation_candidates,
-    escalation_kind,
     plan,
-    plan_escalations,
 )
 from domain.targets import agency_key
 from models.enums import OutboxKind
@@ -41,8 +38,8 @@ from services.reminders.load import (
 )
 from services.reminders.steps import move_on, next_steps
 from services.reminders.write import COLLECTOR, Bundle, write_bundles
-from services.unit_of_work import Sessions
-from views.digests import escalation_digest, notice_digest
+from services.unit_of_work import Sessions, UnitOfWork
+from views.digests import notice_digest
 from views.indicators import IndicatorInfo
 from views.messages import Outgoing
 from views.reminders import (
@@ -72,16 +69,6 @@ class SweepResult:
     # Open targets read, and those with a reminder step fallen due (sent before or not).
     read: int = field(default=0, compare=False)
     due: int = field(default=0, compare=False)
-
-
-@dataclass(frozen=True)
-class EscalationResult:
-    """What one escalation pass wrote."""
-
-    messages: int = 0
-    items: int = 0
-    conflicts: int = 0
-    plans_without_contact: tuple[int, ...] = ()
 
 
 async def sweep(
@@ -140,30 +127,17 @@ async def _sweep(
             incremental=incremental,
             assignments=False,
         )
-        # Report periods and indicators (few, read whole) join the chunk of their agency.
-        others = sorted(store.targets, key=lambda t: t.agency_id)
         statement = assignments_wanted(
             store,
             remind_cooperating=settings.remind_cooperating,
             blocked_any=False,
             step_by=hours.today(now) if incremental else None,
         )
-        async for targets, seen in assignment_chunks(reader, statement, store=store, size=CHUNK):
-            last = targets[-1].agency_id
-            taken = bisect_right(others, last, key=lambda t: t.agency_id)
-            targets.extend(others[:taken])
-            del others[:taken]
+        async for targets, seen in agency_chunks(reader, statement, store=store, size=CHUNK):
             await read_people(reader, store, now=now)
             done.append(
                 await _sweep_chunk(
                     sessions, store, targets, seen, settings=settings, now=now, wake=wake
-                )
-            )
-        if others:
-            await read_people(reader, store, now=now)
-            done.append(
-                await _sweep_chunk(
-                    sessions, store, others, {}, settings=settings, now=now, wake=wake
                 )
             )
     notices = await _write_notices(
@@ -194,6 +168,23 @@ async def _sweep(
         read=sum(r.read for r in results),
         due=sum(r.due for r in results),
     )
+
+
+async def agency_chunks(
+    session: UnitOfWork, statement: sa.Select[Any], *, store: Store, size: int
+) -> AsyncIterator[tuple[list[OpenTarget], dict[int, date | None]]]:
+    """The assignments `statement` finds, some `size` at a time, each agency whole
+    (assignment_chunks), joined by the report periods and indicators of their agencies
+    (few, read whole into the store); those of agencies after the last assignment's come
+    last."""
+    others = sorted(store.targets, key=lambda t: t.agency_id)
+    async for targets, seen in assignment_chunks(session, statement, store=store, size=size):
+        taken = bisect_right(others, targets[-1].agency_id, key=lambda t: t.agency_id)
+        targets.extend(others[:taken])
+        del others[:taken]
+        yield targets, seen
+    if others:
+        yield others, {}
 
 
 async def _sweep_chunk(
@@ -255,9 +246,7 @@ async def _sweep_chunk(
         settings=settings,
         now=now,
     )
-    written, conflicts = await write_bundles(
-        sessions, bundles, dialect=dialect, now=now, wake=wake
-    )
+    written = await write_bundles(sessions, bundles, dialect=dialect, now=now, wake=wake)
     # Only once what was owed is written: a sweep that failed leaves the days as they were.
     await move_on(
         sessions, seen=seen, days=next_steps(targets, seen, store=store, hours=hours, now=now)
@@ -265,10 +254,10 @@ async def _sweep_chunk(
     noticed = {t.key for n in notices for t in n.targets}
     return _Chunk(
         SweepResult(
-            messages=sum(len(b.messages) for b in written),
-            reminders=sum(b.items for b in written),
-            skipped=sum(len(b.skipped) for b in written),
-            conflicts=conflicts,
+            messages=written.messages,
+            reminders=written.items,
+            skipped=written.skipped,
+            conflicts=written.conflicts,
             read=len(targets),
             due=len(dues),
         ),
@@ -308,13 +297,9 @@ async def _write_notices(
         bundles.append(Bundle(contact, OutboxKind.NOTICE, messages, [], len(theirs)))
     if not bundles:
         return SweepResult()
-    written, conflicts = await write_bundles(
-        sessions, bundles, dialect=dialect, now=now, wake=wake
-    )
+    written = await write_bundles(sessions, bundles, dialect=dialect, now=now, wake=wake)
     return SweepResult(
-        messages=sum(len(b.messages) for b in written),
-        notices=sum(b.items for b in written),
-        conflicts=conflicts,
+        messages=written.messages, notices=written.items, conflicts=written.conflicts
     )
 
 
@@ -357,86 +342,3 @@ def _reminder_bundles(
         shown = [theirs[key] for _message, keys in rendered[signature] for key in keys]
         skipped = [(r.target.key, kind) for r in shown for kind in r.skipped]
         yield Bundle(contact, OutboxKind.REMINDER, messages, skipped, len(shown))
-
-
-async def escalate(
-    sessions: Sessions,
-    *,
-    settings: ReminderSettings,
-    now: datetime,
-    wake: Wake | None = None,
-) -> EscalationResult:
-    """Tell hub coordinators of blocked and long-overdue targets and leadership of the
-    longest overdue, each item once, in one digest per person."""
-    if not settings.hours.is_open(now):
-        return EscalationResult()
-    with COLLECTOR.paused():
-        return await _escalate(sessions, settings=settings, now=now, wake=wake)
-
-
-async def _escalate(
-    sessions: Sessions,
-    *,
-    settings: ReminderSettings,
-    now: datetime,
-    wake: Wake | None,
-) -> EscalationResult:
-    hours = settings.hours
-    async with sessions() as session:
-        dialect = (await session.connection()).dialect
-        store = await load_store(
-            session, settings=settings, now=now, remind_through=None, blocked_any=True
-        )
-        candidates = escalation_candidates(
-            store.targets,
-            hours=hours,
-            now=now,
-            escalate_after=settings.escalate_after_days,
-            long_overdue=settings.long_overdue_days,
-        )
-        kinds = {escalation_kind(target, reason) for target, reason, _ in candidates}
-        recorded = await ledger_rows(session, column=ReminderLedger.kind, values=kinds)
-        escalations, nobody = plan_escalations(
-            candidates,
-            coordinators=store.coordinators,
-            leaders=store.leaders,
-            recorded=recorded,
-        )
-        info = await target_info(session, [e.target for e in escalations])
-    indicators = store.owed.info((e.target for e in escalations), agencies=store.agencies)
-    by_person: dict[int, list[Escalation]] = {}
-    for escalation in sorted(
-        escalations, key=lambda e: (-e.overdue_days, e.target.key, e.person_id)
-    ):
-        by_person.setdefault(escalation.person_id, []).append(escalation)
-    bundles = []
-    for person_id, theirs in sorted(by_person.items()):
-        contact = store.contacts[person_id]
-        messages = escalation_digest(
-            theirs,
-            info=info,
-            agencies=store.agencies,
-            indicators=indicators,
-            locale=contact.locale,
-            channel=contact.channel,
-            escalate_after_days=settings.escalate_after_days,
-            long_overdue_days=settings.long_overdue_days,
-        )
-        keyed = [(m, [(e.target.key, e.kind) for e in part]) for m, part in messages]
-        bundles.append(
-            Bundle(contact, OutboxKind.ESCALATION, keyed, [], sum(len(p) for _, p in messages))
-        )
-    written, conflicts = await write_bundles(
-        sessions, bundles, dialect=dialect, now=now, wake=wake
-    )
-    if nobody:
-        log.warning(
-            "escalations with nobody to receive them (no coordinator or leader) for plans: %s",
-            ", ".join(str(p) for p in sorted(nobody)),
-        )
-    return EscalationResult(
-        messages=sum(len(b.messages) for b in written),
-        items=sum(b.items for b in written),
-        conflicts=conflicts,
-        plans_without_contact=tuple(sorted(nobody)),
-    )

@@ -10,10 +10,10 @@ import gc
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +40,7 @@ RENDER_CHUNK = 1000
 _OUTBOX = cast(sa.Table, Outbox.__table__)  # type: ignore[attr-defined]
 _LEDGER = cast(sa.Table, ReminderLedger.__table__)  # type: ignore[attr-defined]
 _LEDGER_COLUMNS = ("target", "recipient_id", "kind", "created_at", "outbox_id")
+T = TypeVar("T")
 
 
 class _CollectorPause:
@@ -151,6 +152,22 @@ def writes(bundles: Sequence[Bundle], *, dialect: sa.Dialect, now: datetime) -> 
 
 
 _LedgerRow = tuple[str, int, str, Any, int | None]
+# The most outbox rows one INSERT … RETURNING writes on SQLite (see _pages).
+LARGEST_PAGE = 512
+
+
+def _pages(rows: Sequence[T]) -> Iterator[Sequence[T]]:
+    """`rows` in slices of 512, 256, … or 1: on SQLite, an INSERT of many rows is one
+    statement of that many VALUES, and the driver keeps the last 128 prepared on each
+    connection (Python's sqlite3), some 800 KiB for a thousand rows. Slices of any size
+    made a statement for each size a sweep happened to write, tens of MiB that stayed after
+    it; these ten shapes hold under 1 MiB."""
+    start, size = 0, LARGEST_PAGE
+    while start < len(rows):
+        while size > len(rows) - start:
+            size //= 2
+        yield rows[start : start + size]
+        start += size
 
 
 async def insert_outbox(connection: AsyncConnection, rows: _Writes) -> list[_LedgerRow]:
@@ -164,13 +181,16 @@ async def insert_outbox(connection: AsyncConnection, rows: _Writes) -> list[_Led
                 sa.text(unnest_insert(_OUTBOX, names, dialect) + " RETURNING id, person_id, kind"),
                 {name: [row[name] for row in outbox_rows] for name in names},
             )
+            ids = {(person_id, kind): outbox_id for outbox_id, person_id, kind in inserted}
         else:
             table = _untyped(_OUTBOX, [*names, "id"])
-            inserted = await connection.execute(
-                sa.insert(table).returning(table.c.id, table.c.person_id, table.c.kind),
-                outbox_rows,
-            )
-        ids = {(person_id, kind): outbox_id for outbox_id, person_id, kind in inserted}
+            insert = sa.insert(table).returning(table.c.id, table.c.person_id, table.c.kind)
+            ids = {}
+            for page in _pages(outbox_rows):
+                inserted = await connection.execute(insert, page)
+                ids.update(
+                    ((person_id, kind), outbox_id) for outbox_id, person_id, kind in inserted
+                )
         for person_id, outbox_kind, keys in messages:
             outbox_id = ids[(person_id, outbox_kind)]
             ledger.extend(
@@ -207,14 +227,17 @@ class _Ahead:
     turns. (A worker thread overlaps no better: it fights the event loop for the GIL.)
     """
 
-    def __init__(self, bundles: Iterable[Bundle], *, dialect: sa.Dialect, now: datetime) -> None:
+    def __init__(
+        self, bundles: Iterable[Bundle], *, dialect: sa.Dialect, now: datetime, size: int
+    ) -> None:
         self._pending = iter(bundles)
         self._dialect = dialect
         self._now = now
+        self._size = size
         self._next: asyncio.Future[tuple[list[Bundle], _Writes] | None] | None = None
 
     async def _prepare(self) -> tuple[list[Bundle], _Writes] | None:
-        chunk = list(islice(self._pending, RENDER_CHUNK))
+        chunk = list(islice(self._pending, self._size))
         return (chunk, writes(chunk, dialect=self._dialect, now=self._now)) if chunk else None
 
     def prefetch(self) -> None:
@@ -237,6 +260,26 @@ class _Ahead:
             self._next.cancel()
 
 
+@dataclass(frozen=True)
+class Written:
+    """What write_bundles wrote, counted: the bundles and their messages go once written."""
+
+    messages: int = 0
+    items: int = 0
+    skipped: int = 0
+    # Bundles another sweep had written first.
+    conflicts: int = 0
+
+    def add(self, bundle: Bundle) -> "Written":
+        """These counts and one bundle more."""
+        return Written(
+            self.messages + len(bundle.messages),
+            self.items + bundle.items,
+            self.skipped + len(bundle.skipped),
+            self.conflicts,
+        )
+
+
 async def write_bundles(
     sessions: Sessions,
     bundles: Iterable[Bundle],
@@ -244,25 +287,30 @@ async def write_bundles(
     dialect: sa.Dialect,
     now: datetime,
     wake: Wake | None,
-) -> tuple[list[Bundle], int]:
-    """Write the bundles; return those written and how many another sweep had written."""
-    ahead = _Ahead(bundles, dialect=dialect, now=now)
-    written: list[Bundle] = []
-    conflicts = 0
+    per_batch: int | None = None,
+    per_chunk: int | None = None,
+) -> Written:
+    """Write the bundles, `per_chunk` rendered at a time (RENDER_CHUNK) and chunks of them
+    to some `per_batch` a transaction (WRITE_BATCH); count those written and those another
+    sweep had written."""
+    ahead = _Ahead(bundles, dialect=dialect, now=now, size=per_chunk or RENDER_CHUNK)
+    per_batch = per_batch or WRITE_BATCH
+    written = Written()
     try:
         while True:
             batch: list[Bundle] = []
             try:
                 async with transaction(sessions) as session:
                     connection = await session.connection()
-                    while len(batch) < WRITE_BATCH and (prepared := await ahead.next()):
+                    while len(batch) < per_batch and (prepared := await ahead.next()):
                         chunk, rows = prepared
                         batch.extend(chunk)
                         ledger = await insert_outbox(connection, rows)
                         # Prepared while the ledger rows, the longer insert, are written.
                         ahead.prefetch()
                         await insert_ledger(connection, ledger)
-                written.extend(batch)
+                for bundle in batch:
+                    written = written.add(bundle)
             except IntegrityError:
                 log.info(
                     "a batch of %d reminder bundles collided; retrying one by one", len(batch)
@@ -273,16 +321,16 @@ async def write_bundles(
                             connection = await session.connection()
                             rows = writes([bundle], dialect=dialect, now=now)
                             await insert_ledger(connection, await insert_outbox(connection, rows))
-                        written.append(bundle)
+                        written = written.add(bundle)
                     except IntegrityError as exc:
-                        conflicts += 1
+                        written = replace(written, conflicts=written.conflicts + 1)
                         log.info(
                             "person %s: reminders already written by another sweep, skipped (%s)",
                             bundle.contact.person_id,
                             exc.orig,
                         )
             if not batch:
-                return written, conflicts
+                return written
             if wake is not None and any(b.messages for b in batch):
                 wake()
     finally:

@@ -7,8 +7,8 @@ from datetime import date, time
 from domain.access import Role
 from domain.calendar import WorkCalendar
 from domain.reminders import OfficeHours
+from services.reminders.escalation import escalate
 from services.reminders.load import ReminderSettings
-from services.reminders.sweep import escalate
 from services.unit_of_work import Sessions
 from tests.behaviour.test_telegram_conversation import Bench, bench, texts
 from tests.builders import HANOI, StoreWorld

@@ -12,8 +12,8 @@ from domain.calendar import WorkCalendar
 from domain.reminders import OfficeHours
 from domain.status import Status
 from models.tables import Assignment, Outbox
+from services.reminders.escalation import EscalationResult, escalate
 from services.reminders.load import ReminderSettings
-from services.reminders.sweep import EscalationResult, escalate
 from services.unit_of_work import Sessions, transaction
 from tests.builders import StoreWorld, local
 from tests.conftest import BOTH_STORES

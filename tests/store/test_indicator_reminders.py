@@ -12,8 +12,9 @@ import pytest
 
 from domain.access import Role
 from models.tables import IndicatorValue
+from services.reminders.escalation import escalate
 from services.reminders.preview import preview
-from services.reminders.sweep import escalate, sweep
+from services.reminders.sweep import sweep
 from services.unit_of_work import Sessions
 from tests.builders import SETTINGS, StoreWorld, ledger, local, message, outbox
 from tests.conftest import BOTH_STORES

@@ -22,8 +22,9 @@ from models.tables import (
 )
 from scheduler.jobs import run_sweep
 from services.reminders import write as reminders_write
+from services.reminders.escalation import escalate
 from services.reminders.load import ReminderSettings
-from services.reminders.sweep import SweepResult, escalate, sweep
+from services.reminders.sweep import SweepResult, sweep
 from services.unit_of_work import Sessions, make_sessionmaker, transaction
 from tests.builders import EPOCH, SETTINGS, StoreWorld, ledger, local, message, outbox
 from tests.conftest import BOTH_STORES, POSTGRES_ONLY

@@ -1,4 +1,5 @@
 import re
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -12,7 +13,7 @@ from domain.digests import (
     render_digest,
     split_numbered,
 )
-from domain.text import utf16_units
+from domain.text import one_unit, utf16_units
 from locales import gettext_for
 
 TASK = "III.1.2 Trước ngày 15/02 xây dựng kế hoạch"
@@ -180,6 +181,16 @@ def test_parts_are_measured_in_the_channels_units() -> None:
     text = "\n".join("⚠️🔔 " + "x" * 20 for _ in range(10))
     parts = split_numbered(text, limit=60, units=utf16_units)
     assert all(sum(utf16_units(ch) for ch in part) <= 60 for part in parts)
+
+
+@pytest.mark.parametrize("units", [utf16_units, one_unit])
+def test_the_channels_units_counted_at_once_cut_where_counting_each_character_does(
+    units: Callable[[str], int],
+) -> None:
+    text = "\n".join(f"⚠️🔔 {'x' * n} Sở 𝔸 \ud800" for n in range(40))
+    parts = split_numbered(text, limit=90, units=units)
+    assert len(parts) > 3
+    assert parts == split_numbered(text, limit=90, units=lambda char: units(char))
 
 
 def test_a_limit_with_no_room_for_the_numbering_is_refused() -> None:
