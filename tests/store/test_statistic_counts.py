@@ -230,14 +230,25 @@ async def test_kept_statistics_equal_the_rows_after_random_histories(
     assert answered > 150
 
 
+async def _written(
+    sessions: Sessions, *, seed: int, writes: int, counted: bool = True
+) -> tuple[list[int], list[int]]:
+    """A store after `writes` random writes (its agencies and plans), its statistics
+    counted on BASE in Hanoi's zone unless not `counted`."""
+    rng = random.Random(seed)
+    async with transaction(sessions) as session:
+        agencies, plans = await _store(session, rng)
+        for _write_number in range(writes):
+            await _write(session, rng, agencies, plans, BASE)
+        if counted:
+            await count_overdue_on(session, day=BASE, tz=HANOI)
+    return agencies, plans
+
+
 async def test_the_kept_counts_answer_only_what_they_can(
     sessions: Sessions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rng = random.Random(4)
-    async with transaction(sessions) as session:
-        agencies, plans = await _store(session, rng)
-        for _write_number in range(60):
-            await _write(session, rng, agencies, plans, BASE)
+    await _written(sessions, seed=4, writes=60, counted=False)
     asked = quarter_of(BASE)
     async with sessions() as session:
         # Not counted yet.
@@ -263,12 +274,8 @@ async def test_the_kept_counts_answer_only_what_they_can(
 async def test_work_completed_after_the_day_asked_is_read_from_the_rows(
     sessions: Sessions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rng = random.Random(9)
+    await _written(sessions, seed=9, writes=40)
     async with transaction(sessions) as session:
-        agencies, plans = await _store(session, rng)
-        for _write_number in range(40):
-            await _write(session, rng, agencies, plans, BASE)
-        await count_overdue_on(session, day=BASE, tz=HANOI)
         first = (await _ids(session, Assignment))[0]
         later = datetime.combine(BASE + timedelta(days=120), time(3), tzinfo=UTC)
         await session.exec(
@@ -296,12 +303,7 @@ async def test_work_completed_after_the_day_asked_is_read_from_the_rows(
 async def test_a_recount_repairs_kept_statistics_that_drifted(
     sessions: Sessions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rng = random.Random(13)
-    async with transaction(sessions) as session:
-        agencies, plans = await _store(session, rng)
-        for _write_number in range(50):
-            await _write(session, rng, agencies, plans, BASE)
-        await count_overdue_on(session, day=BASE, tz=HANOI)
+    agencies, _plans = await _written(sessions, seed=13, writes=50)
     async with transaction(sessions) as session:
         # Written past the triggers' reach, as a hand edit of the table would.
         await session.exec(sa.delete(StatisticCount))
