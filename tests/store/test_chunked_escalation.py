@@ -3,7 +3,6 @@ writes each person's digest once, whole: it sends exactly what one pass over eve
 once sends, and a stop between chunks, or between two people's digests, loses and repeats
 nothing when the next pass runs."""
 
-from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from types import ModuleType
 from typing import Any
@@ -21,6 +20,7 @@ from services.reminders.escalation import escalate
 from services.unit_of_work import Sessions, transaction
 from tests.builders import EPOCH, SETTINGS, StoreWorld, ledger, local, message, outbox
 from tests.conftest import BOTH_STORES
+from tests.faults import fail_on_call
 
 AGENCIES = [f"AG{n}" for n in range(8)]
 # Five working days after the indicator's June report day (2023-06-20), then a fortnight on,
@@ -125,23 +125,6 @@ async def test_an_escalation_chunk_by_chunk_sends_what_one_pass_over_everything_
     assert "📌 Quá hạn kéo dài (42)" in first[people["leader"]]
 
 
-def _fail_on_call(
-    monkeypatch: pytest.MonkeyPatch, module: ModuleType, name: str, failing: int
-) -> list[str]:
-    """Make `module`'s `name` fail the `failing`-th time it is called (from 1); the calls."""
-    real: Callable[..., Awaitable[Any]] = getattr(module, name)
-    calls: list[str] = []
-
-    async def flaky(*args: Any, **kwargs: Any) -> Any:
-        calls.append(name)
-        if len(calls) == failing:
-            raise RuntimeError(f"{name} failed")
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(module, name, flaky)
-    return calls
-
-
 @BOTH_STORES
 @pytest.mark.parametrize(
     ("module", "name", "failing", "written"),
@@ -169,7 +152,7 @@ async def test_an_escalation_stopped_midway_is_finished_by_the_next_pass_each_li
         monkeypatch.setattr(reminders_escalation, "DIGESTS_PER_WRITE", 1)
 
     one_digest_a_transaction()
-    calls = _fail_on_call(monkeypatch, module, name, failing)
+    calls = fail_on_call(monkeypatch, module, name, failing)
     with pytest.raises(RuntimeError):
         await escalate(sessions, settings=SETTINGS, now=day)
     assert len(calls) == failing

@@ -2,7 +2,6 @@
 exactly what one sweep over all of them at once sends, and a failure between chunks
 leaves the rest for the next sweep, nothing sent twice."""
 
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -17,6 +16,7 @@ from services.reminders.sweep import SweepResult, sweep
 from services.unit_of_work import Sessions, transaction
 from tests.builders import SETTINGS, StoreWorld, ledger, local, outbox
 from tests.conftest import BOTH_STORES
+from tests.faults import fail_on_call
 
 AGENCIES = [f"AG{n}" for n in range(8)]
 # The first six have officers; the last two nobody, so their hub coordinator is told.
@@ -106,21 +106,6 @@ async def test_a_sweep_chunk_by_chunk_sends_what_one_sweep_over_everything_sends
     assert sum(r.notices for r in chunked) == 2
 
 
-def _fail_on_call(monkeypatch: pytest.MonkeyPatch, name: str, failing: int) -> list[str]:
-    """Make the sweep's `name` fail the `failing`-th time it is called (from 1); the calls."""
-    real: Callable[..., Awaitable[Any]] = getattr(reminders_sweep, name)
-    calls: list[str] = []
-
-    async def flaky(*args: Any, **kwargs: Any) -> Any:
-        calls.append(name)
-        if len(calls) == failing:
-            raise RuntimeError(f"{name} failed")
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(reminders_sweep, name, flaky)
-    return calls
-
-
 @BOTH_STORES
 @pytest.mark.parametrize(
     ("name", "failing"),
@@ -139,7 +124,7 @@ async def test_a_sweep_that_fails_between_chunks_leaves_the_rest_to_the_next_swe
     await _store(world)
     wednesday: datetime = local(DAYS[2], 9)
     monkeypatch.setattr(reminders_sweep, "CHUNK", 2)
-    calls = _fail_on_call(monkeypatch, name, failing)
+    calls = fail_on_call(monkeypatch, reminders_sweep, name, failing)
 
     with pytest.raises(RuntimeError):
         await sweep(sessions, settings=SETTINGS, now=wednesday)
