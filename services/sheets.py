@@ -100,6 +100,9 @@ class Sheet:
         self._sheet = worksheet
         self._row = 0
         self._plain = workbook.format(PLAIN)
+        # The formats of the last row's styles: most sheets style every row alike, and a
+        # lookup a cell (a style's hash is worked out each time) cost 6 µs a summary row.
+        self._styled: tuple[Sequence[Style] | None, list[Any]] = (None, [])
 
     @property
     def rows(self) -> int:
@@ -107,10 +110,12 @@ class Sheet:
         return self._row
 
     def append(self, values: Sequence[object], styles: Sequence[Style] | None = None) -> None:
-        """Write the next row; each value plain unless `styles` gives its style."""
-        sheet, row, plain = self._sheet, self._row, self._plain
+        """Write the next row; each value plain unless `styles` gives its style (the same
+        sequence for many rows is looked up once: it must not change between them)."""
+        sheet, row = self._sheet, self._row
+        formats = self._formats(styles, len(values))
         for column, value in enumerate(values):
-            style = plain if styles is None else self._workbook.format(styles[column])
+            style = formats[column]
             if value is None or value == "":
                 sheet.write_blank(row, column, None, style)
             elif isinstance(value, str):
@@ -118,6 +123,16 @@ class Sheet:
             else:
                 sheet.write_number(row, column, value, style)
         self._row += 1
+
+    def _formats(self, styles: Sequence[Style] | None, columns: int) -> list[Any]:
+        """The workbook's format of each column, for `styles` (or plain)."""
+        last, formats = self._styled
+        if styles is None:
+            return [self._plain] * columns
+        if styles is not last:
+            formats = [self._workbook.format(style) for style in styles]
+            self._styled = (styles, formats)
+        return formats
 
     def header(self, titles: Sequence[str]) -> None:
         """Write the header row and keep it in view, with a filter over the columns."""
