@@ -22,12 +22,13 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from domain.access import Actor
-from domain.statistics import Bucket, Counted, Period, statistics_of, tally
+from domain.statistics import Bucket, Counted, Period, Statistics, statistics_of, tally
 from domain.status import Status
 from domain.summary import SummaryScope
 from models.enums import AssignmentRole
 from models.tables import Agency, Assignment, Occurrence, Plan, Task
 from services.queries.overdue import any_occurrence
+from services.queries.tasks import label_of
 from services.statistic_counts import KeptFigures, kept_statistics
 from services.unit_of_work import UnitOfWork
 from views.rows import Scope
@@ -194,15 +195,16 @@ async def _names(
         agencies = {a: (code, name) for a, code, name in found.all() if a is not None}
     plans: dict[int, tuple[str, str]] = {}
     if plan_ids:
-        # Plain values, named as services.queries.tasks.plan_label names a plan: a Plan
-        # object a row cost more than the rest of /thongke put together.
+        # Plain values: a Plan object a row cost more than the rest of /thongke put together.
         found_plans = await session.exec(
             select(col(Plan.id), col(Plan.ref), col(Plan.source_key), col(Plan.title)).where(
                 col(Plan.id).in_(plan_ids)
             )
         )
         plans = {
-            p: (ref or key, title) for p, ref, key, title in found_plans.all() if p is not None
+            p: (label_of(ref, key), title)
+            for p, ref, key, title in found_plans.all()
+            if p is not None
         }
     return agencies, plans
 
@@ -232,10 +234,26 @@ def _figures(
     agencies: Mapping[int, tuple[str, str]],
     plans: Mapping[int, tuple[str, str]],
 ) -> PeriodStatistics:
-    return PeriodStatistics(
-        statistics=tally(counted, period=ask.period, as_of=ask.as_of),
+    return _answer(
+        ask,
+        tally(counted, period=ask.period, as_of=ask.as_of),
         agency_names=dict(agencies.values()),
         plan_titles=dict(plans.values()),
+    )
+
+
+def _answer(
+    ask: _Ask,
+    statistics: Statistics,
+    *,
+    agency_names: dict[str, str],
+    plan_titles: dict[str, str],
+) -> PeriodStatistics:
+    """The figures, named, as the question asked them (from the rows or the kept counts)."""
+    return PeriodStatistics(
+        statistics=statistics,
+        agency_names=agency_names,
+        plan_titles=plan_titles,
         scope=ask.scope,
         own_agency=not ask.actor.sees_everything,
     )
@@ -294,14 +312,13 @@ async def period_statistics(
 
 def _kept_figures(ask: _Ask, kept: KeptFigures) -> PeriodStatistics:
     """The figures from the kept counts (services.statistic_counts)."""
-    return PeriodStatistics(
-        statistics=statistics_of(
+    return _answer(
+        ask,
+        statistics_of(
             by_agency=kept.by_agency, by_plan=kept.by_plan, period=ask.period, as_of=ask.as_of
         ),
         agency_names=kept.agency_names,
         plan_titles=kept.plan_titles,
-        scope=ask.scope,
-        own_agency=not ask.actor.sees_everything,
     )
 
 

@@ -41,7 +41,12 @@ class UnknownAssignmentError(LookupError):
 
 def plan_label(plan: Plan) -> str:
     """A plan's short name: its number ("40/KH-UBND") or, when it has none, its source key."""
-    return plan.ref or plan.source_key
+    return label_of(plan.ref, plan.source_key)
+
+
+def label_of(ref: str | None, source_key: str) -> str:
+    """A plan's short name from its number and source key, read as plain values."""
+    return ref or source_key
 
 
 # What a view shows, read as plain values: building four ORM objects per row cost more than
