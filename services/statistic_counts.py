@@ -64,15 +64,23 @@ async def date_completions_in(session: UnitOfWork, tz: tzinfo, *, on: date) -> N
     """Keep the zone completions are dated in (the configured one); changing it recounts the
     done rows, in the statement that changes it (migration 0020's triggers)."""
     zone = zone_of(tz, on=on)
-    if zone is None:
+    if zone is None or await _kept_zone(session) in (None, zone):
+        # Read first: the sweep asks every minute, and a write (even of no row) would take
+        # SQLite's write lock each time.
         return
     name, offset = zone
     await session.exec(
-        sa.update(OverdueDay)
-        .where(col(OverdueDay.id) == 1)
-        .where(sa.or_(col(OverdueDay.zone) != name, col(OverdueDay.utc_offset) != offset))
-        .values(zone=name, utc_offset=offset)
+        sa.update(OverdueDay).where(col(OverdueDay.id) == 1).values(zone=name, utc_offset=offset)
     )
+
+
+async def _kept_zone(session: UnitOfWork) -> tuple[str, int] | None:
+    """The zone (and offset) the counts date completions in; None before there is a row."""
+    found = await session.exec(
+        select(col(OverdueDay.zone), col(OverdueDay.utc_offset)).where(col(OverdueDay.id) == 1)
+    )
+    row = found.first()
+    return None if row is None else (row[0], row[1])
 
 
 async def recount_statistics(session: UnitOfWork) -> None:
