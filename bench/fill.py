@@ -7,7 +7,8 @@ so a million of them are never all held at once.
 """
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager
 from itertools import islice
 from typing import Any
 
@@ -41,29 +42,34 @@ async def insert_rows(
         return count
     raw = (await connection.get_raw_connection()).driver_connection
     assert raw is not None
-    counted = table.name in _COUNTED
-    if counted:
-        await _count_inserts(connection, table.name, enabled=False)
-    count = await _copy(connection, raw, table, rows)
-    if counted:
-        await _count_inserts(connection, table.name, enabled=True)
-        if count:
-            async with UnitOfWork(bind=connection) as session:
-                await recount_statistics(session)
-    return count
+    counted = [table.name] if table.name in _COUNTED else []
+    async with statistics_set_aside(connection, counted, ("enter",)):
+        return await _copy(connection, raw, table, rows)
 
 
-# Tables whose inserted rows the kept statistics count, row by row (migration 0020): some
-# 0.5 ms a row on PostgreSQL, minutes for a million. A fill sets that trigger aside and
-# counts once after, as `dondoc schedule rebuild` would.
+# Tables whose rows the kept statistics count, row by row (migration 0020): some 0.5 ms a
+# row on PostgreSQL, minutes for a million.
 _COUNTED = ("assignment", "occurrence", "task")
 
 
-async def _count_inserts(connection: AsyncConnection, table: str, *, enabled: bool) -> None:
-    action = "ENABLE" if enabled else "DISABLE"
-    await connection.execute(
-        sa.text(f"ALTER TABLE {table} {action} TRIGGER statistic_{table}_enter")
-    )
+@asynccontextmanager
+async def statistics_set_aside(
+    connection: AsyncConnection, tables: Sequence[str], triggers: Sequence[str]
+) -> AsyncIterator[None]:
+    """For a bulk write on PostgreSQL, set the kept statistics' `triggers` ("enter",
+    "update_leave", …) on `tables` aside, and count the statistics once after, as `dondoc
+    schedule rebuild` would. SQLite cannot disable a trigger: there they count row by row."""
+    names = [(table, f"statistic_{table}_{trigger}") for table in tables for trigger in triggers]
+    if connection.dialect.name != "postgresql" or not names:
+        yield
+        return
+    for table, name in names:
+        await connection.execute(sa.text(f"ALTER TABLE {table} DISABLE TRIGGER {name}"))
+    yield
+    for table, name in names:
+        await connection.execute(sa.text(f"ALTER TABLE {table} ENABLE TRIGGER {name}"))
+    async with UnitOfWork(bind=connection) as session:
+        await recount_statistics(session)
 
 
 async def _copy(

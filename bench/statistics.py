@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from bench import overdue, summary
+from bench.fill import statistics_set_aside
 from bench.plans import captured, explain, print_plans
 from bench.timing import measured, repeated
 from domain.access import Actor, Role
@@ -40,10 +41,9 @@ from models.migrate import upgrade
 from models.tables import Assignment, Occurrence, Task
 from services import queries
 from services.report_files import load_writers
-from services.statistic_counts import recount_statistics
 from services.statistics import period_report, period_statistics
 from services.statistics_files import write_period_workbook
-from services.unit_of_work import UnitOfWork, make_sessionmaker
+from services.unit_of_work import make_sessionmaker
 from tests.databases import throwaway_database
 from views.statistics import render_statistics
 
@@ -58,22 +58,8 @@ async def complete(url: str, *, as_of: date, seed: int = 11) -> int:
     rng = random.Random(seed)
     engine = make_engine(url)
     postgres = url.startswith("postgresql")
-    # Setting up, not measured: on PostgreSQL the kept statistics' triggers are set aside
-    # for the bulk update (a million rows, each counted out and in again) and the counts
-    # are counted once after it, as `dondoc schedule rebuild` would; SQLite keeps them.
-    kept = [
-        f"statistic_{t}_update_{s}"
-        for t in ("assignment", "occurrence")
-        for s in ("leave", "enter")
-    ]
     try:
         async with engine.begin() as connection:
-            if postgres:
-                for name in kept:
-                    table = name.split("_")[1]
-                    await connection.execute(
-                        sa.text(f"ALTER TABLE {table} DISABLE TRIGGER {name}")
-                    )
             direct = (
                 await connection.execute(
                     sa.select(col(Assignment.id), col(Assignment.status), col(Task.due_date)).join(
@@ -86,25 +72,26 @@ async def complete(url: str, *, as_of: date, seed: int = 11) -> int:
                     sa.select(col(Occurrence.id), col(Occurrence.status), col(Occurrence.due_date))
                 )
             ).all()
-            for key, rows in ((col(Assignment.id), direct), (col(Occurrence.id), periods)):
-                values = [_values(rng, found, status, due, as_of) for found, status, due in rows]
-                if values:
-                    await connection.execute(
-                        sa.update(key.table)
-                        .where(key == sa.bindparam("key"))
-                        .values(
-                            completed_at=sa.bindparam("completed"),
-                            extended_due_date=sa.bindparam("extended"),
-                            extension_count=sa.bindparam("extensions"),
-                        ),
-                        values,
-                    )
-            if postgres:
-                for name in kept:
-                    table = name.split("_")[1]
-                    await connection.execute(sa.text(f"ALTER TABLE {table} ENABLE TRIGGER {name}"))
-                async with UnitOfWork(bind=connection) as session:
-                    await recount_statistics(session)
+            # Setting up, not measured: each row counted out and in again would take minutes
+            # at a million on PostgreSQL.
+            async with statistics_set_aside(
+                connection, ("assignment", "occurrence"), ("update_leave", "update_enter")
+            ):
+                for key, rows in ((col(Assignment.id), direct), (col(Occurrence.id), periods)):
+                    values = [
+                        _values(rng, found, status, due, as_of) for found, status, due in rows
+                    ]
+                    if values:
+                        await connection.execute(
+                            sa.update(key.table)
+                            .where(key == sa.bindparam("key"))
+                            .values(
+                                completed_at=sa.bindparam("completed"),
+                                extended_due_date=sa.bindparam("extended"),
+                                extension_count=sa.bindparam("extensions"),
+                            ),
+                            values,
+                        )
         if postgres:
             async with engine.connect() as connection:
                 await connection.execute(sa.text("COMMIT"))
