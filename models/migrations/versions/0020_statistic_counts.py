@@ -77,27 +77,27 @@ def _quarter(day: str, postgres: bool) -> str:
 def _views(postgres: bool) -> list[str]:
     """statistic_entry: per counted row of the store, one entry per (agency or plan) and
     deadline it is counted against; the assignments' and the report periods' apart too."""
-    no_id = "CAST(NULL AS integer)" if postgres else "NULL"
-    counts = (
-        "{row}.status <> 'cancelled' AND NOT ({row}.status = 'done' AND {row}.completed_at IS NULL) "
-        "AND a.role = 'lead' AND t.removed = {false} AND t.same_as_task_id IS NULL"
-    ).replace("{false}", "false" if postgres else "0")
-    direct = (
-        f"SELECT a.id AS assignment_id, {no_id} AS occurrence_id, a.task_id AS task_id, "
-        "a.agency_id AS agency_id, t.plan_id AS plan_id, t.due_date AS d_o, "
-        "coalesce(a.extended_due_date, t.due_date) AS d_e, a.status AS status, "
-        f"{_local_day('a.completed_at', postgres)} AS c "
-        "FROM assignment a JOIN task t ON t.id = a.task_id "
-        f"WHERE {counts.format(row='a')}"
+    false = "false" if postgres else "0"
+
+    def rows(row: str, occurrence_id: str, original: str, joined: str) -> str:
+        """A counted lead assignment (`row` "a") or report period ("o") with its deadlines
+        and local completion day."""
+        return (
+            f"SELECT a.id AS assignment_id, {occurrence_id} AS occurrence_id, "
+            "a.task_id AS task_id, a.agency_id AS agency_id, t.plan_id AS plan_id, "
+            f"{original} AS d_o, coalesce({row}.extended_due_date, {original}) AS d_e, "
+            f"{row}.status AS status, {_local_day(f'{row}.completed_at', postgres)} AS c "
+            f"FROM {joined} JOIN task t ON t.id = a.task_id "
+            f"WHERE {row}.status <> 'cancelled' "
+            f"AND NOT ({row}.status = 'done' AND {row}.completed_at IS NULL) "
+            f"AND a.role = 'lead' AND t.removed = {false} AND t.same_as_task_id IS NULL"
+        )
+
+    direct = rows(
+        "a", "CAST(NULL AS integer)" if postgres else "NULL", "t.due_date", "assignment a"
     )
-    periods = (
-        "SELECT o.assignment_id AS assignment_id, o.id AS occurrence_id, a.task_id AS task_id, "
-        "a.agency_id AS agency_id, t.plan_id AS plan_id, o.due_date AS d_o, "
-        "coalesce(o.extended_due_date, o.due_date) AS d_e, o.status AS status, "
-        f"{_local_day('o.completed_at', postgres)} AS c "
-        "FROM occurrence o JOIN assignment a ON a.id = o.assignment_id "
-        "JOIN task t ON t.id = a.task_id "
-        f"WHERE {counts.format(row='o')}"
+    periods = rows(
+        "o", "o.id", "o.due_date", "occurrence o JOIN assignment a ON a.id = o.assignment_id"
     )
     due = "(CASE s.which WHEN 'o' THEN r.d_o ELSE r.d_e END)"
     done = "r.status = 'done'"
@@ -125,7 +125,7 @@ def _views(postgres: bool) -> list[str]:
         f"CASE WHEN {done} THEN {_quarter('r.c', postgres)} WHEN {overdue} THEN 0 "
         f"ELSE {_quarter(due, postgres)} END AS q, "
         f"CASE WHEN {done} THEN r.c <= {due} "
-        f"ELSE coalesce({overdue}, {'false' if postgres else '0'}) END AS flag, "
+        f"ELSE coalesce({overdue}, {false}) END AS flag, "
         f"{due} AS due "
         "FROM ({rows}) AS r CROSS JOIN " + kinds + " WHERE " + counted
     )
