@@ -30,6 +30,7 @@ from handlers import (
 )
 from handlers.context import Context, ConversationConfig, Fetched, FileSource
 from locales import gettext_for, normalise_locale
+from models.db import worth_retrying
 from models.enums import OutboxKind
 from models.tables import HandledUpdate
 from services import chat_context
@@ -46,6 +47,9 @@ log = logging.getLogger(__name__)
 
 # Replies answered in one unit of work at most; a bigger batch holds its first ones longer.
 MAX_BATCH = 64
+# Times a message is answered while the store refuses it for a reason that passes (see
+# models.db.worth_retrying) before the sender is asked to send it again.
+ATTEMPTS = 3
 
 Handler = Callable[[Context, str], Awaitable[None]]
 
@@ -191,7 +195,7 @@ class Conversation:
             fetched = await documents.fetch_first(
                 self._sessions, incoming, files=self._files, now=self._clock()
             )
-            wrote = await self._answer_reconnecting(incoming, fetched)
+            wrote = await self._answer_retrying(incoming, fetched)
         except IntegrityError:
             if await self._was_handled(incoming):
                 log.info("replayed update %s ignored", incoming.source_id)
@@ -209,16 +213,24 @@ class Conversation:
         if wrote and self._wake is not None:
             self._wake()
 
-    async def _answer_reconnecting(self, incoming: Incoming, fetched: Fetched | None) -> bool:
-        """`_answer`, once more if the store's connection turned out to be dead (a database
-        restart): the pool has connected afresh by then, and nothing was stored."""
-        try:
-            return await self._answer(incoming, fetched)
-        except DBAPIError as error:
-            if not error.connection_invalidated:
-                raise
-            log.info("the store's connection was lost; answering %s again", incoming.source_id)
-            return await self._answer(incoming, fetched)
+    async def _answer_retrying(self, incoming: Incoming, fetched: Fetched | None) -> bool:
+        """`_answer`, again (up to ATTEMPTS in all) while the store refuses it for a reason
+        that passes: its connection died (a database restart), or PostgreSQL ended the
+        transaction to break a deadlock with another instance's writes. Nothing was stored
+        of an attempt that failed so."""
+        attempt = 1
+        while True:
+            try:
+                return await self._answer(incoming, fetched)
+            except DBAPIError as error:
+                if attempt == ATTEMPTS or not worth_retrying(error):
+                    raise
+                attempt += 1
+                log.info(
+                    "the store refused the answer to %s (%s); answering it again",
+                    incoming.source_id,
+                    "connection lost" if error.connection_invalidated else "a conflict",
+                )
 
     async def _answer(self, incoming: Incoming, fetched: Fetched | None = None) -> bool:
         now = self._clock()

@@ -9,6 +9,11 @@ from typing import Any
 from sqlalchemy import Engine, event, exc, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+# What PostgreSQL answers when it ends a transaction that conflicted with another, for the
+# other to go on: a deadlock (two writers locking the same counts in opposite orders) or a
+# serialization failure. The work is undone; running it again from the start is safe.
+_CONFLICT_SQLSTATES = frozenset({"40P01", "40001"})
+
 # Pages SQLite keeps per connection, in KiB (its default is 2,000): a city's store is some
 # 50 MB at 50,000 assignments, and the day's first sweep, which reads them all and writes
 # the day's reminders, took 3-6% longer re-reading index pages from the OS (bench.sweep).
@@ -35,6 +40,16 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     _ping_when_idle(engine.sync_engine)
     return engine
+
+
+def worth_retrying(error: exc.DBAPIError) -> bool:
+    """Whether the store refused a transaction for a reason that passes, so that the same
+    work, run again from the start, should succeed: its connection died (the pool has
+    connected afresh by then), or PostgreSQL ended it to break a deadlock or a serialization
+    conflict with another writer. Nothing of the failed transaction was stored."""
+    if error.connection_invalidated:
+        return True
+    return getattr(error.orig, "sqlstate", None) in _CONFLICT_SQLSTATES
 
 
 def sqlite_path(url: str) -> Path | None:
