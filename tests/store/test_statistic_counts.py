@@ -18,10 +18,10 @@ from models.tables import Agency, Assignment, Occurrence, Plan, Task
 from services import statistics as statistics_service
 from services.overdue_counts import count_overdue_on, recount_overdue
 from services.statistic_counts import kept_statistics, whole_quarters
-from services.statistics import period_statistics
+from services.statistics import period_statistics, statistics_reply
 from services.unit_of_work import Sessions, UnitOfWork, transaction
 from tests.conftest import BOTH_STORES
-from views.statistics import PeriodStatistics
+from views.statistics import PeriodStatistics, reply_of
 
 pytestmark = BOTH_STORES
 
@@ -196,10 +196,13 @@ async def _both(
     sessions: Sessions, monkeypatch: pytest.MonkeyPatch, period: Period, as_of: date, tz: Any
 ) -> tuple[PeriodStatistics, PeriodStatistics, bool]:
     """The figures as /thongke gives them, as the rows give them, and whether the kept
-    counts answered."""
+    counts answered; what /thongke shows of them is the same both ways too."""
     async with sessions() as session:
         answered = await kept_statistics(session, period=period, as_of=as_of, tz=tz) is not None
         kept = await period_statistics(
+            session, actor=COORDINATOR, period=period, as_of=as_of, tz=tz
+        )
+        shown = await statistics_reply(
             session, actor=COORDINATOR, period=period, as_of=as_of, tz=tz
         )
 
@@ -212,6 +215,7 @@ async def _both(
             rows = await period_statistics(
                 session, actor=COORDINATOR, period=period, as_of=as_of, tz=tz
             )
+    assert shown == reply_of(rows)
     return kept, rows, answered
 
 
