@@ -473,12 +473,12 @@ class Standing:
 def standing_of(ranking: Sequence[Ranked], *, best: int, weakest: int) -> Standing:
     """The standing a whole ranking (`rank_agencies`) shows, `best` and `weakest` long."""
     rated = [entry for entry in ranking if entry.rank is not None]
-    head, tail = _shown(len(rated), best=best, weakest=weakest)
-    return Standing(
-        best=tuple(rated[i] for i in head),
-        weakest=tuple(rated[i] for i in tail),
-        hidden=len(rated) - len(head) - len(tail),
+    return standing_at(
+        rated.__getitem__,
+        rated=len(rated),
         unrated=len(ranking) - len(rated),
+        best=best,
+        weakest=weakest,
     )
 
 
@@ -492,23 +492,33 @@ def standing_by_figures(
     ranks, unrated = _ranked(
         (code, eight[at], eight[at + 1], eight[at + 3]) for code, eight in by_agency.items()
     )
-    head, tail = _shown(len(ranks), best=best, weakest=weakest)
 
     def ranked(position: int) -> Ranked:
         rank, code = ranks[position]
         return Ranked(code, rank, Tally(*by_agency[code][at : at + 4]))
 
+    return standing_at(ranked, rated=len(ranks), unrated=len(unrated), best=best, weakest=weakest)
+
+
+def standing_at(
+    ranked: Callable[[int], Ranked], *, rated: int, unrated: int, best: int, weakest: int
+) -> Standing:
+    """The standing of a ranking of `rated` agencies (and `unrated` with nothing fallen due)
+    given the agency at each position it shows (from 0, best first): for a store that ranks
+    them itself. A reply shows all the ranked agencies, or when more than fit, the first
+    `best` and the last `weakest`: those at `shown_positions`."""
+    head, tail = shown_positions(rated, best=best, weakest=weakest)
     return Standing(
         best=tuple(ranked(i) for i in head),
         weakest=tuple(ranked(i) for i in tail),
-        hidden=len(ranks) - len(head) - len(tail),
-        unrated=len(unrated),
+        hidden=rated - len(head) - len(tail),
+        unrated=unrated,
     )
 
 
-def _shown(rated: int, *, best: int, weakest: int) -> tuple[range, range]:
-    """The positions of a ranking of `rated` agencies a reply shows: all, or when more than
-    fit, the first `best` and the last `weakest`."""
+def shown_positions(rated: int, *, best: int, weakest: int) -> tuple[range, range]:
+    """The positions (from 0) of a ranking of `rated` agencies a reply shows: all, or when
+    more than fit, the first `best` and the last `weakest`."""
     if rated > best + weakest:
         return range(best), range(rated - weakest, rated)
     return range(rated), range(0)

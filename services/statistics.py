@@ -16,6 +16,7 @@ everybody. Until the office confirms completions, work marked done counts as con
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,8 +29,11 @@ from domain.statistics import (
     Counted,
     Figures,
     Period,
+    Ranked,
     Statistics,
     Tally,
+    shown_positions,
+    standing_at,
     standing_by_figures,
     statistics_of,
     tally,
@@ -40,7 +44,7 @@ from models.enums import AssignmentRole
 from models.tables import Agency, Assignment, Occurrence, Plan, Task
 from services.queries.overdue import any_occurrence
 from services.queries.tasks import label_of
-from services.statistic_counts import KeptFigures, kept_statistics
+from services.statistic_counts import KeptAnswer, KeptFigures, kept_answer, kept_statistics
 from services.unit_of_work import UnitOfWork
 from views.rows import Scope
 from views.statistics import (
@@ -311,6 +315,17 @@ async def statistics_reply(
     """What /thongke shows of a period's figures (`period_statistics`): from the kept
     counts, the whole and the ranking's ends without building every agency's figures."""
     ask = await _ask(session, actor=actor, period=period, as_of=as_of, tz=tz, scope=scope)
+    if actor.sees_everything and scope is None:
+        answer = await kept_answer(
+            session,
+            period=period,
+            as_of=as_of,
+            tz=tz,
+            shown=partial(shown_positions, best=RANKED_SHOWN, weakest=WEAKEST_SHOWN),
+            plans=PLANS_SHOWN,
+        )
+        if answer is not None:
+            return _kept_reply(ask, answer)
     kept = await _kept(session, ask)
     if kept is None:
         return reply_of(await _counted_rows(session, ask))
@@ -332,6 +347,37 @@ async def statistics_reply(
         agency_names=shown_names(standing, kept.agency_names),
         scope=scope,
         own_agency=not actor.sees_everything,
+    )
+
+
+def _kept_reply(ask: _Ask, answer: KeptAnswer) -> StatisticsReply:
+    """The reply from the totals the store summed and ranked (services.statistic_counts)."""
+    names: dict[str, str] = {}
+
+    def ranked(position: int) -> Ranked:
+        code, name, rank, figures = answer.ranked[position]
+        names[code] = name
+        return Ranked(code, rank, Tally(*figures))
+
+    standing = standing_at(
+        ranked,
+        rated=answer.rated,
+        unrated=answer.unrated,
+        best=RANKED_SHOWN,
+        weakest=WEAKEST_SHOWN,
+    )
+    overall = answer.overall
+    return StatisticsReply(
+        period=ask.period,
+        cutoff=ask.cutoff,
+        overall=Figures(original=Tally(*overall[:4]), extended=Tally(*overall[4:])),
+        agencies=answer.agencies,
+        standing=standing,
+        plans=tuple((label, Tally(*figures)) for label, figures in answer.plans),
+        plan_count=answer.plan_count,
+        agency_names=names,
+        scope=ask.scope,
+        own_agency=not ask.actor.sees_everything,
     )
 
 

@@ -4,6 +4,7 @@ zone changing, on SQLite and PostgreSQL; and they answer only what they can."""
 
 import random
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,12 +13,21 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from domain.access import Actor, Role
-from domain.statistics import Period, half_year_of, quarter_of, year_period
+from domain.statistics import (
+    Basis,
+    Bucket,
+    Period,
+    half_year_of,
+    quarter_of,
+    shown_positions,
+    standing_by_figures,
+    year_period,
+)
 from models.counts import StatisticCount
 from models.tables import Agency, Assignment, Occurrence, Plan, Task
 from services import statistics as statistics_service
 from services.overdue_counts import count_overdue_on, recount_overdue
-from services.statistic_counts import kept_statistics, whole_quarters
+from services.statistic_counts import KeptAnswer, kept_answer, kept_statistics, whole_quarters
 from services.statistics import period_statistics, statistics_reply
 from services.unit_of_work import Sessions, UnitOfWork, transaction
 from tests.conftest import BOTH_STORES
@@ -216,7 +226,54 @@ async def _both(
                 session, actor=COORDINATOR, period=period, as_of=as_of, tz=tz
             )
     assert shown == reply_of(rows)
+    if answered:
+        async with sessions() as session:
+            await _ranked_alike(session, period=period, as_of=as_of, tz=tz)
     return kept, rows, answered
+
+
+async def _ranked_alike(session: UnitOfWork, *, period: Period, as_of: date, tz: Any) -> None:
+    """The store ranks the kept totals as domain.statistics ranks their figures, cut short
+    (one agency at each end, one plan) so that the four agencies are not all shown."""
+    figures = await kept_statistics(session, period=period, as_of=as_of, tz=tz)
+    answer = await kept_answer(
+        session,
+        period=period,
+        as_of=as_of,
+        tz=tz,
+        shown=partial(shown_positions, best=1, weakest=1),
+        plans=1,
+    )
+    assert figures is not None
+    if answer is None:
+        return  # not the counted day's quarter, six months or year
+    standing = standing_by_figures(figures.by_agency, basis=Basis.EXTENDED, best=1, weakest=1)
+    ranked = {
+        position: (
+            entry.agency_code,
+            figures.agency_names[entry.agency_code],
+            entry.rank,
+            [entry.tally.count(bucket) for bucket in Bucket],
+        )
+        for positions, entries in zip(
+            shown_positions(answer.rated, best=1, weakest=1),
+            (standing.best, standing.weakest),
+            strict=True,
+        )
+        for position, entry in zip(positions, entries, strict=True)
+    }
+    plans = sorted(figures.by_plan)
+    assert answer == KeptAnswer(
+        overall=[sum(column) for column in zip(*figures.by_agency.values(), strict=True)]
+        or [0] * 8,
+        agencies=len(figures.by_agency),
+        rated=answer.rated,
+        unrated=standing.unrated,
+        ranked=ranked,
+        plans=[(label, figures.by_plan[label][4:]) for label in plans[:1]],
+        plan_count=len(plans),
+    )
+    assert answer.rated == standing.hidden + len(standing.best) + len(standing.weakest)
 
 
 async def test_kept_statistics_equal_the_rows_after_random_histories(
