@@ -327,7 +327,8 @@ async def kept_answer(
         return None
     head, tail = shown(rated)
     exact = "C" if connection.dialect.name == "postgresql" else "BINARY"
-    merit = (sa.cast(e0, sa.Float) / fell_due).desc(), fell_due.desc(), e3, e1
+    rate = sa.cast(e0, sa.Float) / sa.cast(fell_due, sa.Float)
+    merit = rate.desc(), fell_due.desc(), e3, e1
     ranking = (
         select(
             col(Agency.code),
