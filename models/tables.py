@@ -11,12 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from domain.access import Role
 from domain.status import Status
-from models.counts import (  # noqa: F401  (registered on the metadata)
-    OverdueCount,
-    OverdueDay,
-    StatisticCount,
-    StatisticTotal,
-)
+from models.counts import OverdueCount, OverdueDay, StatisticCount  # noqa: F401  (registered on the metadata)
 from models.enums import AssignmentRole, OutboxState, UploadState
 from models.types import DecimalText, decimal_field, json_field, when_field
 
