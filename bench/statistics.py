@@ -41,7 +41,7 @@ from models.migrate import upgrade
 from models.tables import Assignment, Occurrence, Task
 from services import queries
 from services.report_files import load_writers
-from services.statistics import period_report, period_statistics
+from services.statistics import period_report, statistics_reply
 from services.statistics_files import write_period_workbook
 from services.unit_of_work import make_sessionmaker
 from tests.databases import throwaway_database
@@ -153,7 +153,7 @@ async def time_thongke(url: str, *, runs: int, assignments: int) -> None:
             assert text
             walls = sorted(figures.walls)
             p95 = walls[max(0, int(len(walls) * 0.95) - 1)] * 1000
-            counted = found.statistics.overall.extended.total
+            counted = found.overall.extended.total
             print(
                 f"  /thongke {label:22} counted={counted:7}  p50={figures.wall * 1000:6.1f}"
                 f" ms  p95={p95:6.1f} ms  cpu p50={figures.cpu * 1000:6.1f} ms"
@@ -166,7 +166,7 @@ async def time_thongke(url: str, *, runs: int, assignments: int) -> None:
 
 
 async def _answer(session: Any, scope: Any, period: Period, _: Any) -> tuple[Any, str]:
-    found = await period_statistics(
+    found = await statistics_reply(
         session,
         actor=READER,
         period=period,

@@ -448,33 +448,112 @@ def statistics_of(
 def rank_agencies(by_agency: Mapping[str, Figures], *, basis: Basis) -> tuple[Ranked, ...]:
     """Agencies by on-time rate, best first (see the module's notes for ties); agencies with
     nothing fallen due follow, unranked, by code."""
+    tallies = {code: figures.of(basis) for code, figures in by_agency.items()}
+    ranks, unrated = _ranked(
+        (code, t.done_on_time, t.done_late, t.open_overdue) for code, t in tallies.items()
+    )
+    return (
+        *(Ranked(code, rank, tallies[code]) for rank, code in ranks),
+        *(Ranked(code, None, tallies[code]) for code in unrated),
+    )
 
-    def merit(tally: Tally) -> tuple[float | Fraction, int, int, int]:
+
+@dataclass(frozen=True)
+class Standing:
+    """What a reply shows of a ranking: the best agencies and the weakest (all the ranked
+    ones when they fit in both), how many ranked agencies lie between, and how many have
+    nothing fallen due."""
+
+    best: tuple[Ranked, ...]
+    weakest: tuple[Ranked, ...]
+    hidden: int
+    unrated: int
+
+
+def standing_of(ranking: Sequence[Ranked], *, best: int, weakest: int) -> Standing:
+    """The standing a whole ranking (`rank_agencies`) shows, `best` and `weakest` long."""
+    rated = [entry for entry in ranking if entry.rank is not None]
+    return standing_at(
+        rated.__getitem__,
+        rated=len(rated),
+        unrated=len(ranking) - len(rated),
+        best=best,
+        weakest=weakest,
+    )
+
+
+def standing_by_figures(
+    by_agency: Mapping[str, Sequence[int]], *, basis: Basis, best: int, weakest: int
+) -> Standing:
+    """The standing of agencies given eight figures each (as `statistics_of` takes them),
+    as `standing_of(rank_agencies(...))` gives it, without a Figures or a Ranked for each of
+    the country's agencies: only for those shown."""
+    at = 0 if basis is Basis.ORIGINAL else 4
+    ranks, unrated = _ranked(
+        (code, eight[at], eight[at + 1], eight[at + 3]) for code, eight in by_agency.items()
+    )
+
+    def ranked(position: int) -> Ranked:
+        rank, code = ranks[position]
+        return Ranked(code, rank, Tally(*by_agency[code][at : at + 4]))
+
+    return standing_at(ranked, rated=len(ranks), unrated=len(unrated), best=best, weakest=weakest)
+
+
+def standing_at(
+    ranked: Callable[[int], Ranked], *, rated: int, unrated: int, best: int, weakest: int
+) -> Standing:
+    """The standing of a ranking of `rated` agencies (and `unrated` with nothing fallen due)
+    given the agency at each position it shows (from 0, best first): for a store that ranks
+    them itself. A reply shows all the ranked agencies, or when more than fit, the first
+    `best` and the last `weakest`: those at `shown_positions`."""
+    head, tail = shown_positions(rated, best=best, weakest=weakest)
+    return Standing(
+        best=tuple(ranked(i) for i in head),
+        weakest=tuple(ranked(i) for i in tail),
+        hidden=rated - len(head) - len(tail),
+        unrated=unrated,
+    )
+
+
+def shown_positions(rated: int, *, best: int, weakest: int) -> tuple[range, range]:
+    """The positions (from 0) of a ranking of `rated` agencies a reply shows: all, or when
+    more than fit, the first `best` and the last `weakest`."""
+    if rated > best + weakest:
+        return range(best), range(rated - weakest, rated)
+    return range(rated), range(0)
+
+
+def _ranked(
+    tallies: Iterable[tuple[str, int, int, int]],
+) -> tuple[list[tuple[int, str]], list[str]]:
+    """(rank, code) of the agencies with work fallen due, best first, and the codes of the
+    others, by code; from (code, done on time, done late, open overdue)."""
+    rated: list[tuple[float | Fraction, int, int, int, str]] = []
+    unrated = []
+    for code, on_time, late, overdue in tallies:
+        fell_due = on_time + late + overdue
+        if not fell_due:
+            unrated.append(code)
+            continue
         # The rate as a float orders rates exactly: two different fractions whose
         # denominators are below 10**6 differ by more than 10**-12, far above a float's
         # rounding, and equal fractions round alike; a Fraction (which compares exactly
         # with a float) costs 20x more to sort the whole country's 12,500 agencies by.
-        fell_due = tally.fell_due
-        rate = tally.done_on_time / fell_due if fell_due < 10**6 else tally.on_time_rate
-        assert rate is not None
-        return (-rate, -fell_due, tally.open_overdue, tally.done_late)
-
-    rated = [
-        (merit(tally), code, tally)
-        for code, f in by_agency.items()
-        if (tally := f.of(basis)).fell_due
-    ]
-    unrated = sorted(code for code, f in by_agency.items() if not f.of(basis).fell_due)
-    # By merit, then code (codes differ, so the tallies are never compared).
+        rate = on_time / fell_due if fell_due < 10**6 else Fraction(on_time, fell_due)
+        rated.append((-rate, -fell_due, overdue, late, code))
+    # By merit, then code.
     rated.sort()
-    ranked: list[Ranked] = []
-    previous = None
-    for position, (worth, code, tally) in enumerate(rated, start=1):
-        rank = ranked[-1].rank if worth == previous else position
-        ranked.append(Ranked(code, rank, tally))
-        previous = worth
-    ranked.extend(Ranked(code, None, by_agency[code].of(basis)) for code in unrated)
-    return tuple(ranked)
+    ranks: list[tuple[int, str]] = []
+    previous: tuple[float | Fraction | int | str, ...] = ()
+    rank = 0
+    for position, entry in enumerate(rated, start=1):
+        merit = entry[:4]
+        if merit != previous:
+            rank, previous = position, merit
+        ranks.append((rank, entry[4]))
+    unrated.sort()
+    return ranks, unrated
 
 
 def split_period(text: str, *, today: date) -> tuple[Period | None, str]:

@@ -3,7 +3,7 @@
 from domain.statistics import quarter_of, split_period
 from handlers.context import Context
 from services import queries
-from services.statistics import period_statistics
+from services.statistics import statistics_reply
 from views.statistics import render_statistics
 
 
@@ -23,7 +23,7 @@ async def show(ctx: Context, args: str) -> None:
                 ).format(text=rest[:60])
             )
             return
-    found = await period_statistics(
+    found = await statistics_reply(
         ctx.session,
         actor=ctx.actor,
         period=period or quarter_of(ctx.today),

@@ -7,7 +7,8 @@ by adding the assignments whose deadline lies between the old day and the new on
 counts on another day by reading those counts and only the assignments due between.
 
 `statistic_count` holds /thongke's four buckets counted ahead per agency and per plan, by
-quarter (migration 0020; services.statistic_counts reads them).
+quarter (migration 0020; services.statistic_counts reads them), and `statistic_total` their
+sums for the counted day's quarter, six months and year (migration 0021).
 """
 
 from datetime import date
@@ -59,3 +60,27 @@ class StatisticCount(SQLModel, table=True):
     q: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     flag: bool = Field(primary_key=True)
     n: int = 0
+
+
+class StatisticTotal(SQLModel, table=True):
+    """The eight figures of /thongke's statistics (done on time, done late, open in time,
+    open overdue against the original deadline, then against the extended one) of an agency
+    (`dim` "a") or a plan ("p") for the quarter (`span` "q"), six months ("h") or year ("y")
+    of `OverdueDay.day`, summed from `StatisticCount` (migration 0021); `later`: its work
+    completed after that day's quarter, which the figures cannot place."""
+
+    __tablename__ = "statistic_total"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    span: str = Field(primary_key=True, max_length=1)
+    dim: str = Field(primary_key=True, max_length=1)
+    key: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    o0: int
+    o1: int
+    o2: int
+    o3: int
+    e0: int
+    e1: int
+    e2: int
+    e3: int
+    later: int

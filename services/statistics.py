@@ -16,23 +16,46 @@ everybody. Until the office confirms completions, work marked done counts as con
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 
 from domain.access import Actor
-from domain.statistics import Bucket, Counted, Period, Statistics, statistics_of, tally
+from domain.statistics import (
+    Basis,
+    Bucket,
+    Counted,
+    Figures,
+    Period,
+    Ranked,
+    Statistics,
+    Tally,
+    shown_positions,
+    standing_at,
+    standing_by_figures,
+    statistics_of,
+    tally,
+)
 from domain.status import Status
 from domain.summary import SummaryScope
 from models.enums import AssignmentRole
 from models.tables import Agency, Assignment, Occurrence, Plan, Task
 from services.queries.overdue import any_occurrence
 from services.queries.tasks import label_of
-from services.statistic_counts import KeptFigures, kept_statistics
+from services.statistic_counts import KeptAnswer, KeptFigures, kept_answer, kept_statistics
 from services.unit_of_work import UnitOfWork
 from views.rows import Scope
-from views.statistics import PeriodStatistics
+from views.statistics import (
+    PLANS_SHOWN,
+    RANKED_SHOWN,
+    WEAKEST_SHOWN,
+    PeriodStatistics,
+    StatisticsReply,
+    reply_of,
+    shown_names,
+)
 
 
 @dataclass(frozen=True)
@@ -274,11 +297,100 @@ async def period_statistics(
     ask = await _ask(
         session, actor=actor, period=period, as_of=as_of, tz=tz, scope=scope, within=within
     )
-    everything = scope is None and (within is None or within.is_everything)
-    if actor.sees_everything and everything:
-        kept = await kept_statistics(session, period=period, as_of=as_of, tz=tz)
-        if kept is not None:
-            return _kept_figures(ask, kept)
+    kept = await _kept(session, ask)
+    if kept is not None:
+        return _kept_figures(ask, kept)
+    return await _counted_rows(session, ask)
+
+
+async def statistics_reply(
+    session: UnitOfWork,
+    *,
+    actor: Actor,
+    period: Period,
+    as_of: date,
+    tz: tzinfo,
+    scope: Scope | None = None,
+) -> StatisticsReply:
+    """What /thongke shows of a period's figures (`period_statistics`): from the kept
+    counts, the whole and the ranking's ends without building every agency's figures."""
+    ask = await _ask(session, actor=actor, period=period, as_of=as_of, tz=tz, scope=scope)
+    if actor.sees_everything and scope is None:
+        answer = await kept_answer(
+            session,
+            period=period,
+            as_of=as_of,
+            tz=tz,
+            shown=partial(shown_positions, best=RANKED_SHOWN, weakest=WEAKEST_SHOWN),
+            plans=PLANS_SHOWN,
+        )
+        if answer is not None:
+            return _kept_reply(ask, answer)
+    kept = await _kept(session, ask)
+    if kept is None:
+        return reply_of(await _counted_rows(session, ask))
+    by_agency, by_plan = kept.by_agency, kept.by_plan
+    overall = [sum(figures) for figures in zip(*by_agency.values(), strict=True)] or [0] * 8
+    standing = standing_by_figures(
+        by_agency, basis=Basis.EXTENDED, best=RANKED_SHOWN, weakest=WEAKEST_SHOWN
+    )
+    return StatisticsReply(
+        period=period,
+        cutoff=ask.cutoff,
+        overall=Figures(original=Tally(*overall[:4]), extended=Tally(*overall[4:])),
+        agencies=len(by_agency),
+        standing=standing,
+        plans=tuple(
+            (label, Tally(*by_plan[label][4:])) for label in sorted(by_plan)[:PLANS_SHOWN]
+        ),
+        plan_count=len(by_plan),
+        agency_names=shown_names(standing, kept.agency_names),
+        scope=scope,
+        own_agency=not actor.sees_everything,
+    )
+
+
+def _kept_reply(ask: _Ask, answer: KeptAnswer) -> StatisticsReply:
+    """The reply from the totals the store summed and ranked (services.statistic_counts)."""
+    names: dict[str, str] = {}
+
+    def ranked(position: int) -> Ranked:
+        code, name, rank, figures = answer.ranked[position]
+        names[code] = name
+        return Ranked(code, rank, Tally(*figures))
+
+    standing = standing_at(
+        ranked,
+        rated=answer.rated,
+        unrated=answer.unrated,
+        best=RANKED_SHOWN,
+        weakest=WEAKEST_SHOWN,
+    )
+    overall = answer.overall
+    return StatisticsReply(
+        period=ask.period,
+        cutoff=ask.cutoff,
+        overall=Figures(original=Tally(*overall[:4]), extended=Tally(*overall[4:])),
+        agencies=answer.agencies,
+        standing=standing,
+        plans=tuple((label, Tally(*figures)) for label, figures in answer.plans),
+        plan_count=answer.plan_count,
+        agency_names=names,
+        scope=ask.scope,
+        own_agency=not ask.actor.sees_everything,
+    )
+
+
+async def _kept(session: UnitOfWork, ask: _Ask) -> KeptFigures | None:
+    """The kept counts' figures, when they can answer what is asked."""
+    everything = ask.scope is None and (ask.within is None or ask.within.is_everything)
+    if not (ask.actor.sees_everything and everything):
+        return None
+    return await kept_statistics(session, period=ask.period, as_of=ask.as_of, tz=ask.tz)
+
+
+async def _counted_rows(session: UnitOfWork, ask: _Ask) -> PeriodStatistics:
+    """The figures from the assignments (and report periods) themselves."""
     rows = _rows_statement(ask, periodic=await any_occurrence(session), detail=False).cte()
     buckets = (rows.c.original, rows.c.extended)
     # By agency and by plan apart: together they would be nearly one group a row.

@@ -5,13 +5,25 @@ office holds an agency to); when extensions change them, the figures against the
 deadline follow on one line, so both are shown as offices report them.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from fractions import Fraction
 
 from babel.numbers import format_percent
 
-from domain.statistics import BUCKET_NAMES, Basis, Bucket, Ranked, Statistics, Tally
+from domain.statistics import (
+    BUCKET_NAMES,
+    Basis,
+    Bucket,
+    Figures,
+    Period,
+    Ranked,
+    Standing,
+    Statistics,
+    Tally,
+    standing_of,
+)
 from locales import N_, Translate
 from views.rows import Scope
 from views.text import number, short_day
@@ -47,6 +59,53 @@ class PeriodStatistics:
     own_agency: bool
 
 
+@dataclass(frozen=True)
+class StatisticsReply:
+    """What the /thongke answer shows of a period's figures: the whole, the ranking's ends
+    and the first plans (the country's 12,500 agencies are counted, not all shown)."""
+
+    period: Period
+    cutoff: date
+    overall: Figures
+    agencies: int  # how many agencies have figures
+    standing: Standing  # against the extended deadline
+    plans: tuple[tuple[str, Tally], ...]  # the first PLANS_SHOWN by label, extended deadline
+    plan_count: int
+    agency_names: Mapping[str, str]  # code → name, of the agencies shown
+    scope: Scope | None
+    own_agency: bool
+
+
+def reply_of(found: PeriodStatistics) -> StatisticsReply:
+    """What the answer shows of the whole figures."""
+    stats = found.statistics
+    standing = standing_of(stats.ranking(Basis.EXTENDED), best=RANKED_SHOWN, weakest=WEAKEST_SHOWN)
+    return StatisticsReply(
+        period=stats.period,
+        cutoff=stats.cutoff,
+        overall=stats.overall,
+        agencies=len(stats.by_agency),
+        standing=standing,
+        plans=tuple(
+            (label, figures.extended)
+            for label, figures in list(stats.by_plan.items())[:PLANS_SHOWN]
+        ),
+        plan_count=len(stats.by_plan),
+        agency_names=shown_names(standing, found.agency_names),
+        scope=found.scope,
+        own_agency=found.own_agency,
+    )
+
+
+def shown_names(standing: Standing, names: Mapping[str, str]) -> dict[str, str]:
+    """The names of the agencies a standing shows."""
+    return {
+        entry.agency_code: names[entry.agency_code]
+        for entry in (*standing.best, *standing.weakest)
+        if entry.agency_code in names
+    }
+
+
 def rate_text(rate: Fraction | None, *, locale: str) -> str:
     """An on-time rate as a percentage ("83,3 %"); "—" when nothing fell due."""
     if rate is None:
@@ -61,7 +120,7 @@ def _short(tally: Tally, _: Translate, locale: str) -> str:
     )
 
 
-def _ranked_line(entry: Ranked, _: Translate, locale: str, names: dict[str, str]) -> str:
+def _ranked_line(entry: Ranked, _: Translate, locale: str, names: Mapping[str, str]) -> str:
     tally = entry.tally
     return _("{rank}. {code} — {rate} ({on_time}/{due})").format(
         rank=entry.rank,
@@ -72,35 +131,31 @@ def _ranked_line(entry: Ranked, _: Translate, locale: str, names: dict[str, str]
     ) + (f" · {names[entry.agency_code]}" if entry.agency_code in names else "")
 
 
-def _ranking(stats: Statistics, _: Translate, locale: str, names: dict[str, str]) -> list[str]:
-    ranking = stats.ranking(Basis.EXTENDED)
-    rated = [entry for entry in ranking if entry.rank is not None]
-    unrated = len(ranking) - len(rated)
-    if not rated:
+def _ranking(found: StatisticsReply, _: Translate, locale: str) -> list[str]:
+    standing, names = found.standing, found.agency_names
+    if not standing.best:
         return []
     lines = ["", _("🏆 Xếp hạng cơ quan theo tỷ lệ hoàn thành đúng hạn:")]
-    shown: Sequence[Ranked] = rated
-    weakest: Sequence[Ranked] = ()
-    if len(rated) > RANKED_SHOWN + WEAKEST_SHOWN:
-        shown, weakest = rated[:RANKED_SHOWN], rated[-WEAKEST_SHOWN:]
-    lines.extend(_ranked_line(entry, _, locale, names) for entry in shown)
-    if weakest:
-        hidden = len(rated) - len(shown) - len(weakest)
-        lines.append(_("… {count} cơ quan khác …").format(count=number(hidden, locale=locale)))
-        lines.extend(_ranked_line(entry, _, locale, names) for entry in weakest)
-    if unrated:
+    lines.extend(_ranked_line(entry, _, locale, names) for entry in standing.best)
+    if standing.weakest:
         lines.append(
-            _("{count} cơ quan chưa có việc đến hạn.").format(count=number(unrated, locale=locale))
+            _("… {count} cơ quan khác …").format(count=number(standing.hidden, locale=locale))
+        )
+        lines.extend(_ranked_line(entry, _, locale, names) for entry in standing.weakest)
+    if standing.unrated:
+        lines.append(
+            _("{count} cơ quan chưa có việc đến hạn.").format(
+                count=number(standing.unrated, locale=locale)
+            )
         )
     return lines
 
 
-def render_statistics(found: PeriodStatistics, *, locale: str, _: Translate) -> str:
+def render_statistics(found: StatisticsReply, *, locale: str, _: Translate) -> str:
     """The /thongke answer."""
-    stats = found.statistics
     where = f" · {found.scope.label}" if found.scope else ""
-    period = stats.period.render(_)
-    extended, original = stats.overall.extended, stats.overall.original
+    period = found.period.render(_)
+    extended, original = found.overall.extended, found.overall.original
     if not extended.total and not original.total:
         return _("Không có nhiệm vụ nào đến hạn hoặc hoàn thành trong {period}{scope}.").format(
             period=period, scope=where
@@ -108,7 +163,7 @@ def render_statistics(found: PeriodStatistics, *, locale: str, _: Translate) -> 
     lines = [
         _("📊 Kết quả thực hiện nhiệm vụ · {period}{scope}").format(period=period, scope=where),
         _("Tính đến {date}: {count} nhiệm vụ").format(
-            date=short_day(stats.cutoff, locale=locale),
+            date=short_day(found.cutoff, locale=locale),
             count=number(extended.total, locale=locale),
         ),
     ]
@@ -131,19 +186,17 @@ def render_statistics(found: PeriodStatistics, *, locale: str, _: Translate) -> 
                 rate=rate_text(original.on_time_rate, locale=locale),
             )
         )
-    names = dict(found.agency_names)
-    if not found.own_agency and len(stats.by_agency) > 1:
-        lines += _ranking(stats, _, locale, names)
-    plans = list(stats.by_plan.items())
-    if len(plans) > 1:
+    if not found.own_agency and found.agencies > 1:
+        lines += _ranking(found, _, locale)
+    if found.plan_count > 1:
         lines.append("")
         lines.append(_("📁 Theo kế hoạch:"))
-        for label, figures in plans[:PLANS_SHOWN]:
-            lines.append(f"• {label}: {_short(figures.extended, _, locale)}")
-        if len(plans) > PLANS_SHOWN:
+        for label, tally in found.plans:
+            lines.append(f"• {label}: {_short(tally, _, locale)}")
+        if found.plan_count > PLANS_SHOWN:
             lines.append(
                 _("… và {count} kế hoạch khác.").format(
-                    count=number(len(plans) - PLANS_SHOWN, locale=locale)
+                    count=number(found.plan_count - PLANS_SHOWN, locale=locale)
                 )
             )
     lines.append("")

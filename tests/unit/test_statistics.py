@@ -23,6 +23,8 @@ from domain.statistics import (
     quarter,
     rank_agencies,
     split_period,
+    standing_by_figures,
+    standing_of,
     year_period,
 )
 from domain.status import Status
@@ -192,6 +194,39 @@ def test_ranking_by_float_rates_orders_exactly_as_by_fractions(
         by_agency[f"A{n:03d}"] = Figures(original=tally(on_time, late, 0, overdue))
     ranked = rank_agencies(by_agency, basis=Basis.ORIGINAL)
     assert [(r.agency_code, r.rank) for r in ranked] == _ranked_by_fractions(by_agency)
+
+
+@settings(deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 3), min_size=8, max_size=8), max_size=30),
+    st.integers(0, 6),
+    st.integers(0, 6),
+    st.sampled_from(Basis),
+)
+def test_the_standing_from_eight_figures_is_the_whole_rankings(
+    drawn: list[list[int]], best: int, weakest: int, basis: Basis
+) -> None:
+    # Small figures: many ties, and agencies with nothing fallen due.
+    eights = {f"A{n:02d}": eight for n, eight in enumerate(drawn)}
+    figures = {
+        code: Figures(original=Tally(*eight[:4]), extended=Tally(*eight[4:]))
+        for code, eight in eights.items()
+    }
+    whole = standing_of(rank_agencies(figures, basis=basis), best=best, weakest=weakest)
+    assert standing_by_figures(eights, basis=basis, best=best, weakest=weakest) == whole
+
+
+def test_a_standing_shows_the_ends_of_a_long_ranking() -> None:
+    figures = {f"A{n:02d}": Figures(extended=tally(n, 1, 0, 0)) for n in range(20)}
+    figures["Z"] = Figures(extended=tally(0, 0, 4, 0))
+    standing = standing_of(rank_agencies(figures, basis=Basis.EXTENDED), best=3, weakest=2)
+    assert [(r.agency_code, r.rank) for r in standing.best] == [
+        ("A19", 1),
+        ("A18", 2),
+        ("A17", 3),
+    ]
+    assert [(r.agency_code, r.rank) for r in standing.weakest] == [("A01", 19), ("A00", 20)]
+    assert (standing.hidden, standing.unrated) == (15, 1)
 
 
 def test_the_on_time_rate_leaves_out_work_still_in_time() -> None:
