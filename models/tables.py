@@ -322,11 +322,9 @@ class CompletionReport(SQLModel, table=True):
 class ReminderLedger(SQLModel, table=True):
     """Every reminder ever planned, once: (target, recipient, kind) is the exactly-once key."""
 
+    # Every read is by target, which the unique key's index answers (migration 0022).
     __table_args__ = (
         sa.UniqueConstraint("target", "recipient_id", "kind", name="uq_reminder_once"),
-        # Each sweep reads the rows of the few kinds that are due; this keeps that read
-        # proportional to what it finds, not to the ledger's whole history.
-        sa.Index("ix_reminder_kind", "kind", "target", "recipient_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
