@@ -319,6 +319,13 @@ class CompletionReport(SQLModel, table=True):
     return_reason: str | None = Field(default=None, sa_type=sa.Text)
 
 
+# Foreign keys that PostgreSQL checks once per statement, by triggers, rather than row by
+# row as declared here (migration 0022): (table, column). SQLite enforces them as declared.
+CHECKED_PER_STATEMENT = frozenset(
+    {("reminderledger", "recipient_id"), ("reminderledger", "outbox_id")}
+)
+
+
 class ReminderLedger(SQLModel, table=True):
     """Every reminder ever planned, once: (target, recipient, kind) is the exactly-once key."""
 
