@@ -19,6 +19,7 @@ from domain.reminders import (
     Plan,
     Reason,
     Reminder,
+    SeriesBook,
     due_now,
     plan,
 )
@@ -121,6 +122,9 @@ async def _sweep(
     # is written (_Planned.write): the database inserts the rows of one while Python plans
     # the next, where they would otherwise take turns. Only one chunk writes at a time.
     writing: asyncio.Future[_Chunk] | None = None
+    # What the chunks share of the calendar's arithmetic: the steps of each due date.
+    book = SeriesBook(hours, hours.today(now))
+    next_days: dict[tuple[date, int, bool], date] = {}
     try:
         async with sessions() as reader:
             dialect = (await reader.connection()).dialect
@@ -142,12 +146,19 @@ async def _sweep(
             async for targets, seen in agency_chunks(reader, statement, store=store, size=CHUNK):
                 await read_people(reader, store, now=now)
                 planned = await _plan_chunk(
-                    sessions, store, targets, seen, settings=settings, now=now
+                    sessions, store, targets, seen, settings=settings, now=now, book=book
                 )
                 if writing is not None:
                     done.append(await writing)
                 writing = asyncio.ensure_future(
-                    planned.write(sessions, store, settings=settings, dialect=dialect, wake=wake)
+                    planned.write(
+                        sessions,
+                        store,
+                        settings=settings,
+                        dialect=dialect,
+                        wake=wake,
+                        next_days=next_days,
+                    )
                 )
             if writing is not None:
                 done.append(await writing)
@@ -228,6 +239,7 @@ class _Planned:
         settings: ReminderSettings,
         dialect: sa.Dialect,
         wake: Wake | None,
+        next_days: dict[tuple[date, int, bool], date],
     ) -> _Chunk:
         """Write the reminders, then move the chunk's next days on."""
         hours, now = settings.hours, self.now
@@ -245,7 +257,9 @@ class _Planned:
         await move_on(
             sessions,
             seen=self.seen,
-            days=next_steps(self.targets, self.seen, store=store, hours=hours, now=now),
+            days=next_steps(
+                self.targets, self.seen, store=store, hours=hours, now=now, days=next_days
+            ),
         )
         noticed = {t.key for n in self.notices for t in n.targets}
         return _Chunk(
@@ -271,10 +285,11 @@ async def _plan_chunk(
     *,
     settings: ReminderSettings,
     now: datetime,
+    book: SeriesBook,
 ) -> _Planned:
     """Plan the reminders of some agencies' targets."""
     hours = settings.hours
-    dues = due_now(targets, hours=hours, now=now)
+    dues = due_now(targets, hours=hours, now=now, book=book)
     # Every ledger row of the due targets: what was sent, and what `plan` must know of
     # their history. And whether the agencies nobody receives for were reported.
     keys = {d.target.key for d in dues}
@@ -291,6 +306,7 @@ async def _plan_chunk(
             snoozes=store.snoozes,
             hours=hours,
             now=now,
+            book=book,
         )
         del recorded
         notices = [
