@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from models.bulk import DriverForm, unnest_insert
+from models.bulk import DriverForm, unnest_insert, unnest_insert_sharing
 from models.tables import (
     Outbox,
     ReminderLedger,
@@ -177,9 +177,26 @@ async def insert_outbox(connection: AsyncConnection, rows: _Writes) -> list[_Led
     for outbox_rows, messages in zip(rows.outbox, rows.messages, strict=True):
         names = list(outbox_rows[0])
         if dialect.name == "postgresql":
+            # The officers of an agency share their messages' payloads (one object each,
+            # see writes): each goes to the server once.
+            numbers: dict[int, int] = {}
+            distinct: list[Any] = []
+            payloads: list[int] = []
+            for row in outbox_rows:
+                number = numbers.get(id(row["payload"]))
+                if number is None:
+                    distinct.append(row["payload"])
+                    number = numbers[id(row["payload"])] = len(distinct)
+                payloads.append(number)
+            arrays = {
+                name: [row[name] for row in outbox_rows] for name in names if name != "payload"
+            }
             inserted = await connection.execute(
-                sa.text(unnest_insert(_OUTBOX, names, dialect) + " RETURNING id, person_id, kind"),
-                {name: [row[name] for row in outbox_rows] for name in names},
+                sa.text(
+                    unnest_insert_sharing(_OUTBOX, names, dialect, shared="payload")
+                    + " RETURNING id, person_id, kind"
+                ),
+                {**arrays, "payload": payloads, "payload_values": distinct},
             )
             ids = {(person_id, kind): outbox_id for outbox_id, person_id, kind in inserted}
         else:
