@@ -18,6 +18,9 @@ from models.types import DecimalText, decimal_field, json_field, when_field
 # Open work, as SQL: the condition of the partial indexes of open assignments.
 _OPEN_STATUSES = [s.value for s in Status if s.is_open]
 OPEN_WORK = "status IN ({})".format(", ".join(f"'{value}'" for value in _OPEN_STATUSES))
+# (table, column) of foreign keys PostgreSQL checks once per statement, by triggers, not row
+# by row as declared (migration 0022). SQLite enforces them as declared.
+CHECKED_PER_STATEMENT = frozenset({("reminderledger", c) for c in ("recipient_id", "outbox_id")})
 
 
 def open_work(status: Any) -> Any:
@@ -319,17 +322,9 @@ class CompletionReport(SQLModel, table=True):
     return_reason: str | None = Field(default=None, sa_type=sa.Text)
 
 
-# Foreign keys that PostgreSQL checks once per statement, by triggers, rather than row by
-# row as declared here (migration 0022): (table, column). SQLite enforces them as declared.
-CHECKED_PER_STATEMENT = frozenset(
-    {("reminderledger", "recipient_id"), ("reminderledger", "outbox_id")}
-)
-
-
 class ReminderLedger(SQLModel, table=True):
     """Every reminder ever planned, once: (target, recipient, kind) is the exactly-once key."""
 
-    # Every read is by target, which the unique key's index answers (migration 0022).
     __table_args__ = (
         sa.UniqueConstraint("target", "recipient_id", "kind", name="uq_reminder_once"),
     )
