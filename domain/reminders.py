@@ -309,14 +309,21 @@ class Due(NamedTuple):
     kind: str
 
 
-class _Series:
-    """Series per (due date, policy, informational), computed once per planning call."""
+class SeriesBook:
+    """Series per (due date, policy, informational), each computed once per day's planning:
+    a sweep that plans its targets a chunk at a time passes one book to every `due_now` and
+    `plan` of the sweep (the policies must live as long as the book: they are keyed by
+    identity)."""
 
     def __init__(self, hours: OfficeHours, today: date) -> None:
         self._hours = hours
         self._today = today
         self._latest: dict[tuple[date, int, bool], Step | None] = {}
         self._full: dict[tuple[date, int, bool], tuple[tuple[str, ...], dict[str, int]]] = {}
+
+    def fits(self, hours: OfficeHours, now: datetime) -> bool:
+        """Whether this book holds the series of these office hours on `now`'s day."""
+        return self._hours is hours and self._today == hours.today(now)
 
     def latest(self, due: date, target: OpenTarget) -> Step | None:
         # Keyed by the policy's identity: hashing the policy for each of 50,000 targets
@@ -348,11 +355,24 @@ class _Series:
         return self._full[key]
 
 
-def due_now(targets: Iterable[OpenTarget], *, hours: OfficeHours, now: datetime) -> list[Due]:
+def _book(book: SeriesBook | None, hours: OfficeHours, now: datetime) -> SeriesBook:
+    """`book` if it was made for these hours and day, else a new one."""
+    return (
+        book if book is not None and book.fits(hours, now) else SeriesBook(hours, hours.today(now))
+    )
+
+
+def due_now(
+    targets: Iterable[OpenTarget],
+    *,
+    hours: OfficeHours,
+    now: datetime,
+    book: SeriesBook | None = None,
+) -> list[Due]:
     """Each dated target's latest fallen-due step; nothing while the send window is shut."""
     if not hours.is_open(now):
         return []
-    book = _Series(hours, hours.today(now))
+    book = _book(book, hours, now)
     kinds: dict[tuple[Step, date], str] = {}
     found = []
     for target in targets:
@@ -439,7 +459,7 @@ class _Planning:
     now: datetime
     recorded: Collection[LedgerKey]
     seen: Collection[str]
-    book: _Series
+    book: SeriesBook
     today: date = field(init=False)
 
     def __post_init__(self) -> None:
@@ -515,6 +535,7 @@ def plan(
     hours: OfficeHours,
     now: datetime,
     seen: Collection[str] | None = None,
+    book: SeriesBook | None = None,
 ) -> Plan:
     """Decide what a sweep at `now` sends.
 
@@ -530,7 +551,7 @@ def plan(
         now=now,
         recorded=recorded,
         seen=seen if seen is not None else {key for key, _, _ in recorded},
-        book=_Series(hours, hours.today(now)),
+        book=_book(book, hours, now),
     )
     reminders: list[Reminder] = []
     unstaffed: dict[int, list[OpenTarget]] = {}

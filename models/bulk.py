@@ -161,6 +161,28 @@ def unnest_insert(
     )
 
 
+def unnest_insert_sharing(
+    table: sa.Table, names: Sequence[str], dialect: Dialect, *, shared: str
+) -> str:
+    """unnest_insert, with the values of column `shared` (one of `names`) given once each:
+    its array (bind parameter `shared`) holds each row's number (from 1) in a second array
+    of the distinct values (parameter `shared` + "_values"). A long value that many rows
+    share, like a message sent to the officers of an agency, is then sent, converted and
+    checked by the server once, not once per row. Rows are inserted in the order of the
+    arrays."""
+    quote = dialect.identifier_preparer.quote
+    columns = ", ".join(quote(name) for name in names)
+    given = [f"v.{quote(name)}" if name != shared else "s.value" for name in names]
+    kind = type(table.c[shared].type)().compile(dialect=dialect)
+    return (
+        f"INSERT INTO {quote(table.name)} ({columns}) "
+        f"SELECT {', '.join(given)} FROM {_unnest(table, names, dialect, '', numbered=shared)} "
+        f"WITH ORDINALITY AS v({columns}, row_number) "
+        f"JOIN unnest(CAST(:{shared}_values AS {kind}[])) WITH ORDINALITY AS s(value, number) "
+        f"ON s.number = v.{quote(shared)} ORDER BY v.row_number"
+    )
+
+
 def _unnest_update(
     table: sa.Table, key: str, columns: Sequence[str], dialect: Dialect, *, prefix: str
 ) -> str:
@@ -176,12 +198,23 @@ def _unnest_update(
     )
 
 
-def _unnest(table: sa.Table, names: Sequence[str], dialect: Dialect, prefix: str) -> str:
+def _unnest(
+    table: sa.Table,
+    names: Sequence[str],
+    dialect: Dialect,
+    prefix: str,
+    *,
+    numbered: str | None = None,
+) -> str:
     """unnest() over one array parameter per column, each named after its column (after
     `prefix`) and cast to the column's type without its length: an explicit cast to
-    VARCHAR(40) would silently cut a longer value, where the write itself refuses it."""
-    arrays = ", ".join(
-        f"CAST(:{prefix}{name} AS {type(table.c[name].type)().compile(dialect=dialect)}[])"
-        for name in names
-    )
+    VARCHAR(40) would silently cut a longer value, where the write itself refuses it. The
+    `numbered` column's array holds integers (see unnest_insert_sharing)."""
+
+    def kind(name: str) -> str:
+        return (
+            "INTEGER" if name == numbered else type(table.c[name].type)().compile(dialect=dialect)
+        )
+
+    arrays = ", ".join(f"CAST(:{prefix}{name} AS {kind(name)}[])" for name in names)
     return f"unnest({arrays})"

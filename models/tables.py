@@ -18,6 +18,9 @@ from models.types import DecimalText, decimal_field, json_field, when_field
 # Open work, as SQL: the condition of the partial indexes of open assignments.
 _OPEN_STATUSES = [s.value for s in Status if s.is_open]
 OPEN_WORK = "status IN ({})".format(", ".join(f"'{value}'" for value in _OPEN_STATUSES))
+# (table, column) of foreign keys PostgreSQL checks once per statement, by triggers, not row
+# by row as declared (migration 0022). SQLite enforces them as declared.
+CHECKED_PER_STATEMENT = frozenset({("reminderledger", c) for c in ("recipient_id", "outbox_id")})
 
 
 def open_work(status: Any) -> Any:
@@ -324,9 +327,6 @@ class ReminderLedger(SQLModel, table=True):
 
     __table_args__ = (
         sa.UniqueConstraint("target", "recipient_id", "kind", name="uq_reminder_once"),
-        # Each sweep reads the rows of the few kinds that are due; this keeps that read
-        # proportional to what it finds, not to the ledger's whole history.
-        sa.Index("ix_reminder_kind", "kind", "target", "recipient_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -512,8 +512,8 @@ async def ledger_rows(
     values: Collection[str],
     kinds: Collection[str] | None = None,
 ) -> set[LedgerKey]:
-    """Ledger keys whose `column` (ReminderLedger.kind or .target) is one of `values` (and,
-    given `kinds`, whose kind is one of them)."""
+    """Ledger keys whose `column` (ReminderLedger.target, which the unique key indexes) is
+    one of `values` (and, given `kinds`, whose kind is one of them)."""
     found: set[LedgerKey] = set()
     dialect = (await session.connection()).dialect
     for chunk in chunks(sorted(values), _CHUNK):

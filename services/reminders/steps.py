@@ -37,12 +37,14 @@ def next_steps(
     store: Store,
     hours: OfficeHours,
     now: datetime,
+    days: dict[tuple[date, int, bool], date] | None = None,
 ) -> dict[int, date]:
     """The day each assignment target the sweep read (its next_step_on in `seen`) must
     next be planned: its next step, or the day a recipient's snooze of it ends, if
-    sooner."""
+    sooner. `days` keeps the next step day per (due date, policy, informational) from one
+    call to the next of the same sweep (same `now`): the chunks of a sweep share most."""
     today = hours.today(now)
-    days: dict[tuple[date, int, bool], date] = {}
+    days = {} if days is None else days
     ends = {
         (person, key): hours.today(until)
         for (person, key), until in store.snoozes.items()

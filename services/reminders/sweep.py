@@ -1,5 +1,6 @@
 """The reminder sweep: plan (domain.reminders), word, write (escalation: `escalation`)."""
 
+import asyncio
 import logging
 from bisect import bisect_right
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -15,8 +16,10 @@ from domain.reminders import (
     NO_OFFICER,
     Notice,
     OpenTarget,
+    Plan,
     Reason,
     Reminder,
+    SeriesBook,
     due_now,
     plan,
 )
@@ -115,31 +118,59 @@ async def _sweep(
     done: list[_Chunk] = []
     # The reading session streams the assignments while each chunk is planned and written
     # in sessions of its own: a chunk written stays written, and a failure leaves the
-    # chunks after it due for the next sweep.
-    async with sessions() as reader:
-        dialect = (await reader.connection()).dialect
-        store = await load_store(
-            reader,
-            settings=settings,
-            now=now,
-            remind_through=hours.today(now),
-            blocked_any=False,
-            incremental=incremental,
-            assignments=False,
-        )
-        statement = assignments_wanted(
-            store,
-            remind_cooperating=settings.remind_cooperating,
-            blocked_any=False,
-            step_by=hours.today(now) if incremental else None,
-        )
-        async for targets, seen in agency_chunks(reader, statement, store=store, size=CHUNK):
-            await read_people(reader, store, now=now)
-            done.append(
-                await _sweep_chunk(
-                    sessions, store, targets, seen, settings=settings, now=now, wake=wake
-                )
+    # chunks after it due for the next sweep. One chunk is planned while the one before it
+    # is written (_Planned.write): the database inserts the rows of one while Python plans
+    # the next, where they would otherwise take turns. Only one chunk writes at a time.
+    writing: asyncio.Future[_Chunk] | None = None
+    # What the chunks share of the calendar's arithmetic: the steps of each due date.
+    book = SeriesBook(hours, hours.today(now))
+    next_days: dict[tuple[date, int, bool], date] = {}
+    try:
+        async with sessions() as reader:
+            dialect = (await reader.connection()).dialect
+            store = await load_store(
+                reader,
+                settings=settings,
+                now=now,
+                remind_through=hours.today(now),
+                blocked_any=False,
+                incremental=incremental,
+                assignments=False,
             )
+            statement = assignments_wanted(
+                store,
+                remind_cooperating=settings.remind_cooperating,
+                blocked_any=False,
+                step_by=hours.today(now) if incremental else None,
+            )
+            async for targets, seen in agency_chunks(reader, statement, store=store, size=CHUNK):
+                await read_people(reader, store, now=now)
+                planned = await _plan_chunk(
+                    sessions, store, targets, seen, settings=settings, now=now, book=book
+                )
+                if writing is not None:
+                    done.append(await writing)
+                writing = asyncio.ensure_future(
+                    planned.write(
+                        sessions,
+                        store,
+                        settings=settings,
+                        dialect=dialect,
+                        wake=wake,
+                        next_days=next_days,
+                    )
+                )
+            if writing is not None:
+                done.append(await writing)
+                writing = None
+    finally:
+        if writing is not None:
+            # Planning failed while a chunk was being written: that chunk finishes (or fails)
+            # on its own, and the planning failure is the one raised.
+            try:
+                await writing
+            except Exception:
+                log.exception("writing a chunk of reminders failed too")
     notices = await _write_notices(
         sessions,
         [n for chunk in done for n in chunk.notices],
@@ -187,7 +218,66 @@ async def agency_chunks(
         yield others, {}
 
 
-async def _sweep_chunk(
+@dataclass
+class _Planned:
+    """One chunk's reminders, planned and not yet written."""
+
+    targets: list[OpenTarget]
+    seen: dict[int, date | None]
+    due: int
+    decided: Plan
+    notices: list[Notice]
+    info: dict[str, TargetInfo]
+    indicators: dict[str, IndicatorInfo]
+    now: datetime
+
+    async def write(
+        self,
+        sessions: Sessions,
+        store: Store,
+        *,
+        settings: ReminderSettings,
+        dialect: sa.Dialect,
+        wake: Wake | None,
+        next_days: dict[tuple[date, int, bool], date],
+    ) -> _Chunk:
+        """Write the reminders, then move the chunk's next days on."""
+        hours, now = settings.hours, self.now
+        # Reminders are rendered batch by batch as they are written (see write_bundles).
+        bundles = _reminder_bundles(
+            self.decided.by_person(),
+            store=store,
+            info=self.info,
+            indicators=self.indicators,
+            settings=settings,
+            now=now,
+        )
+        written = await write_bundles(sessions, bundles, dialect=dialect, now=now, wake=wake)
+        # Only once what was owed is written: a sweep that failed leaves the days as they were.
+        await move_on(
+            sessions,
+            seen=self.seen,
+            days=next_steps(
+                self.targets, self.seen, store=store, hours=hours, now=now, days=next_days
+            ),
+        )
+        noticed = {t.key for n in self.notices for t in n.targets}
+        return _Chunk(
+            SweepResult(
+                messages=written.messages,
+                reminders=written.items,
+                skipped=written.skipped,
+                conflicts=written.conflicts,
+                read=len(self.targets),
+                due=self.due,
+            ),
+            self.notices,
+            {key: value for key, value in self.info.items() if key in noticed},
+            self.decided.unreported,
+        )
+
+
+async def _plan_chunk(
     sessions: Sessions,
     store: Store,
     targets: list[OpenTarget],
@@ -195,12 +285,11 @@ async def _sweep_chunk(
     *,
     settings: ReminderSettings,
     now: datetime,
-    wake: Wake | None,
-) -> _Chunk:
-    """Plan and write the reminders of some agencies' targets, then move their next days
-    on."""
+    book: SeriesBook,
+) -> _Planned:
+    """Plan the reminders of some agencies' targets."""
     hours = settings.hours
-    dues = due_now(targets, hours=hours, now=now)
+    dues = due_now(targets, hours=hours, now=now, book=book)
     # Every ledger row of the due targets: what was sent, and what `plan` must know of
     # their history. And whether the agencies nobody receives for were reported.
     keys = {d.target.key for d in dues}
@@ -208,7 +297,6 @@ async def _sweep_chunk(
         agency_key(d.target.agency_id) for d in dues if d.target.agency_id not in store.recipients
     )
     async with sessions() as session:
-        dialect = (await session.connection()).dialect
         recorded = await ledger_rows(session, column=ReminderLedger.target, values=keys)
         decided = plan(
             dues,
@@ -218,6 +306,7 @@ async def _sweep_chunk(
             snoozes=store.snoozes,
             hours=hours,
             now=now,
+            book=book,
         )
         del recorded
         notices = [
@@ -237,34 +326,7 @@ async def _sweep_chunk(
             ],
         )
     indicators = store.owed.info((r.target for r in decided.reminders), agencies=store.agencies)
-    # Reminders are rendered batch by batch as they are written (see write_bundles).
-    bundles = _reminder_bundles(
-        decided.by_person(),
-        store=store,
-        info=info,
-        indicators=indicators,
-        settings=settings,
-        now=now,
-    )
-    written = await write_bundles(sessions, bundles, dialect=dialect, now=now, wake=wake)
-    # Only once what was owed is written: a sweep that failed leaves the days as they were.
-    await move_on(
-        sessions, seen=seen, days=next_steps(targets, seen, store=store, hours=hours, now=now)
-    )
-    noticed = {t.key for n in notices for t in n.targets}
-    return _Chunk(
-        SweepResult(
-            messages=written.messages,
-            reminders=written.items,
-            skipped=written.skipped,
-            conflicts=written.conflicts,
-            read=len(targets),
-            due=len(dues),
-        ),
-        notices,
-        {key: value for key, value in info.items() if key in noticed},
-        decided.unreported,
-    )
+    return _Planned(targets, seen, len(dues), decided, notices, info, indicators, now)
 
 
 async def _write_notices(

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from models.bulk import DriverForm, unnest_insert
+from models.bulk import DriverForm, unnest_insert, unnest_insert_sharing
 from models.tables import (
     Outbox,
     ReminderLedger,
@@ -177,9 +177,26 @@ async def insert_outbox(connection: AsyncConnection, rows: _Writes) -> list[_Led
     for outbox_rows, messages in zip(rows.outbox, rows.messages, strict=True):
         names = list(outbox_rows[0])
         if dialect.name == "postgresql":
+            # The officers of an agency share their messages' payloads (one object each,
+            # see writes): each goes to the server once.
+            numbers: dict[int, int] = {}
+            distinct: list[Any] = []
+            payloads: list[int] = []
+            for row in outbox_rows:
+                number = numbers.get(id(row["payload"]))
+                if number is None:
+                    distinct.append(row["payload"])
+                    number = numbers[id(row["payload"])] = len(distinct)
+                payloads.append(number)
+            arrays = {
+                name: [row[name] for row in outbox_rows] for name in names if name != "payload"
+            }
             inserted = await connection.execute(
-                sa.text(unnest_insert(_OUTBOX, names, dialect) + " RETURNING id, person_id, kind"),
-                {name: [row[name] for row in outbox_rows] for name in names},
+                sa.text(
+                    unnest_insert_sharing(_OUTBOX, names, dialect, shared="payload")
+                    + " RETURNING id, person_id, kind"
+                ),
+                {**arrays, "payload": payloads, "payload_values": distinct},
             )
             ids = {(person_id, kind): outbox_id for outbox_id, person_id, kind in inserted}
         else:
@@ -199,12 +216,59 @@ async def insert_outbox(connection: AsyncConnection, rows: _Writes) -> list[_Led
     return ledger
 
 
+# Separates the targets and the kinds packed into one text for PostgreSQL (_packed_ledger).
+_UNIT = "\x1f"
+_PACKED_LEDGER = sa.text(
+    "INSERT INTO reminderledger (target, recipient_id, kind, created_at, outbox_id) "
+    "SELECT v.target, v.recipient_id, v.kind, CAST(:created_at AS TIMESTAMP WITH TIME ZONE), "
+    "v.outbox_id FROM unnest("
+    "string_to_array(:targets, chr(31)), "
+    "CAST(string_to_array(:recipients, ',') AS INTEGER[]), "
+    "string_to_array(:kinds, chr(31)), "
+    "CAST(string_to_array(:outbox_ids, ',', 'None') AS INTEGER[])"
+    ") AS v(target, recipient_id, kind, outbox_id)"
+)
+
+
+def _packed_ledger(ledger: Sequence[_LedgerRow]) -> dict[str, Any] | None:
+    """The ledger rows as four texts and their one timestamp, for _PACKED_LEDGER; None if
+    they do not pack (several timestamps, a separator or an empty text in a value).
+
+    A day's first sweep at a million assignments writes some 460,000 ledger rows. As arrays,
+    the driver checks every element of every array for being a nested array (two ABC
+    instance checks for each text): 0.8 s of the client's CPU where joining texts takes
+    0.16 s, and the server splits them again in a fraction of that. The texts go into the
+    columns by assignment, so a value too long for its column is refused, not cut.
+    """
+    targets, recipients, kinds, stamps, outbox_ids = zip(*ledger, strict=True)
+    packed = {
+        "targets": _UNIT.join(targets),
+        "kinds": _UNIT.join(kinds),
+        "recipients": ",".join(map(str, recipients)),
+        "outbox_ids": ",".join(map(str, outbox_ids)),
+        "created_at": stamps[0],
+    }
+    count = len(ledger) - 1
+    fits = (
+        stamps.count(stamps[0]) == len(stamps)
+        and "" not in targets
+        and "" not in kinds
+        and packed["targets"].count(_UNIT) == count
+        and packed["kinds"].count(_UNIT) == count
+    )
+    return packed if fits else None
+
+
 async def insert_ledger(connection: AsyncConnection, ledger: Sequence[_LedgerRow]) -> None:
     """Ledger rows already in the driver's form."""
     dialect = connection.dialect
     if not ledger:
         return
     if dialect.name == "postgresql":
+        packed = _packed_ledger(ledger)
+        if packed is not None:
+            await connection.execute(_PACKED_LEDGER, packed)
+            return
         columns = zip(*ledger, strict=True)
         await connection.execute(
             sa.text(unnest_insert(_LEDGER, _LEDGER_COLUMNS, dialect)),

@@ -18,6 +18,7 @@ from bot.settings import load_settings
 from domain.access import Role
 from models.db import make_engine
 from models.tables import (
+    Outbox,
     Snooze,
 )
 from scheduler.jobs import run_sweep
@@ -316,6 +317,41 @@ async def test_a_bulk_insert_refuses_a_value_too_long_for_its_column_instead_of_
             await reminders_write.insert_ledger(connection, [("a:1", lan, too_long, EPOCH, None)])
 
     assert await ledger(sessions) == []
+
+
+@BOTH_STORES
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # One row; several sharing their time, with and without an outbox row.
+        [("a:1", 0, "before:7@2023-11-27")],
+        [("a:1", 0, "before:7@2023-11-27"), ("a:2", 0, "due@2023-11-20"), ("o:3", 1, "x")],
+        # Values the PostgreSQL texts cannot carry: the rows go as arrays instead.
+        [("a:1", 0, "before:7"), ("a:1\x1f", 1, "due"), ("a:2", 1, "\x1fdue")],
+    ],
+)
+async def test_ledger_rows_are_written_as_given(
+    world: StoreWorld, sessions: Sessions, rows: list[tuple[str, int, str]]
+) -> None:
+    people = [await world.person("Chị Lan", "STTTT"), await world.person("Anh Minh", "STTTT")]
+    async with transaction(sessions) as session:
+        sent = Outbox(
+            channel="telegram", chat_id="1", payload={}, next_attempt_at=EPOCH, created_at=EPOCH
+        )
+        session.add(sent)
+        await session.flush()
+    given = [
+        (target, people[person], kind, EPOCH, sent.id if n % 2 else None)
+        for n, (target, person, kind) in enumerate(rows)
+    ]
+
+    async with transaction(sessions) as session:
+        await reminders_write.insert_ledger(await session.connection(), given)
+
+    assert [
+        (e.target, e.recipient_id, e.kind, e.created_at, e.outbox_id)
+        for e in await ledger(sessions)
+    ] == given
 
 
 async def test_a_sweep_pauses_the_garbage_collector_and_resumes_it_after(
