@@ -28,7 +28,7 @@
   models still declare them, which is what SQLite gets (models.tables.CHECKED_PER_STATEMENT).
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-06 20:10:00.000000
 """
 
@@ -38,7 +38,7 @@ from alembic import op
 
 
 revision: str = "0022"
-down_revision: str | None = "0020"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
