@@ -183,6 +183,26 @@ def unnest_insert_sharing(
     )
 
 
+def sharing_parameters(
+    rows: Sequence[Mapping[str, Any]], names: Sequence[str], *, shared: str
+) -> dict[str, list[Any]]:
+    """The bind parameters of unnest_insert_sharing for `rows`: an array per column, where
+    column `shared` holds each row's number (from 1) among the distinct values, found by
+    identity (rows that share a value share one object), listed in `shared` + "_values"."""
+    numbers: dict[int, int] = {}
+    distinct: list[Any] = []
+    numbered: list[int] = []
+    for row in rows:
+        value = row[shared]
+        number = numbers.get(id(value))
+        if number is None:
+            distinct.append(value)
+            number = numbers[id(value)] = len(distinct)
+        numbered.append(number)
+    arrays = {name: [row[name] for row in rows] for name in names if name != shared}
+    return {**arrays, shared: numbered, f"{shared}_values": distinct}
+
+
 def _unnest_update(
     table: sa.Table, key: str, columns: Sequence[str], dialect: Dialect, *, prefix: str
 ) -> str:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from models.bulk import DriverForm, unnest_insert, unnest_insert_sharing
+from models.bulk import DriverForm, sharing_parameters, unnest_insert, unnest_insert_sharing
 from models.tables import (
     Outbox,
     ReminderLedger,
@@ -179,24 +179,12 @@ async def insert_outbox(connection: AsyncConnection, rows: _Writes) -> list[_Led
         if dialect.name == "postgresql":
             # The officers of an agency share their messages' payloads (one object each,
             # see writes): each goes to the server once.
-            numbers: dict[int, int] = {}
-            distinct: list[Any] = []
-            payloads: list[int] = []
-            for row in outbox_rows:
-                number = numbers.get(id(row["payload"]))
-                if number is None:
-                    distinct.append(row["payload"])
-                    number = numbers[id(row["payload"])] = len(distinct)
-                payloads.append(number)
-            arrays = {
-                name: [row[name] for row in outbox_rows] for name in names if name != "payload"
-            }
             inserted = await connection.execute(
                 sa.text(
                     unnest_insert_sharing(_OUTBOX, names, dialect, shared="payload")
                     + " RETURNING id, person_id, kind"
                 ),
-                {**arrays, "payload": payloads, "payload_values": distinct},
+                sharing_parameters(outbox_rows, names, shared="payload"),
             )
             ids = {(person_id, kind): outbox_id for outbox_id, person_id, kind in inserted}
         else:
