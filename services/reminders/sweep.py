@@ -4,7 +4,7 @@ import asyncio
 import logging
 from bisect import bisect_right
 from collections.abc import AsyncIterator, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -40,7 +40,14 @@ from services.reminders.load import (
     target_info,
 )
 from services.reminders.steps import move_on, next_steps
-from services.reminders.write import COLLECTOR, Bundle, write_bundles
+from services.reminders.write import (
+    COLLECTOR,
+    Bundle,
+    Prepared,
+    prepared,
+    write_bundles,
+    write_prepared,
+)
 from services.unit_of_work import Sessions, UnitOfWork
 from views.digests import notice_digest
 from views.indicators import IndicatorInfo
@@ -104,6 +111,9 @@ class _Chunk:
     # What the notices show of their tasks: they are written once every chunk is planned.
     info: dict[str, TargetInfo]
     unreported: tuple[int, ...]
+    # Each assignment's next_step_on as read, and the day to move it to (steps.move_on).
+    seen: dict[int, date | None] = field(default_factory=dict)
+    days: dict[int, date] = field(default_factory=dict)
 
 
 async def _sweep(
@@ -122,6 +132,9 @@ async def _sweep(
     # is written (_Planned.write): the database inserts the rows of one while Python plans
     # the next, where they would otherwise take turns. Only one chunk writes at a time.
     writing: asyncio.Future[_Chunk] | None = None
+    # A chunk's next days move on once its reminders are written, while the next chunk's
+    # are written (on a connection of its own): one such update at a time.
+    moving: asyncio.Future[int] | None = None
     # What the chunks share of the calendar's arithmetic: the steps of each due date.
     book = SeriesBook(hours, hours.today(now))
     next_days: dict[tuple[date, int, bool], date] = {}
@@ -148,27 +161,37 @@ async def _sweep(
                 planned = await _plan_chunk(
                     sessions, store, targets, seen, settings=settings, now=now, book=book
                 )
-                if writing is not None:
-                    done.append(await writing)
-                writing = asyncio.ensure_future(
-                    planned.write(
-                        sessions,
-                        store,
-                        settings=settings,
-                        dialect=dialect,
-                        wake=wake,
-                        next_days=next_days,
-                    )
+                # Rendered while the chunk before is written: the database is not idle
+                # while Python words the messages.
+                ready = planned.render(
+                    store, settings=settings, dialect=dialect, next_days=next_days
                 )
+                if writing is not None:
+                    chunk = await writing
+                    done.append(chunk)
+                    if moving is not None:
+                        await moving
+                    moving = asyncio.ensure_future(
+                        move_on(sessions, seen=chunk.seen, days=chunk.days)
+                    )
+                writing = asyncio.ensure_future(ready.write(sessions, wake=wake))
             if writing is not None:
-                done.append(await writing)
-                writing = None
+                chunk, writing = await writing, None
+                done.append(chunk)
+                if moving is not None:
+                    await moving
+                moving = asyncio.ensure_future(move_on(sessions, seen=chunk.seen, days=chunk.days))
+            if moving is not None:
+                await moving
+                moving = None
     finally:
-        if writing is not None:
-            # Planning failed while a chunk was being written: that chunk finishes (or fails)
-            # on its own, and the planning failure is the one raised.
+        # Planning failed while a chunk was being written, or its days moved on: those finish
+        # (or fail) on their own, and the first failure is the one raised.
+        for pending in (writing, moving):
+            if pending is None:
+                continue
             try:
-                await writing
+                await pending
             except Exception:
                 log.exception("writing a chunk of reminders failed too")
     notices = await _write_notices(
@@ -231,19 +254,16 @@ class _Planned:
     indicators: dict[str, IndicatorInfo]
     now: datetime
 
-    async def write(
+    def render(
         self,
-        sessions: Sessions,
         store: Store,
         *,
         settings: ReminderSettings,
         dialect: sa.Dialect,
-        wake: Wake | None,
         next_days: dict[tuple[date, int, bool], date],
-    ) -> _Chunk:
-        """Write the reminders, then move the chunk's next days on."""
+    ) -> "_Rendered":
+        """Word the reminders, in rows ready to insert, and find the chunk's next days."""
         hours, now = settings.hours, self.now
-        # Reminders are rendered batch by batch as they are written (see write_bundles).
         bundles = _reminder_bundles(
             self.decided.by_person(),
             store=store,
@@ -252,29 +272,48 @@ class _Planned:
             settings=settings,
             now=now,
         )
-        written = await write_bundles(sessions, bundles, dialect=dialect, now=now, wake=wake)
-        # Only once what was owed is written: a sweep that failed leaves the days as they were.
-        await move_on(
-            sessions,
-            seen=self.seen,
-            days=next_steps(
-                self.targets, self.seen, store=store, hours=hours, now=now, days=next_days
-            ),
-        )
         noticed = {t.key for n in self.notices for t in n.targets}
-        return _Chunk(
-            SweepResult(
-                messages=written.messages,
-                reminders=written.items,
-                skipped=written.skipped,
-                conflicts=written.conflicts,
-                read=len(self.targets),
-                due=self.due,
+        return _Rendered(
+            rows=list(prepared(bundles, dialect=dialect, now=now)),
+            dialect=dialect,
+            now=now,
+            chunk=_Chunk(
+                SweepResult(read=len(self.targets), due=self.due),
+                self.notices,
+                {key: value for key, value in self.info.items() if key in noticed},
+                self.decided.unreported,
+                seen=self.seen,
+                days=next_steps(
+                    self.targets, self.seen, store=store, hours=hours, now=now, days=next_days
+                ),
             ),
-            self.notices,
-            {key: value for key, value in self.info.items() if key in noticed},
-            self.decided.unreported,
         )
+
+
+@dataclass
+class _Rendered:
+    """One chunk's reminders, worded, in rows ready to insert."""
+
+    rows: list[Prepared]
+    dialect: sa.Dialect
+    now: datetime
+    chunk: _Chunk
+
+    async def write(self, sessions: Sessions, *, wake: Wake | None) -> _Chunk:
+        """Write the reminders; the chunk, with what was written. Its next days are moved on
+        by the caller, only once this has returned."""
+        written = await write_prepared(
+            sessions, self.rows, dialect=self.dialect, now=self.now, wake=wake
+        )
+        self.rows = []
+        result = replace(
+            self.chunk.result,
+            messages=written.messages,
+            reminders=written.items,
+            skipped=written.skipped,
+            conflicts=written.conflicts,
+        )
+        return replace(self.chunk, result=result)
 
 
 async def _plan_chunk(

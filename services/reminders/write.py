@@ -268,41 +268,48 @@ async def insert_ledger(connection: AsyncConnection, ledger: Sequence[_LedgerRow
         await connection.exec_driver_sql(insert.string, ledger)
 
 
+Prepared = tuple[list[Bundle], _Writes]
+
+
+def prepared(
+    bundles: Iterable[Bundle], *, dialect: sa.Dialect, now: datetime, size: int | None = None
+) -> Iterator[Prepared]:
+    """The bundles `size` (RENDER_CHUNK) at a time, each chunk with its rows, made as they
+    are taken: `bundles` may be a lazy iterator, rendering as it goes."""
+    pending = iter(bundles)
+    while chunk := list(islice(pending, size or RENDER_CHUNK)):
+        yield chunk, writes(chunk, dialect=dialect, now=now)
+
+
 class _Ahead:
-    """Bundles turned into rows a chunk at a time, the next chunk prepared while the
+    """Chunks of bundles turned into rows (`prepared`), the next chunk prepared while the
     database writes the current one.
 
-    Rendering the messages (`bundles` may be a lazy iterator) and preparing their rows is
-    pure Python; inserting them is mostly the database's work, or SQLite's own thread's.
-    `prefetch` starts preparing the next chunk in a task of its own, which the event loop
-    runs as soon as the caller awaits an insert, so the two overlap instead of taking
-    turns. (A worker thread overlaps no better: it fights the event loop for the GIL.)
+    Rendering the messages and preparing their rows is pure Python; inserting them is
+    mostly the database's work, or SQLite's own thread's. `prefetch` starts preparing the
+    next chunk in a task of its own, which the event loop runs as soon as the caller
+    awaits an insert, so the two overlap instead of taking turns. (A worker thread
+    overlaps no better: it fights the event loop for the GIL.)
     """
 
-    def __init__(
-        self, bundles: Iterable[Bundle], *, dialect: sa.Dialect, now: datetime, size: int
-    ) -> None:
-        self._pending = iter(bundles)
-        self._dialect = dialect
-        self._now = now
-        self._size = size
-        self._next: asyncio.Future[tuple[list[Bundle], _Writes] | None] | None = None
+    def __init__(self, chunks: Iterable[Prepared]) -> None:
+        self._pending = iter(chunks)
+        self._next: asyncio.Future[Prepared | None] | None = None
 
-    async def _prepare(self) -> tuple[list[Bundle], _Writes] | None:
-        chunk = list(islice(self._pending, self._size))
-        return (chunk, writes(chunk, dialect=self._dialect, now=self._now)) if chunk else None
+    async def _prepare(self) -> Prepared | None:
+        return next(self._pending, None)
 
     def prefetch(self) -> None:
         """Start preparing the next chunk, if that has not started yet."""
         if self._next is None:
             self._next = asyncio.ensure_future(self._prepare())
 
-    async def next(self) -> tuple[list[Bundle], _Writes] | None:
+    async def next(self) -> Prepared | None:
         """The next chunk of bundles and their rows; None once all are taken."""
         self.prefetch()
         assert self._next is not None
-        prepared, self._next = await self._next, None
-        return prepared
+        taken, self._next = await self._next, None
+        return taken
 
     def close(self) -> None:
         """Drop a chunk not yet taken (only left after a failure)."""
@@ -345,7 +352,29 @@ async def write_bundles(
     """Write the bundles, `per_chunk` rendered at a time (RENDER_CHUNK) and chunks of them
     to some `per_batch` a transaction (WRITE_BATCH); count those written and those another
     sweep had written."""
-    ahead = _Ahead(bundles, dialect=dialect, now=now, size=per_chunk or RENDER_CHUNK)
+    return await write_prepared(
+        sessions,
+        prepared(bundles, dialect=dialect, now=now, size=per_chunk),
+        dialect=dialect,
+        now=now,
+        wake=wake,
+        per_batch=per_batch,
+    )
+
+
+async def write_prepared(
+    sessions: Sessions,
+    chunks: Iterable[Prepared],
+    *,
+    dialect: sa.Dialect,
+    now: datetime,
+    wake: Wake | None,
+    per_batch: int | None = None,
+) -> Written:
+    """write_bundles, of bundles already in chunks with their rows (`prepared`): a caller
+    that renders them before it writes keeps the database busy with the rows of others
+    meanwhile."""
+    ahead = _Ahead(chunks)
     per_batch = per_batch or WRITE_BATCH
     written = Written()
     try:

@@ -110,7 +110,7 @@ async def test_a_sweep_chunk_by_chunk_sends_what_one_sweep_over_everything_sends
 @pytest.mark.parametrize(
     ("name", "failing"),
     [
-        ("write_bundles", 3),  # the third chunk's messages were never written
+        ("write_prepared", 3),  # the third chunk's messages were never written
         ("move_on", 2),  # the second chunk's were, but its next days not moved on
     ],
 )
