@@ -190,7 +190,8 @@ class Assignment(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    task_id: int = Field(foreign_key="task.id", index=True)
+    # Looked up by uq_assignment, which begins with it (migration 0023).
+    task_id: int = Field(foreign_key="task.id")
     agency_id: int = Field(foreign_key="agency.id", index=True)
     role: str = Field(max_length=20, default=AssignmentRole.LEAD.value)
     status: str = Field(max_length=20, default=Status.NOT_STARTED.value)
@@ -323,17 +324,13 @@ class CompletionReport(SQLModel, table=True):
 
 
 class ReminderLedger(SQLModel, table=True):
-    """Every reminder ever planned, once: (target, recipient, kind) is the exactly-once key."""
+    """Every reminder ever planned, once: (target, recipient, kind), its primary key, is the
+    exactly-once key (migration 0023)."""
 
-    __table_args__ = (
-        sa.UniqueConstraint("target", "recipient_id", "kind", name="uq_reminder_once"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    target: str = Field(max_length=40)
+    target: str = Field(max_length=40, primary_key=True)
     # Not indexed on its own: nothing looks the ledger up by recipient (migration 0007).
-    recipient_id: int = Field(foreign_key="person.id")
-    kind: str = Field(max_length=40)
+    recipient_id: int = Field(foreign_key="person.id", primary_key=True)
+    kind: str = Field(max_length=40, primary_key=True)
     created_at: datetime = when_field()
     outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
 

@@ -548,7 +548,14 @@ async def outbox(sessions: Sessions) -> list[Outbox]:
 
 async def ledger(sessions: Sessions) -> list[ReminderLedger]:
     async with sessions() as session:
-        rows = await session.exec(select(ReminderLedger).order_by(col(ReminderLedger.id)))
+        rows = await session.exec(
+            select(ReminderLedger).order_by(
+                col(ReminderLedger.created_at),
+                col(ReminderLedger.target),
+                col(ReminderLedger.recipient_id),
+                col(ReminderLedger.kind),
+            )
+        )
         return list(rows.all())
 
 

@@ -56,7 +56,12 @@ async def _kinds(sessions: Sessions) -> list[str]:
         rows = await session.exec(
             select(ReminderLedger)
             .where(col(ReminderLedger.outbox_id).is_not(None))
-            .order_by(col(ReminderLedger.id))
+            .order_by(
+                col(ReminderLedger.created_at),
+                col(ReminderLedger.target),
+                col(ReminderLedger.recipient_id),
+                col(ReminderLedger.kind),
+            )
         )
         return [row.kind for row in rows.all()]
 
