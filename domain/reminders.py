@@ -320,6 +320,7 @@ class SeriesBook:
         self._today = today
         self._latest: dict[tuple[date, int, bool], Step | None] = {}
         self._full: dict[tuple[date, int, bool], tuple[tuple[str, ...], dict[str, int]]] = {}
+        self._before: dict[tuple[date, int, bool, str], tuple[str, ...]] = {}
 
     def fits(self, hours: OfficeHours, now: datetime) -> bool:
         """Whether this book holds the series of these office hours on `now`'s day."""
@@ -353,6 +354,17 @@ class SeriesBook:
             kinds = tuple(step.kind(due) for step in steps)
             self._full[key] = (kinds, {kind: index for index, kind in enumerate(kinds)})
         return self._full[key]
+
+    def before(self, due: date, target: OpenTarget, kind: str) -> tuple[str, ...]:
+        """The ledger kinds of the series before `kind` (none if it is not in the series),
+        the latest first."""
+        key = (due, id(target.policy), target.informational, kind)
+        found = self._before.get(key)
+        if found is None:
+            kinds, positions = self.full(due, target)
+            end = positions.get(kind)
+            found = self._before[key] = tuple(reversed(kinds[:end])) if end else ()
+        return found
 
 
 def _book(book: SeriesBook | None, hours: OfficeHours, now: datetime) -> SeriesBook:
@@ -436,6 +448,14 @@ def _by_due(target: OpenTarget) -> tuple[date, str]:
     return (target.due or date.max, target.key)
 
 
+def _by_person(reminder: "Reminder") -> int:
+    return reminder.person_id
+
+
+def _first(item: tuple[tuple[date, str], Any]) -> tuple[date, str]:
+    return item[0]
+
+
 @dataclass(frozen=True)
 class Plan:
     """What one sweep sends."""
@@ -447,9 +467,18 @@ class Plan:
 
     def by_person(self) -> dict[int, list[Reminder]]:
         """The reminders bundled per person, most urgent (earliest due) first."""
+        # Ordered target by target: a day's first sweep at a million assignments bundles
+        # some 460,000 reminders of 115,000 targets, and sorting them one by one cost more
+        # than the rest of the bundling.
+        of_target: dict[tuple[date, str], list[Reminder]] = {}
+        for reminder in self.reminders:
+            of_target.setdefault(_by_due(reminder.target), []).append(reminder)
         bundles: dict[int, list[Reminder]] = {}
-        for reminder in sorted(self.reminders, key=lambda r: (*_by_due(r.target), r.person_id)):
-            bundles.setdefault(reminder.person_id, []).append(reminder)
+        for _due, group in sorted(of_target.items(), key=_first):
+            if len(group) > 1:
+                group.sort(key=_by_person)
+            for reminder in group:
+                bundles.setdefault(reminder.person_id, []).append(reminder)
         return bundles
 
 
@@ -467,14 +496,12 @@ class _Planning:
 
     def gap(self, due: Due, person: int) -> tuple[str, ...]:
         """Steps before `due.step` missed since the last one this person was sent."""
-        kinds, positions = self.book.full(due.due_date, due.target)
-        end = positions.get(due.kind)
-        if not end:
-            return ()
+        key = due.target.key
         missed: list[str] = []
-        for kind in reversed(kinds[:end]):
-            if (due.target.key, person, kind) in self.recorded:
-                return tuple(reversed(missed))
+        for kind in self.book.before(due.due_date, due.target, due.kind):
+            if (key, person, kind) in self.recorded:
+                missed.reverse()
+                return tuple(missed)
             missed.append(kind)
         # Nothing of this series was ever recorded for this person (new person, new due
         # date): nothing was missed, the series simply starts here.
@@ -499,29 +526,25 @@ class _Planning:
                 )
         if step_recorded:
             return None
-        return self.unsent(due, person)
+        return self.unsent(due, person, self.check(due))
 
-    def unsent(self, due: Due, person: int) -> Reminder:
-        """The reminder of a step `person` was not sent and did not snooze: an "is this
-        done?" check for a target first seen overdue, else the step itself."""
+    def check(self, due: Due) -> str | None:
+        """The kind of an "is this done?" check, if that is what `due` sends to whoever was
+        not sent its step: a target first seen overdue."""
         target = due.target
-        overdue = self.today > due.due_date
-        if overdue and not target.informational and target.key not in self.seen:
-            return Reminder(
-                person_id=person,
-                target=target,
-                step=due.step,
-                reason=Reason.CHECK,
-                kind=f"check@{due.due_date.isoformat()}",
-                covers=(due.kind,),
-            )
+        if self.today > due.due_date and not target.informational and target.key not in self.seen:
+            return f"check@{due.due_date.isoformat()}"
+        return None
+
+    def unsent(self, due: Due, person: int, check: str | None) -> Reminder:
+        """The reminder of a step `person` was not sent and did not snooze: the check
+        (`check`, of self.check) for a target first seen overdue, else the step itself."""
+        # Positional, in Reminder's field order: a day's first sweep makes hundreds of
+        # thousands.
+        if check is not None:
+            return Reminder(person, due.target, due.step, Reason.CHECK, check, (due.kind,))
         return Reminder(
-            person_id=person,
-            target=target,
-            step=due.step,
-            reason=Reason.STEP,
-            kind=due.kind,
-            skipped=self.gap(due, person),
+            person, due.target, due.step, Reason.STEP, due.kind, (), self.gap(due, person)
         )
 
 
@@ -561,12 +584,13 @@ def plan(
         people = recipients.get(target.agency_id, ())
         if not people and not target.informational:
             unstaffed.setdefault(target.agency_id, []).append(target)
+        check = planning.check(due) if people else None
         for person in people:
             until = snoozes.get((person, key)) if snoozes else None
             # The usual cases first: nobody snoozed, and the step went out or it did not.
             if until is None:
                 if (key, person, kind) not in recorded:
-                    reminders.append(planning.unsent(due, person))
+                    reminders.append(planning.unsent(due, person, check))
                 continue
             reminder = planning.reminder(due, person, until)
             if reminder is not None:

@@ -20,7 +20,9 @@ from domain.reminders import (
     Plan,
     PolicyError,
     Reason,
+    Reminder,
     ReminderPolicy,
+    Step,
     due_now,
     escalation_candidates,
     latest_step,
@@ -398,6 +400,42 @@ def test_everything_due_for_one_person_in_one_sweep_is_one_bundle() -> None:
     # a:3's before:14 fell on 10/11, before anyone was reminded: it is sent now too.
     assert [r.target.key for r in bundles[OFFICER]] == ["a:2", "a:1", "a:3"]
     assert [r.target.key for r in bundles[OTHER_OFFICER]] == ["a:4"]
+
+
+@settings(deadline=None, max_examples=200)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 6),  # the target's number
+            st.one_of(st.none(), st.dates(date(2023, 11, 1), date(2023, 11, 5))),  # its due day
+            st.integers(1, 4),  # the person
+        ),
+        max_size=40,
+    )
+)
+def test_bundles_keep_each_persons_reminders_by_due_day_then_target(
+    drawn: list[tuple[int, date | None, int]],
+) -> None:
+    # Targets may repeat as equal objects or as other objects of the same key and day;
+    # the bundles must be those of sorting every reminder by (due, key, person).
+    reminders = [
+        Reminder(
+            person_id=person,
+            target=target(due, key=f"a:{number}"),
+            step=Step(date(2023, 10, 30), "before:3"),
+            reason=Reason.STEP,
+            kind="before:3",
+        )
+        for number, due, person in drawn
+    ]
+    expected: dict[int, list[Reminder]] = {}
+    for reminder in sorted(
+        reminders,
+        key=lambda r: (r.target.due or date.max, r.target.key, r.person_id),
+    ):
+        expected.setdefault(reminder.person_id, []).append(reminder)
+
+    assert Plan(reminders=tuple(reminders)).by_person() == expected
 
 
 def test_an_agency_with_nobody_registered_is_reported_once_to_the_hub_coordinator() -> None:
