@@ -547,6 +547,8 @@ async def outbox(sessions: Sessions) -> list[Outbox]:
 
 
 async def ledger(sessions: Sessions) -> list[ReminderLedger]:
+    """The ledger sweep by sweep (by when its rows were written), each sweep's rows by their
+    key: the ledger keeps no order of its own within a write (migration 0023)."""
     async with sessions() as session:
         rows = await session.exec(
             select(ReminderLedger).order_by(
