@@ -3,7 +3,7 @@
 import asyncio
 import logging
 from bisect import bisect_right
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Coroutine, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -125,16 +125,10 @@ async def _sweep(
     incremental: bool,
 ) -> SweepResult:
     hours = settings.hours
-    done: list[_Chunk] = []
     # The reading session streams the assignments while each chunk is planned and written
     # in sessions of its own: a chunk written stays written, and a failure leaves the
-    # chunks after it due for the next sweep. One chunk is planned while the one before it
-    # is written (_Planned.write): the database inserts the rows of one while Python plans
-    # the next, where they would otherwise take turns. Only one chunk writes at a time.
-    writing: asyncio.Future[_Chunk] | None = None
-    # A chunk's next days move on once its reminders are written, while the next chunk's
-    # are written (on a connection of its own): one such update at a time.
-    moving: asyncio.Future[int] | None = None
+    # chunks after it due for the next sweep (_ChunkWrites).
+    pipeline = _ChunkWrites(sessions)
     # What the chunks share of the calendar's arithmetic: the steps of each due date.
     book = SeriesBook(hours, hours.today(now))
     next_days: dict[tuple[date, int, bool], date] = {}
@@ -161,39 +155,16 @@ async def _sweep(
                 planned = await _plan_chunk(
                     sessions, store, targets, seen, settings=settings, now=now, book=book
                 )
-                # Rendered while the chunk before is written: the database is not idle
+                # Worded while the chunk before is written: the database is not idle
                 # while Python words the messages.
                 ready = planned.render(
                     store, settings=settings, dialect=dialect, next_days=next_days
                 )
-                if writing is not None:
-                    chunk = await writing
-                    done.append(chunk)
-                    if moving is not None:
-                        await moving
-                    moving = asyncio.ensure_future(
-                        move_on(sessions, seen=chunk.seen, days=chunk.days)
-                    )
-                writing = asyncio.ensure_future(ready.write(sessions, wake=wake))
-            if writing is not None:
-                chunk, writing = await writing, None
-                done.append(chunk)
-                if moving is not None:
-                    await moving
-                moving = asyncio.ensure_future(move_on(sessions, seen=chunk.seen, days=chunk.days))
-            if moving is not None:
-                await moving
-                moving = None
+                await pipeline.start(ready.write(sessions, wake=wake))
+            await pipeline.finish()
     finally:
-        # Planning failed while a chunk was being written, or its days moved on: those finish
-        # (or fail) on their own, and the first failure is the one raised.
-        for pending in (writing, moving):
-            if pending is None:
-                continue
-            try:
-                await pending
-            except Exception:
-                log.exception("writing a chunk of reminders failed too")
+        await pipeline.drain()
+    done = pipeline.done
     notices = await _write_notices(
         sessions,
         [n for chunk in done for n in chunk.notices],
@@ -222,6 +193,64 @@ async def _sweep(
         read=sum(r.read for r in results),
         due=sum(r.due for r in results),
     )
+
+
+class _ChunkWrites:
+    """The writes of a sweep's chunks, in order, beside the planning of the next chunk.
+
+    One chunk writes at a time. Once its reminders are written, its next days move on
+    (steps.move_on, one update at a time, on a connection of its own) while the next chunk
+    writes: the database then works while Python plans and words, where they would take
+    turns. A chunk's days move only once its reminders are written.
+    """
+
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+        self._writing: asyncio.Future[_Chunk] | None = None
+        self._moving: asyncio.Future[int] | None = None
+        self.done: list[_Chunk] = []
+
+    async def start(self, write: Coroutine[Any, Any, _Chunk]) -> None:
+        """Write a chunk, once the one before is written and its days are moving on."""
+        try:
+            await self._written()
+        except BaseException:
+            write.close()
+            raise
+        self._writing = asyncio.ensure_future(write)
+
+    async def finish(self) -> None:
+        """Wait for the last chunk's write and its days' move."""
+        await self._written()
+        moving, self._moving = self._moving, None
+        if moving is not None:
+            await moving
+
+    async def drain(self) -> None:
+        """After a failure: let what is under way finish (or fail) on its own; the first
+        failure is the one raised."""
+        for name in ("_writing", "_moving"):
+            pending = getattr(self, name)
+            setattr(self, name, None)
+            if pending is None:
+                continue
+            try:
+                await pending
+            except Exception:
+                log.exception("writing a chunk of reminders failed too")
+
+    async def _written(self) -> None:
+        writing, self._writing = self._writing, None
+        if writing is None:
+            return
+        chunk = await writing
+        self.done.append(chunk)
+        moving, self._moving = self._moving, None
+        if moving is not None:
+            await moving
+        self._moving = asyncio.ensure_future(
+            move_on(self._sessions, seen=chunk.seen, days=chunk.days)
+        )
 
 
 async def agency_chunks(
