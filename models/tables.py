@@ -210,9 +210,27 @@ class Assignment(SQLModel, table=True):
     # due_date) (NULL once removed or restating another): a copy the database keeps by
     # triggers (migration 0017), never written by the bot.
     deadline: date | None = None
-    # The day the sweep must next plan it; NULL: at the next sweep. Written by the sweep,
-    # set back to NULL by triggers when what its plan depends on changes (migration 0017).
+    # NULL: plan it at the next sweep; set back to NULL by triggers when what its plan
+    # depends on changes (migration 0017). Otherwise it is planned: the day of its next
+    # step is its AssignmentStep's (migration 0024), and this the first day the sweep
+    # wrote after planning it.
     next_step_on: date | None = None
+
+
+class AssignmentStep(SQLModel, table=True):
+    """The day a planned assignment's next reminder step falls, in a narrow row of its own:
+    the sweep moves some hundred thousand a day, and moving the day in the assignment row
+    rewrote the row and every index of assignment (migration 0024). A trigger deletes it
+    when the assignment's next_step_on goes back to NULL."""
+
+    assignment_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer(),
+            sa.ForeignKey("assignment.id", ondelete="CASCADE"),
+            primary_key=True,
+        )
+    )
+    next_step_on: date = Field(index=True)
 
 
 class Occurrence(SQLModel, table=True):

@@ -105,6 +105,7 @@ async def _escalate(
             remind_cooperating=settings.remind_cooperating,
             blocked_any=True,
             step_by=None,
+            steps=False,
         )
         async for targets, _seen in agency_chunks(reader, statement, store=store, size=CHUNK):
             await read_people(reader, store, now=now)

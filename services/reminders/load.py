@@ -34,6 +34,7 @@ from models.tables import (
     PERIOD_DUE,
     Agency,
     Assignment,
+    AssignmentStep,
     ChatIdentity,
     Occurrence,
     Person,
@@ -346,49 +347,73 @@ def _roles(remind_cooperating: bool) -> list[str]:
 
 
 def assignments_wanted(
-    store: Store, *, remind_cooperating: bool, blocked_any: bool, step_by: date | None
-) -> sa.Select[Any]:
-    """The open assignments within the store's reach (and, with `step_by`, whose next step
-    has come by then), as rows for assignment_targets."""
+    store: Store,
+    *,
+    remind_cooperating: bool,
+    blocked_any: bool,
+    step_by: date | None,
+    steps: bool = True,
+) -> sa.Select[Any] | sa.CompoundSelect[Any]:
+    """The open assignments within the store's reach (and, with `step_by`, those not planned
+    and those whose next step has come by then), as rows for assignment_targets, each with
+    the day of its next step as read (NULL if it is not planned; always NULL without
+    `steps`, for a reader that has no use for it)."""
     # By the assignment's copy of its live task's deadline in force: the partial index of
     # open work by deadline gives the targets within reach, not every assignment stored.
     dated = _wanted(col(Assignment.deadline), col(Assignment.status), store.due_by, blocked_any)
-    step = col(Assignment.next_step_on)
-    come = sa.true() if step_by is None else sa.or_(step.is_(None), step <= step_by)
-    statement = (
-        sa.select(
-            col(Assignment.id),
-            col(Assignment.agency_id),
-            col(Assignment.role),
-            col(Assignment.status),
-            _blocked_since(col(Assignment.status), col(Assignment.last_update_at)),
-            col(Task.plan_id),
-            col(Assignment.deadline),
-            step,
+
+    def wanted(step: Any) -> sa.Select[Any]:
+        return (
+            sa.select(
+                col(Assignment.id),
+                col(Assignment.agency_id),
+                col(Assignment.role),
+                col(Assignment.status),
+                _blocked_since(col(Assignment.status), col(Assignment.last_update_at)),
+                col(Task.plan_id),
+                col(Assignment.deadline),
+                step.label("next_step_on"),
+            )
+            .join(Task, col(Task.id) == col(Assignment.task_id))
+            .where(
+                sa.not_(col(Task.removed)),
+                col(Task.same_as_task_id).is_(None),
+                # Open work as the partial indexes name it, less what awaits the office's
+                # confirmation: that is not reminded (nor escalated) but stays open.
+                open_work(col(Assignment.status)),
+                col(Assignment.status) != Status.AWAITING.value,
+                col(Assignment.role).in_(_roles(remind_cooperating)),
+                dated,
+                # Recurring duties are reminded through their occurrences. A task without
+                # a rule holds JSON null when written through the ORM, SQL NULL otherwise.
+                sa.or_(
+                    col(Task.recurrence).is_(None),
+                    sa.cast(col(Task.recurrence), sa.Text) == "null",
+                ),
+            )
         )
-        .join(Task, col(Task.id) == col(Assignment.task_id))
-        .where(
-            sa.not_(col(Task.removed)),
-            col(Task.same_as_task_id).is_(None),
-            # Open work as the partial indexes name it, less what awaits the office's
-            # confirmation: that is not reminded (nor escalated) but stays open.
-            open_work(col(Assignment.status)),
-            col(Assignment.status) != Status.AWAITING.value,
-            col(Assignment.role).in_(_roles(remind_cooperating)),
-            dated,
-            come,
-            # Recurring duties are reminded through their occurrences. A task without a rule
-            # holds JSON null when written through the ORM, SQL NULL otherwise.
-            sa.or_(
-                col(Task.recurrence).is_(None), sa.cast(col(Task.recurrence), sa.Text) == "null"
-            ),
-        )
-    )
+
+    day = col(AssignmentStep.next_step_on)
+    unknown = sa.cast(sa.null(), sa.Date())
     if step_by is None:
-        return statement
+        if not steps:
+            return wanted(unknown)
+        return wanted(day).outerjoin(
+            AssignmentStep, col(AssignmentStep.assignment_id) == col(Assignment.id)
+        )
+    # Those not planned, by the index of 0017 (next_step_on NULL), and those whose step has
+    # come, by assignmentstep's index of days (migration 0024).
     table = cast(sa.Table, Assignment.__table__)  # type: ignore[attr-defined]
     by_next_step = _ByNextStep._construct(table, name=table.name)
-    return cast(sa.Select[Any], ClauseAdapter(by_next_step).traverse(statement))
+    unplanned = ClauseAdapter(by_next_step).traverse(
+        wanted(unknown).where(col(Assignment.next_step_on).is_(None))
+    )
+    come = (
+        wanted(day)
+        .join(AssignmentStep, col(AssignmentStep.assignment_id) == col(Assignment.id))
+        .where(day <= step_by)
+    )
+    return sa.union_all(unplanned, come)
 
 
 def assignment_targets(
@@ -420,7 +445,11 @@ def assignment_targets(
 
 
 async def assignment_chunks(
-    session: UnitOfWork, statement: sa.Select[Any], *, store: Store, size: int
+    session: UnitOfWork,
+    statement: sa.Select[Any] | sa.CompoundSelect[Any],
+    *,
+    store: Store,
+    size: int,
 ) -> AsyncIterator[tuple[list[OpenTarget], dict[int, date | None]]]:
     """The assignments `statement` (assignments_wanted) finds, some `size` at a time, each
     agency's all in one chunk, by agency: one person's reminders are all in one chunk, so

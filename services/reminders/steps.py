@@ -9,8 +9,10 @@ back to NULL ("plan it at the next sweep") in the statement that changes it (mig
 the plan's policy or hub). Report periods and indicators are still read whole: they are
 few beside the assignments.
 
-The day is written only where it still holds what the sweep read, so a change made while
-the sweep planned (and its NULL) is never overwritten. `replan_all` is the full re-plan
+The day itself lives in a narrow row of assignmentstep (migration 0024): moving it does not
+rewrite the assignment row and its indexes. The day is written only where it still holds
+what the sweep read, so a change made while the sweep planned (and its NULL) is never
+overwritten. `replan_all` is the full re-plan
 (`dondoc schedule rebuild`, and start-up, which may bring a new calendar).
 """
 
@@ -21,7 +23,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from domain.reminders import OfficeHours, OpenTarget, next_step_day
-from models.tables import Assignment
+from models.tables import Assignment, AssignmentStep
 from services.reminders.load import Store
 from services.unit_of_work import Sessions, transaction
 
@@ -93,46 +95,93 @@ def _next_day(
 async def move_on(
     sessions: Sessions, *, seen: Mapping[int, date | None], days: Mapping[int, date]
 ) -> int:
-    """Write each assignment's next day where it still holds what was read; how many."""
-    rows = [
-        {"id": assignment_id, "day": day, "seen": seen[assignment_id]}
+    """Write each assignment's next day where it still holds what was read; how many.
+
+    A planned assignment's day moves in its narrow assignmentstep row, where it is still
+    the day read (a change since, which set next_step_on back to NULL, deleted that row).
+    One read as not planned is marked planned (next_step_on, where still NULL) and its step
+    written."""
+    moved = [
+        (assignment_id, day, seen[assignment_id])
         for assignment_id, day in sorted(days.items())
-        if seen.get(assignment_id, day) != day
+        if seen.get(assignment_id, day) not in (day, None)
     ]
-    if not rows:
+    planned = [
+        (assignment_id, day)
+        for assignment_id, day in sorted(days.items())
+        if assignment_id in seen and seen[assignment_id] is None
+    ]
+    if not moved and not planned:
         return 0
     async with transaction(sessions) as session:
         connection = await session.connection()
         if connection.dialect.name == "postgresql":
-            # One statement over arrays: an executemany runs an UPDATE per assignment.
-            await connection.execute(
-                sa.text(
-                    "UPDATE assignment SET next_step_on = v.day FROM unnest("
-                    "CAST(:ids AS INTEGER[]), CAST(:days AS DATE[]), CAST(:seen AS DATE[])"
-                    ") AS v(id, day, seen) "
-                    "WHERE assignment.id = v.id AND assignment.next_step_on "
-                    "IS NOT DISTINCT FROM v.seen"
-                ),
-                {
-                    "ids": [row["id"] for row in rows],
-                    "days": [row["day"] for row in rows],
-                    "seen": [row["seen"] for row in rows],
-                },
-            )
+            # One statement over arrays each: an executemany runs a statement per row.
+            if moved:
+                await connection.execute(
+                    sa.text(
+                        "UPDATE assignmentstep SET next_step_on = v.day FROM unnest("
+                        "CAST(:ids AS INTEGER[]), CAST(:days AS DATE[]), CAST(:seen AS DATE[])"
+                        ") AS v(id, day, seen) "
+                        "WHERE assignmentstep.assignment_id = v.id "
+                        "AND assignmentstep.next_step_on = v.seen"
+                    ),
+                    {
+                        "ids": [row[0] for row in moved],
+                        "days": [row[1] for row in moved],
+                        "seen": [row[2] for row in moved],
+                    },
+                )
+            if planned:
+                await connection.execute(
+                    sa.text(
+                        "WITH marked AS (UPDATE assignment SET next_step_on = v.day FROM "
+                        "unnest(CAST(:ids AS INTEGER[]), CAST(:days AS DATE[])) AS v(id, day) "
+                        "WHERE assignment.id = v.id AND assignment.next_step_on IS NULL "
+                        "RETURNING assignment.id, v.day) "
+                        "INSERT INTO assignmentstep (assignment_id, next_step_on) "
+                        "SELECT id, day FROM marked ON CONFLICT (assignment_id) "
+                        "DO UPDATE SET next_step_on = excluded.next_step_on"
+                    ),
+                    {"ids": [row[0] for row in planned], "days": [row[1] for row in planned]},
+                )
         else:
-            statement = sa.text(
-                "UPDATE assignment SET next_step_on = :day "
-                "WHERE id = :id AND next_step_on IS :seen"
-            ).bindparams(
-                sa.bindparam("day", type_=sa.Date()), sa.bindparam("seen", type_=sa.Date())
-            )
-            await connection.execute(statement, rows)
-    return len(rows)
+            dated = (sa.bindparam("day", type_=sa.Date()), sa.bindparam("seen", type_=sa.Date()))
+            if moved:
+                await connection.execute(
+                    sa.text(
+                        "UPDATE assignmentstep SET next_step_on = :day "
+                        "WHERE assignment_id = :id AND next_step_on = :seen"
+                    ).bindparams(*dated),
+                    [{"id": i, "day": day, "seen": was} for i, day, was in moved],
+                )
+            if planned:
+                rows = [{"id": i, "day": day} for i, day in planned]
+                # The step first, while the mark still tells the assignment is not planned.
+                await connection.execute(
+                    sa.text(
+                        "INSERT INTO assignmentstep (assignment_id, next_step_on) "
+                        "SELECT id, :day FROM assignment WHERE id = :id "
+                        "AND next_step_on IS NULL ON CONFLICT (assignment_id) "
+                        "DO UPDATE SET next_step_on = excluded.next_step_on"
+                    ).bindparams(dated[0]),
+                    rows,
+                )
+                await connection.execute(
+                    sa.text(
+                        "UPDATE assignment SET next_step_on = :day "
+                        "WHERE id = :id AND next_step_on IS NULL"
+                    ).bindparams(dated[0]),
+                    rows,
+                )
+    return len(moved) + len(planned)
 
 
 async def replan_all(sessions: Sessions) -> int:
     """Have the next sweep plan every open assignment again; how many were waiting."""
     async with transaction(sessions) as session:
+        # The steps go in one statement, not one by one from the trigger.
+        await session.exec(sa.delete(AssignmentStep))
         result = await session.exec(
             sa.update(Assignment)
             .where(col(Assignment.next_step_on).is_not(None))

@@ -254,7 +254,11 @@ class _ChunkWrites:
 
 
 async def agency_chunks(
-    session: UnitOfWork, statement: sa.Select[Any], *, store: Store, size: int
+    session: UnitOfWork,
+    statement: sa.Select[Any] | sa.CompoundSelect[Any],
+    *,
+    store: Store,
+    size: int,
 ) -> AsyncIterator[tuple[list[OpenTarget], dict[int, date | None]]]:
     """The assignments `statement` finds, some `size` at a time, each agency whole
     (assignment_chunks), joined by the report periods and indicators of their agencies

@@ -12,12 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.status import Status
 from models.db import make_engine
 from models.migrate import current_revision, downgrade, head_revision, revisions, upgrade
 from models.tables import (
     CHECKED_PER_STATEMENT,
     Agency,
     Assignment,
+    AssignmentStep,
     ChatIdentity,
     Outbox,
     Person,
@@ -26,6 +28,7 @@ from models.tables import (
     StatusChange,
     Task,
 )
+from services.reminders.steps import move_on
 from services.unit_of_work import Sessions, transaction
 from tests.conftest import BOTH_STORES
 
@@ -300,6 +303,57 @@ async def test_an_assignment_carries_its_live_tasks_due_date_whoever_writes_it(
             sa.update(Task).where(col(Task.id) == other.id).values(same_as_task_id=task.id)
         )
     assert await _deadlines(sessions) == [date(2023, 9, 1), date(2023, 9, 1)]
+
+
+async def _steps(sessions: Sessions) -> list[tuple[int, date, date | None]]:
+    """Each step kept: its assignment, its day, and the assignment's mark."""
+    async with sessions() as session:
+        rows = await session.exec(
+            select(
+                col(AssignmentStep.assignment_id),
+                col(AssignmentStep.next_step_on),
+                col(Assignment.next_step_on),
+            ).join(Assignment, col(Assignment.id) == col(AssignmentStep.assignment_id))
+        )
+        return [tuple(row) for row in rows.all()]
+
+
+async def test_a_planned_assignments_step_moves_only_from_the_day_read_and_goes_with_its_plan(
+    sessions: Sessions,
+) -> None:
+    async with transaction(sessions) as session:
+        assignment = await _assignment(session)
+    handle = assignment.id
+    assert handle is not None
+    june = [date(2023, 6, day) for day in (20, 25, 27, 30)]
+
+    # Planned: marked with its first day, the day kept in its step.
+    await move_on(sessions, seen={handle: None}, days={handle: june[0]})
+    assert await _steps(sessions) == [(handle, june[0], june[0])]
+    # Moved on from the day read; a second sweep that read the same day moves nothing.
+    await move_on(sessions, seen={handle: june[0]}, days={handle: june[1]})
+    await move_on(sessions, seen={handle: june[0]}, days={handle: june[2]})
+    assert await _steps(sessions) == [(handle, june[1], june[0])]
+
+    # What its plan depends on changes: it is planned again at the next sweep, its step gone,
+    # and a sweep that read it before the change writes nothing.
+    async with transaction(sessions) as session:
+        found = await session.get(Assignment, handle)
+        assert found is not None
+        found.status = Status.IN_PROGRESS.value
+    await move_on(sessions, seen={handle: june[1]}, days={handle: june[3]})
+    assert await _steps(sessions) == []
+    async with sessions() as session:
+        found = await session.get(Assignment, handle)
+        assert found is not None and found.next_step_on is None
+
+    # A step goes with its assignment.
+    await move_on(sessions, seen={handle: None}, days={handle: june[3]})
+    assert await _steps(sessions) == [(handle, june[3], june[3])]
+    async with transaction(sessions) as session:
+        await session.exec(sa.delete(Assignment).where(col(Assignment.id) == handle))
+    async with sessions() as session:
+        assert (await session.exec(select(AssignmentStep))).all() == []
 
 
 async def test_an_approved_extension_moves_the_assignments_deadline_and_its_next_step(
