@@ -61,8 +61,10 @@ from views.reminders import (
 log = logging.getLogger(__name__)
 
 # Assignments planned and written at a time (a little more, to keep an agency's together):
-# what a sweep holds grows with this, not with the store.
-CHUNK = 2000
+# what a sweep holds grows with this, not with the store. A sweep holds two chunks worded
+# at once (_ChunkWrites: one written while the next is worded): at 2,000 the first sweep
+# of a national store peaked 35 MiB higher than with one, and as fast (bench.run_memory).
+CHUNK = 1000
 
 
 @dataclass(frozen=True)
