@@ -13,6 +13,7 @@ from domain.access import Role
 from domain.status import Status
 from models.counts import OverdueCount, OverdueDay, StatisticCount  # noqa: F401  (registered on the metadata)
 from models.enums import AssignmentRole, OutboxState, UploadState
+from models.schedule import AssignmentStep  # noqa: F401  (registered on the metadata)
 from models.types import DecimalText, decimal_field, json_field, when_field
 
 # Open work, as SQL: the condition of the partial indexes of open assignments.
@@ -215,22 +216,6 @@ class Assignment(SQLModel, table=True):
     # step is its AssignmentStep's (migration 0024), and this the first day the sweep
     # wrote after planning it.
     next_step_on: date | None = None
-
-
-class AssignmentStep(SQLModel, table=True):
-    """The day a planned assignment's next reminder step falls, in a narrow row of its own:
-    the sweep moves some hundred thousand a day, and moving the day in the assignment row
-    rewrote the row and every index of assignment (migration 0024). A trigger deletes it
-    when the assignment's next_step_on goes back to NULL."""
-
-    assignment_id: int = Field(
-        sa_column=sa.Column(
-            sa.Integer(),
-            sa.ForeignKey("assignment.id", ondelete="CASCADE"),
-            primary_key=True,
-        )
-    )
-    next_step_on: date = Field(index=True)
 
 
 class Occurrence(SQLModel, table=True):

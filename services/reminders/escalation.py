@@ -24,14 +24,13 @@ from domain.status import Status
 from models.enums import OutboxKind
 from models.tables import ReminderLedger
 from services.outbox import Wake
+from services.reminders.history import ledger_rows, target_info
 from services.reminders.load import (
     ReminderSettings,
     Store,
     assignments_wanted,
-    ledger_rows,
     load_store,
     read_people,
-    target_info,
 )
 from services.reminders.sweep import CHUNK, agency_chunks
 from services.reminders.write import COLLECTOR, Bundle, write_bundles

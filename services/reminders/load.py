@@ -2,7 +2,7 @@
 
 import json
 import logging
-from collections.abc import AsyncIterator, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -17,10 +17,8 @@ from sqlalchemy.sql.util import ClauseAdapter
 from sqlmodel import col
 
 from domain.access import Role
-from domain.indicators.collection import indicator_of
 from domain.reminders import (
     DEFAULT_POLICY,
-    LedgerKey,
     OfficeHours,
     OpenTarget,
     PolicyError,
@@ -30,33 +28,29 @@ from domain.reminders import (
 from domain.status import Status
 from domain.targets import target_key
 from models.enums import AssignmentRole
+from models.schedule import AssignmentStep
 from models.tables import (
     PERIOD_DUE,
     Agency,
     Assignment,
-    AssignmentStep,
     ChatIdentity,
     Occurrence,
     Person,
     Plan,
-    ReminderLedger,
     Snooze,
     Task,
     open_work,
 )
 from services.indicators.collect import Owed, owed_indicators
 from services.unit_of_work import UnitOfWork
-from views.reminders import (
-    TargetInfo,
-)
 
 log = logging.getLogger(__name__)
 
 # Snoozes that ended longer ago than this have long been answered by a "snoozed" reminder.
 SNOOZE_MEMORY = timedelta(days=60)
-# Values looked up per statement (see _among): one bound parameter holds them all, so
+# Values looked up per statement (see among): one bound parameter holds them all, so
 # SQLite's limit on bound parameters does not apply; chunks keep each read a modest size.
-_CHUNK = 5000
+CHUNK_OF_VALUES = 5000
 # Work waiting for the office to confirm its completion is not reminded.
 _OPEN = tuple(s.value for s in Status if s.is_reminded)
 _STATUSES = {s.value: s for s in Status}
@@ -109,13 +103,13 @@ class Store:
     people_read: bool = False
 
 
-async def _rows(session: UnitOfWork, statement: sa.Executable) -> Sequence[Any]:
+async def rows_of(session: UnitOfWork, statement: sa.Executable) -> Sequence[Any]:
     """Plain rows of a column query (the ORM is not needed to read a few columns)."""
     connection = await session.connection()
     return (await connection.execute(statement)).all()
 
 
-def _among(column: Any, values: Sequence[Any], *, dialect: sa.Dialect) -> Any:
+def among(column: Any, values: Sequence[Any], *, dialect: sa.Dialect) -> Any:
     """`column IN (values)`, the values bound as one parameter: a JSON array SQLite reads
     with json_each, an array on PostgreSQL (`= ANY`).
 
@@ -179,7 +173,7 @@ def _blocked_since(status: Any, updated: Any) -> Any:
 
 async def _load_contacts(session: UnitOfWork) -> dict[int, Contact]:
     newest: dict[int, tuple[str, str]] = {}
-    chats = await _rows(
+    chats = await rows_of(
         session,
         sa.select(
             col(ChatIdentity.person_id), col(ChatIdentity.channel), col(ChatIdentity.chat_id)
@@ -187,7 +181,7 @@ async def _load_contacts(session: UnitOfWork) -> dict[int, Contact]:
     )
     for person_id, channel, chat_id in chats:
         newest[person_id] = (channel, chat_id)
-    people = await _rows(
+    people = await rows_of(
         session,
         sa.select(
             col(Person.id),
@@ -246,7 +240,7 @@ async def load_store(
     `assignments`, report periods and indicators only: the sweep reads the assignments
     chunk by chunk (assignment_chunks). Who would be told is read only if some target was
     (read_people)."""
-    plan_rows = await _rows(
+    plan_rows = await rows_of(
         session,
         sa.select(col(Plan.id), col(Plan.hub_agency_id), col(Plan.reminder_policy)),
     )
@@ -283,7 +277,7 @@ async def load_store(
             blocked_any=blocked_any,
             step_by=today if incremental else None,
         )
-        targets, _seen = assignment_targets(await _rows(session, statement), policies=policies)
+        targets, _seen = assignment_targets(await rows_of(session, statement), policies=policies)
         store.targets.extend(targets)
     store.targets.extend(
         await _period_targets(
@@ -321,14 +315,14 @@ async def read_people(session: UnitOfWork, store: Store, *, now: datetime) -> No
     store.agencies = {
         agency_id: (code, name)
         for agency_id, code, name in (
-            await _rows(session, sa.select(col(Agency.id), col(Agency.code), col(Agency.name)))
+            await rows_of(session, sa.select(col(Agency.id), col(Agency.code), col(Agency.name)))
         )
         if agency_id is not None
     }
     store.snoozes = {
         (person_id, target): until
         for person_id, target, until in (
-            await _rows(
+            await rows_of(
                 session,
                 sa.select(col(Snooze.person_id), col(Snooze.target), col(Snooze.until)).where(
                     col(Snooze.until) >= now - SNOOZE_MEMORY
@@ -489,9 +483,9 @@ async def _period_targets(
 ) -> list[OpenTarget]:
     # Without report periods SQLite, which has no statistics of an empty table, would read
     # every assignment to find none (bench/sweep.py's plans): look first.
-    if not await _rows(session, sa.select(col(Occurrence.id)).limit(1)):
+    if not await rows_of(session, sa.select(col(Occurrence.id)).limit(1)):
         return []
-    periods = await _rows(
+    periods = await rows_of(
         session,
         sa.select(
             col(Occurrence.id),
@@ -532,93 +526,3 @@ async def _period_targets(
         )
         if occurrence_id is not None
     ]
-
-
-async def ledger_rows(
-    session: UnitOfWork,
-    *,
-    column: Any,
-    values: Collection[str],
-    kinds: Collection[str] | None = None,
-) -> set[LedgerKey]:
-    """Ledger keys whose `column` (ReminderLedger.target, which the unique key indexes) is
-    one of `values` (and, given `kinds`, whose kind is one of them)."""
-    found: set[LedgerKey] = set()
-    dialect = (await session.connection()).dialect
-    for chunk in chunks(sorted(values), _CHUNK):
-        statement = sa.select(
-            col(ReminderLedger.target),
-            col(ReminderLedger.recipient_id),
-            col(ReminderLedger.kind),
-        ).where(_among(col(column), chunk, dialect=dialect))
-        if kinds is not None:
-            # `kind || ''`, not the column: SQLite then reads the rows by target and checks
-            # each one's kind, instead of walking the index of kinds for every pair of a
-            # kind and a target (20 times slower for a chunk of 700 targets).
-            kind = col(ReminderLedger.kind).op("||", return_type=sa.String())(
-                sa.literal_column("''")
-            )
-            statement = statement.where(_among(kind, sorted(kinds), dialect=dialect))
-        rows = await _rows(session, statement)
-        found.update((target, person, kind) for target, person, kind in rows)
-    return found
-
-
-async def target_info(session: UnitOfWork, targets: Iterable[OpenTarget]) -> dict[str, TargetInfo]:
-    """What messages show about task targets (indicators: Store.owed.info)."""
-    wanted = {t.key: t for t in targets if indicator_of(t.key) is None}
-    assignment_ids = sorted({t.assignment_id for t in wanted.values()})
-    occurrence_ids = sorted({t.occurrence_id for t in wanted.values() if t.occurrence_id})
-    dialect = (await session.connection()).dialect
-    base: dict[int, tuple[Any, ...]] = {}
-    for chunk in chunks(assignment_ids, _CHUNK):
-        rows = await _rows(
-            session,
-            sa.select(
-                col(Assignment.id),
-                col(Assignment.progress),
-                col(Assignment.blocked_reason),
-                col(Task.code),
-                col(Task.title),
-                col(Plan.ref),
-                col(Plan.source_key),
-            )
-            .join(Task, col(Task.id) == col(Assignment.task_id))
-            .join(Plan, col(Plan.id) == col(Task.plan_id))
-            .where(_among(col(Assignment.id), chunk, dialect=dialect)),
-        )
-        base.update({row[0]: tuple(row) for row in rows})
-    periods: dict[int, tuple[Any, ...]] = {}
-    for chunk in chunks(occurrence_ids, _CHUNK):
-        rows = await _rows(
-            session,
-            sa.select(
-                col(Occurrence.id),
-                col(Occurrence.period_label),
-                col(Occurrence.progress),
-                col(Occurrence.blocked_reason),
-            ).where(_among(col(Occurrence.id), chunk, dialect=dialect)),
-        )
-        periods.update({row[0]: tuple(row) for row in rows})
-    info = {}
-    for key, target in wanted.items():
-        row = base.get(target.assignment_id)
-        if row is None:
-            continue
-        _, progress, reason, code, title, ref, source_key = row
-        period = None
-        if target.occurrence_id is not None:
-            occurrence = periods.get(target.occurrence_id)
-            if occurrence is None:
-                continue
-            _, period, progress, reason = occurrence
-        info[key] = TargetInfo(
-            handle=target.assignment_id,
-            task_code=code,
-            title=title,
-            plan_label=ref or source_key,
-            period=period,
-            progress=progress,
-            blocked_reason=reason,
-        )
-    return info

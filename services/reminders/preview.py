@@ -9,7 +9,8 @@ from domain.reminders import (
 from models.tables import (
     ReminderLedger,
 )
-from services.reminders.load import ReminderSettings, ledger_rows, load_store, target_info
+from services.reminders.history import ledger_rows, target_info
+from services.reminders.load import ReminderSettings, load_store
 from services.unit_of_work import UnitOfWork
 
 

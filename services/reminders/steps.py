@@ -23,7 +23,8 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from domain.reminders import OfficeHours, OpenTarget, next_step_day
-from models.tables import Assignment, AssignmentStep
+from models.schedule import AssignmentStep
+from models.tables import Assignment
 from services.reminders.load import Store
 from services.unit_of_work import Sessions, transaction
 

@@ -29,15 +29,14 @@ from models.tables import (
     ReminderLedger,
 )
 from services.outbox import Wake
+from services.reminders.history import ledger_rows, target_info
 from services.reminders.load import (
     ReminderSettings,
     Store,
     assignment_chunks,
     assignments_wanted,
-    ledger_rows,
     load_store,
     read_people,
-    target_info,
 )
 from services.reminders.steps import move_on, next_steps
 from services.reminders.write import (

@@ -15,11 +15,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.status import Status
 from models.db import make_engine
 from models.migrate import current_revision, downgrade, head_revision, revisions, upgrade
+from models.schedule import AssignmentStep
 from models.tables import (
     CHECKED_PER_STATEMENT,
     Agency,
     Assignment,
-    AssignmentStep,
     ChatIdentity,
     Outbox,
     Person,

@@ -16,7 +16,8 @@ from domain.reminders import OpenTarget
 from domain.targets import target_key
 from models.tables import ReminderLedger
 from services.reminders import write as reminders_write
-from services.reminders.load import ledger_rows, load_store, target_info
+from services.reminders.history import ledger_rows, target_info
+from services.reminders.load import load_store
 from services.reminders.sweep import sweep
 from services.unit_of_work import Sessions
 from tests.builders import SETTINGS, StoreWorld, ledger, local
