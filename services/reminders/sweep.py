@@ -112,9 +112,6 @@ class _Chunk:
     # What the notices show of their tasks: they are written once every chunk is planned.
     info: dict[str, TargetInfo]
     unreported: tuple[int, ...]
-    # Each assignment's next_step_on as read, and the day to move it to (steps.move_on).
-    seen: dict[int, date | None] = field(default_factory=dict)
-    days: dict[int, date] = field(default_factory=dict)
 
 
 async def _sweep(
@@ -161,7 +158,9 @@ async def _sweep(
                 ready = planned.render(
                     store, settings=settings, dialect=dialect, next_days=next_days
                 )
-                await pipeline.start(ready.write(sessions, wake=wake))
+                await pipeline.start(
+                    ready.write(sessions, wake=wake), seen=ready.seen, days=ready.days
+                )
             await pipeline.finish()
     finally:
         await pipeline.drain()
@@ -208,24 +207,33 @@ class _ChunkWrites:
     def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions
         self._writing: asyncio.Future[_Chunk] | None = None
+        # The chunk being written's next_step_on as read and next days (steps.move_on):
+        # they go to its update once it is written, and no further.
+        self._steps: tuple[dict[int, date | None], dict[int, date]] = ({}, {})
         self._moving: asyncio.Future[int] | None = None
         self.done: list[_Chunk] = []
 
-    async def start(self, write: Coroutine[Any, Any, _Chunk]) -> None:
-        """Write a chunk, once the one before is written and its days are moving on."""
+    async def start(
+        self,
+        write: Coroutine[Any, Any, _Chunk],
+        *,
+        seen: dict[int, date | None],
+        days: dict[int, date],
+    ) -> None:
+        """Write a chunk, once the one before is written and its days are moving on; then
+        move its assignments' next steps from `seen` to `days`."""
         try:
             await self._written()
         except BaseException:
             write.close()
             raise
         self._writing = asyncio.ensure_future(write)
+        self._steps = (seen, days)
 
     async def finish(self) -> None:
         """Wait for the last chunk's write and its days' move."""
         await self._written()
-        moving, self._moving = self._moving, None
-        if moving is not None:
-            await moving
+        await self._moved()
 
     async def drain(self) -> None:
         """After a failure: let what is under way finish (or fail) on its own; the first
@@ -244,15 +252,15 @@ class _ChunkWrites:
         writing, self._writing = self._writing, None
         if writing is None:
             return
-        chunk = await writing
-        # What the sweep keeps of a chunk to the end is its result and notices: its next
-        # days go to the update and no further (a national store's first sweep has 350,000).
-        seen, days = chunk.seen, chunk.days
-        self.done.append(replace(chunk, seen={}, days={}))
+        (seen, days), self._steps = self._steps, ({}, {})
+        self.done.append(await writing)
+        await self._moved()
+        self._moving = asyncio.ensure_future(move_on(self._sessions, seen=seen, days=days))
+
+    async def _moved(self) -> None:
         moving, self._moving = self._moving, None
         if moving is not None:
             await moving
-        self._moving = asyncio.ensure_future(move_on(self._sessions, seen=seen, days=days))
 
 
 async def agency_chunks(
@@ -317,10 +325,10 @@ class _Planned:
                 self.notices,
                 {key: value for key, value in self.info.items() if key in noticed},
                 self.decided.unreported,
-                seen=self.seen,
-                days=next_steps(
-                    self.targets, self.seen, store=store, hours=hours, now=now, days=next_days
-                ),
+            ),
+            seen=self.seen,
+            days=next_steps(
+                self.targets, self.seen, store=store, hours=hours, now=now, days=next_days
             ),
         )
 
@@ -333,6 +341,9 @@ class _Rendered:
     dialect: sa.Dialect
     now: datetime
     chunk: _Chunk
+    # Each assignment's next_step_on as read, and the day to move it to (steps.move_on).
+    seen: dict[int, date | None]
+    days: dict[int, date]
 
     async def write(self, sessions: Sessions, *, wake: Wake | None) -> _Chunk:
         """Write the reminders; the chunk, with what was written. Its next days are moved on
