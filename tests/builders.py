@@ -47,8 +47,7 @@ from models.tables import (
 from services.outbox import enqueue
 from services.reminders.load import ReminderSettings
 from services.unit_of_work import Sessions, transaction
-from views.keyboards import status_buttons
-from views.messages import Incoming, MenuChange, Outgoing, ReminderItem
+from views.messages import Incoming, MenuChange, Outgoing, ReminderItem, status_buttons
 
 # Monday 20 November 2023, 09:00 in Hanoi.
 NOW = datetime(2023, 11, 20, 2, 0, tzinfo=UTC)

@@ -13,9 +13,11 @@ coordinator's decision on an extension request or a completion report: "g|<actio
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from domain.replies import MAX_SNOOZE_DAYS
 from domain.text import MAX_ID, read_int
+from locales import N_, Translate
 
 _STATUS = "s"
 _NAV = "n"
@@ -69,6 +71,25 @@ def status_template(action: ButtonAction) -> str:
     """`encode`'s data for `action` as a format string taking the assignment id and the
     occurrence id or "" (no value): a keyboard fills it in rather than encode each press."""
     return _SEP.join([_STATUS, action.value, "{}", "{}", ""])
+
+
+# The five status buttons under a reminder item, in order: what each asks for and its label.
+_STATUS_BUTTONS = (
+    (ButtonAction.DONE, N_("✅ Xong")),
+    (ButtonAction.PROGRESS, N_("🔄 Đang làm")),
+    (ButtonAction.BLOCKED, N_("⚠️ Vướng mắc")),
+    (ButtonAction.SNOOZE, N_("⏰ Nhắc lại sau")),
+    (ButtonAction.EXTEND, N_("⏳ Xin gia hạn")),
+)
+
+
+@lru_cache(maxsize=256)
+def status_row(_: Translate, number: int | None) -> tuple[tuple[str, str], ...]:
+    """✅ Xong · 🔄 Đang làm · ⚠️ Vướng mắc · ⏰ Nhắc lại sau · ⏳ Xin gia hạn: each status
+    button's label in one language (starting with the item's number, if given) and its data
+    as a `status_template`. Made once per language and number; a keyboard fills in the ids."""
+    prefix = "" if number is None else f"{number}. "
+    return tuple((prefix + _(label), status_template(action)) for action, label in _STATUS_BUTTONS)
 
 
 def decode(data: str | None) -> ButtonPress | None:

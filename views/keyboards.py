@@ -1,51 +1,16 @@
-"""The buttons under a reminder item and their follow-up rows, shared with the scheduler.
+"""The follow-up rows of a reminder item's status buttons.
 
-The scheduler renders a reminder's rows with `status_buttons`; the conversation decodes
-the same data (handlers.actions) and answers with `progress_buttons` or `snooze_buttons`
-when a press needs a figure.
+A reminder's rows are views.messages.status_buttons (made when it is sent, from its
+StatusKeyboard); the conversation decodes their data (handlers.actions) and answers with
+`progress_buttons` or `snooze_buttons` when a press needs a figure.
 """
 
-from functools import lru_cache
-
-from locales import N_, Translate
-from views.buttons import ButtonAction, ButtonPress, encode, status_template
-from views.messages import Button, ReminderItem
+from locales import Translate
+from views.buttons import ButtonAction, ButtonPress, encode
+from views.messages import Button
 
 PROGRESS_CHOICES = (25, 50, 75)
 SNOOZE_CHOICES = (1, 3, 7)
-
-
-# The five status buttons in order: what each asks for and its label.
-_STATUS_BUTTONS = (
-    (ButtonAction.DONE, N_("✅ Xong")),
-    (ButtonAction.PROGRESS, N_("🔄 Đang làm")),
-    (ButtonAction.BLOCKED, N_("⚠️ Vướng mắc")),
-    (ButtonAction.SNOOZE, N_("⏰ Nhắc lại sau")),
-    (ButtonAction.EXTEND, N_("⏳ Xin gia hạn")),
-)
-
-
-@lru_cache(maxsize=256)
-def _status_template(_: Translate, number: int | None) -> tuple[tuple[str, str], ...]:
-    """Each status button's label (numbered or not) and data template, in one language."""
-    prefix = "" if number is None else f"{number}. "
-    return tuple((prefix + _(label), status_template(action)) for action, label in _STATUS_BUTTONS)
-
-
-def status_buttons(
-    *, item: ReminderItem, _: Translate, numbered: bool = False
-) -> tuple[Button, ...]:
-    """✅ Xong · 🔄 Đang làm · ⚠️ Vướng mắc · ⏰ Nhắc lại sau · ⏳ Xin gia hạn, for one item.
-
-    With `numbered`, each label starts with the item number, for reminders of several items.
-    A day's first sweep makes some 20,000 of these: the labels and data come from a template
-    made once per language and item number, only the ids are filled in.
-    """
-    template = _status_template(_, item.number if numbered else None)
-    occurrence = "" if item.occurrence_id is None else item.occurrence_id
-    return tuple(
-        Button(label, data.format(item.assignment_id, occurrence)) for label, data in template
-    )
 
 
 def progress_buttons(

@@ -18,8 +18,7 @@ from views.indicators import (
     reminder_hint,
     reminder_section,
 )
-from views.keyboards import status_buttons
-from views.messages import IndicatorItem, Outgoing, ReminderItem
+from views.messages import IndicatorItem, Outgoing, ReminderItem, StatusKeyboard
 from views.text import day, render_item_line, status_phrase
 
 # Telegram allows 4096 characters a message; 15 items of about 200 stay well inside, and
@@ -185,7 +184,6 @@ def reminder_messages(
             header += " " + _("(phần {part}/{parts})").format(part=index, parts=len(parts))
         lines = [header]
         items = []
-        buttons = []
         for number, reminder in enumerate(part, start=1):
             target = reminder.target
             lines.append(
@@ -193,7 +191,6 @@ def reminder_messages(
             )
             item = ReminderItem(number, target.assignment_id, target.occurrence_id)
             items.append(item)
-            buttons.append(status_buttons(item=item, _=_, numbered=many))
         numbered = list(enumerate(wanted, start=len(part) + 1))
         lines += _indicator_lines(numbered, indicators=indicators, wording=wording)
         hints = []
@@ -224,7 +221,7 @@ def reminder_messages(
                 )
                 for number, r in numbered
             ),
-            buttons=tuple(buttons),
+            status_keyboard=StatusKeyboard(wording.locale, many) if items else None,
             reply_hint="\n".join(hints),
         )
         messages.append((message, [*part, *wanted]))

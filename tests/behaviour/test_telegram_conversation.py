@@ -43,8 +43,7 @@ from tests.builders import NOW, World
 from tests.conftest import BOTH_STORES
 from tests.fakes.clock import FakeClock
 from tests.fakes.telegram_api import DEFAULT_TOKEN, SENDING, Call, FakeTelegramAPI
-from views.keyboards import status_buttons
-from views.messages import Incoming, Outgoing, ReminderItem
+from views.messages import Incoming, Outgoing, ReminderItem, status_buttons
 
 pytestmark = BOTH_STORES
 SECRET = "webhook-secret_42"

@@ -64,7 +64,11 @@ async def test_a_sweep_writes_one_bundle_per_person_with_its_ledger_rows_and_nev
     assert sent.reply_hint == (
         "Xin gia hạn: 1 gia hạn đến <ngày>: <lý do>\nTrả lời: 1 xong · 2 50% · 2 vướng <lý do>"
     )
+    # The outbox keeps which keyboard, not its ten buttons; they are made when it is sent.
+    assert rows[0].payload["buttons"] == []
+    assert rows[0].payload["status_keyboard"] == {"locale": "vi", "numbered": True}
     assert [len(row) for row in sent.buttons] == [5, 5]
+    assert sent.buttons[1][0].label == "2. ✅ Xong"
     pressed = decode(sent.buttons[1][0].data)
     assert pressed is not None and (pressed.action, pressed.assignment_id) == (
         ButtonAction.DONE,

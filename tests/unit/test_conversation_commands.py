@@ -1,5 +1,6 @@
 """Pure pieces of the conversation: commands and aliases, button data, item lines."""
 
+import json
 from datetime import date
 
 import pytest
@@ -23,8 +24,8 @@ from views.buttons import (
     which_option,
 )
 from views.commands import CATALOGUE, help_text, parse_command
-from views.keyboards import progress_buttons, snooze_buttons, status_buttons
-from views.messages import ReminderItem
+from views.keyboards import progress_buttons, snooze_buttons
+from views.messages import Button, Outgoing, ReminderItem, StatusKeyboard, status_buttons
 from views.text import render_item_line, shorten
 
 
@@ -87,6 +88,31 @@ def test_status_buttons_from_the_template_carry_exactly_what_encode_writes(
                 ButtonAction.EXTEND,
             )
         ]
+
+
+def test_a_status_keyboard_is_stored_as_such_and_read_back_as_buttons_after_the_others() -> None:
+    items = (ReminderItem(1, 57), ReminderItem(2, 58, 3))
+    other = Button("Mở", "n|t|1")
+    message = Outgoing(
+        text="Nhắc việc",
+        buttons=((other,),),
+        items=items,
+        status_keyboard=StatusKeyboard("en", numbered=True),
+    )
+    payload = json.loads(json.dumps(message.to_payload()))
+    assert payload["buttons"] == [[{"label": "Mở", "data": "n|t|1"}]]
+    assert payload["status_keyboard"] == {"locale": "en", "numbered": True}
+    sent = Outgoing.from_payload(payload)
+    english = gettext_for("en")
+    assert sent.buttons == (
+        (other,),
+        status_buttons(item=items[0], _=english, numbered=True),
+        status_buttons(item=items[1], _=english, numbered=True),
+    )
+    assert sent.buttons[2][0].label == "2. ✅ Done"
+    # Read back, the buttons are the message's own: stored again, they are not made twice.
+    assert sent.status_keyboard is None
+    assert Outgoing.from_payload(sent.to_payload()).buttons == sent.buttons
 
 
 def test_status_buttons_carry_the_data_the_conversation_decodes() -> None:
