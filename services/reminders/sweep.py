@@ -3,10 +3,12 @@
 import asyncio
 import logging
 from bisect import bisect_right
-from collections.abc import AsyncIterator, Coroutine, Iterator, Mapping
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterator, Coroutine, Iterator, Mapping
+from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 
@@ -58,12 +60,15 @@ from views.reminders import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Assignments planned and written at a time (a little more, to keep an agency's together):
 # what a sweep holds grows with this, not with the store. A sweep holds two chunks worded
 # at once (_ChunkWrites: one written while the next is worded); 1,000 is as fast as 2,000
 # at a million assignments (bench.sweep) and holds less (bench.run_memory).
 CHUNK = 1000
+# Chunks written at a time, each in a transaction of its own (_ChunkWrites).
+WRITES_AT_ONCE = 2
 
 
 @dataclass(frozen=True)
@@ -126,7 +131,7 @@ async def _sweep(
     # The reading session streams the assignments while each chunk is planned and written
     # in sessions of its own: a chunk written stays written, and a failure leaves the
     # chunks after it due for the next sweep (_ChunkWrites).
-    pipeline = _ChunkWrites(sessions)
+    pipeline = _ChunkWrites(sessions, at_once=WRITES_AT_ONCE)
     # What the chunks share of the calendar's arithmetic: the steps of each due date.
     book = SeriesBook(hours, hours.today(now))
     next_days: dict[tuple[date, int, bool], date] = {}
@@ -148,19 +153,29 @@ async def _sweep(
                 blocked_any=False,
                 step_by=hours.today(now) if incremental else None,
             )
-            async for targets, seen in agency_chunks(reader, statement, store=store, size=CHUNK):
-                await read_people(reader, store, now=now)
-                planned = await _plan_chunk(
-                    sessions, store, targets, seen, settings=settings, now=now, book=book
-                )
-                # Worded while the chunk before is written: the database is not idle
-                # while Python words the messages.
-                ready = planned.render(
-                    store, settings=settings, dialect=dialect, next_days=next_days
-                )
-                await pipeline.start(
-                    ready.write(sessions, wake=wake), seen=ready.seen, days=ready.days
-                )
+
+            async def planning() -> AsyncGenerator[asyncio.Future[_Planned], None]:
+                async for targets, seen in agency_chunks(
+                    reader, statement, store=store, size=CHUNK
+                ):
+                    await read_people(reader, store, now=now)
+                    yield asyncio.ensure_future(
+                        _plan_chunk(
+                            sessions, store, targets, seen, settings=settings, now=now, book=book
+                        )
+                    )
+
+            # The chunks after this one are read and planned while it is worded, and it is
+            # worded while the chunks before are written: Python works while the database
+            # reads or writes.
+            async with aclosing(_ahead(planning())) as chunks:
+                async for planned in chunks:
+                    ready = planned.render(
+                        store, settings=settings, dialect=dialect, next_days=next_days
+                    )
+                    await pipeline.start(
+                        ready.write(sessions, wake=wake), seen=ready.seen, days=ready.days
+                    )
             await pipeline.finish()
     finally:
         await pipeline.drain()
@@ -195,21 +210,53 @@ async def _sweep(
     )
 
 
-class _ChunkWrites:
-    """The writes of a sweep's chunks, in order, beside the planning of the next chunk.
+async def _ahead(futures: AsyncGenerator[asyncio.Future[T], None]) -> AsyncGenerator[T, None]:
+    """The results of the futures `futures` makes, in order. The next future is being made
+    (in a task of its own) while the caller works on a result, and it runs meanwhile: two
+    are under way at most. A caller that fails leaves none behind (they are cancelled)."""
+    pending = asyncio.ensure_future(anext(futures, None))
+    current: asyncio.Future[T] | None = None
+    try:
+        while (current := await pending) is not None:
+            pending = asyncio.ensure_future(anext(futures, None))
+            # Let it send its query before the caller's Python work holds the loop.
+            await asyncio.sleep(0)
+            yield await current
+    finally:
+        pending.cancel()
+        await asyncio.wait([pending])
+        left = [current] if current is not None else []
+        if not pending.cancelled() and pending.exception() is None and pending.result():
+            left.append(cast(asyncio.Future[T], pending.result()))
+        for future in left:
+            future.cancel()
+        if left:
+            await asyncio.wait(left)
+        for future in left:
+            if not future.cancelled():
+                future.exception()  # retrieved: the failure that matters is already raised
+        await futures.aclose()
 
-    One chunk writes at a time. Once its reminders are written, its next days move on
-    (steps.move_on, one update at a time, on a connection of its own) while the next chunk
-    writes: the database then works while Python plans and words, where they would take
-    turns. A chunk's days move only once its reminders are written.
+
+class _ChunkWrites:
+    """The writes of a sweep's chunks, beside the planning of the chunks after them.
+
+    Up to `at_once` chunks write at a time, each in its own transaction (they are whole
+    agencies: no two touch the same rows). Once a chunk's reminders are written, in the
+    order the chunks came, its next days move on (steps.move_on, one update at a time, on a
+    connection of its own) while later chunks write: the database then works while Python
+    plans and words, where they would take turns. A chunk's days move only once its
+    reminders are written.
     """
 
-    def __init__(self, sessions: Sessions) -> None:
+    def __init__(self, sessions: Sessions, *, at_once: int) -> None:
         self._sessions = sessions
-        self._writing: asyncio.Future[_Chunk] | None = None
-        # The chunk being written's next_step_on as read and next days (steps.move_on):
-        # they go to its update once it is written, and no further.
-        self._steps: tuple[dict[int, date | None], dict[int, date]] = ({}, {})
+        self._at_once = at_once
+        # Each chunk being written, with its next_step_on as read and its next days
+        # (steps.move_on): they go to its update once it is written, and no further.
+        self._writing: deque[
+            tuple[asyncio.Future[_Chunk], dict[int, date | None], dict[int, date]]
+        ] = deque()
         self._moving: asyncio.Future[int] | None = None
         self.done: list[_Chunk] = []
 
@@ -220,39 +267,39 @@ class _ChunkWrites:
         seen: dict[int, date | None],
         days: dict[int, date],
     ) -> None:
-        """Write a chunk, once the one before is written and its days are moving on; then
-        move its assignments' next steps from `seen` to `days`."""
+        """Write a chunk, once fewer than `at_once` are being written; then move its
+        assignments' next steps from `seen` to `days`."""
         try:
-            await self._written()
+            while len(self._writing) >= self._at_once:
+                await self._written()
         except BaseException:
             write.close()
             raise
-        self._writing = asyncio.ensure_future(write)
-        self._steps = (seen, days)
+        self._writing.append((asyncio.ensure_future(write), seen, days))
 
     async def finish(self) -> None:
-        """Wait for the last chunk's write and its days' move."""
-        await self._written()
+        """Wait for the chunks' writes and their days' moves."""
+        while self._writing:
+            await self._written()
         await self._moved()
 
     async def drain(self) -> None:
         """After a failure: let what is under way finish (or fail) on its own; the first
         failure is the one raised."""
-        for name in ("_writing", "_moving"):
-            pending = getattr(self, name)
-            setattr(self, name, None)
-            if pending is None:
-                continue
+        pending: list[asyncio.Future[Any]] = [writing for writing, _seen, _days in self._writing]
+        self._writing.clear()
+        if self._moving is not None:
+            pending.append(self._moving)
+            self._moving = None
+        for future in pending:
             try:
-                await pending
+                await future
             except Exception:
                 log.exception("writing a chunk of reminders failed too")
 
     async def _written(self) -> None:
-        writing, self._writing = self._writing, None
-        if writing is None:
-            return
-        (seen, days), self._steps = self._steps, ({}, {})
+        """Wait for the oldest chunk's write, then start moving its days on."""
+        writing, seen, days = self._writing.popleft()
         self.done.append(await writing)
         await self._moved()
         self._moving = asyncio.ensure_future(move_on(self._sessions, seen=seen, days=days))
