@@ -67,8 +67,9 @@ T = TypeVar("T")
 # at once (_ChunkWrites: one written while the next is worded); 1,000 is as fast as 2,000
 # at a million assignments (bench.sweep) and holds less (bench.run_memory).
 CHUNK = 1000
-# Chunks written at a time, each in a transaction of its own (_ChunkWrites).
-WRITES_AT_ONCE = 2
+# Chunks written at a time, each in a transaction of its own (_ChunkWrites), by dialect:
+# SQLite writes one transaction at a time (a second would only wait for the first's lock).
+WRITES_AT_ONCE = {"postgresql": 2}
 
 
 @dataclass(frozen=True)
@@ -131,13 +132,14 @@ async def _sweep(
     # The reading session streams the assignments while each chunk is planned and written
     # in sessions of its own: a chunk written stays written, and a failure leaves the
     # chunks after it due for the next sweep (_ChunkWrites).
-    pipeline = _ChunkWrites(sessions, at_once=WRITES_AT_ONCE)
+    pipeline = _ChunkWrites(sessions)
     # What the chunks share of the calendar's arithmetic: the steps of each due date.
     book = SeriesBook(hours, hours.today(now))
     next_days: dict[tuple[date, int, bool], date] = {}
     try:
         async with sessions() as reader:
             dialect = (await reader.connection()).dialect
+            pipeline.at_once = WRITES_AT_ONCE.get(dialect.name, 1)
             store = await load_store(
                 reader,
                 settings=settings,
@@ -249,9 +251,10 @@ class _ChunkWrites:
     reminders are written.
     """
 
-    def __init__(self, sessions: Sessions, *, at_once: int) -> None:
+    def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions
-        self._at_once = at_once
+        # Chunks written at a time (WRITES_AT_ONCE), set once the dialect is known.
+        self.at_once = 1
         # Each chunk being written, with its next_step_on as read and its next days
         # (steps.move_on): they go to its update once it is written, and no further.
         self._writing: deque[
@@ -270,7 +273,7 @@ class _ChunkWrites:
         """Write a chunk, once fewer than `at_once` are being written; then move its
         assignments' next steps from `seen` to `days`."""
         try:
-            while len(self._writing) >= self._at_once:
+            while len(self._writing) >= self.at_once:
                 await self._written()
         except BaseException:
             write.close()
