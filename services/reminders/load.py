@@ -370,35 +370,49 @@ def assignments_wanted(
     # open work by deadline gives the targets within reach, not every assignment stored.
     dated = _wanted(col(Assignment.deadline), col(Assignment.status), store.due_by, blocked_any)
 
-    def wanted(step: Any) -> sa.Select[Any]:
-        return (
-            sa.select(
-                col(Assignment.id),
-                col(Assignment.agency_id),
-                col(Assignment.role),
-                col(Assignment.status),
-                _blocked_since(col(Assignment.status), col(Assignment.last_update_at)),
-                col(Task.plan_id),
-                col(Assignment.deadline),
-                step.label("next_step_on"),
-            )
-            .join(Task, col(Task.id) == col(Assignment.task_id))
-            .where(
-                sa.not_(col(Task.removed)),
-                col(Task.same_as_task_id).is_(None),
-                # Open work as the partial indexes name it, less what awaits the office's
-                # confirmation: that is not reminded (nor escalated) but stays open.
-                open_work(col(Assignment.status)),
-                col(Assignment.status) != Status.AWAITING.value,
-                col(Assignment.role).in_(_roles(remind_cooperating)),
-                dated,
-                # Recurring duties are reminded through their occurrences. A task without
-                # a rule holds JSON null when written through the ORM, SQL NULL otherwise.
-                sa.or_(
-                    col(Task.recurrence).is_(None),
-                    sa.cast(col(Task.recurrence), sa.Text) == "null",
-                ),
-            )
+    # A live task that is not a recurring duty (those are reminded through their
+    # occurrences). A task without a rule holds JSON null when written through the ORM,
+    # SQL NULL otherwise.
+    live_task = sa.and_(
+        sa.not_(col(Task.removed)),
+        col(Task.same_as_task_id).is_(None),
+        sa.or_(col(Task.recurrence).is_(None), sa.cast(col(Task.recurrence), sa.Text) == "null"),
+    )
+
+    def wanted(step: Any, *, task_by_row: bool = False) -> sa.Select[Any]:
+        if task_by_row:
+            # The task looked up by its key for each assignment (a scalar subquery, which
+            # PostgreSQL runs row by row and never turns into a join), where a join would
+            # be planned from an estimate that can be thousands of times too high.
+            def of_task(value: Any) -> Any:
+                return (
+                    sa.select(value).where(col(Task.id) == col(Assignment.task_id))
+                ).scalar_subquery()
+
+            plan_id = of_task(col(Task.plan_id)).label("plan_id")
+            task_wanted = of_task(live_task)
+        else:
+            plan_id, task_wanted = col(Task.plan_id), live_task
+        statement = sa.select(
+            col(Assignment.id),
+            col(Assignment.agency_id),
+            col(Assignment.role),
+            col(Assignment.status),
+            _blocked_since(col(Assignment.status), col(Assignment.last_update_at)),
+            plan_id,
+            col(Assignment.deadline),
+            step.label("next_step_on"),
+        )
+        if not task_by_row:
+            statement = statement.join(Task, col(Task.id) == col(Assignment.task_id))
+        return statement.where(
+            task_wanted,
+            # Open work as the partial indexes name it, less what awaits the office's
+            # confirmation: that is not reminded (nor escalated) but stays open.
+            open_work(col(Assignment.status)),
+            col(Assignment.status) != Status.AWAITING.value,
+            col(Assignment.role).in_(_roles(remind_cooperating)),
+            dated,
         )
 
     day = col(AssignmentStep.next_step_on)
@@ -410,11 +424,14 @@ def assignments_wanted(
             AssignmentStep, col(AssignmentStep.assignment_id) == col(Assignment.id)
         )
     # Those not planned, by the index of 0017 (next_step_on NULL), and those whose step has
-    # come, by assignmentstep's index of days (migration 0024).
+    # come, by assignmentstep's index of days (migration 0024). The planner cannot know that
+    # the assignments not planned are nearly all beyond reach (they were planned once they
+    # came within it): at a million it expected 229,000 where 1,843 were, and joined them to
+    # a scan of every task (0.3 s, in any sweep after a status change), hence task_by_row.
     table = cast(sa.Table, Assignment.__table__)  # type: ignore[attr-defined]
     by_next_step = _ByNextStep._construct(table, name=table.name)
     unplanned = ClauseAdapter(by_next_step).traverse(
-        wanted(unknown).where(col(Assignment.next_step_on).is_(None))
+        wanted(unknown, task_by_row=True).where(col(Assignment.next_step_on).is_(None))
     )
     steps_table = cast(sa.Table, AssignmentStep.__table__)  # type: ignore[attr-defined]
     by_day = _StepsByDay._construct(steps_table, name=steps_table.name)
