@@ -9,7 +9,7 @@ from sqlmodel import col
 from domain.indicators.collection import indicator_of
 from domain.reminders import LedgerKey, OpenTarget
 from models.tables import Assignment, Occurrence, Plan, ReminderLedger, Task
-from services.reminders.load import CHUNK_OF_VALUES, among, chunks, rows_of
+from services.reminders.load import among, rows_among
 from services.unit_of_work import UnitOfWork
 from views.reminders import TargetInfo
 
@@ -24,22 +24,19 @@ async def ledger_rows(
     """Ledger keys whose `column` (ReminderLedger.target, which the unique key indexes) is
     one of `values` (and, given `kinds`, whose kind is one of them)."""
     found: set[LedgerKey] = set()
-    dialect = (await session.connection()).dialect
-    for chunk in chunks(sorted(values), CHUNK_OF_VALUES):
-        statement = sa.select(
-            col(ReminderLedger.target),
-            col(ReminderLedger.recipient_id),
-            col(ReminderLedger.kind),
-        ).where(among(col(column), chunk, dialect=dialect))
-        if kinds is not None:
-            # `kind || ''`, not the column: SQLite then reads the rows by target and checks
-            # each one's kind, instead of walking the index of kinds for every pair of a
-            # kind and a target (20 times slower for a chunk of 700 targets).
-            kind = col(ReminderLedger.kind).op("||", return_type=sa.String())(
-                sa.literal_column("''")
-            )
-            statement = statement.where(among(kind, sorted(kinds), dialect=dialect))
-        rows = await rows_of(session, statement)
+    statement = sa.select(
+        col(ReminderLedger.target),
+        col(ReminderLedger.recipient_id),
+        col(ReminderLedger.kind),
+    )
+    if kinds is not None:
+        # `kind || ''`, not the column: SQLite then reads the rows by target and checks
+        # each one's kind, instead of walking the index of kinds for every pair of a kind
+        # and a target (20 times slower for a chunk of 700 targets).
+        kind = col(ReminderLedger.kind).op("||", return_type=sa.String())(sa.literal_column("''"))
+        dialect = (await session.connection()).dialect
+        statement = statement.where(among(kind, sorted(kinds), dialect=dialect))
+    async for rows in rows_among(session, statement, col(column), sorted(values)):
         found.update((target, person, kind) for target, person, kind in rows)
     return found
 
@@ -49,36 +46,30 @@ async def target_info(session: UnitOfWork, targets: Iterable[OpenTarget]) -> dic
     wanted = {t.key: t for t in targets if indicator_of(t.key) is None}
     assignment_ids = sorted({t.assignment_id for t in wanted.values()})
     occurrence_ids = sorted({t.occurrence_id for t in wanted.values() if t.occurrence_id})
-    dialect = (await session.connection()).dialect
     base: dict[int, tuple[Any, ...]] = {}
-    for chunk in chunks(assignment_ids, CHUNK_OF_VALUES):
-        rows = await rows_of(
-            session,
-            sa.select(
-                col(Assignment.id),
-                col(Assignment.progress),
-                col(Assignment.blocked_reason),
-                col(Task.code),
-                col(Task.title),
-                col(Plan.ref),
-                col(Plan.source_key),
-            )
-            .join(Task, col(Task.id) == col(Assignment.task_id))
-            .join(Plan, col(Plan.id) == col(Task.plan_id))
-            .where(among(col(Assignment.id), chunk, dialect=dialect)),
+    tasks = (
+        sa.select(
+            col(Assignment.id),
+            col(Assignment.progress),
+            col(Assignment.blocked_reason),
+            col(Task.code),
+            col(Task.title),
+            col(Plan.ref),
+            col(Plan.source_key),
         )
+        .join(Task, col(Task.id) == col(Assignment.task_id))
+        .join(Plan, col(Plan.id) == col(Task.plan_id))
+    )
+    async for rows in rows_among(session, tasks, col(Assignment.id), assignment_ids):
         base.update({row[0]: tuple(row) for row in rows})
     periods: dict[int, tuple[Any, ...]] = {}
-    for chunk in chunks(occurrence_ids, CHUNK_OF_VALUES):
-        rows = await rows_of(
-            session,
-            sa.select(
-                col(Occurrence.id),
-                col(Occurrence.period_label),
-                col(Occurrence.progress),
-                col(Occurrence.blocked_reason),
-            ).where(among(col(Occurrence.id), chunk, dialect=dialect)),
-        )
+    occurrences = sa.select(
+        col(Occurrence.id),
+        col(Occurrence.period_label),
+        col(Occurrence.progress),
+        col(Occurrence.blocked_reason),
+    )
+    async for rows in rows_among(session, occurrences, col(Occurrence.id), occurrence_ids):
         periods.update({row[0]: tuple(row) for row in rows})
     info = {}
     for key, target in wanted.items():

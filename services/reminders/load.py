@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 SNOOZE_MEMORY = timedelta(days=60)
 # Values looked up per statement (see among): one bound parameter holds them all, so
 # SQLite's limit on bound parameters does not apply; chunks keep each read a modest size.
-CHUNK_OF_VALUES = 5000
+_CHUNK_OF_VALUES = 5000
 # Work waiting for the office to confirm its completion is not reminded.
 _OPEN = tuple(s.value for s in Status if s.is_reminded)
 _STATUSES = {s.value: s for s in Status}
@@ -128,9 +128,19 @@ def among(column: Any, values: Sequence[Any], *, dialect: sa.Dialect) -> Any:
     return column.in_(sa.select(listed.c.value))
 
 
-def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+async def rows_among(
+    session: UnitOfWork, statement: sa.Select[*tuple[Any, ...]], column: Any, values: Sequence[Any]
+) -> AsyncIterator[Sequence[Any]]:
+    """The rows of `statement` whose `column` is one of `values` (among), read and given
+    _CHUNK_OF_VALUES values at a time."""
+    dialect = (await session.connection()).dialect
+    for chunk in _chunks(values, _CHUNK_OF_VALUES):
+        yield await rows_of(session, statement.where(among(column, chunk, dialect=dialect)))
 
 
 @lru_cache(maxsize=256)
