@@ -24,6 +24,7 @@ from domain.status import Status
 from models.enums import OutboxKind
 from models.tables import ReminderLedger
 from services.outbox import Wake
+from services.reminders.chunks import agency_chunks
 from services.reminders.history import ledger_rows, target_info
 from services.reminders.load import (
     ReminderSettings,
@@ -32,7 +33,7 @@ from services.reminders.load import (
     load_store,
     read_people,
 )
-from services.reminders.sweep import CHUNK, agency_chunks
+from services.reminders.sweep import CHUNK
 from services.reminders.write import COLLECTOR, Bundle, write_bundles
 from services.spool import SortedSpool
 from services.unit_of_work import Sessions

@@ -2,9 +2,8 @@
 
 import asyncio
 import logging
-from bisect import bisect_right
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Coroutine, Iterator, Mapping
+from collections.abc import AsyncGenerator, Coroutine, Iterator, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -31,11 +30,11 @@ from models.tables import (
     ReminderLedger,
 )
 from services.outbox import Wake
+from services.reminders.chunks import agency_chunks
 from services.reminders.history import ledger_rows, target_info
 from services.reminders.load import (
     ReminderSettings,
     Store,
-    assignment_chunks,
     assignments_wanted,
     load_store,
     read_people,
@@ -49,7 +48,7 @@ from services.reminders.write import (
     write_bundles,
     write_prepared,
 )
-from services.unit_of_work import Sessions, UnitOfWork
+from services.unit_of_work import Sessions
 from views.digests import notice_digest
 from views.indicators import IndicatorInfo
 from views.messages import Outgoing
@@ -72,6 +71,10 @@ PLANNED_AHEAD = 1
 # Chunks written at a time, each in a transaction of its own (_ChunkWrites), by dialect:
 # SQLite writes one transaction at a time (a second would only wait for the first's lock).
 WRITES_AT_ONCE = {"postgresql": 2}
+# Dialects whose sweep finds the due assignments' ids first and reads each chunk by id
+# (chunks.assignment_chunks): PostgreSQL then finds them on parallel workers. SQLite has
+# none, and reads the due rows in one pass as fast.
+READ_BY_ID = {"postgresql"}
 
 
 @dataclass(frozen=True)
@@ -151,16 +154,33 @@ async def _sweep(
                 incremental=incremental,
                 assignments=False,
             )
+            read_by_id = dialect.name in READ_BY_ID
             statement = assignments_wanted(
                 store,
                 remind_cooperating=settings.remind_cooperating,
                 blocked_any=False,
                 step_by=hours.today(now) if incremental else None,
+                candidates=read_by_id,
+            )
+            # Each chunk's assignments read again by id, as they stand (assignment_chunks).
+            # (Without step_by, one SELECT: no union.)
+            by_id = (
+                cast(
+                    sa.Select[Any],
+                    assignments_wanted(
+                        store,
+                        remind_cooperating=settings.remind_cooperating,
+                        blocked_any=False,
+                        step_by=None,
+                    ),
+                )
+                if read_by_id
+                else None
             )
 
             async def planning() -> AsyncGenerator[asyncio.Future[_Planned], None]:
                 async for targets, seen in agency_chunks(
-                    reader, statement, store=store, size=CHUNK
+                    reader, statement, store=store, size=CHUNK, by_id=by_id
                 ):
                     await read_people(reader, store, now=now)
                     yield asyncio.ensure_future(
@@ -329,27 +349,6 @@ class _ChunkWrites:
         moving, self._moving = self._moving, None
         if moving is not None:
             await moving
-
-
-async def agency_chunks(
-    session: UnitOfWork,
-    statement: sa.Select[Any] | sa.CompoundSelect[Any],
-    *,
-    store: Store,
-    size: int,
-) -> AsyncIterator[tuple[list[OpenTarget], dict[int, date | None]]]:
-    """The assignments `statement` finds, some `size` at a time, each agency whole
-    (assignment_chunks), joined by the report periods and indicators of their agencies
-    (few, read whole into the store); those of agencies after the last assignment's come
-    last."""
-    others = sorted(store.targets, key=lambda t: t.agency_id)
-    async for targets, seen in assignment_chunks(session, statement, store=store, size=size):
-        taken = bisect_right(others, targets[-1].agency_id, key=lambda t: t.agency_id)
-        targets.extend(others[:taken])
-        del others[:taken]
-        yield targets, seen
-    if others:
-        yield others, {}
 
 
 @dataclass

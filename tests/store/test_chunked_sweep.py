@@ -2,20 +2,23 @@
 exactly what one sweep over all of them at once sends, and a failure between chunks
 leaves the rest for the next sweep, nothing sent twice."""
 
+from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlmodel import col
 
 from domain.access import Role
 from domain.targets import target_key
-from models.tables import Assignment, Outbox, ReminderLedger, Snooze
+from models.tables import Assignment, Outbox, ReminderLedger, Snooze, Task
+from services.reminders import chunks as reminders_chunks
 from services.reminders import sweep as reminders_sweep
 from services.reminders.sweep import SweepResult, sweep
 from services.unit_of_work import Sessions, transaction
 from tests.builders import SETTINGS, StoreWorld, ledger, local, outbox
-from tests.conftest import BOTH_STORES
+from tests.conftest import BOTH_STORES, POSTGRES_ONLY
 from tests.faults import fail_on_call
 
 AGENCIES = [f"AG{n}" for n in range(8)]
@@ -149,3 +152,67 @@ async def test_a_sweep_that_fails_between_chunks_leaves_the_rest_to_the_next_swe
     assert rest.messages == once.messages - len(partly)
     assert after_both == await _sent(sessions)
     assert rest.conflicts == 0
+
+
+@POSTGRES_ONLY
+async def test_an_assignment_closed_after_the_sweep_found_it_is_not_reminded(
+    world: StoreWorld, sessions: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On PostgreSQL a sweep finds the due assignments' ids first, then reads each chunk by
+    # id: a chunk read after a reply sees the reply.
+    plan = await world.plan(hub="VPUB")
+    first = await world.task(plan, "I.1", MONDAY, lead="AG0")
+    second = await world.task(plan, "I.2", MONDAY, lead="AG1")
+    for agency in ("AG0", "AG1"):
+        await world.person(f"Cán bộ {agency}", agency)
+    monkeypatch.setattr(reminders_sweep, "CHUNK", 1)
+    read_by_id: list[list[int]] = []
+    rows_among = reminders_chunks.rows_among
+
+    async def replied_before_the_second_chunk(*args: Any) -> AsyncIterator[Sequence[Any]]:
+        read_by_id.append(list(args[-1]))
+        if len(read_by_id) == 2:
+            async with transaction(sessions) as session:
+                await session.exec(
+                    sa.update(Assignment).where(col(Assignment.id) == second).values(status="done")
+                )
+        async for rows in rows_among(*args):
+            yield rows
+
+    monkeypatch.setattr(reminders_chunks, "rows_among", replied_before_the_second_chunk)
+    result = await sweep(sessions, settings=SETTINGS, now=local(MONDAY, 9))
+
+    assert read_by_id == [[first], [second]]
+    assert {row.target for row in await ledger(sessions)} == {target_key(first)}
+    assert result.read == 1
+
+
+@BOTH_STORES
+async def test_a_step_come_for_a_task_since_made_a_recurring_duty_is_not_reminded(
+    world: StoreWorld, sessions: Sessions
+) -> None:
+    # A recurring duty is reminded through its report periods. PostgreSQL finds the steps
+    # come without looking at their tasks, then reads each by id, task and all: the task's
+    # rule, which no trigger watches, must still keep its assignment out.
+    plan = await world.plan(hub="VPUB")
+    kept = await world.task(plan, "I.1", DAYS[3], lead="AG0")
+    duty = await world.task(plan, "I.2", DAYS[3], lead="AG0")
+    await world.person("Cán bộ", "AG0")
+    await sweep(sessions, settings=SETTINGS, now=local(MONDAY, 9))
+    before = [row.target for row in await ledger(sessions)]
+    async with transaction(sessions) as session:
+        assignment = await session.get(Assignment, duty)
+        assert assignment is not None
+        await session.exec(
+            sa.update(Task)
+            .where(col(Task.id) == assignment.task_id)
+            .values(recurrence={"cadence": "quarterly"})
+        )
+
+    for day in DAYS[1:]:
+        await sweep(sessions, settings=SETTINGS, now=local(day, 9))
+
+    after = [row.target for row in await ledger(sessions)]
+    assert target_key(duty) in before
+    assert after.count(target_key(kept)) > before.count(target_key(kept))
+    assert after.count(target_key(duty)) == before.count(target_key(duty))
