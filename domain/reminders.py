@@ -27,7 +27,7 @@ not follow it. A row without a message (outbox id NULL) is a step that was *skip
 fell due while no sweep ran and a later step was sent instead.
 """
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
@@ -46,6 +46,55 @@ NO_OFFICER = "no-officer"
 
 # (target key, person id, ledger kind): one row of the reminder ledger.
 LedgerKey = tuple[str, int, str]
+# In Recorded's texts: between a person and a kind, and between one pair and the next.
+PAIR, PAIRS = "\x1f", "\x1e"
+
+
+class Recorded(Collection[LedgerKey]):
+    """Ledger rows as the store can pack them: for each target, one text of its (person,
+    kind) pairs, "12\x1fd-3\x1e12\x1fd-1", split only when the target is asked about.
+
+    A day's first sweep at a million assignments reads some 460,000 ledger rows back; made
+    into Python tuples they cost 1 s of the client's CPU, packed per target 0.2 s. A
+    target whose kinds hold the separator of pairs (the planner names none so) comes as
+    `rows` instead.
+    """
+
+    __slots__ = ("_packed", "_pairs", "targets")
+
+    def __init__(self, packed: Mapping[str, str], rows: Iterable[LedgerKey] = ()) -> None:
+        self._packed = packed
+        # Each target's pairs, split once asked about (or given whole, from `rows`).
+        self._pairs: dict[str, set[str]] = {}
+        for target, person, kind in rows:
+            self._pairs.setdefault(target, set()).add(f"{person}{PAIR}{kind}")
+        # The targets with any row (plan's `seen`).
+        self.targets: Collection[str] = (
+            packed.keys() | self._pairs.keys() if self._pairs else packed.keys()
+        )
+
+    def _split(self, target: str) -> set[str]:
+        text = self._packed.get(target)
+        pairs = self._pairs[target] = set(text.split(PAIRS)) if text else set()
+        return pairs
+
+    def __contains__(self, key: Any) -> bool:
+        # Asked some million times a day's first sweep: kept to the fewest calls.
+        target, person, kind = key
+        pairs = self._pairs.get(target)
+        if pairs is None:
+            pairs = self._split(target)
+        return f"{person}\x1f{kind}" in pairs
+
+    def __iter__(self) -> Iterator[LedgerKey]:
+        for target in self.targets:
+            pairs = self._pairs.get(target)
+            for pair in self._packed[target].split(PAIRS) if pairs is None else pairs:
+                person, _, kind = pair.partition(PAIR)
+                yield target, int(person), kind
+
+    def __len__(self) -> int:
+        return sum(1 for _key in self)
 
 
 class PolicyError(ValueError):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from domain.indicators.collection import indicator_of
-from domain.reminders import LedgerKey, OpenTarget
+from domain.reminders import PAIR, PAIRS, LedgerKey, OpenTarget, Recorded
 from models.tables import Assignment, Occurrence, Plan, ReminderLedger, Task
 from services.reminders.load import among, rows_among
 from services.unit_of_work import UnitOfWork
@@ -39,6 +39,31 @@ async def ledger_rows(
     async for rows in rows_among(session, statement, col(column), sorted(values)):
         found.update((target, person, kind) for target, person, kind in rows)
     return found
+
+
+async def recorded_of(session: UnitOfWork, targets: Collection[str]) -> Recorded:
+    """Every ledger row of `targets`, packed by the database into a text per target
+    (domain.reminders.Recorded); those of a target whose kinds would not pack, as rows."""
+    kind = col(ReminderLedger.kind)
+    pair = sa.cast(col(ReminderLedger.recipient_id), sa.String()) + PAIR + kind
+    statement = sa.select(
+        col(ReminderLedger.target),
+        sa.func.aggregate_strings(pair, PAIRS),
+        sa.func.max(sa.case((kind.contains(PAIRS), 1), else_=0)),
+    ).group_by(col(ReminderLedger.target))
+    packed: dict[str, str] = {}
+    unpacked: list[str] = []
+    async for rows in rows_among(session, statement, col(ReminderLedger.target), sorted(targets)):
+        for target, text, split in rows:
+            if split:
+                unpacked.append(target)
+            else:
+                packed[target] = text
+    if not unpacked:
+        return Recorded(packed)
+    return Recorded(
+        packed, await ledger_rows(session, column=ReminderLedger.target, values=unpacked)
+    )
 
 
 async def target_info(session: UnitOfWork, targets: Iterable[OpenTarget]) -> dict[str, TargetInfo]:

@@ -26,12 +26,9 @@ from domain.reminders import (
 )
 from domain.targets import agency_key
 from models.enums import OutboxKind
-from models.tables import (
-    ReminderLedger,
-)
 from services.outbox import Wake
 from services.reminders.chunks import agency_chunks
-from services.reminders.history import ledger_rows, target_info
+from services.reminders.history import recorded_of, target_info
 from services.reminders.load import (
     ReminderSettings,
     Store,
@@ -449,12 +446,13 @@ async def _plan_chunk(
         agency_key(d.target.agency_id) for d in dues if d.target.agency_id not in store.recipients
     )
     async with sessions() as session:
-        recorded = await ledger_rows(session, column=ReminderLedger.target, values=keys)
+        recorded = await recorded_of(session, keys)
         decided = plan(
             dues,
             recipients=store.recipients,
             coordinators=store.coordinators,
             recorded=recorded,
+            seen=recorded.targets,
             snoozes=store.snoozes,
             hours=hours,
             now=now,

@@ -24,6 +24,7 @@ from models.tables import (
 from scheduler.jobs import run_sweep
 from services.reminders import write as reminders_write
 from services.reminders.escalation import escalate
+from services.reminders.history import recorded_of
 from services.reminders.load import ReminderSettings
 from services.reminders.sweep import SweepResult, sweep
 from services.unit_of_work import Sessions, make_sessionmaker, transaction
@@ -357,6 +358,37 @@ async def test_ledger_rows_are_written_as_given(
         (e.target, e.recipient_id, e.kind, e.created_at, e.outbox_id)
         for e in await ledger(sessions)
     ] == given
+
+
+@BOTH_STORES
+async def test_the_ledger_read_back_packed_holds_every_row_as_written(
+    world: StoreWorld, sessions: Sessions
+) -> None:
+    # A kind holding the separator of pairs (the planner makes none) comes back as rows.
+    people = [await world.person("Chị Lan", "STTTT"), await world.person("Anh Minh", "STTTT")]
+    written = [
+        ("a:1", people[0], "before:7@2023-11-27"),
+        ("a:1", people[1], "before:7@2023-11-27"),
+        ("a:1", people[1], "due@2023-11-20"),
+        ("a:2", people[0], "x\x1fy"),
+        ("a:3", people[1], "odd\x1ekind"),
+        ("a:3", people[0], "due@2023-11-20"),
+        ("a:4", people[0], "due@2023-11-20"),
+    ]
+    async with transaction(sessions) as session:
+        await reminders_write.insert_ledger(
+            await session.connection(), [(*row, EPOCH, None) for row in written]
+        )
+
+    async with sessions() as session:
+        recorded = await recorded_of(session, ["a:1", "a:2", "a:3", "a:5"])
+
+    wanted = {row for row in written if row[0] != "a:4"}
+    assert set(recorded) == wanted
+    assert all(row in recorded for row in wanted)
+    assert ("a:3", people[1], "odd") not in recorded
+    assert ("a:4", people[0], "due@2023-11-20") not in recorded
+    assert set(recorded.targets) == {"a:1", "a:2", "a:3"}
 
 
 async def test_a_sweep_pauses_the_garbage_collector_and_resumes_it_after(
