@@ -108,13 +108,9 @@ async def target_info(session: UnitOfWork, targets: Iterable[OpenTarget]) -> dic
             if occurrence is None:
                 continue
             _, period, progress, reason = occurrence
+        # Positional, in the fields' order (handle, task_code, title, plan_label, period,
+        # progress, blocked_reason).
         info[key] = TargetInfo(
-            handle=target.assignment_id,
-            task_code=code,
-            title=title,
-            plan_label=ref or source_key,
-            period=period,
-            progress=progress,
-            blocked_reason=reason,
+            target.assignment_id, code, title, ref or source_key, period, progress, reason
         )
     return info
