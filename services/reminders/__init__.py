@@ -13,11 +13,14 @@ plans only the assignments whose day has come or whose plan something changed; r
 periods and indicators are read whole. A full re-plan (`sweep(incremental=False)`,
 `dondoc schedule rebuild`) plans every open one within reach.
 
-The sweep streams those assignments in agency order and plans, writes and moves on a
-chunk of some 2,000 at a time (each agency whole, so a person's reminders still go in one
-message), reading the ledger rows of that chunk's due targets only: what it holds grows
-with the chunk, not with the store. A chunk written stays written; a failure leaves the
-chunks after it due for the next sweep. Notices to hub coordinators are written last.
+The sweep reads those assignments in agency order and plans, writes and moves on a chunk
+of some 1,000 at a time (each agency whole, so a person's reminders still go in one
+message), reading the ledger rows of that chunk's due targets only (packed a text per
+target: domain.reminders.Recorded) and the officers of that chunk's agencies: what it
+holds grows with the chunk, not with the store. On SQLite one read streams them; on
+PostgreSQL their ids come first, found on parallel workers, and each chunk is read by id
+(`chunks`). A chunk written stays written; a failure leaves the chunks after it due for
+the next sweep. Notices to hub coordinators are written last.
 
 The escalation pass streams the open targets the same way and plans each chunk, reading
 that chunk's ledger rows and task details only; a person's digest covers every agency of
@@ -36,7 +39,9 @@ messages (bench/sweep.py): rows go in the driver's own form in a few bulk statem
 (`write`), the next chunk of messages is rendered while the database writes the current
 one, and the garbage collector rests meanwhile.
 
-Modules: `load` reads what planning needs; `write` writes bundles of messages with their
+Modules: `load` reads what planning needs; `chunks` reads the open targets a chunk of
+agencies at a time; `history` reads what the ledger holds of targets and what messages
+show of them; `write` writes bundles of messages with their
 ledger rows; `steps` moves each planned assignment's next day on; `sweep` runs the
 reminder sweep and `escalation` the escalation pass; `preview` tells what sweeps would
 send. The

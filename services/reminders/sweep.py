@@ -179,7 +179,9 @@ async def _sweep(
                 async for targets, seen in agency_chunks(
                     reader, statement, store=store, size=CHUNK, by_id=by_id
                 ):
-                    await read_people(reader, store, now=now)
+                    await read_people(
+                        reader, store, now=now, agencies={t.agency_id for t in targets}
+                    )
                     yield asyncio.ensure_future(
                         _plan_chunk(
                             sessions, store, targets, seen, settings=settings, now=now, book=book

@@ -12,9 +12,10 @@ from sqlmodel import col
 
 from domain.access import Role
 from domain.targets import target_key
-from models.tables import Assignment, Outbox, ReminderLedger, Snooze, Task
+from models.tables import Assignment, ChatIdentity, Outbox, ReminderLedger, Snooze, Task
 from services.reminders import chunks as reminders_chunks
 from services.reminders import sweep as reminders_sweep
+from services.reminders.load import load_store, read_people
 from services.reminders.sweep import SweepResult, sweep
 from services.unit_of_work import Sessions, transaction
 from tests.builders import SETTINGS, StoreWorld, ledger, local, outbox
@@ -216,3 +217,52 @@ async def test_a_step_come_for_a_task_since_made_a_recurring_duty_is_not_reminde
     assert target_key(duty) in before
     assert after.count(target_key(kept)) > before.count(target_key(kept))
     assert after.count(target_key(duty)) == before.count(target_key(duty))
+
+
+@BOTH_STORES
+async def test_people_read_by_agency_are_those_the_whole_read_finds(
+    world: StoreWorld, sessions: Sessions
+) -> None:
+    # A sweep reads the officers of the agencies a chunk has work for, and everyone else
+    # who may be told once: what it finds of them is what reading everyone finds.
+    await world.plan(hub="VPUB")
+    officers = {
+        agency: [await world.person(f"{agency} {n}", agency) for n in (1, 2)]
+        for agency in ("AG0", "AG1", "AG2")
+    }
+    coordinator = await world.person("Điều phối", "VPUB", role=Role.COORDINATOR)
+    leader = await world.person("Lãnh đạo", None, role=Role.LEADER)
+    # An officer registered again on Zalo: the chat registered last is the one written to.
+    await world.add(
+        ChatIdentity(
+            person_id=officers["AG1"][0], channel="zalo", chat_id="z1", created_at=local(MONDAY)
+        )
+    )
+    now = local(MONDAY, 9)
+    first, rest = world.codes["AG1"], [world.codes["AG0"], world.codes["AG2"]]
+
+    async with sessions() as session:
+        whole, by_agency = [
+            await load_store(
+                session,
+                settings=SETTINGS,
+                now=now,
+                remind_through=None,
+                blocked_any=False,
+                assignments=False,
+            )
+            for _ in range(2)
+        ]
+        await read_people(session, whole, now=now)
+        await read_people(session, by_agency, now=now, agencies=[first])
+
+        assert by_agency.recipients == {first: whole.recipients[first]}
+        assert set(by_agency.contacts) == {*officers["AG1"], coordinator, leader}
+        assert by_agency.contacts[officers["AG1"][0]].channel == "zalo"
+        await read_people(session, by_agency, now=now, agencies=[first, *rest])
+
+    assert by_agency.recipients == whole.recipients
+    assert by_agency.contacts == whole.contacts
+    assert by_agency.coordinators == whole.coordinators
+    assert by_agency.leaders == whole.leaders == [leader]
+    assert by_agency.agencies == whole.agencies
