@@ -79,7 +79,8 @@ class Recorded(Collection[LedgerKey]):
         return pairs
 
     def __contains__(self, key: Any) -> bool:
-        # Asked some million times a day's first sweep: kept to the fewest calls.
+        # Asked some million times a day's first sweep: kept to the fewest calls (PAIR
+        # written out).
         target, person, kind = key
         pairs = self._pairs.get(target)
         if pairs is None:

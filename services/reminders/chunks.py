@@ -15,15 +15,20 @@ from models.tables import Assignment
 from services.reminders.load import Store, assignment_targets, rows_among, rows_of
 from services.unit_of_work import UnitOfWork
 
+# What assignments_wanted gives: a select, or a union of two.
+Wanted = sa.Select[Any] | sa.CompoundSelect[Any]
+# Some agencies' targets, with the next_step_on each assignment was read with.
+Chunks = AsyncIterator[tuple[list[OpenTarget], dict[int, date | None]]]
+
 
 async def agency_chunks(
     session: UnitOfWork,
-    statement: sa.Select[Any] | sa.CompoundSelect[Any],
+    statement: Wanted,
     *,
     store: Store,
     size: int,
     by_id: sa.Select[Any] | None = None,
-) -> AsyncIterator[tuple[list[OpenTarget], dict[int, date | None]]]:
+) -> Chunks:
     """The assignments `statement` finds, some `size` at a time, each agency whole
     (assignment_chunks, which reads them again `by_id` if given), joined by the report
     periods and indicators of their agencies (few, read whole into the store); those of
@@ -42,12 +47,12 @@ async def agency_chunks(
 
 async def assignment_chunks(
     session: UnitOfWork,
-    statement: sa.Select[Any] | sa.CompoundSelect[Any],
+    statement: Wanted,
     *,
     store: Store,
     size: int,
     by_id: sa.Select[Any] | None = None,
-) -> AsyncIterator[tuple[list[OpenTarget], dict[int, date | None]]]:
+) -> Chunks:
     """The assignments `statement` (assignments_wanted) finds, some `size` at a time, each
     agency's all in one chunk, by agency: one person's reminders are all in one chunk, so
     a chunked sweep still bundles them in one message. Read as a stream, so what is held
@@ -85,12 +90,12 @@ async def assignment_chunks(
 
 async def _chunks_by_id(
     session: UnitOfWork,
-    statement: sa.Select[Any] | sa.CompoundSelect[Any],
+    statement: Wanted,
     by_id: sa.Select[Any],
     *,
     store: Store,
     size: int,
-) -> AsyncIterator[tuple[list[OpenTarget], dict[int, date | None]]]:
+) -> Chunks:
     """assignment_chunks on PostgreSQL: the ids `statement` finds, one row an agency, read
     whole; then the assignments of some `size` ids at a time, each agency whole, by `by_id`.
 

@@ -59,8 +59,7 @@ async def recorded_of(session: UnitOfWork, targets: Collection[str]) -> Recorded
                 unpacked.append(target)
             else:
                 packed[target] = text
-    if not unpacked:
-        return Recorded(packed)
+    # (None unpacked, the usual case: no statement is run.)
     return Recorded(
         packed, await ledger_rows(session, column=ReminderLedger.target, values=unpacked)
     )

@@ -2,7 +2,7 @@
 
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -335,39 +335,15 @@ async def read_people(
         return
     if agencies is None:
         contacts = await _load_contacts(session)
+        store.contacts, store.recipients = contacts, {}
         _add_officers(store, contacts.values())
+        await _read_others(session, store, contacts.values(), now=now)
         store.people_read = True
-    elif not store.others_read:
-        contacts = await _load_contacts(session, col(Person.role) != Role.OFFICER.value)
-    else:
-        contacts = {}
-    if agencies is None or not store.others_read:
-        store.contacts.update(contacts)
-        store.coordinators = _hub_contacts(store.hubs, contacts.values())
-        store.leaders = sorted(c.person_id for c in contacts.values() if c.role == Role.LEADER)
-        store.agencies = {
-            agency_id: (code, name)
-            for agency_id, code, name in (
-                await rows_of(
-                    session, sa.select(col(Agency.id), col(Agency.code), col(Agency.name))
-                )
-            )
-            if agency_id is not None
-        }
-        store.snoozes = {
-            (person_id, target): until
-            for person_id, target, until in (
-                await rows_of(
-                    session,
-                    sa.select(col(Snooze.person_id), col(Snooze.target), col(Snooze.until)).where(
-                        col(Snooze.until) >= now - SNOOZE_MEMORY
-                    ),
-                )
-            )
-        }
-        store.others_read = True
-    if agencies is None:
         return
+    if not store.others_read:
+        others = await _load_contacts(session, col(Person.role) != Role.OFFICER.value)
+        store.contacts.update(others)
+        await _read_others(session, store, others.values(), now=now)
     wanted = sorted(set(agencies) - store.officers_of)
     if not wanted:
         return
@@ -380,6 +356,34 @@ async def read_people(
     store.contacts.update(officers)
     _add_officers(store, officers.values())
     store.officers_of.update(wanted)
+
+
+async def _read_others(
+    session: UnitOfWork, store: Store, contacts: Collection[Contact], *, now: datetime
+) -> None:
+    """Into `store`, from `contacts` (everyone but the officers, or everyone): the plans'
+    coordinators and the leaders; and the agencies and the snoozes."""
+    store.coordinators = _hub_contacts(store.hubs, contacts)
+    store.leaders = sorted(c.person_id for c in contacts if c.role == Role.LEADER)
+    store.agencies = {
+        agency_id: (code, name)
+        for agency_id, code, name in (
+            await rows_of(session, sa.select(col(Agency.id), col(Agency.code), col(Agency.name)))
+        )
+        if agency_id is not None
+    }
+    store.snoozes = {
+        (person_id, target): until
+        for person_id, target, until in (
+            await rows_of(
+                session,
+                sa.select(col(Snooze.person_id), col(Snooze.target), col(Snooze.until)).where(
+                    col(Snooze.until) >= now - SNOOZE_MEMORY
+                ),
+            )
+        )
+    }
+    store.others_read = True
 
 
 def _add_officers(store: Store, contacts: Iterable[Contact]) -> None:
