@@ -63,8 +63,6 @@ T = TypeVar("T")
 # at once (_ChunkWrites: one written while the next is worded); 1,000 is as fast as 2,000
 # at a million assignments (bench.sweep) and holds less (bench.run_memory).
 CHUNK = 1000
-# Chunks read and planned while the one before them is worded (_ahead).
-PLANNED_AHEAD = 1
 # Chunks written at a time, each in a transaction of its own (_ChunkWrites), by dialect:
 # SQLite writes one transaction at a time (a second would only wait for the first's lock).
 WRITES_AT_ONCE = {"postgresql": 2}
@@ -191,7 +189,7 @@ async def _sweep(
             # The chunks after this one are read and planned while it is worded, and it is
             # worded while the chunks before are written: Python works while the database
             # reads or writes.
-            async with aclosing(_ahead(planning(), depth=PLANNED_AHEAD)) as chunks:
+            async with aclosing(_ahead(planning())) as chunks:
                 async for planned in chunks:
                     ready = planned.render(
                         store, settings=settings, dialect=dialect, next_days=next_days
@@ -233,40 +231,24 @@ async def _sweep(
     )
 
 
-async def _ahead(
-    futures: AsyncGenerator[asyncio.Future[T], None], *, depth: int
-) -> AsyncGenerator[T, None]:
-    """The results of the futures `futures` makes, in order. While the caller works on a
-    result, up to `depth` more are made (in a task of their own) and run. A caller that
-    fails leaves none behind: they are cancelled."""
-    made: deque[asyncio.Future[T]] = deque()
-    making: asyncio.Future[asyncio.Future[T] | None] | None = None
-    finished = False
+async def _ahead(futures: AsyncGenerator[asyncio.Future[T], None]) -> AsyncGenerator[T, None]:
+    """The results of the futures `futures` makes, in order. The next future is being made
+    (in a task of its own) while the caller works on a result, and it runs meanwhile: two
+    are under way at most. A caller that fails leaves none behind (they are cancelled)."""
+    pending = asyncio.ensure_future(anext(futures, None))
+    current: asyncio.Future[T] | None = None
     try:
-        while True:
-            if making is not None and (making.done() or not made):
-                future = await making
-                making = None
-                if future is None:
-                    finished = True
-                else:
-                    made.append(future)
-            if making is None and not finished and len(made) < depth + 1:
-                making = asyncio.ensure_future(anext(futures, None))
-                # Let it send its query before the caller's Python work holds the loop.
-                await asyncio.sleep(0)
-                continue
-            if made:
-                yield await made.popleft()
-            elif finished:
-                return
+        while (current := await pending) is not None:
+            pending = asyncio.ensure_future(anext(futures, None))
+            # Let it send its query before the caller's Python work holds the loop.
+            await asyncio.sleep(0)
+            yield await current
     finally:
-        left = list(made)
-        if making is not None:
-            making.cancel()
-            await asyncio.wait([making])
-            if not making.cancelled() and making.exception() is None and making.result():
-                left.append(cast(asyncio.Future[T], making.result()))
+        pending.cancel()
+        await asyncio.wait([pending])
+        left = [current] if current is not None else []
+        if not pending.cancelled() and pending.exception() is None and pending.result():
+            left.append(cast(asyncio.Future[T], pending.result()))
         for future in left:
             future.cancel()
         if left:
